@@ -1,0 +1,34 @@
+"""The project's exceptions.
+
+Every error a user can cause derives from :class:`ClustererError`. ``cli.py`` is the
+single boundary that turns them into ``Error: …`` on stderr and exit code 1.
+"""
+
+from __future__ import annotations
+
+
+class ClustererError(Exception):
+    """Base class of every error the user can cause and fix."""
+
+
+class InputError(ClustererError):
+    """Bad input: names the place (``file:line``), what is wrong and the fix.
+
+    Args:
+        location: Where the problem is, e.g. ``"feed.jsonl:17"`` or ``"feed.jsonl"``.
+        problem: What is wrong, e.g. ``'missing field "title"'``.
+        hint: How to fix it, e.g. ``"pass --title-field to choose another field"``.
+    """
+
+    def __init__(self, location: str, problem: str, hint: str = "") -> None:
+        self.location = location
+        self.problem = problem
+        self.hint = hint
+        message = f"{location}: {problem}" if location else problem
+        if hint:
+            message = f"{message}; {hint}"
+        super().__init__(message)
+
+
+class OutputError(ClustererError):
+    """An output cannot be written (bad path, output equal to an input, …)."""
