@@ -1,0 +1,153 @@
+"""Boilerplate learned from the dump itself: site chrome left out of fingerprints.
+
+The rule (also in the README):
+
+* A body *unit* (a line or sentence, normalised) is **chrome of a source** when it
+  recurs in at least ``min_docs`` different articles of that source (the ``source``
+  field, else the URL host). Donation pitches, newsletter prompts, "Related posts" and
+  "Latest news" sidebars repeat across one site's pages; the text of a syndicated story
+  repeats across *different* sites, so it is kept.
+* A **short unit** (at most ``short_unit_words`` words, e.g. "Read more", "Show More",
+  "1 min read") is chrome wherever it recurs in at least ``min_docs`` articles.
+* A headline **affix** (a segment before or after `` | ``, `` - ``, `` :: ``, at most
+  ``affix_words`` words, e.g. "| Reuters") is stripped when it recurs in at least
+  ``min_docs`` headlines.
+* Safety net: when removing chrome would leave an article fewer than
+  ``min_content_words`` words, its whole body is used instead.
+
+Articles are counted once per exact text, so a story syndicated word for word is never
+mistaken for chrome by sheer repetition. Chrome is left out of fingerprints only; the
+output keeps every article's original text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from clusterer.normalize import title_segments, title_tokens
+from clusterer.records import Article
+
+
+@dataclass(frozen=True)
+class BoilerplateConfig:
+    """How recurring text is recognised as chrome.
+
+    Args:
+        min_docs: A unit recurring in this many articles (of one source; any source for
+            short units and headline affixes) is chrome. At least 2.
+        short_unit_words: Units of at most this many words are "short". 0 to 20.
+        affix_words: Headline segments of at most this many words may be affixes. 0 to 10.
+        min_content_words: Fewer words left after removing chrome: use the whole body.
+    """
+
+    min_docs: int = 3
+    short_unit_words: int = 4
+    affix_words: int = 5
+    min_content_words: int = 20
+
+    def __post_init__(self) -> None:
+        _check_range("min_docs", self.min_docs, 2, 1_000_000)
+        _check_range("short_unit_words", self.short_unit_words, 0, 20)
+        _check_range("affix_words", self.affix_words, 0, 10)
+        _check_range("min_content_words", self.min_content_words, 0, 10_000)
+
+
+def _check_range(name: str, value: int, low: int, high: int) -> None:
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be between {low} and {high}, got {value}")
+
+
+def source_key(article: Article) -> str:
+    """The key chrome is learned per: the source, else the URL host, else ``""``."""
+    if article.source:
+        return article.source.casefold().strip()
+    if article.url:
+        return urlsplit(article.url).netloc.casefold().removeprefix("www.")
+    return ""
+
+
+def unit_key(unit: str) -> bytes:
+    """A compact, process-independent key for a normalised unit."""
+    return hashlib.blake2b(unit.encode("utf-8"), digest_size=8).digest()
+
+
+class BoilerplateModel:
+    """Learns chrome units and headline affixes from a dump.
+
+    Attributes (after :meth:`fit`):
+        source_chrome_: Per source key, the keys of its chrome units.
+        short_chrome_: Keys of short units that are chrome everywhere.
+        affixes_: Normalised headline affixes that are stripped.
+    """
+
+    def __init__(self, config: BoilerplateConfig | None = None) -> None:
+        self.config = config or BoilerplateConfig()
+        self.source_chrome_: dict[str, frozenset[bytes]] = {}
+        self.short_chrome_: frozenset[bytes] = frozenset()
+        self.affixes_: frozenset[str] = frozenset()
+
+    def fit(self, docs: Iterable[tuple[str, Sequence[str], str]]) -> BoilerplateModel:
+        """Learn chrome from ``(source_key, units, title)`` triples, one per article.
+
+        Returns:
+            self
+        """
+        cfg = self.config
+        per_source: dict[str, Counter[bytes]] = defaultdict(Counter)
+        short: Counter[bytes] = Counter()
+        affixes: Counter[str] = Counter()
+        seen_texts: set[bytes] = set()
+        for source, doc_units, title in docs:
+            keys = [unit_key(u) for u in doc_units]
+            text_key = unit_key("\n".join(doc_units))
+            if text_key in seen_texts:  # exact copies count once
+                continue
+            seen_texts.add(text_key)
+            distinct = set(keys)
+            if source:
+                per_source[source].update(distinct)
+            short.update({k for k, u in zip(keys, doc_units) if len(u.split()) <= cfg.short_unit_words})
+            affixes.update(set(self._affix_candidates(title)))
+        self.source_chrome_ = {
+            source: frozenset(k for k, n in counts.items() if n >= cfg.min_docs)
+            for source, counts in sorted(per_source.items())
+        }
+        self.source_chrome_ = {s: c for s, c in self.source_chrome_.items() if c}
+        self.short_chrome_ = frozenset(k for k, n in short.items() if n >= cfg.min_docs)
+        self.affixes_ = frozenset(a for a, n in affixes.items() if n >= cfg.min_docs)
+        return self
+
+    def content_units(self, source: str, doc_units: Sequence[str]) -> list[str]:
+        """The units of one article that are not chrome (all of them if too few remain)."""
+        chrome = self.source_chrome_.get(source, frozenset())
+        kept = [u for u in doc_units
+                if (k := unit_key(u)) not in chrome and k not in self.short_chrome_]
+        if sum(len(u.split()) for u in kept) < self.config.min_content_words:
+            return list(doc_units)
+        return kept
+
+    def title_tokens(self, title: str) -> list[str]:
+        """Headline tokens without wire prefixes and learned affixes (site names)."""
+        segments = title_segments(title)
+        if len(segments) > 1:
+            if " ".join(title_tokens(segments[-1])) in self.affixes_:
+                segments = segments[:-1]
+            if len(segments) > 1 and " ".join(title_tokens(segments[0])) in self.affixes_:
+                segments = segments[1:]
+        return title_tokens(" - ".join(segments))
+
+    def _affix_candidates(self, title: str) -> list[str]:
+        segments = title_segments(title)
+        if len(segments) < 2:
+            return []
+        ends = {segments[0], segments[-1]}
+        out = []
+        for segment in ends:
+            words = title_tokens(segment)
+            if 0 < len(words) <= self.config.affix_words:
+                out.append(" ".join(words))
+        return out

@@ -1,0 +1,98 @@
+"""Text normalisation: the same words give the same tokens however they were encoded.
+
+Covers HTML entities and tags, Unicode NFKC, typographic quotes and dashes,
+non-breaking and zero-width spaces, case, and wire datelines (``KYIV (AP) —``).
+Splits bodies into *units* (lines, then sentences): the grain at which boilerplate is
+learned and left out of fingerprints.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+# Tags that end a block of text: a line break in the plain text.
+_BLOCK_TAG = re.compile(
+    r"<\s*/?\s*(?:p|br|div|li|ul|ol|h[1-6]|tr|td|blockquote|section|article|header|footer)\b[^<>]*>",
+    re.IGNORECASE,
+)
+# Anything that looks like a tag; a lone "<" in prose ("a < b") is left alone.
+_TAG = re.compile(r"</?[A-Za-z][^<>]{0,500}>")
+_SPACES = re.compile(r"[^\S\n]+")
+_NEWLINES = re.compile(r"\s*\n\s*")
+_PUNCT = str.maketrans(
+    {
+        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "\u00b4": "'",
+        "`": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
+        "\u00ab": '"', "\u00bb": '"', "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-",
+        "\u2014": "-", "\u2015": "-", "\u2212": "-", "\u00a0": " ", "\u202f": " ", "\u2009": " ",
+        "\u200b": "", "\u200c": "", "\u200d": "", "\u2060": "", "\ufeff": "", "\u00ad": "",
+        "\u2026": "...",
+    }
+)
+# A unit ends at a sentence end followed by a capital, digit or quote; also where a
+# scraper glued two blocks together ("…the difference.Ukraine is…").
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])|(?<=[a-z][.!?])(?=[A-Z][a-z])")
+_TOKEN = re.compile(r"\w+")
+# Wire datelines: "KYIV (AP) - ", "PARIS (AFP) -- ", "LONDON, March 10 (Reuters) - ",
+# "WASHINGTON - ". Matched on cleaned, case-kept text at the start of a unit.
+_DATELINE = re.compile(
+    r"^[A-Z][A-Z.'-]+(?:[ /][A-Z][A-Z.'-]+){0,3}"
+    r"(?:,\s*[A-Z][A-Za-z.]+(?:\s+\d{1,2})?)?"
+    r"\s*(?:\([A-Za-z][A-Za-z .&'-]{0,30}\))?\s*-{1,2}\s+"
+)
+# Wire headline prefixes: "UPDATE 2-", "BREAKING:", "EXCLUSIVE-" …
+_TITLE_PREFIX = re.compile(
+    r"^(?:update|updated|breaking(?: news)?|exclusive|wrapup|corrected|correction|refile|rpt"
+    r"|analysis|factbox|live|watch|video)\s*\d*\s*[-:|]+\s*",
+    re.IGNORECASE,
+)
+
+
+def clean(text: str) -> str:
+    """Decode entities and tags, NFKC, plain quotes and dashes; keep case and line breaks."""
+    if "&" in text:
+        # Twice: feeds double-escape ("&amp;#8217;").
+        text = html.unescape(html.unescape(text))
+    if "<" in text:
+        text = _TAG.sub(" ", _BLOCK_TAG.sub("\n", text))
+    text = unicodedata.normalize("NFKC", text).translate(_PUNCT)
+    text = _SPACES.sub(" ", text)
+    return _NEWLINES.sub("\n", text).strip()
+
+
+def normalize(text: str) -> str:
+    """:func:`clean`, case-folded, on one line: the form that fingerprints are taken of."""
+    return " ".join(tokens(text))
+
+
+def tokens(text: str) -> list[str]:
+    """Word tokens of ``text`` after :func:`clean` and case folding; punctuation dropped."""
+    return _TOKEN.findall(clean(text).casefold())
+
+
+def units(text: str) -> list[str]:
+    """Split a body into units (lines, then sentences), each cleaned, datelines removed.
+
+    Returns:
+        Case-folded, token-joined units (``"ukraine is on an irreversible path"``);
+        units without a word character are dropped.
+    """
+    out: list[str] = []
+    for line in clean(text).split("\n"):
+        for sentence in _SENTENCE_END.split(line):
+            words = _TOKEN.findall(_DATELINE.sub("", sentence.strip()).casefold())
+            if words:
+                out.append(" ".join(words))
+    return out
+
+
+def title_tokens(title: str) -> list[str]:
+    """Headline tokens with a wire prefix ("UPDATE 2-", "BREAKING:") removed."""
+    return _TOKEN.findall(_TITLE_PREFIX.sub("", clean(title)).casefold())
+
+
+def title_segments(title: str) -> list[str]:
+    """Headline split at `` | ``, `` - ``, `` :: `` (where a site name is often appended)."""
+    return [s.strip() for s in re.split(r"\s+(?:\||-{1,2}|::)\s+", clean(title)) if s.strip()]
