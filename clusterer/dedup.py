@@ -305,7 +305,7 @@ def _groups(docs: Sequence[Article], prints: _Prints, uf: _UnionFind,
         members.setdefault(uf.find(i), []).append(i)
     chosen = []
     for group in members.values():
-        kept = min(group, key=lambda i: _keep_key(docs[i], i, config.keep))
+        kept = min(group, key=lambda i: _keep_key(docs[i], i, len(prints.content[i]), config.keep))
         chosen.append((kept, [i for i in group if i != kept]))
     chosen.sort(key=lambda item: item[0])
     out = []
@@ -316,10 +316,12 @@ def _groups(docs: Sequence[Article], prints: _Prints, uf: _UnionFind,
     return out
 
 
-def _keep_key(article: Article, index: int, keep: str) -> tuple[Any, ...]:
+def _keep_key(article: Article, index: int, content_length: int, keep: str) -> tuple[Any, ...]:
+    # "longest" measures normalised content without chrome: the most complete copy wins,
+    # not the one with the most entities, markup or page chrome.
     if keep == "first":
         return (index,)
-    length = -(len(article.text) + len(article.title))
+    length = -content_length
     published = article.published or _FAR_FUTURE
     if keep == "longest":
         return (length, published, article.id)

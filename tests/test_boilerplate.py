@@ -1,0 +1,73 @@
+import pytest
+
+from clusterer.boilerplate import BoilerplateConfig, BoilerplateModel, source_key
+from clusterer.records import Article
+
+STORY = [f"story {n} sentence with several distinct words number {n}" for n in range(6)]
+CHROME = "please donate to keep our independent newsroom going today"
+
+
+def _docs(n_site_docs: int):
+    docs = []
+    for d in range(n_site_docs):
+        body = [f"site story {d} unique words here and there {w}" for w in range(5)] + [CHROME]
+        docs.append(("site-a", body, f"Story {d} | Site A"))
+    return docs
+
+
+def test_chrome_recurring_in_one_source_is_learned():
+    model = BoilerplateModel().fit(_docs(3))
+    assert model.content_units("site-a", [*STORY, CHROME]) == STORY
+
+
+def test_chrome_below_min_docs_is_kept():
+    model = BoilerplateModel().fit(_docs(2))
+    assert model.content_units("site-a", [*STORY, CHROME]) == [*STORY, CHROME]
+
+
+def test_chrome_is_per_source():
+    model = BoilerplateModel().fit(_docs(3))
+    assert model.content_units("site-b", [*STORY, CHROME]) == [*STORY, CHROME]
+
+
+def test_syndicated_story_across_sources_is_not_chrome():
+    docs = [(f"site-{s}", [*STORY, f"footer of site {s} only"], "t") for s in range(5)]
+    model = BoilerplateModel().fit(docs)
+    assert model.content_units("site-0", STORY) == STORY
+
+
+def test_exact_copies_count_once():
+    docs = [("site-a", [*STORY], "t")] * 5
+    model = BoilerplateModel().fit(docs)
+    assert model.source_chrome_ == {}
+
+
+def test_short_units_recurring_anywhere_are_chrome():
+    docs = [(f"s{i}", [f"body {i} with enough words", "read more"], "t") for i in range(3)]
+    model = BoilerplateModel().fit(docs)
+    assert model.content_units("x", [*STORY, "read more"]) == STORY
+
+
+def test_too_little_content_falls_back_to_the_whole_body():
+    model = BoilerplateModel().fit(_docs(3))
+    assert model.content_units("site-a", ["short bit", CHROME]) == ["short bit", CHROME]
+
+
+def test_headline_affixes_recurring_are_stripped():
+    model = BoilerplateModel().fit(_docs(3))
+    assert model.affixes_ == frozenset({"site a"})
+    assert model.title_tokens("UPDATE 1-Fed holds | Site A") == ["fed", "holds"]
+    assert model.title_tokens("Fed holds | Other") == ["fed", "holds", "other"]
+
+
+def test_source_key_prefers_source_then_host():
+    assert source_key(Article(id="1", title="t", source=" AP ")) == "ap"
+    assert source_key(Article(id="1", title="t", url="https://www.Example.com/a")) == "example.com"
+    assert source_key(Article(id="1", title="t")) == ""
+
+
+@pytest.mark.parametrize(("name", "value"), [("min_docs", 1), ("short_unit_words", 21),
+                                             ("affix_words", -1), ("min_content_words", -5)])
+def test_config_rejects_out_of_range(name, value):
+    with pytest.raises(ValueError, match=f"{name} must be between"):
+        BoilerplateConfig(**{name: value})

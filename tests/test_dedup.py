@@ -1,0 +1,143 @@
+from datetime import datetime, timezone
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from clusterer.dedup import DedupConfig, deduplicate, similarity
+from conftest import make_article
+
+import numpy as np
+
+
+def _ids(result):
+    return [(g.kept.id, [a.id for a in g.duplicates]) for g in result.groups]
+
+
+def test_samples_are_all_distinct(sample_articles):
+    result = deduplicate(sample_articles)
+    assert _ids(result) == [(a.id, []) for a in sample_articles]
+    assert result.stats == {"articles": 5, "kept": 5, "duplicates": 0, "groups": 0}
+
+
+def test_exact_copy_with_other_chrome_encoding_and_headline(sample_articles):
+    original = sample_articles[4]
+    copy_text = original.text.replace("'", "&#8217;").replace(" ", "\u00a0", 20)
+    copy = make_article("copy", original.title.upper() + " | Some Site", copy_text)
+    result = deduplicate([*sample_articles, copy])
+    assert ("004_067f50a622b83cf2", ["copy"]) in _ids(result)
+    assert result.groups[4].similarities == (1.0,)
+
+
+def test_abridged_copy_is_contained_in_the_full_story(sample_articles):
+    full = sample_articles[1]
+    first_paragraphs = "\n\n".join(full.text.split("\n\n")[:3])
+    abridged = make_article("abridged", "Rewritten headline", "BRUSSELS (AP) — " + first_paragraphs)
+    result = deduplicate([*sample_articles, abridged])
+    assert ("001_c53f92eaafb8e6c3", ["abridged"]) in _ids(result)
+
+
+def test_same_event_different_words_are_not_duplicates(sample_articles):
+    result = deduplicate([sample_articles[1], sample_articles[2]])
+    assert result.stats["duplicates"] == 0
+
+
+def test_headline_only_copies_match_on_headlines():
+    a = make_article("a", "Fed official says weak data caused by weather, should not slow taper")
+    b = make_article("b", "UPDATE 2-FED OFFICIAL SAYS WEAK DATA CAUSED BY WEATHER, SHOULD NOT SLOW TAPER")
+    c = make_article("c", "Fed's Charles Plosser sees high bar for change in pace of tapering")
+    assert _ids(deduplicate([a, b, c])) == [("a", ["b"]), ("c", [])]
+
+
+def test_same_canonical_url_is_an_exact_duplicate():
+    a = make_article("a", "One headline", url="https://example.com/story")
+    b = make_article("b", "Another headline entirely", url="https://example.com/story")
+    # Headline-only: "longest" keeps the longer headline.
+    assert _ids(deduplicate([a, b])) == [("b", ["a"])]
+
+
+@pytest.mark.parametrize(("keep", "expected"), [("longest", "long"), ("earliest", "early"),
+                                                ("first", "early")])
+def test_keep_policy(keep, expected):
+    body = " ".join(f"word{i}" for i in range(60))
+    early = make_article("early", "T", body, published=datetime(2024, 1, 1, tzinfo=timezone.utc))
+    long = make_article("long", "T", body + " plus a longer tail of words here",
+                        published=datetime(2024, 1, 2, tzinfo=timezone.utc))
+    result = deduplicate([early, long], DedupConfig(keep=keep))
+    assert [g.kept.id for g in result.groups] == [expected]
+
+
+def test_similarity_uses_containment_for_large_sets_and_jaccard_for_small():
+    big = np.arange(100, dtype=np.uint32)
+    part = np.arange(30, dtype=np.uint32)
+    assert similarity(part, big, 25) == 1.0
+    assert similarity(part, big, 31) == pytest.approx(0.3)
+    assert similarity(np.zeros(0, np.uint32), big, 1) == 0.0
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"threshold": 0.0}, r"threshold must be in \(0.0, 1.0\], got 0.0"),
+    ({"threshold": 1.5}, r"threshold must be in \(0.0, 1.0\], got 1.5"),
+    ({"shingle_size": 0}, r"shingle_size must be in \[1, 10\], got 0"),
+    ({"num_perm": 8}, r"num_perm must be in \[16, 1024\], got 8"),
+    ({"keep": "shortest"}, r"keep must be one of longest, earliest, first, got 'shortest'"),
+])
+def test_config_validation(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        DedupConfig(**kwargs)
+
+
+def test_groups_document_lists_every_article_once(sample_articles):
+    doc = deduplicate(sample_articles).groups_document()
+    ids = [m["id"] for g in doc["groups"] for m in g["members"]]
+    assert sorted(ids) == sorted(a.id for a in sample_articles)
+    assert doc["schema_version"] == 1
+
+
+# --- properties -------------------------------------------------------------------
+_WORDS = st.sampled_from("alpha beta gamma delta nato kyiv fed taper data weather says".split())
+_TEXT = st.lists(_WORDS, min_size=0, max_size=40).map(" ".join)
+
+
+@st.composite
+def _dumps(draw):
+    n = draw(st.integers(1, 12))
+    articles = []
+    for i in range(n):
+        if articles and draw(st.booleans()):
+            src = draw(st.sampled_from(articles))
+            articles.append(make_article(f"id{i}", src.title, src.text))
+        else:
+            articles.append(make_article(f"id{i}", draw(_TEXT), draw(_TEXT)))
+    return articles
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_dumps())
+def test_every_article_appears_exactly_once(articles):
+    result = deduplicate(articles)
+    seen = [i for g in result.groups for i in g.ids]
+    assert sorted(seen) == sorted(a.id for a in articles)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_dumps())
+def test_identical_texts_are_always_duplicates(articles):
+    result = deduplicate(articles)
+    group_of = {i: g.kept.id for g in result.groups for i in g.ids}
+    for a in articles:
+        for b in articles:
+            if (a.title, a.text) == (b.title, b.text):
+                assert group_of[a.id] == group_of[b.id]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_dumps(), st.randoms(use_true_random=False))
+def test_groups_do_not_depend_on_input_order(articles, rnd):
+    shuffled = list(articles)
+    rnd.shuffle(shuffled)
+
+    def groups(result):
+        return sorted((g.kept.id, sorted(a.id for a in g.duplicates)) for g in result.groups)
+
+    assert groups(deduplicate(articles)) == groups(deduplicate(shuffled))

@@ -1,0 +1,56 @@
+import numpy as np
+from datasketch import MinHash
+
+from clusterer.minhash import Signer, TokenHasher, char_shingles, word_shingles
+
+
+def _datasketch(values, num_perm=64, seed=3):
+    m = MinHash(num_perm=num_perm, seed=seed, hashfunc=lambda x: x, scheme="affine32")
+    m.update_batch([int(v) for v in values])
+    return m.hashvalues
+
+
+def test_batched_signatures_equal_datasketch_update_batch():
+    hasher = TokenHasher()
+    words = "the quick brown fox jumps over the lazy dog and runs far away".split()
+    sets = [np.unique(word_shingles(words[:n], 3, hasher)) for n in (1, 3, 8, 14)]
+    sets.append(np.zeros(0, dtype=np.uint32))
+    sets.append(np.unique(char_shingles("hello world", 4)))
+    sigs = Signer(num_perm=64, seed=3).signatures(sets)
+    for values, row in zip(sets, sigs):
+        assert np.array_equal(row, _datasketch(values))
+
+
+def test_batches_split_large_inputs_identically():
+    rng = np.random.default_rng(0)
+    sets = [np.unique(rng.integers(0, 2**32, size=n, dtype=np.uint32)) for n in (40000, 5, 30000)]
+    sigs = Signer(num_perm=32, seed=1).signatures(sets)
+    for values, row in zip(sets, sigs):
+        assert np.array_equal(row, _datasketch(values, num_perm=32, seed=1))
+
+
+def test_word_shingles_are_ordered_windows_and_stable():
+    hasher = TokenHasher()
+    a = word_shingles(["a", "b", "c", "d"], 2, hasher)
+    b = word_shingles(["x", "a", "b", "c", "d"], 2, TokenHasher())
+    assert len(a) == 3
+    assert list(b[1:]) == list(a)
+    assert a.dtype == np.uint32
+
+
+def test_short_token_lists_give_one_shingle():
+    assert len(word_shingles(["only", "two"], 5, TokenHasher())) == 1
+    assert len(word_shingles([], 5, TokenHasher())) == 0
+
+
+def test_char_shingles_count():
+    assert len(char_shingles("abcdef", 4)) == 3
+    assert len(char_shingles("", 4)) == 0
+
+
+def test_lean_minhash_round_trip():
+    signer = Signer(num_perm=16, seed=1)
+    sig = signer.signatures([np.array([1, 2, 3], dtype=np.uint32)])[0]
+    lean = signer.lean(sig)
+    assert np.array_equal(lean.hashvalues, sig)
+    assert lean.jaccard(signer.lean(sig)) == 1.0

@@ -1,0 +1,46 @@
+from clusterer.normalize import clean, normalize, title_segments, title_tokens, tokens, units
+
+
+def test_clean_decodes_entities_tags_quotes_and_spaces():
+    raw = "Ukraine&#8217;s &amp;quot;plan&amp;quot;<p>is\u00a0ready \u2014 “now”</p>"
+    assert clean(raw) == "Ukraine's \"plan\"\nis ready - \"now\""
+
+
+def test_clean_keeps_a_lone_less_than_sign():
+    assert clean("a < b and c > d") == "a < b and c > d"
+
+
+def test_normalize_folds_case_and_drops_punctuation():
+    assert normalize("KYIV’s  “Plan”\u200b — Ready!") == "kyiv s plan ready"
+
+
+def test_tokens_are_nfkc_normalised():
+    assert tokens("ﬁnal Ｆｕｌｌ") == ["final", "full"]
+
+
+def test_units_split_lines_sentences_and_glued_blocks():
+    text = "First line. Second sentence!\nSupport us.Ukraine is on a path"
+    assert units(text) == ["first line", "second sentence", "support us", "ukraine is on a path"]
+
+
+def test_units_strip_wire_datelines():
+    assert units("KYIV (AP) — Ukraine said") == ["ukraine said"]
+    assert units("LONDON, March 10 (Reuters) - Stocks fell") == ["stocks fell"]
+    assert units("PARIS (AFP) -- The minister") == ["the minister"]
+    assert units("WASHINGTON — The Senate") == ["the senate"]
+
+
+def test_units_keep_ordinary_sentences_starting_with_capitals():
+    assert units("NATO allies met. Ukraine - not yet - joined") == [
+        "nato allies met", "ukraine not yet joined"]
+
+
+def test_title_tokens_drop_wire_prefixes():
+    assert title_tokens("UPDATE 2-Ukraine urges NATO") == ["ukraine", "urges", "nato"]
+    assert title_tokens("BREAKING: Fed holds rates") == ["fed", "holds", "rates"]
+
+
+def test_title_segments_split_site_suffixes():
+    assert title_segments("Ukraine urges NATO | Reuters") == ["Ukraine urges NATO", "Reuters"]
+    assert title_segments("Fed - Plosser speaks - WSJ") == ["Fed", "Plosser speaks", "WSJ"]
+    assert title_segments("Well-known co-founder") == ["Well-known co-founder"]
