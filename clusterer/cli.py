@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
-from typing import Annotated, Optional
+from typing import Annotated, Optional, TypeVar
 
 import typer
 from rich.console import Console
@@ -18,7 +18,7 @@ from rich.table import Table
 
 from clusterer import __version__
 from clusterer.dedup import KEEP_POLICIES, DedupConfig, DedupResult, deduplicate
-from clusterer.errors import ClustererError
+from clusterer.errors import ClustererError, UsageError
 from clusterer.output import check_outputs, dedup_records, write_json, write_jsonl
 from clusterer.readers import FORMATS, ReaderConfig, read_articles
 
@@ -30,6 +30,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 stderr = Console(stderr=True)
+T = TypeVar("T")
 
 # ---------------------------------------------------------------- shared options
 Inputs = Annotated[
@@ -92,7 +93,7 @@ def _error_boundary() -> Iterator[None]:
 @contextlib.contextmanager
 def _progress(quiet: bool) -> Iterator[Callable[[str, int, int], None]]:
     """A progress callback for the core, drawn on stderr (nothing when quiet)."""
-    if quiet:
+    if quiet or not stderr.is_terminal:
         yield lambda stage, done, total: None
         return
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -110,12 +111,17 @@ def _progress(quiet: bool) -> Iterator[Callable[[str, int, int], None]]:
 
 def _reader_config(fmt: str, id_field: str, title_field: str, text_field: str, url_field: str,
                    source_field: str, published_field: str) -> ReaderConfig:
+    return _config(ReaderConfig, format=fmt, id_field=id_field, title_field=title_field,
+                   text_field=text_field, url_field=url_field, source_field=source_field,
+                   published_field=published_field)
+
+
+def _config(cls: Callable[..., T], **kwargs: object) -> T:
+    """Build a stage config; its ValueError is a user error (one line, exit 1)."""
     try:
-        return ReaderConfig(format=fmt, id_field=id_field, title_field=title_field,
-                            text_field=text_field, url_field=url_field,
-                            source_field=source_field, published_field=published_field)
+        return cls(**kwargs)
     except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from None
+        raise UsageError(f"invalid option: {exc}") from None
 
 
 # ---------------------------------------------------------------- dedup
@@ -147,14 +153,11 @@ def dedup(
 
     Example: clusterer dedup feeds/ --output deduped.jsonl --groups groups.json
     """
-    reader_config = _reader_config(fmt, id_field, title_field, text_field, url_field,
-                                   source_field, published_field)
-    try:
-        config = DedupConfig(threshold=threshold, shingle_size=shingle_size, num_perm=num_perm,
-                             keep=keep)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from None
     with _error_boundary():
+        reader_config = _reader_config(fmt, id_field, title_field, text_field, url_field,
+                                       source_field, published_field)
+        config = _config(DedupConfig, threshold=threshold, shingle_size=shingle_size,
+                         num_perm=num_perm, keep=keep)
         check_outputs([output, groups], inputs)
         with _progress(quiet) as progress:
             result = deduplicate(read_articles(inputs, reader_config), config, progress=progress)

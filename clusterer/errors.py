@@ -32,3 +32,7 @@ class InputError(ClustererError):
 
 class OutputError(ClustererError):
     """An output cannot be written (bad path, output equal to an input, …)."""
+
+
+class UsageError(ClustererError):
+    """An option value out of its allowed range (the message names it and the range)."""

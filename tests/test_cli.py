@@ -1,0 +1,99 @@
+"""The CLI run for real (CliRunner): exact output, exact errors, exit codes."""
+
+import json
+
+import orjson
+from typer.testing import CliRunner
+
+from clusterer import __version__
+from clusterer.cli import app
+from conftest import SAMPLES
+
+runner = CliRunner()
+FEED = str(SAMPLES / "feed.jsonl")
+
+
+def test_version():
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.stdout == f"clusterer {__version__}\n"
+
+
+def test_dedup_samples_writes_every_article_and_a_summary(tmp_path):
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["dedup", FEED, "--output", str(out)])
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    assert result.stderr == "Read 5 articles: kept 5, merged 0 duplicates into 0 groups.\n"
+    originals = [orjson.loads(line) for line in (SAMPLES / "feed.jsonl").read_bytes().splitlines()]
+    written = [orjson.loads(line) for line in out.read_bytes().splitlines()]
+    assert written == [{**o, "duplicates": []} for o in originals]
+
+
+def test_dedup_to_stdout_merges_a_copy_and_shows_the_group_table(tmp_path):
+    lines = (SAMPLES / "feed.jsonl").read_bytes().splitlines()
+    record = orjson.loads(lines[4])
+    copy = {**record, "id": "copy-1", "title": record["title"].upper() + " | Wire",
+            "text": "WASHINGTON (AP) — " + record["text"].replace("'", "&#8217;")}
+    feed = tmp_path / "feed.jsonl"
+    feed.write_bytes(b"\n".join([*lines, orjson.dumps(copy)]) + b"\n")
+    result = runner.invoke(app, ["dedup", str(feed), "--top", "1"])
+    assert result.exit_code == 0
+    kept = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(k["id"], k["duplicates"]) for k in kept][-1] == ("004_067f50a622b83cf2", ["copy-1"])
+    assert result.stderr.startswith("Read 6 articles: kept 5, merged 1 duplicates into 1 groups.\n")
+    assert "Largest duplicate groups" in result.stderr
+    assert "004_067f50a622b83cf2" in result.stderr
+
+
+def test_dedup_groups_file(tmp_path):
+    groups = tmp_path / "groups.json"
+    result = runner.invoke(app, ["dedup", FEED, "-o", str(tmp_path / "o.jsonl"),
+                                 "--groups", str(groups), "--quiet"])
+    assert result.exit_code == 0
+    assert result.stderr == ""
+    doc = json.loads(groups.read_text())
+    assert list(doc) == ["schema_version", "params", "stats", "groups"]
+    assert doc["stats"] == {"articles": 5, "kept": 5, "duplicates": 0, "groups": 0}
+    assert doc["groups"][0] == {
+        "kept_id": "000_572e8aadae5dc2a1", "size": 1,
+        "title": "Ukraine urges NATO invitation before Biden leaves office, ambassador says",
+        "members": [{"id": "000_572e8aadae5dc2a1", "similarity": 1.0, "kept": True}],
+    }
+
+
+def test_dedup_reads_the_plain_text_directory_too():
+    result = runner.invoke(app, ["dedup", str(SAMPLES / "txt"), "-q"])
+    assert result.exit_code == 0
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == [
+        "000_572e8aadae5dc2a1", "001_c53f92eaafb8e6c3", "002_19fc496d41bd9699",
+        "003_0256ba80296706a5", "004_067f50a622b83cf2"]
+
+
+def test_dedup_output_is_byte_identical_across_runs(tmp_path):
+    outs = []
+    for n in range(2):
+        out = tmp_path / f"o{n}.jsonl"
+        groups = tmp_path / f"g{n}.json"
+        runner.invoke(app, ["dedup", FEED, "-o", str(out), "--groups", str(groups), "-q"])
+        outs.append((out.read_bytes(), groups.read_bytes()))
+    assert outs[0] == outs[1]
+
+
+def test_bad_option_value_is_one_line_and_exit_1():
+    result = runner.invoke(app, ["dedup", FEED, "--threshold", "2"])
+    assert result.exit_code == 1
+    assert result.stderr == "Error: invalid option: threshold must be in (0.0, 1.0], got 2.0\n"
+
+
+def test_bad_keep_policy():
+    result = runner.invoke(app, ["dedup", FEED, "--keep", "newest"])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: invalid option: keep must be one of longest, earliest, first, got 'newest'\n")
+
+
+def test_missing_input_file():
+    result = runner.invoke(app, ["dedup", "no/such.jsonl"])
+    assert result.exit_code == 1
+    assert result.stderr == "Error: no/such.jsonl: no such file or directory; check the path\n"
