@@ -258,22 +258,35 @@ def _merge_near(prints: _Prints, uf: _UnionFind, config: DedupConfig, report: Pr
             continue
         sigs = signer.signatures([sets[i] for i in members])
         lsh = MinHashLSH(threshold=config.lsh_threshold, num_perm=config.num_perm)
-        lean = {}
         with lsh.insertion_session() as session:
             for row, i in enumerate(members):
                 if len(sets[i]):
-                    lean[i] = signer.lean(sigs[row])
-                    session.insert(i, lean[i], check_duplication=False)
-        query_set = set(queries)
-        for done, i in enumerate(members):
-            if i not in query_set or i not in lean:
+                    session.insert(i, signer.lean(sigs[row]), check_duplication=False)
+            report(f"indexing ({name})", len(members), len(members))
+        _verify_buckets(lsh, name, set(queries), prints, uf, config)
+
+
+def _verify_buckets(lsh: MinHashLSH, index: str, queries: set[int], prints: _Prints,
+                    uf: _UnionFind, config: DedupConfig) -> None:
+    """Verify every pair that shares an LSH bucket (what querying each member would
+    return), skipping pairs already connected and pairs already rejected."""
+    rejected: set[tuple[int, int]] = set()
+    for table in lsh.hashtables:
+        for band in table.keys():
+            bucket = table.get(band)
+            if len(bucket) < 2:
                 continue
-            for j in sorted(lsh.query(lean[i])):
-                if j != i and uf.find(i) != uf.find(j) and _verified(i, j, name, prints, config):
-                    uf.union(i, j)
-            if done % 1000 == 0:
-                report(f"matching ({name})", done, len(members))
-        report(f"matching ({name})", len(members), len(members))
+            keys = sorted(bucket)
+            for pos, i in enumerate(keys):
+                for j in keys[pos + 1:]:
+                    if (i not in queries and j not in queries) or (i, j) in rejected:
+                        continue
+                    if uf.find(i) == uf.find(j):
+                        continue
+                    if _verified(i, j, index, prints, config):
+                        uf.union(i, j)
+                    else:
+                        rejected.add((i, j))
 
 
 def _verified(i: int, j: int, index: str, prints: _Prints, config: DedupConfig) -> bool:
