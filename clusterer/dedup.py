@@ -272,7 +272,7 @@ def _verify_buckets(lsh: MinHashLSH, index: str, queries: set[int], prints: _Pri
     return), skipping pairs already connected and pairs already rejected."""
     rejected: set[tuple[int, int]] = set()
     for table in lsh.hashtables:
-        for band in table.keys():
+        for band in table.keys():  # noqa: SIM118 - a datasketch Storage, not a dict
             bucket = table.get(band)
             if len(bucket) < 2:
                 continue

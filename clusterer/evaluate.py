@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Hashable, Sequence
+from typing import Any
 
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
@@ -49,7 +50,7 @@ def pairwise(pred: Sequence[Hashable], gold: Sequence[Hashable]) -> tuple[float,
     _check(pred, gold)
     both = Counter(zip(pred, gold))
 
-    def pairs(counts: Counter) -> int:  # type: ignore[type-arg]
+    def pairs(counts: Counter[Any]) -> int:
         return sum(c * (c - 1) // 2 for c in counts.values())
 
     true_pos = pairs(both)

@@ -105,7 +105,7 @@ class Signer:
         nonempty = np.flatnonzero(lengths)
         if len(nonempty) == 0:
             return
-        values = np.concatenate([sets[i] for i in nonempty]).astype(_U32, copy=False)
+        values = np.concatenate([sets[int(i)] for i in nonempty]).astype(_U32, copy=False)
         s1, m1, s2, m2, s3 = _FMIX
         with np.errstate(over="ignore"):
             hv = values ^ (values >> s1)

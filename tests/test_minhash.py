@@ -12,7 +12,8 @@ def _datasketch(values, num_perm=64, seed=3):
 
 def test_batched_signatures_equal_datasketch_update_batch():
     hasher = TokenHasher()
-    words = "the quick brown fox jumps over the lazy dog and runs far away".split()
+    words = ["the", "quick", "brown", "fox", "jumps", "over", "the", "lazy", "dog", "and",
+             "runs", "far", "away"]
     sets = [np.unique(word_shingles(words[:n], 3, hasher)) for n in (1, 3, 8, 14)]
     sets.append(np.zeros(0, dtype=np.uint32))
     sets.append(np.unique(char_shingles("hello world", 4)))
@@ -23,7 +24,8 @@ def test_batched_signatures_equal_datasketch_update_batch():
 
 def test_batches_split_large_inputs_identically():
     rng = np.random.default_rng(0)
-    sets = [np.unique(rng.integers(0, 2**32, size=n, dtype=np.uint32)) for n in (40000, 5, 30000)]
+    sizes = (40000, 5, 30000)
+    sets = [np.unique(rng.integers(0, 2**32, size=n, dtype=np.uint32)) for n in sizes]
     sigs = Signer(num_perm=32, seed=1).signatures(sets)
     for values, row in zip(sets, sigs):
         assert np.array_equal(row, _datasketch(values, num_perm=32, seed=1))
