@@ -71,7 +71,7 @@ def source_key(article: Article) -> str:
 
 
 def unit_key(unit: str) -> bytes:
-    """A compact, process-independent key for a normalised unit."""
+    """A compact, process-independent key for a text (exact-copy detection)."""
     return hashlib.blake2b(unit.encode("utf-8"), digest_size=8).digest()
 
 
@@ -79,15 +79,15 @@ class BoilerplateModel:
     """Learns chrome units and headline affixes from a dump.
 
     Attributes (after :meth:`fit`):
-        source_chrome_: Per source key, the keys of its chrome units.
-        short_chrome_: Keys of short units that are chrome everywhere.
+        source_chrome_: Per source key, its chrome units (normalised).
+        short_chrome_: Short units that are chrome everywhere.
         affixes_: Normalised headline affixes that are stripped.
     """
 
     def __init__(self, config: BoilerplateConfig | None = None) -> None:
         self.config = config or BoilerplateConfig()
-        self.source_chrome_: dict[str, frozenset[bytes]] = {}
-        self.short_chrome_: frozenset[bytes] = frozenset()
+        self.source_chrome_: dict[str, frozenset[str]] = {}
+        self.short_chrome_: frozenset[str] = frozenset()
         self.affixes_: frozenset[str] = frozenset()
 
     def fit(self, docs: Iterable[tuple[str, Sequence[str], str]]) -> BoilerplateModel:
@@ -97,20 +97,19 @@ class BoilerplateModel:
             self
         """
         cfg = self.config
-        per_source: dict[str, Counter[bytes]] = defaultdict(Counter)
-        short: Counter[bytes] = Counter()
+        per_source: dict[str, Counter[str]] = defaultdict(Counter)
+        short: Counter[str] = Counter()
         affixes: Counter[str] = Counter()
         seen_texts: set[bytes] = set()
         for source, doc_units, title in docs:
-            keys = [unit_key(u) for u in doc_units]
             text_key = unit_key("\n".join(doc_units))
             if text_key in seen_texts:  # exact copies count once
                 continue
             seen_texts.add(text_key)
-            distinct = set(keys)
+            distinct = set(doc_units)
             if source:
                 per_source[source].update(distinct)
-            short.update({k for k, u in zip(keys, doc_units) if len(u.split()) <= cfg.short_unit_words})
+            short.update(u for u in distinct if u.count(" ") < cfg.short_unit_words)
             affixes.update(set(self._affix_candidates(title)))
         self.source_chrome_ = {
             source: frozenset(k for k, n in counts.items() if n >= cfg.min_docs)
@@ -124,8 +123,8 @@ class BoilerplateModel:
     def content_units(self, source: str, doc_units: Sequence[str]) -> list[str]:
         """The units of one article that are not chrome (all of them if too few remain)."""
         chrome = self.source_chrome_.get(source, frozenset())
-        kept = [u for u in doc_units
-                if (k := unit_key(u)) not in chrome and k not in self.short_chrome_]
+        short = self.short_chrome_
+        kept = [u for u in doc_units if u not in chrome and u not in short]
         if sum(len(u.split()) for u in kept) < self.config.min_content_words:
             return list(doc_units)
         return kept

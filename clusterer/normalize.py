@@ -19,26 +19,26 @@ _BLOCK_TAG = re.compile(
 )
 # Anything that looks like a tag; a lone "<" in prose ("a < b") is left alone.
 _TAG = re.compile(r"</?[A-Za-z][^<>]{0,500}>")
-_SPACES = re.compile(r"[^\S\n]+")
-_NEWLINES = re.compile(r"\s*\n\s*")
-_PUNCT = str.maketrans(
-    {
+_PUNCT = {
         "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "\u00b4": "'",
         "`": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
         "\u00ab": '"', "\u00bb": '"', "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-",
         "\u2014": "-", "\u2015": "-", "\u2212": "-", "\u00a0": " ", "\u202f": " ", "\u2009": " ",
         "\u200b": "", "\u200c": "", "\u200d": "", "\u2060": "", "\ufeff": "", "\u00ad": "",
         "\u2026": "...",
-    }
-)
+}
+# A regex over the few special characters is much faster than str.translate on
+# long texts that are mostly ASCII.
+_PUNCT_RE = re.compile("[" + "".join(_PUNCT) + "]")
 # A unit ends at a sentence end followed by a capital, digit or quote; also where a
 # scraper glued two blocks together ("…the difference.Ukraine is…").
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])|(?<=[a-z][.!?])(?=[A-Z][a-z])")
+_SENTENCE_END = re.compile(r"[.!?](?:[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])|(?<=[a-z][.!?])(?=[A-Z][a-z]))")
+_UNIT_BOUNDARY = re.compile(rf"\n|{_SENTENCE_END.pattern}")
 _TOKEN = re.compile(r"\w+")
 # Wire datelines: "KYIV (AP) - ", "PARIS (AFP) -- ", "LONDON, March 10 (Reuters) - ",
 # "WASHINGTON - ". Matched on cleaned, case-kept text at the start of a unit.
 _DATELINE = re.compile(
-    r"^[A-Z][A-Z.'-]+(?:[ /][A-Z][A-Z.'-]+){0,3}"
+    r"(?m)^[A-Z][A-Z.'-]+(?:[ /][A-Z][A-Z.'-]+){0,3}"
     r"(?:,\s*[A-Z][A-Za-z.]+(?:\s+\d{1,2})?)?"
     r"\s*(?:\([A-Za-z][A-Za-z .&'-]{0,30}\))?\s*-{1,2}\s+"
 )
@@ -57,9 +57,11 @@ def clean(text: str) -> str:
         text = html.unescape(html.unescape(text))
     if "<" in text:
         text = _TAG.sub(" ", _BLOCK_TAG.sub("\n", text))
-    text = unicodedata.normalize("NFKC", text).translate(_PUNCT)
-    text = _SPACES.sub(" ", text)
-    return _NEWLINES.sub("\n", text).strip()
+    text = unicodedata.normalize("NFKC", text)
+    if not text.isascii():
+        text = _PUNCT_RE.sub(lambda m: _PUNCT[m.group()], text)
+    # str.split() folds every Unicode space at C speed; blank lines go.
+    return "\n".join(filter(None, (" ".join(line.split()) for line in text.splitlines())))
 
 
 def normalize(text: str) -> str:
@@ -79,12 +81,13 @@ def units(text: str) -> list[str]:
         Case-folded, token-joined units (``"ukraine is on an irreversible path"``);
         units without a word character are dropped.
     """
-    out: list[str] = []
-    for line in clean(text).split("\n"):
-        for sentence in _SENTENCE_END.split(line):
-            words = _TOKEN.findall(_DATELINE.sub("", sentence.strip()).casefold())
-            if words:
-                out.append(" ".join(words))
+    # One pass of each regex over the whole text: this runs on every article.
+    text = _DATELINE.sub("", clean(text))
+    out = []
+    for piece in _UNIT_BOUNDARY.split(text):
+        words = _TOKEN.findall(piece.casefold())
+        if words:
+            out.append(" ".join(words))
     return out
 
 
