@@ -20,23 +20,20 @@ Pipeline:
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
 import numpy as np
-from datasketch import MinHashLSH
 
-from clusterer.boilerplate import BoilerplateConfig, BoilerplateModel, source_key
-from clusterer.minhash import Signer, TokenHasher, char_shingles, word_shingles
-from clusterer.normalize import units
+from clusterer.boilerplate import BoilerplateConfig, BoilerplateModel
+from clusterer.fingerprint import Fingerprints, content_text, fingerprint
+from clusterer.minhash import Signer, lsh_buckets, lsh_params
 from clusterer.records import Article, DuplicateGroup
 
 KEEP_POLICIES = ("longest", "earliest", "first")
 Progress = Callable[[str, int, int], None]
-_TITLE_SHINGLE = 4  # characters per headline shingle: robust to one-letter noise
 _FAR_FUTURE = datetime.max.replace(tzinfo=timezone.utc)
 
 
@@ -57,6 +54,7 @@ class DedupConfig:
         min_containment_shingles: Smallest set for which containment counts.
         min_body_words: Fewer content words: fingerprint the headline instead.
         seed: MinHash seed.
+        workers: Processes for fingerprinting; 0 uses every available core.
         boilerplate: How chrome is learned.
     """
 
@@ -69,6 +67,7 @@ class DedupConfig:
     min_containment_shingles: int = 25
     min_body_words: int = 12
     seed: int = 1
+    workers: int = 0
     boilerplate: BoilerplateConfig = field(default_factory=BoilerplateConfig)
 
     def __post_init__(self) -> None:
@@ -79,12 +78,16 @@ class DedupConfig:
         _check("lead_shingles", self.lead_shingles, 5, 1000)
         _check("min_containment_shingles", self.min_containment_shingles, 1, 100_000)
         _check("min_body_words", self.min_body_words, 0, 100_000)
+        _check("workers", self.workers, 0, 256)
         if self.keep not in KEEP_POLICIES:
             raise ValueError(f"keep must be one of {', '.join(KEEP_POLICIES)}, got {self.keep!r}")
 
     def to_dict(self) -> dict[str, Any]:
-        """Parameters as written into output files."""
-        return asdict(self)
+        """Parameters as written into output files (not ``workers``: it never changes
+        the result, and outputs must not depend on the machine)."""
+        params = asdict(self)
+        del params["workers"]
+        return params
 
 
 def _check(name: str, value: float, low: float, high: float, low_open: bool = False) -> None:
@@ -102,13 +105,15 @@ class DedupResult:
         groups: Every input article is in exactly one group.
         config: The parameters used.
         boilerplate: The chrome model learned from the dump (storylines reuse it).
-        content: Per article id, the normalised content text used as fingerprint.
     """
 
     groups: list[DuplicateGroup]
     config: DedupConfig
     boilerplate: BoilerplateModel
-    content: dict[str, str]
+
+    def content_text(self, article: Article) -> str:
+        """An article's normalised body without the dump's chrome."""
+        return content_text(article, self.boilerplate)
 
     @property
     def stats(self) -> dict[str, int]:
@@ -152,17 +157,6 @@ class _UnionFind:
         return True
 
 
-@dataclass
-class _Prints:
-    """Per-article fingerprints (shingle sets sorted and unique)."""
-
-    body: list[np.ndarray]
-    lead: list[np.ndarray]
-    title: list[np.ndarray]
-    is_title_only: list[bool]
-    content: list[str]
-
-
 def deduplicate(
     articles: Iterable[Article],
     config: DedupConfig | None = None,
@@ -181,56 +175,18 @@ def deduplicate(
     config = config or DedupConfig()
     report = progress or (lambda stage, done, total: None)
     docs = list(articles)
-    n = len(docs)
-    report("reading", n, n)
-    split = [units(a.text) if a.text else [] for a in docs]
-    keys = [source_key(a) for a in docs]
-    model = BoilerplateModel(config.boilerplate).fit(
-        (k, u, a.title) for k, u, a in zip(keys, split, docs)
-    )
-    prints = _fingerprint(docs, split, keys, model, config, report)
-    del split
-    uf = _UnionFind(n)
+    prints, model = fingerprint(docs, config, report)
+    uf = _UnionFind(len(docs))
     _merge_exact(docs, prints, uf)
     _merge_near(prints, uf, config, report)
     groups = _groups(docs, prints, uf, config)
-    content = {a.id: c for a, c in zip(docs, prints.content)}
-    return DedupResult(groups=groups, config=config, boilerplate=model, content=content)
+    return DedupResult(groups=groups, config=config, boilerplate=model)
 
 
-def _fingerprint(docs: Sequence[Article], split: Sequence[list[str]], keys: Sequence[str],
-                 model: BoilerplateModel, config: DedupConfig, report: Progress) -> _Prints:
-    hasher = TokenHasher()
-    prints = _Prints([], [], [], [], [])
-    for i, (article, doc_units, key) in enumerate(zip(docs, split, keys)):
-        content_units = model.content_units(key, doc_units) if doc_units else []
-        words = " ".join(content_units).split()
-        title = " ".join(model.title_tokens(article.title))
-        title_set = np.unique(char_shingles(title, _TITLE_SHINGLE))
-        if len(words) < config.min_body_words:
-            prints.body.append(title_set)
-            prints.lead.append(title_set)
-            prints.is_title_only.append(True)
-            prints.content.append(title)
-        else:
-            ordered = word_shingles(words, config.shingle_size, hasher)
-            prints.body.append(np.unique(ordered))
-            prints.lead.append(np.unique(ordered[: config.lead_shingles]))
-            prints.is_title_only.append(False)
-            prints.content.append(" ".join(words))
-        prints.title.append(title_set)
-        if i % 1000 == 0:
-            report("fingerprinting", i, len(docs))
-    report("fingerprinting", len(docs), len(docs))
-    return prints
-
-
-def _merge_exact(docs: Sequence[Article], prints: _Prints, uf: _UnionFind) -> None:
-    first: dict[tuple[str, str], int] = {}
+def _merge_exact(docs: Sequence[Article], prints: Fingerprints, uf: _UnionFind) -> None:
+    first: dict[tuple[str, str | bytes], int] = {}
     for i, article in enumerate(docs):
-        kind = "t" if prints.is_title_only[i] else "b"
-        digest = hashlib.blake2b(prints.content[i].encode("utf-8"), digest_size=16).hexdigest()
-        signals = [(kind, digest)]
+        signals: list[tuple[str, str | bytes]] = [("content", prints.digest[i])]
         if article.url:
             signals.append(("url", article.url))
         if article.guid:
@@ -241,56 +197,53 @@ def _merge_exact(docs: Sequence[Article], prints: _Prints, uf: _UnionFind) -> No
                 uf.union(j, i)
 
 
-def _merge_near(prints: _Prints, uf: _UnionFind, config: DedupConfig, report: Progress) -> None:
+def _merge_near(prints: Fingerprints, uf: _UnionFind, config: DedupConfig,
+                report: Progress) -> None:
     n = len(prints.body)
-    # One representative per exact class enters the indexes.
-    reps = [i for i in range(n) if uf.find(i) == i]
-    signer = Signer(config.num_perm, config.seed)
-    body_reps = [i for i in reps if not prints.is_title_only[i]]
-    title_reps = reps  # every headline is indexed; only headline-only articles query it
-    indexes = (
-        ("body", body_reps, prints.body, body_reps),
-        ("lead", body_reps, prints.lead, body_reps),
-        ("headline", title_reps, prints.title, [i for i in reps if prints.is_title_only[i]]),
-    )
-    for name, members, sets, queries in indexes:
-        if not members or not queries:
+    # One representative per exact class enters the indexes; empty sets cannot match.
+    reps = [i for i in range(n) if uf.find(i) == i and len(prints.body[i])]
+    bands, rows = lsh_params(config.lsh_threshold, config.num_perm)
+    body_reps = [i for i in reps if not prints.title_only[i]]
+    headline_queries = {i for i in reps if prints.title_only[i]}
+    indexes: list[tuple[str, list[int], Callable[[], np.ndarray], set[int]]] = [
+        ("body", body_reps, lambda: prints.body_sig[body_reps], set(body_reps)),
+        ("lead", body_reps, lambda: prints.lead_sig[body_reps], set(body_reps)),
+        # Every headline is indexed; only headline-only articles look for matches.
+        ("headline", reps,
+         lambda: Signer(config.num_perm, config.seed).signatures([prints.title[i] for i in reps]),
+         headline_queries),
+    ]
+    for name, members, signatures, queries in indexes:
+        if len(members) < 2 or not queries:
             continue
-        sigs = signer.signatures([sets[i] for i in members])
-        lsh = MinHashLSH(threshold=config.lsh_threshold, num_perm=config.num_perm)
-        with lsh.insertion_session() as session:
-            for row, i in enumerate(members):
-                if len(sets[i]):
-                    session.insert(i, signer.lean(sigs[row]), check_duplication=False)
-            report(f"indexing ({name})", len(members), len(members))
-        _verify_buckets(lsh, name, set(queries), prints, uf, config)
+        report(f"matching ({name})", 0, 1)
+        member = np.asarray(members)
+        buckets = (member[b] for b in lsh_buckets(signatures(), bands, rows))
+        _verify_buckets(buckets, name, queries, prints, uf, config)
+        report(f"matching ({name})", 1, 1)
 
 
-def _verify_buckets(lsh: MinHashLSH, index: str, queries: set[int], prints: _Prints,
-                    uf: _UnionFind, config: DedupConfig) -> None:
-    """Verify every pair that shares an LSH bucket (what querying each member would
-    return), skipping pairs already connected and pairs already rejected."""
+def _verify_buckets(buckets: Iterable[np.ndarray], index: str, queries: set[int],
+                    prints: Fingerprints, uf: _UnionFind, config: DedupConfig) -> None:
+    """Verify every pair that shares an LSH bucket, skipping pairs already connected
+    and pairs already rejected (they meet again in other bands)."""
     rejected: set[tuple[int, int]] = set()
-    for table in lsh.hashtables:
-        for band in table.keys():  # noqa: SIM118 - a datasketch Storage, not a dict
-            bucket = table.get(band)
-            if len(bucket) < 2:
-                continue
-            keys = sorted(bucket)
-            for pos, i in enumerate(keys):
-                for j in keys[pos + 1:]:
-                    if (i not in queries and j not in queries) or (i, j) in rejected:
-                        continue
-                    if uf.find(i) == uf.find(j):
-                        continue
-                    if _verified(i, j, index, prints, config):
-                        uf.union(i, j)
-                    else:
-                        rejected.add((i, j))
+    for bucket in buckets:
+        keys = bucket.tolist()
+        for pos, i in enumerate(keys):
+            for j in keys[pos + 1:]:
+                if (i not in queries and j not in queries) or (i, j) in rejected:
+                    continue
+                if uf.find(i) == uf.find(j):
+                    continue
+                if _verified(i, j, index, prints, config):
+                    uf.union(i, j)
+                else:
+                    rejected.add((i, j))
 
 
-def _verified(i: int, j: int, index: str, prints: _Prints, config: DedupConfig) -> bool:
-    if index == "headline" or prints.is_title_only[i] or prints.is_title_only[j]:
+def _verified(i: int, j: int, index: str, prints: Fingerprints, config: DedupConfig) -> bool:
+    if index == "headline" or prints.title_only[i] or prints.title_only[j]:
         return similarity(prints.title[i], prints.title[j], 10**9) >= config.threshold
     return similarity(prints.body[i], prints.body[j],
                       config.min_containment_shingles) >= config.threshold
@@ -311,14 +264,14 @@ def similarity(a: np.ndarray, b: np.ndarray, min_containment: int) -> float:
     return inter / (len(a) + len(b) - inter)
 
 
-def _groups(docs: Sequence[Article], prints: _Prints, uf: _UnionFind,
+def _groups(docs: Sequence[Article], prints: Fingerprints, uf: _UnionFind,
             config: DedupConfig) -> list[DuplicateGroup]:
     members: dict[int, list[int]] = {}
     for i in range(len(docs)):
         members.setdefault(uf.find(i), []).append(i)
     chosen = []
     for group in members.values():
-        kept = min(group, key=lambda i: _keep_key(docs[i], i, len(prints.content[i]), config.keep))
+        kept = min(group, key=lambda i: _keep_key(docs[i], i, prints.length[i], config.keep))
         chosen.append((kept, [i for i in group if i != kept]))
     chosen.sort(key=lambda item: item[0])
     out = []
@@ -341,9 +294,9 @@ def _keep_key(article: Article, index: int, content_length: int, keep: str) -> t
     return (published, length, article.id)
 
 
-def _pair_similarity(i: int, j: int, prints: _Prints, config: DedupConfig) -> float:
-    if prints.content[i] == prints.content[j] and prints.is_title_only[i] == prints.is_title_only[j]:
+def _pair_similarity(i: int, j: int, prints: Fingerprints, config: DedupConfig) -> float:
+    if prints.digest[i] == prints.digest[j]:
         return 1.0
-    if prints.is_title_only[i] or prints.is_title_only[j]:
+    if prints.title_only[i] or prints.title_only[j]:
         return similarity(prints.title[i], prints.title[j], 10**9)
     return similarity(prints.body[i], prints.body[j], config.min_containment_shingles)

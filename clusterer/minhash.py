@@ -1,4 +1,4 @@
-"""Fingerprints: shingle hashing and batched MinHash signatures.
+"""MinHash: shingle hashing, batched signatures and LSH banding.
 
 Signatures are datasketch MinHashes (scheme ``affine32``, datasketch's own permutation
 parameters for the seed) computed for many sets at once with numpy instead of one
@@ -10,12 +10,10 @@ parameters for the seed) computed for many sets at once with numpy instead of on
 from __future__ import annotations
 
 import hashlib
-import os
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator, Sequence
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash
+from datasketch import LeanMinHash, MinHash, MinHashLSH
 
 _U32 = np.uint32
 _EMPTY = np.zeros(0, dtype=_U32)
@@ -72,11 +70,6 @@ def char_shingles(text: str, k: int) -> np.ndarray:
     return _combine(codes * np.uint64(0x9E3779B97F4A7C15), k)
 
 
-def _workers() -> int:
-    return max(1, min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-                      else (os.cpu_count() or 1)))
-
-
 class Signer:
     """Batched datasketch MinHash signatures.
 
@@ -98,19 +91,14 @@ class Signer:
         An empty set gets the all-maximum signature, as an empty datasketch MinHash.
         """
         out = np.full((len(sets), self.num_perm), np.iinfo(_U32).max, dtype=_U32)
-        bounds = []
         start = 0
         while start < len(sets):
             stop, size = start, 0
             while stop < len(sets) and (size == 0 or size + len(sets[stop]) <= _BATCH_ELEMENTS):
                 size += len(sets[stop])
                 stop += 1
-            bounds.append((start, stop))
+            self._sign_batch(sets[start:stop], out[start:stop])
             start = stop
-        # numpy releases the GIL in these ufuncs: threads put every core to work without
-        # copying the sets to other processes. Batches write disjoint rows of `out`.
-        with ThreadPoolExecutor(max_workers=_workers()) as pool:
-            list(pool.map(lambda b: self._sign_batch(sets[b[0]:b[1]], out[b[0]:b[1]]), bounds))
         return out
 
     def _sign_batch(self, sets: Sequence[np.ndarray], out: np.ndarray) -> None:
@@ -134,3 +122,40 @@ class Signer:
     def lean(self, signature: np.ndarray) -> LeanMinHash:
         """A datasketch LeanMinHash holding one signature row."""
         return LeanMinHash(seed=self.seed, hashvalues=signature, scheme="affine32")
+
+
+def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
+    """Bands and rows per band that datasketch's ``MinHashLSH`` chooses for a Jaccard
+    ``threshold`` (minimising its weighted false positive and negative areas)."""
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    return lsh.b, lsh.r
+
+
+def lsh_buckets(signatures: np.ndarray, bands: int, rows: int) -> Iterator[np.ndarray]:
+    """Groups of row indices that share a band: the buckets of a datasketch
+    ``MinHashLSH(params=(bands, rows))`` holding these signatures.
+
+    Same buckets, same candidates (tested against ``MinHashLSH.query``), but one numpy
+    sort per band instead of a Python call per band per article: datasketch's insert
+    was half of the dedup run time at 20k articles.
+
+    Args:
+        signatures: MinHash values, shape (n, num_perm) with num_perm >= bands * rows.
+        bands: Number of bands.
+        rows: Values per band.
+
+    Yields:
+        Arrays of two or more row indices, ascending, one per shared band value.
+    """
+    n = len(signatures)
+    if n < 2:
+        return
+    for band in range(bands):
+        block = signatures[:, band * rows:(band + 1) * rows]
+        order = np.lexsort(block.T[::-1])
+        ordered = block[order]
+        new_value = np.any(ordered[1:] != ordered[:-1], axis=1)
+        starts = np.concatenate(([0], np.flatnonzero(new_value) + 1))
+        ends = np.concatenate((starts[1:], [n]))
+        for start, end in zip(starts[ends - starts >= 2], ends[ends - starts >= 2]):
+            yield np.sort(order[start:end])

@@ -1,7 +1,7 @@
 import numpy as np
 from datasketch import MinHash
 
-from clusterer.minhash import Signer, TokenHasher, char_shingles, word_shingles
+from clusterer.minhash import Signer, TokenHasher, char_shingles, lsh_buckets, lsh_params, word_shingles
 
 
 def _datasketch(values, num_perm=64, seed=3):
@@ -56,3 +56,33 @@ def test_lean_minhash_round_trip():
     lean = signer.lean(sig)
     assert np.array_equal(lean.hashvalues, sig)
     assert lean.jaccard(signer.lean(sig)) == 1.0
+
+
+def test_lsh_params_are_datasketch_choices():
+    from datasketch import MinHashLSH
+
+    lsh = MinHashLSH(threshold=0.4, num_perm=128)
+    assert lsh_params(0.4, 128) == (lsh.b, lsh.r) == (32, 4)
+
+
+def test_lsh_buckets_give_the_same_candidates_as_datasketch_minhashlsh():
+    from datasketch import MinHashLSH
+
+    rng = np.random.default_rng(1)
+    sets = []
+    for _ in range(200):
+        base = np.unique(rng.integers(0, 2**32, size=200, dtype=np.uint32))
+        cut = int(rng.integers(0, len(base)))
+        noise = rng.integers(0, 2**32, size=int(rng.integers(0, 150)), dtype=np.uint32)
+        sets += [base, np.unique(np.concatenate([base[:cut], noise]))]
+    signer = Signer(num_perm=128, seed=1)
+    sigs = signer.signatures(sets)
+    bands, rows = lsh_params(0.4, 128)
+    ours = {(int(i), int(j)) for bucket in lsh_buckets(sigs, bands, rows)
+            for x, i in enumerate(bucket) for j in bucket[x + 1:]}
+    lsh = MinHashLSH(threshold=0.4, num_perm=128)
+    for i, row in enumerate(sigs):
+        lsh.insert(i, signer.lean(row))
+    theirs = {(i, j) for i, row in enumerate(sigs) for j in lsh.query(signer.lean(row)) if j > i}
+    assert len(theirs) > 50  # many planted near-copies are candidates at all
+    assert ours == theirs

@@ -1,0 +1,191 @@
+"""Fingerprints: each article's chrome-free content as shingle sets and MinHashes.
+
+Per article, in worker processes (the work is pure Python text handling, so threads
+would not help): split the body into units, learn chrome from the whole dump
+(:mod:`clusterer.boilerplate`), then shingle what is left. An article with fewer than
+``min_body_words`` words of content is fingerprinted by its headline instead.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from clusterer.boilerplate import BoilerplateModel, source_key, unit_key
+from clusterer.minhash import Signer, TokenHasher, char_shingles, word_shingles
+from clusterer.normalize import units
+from clusterer.records import Article
+
+if TYPE_CHECKING:
+    from clusterer.dedup import DedupConfig
+
+Progress = Callable[[str, int, int], None]
+TITLE_SHINGLE = 4  # characters per headline shingle: robust to one-letter noise
+_CHUNK = 256  # articles per task sent to a worker
+_MIN_PARALLEL = 4 * _CHUNK  # below this, process start-up costs more than it saves
+
+
+@dataclass
+class Fingerprints:
+    """Column-wise fingerprints of n articles (no Python object per article).
+
+    Attributes:
+        body: Sorted unique 32-bit shingles of the content (the headline's character
+            shingles for headline-only articles).
+        lead: The same for the first ``lead_shingles`` shingles of the content.
+        title: Sorted unique character shingles of the cleaned headline.
+        title_only: Whether the article is fingerprinted by its headline.
+        digest: 16-byte hash of the normalised content (exact duplicates).
+        length: Characters of normalised content (``keep=longest``).
+        body_sig: MinHash values of ``body``, shape (n, num_perm).
+        lead_sig: MinHash values of ``lead``, shape (n, num_perm).
+    """
+
+    body: list[np.ndarray]
+    lead: list[np.ndarray]
+    title: list[np.ndarray]
+    title_only: list[bool]
+    digest: list[bytes]
+    length: list[int]
+    body_sig: np.ndarray
+    lead_sig: np.ndarray
+
+
+def fingerprint(docs: Sequence[Article], config: DedupConfig,
+                report: Progress) -> tuple[Fingerprints, BoilerplateModel]:
+    """Fingerprint every article; learn the dump's chrome on the way.
+
+    Returns:
+        The fingerprints (row i is ``docs[i]``) and the fitted boilerplate model.
+    """
+    texts = [a.text for a in docs]
+    keys = [source_key(a) for a in docs]
+    with _executor(config.workers, len(docs), None) as pool:
+        unit_chunks = _run(pool, _units_chunk, list(_chunks(texts)), "splitting", len(docs), report)
+    model = BoilerplateModel(config.boilerplate).fit(
+        (k, u, a.title) for k, u, a in zip(keys, (u for c in unit_chunks for u in c), docs)
+    )
+    del unit_chunks
+    jobs = list(_chunks(list(zip(texts, keys, (a.title for a in docs)))))
+    with _executor(config.workers, len(docs), (model, config)) as pool:
+        parts = _run(pool, _prints_chunk, jobs, "fingerprinting", len(docs), report)
+    return _concat(parts, config.num_perm), model
+
+
+def content_text(article: Article, model: BoilerplateModel) -> str:
+    """The normalised body without chrome, as fingerprinted (empty if there is none)."""
+    return " ".join(model.content_units(source_key(article), units(article.text)))
+
+
+# ---------------------------------------------------------------- workers
+_STATE: tuple[BoilerplateModel, DedupConfig] | None = None
+
+
+def _init_worker(state: tuple[BoilerplateModel, DedupConfig] | None) -> None:
+    global _STATE
+    _STATE = state
+
+
+def _units_chunk(texts: list[str]) -> list[list[str]]:
+    return [units(t) if t else [] for t in texts]
+
+
+def _prints_chunk(jobs: list[tuple[str, str, str]]) -> dict[str, Any]:
+    assert _STATE is not None
+    model, config = _STATE
+    hasher = TokenHasher()
+    out: dict[str, Any] = {k: [] for k in ("body", "lead", "title", "title_only", "digest", "length")}
+    for text, key, title in jobs:
+        content = model.content_units(key, units(text)) if text else []
+        words = " ".join(content).split()
+        title_text = " ".join(model.title_tokens(title))
+        title_set = np.unique(char_shingles(title_text, TITLE_SHINGLE))
+        title_only = len(words) < config.min_body_words
+        if title_only:
+            normalised, body, lead = title_text, title_set, title_set
+        else:
+            normalised = " ".join(words)
+            ordered = word_shingles(words, config.shingle_size, hasher)
+            body, lead = np.unique(ordered), np.unique(ordered[: config.lead_shingles])
+        out["body"].append(body)
+        out["lead"].append(lead)
+        out["title"].append(title_set)
+        out["title_only"].append(title_only)
+        out["digest"].append(unit_key(("t:" if title_only else "b:") + normalised))
+        out["length"].append(len(normalised))
+    signer = Signer(config.num_perm, config.seed)
+    out["body_sig"] = signer.signatures(out["body"])
+    out["lead_sig"] = signer.signatures(out["lead"])
+    return out
+
+
+# ---------------------------------------------------------------- plumbing
+def _chunks(items: list[Any]) -> Iterator[list[Any]]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start:start + _CHUNK]
+
+
+def worker_count(requested: int) -> int:
+    """``requested`` workers, or every available core when 0."""
+    if requested > 0:
+        return requested
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+class _Serial(Executor):
+    """Runs tasks in this process: small inputs, or ``workers=1``."""
+
+    def __init__(self, state: tuple[BoilerplateModel, DedupConfig] | None) -> None:
+        _init_worker(state)
+
+    def map(self, fn: Callable[..., Any], *iterables: Any, timeout: float | None = None,
+            chunksize: int = 1) -> Iterator[Any]:
+        return map(fn, *iterables)
+
+
+@contextmanager
+def _executor(workers: int, n: int, state: tuple[BoilerplateModel, DedupConfig] | None
+              ) -> Iterator[Executor]:
+    count = worker_count(workers)
+    if count <= 1 or n < _MIN_PARALLEL:
+        yield _Serial(state)
+        return
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    with ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context(method),
+                             initializer=_init_worker, initargs=(state,)) as pool:
+        yield pool
+
+
+def _run(pool: Executor, fn: Callable[[list[Any]], Any], jobs: list[list[Any]], stage: str,
+         total: int, report: Progress) -> list[Any]:
+    results = []
+    done = 0
+    report(stage, 0, total)
+    for jobs_chunk, result in zip(jobs, pool.map(fn, jobs)):
+        results.append(result)
+        done += len(jobs_chunk)
+        report(stage, done, total)
+    return results
+
+
+def _concat(parts: list[dict[str, Any]], num_perm: int) -> Fingerprints:
+    def flat(name: str) -> list[Any]:
+        return [x for part in parts for x in part[name]]
+
+    def stack(name: str) -> np.ndarray:
+        if not parts:
+            return np.zeros((0, num_perm), dtype=np.uint32)
+        return np.concatenate([part[name] for part in parts])
+
+    return Fingerprints(body=flat("body"), lead=flat("lead"), title=flat("title"),
+                        title_only=flat("title_only"), digest=flat("digest"), length=flat("length"),
+                        body_sig=stack("body_sig"), lead_sig=stack("lead_sig"))
