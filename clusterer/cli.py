@@ -63,6 +63,9 @@ Keep = Annotated[
     str, typer.Option("--keep", help=f"Which copy to keep: {', '.join(KEEP_POLICIES)}.")
 ]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No summary or progress on stderr.")]
+Jobs = Annotated[
+    int, typer.Option("--jobs", "-j", help="Worker processes for fingerprinting; 0 = every core.")
+]
 
 
 def _version(value: bool) -> None:
@@ -147,6 +150,7 @@ def dedup(
     shingle_size: ShingleSize = DedupConfig.shingle_size,
     num_perm: NumPerm = DedupConfig.num_perm,
     top: Annotated[int, typer.Option("--top", help="Largest groups shown in the summary table.")] = 10,
+    jobs: Jobs = 0,
     fmt: FormatOpt = "auto",
     id_field: IdField = "id",
     title_field: TitleField = "title",
@@ -164,7 +168,7 @@ def dedup(
         reader_config = _reader_config(fmt, id_field, title_field, text_field, url_field,
                                        source_field, published_field)
         config = _config(DedupConfig, threshold=threshold, shingle_size=shingle_size,
-                         num_perm=num_perm, keep=keep)
+                         num_perm=num_perm, keep=keep, workers=jobs)
         check_outputs([output, groups], inputs)
         with _progress(quiet) as progress:
             result = deduplicate(read_articles(inputs, reader_config), config, progress=progress)
