@@ -4,9 +4,11 @@ The rule (also in the README):
 
 * A body *unit* (a line or sentence, normalised) is **chrome of a source** when it
   recurs in at least ``min_docs`` different articles of that source (the ``source``
-  field, else the URL host). Donation pitches, newsletter prompts, "Related posts" and
-  "Latest news" sidebars repeat across one site's pages; the text of a syndicated story
-  repeats across *different* sites, so it is kept.
+  field, else the URL host), and most of the pages that carry it anywhere belong to
+  sources where it recurs like this. Donation pitches, newsletter prompts, "Related
+  posts" and "Latest news" sidebars repeat across one site's pages; the text of a
+  syndicated story spreads across *different* sites, once each, so it is kept even
+  where one site carries two versions of the story.
 * A **short unit** (at most ``short_unit_words`` words, e.g. "Read more", "Show More",
   "1 min read") is chrome wherever it recurs in at least ``min_docs`` articles.
 * A headline **affix** (a segment before or after `` | ``, `` - ``, `` :: ``, at most
@@ -15,8 +17,8 @@ The rule (also in the README):
 * Safety net: when removing chrome would leave an article fewer than
   ``min_content_words`` words, its whole body is used instead.
 
-Articles are counted once per exact text, so a story syndicated word for word is never
-mistaken for chrome by sheer repetition. Chrome is left out of fingerprints only; the
+An exact copy on the same source counts once, so a story posted twice word for word is
+never mistaken for chrome by sheer repetition. Chrome is left out of fingerprints only; the
 output keeps every article's original text.
 """
 
@@ -44,7 +46,7 @@ class BoilerplateConfig:
         min_content_words: Fewer words left after removing chrome: use the whole body.
     """
 
-    min_docs: int = 3
+    min_docs: int = 2
     short_unit_words: int = 4
     affix_words: int = 5
     min_content_words: int = 20
@@ -98,24 +100,33 @@ class BoilerplateModel:
         """
         cfg = self.config
         per_source: dict[str, Counter[str]] = defaultdict(Counter)
+        pages: Counter[str] = Counter()
         short: Counter[str] = Counter()
         affixes: Counter[str] = Counter()
-        seen_texts: set[bytes] = set()
+        seen_texts: set[tuple[str, bytes]] = set()
         for source, doc_units, title in docs:
-            text_key = unit_key("\n".join(doc_units))
-            if text_key in seen_texts:  # exact copies count once
+            text_key = (source, unit_key("\n".join(doc_units)))
+            if text_key in seen_texts:  # exact copies on one source count once
                 continue
             seen_texts.add(text_key)
             distinct = set(doc_units)
             if source:
                 per_source[source].update(distinct)
+                pages.update(distinct)
             short.update(u for u in distinct if u.count(" ") < cfg.short_unit_words)
             affixes.update(set(self._affix_candidates(title)))
-        self.source_chrome_ = {
-            source: frozenset(k for k, n in counts.items() if n >= cfg.min_docs)
-            for source, counts in sorted(per_source.items())
-        }
-        self.source_chrome_ = {s: c for s, c in self.source_chrome_.items() if c}
+        recurring = {source: {u: n for u, n in counts.items() if n >= cfg.min_docs}
+                     for source, counts in sorted(per_source.items())}
+        # Pages carrying a unit on a source where it recurs, against all pages carrying it:
+        # chrome recurs within sources, a syndicated story spreads across them.
+        within: Counter[str] = Counter()
+        for units in recurring.values():
+            within.update(units)
+        self.source_chrome_ = {}
+        for source, units in recurring.items():
+            chrome = frozenset(u for u in units if 2 * within[u] > pages[u])
+            if chrome:
+                self.source_chrome_[source] = chrome
         self.short_chrome_ = frozenset(k for k, n in short.items() if n >= cfg.min_docs)
         self.affixes_ = frozenset(a for a, n in affixes.items() if n >= cfg.min_docs)
         return self

@@ -16,17 +16,33 @@ def _docs(n_site_docs: int):
 
 
 def test_chrome_recurring_in_one_source_is_learned():
-    model = BoilerplateModel().fit(_docs(3))
+    model = BoilerplateModel().fit(_docs(2))
     assert model.content_units("site-a", [*STORY, CHROME]) == STORY
 
 
 def test_chrome_below_min_docs_is_kept():
-    model = BoilerplateModel().fit(_docs(2))
+    model = BoilerplateModel(BoilerplateConfig(min_docs=3)).fit(_docs(2))
     assert model.content_units("site-a", [*STORY, CHROME]) == [*STORY, CHROME]
 
 
+def test_two_versions_on_one_source_of_a_story_syndicated_elsewhere_are_not_chrome():
+    update = [*STORY[:5], "a new paragraph added in the update with more words"]
+    docs = [("site-a", STORY, "t"), ("site-a", update, "t2"), ("site-b", STORY, "t"),
+            ("site-c", [*STORY, "other ending"], "t")]
+    model = BoilerplateModel().fit(docs)
+    assert model.source_chrome_ == {}
+
+
+def test_heavy_chrome_around_different_stories_is_still_chrome():
+    chrome = [f"sidebar headline number {n} about another story entirely" for n in range(8)]
+    docs = [("site-a", [f"story {d} paragraph {p} with its own words" for p in range(4)] + chrome,
+             f"t{d}") for d in range(2)]
+    model = BoilerplateModel().fit(docs)
+    assert model.source_chrome_ == {"site-a": frozenset(chrome)}
+
+
 def test_chrome_is_per_source():
-    model = BoilerplateModel().fit(_docs(3))
+    model = BoilerplateModel().fit(_docs(2))
     assert model.content_units("site-b", [*STORY, CHROME]) == [*STORY, CHROME]
 
 
@@ -36,25 +52,25 @@ def test_syndicated_story_across_sources_is_not_chrome():
     assert model.content_units("site-0", STORY) == STORY
 
 
-def test_exact_copies_count_once():
+def test_exact_copies_on_one_source_count_once():
     docs = [("site-a", [*STORY], "t")] * 5
     model = BoilerplateModel().fit(docs)
     assert model.source_chrome_ == {}
 
 
 def test_short_units_recurring_anywhere_are_chrome():
-    docs = [(f"s{i}", [f"body {i} with enough words", "read more"], "t") for i in range(3)]
+    docs = [(f"s{i}", [f"body {i} with enough words", "read more"], "t") for i in range(2)]
     model = BoilerplateModel().fit(docs)
     assert model.content_units("x", [*STORY, "read more"]) == STORY
 
 
 def test_too_little_content_falls_back_to_the_whole_body():
-    model = BoilerplateModel().fit(_docs(3))
+    model = BoilerplateModel().fit(_docs(2))
     assert model.content_units("site-a", ["short bit", CHROME]) == ["short bit", CHROME]
 
 
 def test_headline_affixes_recurring_are_stripped():
-    model = BoilerplateModel().fit(_docs(3))
+    model = BoilerplateModel().fit(_docs(2))
     assert model.affixes_ == frozenset({"site a"})
     assert model.title_tokens("UPDATE 1-Fed holds | Site A") == ["fed", "holds"]
     assert model.title_tokens("Fed holds | Other") == ["fed", "holds", "other"]
