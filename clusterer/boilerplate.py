@@ -14,8 +14,6 @@ The rule (also in the README):
 * A headline **affix** (a segment before or after `` | ``, `` - ``, `` :: ``, at most
   ``affix_words`` words, e.g. "| Reuters") is stripped when it recurs in at least
   ``min_docs`` headlines.
-* Safety net: when removing chrome would leave an article fewer than
-  ``min_content_words`` words, its whole body is used instead.
 
 An exact copy on the same source counts once, so a story posted twice word for word is
 never mistaken for chrome by sheer repetition. Chrome is left out of fingerprints only; the
@@ -43,19 +41,16 @@ class BoilerplateConfig:
             short units and headline affixes) is chrome. At least 2.
         short_unit_words: Units of at most this many words are "short". 0 to 20.
         affix_words: Headline segments of at most this many words may be affixes. 0 to 10.
-        min_content_words: Fewer words left after removing chrome: use the whole body.
     """
 
     min_docs: int = 2
     short_unit_words: int = 4
     affix_words: int = 5
-    min_content_words: int = 20
 
     def __post_init__(self) -> None:
         _check_range("min_docs", self.min_docs, 2, 1_000_000)
         _check_range("short_unit_words", self.short_unit_words, 0, 20)
         _check_range("affix_words", self.affix_words, 0, 10)
-        _check_range("min_content_words", self.min_content_words, 0, 10_000)
 
 
 def _check_range(name: str, value: int, low: int, high: int) -> None:
@@ -83,6 +78,8 @@ class BoilerplateModel:
     Attributes (after :meth:`fit`):
         source_chrome_: Per source key, its chrome units (normalised).
         short_chrome_: Short units that are chrome everywhere.
+        spread_chrome_: Source chrome also seen on other sources' pages: text of a story
+            shown in a sidebar. It counts as content where it leads into content.
         affixes_: Normalised headline affixes that are stripped.
     """
 
@@ -90,6 +87,7 @@ class BoilerplateModel:
         self.config = config or BoilerplateConfig()
         self.source_chrome_: dict[str, frozenset[str]] = {}
         self.short_chrome_: frozenset[str] = frozenset()
+        self.spread_chrome_: frozenset[str] = frozenset()
         self.affixes_: frozenset[str] = frozenset()
 
     def fit(self, docs: Iterable[tuple[str, Sequence[str], str]]) -> BoilerplateModel:
@@ -128,16 +126,35 @@ class BoilerplateModel:
             if chrome:
                 self.source_chrome_[source] = chrome
         self.short_chrome_ = frozenset(k for k, n in short.items() if n >= cfg.min_docs)
+        self.spread_chrome_ = frozenset(
+            u for source, units in self.source_chrome_.items() for u in units
+            if pages[u] > per_source[source][u])
         self.affixes_ = frozenset(a for a, n in affixes.items() if n >= cfg.min_docs)
         return self
 
     def content_units(self, source: str, doc_units: Sequence[str]) -> list[str]:
-        """The units of one article that are not chrome (all of them if too few remain)."""
+        """The units of one article that are not chrome.
+
+        A site's "Latest news" sidebar may show the lead of a story the site also
+        carries, which makes that lead chrome of the site. On the story's own page the
+        lead is followed by the story, in the sidebar by more chrome: chrome also seen
+        on other sources is kept where the unit after it is kept.
+        """
         chrome = self.source_chrome_.get(source, frozenset())
-        short = self.short_chrome_
-        kept = [u for u in doc_units if u not in chrome and u not in short]
-        if sum(len(u.split()) for u in kept) < self.config.min_content_words:
-            return list(doc_units)
+        short, spread = self.short_chrome_, self.spread_chrome_
+        kept: list[str] = []
+        next_kept = False
+        for unit in reversed(doc_units):
+            if unit in short:
+                keep = False
+            elif unit in chrome:
+                keep = next_kept and unit in spread
+            else:
+                keep = True
+            if keep:
+                kept.append(unit)
+            next_kept = keep
+        kept.reverse()
         return kept
 
     def title_tokens(self, title: str) -> list[str]:

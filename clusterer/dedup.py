@@ -27,14 +27,17 @@ from typing import Any
 
 import numpy as np
 
-from clusterer.boilerplate import BoilerplateConfig, BoilerplateModel
-from clusterer.fingerprint import Fingerprints, content_text, fingerprint
+from clusterer.boilerplate import BoilerplateConfig, BoilerplateModel, source_key
+from clusterer.fingerprint import Fingerprints, content_text, fingerprint, shingles_without
 from clusterer.minhash import Signer, lsh_buckets, lsh_params
 from clusterer.records import Article, DuplicateGroup
 
 KEEP_POLICIES = ("longest", "earliest", "first")
 Progress = Callable[[str, int, int], None]
 _FAR_FUTURE = datetime.max.replace(tzinfo=timezone.utc)
+# A cross-source pair within this share of the threshold is compared again with both
+# sources' chrome left out (see _Verifier.similarity).
+_RECHECK = 0.7
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,8 @@ class DedupConfig:
             every candidate is verified), 0 < t <= 1.
         lead_shingles: Shingles in the lead fingerprint, 5 to 1000.
         min_containment_shingles: Smallest set for which containment counts.
-        min_body_words: Fewer content words: fingerprint the headline instead.
+        min_body_words: Fewer content words (chrome excluded): fingerprint the headline
+            instead. The default, 30, gives about ``min_containment_shingles`` shingles.
         seed: MinHash seed.
         workers: Processes for fingerprinting; 0 uses every available core.
         boilerplate: How chrome is learned.
@@ -63,9 +67,9 @@ class DedupConfig:
     num_perm: int = 128
     keep: str = "longest"
     lsh_threshold: float = 0.4
-    lead_shingles: int = 40
+    lead_shingles: int = 20
     min_containment_shingles: int = 25
-    min_body_words: int = 12
+    min_body_words: int = 30
     seed: int = 1
     workers: int = 0
     boilerplate: BoilerplateConfig = field(default_factory=BoilerplateConfig)
@@ -178,8 +182,9 @@ def deduplicate(
     prints, model = fingerprint(docs, config, report)
     uf = _UnionFind(len(docs))
     _merge_exact(docs, prints, uf)
-    _merge_near(prints, uf, config, report)
-    groups = _groups(docs, prints, uf, config)
+    verifier = _Verifier(docs, prints, model, config)
+    _merge_near(verifier, uf, report)
+    groups = _groups(verifier, uf)
     return DedupResult(groups=groups, config=config, boilerplate=model)
 
 
@@ -197,8 +202,8 @@ def _merge_exact(docs: Sequence[Article], prints: Fingerprints, uf: _UnionFind) 
                 uf.union(j, i)
 
 
-def _merge_near(prints: Fingerprints, uf: _UnionFind, config: DedupConfig,
-                report: Progress) -> None:
+def _merge_near(verifier: _Verifier, uf: _UnionFind, report: Progress) -> None:
+    prints, config = verifier.prints, verifier.config
     n = len(prints.body)
     # One representative per exact class enters the indexes; empty sets cannot match.
     reps = [i for i in range(n) if uf.find(i) == i and len(prints.body[i])]
@@ -219,12 +224,12 @@ def _merge_near(prints: Fingerprints, uf: _UnionFind, config: DedupConfig,
         report(f"matching ({name})", 0, 1)
         member = np.asarray(members)
         buckets = (member[b] for b in lsh_buckets(signatures(), bands, rows))
-        _verify_buckets(buckets, name, queries, prints, uf, config)
+        _verify_buckets(buckets, name, queries, verifier, uf)
         report(f"matching ({name})", 1, 1)
 
 
 def _verify_buckets(buckets: Iterable[np.ndarray], index: str, queries: set[int],
-                    prints: Fingerprints, uf: _UnionFind, config: DedupConfig) -> None:
+                    verifier: _Verifier, uf: _UnionFind) -> None:
     """Verify every pair that shares an LSH bucket, skipping pairs already connected
     and pairs already rejected (they meet again in other bands)."""
     rejected: set[tuple[int, int]] = set()
@@ -236,17 +241,48 @@ def _verify_buckets(buckets: Iterable[np.ndarray], index: str, queries: set[int]
                     continue
                 if uf.find(i) == uf.find(j):
                     continue
-                if _verified(i, j, index, prints, config):
+                if verifier.verified(i, j, index):
                     uf.union(i, j)
                 else:
                     rejected.add((i, j))
 
 
-def _verified(i: int, j: int, index: str, prints: Fingerprints, config: DedupConfig) -> bool:
-    if index == "headline" or prints.title_only[i] or prints.title_only[j]:
-        return similarity(prints.title[i], prints.title[j], 10**9) >= config.threshold
-    return similarity(prints.body[i], prints.body[j],
-                      config.min_containment_shingles) >= config.threshold
+@dataclass
+class _Verifier:
+    """Exact similarity of two articles, as used to accept a candidate pair."""
+
+    docs: Sequence[Article]
+    prints: Fingerprints
+    model: BoilerplateModel
+    config: DedupConfig
+
+    def similarity(self, i: int, j: int) -> float:
+        """Headline similarity if either is headline-only, else body similarity.
+
+        A site's sidebar can carry the lead of a story the same site published, which
+        makes that lead chrome there and leaves it out of one copy only; so a pair from
+        two sources that falls short is compared again with the chrome of both sources
+        left out of both texts.
+        """
+        prints, config = self.prints, self.config
+        if prints.digest[i] == prints.digest[j]:
+            return 1.0
+        if prints.title_only[i] or prints.title_only[j]:
+            return similarity(prints.title[i], prints.title[j], 10**9)
+        value = similarity(prints.body[i], prints.body[j], config.min_containment_shingles)
+        if value < config.threshold and value >= _RECHECK * config.threshold:
+            sources = sorted({source_key(self.docs[i]), source_key(self.docs[j])})
+            if len(sources) == 2:
+                a = shingles_without(self.docs[i], self.model, sources, config)
+                b = shingles_without(self.docs[j], self.model, sources, config)
+                value = max(value, similarity(a, b, config.min_containment_shingles))
+        return value
+
+    def verified(self, i: int, j: int, index: str) -> bool:
+        if index == "headline":
+            sim = similarity(self.prints.title[i], self.prints.title[j], 10**9)
+            return sim >= self.config.threshold
+        return self.similarity(i, j) >= self.config.threshold
 
 
 def similarity(a: np.ndarray, b: np.ndarray, min_containment: int) -> float:
@@ -264,8 +300,8 @@ def similarity(a: np.ndarray, b: np.ndarray, min_containment: int) -> float:
     return inter / (len(a) + len(b) - inter)
 
 
-def _groups(docs: Sequence[Article], prints: Fingerprints, uf: _UnionFind,
-            config: DedupConfig) -> list[DuplicateGroup]:
+def _groups(verifier: _Verifier, uf: _UnionFind) -> list[DuplicateGroup]:
+    docs, prints, config = verifier.docs, verifier.prints, verifier.config
     members: dict[int, list[int]] = {}
     for i in range(len(docs)):
         members.setdefault(uf.find(i), []).append(i)
@@ -276,7 +312,7 @@ def _groups(docs: Sequence[Article], prints: Fingerprints, uf: _UnionFind,
     chosen.sort(key=lambda item: item[0])
     out = []
     for kept, others in chosen:
-        sims = tuple(_pair_similarity(kept, j, prints, config) for j in others)
+        sims = tuple(verifier.similarity(kept, j) for j in others)
         out.append(DuplicateGroup(kept=docs[kept], duplicates=tuple(docs[j] for j in others),
                                   similarities=sims))
     return out
@@ -292,11 +328,3 @@ def _keep_key(article: Article, index: int, content_length: int, keep: str) -> t
     if keep == "longest":
         return (length, published, article.id)
     return (published, length, article.id)
-
-
-def _pair_similarity(i: int, j: int, prints: Fingerprints, config: DedupConfig) -> float:
-    if prints.digest[i] == prints.digest[j]:
-        return 1.0
-    if prints.title_only[i] or prints.title_only[j]:
-        return similarity(prints.title[i], prints.title[j], 10**9)
-    return similarity(prints.body[i], prints.body[j], config.min_containment_shingles)

@@ -84,6 +84,17 @@ def content_text(article: Article, model: BoilerplateModel) -> str:
     return " ".join(model.content_units(source_key(article), units(article.text)))
 
 
+def shingles_without(article: Article, model: BoilerplateModel, sources: Sequence[str],
+                     config: DedupConfig) -> np.ndarray:
+    """Body shingles of ``article`` with the chrome of every one of ``sources`` left out
+    (to compare two articles with both sites' chrome excluded)."""
+    content = units(article.text)
+    for source in sources:
+        content = model.content_units(source, content)
+    words = " ".join(content).split()
+    return np.unique(word_shingles(words, config.shingle_size, TokenHasher()))
+
+
 # ---------------------------------------------------------------- workers
 _STATE: tuple[BoilerplateModel, DedupConfig] | None = None
 
@@ -112,8 +123,9 @@ def _prints_chunk(jobs: list[tuple[str, str, str]]) -> dict[str, Any]:
             normalised, body, lead = title_text, title_set, title_set
         else:
             normalised = " ".join(words)
-            ordered = word_shingles(words, config.shingle_size, hasher)
-            body, lead = np.unique(ordered), np.unique(ordered[: config.lead_shingles])
+            body = np.unique(word_shingles(words, config.shingle_size, hasher))
+            lead_span = words[: config.lead_shingles + config.shingle_size - 1]
+            lead = np.unique(word_shingles(lead_span, config.shingle_size, hasher))
         out["body"].append(body)
         out["lead"].append(lead)
         out["title"].append(title_set)

@@ -64,9 +64,9 @@ def test_short_units_recurring_anywhere_are_chrome():
     assert model.content_units("x", [*STORY, "read more"]) == STORY
 
 
-def test_too_little_content_falls_back_to_the_whole_body():
+def test_a_page_of_chrome_has_no_content():
     model = BoilerplateModel().fit(_docs(2))
-    assert model.content_units("site-a", ["short bit", CHROME]) == ["short bit", CHROME]
+    assert model.content_units("site-a", ["short bit", CHROME]) == ["short bit"]
 
 
 def test_headline_affixes_recurring_are_stripped():
@@ -83,7 +83,7 @@ def test_source_key_prefers_source_then_host():
 
 
 @pytest.mark.parametrize(("name", "value"), [("min_docs", 1), ("short_unit_words", 21),
-                                             ("affix_words", -1), ("min_content_words", -5)])
+                                             ("affix_words", -1)])
 def test_config_rejects_out_of_range(name, value):
     with pytest.raises(ValueError, match=f"{name} must be between"):
         BoilerplateConfig(**{name: value})
