@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -99,9 +99,13 @@ def shingles_without(article: Article, model: BoilerplateModel, sources: Sequenc
 _STATE: tuple[BoilerplateModel, DedupConfig] | None = None
 
 
-def _init_worker(state: tuple[BoilerplateModel, DedupConfig] | None) -> None:
+def _init_worker(state: tuple[BoilerplateModel, DedupConfig] | None, worker: bool = False) -> None:
     global _STATE
     _STATE = state
+    if worker:
+        # Ctrl-C reaches the whole process group: the parent handles it and terminates
+        # the workers, which must not each print a traceback.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _units_chunk(texts: list[str]) -> list[list[str]]:
@@ -153,36 +157,42 @@ def worker_count(requested: int) -> int:
     return os.cpu_count() or 1
 
 
-class _Serial(Executor):
-    """Runs tasks in this process: small inputs, or ``workers=1``."""
-
-    def __init__(self, state: tuple[BoilerplateModel, DedupConfig] | None) -> None:
-        _init_worker(state)
-
-    def map(self, fn: Callable[..., Any], *iterables: Any, timeout: float | None = None,
-            chunksize: int = 1) -> Iterator[Any]:
-        return map(fn, *iterables)
+MapFn = Callable[[Callable[[list[Any]], Any], list[list[Any]]], Iterator[Any]]
 
 
 @contextmanager
 def _executor(workers: int, n: int, state: tuple[BoilerplateModel, DedupConfig] | None
-              ) -> Iterator[Executor]:
+              ) -> Iterator[MapFn]:
+    """An ordered ``map`` over chunks: in worker processes, or here for small inputs.
+
+    On any exception (Ctrl-C, SIGTERM, an error) the workers are terminated at once,
+    never waited for, so an interrupted run exits promptly.
+    """
     count = worker_count(workers)
     if count <= 1 or n < _MIN_PARALLEL:
-        yield _Serial(state)
+        _init_worker(state)
+        yield lambda fn, jobs: map(fn, jobs)
         return
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    with ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context(method),
-                             initializer=_init_worker, initargs=(state,)) as pool:
-        yield pool
+    pool = multiprocessing.get_context(method).Pool(count, initializer=_init_worker,
+                                                    initargs=(state, True))
+    try:
+        yield lambda fn, jobs: pool.imap(fn, jobs)
+    except BaseException:
+        pool.terminate()
+        raise
+    else:
+        pool.close()
+    finally:
+        pool.join()
 
 
-def _run(pool: Executor, fn: Callable[[list[Any]], Any], jobs: list[list[Any]], stage: str,
+def _run(pool: MapFn, fn: Callable[[list[Any]], Any], jobs: list[list[Any]], stage: str,
          total: int, report: Progress) -> list[Any]:
     results = []
     done = 0
     report(stage, 0, total)
-    for jobs_chunk, result in zip(jobs, pool.map(fn, jobs)):
+    for jobs_chunk, result in zip(jobs, pool(fn, jobs)):
         results.append(result)
         done += len(jobs_chunk)
         report(stage, done, total)
