@@ -218,33 +218,58 @@ def _merge_near(verifier: _Verifier, uf: _UnionFind, report: Progress) -> None:
          lambda: Signer(config.num_perm, config.seed).signatures([prints.title[i] for i in reps]),
          headline_queries),
     ]
+    body_rejected: set[tuple[int, int]] = set()
     for name, members, signatures, queries in indexes:
         if len(members) < 2 or not queries:
             continue
         report(f"matching ({name})", 0, 1)
         member = np.asarray(members)
         buckets = (member[b] for b in lsh_buckets(signatures(), bands, rows))
-        _verify_buckets(buckets, name, queries, verifier, uf)
+        # Body and lead candidates are verified alike: a pair rejected once stays rejected.
+        rejected = body_rejected if name in ("body", "lead") else set()
+        _verify_buckets(buckets, name, queries, verifier, uf, rejected)
         report(f"matching ({name})", 1, 1)
 
 
 def _verify_buckets(buckets: Iterable[np.ndarray], index: str, queries: set[int],
-                    verifier: _Verifier, uf: _UnionFind) -> None:
-    """Verify every pair that shares an LSH bucket, skipping pairs already connected
-    and pairs already rejected (they meet again in other bands)."""
-    rejected: set[tuple[int, int]] = set()
+                    verifier: _Verifier, uf: _UnionFind, rejected: set[tuple[int, int]]) -> None:
+    """Merge the members of each LSH bucket whose pairs verify.
+
+    The result is that of verifying every pair that shares a bucket (the connected
+    components of verified pairs), but members already connected are not compared
+    again, two components stop being compared once one pair joins them, and pairs
+    already rejected (in another band or index) are not verified twice.
+    """
     for bucket in buckets:
-        keys = bucket.tolist()
-        for pos, i in enumerate(keys):
-            for j in keys[pos + 1:]:
-                if (i not in queries and j not in queries) or (i, j) in rejected:
+        components: dict[int, list[int]] = {}
+        for key in bucket.tolist():
+            components.setdefault(uf.find(key), []).append(key)
+        if len(components) < 2:
+            continue
+        groups = list(components.values())
+        # Only pairs with a querying member count (all members, but for headlines).
+        asks = [any(k in queries for k in g) for g in groups]
+        for a, first in enumerate(groups):
+            if not asks[a]:
+                continue
+            for b, second in enumerate(groups):
+                if b == a or (asks[b] and b < a):
                     continue
-                if uf.find(i) == uf.find(j):
-                    continue
-                if verifier.verified(i, j, index):
-                    uf.union(i, j)
-                else:
-                    rejected.add((i, j))
+                if uf.find(first[0]) != uf.find(second[0]):
+                    _join_if_verified(first, second, index, queries, verifier, uf, rejected)
+
+
+def _join_if_verified(first: list[int], second: list[int], index: str, queries: set[int],
+                      verifier: _Verifier, uf: _UnionFind, rejected: set[tuple[int, int]]) -> None:
+    for i in first:
+        for j in second:
+            pair = (i, j) if i < j else (j, i)
+            if (i not in queries and j not in queries) or pair in rejected:
+                continue
+            if verifier.verified(pair[0], pair[1], index):
+                uf.union(i, j)
+                return
+            rejected.add(pair)
 
 
 @dataclass
