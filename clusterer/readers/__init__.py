@@ -1,0 +1,137 @@
+"""Reading feed dumps: one :class:`~clusterer.records.Article` at a time.
+
+Formats (``--format`` forces one; ``auto`` detects, see :mod:`.sources`):
+
+========================  ===========================================================
+``jsonl``                 one JSON object per line (``.jsonl``, ``.ndjson``)
+``json``                  an array of objects, one object, objects in a row, or a
+                          JSON Feed (``.json``)
+``csv``, ``tsv``          a header line, then one article per row
+``txt``                   one article per file: headline line, then the body
+``rss``, ``atom``         RSS 0.9x/1.0/2.0 and Atom feeds, via feedparser
+``jsonfeed``              JSON Feed 1 and 1.1 (jsonfeed.org)
+``news-please``           news-please JSON records (``maintext``, ``date_publish`` …;
+                          also recognised by ``auto``)
+``html``                  saved article pages, main text via trafilatura
+========================  ===========================================================
+
+Inputs are files, directories (searched recursively, sorted, mixed formats) and ``-``
+for stdin; gzip is read transparently. Records stream; feed documents, JSON Feeds,
+HTML pages and ``.txt`` files are each loaded whole.
+
+Ids: the input's own id (``--id-field``) must be unique across all inputs. Without
+one, the id is derived from the canonical URL, else the GUID, else headline and body
+(feed items and HTML pages always), or is the file stem (``.txt`` files); a derived id
+or stem that is taken gets a suffix hashed from the record's fields, so it does not
+depend on input position. An input id equal to an earlier derived id or stem is a
+duplicate id too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
+from typing import IO
+
+from clusterer.errors import InputError
+from clusterer.readers.config import FORMATS, ReaderConfig, ReadReport
+from clusterer.readers.feeds import read_feed
+from clusterer.readers.fields import Draft, canonical_url, disambiguated_id
+from clusterer.readers.html import read_html
+from clusterer.readers.records import read_csv, read_json, read_jsonfeed, read_jsonl
+from clusterer.readers.sources import (
+    PathError,
+    Source,
+    check_binary,
+    check_paths,
+    detect,
+    expand,
+    open_source,
+    utf8_stream,
+)
+from clusterer.readers.text import read_txt
+from clusterer.records import Article
+
+__all__ = ["FORMATS", "ReadReport", "ReaderConfig", "canonical_url", "read_articles"]
+
+Reader = Callable[[IO[bytes], str, ReaderConfig], Iterator[Draft | InputError]]
+_TEXT_READERS: dict[str, Reader] = {
+    "jsonl": read_jsonl, "json": read_json, "news-please": read_json,
+    "jsonfeed": read_jsonfeed, "csv": read_csv,
+    "tsv": lambda stream, name, config: read_csv(stream, name, config, delimiter="\t"),
+}
+_DUPLICATE_HINT = "give every article a unique id, or pass --id-field to choose another field"
+
+
+def read_articles(paths: Iterable[str], config: ReaderConfig | None = None,
+                  report: ReadReport | None = None) -> Iterator[Article]:
+    """Yield every article of every input, in input order, each id unique.
+
+    Args:
+        paths: Files, directories or ``-`` for stdin.
+        config: Field names, format, encoding, ``skip_bad``; defaults to
+            :class:`ReaderConfig`.
+        report: Filled with counts, skipped errors and ignored files as reading goes.
+
+    Raises:
+        InputError: On a path that cannot be read, and (unless ``config.skip_bad``) on
+            the first bad record or broken file, naming file and line and the fix.
+    """
+    config = config or ReaderConfig()
+    report = report if report is not None else ReadReport()
+    paths = list(paths)
+    check_paths(paths)
+    seen: dict[str, str] = {}  # id -> where it was first read (and whether it was derived)
+    for path in paths:
+        for source in expand(path, config, report.ignored):
+            report.files += 1
+            try:
+                for item in _read_source(source, config):
+                    article = _unique(item, seen) if isinstance(item, Draft) else item
+                    if isinstance(article, InputError):
+                        if not config.skip_bad:
+                            raise article
+                        report.skip(article)
+                        continue
+                    report.articles += 1
+                    yield article
+            except PathError:
+                raise
+            except InputError as exc:
+                if not config.skip_bad:
+                    raise
+                report.skip(_rest_skipped(exc), rest_of_file=True)
+
+
+def _read_source(source: Source, config: ReaderConfig) -> Iterator[Draft | InputError]:
+    with open_source(source) as (stream, head):
+        check_binary(source.name, head, config)
+        fmt = detect(source, head, config)
+        if fmt in ("rss", "atom"):
+            yield from read_feed(stream, source.name, config)
+        elif fmt == "html":
+            yield from read_html(stream, source.name, config)
+        elif fmt == "txt":
+            yield from read_txt(utf8_stream(stream, head, source.name, config), source.name,
+                                config, source.stem)
+        else:
+            reader = _TEXT_READERS[fmt]
+            yield from reader(utf8_stream(stream, head, source.name, config), source.name,
+                              config)
+
+
+def _unique(draft: Draft, seen: dict[str, str]) -> Article | InputError:
+    article = draft.article
+    first = seen.get(article.id)
+    if first is not None:
+        if not draft.derived:
+            return InputError(article.origin, f'duplicate id "{article.id}" (first at {first})',
+                              _DUPLICATE_HINT)
+        article = replace(article, id=disambiguated_id(article, seen))
+    seen[article.id] = f"{article.origin}, where it was derived" if draft.derived else (
+        article.origin)
+    return article
+
+
+def _rest_skipped(error: InputError) -> InputError:
+    return InputError(error.location, error.problem, "skipped the rest of the file")

@@ -1,0 +1,99 @@
+"""Saved HTML article pages: main text via trafilatura, title and metadata from the page.
+
+One page is one article, loaded whole. Its id is derived like a feed item's (from the
+canonical URL the page declares, else its text), not taken from the file name: saved
+pages are often named ``index.html`` or after the very ids another input uses.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import IO, Any
+
+import lxml.etree
+import lxml.html
+import trafilatura
+
+from clusterer.errors import InputError
+from clusterer.readers.config import ReaderConfig
+from clusterer.readers.fields import Draft, make_draft, parse_time
+
+# trafilatura logs "empty HTML tree" and the like at ERROR for pages it cannot use; the
+# reader reports those itself, so keep them off stderr unless the app configures logging.
+for _name in ("trafilatura", "htmldate", "courlan"):
+    logging.getLogger(_name).addHandler(logging.NullHandler())
+
+# htmldate finds the publication time; ask for it with the time of day, not just the date.
+_DATE_PARAMS = {"extensive_search": False, "original_date": True,
+                "outputformat": "%Y-%m-%dT%H:%M:%S%z"}
+
+
+def read_html(stream: IO[bytes], name: str, config: ReaderConfig) -> Iterator[Draft | InputError]:
+    """The article of one saved page."""
+    data = stream.read()
+    origin = f"{name}:1"
+    document = _extract(data)
+    root = _parse(data)
+    title = (document.get("title") or _page_title(root) or "").strip()
+    text = (document.get("text") or "").strip()
+    first, _, rest = text.partition("\n")
+    if title and first.strip() == title:
+        text = rest.strip()  # trafilatura keeps the <h1> headline as the first line
+    if not title:
+        yield InputError(origin, "no title found (<title>, og:title or <h1>)",
+                         "check that the file is an article page, or pass --skip-bad")
+        return
+    raw_date = _meta_time(root) or document.get("date")
+    published = parse_time(raw_date, origin, "date")
+    if isinstance(published, InputError):
+        published = None  # a page's or htmldate's guess, not the user's data: never an error
+    url = document.get("url") or None
+    fields = {"title": title, "text": text, "url": url,
+              "source": document.get("sitename") or None,
+              "published": raw_date or None,
+              "author": document.get("author") or None}
+    yield make_draft(origin, title=title, text=text, url=url, source=fields["source"],
+                     published=published, guid=None,
+                     fields={k: v for k, v in fields.items() if v is not None})
+
+
+def _extract(data: bytes) -> dict[str, Any]:
+    try:
+        document = trafilatura.bare_extraction(
+            data, with_metadata=True, include_comments=False, include_tables=True,
+            date_extraction_params=_DATE_PARAMS)
+    except Exception:  # noqa: BLE001 - a parser crash on a broken page is bad input:
+        return {}  # the page then has no text, and no title unless lxml finds one
+    if document is None:
+        return {}
+    return document.as_dict() if hasattr(document, "as_dict") else dict(document)
+
+
+def _meta_time(root: Any) -> str | None:
+    # htmldate often finds only the day; the article meta tag has the time too.
+    if root is None:
+        return None
+    for path in ("//meta[@property='article:published_time']/@content",
+                 "//meta[@itemprop='datePublished']/@content"):
+        found = [str(v).strip() for v in root.xpath(path) if str(v).strip()]
+        if found:
+            return found[0]
+    return None
+
+
+def _parse(data: bytes) -> Any:
+    try:
+        return lxml.html.document_fromstring(data)
+    except (ValueError, lxml.etree.LxmlError):
+        return None
+
+
+def _page_title(root: Any) -> str | None:
+    if root is None:
+        return None
+    for path in ("//meta[@property='og:title']/@content", "//title/text()", "//h1//text()"):
+        found = [str(v).strip() for v in root.xpath(path) if str(v).strip()]
+        if found:
+            return " ".join(found) if path.startswith("//h1") else found[0]
+    return None

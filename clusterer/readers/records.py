@@ -1,0 +1,259 @@
+"""Record formats: JSON Lines, JSON (arrays, objects, JSON Feed documents), CSV, TSV.
+
+All stream: JSONL and CSV line by line, JSON element by element through
+:class:`JsonScanner` (only the element being parsed is in memory, not the file).
+news-please records (``maintext``, ``source_domain``, ``date_publish``) are mapped
+field by field in :func:`~clusterer.readers.fields.field_names`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import json
+import re
+import sys
+from collections.abc import Iterator
+from typing import IO, Any
+
+import orjson
+
+from clusterer.errors import InputError
+from clusterer.readers.config import ReaderConfig
+from clusterer.readers.feeds import is_jsonfeed, jsonfeed_drafts
+from clusterer.readers.fields import Draft, record_draft
+from clusterer.readers.sources import CHUNK, ENCODING_HINT, decode_line
+
+# Article bodies are routinely larger than csv's 128 KiB default field limit.
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+
+Item = Draft | InputError
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+_DECODER = json.JSONDecoder()
+_TRUNCATION_MARGIN = 16  # an error this close to the buffer's end may just need more data
+
+
+def read_jsonl(stream: IO[bytes], name: str, config: ReaderConfig) -> Iterator[Item]:
+    """One article per line; blank lines are skipped."""
+    for lineno, raw in enumerate(stream, start=1):
+        origin = f"{name}:{lineno}"
+        line = decode_line(raw, origin, lineno == 1)
+        if isinstance(line, InputError):
+            yield line
+            continue
+        if not line.strip():
+            continue
+        try:
+            record = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            yield InputError(origin, f"invalid JSON: {exc.msg} at column {exc.colno}",
+                             "fix or remove the line")
+            continue
+        yield record_draft(record, origin, config)
+
+
+def read_json(stream: IO[bytes], name: str, config: ReaderConfig) -> Iterator[Item]:
+    """A JSON array of articles, one article object, a JSON Feed, or objects in a row.
+
+    Raises:
+        InputError: On invalid JSON; the articles before it have been yielded.
+    """
+    scanner = JsonScanner(stream, name)
+    first = scanner.skip_whitespace()
+    if first == "":
+        return
+    if first == "[":
+        yield from _array(scanner, name, config)
+        return
+    line, value = scanner.value()
+    if scanner.skip_whitespace() == "" and is_jsonfeed(value):
+        yield from jsonfeed_drafts(value, name, config)
+        return
+    yield record_draft(value, f"{name}:{line}", config)
+    while scanner.skip_whitespace():
+        line, value = scanner.value()
+        yield record_draft(value, f"{name}:{line}", config)
+
+
+def read_jsonfeed(stream: IO[bytes], name: str, config: ReaderConfig) -> Iterator[Item]:
+    """A JSON Feed document (forced with ``--format jsonfeed``), loaded whole.
+
+    Raises:
+        InputError: On invalid JSON, or a document that is not a JSON Feed.
+    """
+    scanner = JsonScanner(stream, name)
+    if scanner.skip_whitespace() == "":
+        return
+    _, document = scanner.value()
+    if scanner.skip_whitespace():
+        raise InputError(f"{name}:{scanner.line}", "invalid JSON: data after the JSON Feed "
+                         "document", "put one feed in each file")
+    yield from jsonfeed_drafts(document, name, config)
+
+
+def _array(scanner: JsonScanner, name: str, config: ReaderConfig) -> Iterator[Item]:
+    scanner.advance()  # "["
+    if scanner.skip_whitespace() == "]":
+        scanner.advance()
+    else:
+        while True:
+            line, value = scanner.value()
+            yield record_draft(value, f"{name}:{line}", config)
+            follow = scanner.skip_whitespace()
+            scanner.advance()
+            if follow == "]":
+                break
+            if follow != ",":
+                found = repr(follow) if follow else "the end of the file"
+                raise InputError(f"{name}:{scanner.line}", "invalid JSON: expected ',' or ']' "
+                                 f"after an array element, found {found}", "fix the file")
+    if scanner.skip_whitespace():
+        raise InputError(f"{name}:{scanner.line}", "invalid JSON: data after the end of the "
+                         "array", "put all articles in the one array")
+
+
+class JsonScanner:
+    """Reads consecutive JSON values from a UTF-8 stream, one at a time.
+
+    The standard library's ``raw_decode`` finds where a value ends; when the buffer
+    ends first, more is read (twice as much each time, so a large value costs
+    O(n log n)). The value's text is then parsed by orjson, so that JSON and JSONL
+    accept exactly the same values (no NaN, no lone surrogates, no huge integers).
+
+    Args:
+        stream: UTF-8 bytes (a BOM is dropped).
+        name: Shown in messages.
+    """
+
+    def __init__(self, stream: IO[bytes], name: str) -> None:
+        self._stream = stream
+        self._name = name
+        self._decoder = codecs.getincrementaldecoder("utf-8-sig")("strict")
+        self._buffer = ""
+        self._pos = 0
+        self._raw_lines = 1  # line of the next undecoded byte, for decoding errors
+        self.line = 1  # line at the current position
+        self.eof = False
+
+    def skip_whitespace(self) -> str:
+        """Move past whitespace; the next character, or ``""`` at the end of the data."""
+        while True:
+            match = _WHITESPACE.match(self._buffer, self._pos)
+            end = match.end() if match else self._pos
+            self.line += self._buffer.count("\n", self._pos, end)
+            self._pos = end
+            if self._pos < len(self._buffer):
+                return self._buffer[self._pos]
+            if not self._fill(CHUNK):
+                return ""
+
+    def advance(self) -> None:
+        """Move past one (non-newline) character."""
+        self._pos += 1
+
+    def value(self) -> tuple[int, Any]:
+        """The line where the next value starts, and the value.
+
+        Raises:
+            InputError: On invalid JSON, naming the line.
+        """
+        self.skip_whitespace()
+        start_line = self.line
+        while True:
+            try:
+                _, end = _DECODER.raw_decode(self._buffer, self._pos)
+            except json.JSONDecodeError as exc:
+                if self.eof or not self._maybe_truncated(exc):
+                    line = self.line + self._buffer.count("\n", self._pos, exc.pos)
+                    raise InputError(f"{self._name}:{line}", f"invalid JSON: {exc.msg}",
+                                     "fix the file") from None
+                self._fill(max(CHUNK, len(self._buffer) - self._pos))
+                continue
+            if end == len(self._buffer) and not self.eof:
+                # A number at the end of the buffer may continue in the next chunk.
+                self._fill(max(CHUNK, len(self._buffer) - self._pos))
+                continue
+            break
+        text = self._buffer[self._pos:end]
+        try:
+            value = orjson.loads(text)
+        except orjson.JSONDecodeError as exc:
+            raise InputError(f"{self._name}:{start_line + exc.lineno - 1}",
+                             f"invalid JSON: {exc.msg}", "fix the file") from None
+        self.line += text.count("\n")
+        self._pos = end
+        return start_line, value
+
+    def _maybe_truncated(self, exc: json.JSONDecodeError) -> bool:
+        return (exc.msg.startswith("Unterminated string")
+                or exc.pos >= len(self._buffer) - _TRUNCATION_MARGIN)
+
+    def _fill(self, size: int) -> bool:
+        """Append at least ``size`` more bytes' text; False at the end of the data."""
+        if self.eof:
+            return False
+        data = self._stream.read(size)
+        try:
+            text = self._decoder.decode(data, final=not data)
+        except UnicodeDecodeError as exc:
+            line = self._raw_lines + data.count(b"\n", 0, max(exc.start, 0))
+            raise InputError(f"{self._name}:{line}", "not valid UTF-8", ENCODING_HINT) from None
+        self._raw_lines += data.count(b"\n")
+        self.eof = not data
+        self._buffer = self._buffer[self._pos:] + text
+        self._pos = 0
+        return bool(data)
+
+
+def read_csv(stream: IO[bytes], name: str, config: ReaderConfig,
+             delimiter: str = ",") -> Iterator[Item]:
+    """Rows under a header line; a field may span lines when quoted.
+
+    Raises:
+        InputError: If the header has no title column, or on a quoting error (the
+            rows before it have been yielded).
+    """
+    bad: list[InputError] = []
+    kind = "TSV" if delimiter == "\t" else "CSV"
+
+    def lines() -> Iterator[str]:
+        for lineno, raw in enumerate(stream, start=1):
+            line = decode_line(raw, f"{name}:{lineno}", lineno == 1)
+            if isinstance(line, InputError):
+                bad.append(line)
+                line = raw.decode("utf-8", "replace")
+            yield line
+
+    reader = csv.reader(lines(), delimiter=delimiter)
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise InputError(f"{name}:1", f"invalid {kind} header: {exc}", "fix the file") from None
+    if header is None:
+        return
+    if bad:
+        raise bad[0]
+    if config.title_field not in header:
+        columns = ", ".join(header)[:200]
+        raise InputError(f"{name}:1", f'no "{config.title_field}" column (columns: {columns})',
+                         "pass --title-field to choose another column")
+    while True:
+        start = reader.line_num + 1
+        try:
+            row = next(reader, None)
+        except csv.Error as exc:
+            raise InputError(f"{name}:{start}", f"invalid {kind}: {exc}",
+                             "quote fields that contain the delimiter, quotes or newlines"
+                             ) from None
+        if row is None:
+            return
+        origin = f"{name}:{start}"
+        if bad:
+            yield bad[0]
+            bad.clear()
+        elif len(row) != len(header):
+            if row:  # csv yields [] for a blank line
+                yield InputError(origin, f"{len(row)} fields, the header has {len(header)}",
+                                 "quote fields that contain the delimiter")
+        else:
+            yield record_draft(dict(zip(header, row)), origin, config)

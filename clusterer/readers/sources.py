@@ -1,0 +1,329 @@
+"""Finding input files, opening them (``.gz``, stdin) and telling their format.
+
+Every input, whatever the format:
+
+1. gzip data (magic bytes ``1f 8b``) is decompressed, whatever the name.
+2. Data with NUL bytes and no UTF-16/32 byte order mark is a binary file: an error.
+
+Then, when the format is ``auto``:
+
+3. ``.txt``, ``.csv``, ``.tsv`` (``.tab``) are trusted: their content is free text.
+4. Otherwise the content decides when it can: ``<rss``, ``<rdf:RDF`` or ``<feed`` is an
+   RSS/Atom feed, ``<html`` or ``<!DOCTYPE html`` an HTML page; ``[`` or ``{`` is JSON,
+   read as JSON Lines when it starts with ``{`` (or is a ``.jsonl`` file) and its first
+   line is a whole value with more lines after it, and always when a ``.jsonl`` file
+   starts with ``{``; else as JSON (array, objects, JSON Feed), ``.json`` files always.
+5. Else the extension: ``.jsonl``/``.ndjson``, ``.json``, ``.rss``/``.atom``/``.xml``/
+   ``.rdf``, ``.html``/``.htm``/``.xhtml``; else an error asking for ``--format``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import gzip
+import io
+import os
+import re
+import sys
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import orjson
+
+from clusterer.errors import InputError
+from clusterer.readers.config import ReaderConfig
+
+HEAD_SIZE = 1 << 16  # bytes looked at to tell the format
+CHUNK = 1 << 16
+ENCODING_HINT = ("pass --encoding with the file's encoding (e.g. --encoding cp1252), "
+                 "or convert it to UTF-8")
+EXTENSIONS = {
+    ".jsonl": "jsonl", ".ndjson": "jsonl", ".jsonlines": "jsonl", ".json": "json",
+    ".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".txt": "txt", ".text": "txt",
+    ".rss": "rss", ".atom": "atom", ".xml": "rss", ".rdf": "rss",
+    ".html": "html", ".htm": "html", ".xhtml": "html",
+}
+_TRUSTED = frozenset({"txt", "csv", "tsv"})
+_BOMS = (  # UTF-32 first: its little-endian BOM starts with UTF-16's
+    (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_MARKUP_PROLOG = re.compile(r"\s*(?:<\?.*?\?>\s*|<!--.*?-->\s*|<!doctype\s+(?!html)[^>]*>\s*)*",
+                            re.S | re.I)
+_FEED_TAG = re.compile(r"<(?:rss|rdf:rdf|feed)[\s>/]", re.I)
+_HTML_TAG = re.compile(r"<(?:!doctype\s+html|html|head|body)[\s>/]", re.I)
+
+
+class PathError(InputError):
+    """A path that does not exist or cannot be opened: fatal even with ``skip_bad``."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """One input to read.
+
+    Attributes:
+        name: Shown in messages: the path as given (joined under a directory) or
+            ``<stdin>``.
+        path: The file, or None for stdin.
+    """
+
+    name: str
+    path: Path | None
+
+    @property
+    def stem(self) -> str | None:
+        """The file name without its extension (and ``.gz``): a ``.txt`` article's id."""
+        if self.path is None:
+            return None
+        name = self.path.name
+        if name.endswith(".gz"):
+            name = name[:-3]
+        return Path(name).stem
+
+
+def check_paths(paths: list[str]) -> None:
+    """Fail before reading anything if an input path does not exist."""
+    for path in paths:
+        if path != "-" and not os.path.exists(path):
+            raise PathError(path, "no such file or directory", "check the path")
+
+
+def expand(path: str, config: ReaderConfig, ignored: list[str]) -> Iterator[Source]:
+    """The files to read for one input path, a directory searched recursively.
+
+    Directory files come in sorted order of their relative paths; hidden files and
+    directories (``.name``) are left out, and so are files of unknown extension
+    unless ``--format`` is given (they are appended to ``ignored``).
+    """
+    if path == "-":
+        yield Source("<stdin>", None)
+        return
+    root = Path(path)
+    if not root.is_dir():
+        yield Source(path, root)
+        return
+    found: list[tuple[tuple[str, ...], Path]] = []
+
+    def fail(exc: OSError) -> None:
+        raise PathError(exc.filename or path, f"cannot read directory: {exc.strerror}",
+                        "check its permissions")
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=fail):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        for filename in filenames:
+            if not filename.startswith("."):
+                file = Path(dirpath) / filename
+                found.append((file.relative_to(root).parts, file))
+    for _, file in sorted(found):
+        if config.format == "auto" and format_from_name(file.name) is None:
+            ignored.append(str(file))
+        else:
+            yield Source(str(file), file)
+
+
+def format_from_name(name: str) -> str | None:
+    """The format an extension suggests (``.gz`` looked through), or None."""
+    lowered = name.lower()
+    if lowered.endswith(".gz"):
+        lowered = lowered[:-3]
+    return EXTENSIONS.get(os.path.splitext(lowered)[1])
+
+
+class _Chained(io.RawIOBase):
+    """Already-read bytes, then the rest of a stream; read errors become InputError."""
+
+    def __init__(self, head: bytes, rest: IO[bytes], name: str, gzipped: bool) -> None:
+        super().__init__()
+        self._head = head
+        self._rest = rest
+        self._name = name
+        self._gzipped = gzipped
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        if self._head:
+            n = min(len(buffer), len(self._head))
+            buffer[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        data = read_checked(self._rest, len(buffer), self._name, self._gzipped)
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def read_checked(stream: IO[bytes], size: int, name: str, gzipped: bool) -> bytes:
+    """``stream.read(size)`` with I/O and gzip errors turned into InputError."""
+    try:
+        return stream.read(size)
+    except (OSError, EOFError, zlib.error) as exc:
+        if gzipped:
+            raise InputError(name, f"corrupt gzip data: {_reason(exc)}",
+                             "re-create or re-download the file") from None
+        raise InputError(name, f"cannot read: {_reason(exc)}", "check the file") from None
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc) or type(exc).__name__
+
+
+def _read_head(stream: IO[bytes], size: int, name: str, gzipped: bool) -> bytes:
+    parts: list[bytes] = []
+    remaining = size
+    while remaining > 0:
+        data = read_checked(stream, remaining, name, gzipped)
+        if not data:
+            break
+        parts.append(data)
+        remaining -= len(data)
+    return b"".join(parts)
+
+
+@contextlib.contextmanager
+def open_source(source: Source) -> Iterator[tuple[io.BufferedReader, bytes]]:
+    """The source's (decompressed) bytes as a buffered stream, and its first bytes.
+
+    Raises:
+        PathError: If the file cannot be opened.
+        InputError: If it cannot be read or is corrupt gzip.
+    """
+    with contextlib.ExitStack() as stack:
+        if source.path is None:
+            raw: IO[bytes] = sys.stdin.buffer
+        else:
+            try:
+                raw = stack.enter_context(source.path.open("rb"))
+            except OSError as exc:
+                raise PathError(source.name, f"cannot read: {_reason(exc)}",
+                                "check the path and its permissions") from None
+        magic = _read_head(raw, 2, source.name, False)
+        gzipped = magic == b"\x1f\x8b"
+        stream: IO[bytes] = io.BufferedReader(_Chained(magic, raw, source.name, False))
+        if gzipped:
+            stream = gzip.GzipFile(fileobj=stream, mode="rb")  # type: ignore[assignment]
+        head = _read_head(stream, HEAD_SIZE, source.name, gzipped)
+        yield io.BufferedReader(_Chained(head, stream, source.name, gzipped), CHUNK), head
+
+
+def bom_encoding(head: bytes) -> str | None:
+    """``utf-16``/``utf-32`` when the data starts with their byte order mark."""
+    for bom, encoding in _BOMS:
+        if head.startswith(bom):
+            return encoding
+    return None
+
+
+def check_binary(name: str, head: bytes, config: ReaderConfig) -> None:
+    """Refuse data with NUL bytes, unless it is UTF-16/32 (which has them)."""
+    if b"\x00" not in head or bom_encoding(head):
+        return
+    if codecs.lookup(config.encoding).name.startswith(("utf-16", "utf-32")):
+        return
+    offset = head.index(b"\x00")
+    raise InputError(name, f"binary data (a NUL byte at offset {offset}), "
+                     "not a feed", "pass JSONL, JSON, CSV, TSV, RSS, Atom, HTML or .txt files "
+                     "(UTF-16 text without a byte order mark needs --encoding utf-16)")
+
+
+def detect(source: Source, head: bytes, config: ReaderConfig) -> str:
+    """The format to read ``source`` with (see the module docstring)."""
+    if config.format != "auto":
+        return config.format
+    by_name = format_from_name(source.path.name) if source.path is not None else None
+    if by_name in _TRUSTED:
+        return by_name
+    by_content = _format_from_content(head, by_name)
+    if by_content is not None:
+        return by_content
+    if by_name is not None:
+        return by_name
+    raise InputError(source.name, "cannot tell the format from the name or the content",
+                     "pass --format (e.g. --format csv, tsv or txt)")
+
+
+def _format_from_content(head: bytes, by_name: str | None) -> str | None:
+    encoding = bom_encoding(head) or "utf-8"
+    text = head[:8192].decode(encoding, errors="replace").lstrip("\ufeff \t\r\n")
+    if text.startswith("<"):
+        body = text[_MARKUP_PROLOG.match(text).end():]  # type: ignore[union-attr]
+        if _FEED_TAG.match(body):
+            return "atom" if body[1:5].lower() == "feed" else "rss"
+        if _HTML_TAG.match(body) or _HTML_TAG.match(text):
+            return "html"
+        return None
+    if text.startswith(("[", "{")):
+        if by_name == "json" or "jsonfeed.org/version" in text:
+            return "json"
+        if text.startswith("{") and by_name == "jsonl":
+            return "jsonl"
+        first_line, _, rest = head.partition(b"\n")
+        # A whole value on the first line and more lines: JSON Lines (of arrays too, when
+        # the name says so); a one-line array is a minified JSON array.
+        if _is_value(first_line) and rest.strip() and (text.startswith("{")
+                                                       or by_name == "jsonl"):
+            return "jsonl"
+        return "json"
+    return None
+
+
+def _is_value(line: bytes) -> bool:
+    try:
+        orjson.loads(line.removeprefix(codecs.BOM_UTF8))
+    except orjson.JSONDecodeError:
+        return False
+    return bool(line.strip())
+
+
+class Recoded(io.RawIOBase):
+    """A text stream in another encoding, read as UTF-8 bytes (for the record readers)."""
+
+    def __init__(self, stream: IO[bytes], encoding: str, name: str) -> None:
+        super().__init__()
+        self._text = io.TextIOWrapper(stream, encoding=encoding, errors="strict", newline="")
+        self._encoding = encoding
+        self._name = name
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        if not self._pending:
+            try:
+                self._pending = self._text.read(CHUNK).encode("utf-8", "surrogatepass")
+            except UnicodeError as exc:
+                reason = exc.reason if isinstance(exc, UnicodeDecodeError) else str(exc)
+                raise InputError(self._name, f"cannot decode as {self._encoding}: {reason}",
+                                 ENCODING_HINT) from None
+        n = min(len(buffer), len(self._pending))
+        buffer[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        return n
+
+
+def utf8_stream(stream: io.BufferedReader, head: bytes, name: str,
+                config: ReaderConfig) -> io.BufferedReader:
+    """The stream as UTF-8 bytes: as is when it is UTF-8, else decoded and re-encoded."""
+    encoding = bom_encoding(head) or (None if config.is_utf8 else config.encoding)
+    if encoding is None:
+        return stream
+    return io.BufferedReader(Recoded(stream, encoding, name), CHUNK)
+
+
+def decode_line(raw: bytes, origin: str, first: bool) -> str | InputError:
+    """One line of UTF-8 (a BOM on the first line dropped), or the error naming the byte."""
+    if first and raw.startswith(codecs.BOM_UTF8):
+        raw = raw[3:]
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return InputError(origin, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at column "
+                          f"{exc.start + 1})", ENCODING_HINT)
