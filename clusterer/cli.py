@@ -8,7 +8,12 @@ exit code 1; Ctrl-C becomes one line and exit code 130.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+import os
+import signal
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
+from types import FrameType
 from typing import Annotated, Optional, TypeVar
 
 import typer
@@ -26,8 +31,9 @@ from rich.table import Table
 from clusterer import __version__
 from clusterer.dedup import KEEP_POLICIES, DedupConfig, DedupResult, deduplicate
 from clusterer.errors import ClustererError, UsageError
-from clusterer.output import check_outputs, dedup_records, write_json, write_jsonl
-from clusterer.readers import FORMATS, ReaderConfig, read_articles
+from clusterer.output import STDOUT, check_outputs, dedup_records, write_json, write_jsonl
+from clusterer.readers import FORMATS, ReaderConfig, ReadReport, read_articles
+from clusterer.storylines import StorylineConfig, StorylineResult, build_storylines
 
 app = typer.Typer(
     name="clusterer",
@@ -37,15 +43,28 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 stderr = Console(stderr=True)
+stdout = Console()
 T = TypeVar("T")
 
 # ---------------------------------------------------------------- shared options
 Inputs = Annotated[
     list[str],
-    typer.Argument(help="Feed files or directories (JSONL, JSON, CSV, .txt dir, .gz); - for stdin.",
+    typer.Argument(help="Feed files or directories: JSONL, JSON, CSV, TSV, RSS, Atom, JSON Feed, "
+                        "news-please, HTML pages, .txt; .gz too; - for stdin.",
                    show_default=False),
 ]
-FormatOpt = Annotated[str, typer.Option("--format", help=f"Input format: {', '.join(FORMATS)}.")]
+FormatOpt = Annotated[
+    str, typer.Option("--format", help=f"Input format: {', '.join(FORMATS)} (auto: by name and "
+                      "content).")
+]
+SkipBad = Annotated[
+    bool, typer.Option("--skip-bad", help="Skip bad records, counted and listed on stderr, "
+                       "instead of stopping at the first. Example: --skip-bad")
+]
+Encoding = Annotated[
+    str, typer.Option("--encoding", help="Encoding of JSONL/JSON/CSV/TSV/.txt inputs without a "
+                      "byte order mark. Example: --encoding cp1252")
+]
 IdField = Annotated[str, typer.Option("--id-field", help="Input field holding the article id.")]
 TitleField = Annotated[str, typer.Option("--title-field", help="Input field holding the headline.")]
 TextField = Annotated[str, typer.Option("--text-field", help="Input field holding the body text.")]
@@ -87,9 +106,30 @@ def main(
     """
 
 
+class _Terminated(BaseException):
+    """SIGTERM, raised like Ctrl-C so that temporary output files are removed."""
+
+
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    if os.getpid() != _MAIN_PID:  # a forked worker inherited the handler: just die
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+        return
+    raise _Terminated
+
+
+_MAIN_PID = os.getpid()
+
+
 @contextlib.contextmanager
 def _error_boundary() -> Iterator[None]:
     """The one place user errors become a one-line message and an exit code."""
+    global _MAIN_PID
+    _MAIN_PID = os.getpid()
+    try:
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread: leave signals alone
+        previous = None
     try:
         yield
     except ClustererError as exc:
@@ -98,6 +138,17 @@ def _error_boundary() -> Iterator[None]:
     except KeyboardInterrupt:
         stderr.print("Interrupted; no output was written partially.", highlight=False)
         raise typer.Exit(130) from None
+    except _Terminated:
+        stderr.print("Terminated; no output was written partially.", highlight=False)
+        raise typer.Exit(143) from None
+    except BrokenPipeError:
+        # The reader of stdout went away (`| head`): stop quietly, as Unix tools do.
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(141) from None
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 @contextlib.contextmanager
@@ -120,10 +171,28 @@ def _progress(quiet: bool) -> Iterator[Callable[[str, int, int], None]]:
 
 
 def _reader_config(fmt: str, id_field: str, title_field: str, text_field: str, url_field: str,
-                   source_field: str, published_field: str) -> ReaderConfig:
+                   source_field: str, published_field: str, encoding: str = "utf-8",
+                   skip_bad: bool = False) -> ReaderConfig:
     return _config(ReaderConfig, format=fmt, id_field=id_field, title_field=title_field,
                    text_field=text_field, url_field=url_field, source_field=source_field,
-                   published_field=published_field)
+                   published_field=published_field, encoding=encoding, skip_bad=skip_bad)
+
+
+def _print_read_report(report: ReadReport, inputs: Sequence[str], quiet: bool) -> None:
+    """Skipped records (always: data was left out), ignored files and empty inputs."""
+    for line in report.summary():
+        stderr.print(line, markup=False, highlight=False, soft_wrap=True)
+    if quiet:
+        return
+    if report.ignored:
+        n = len(report.ignored)
+        shown = ", ".join(report.ignored[:3]) + (", …" if n > 3 else "")
+        stderr.print(f"Ignored {n} file{'s' if n != 1 else ''} of unknown type in input "
+                     f"directories (pass --format to read them): {shown}",
+                     markup=False, highlight=False, soft_wrap=True)
+    if report.articles == 0:
+        stderr.print(f"No articles read from {', '.join(inputs)}; the outputs are empty.",
+                     markup=False, highlight=False, soft_wrap=True)
 
 
 def _config(cls: Callable[..., T], **kwargs: object) -> T:
@@ -158,6 +227,8 @@ def dedup(
     url_field: UrlField = "url",
     source_field: SourceField = "source",
     published_field: PublishedField = "published",
+    encoding: Encoding = "utf-8",
+    skip_bad: SkipBad = False,
     quiet: Quiet = False,
 ) -> None:
     """Merge syndicated copies: one output line per kept article, with its duplicates.
@@ -166,17 +237,27 @@ def dedup(
     """
     with _error_boundary():
         reader_config = _reader_config(fmt, id_field, title_field, text_field, url_field,
-                                       source_field, published_field)
+                                       source_field, published_field, encoding, skip_bad)
         config = _config(DedupConfig, threshold=threshold, shingle_size=shingle_size,
                          num_perm=num_perm, keep=keep, workers=jobs)
         check_outputs([output, groups], inputs)
-        with _progress(quiet) as progress:
-            result = deduplicate(read_articles(inputs, reader_config), config, progress=progress)
+        result = _read_and_deduplicate(inputs, reader_config, config, quiet)
         write_jsonl(output, dedup_records(result.groups))
         if groups is not None:
             write_json(groups, result.groups_document())
         if not quiet:
             _print_dedup_summary(result, top)
+
+
+def _read_and_deduplicate(inputs: Sequence[str], reader_config: ReaderConfig, config: DedupConfig,
+                          quiet: bool) -> DedupResult:
+    """Read every input and merge copies, reporting skipped records and empty inputs."""
+    report = ReadReport()
+    with _progress(quiet) as progress:
+        result = deduplicate(read_articles(inputs, reader_config, report), config,
+                             progress=progress)
+    _print_read_report(report, inputs, quiet)
+    return result
 
 
 def _print_dedup_summary(result: DedupResult, top: int) -> None:
@@ -196,3 +277,86 @@ def _print_dedup_summary(result: DedupResult, top: int) -> None:
     for group in largest[:top]:
         table.add_row(str(group.size), group.kept.id, group.kept.title)
     stderr.print(table)
+
+
+# ---------------------------------------------------------------- storylines
+@app.command()
+def storylines(
+    inputs: Inputs,
+    json_path: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--json", help="Write the JSON cluster file (schema_version 1); - for stdout."),
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", help="Storylines shown in the table.")] = 20,
+    min_size: Annotated[
+        int, typer.Option("--min-size", help="Smallest storyline, counting copies; smaller ones "
+                          "are unclustered.")
+    ] = StorylineConfig.min_size,
+    window: Annotated[
+        float, typer.Option("--window", help="Largest time gap inside one storyline, in hours.")
+    ] = StorylineConfig.window_hours,
+    keep: Keep = "longest",
+    threshold: Threshold = DedupConfig.threshold,
+    shingle_size: ShingleSize = DedupConfig.shingle_size,
+    num_perm: NumPerm = DedupConfig.num_perm,
+    jobs: Jobs = 0,
+    fmt: FormatOpt = "auto",
+    id_field: IdField = "id",
+    title_field: TitleField = "title",
+    text_field: TextField = "text",
+    url_field: UrlField = "url",
+    source_field: SourceField = "source",
+    published_field: PublishedField = "published",
+    encoding: Encoding = "utf-8",
+    skip_bad: SkipBad = False,
+    quiet: Quiet = False,
+) -> None:
+    """List the storylines of a dump, one representative headline each (copies merged first).
+
+    Example: clusterer storylines feeds/ --json storylines.json --limit 10
+    """
+    with _error_boundary():
+        reader_config = _reader_config(fmt, id_field, title_field, text_field, url_field,
+                                       source_field, published_field, encoding, skip_bad)
+        dedup_config = _config(DedupConfig, threshold=threshold, shingle_size=shingle_size,
+                               num_perm=num_perm, keep=keep, workers=jobs)
+        config = _config(StorylineConfig, min_size=min_size, window_hours=window)
+        check_outputs([json_path], inputs)
+        deduped = _read_and_deduplicate(inputs, reader_config, dedup_config, quiet)
+        with _progress(quiet) as progress:
+            result = build_storylines(deduped.groups, config, body_text=deduped.content_text,
+                                      progress=progress)
+        if json_path is not None:
+            params = {"dedup": dedup_config.to_dict(), "storylines": config.to_dict()}
+            write_json(json_path, result.to_dict(params))
+        if not quiet:
+            console = stderr if json_path == STDOUT else stdout
+            _print_storylines(console, result, limit)
+
+
+def _print_storylines(console: Console, result: StorylineResult, limit: int) -> None:
+    table = Table(title="Storylines")
+    table.add_column("#", justify="right")
+    table.add_column("size", justify="right")
+    table.add_column("sources", justify="right")
+    table.add_column("time span")
+    table.add_column("headline", overflow="fold", ratio=3)
+    table.add_column("keywords", overflow="fold", ratio=2)
+    for rank, story in enumerate(result.storylines[: max(limit, 0)], start=1):
+        table.add_row(str(rank), str(story.size), str(story.sources),
+                      _span(story.first_seen, story.last_seen), story.headline,
+                      ", ".join(story.keywords))
+    if result.storylines:
+        console.print(table)
+    shown = min(len(result.storylines), max(limit, 0))
+    unclustered = sum(g.size for g in result.unclustered)
+    console.print(f"{len(result.storylines)} storylines ({shown} shown); "
+                  f"{unclustered} unclustered articles.", highlight=False)
+
+
+def _span(first: datetime | None, last: datetime | None) -> str:
+    if first is None or last is None:
+        return "-"
+    if first.date() == last.date():
+        return f"{first:%Y-%m-%d %H:%M}-{last:%H:%M}"
+    return f"{first:%Y-%m-%d %H:%M} - {last:%m-%d %H:%M}"
