@@ -1,0 +1,381 @@
+"""Storylines: distinct articles about the same story, grouped with HDBSCAN.
+
+Pipeline (kept articles only; copies travel with their kept article):
+
+1. Features (:mod:`clusterer.features`): TF-IDF of headline and chrome-free body,
+   reduced with TruncatedSVD and L2-normalised.
+2. HDBSCAN finds dense groups. It runs on blocks of at most ``block_size`` articles in
+   time order (news is local in time; HDBSCAN's cost grows faster than linearly).
+3. HDBSCAN alone shatters a story into many small clusters and leaves many articles as
+   noise. Its clusters (as weighted centroids) and its noise articles (as clusters of
+   one) are therefore merged by average-linkage agglomeration on cosine similarity,
+   stopping at ``merge_similarity``: a fragment or a lone article joins a storyline
+   when it is, on average, that similar to it. What stays alone (or smaller than
+   ``min_size``) is listed as unclustered.
+4. Time: a storyline is split wherever two consecutive articles are more than
+   ``window_hours`` apart (articles without a time go with the closest part).
+5. Each storyline gets a stable id, a representative (the article closest to the
+   centroid, where the centroid weighs each article by its number of copies), class
+   TF-IDF keywords, size counting copies, sources and first/last time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+import hdbscan
+import numpy as np
+import scipy.sparse as sp
+from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.spatial.distance import squareform
+from sklearn.cluster import AgglomerativeClustering
+from sklearn.neighbors import NearestNeighbors
+
+from clusterer.features import FeatureConfig, Features, build_features, document
+from clusterer.records import Article, DuplicateGroup
+
+Progress = Callable[[str, int, int], None]
+NOISE = -1
+_FULL_LINKAGE_MAX = 4000  # above this many clusters, merge over a nearest-neighbour graph
+_NEIGHBOURS = 15
+
+
+@dataclass(frozen=True)
+class StorylineConfig:
+    """Parameters of storyline clustering.
+
+    Args:
+        min_cluster_size: HDBSCAN ``min_cluster_size``; 2 lets a story of two articles
+            exist (merging then joins the fragments HDBSCAN leaves). 2 to 1,000.
+        min_samples: HDBSCAN ``min_samples``, 1 to 1,000.
+        merge_similarity: Average cosine similarity (average linkage over cluster
+            centroids and leftover articles) at which they are one storyline, 0 to 1.
+        window_hours: Largest time gap inside one storyline, in hours (> 0).
+        min_size: Smallest storyline, counting copies; smaller ones are unclustered.
+        keywords: Keywords per storyline, 1 to 50.
+        block_size: Articles per HDBSCAN run, 500 to 1,000,000.
+        features: How articles become vectors.
+    """
+
+    min_cluster_size: int = 2
+    min_samples: int = 1
+    merge_similarity: float = 0.2
+    window_hours: float = 72.0
+    min_size: int = 2
+    keywords: int = 6
+    block_size: int = 4000
+    features: FeatureConfig = field(default_factory=FeatureConfig)
+
+    def __post_init__(self) -> None:
+        for name, low, high in (("min_cluster_size", 2, 1000), ("min_samples", 1, 1000),
+                                ("min_size", 1, 10**9), ("keywords", 1, 50),
+                                ("block_size", 500, 1_000_000)):
+            value = getattr(self, name)
+            if not low <= value <= high:
+                raise ValueError(f"{name} must be between {low} and {high}, got {value}")
+        if not 0.0 <= self.merge_similarity <= 1.0:
+            raise ValueError(
+                f"merge_similarity must be between 0.0 and 1.0, got {self.merge_similarity}")
+        if not self.window_hours > 0:
+            raise ValueError(f"window_hours must be greater than 0, got {self.window_hours}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Parameters as written into the JSON file."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Storyline:
+    """One storyline: distinct articles (with their copies) about one story.
+
+    Attributes:
+        id: Stable id derived from the member ids.
+        representative: The duplicate group whose kept article names the storyline.
+        keywords: Class TF-IDF keywords, most distinctive first.
+        groups: Members, most central first.
+    """
+
+    id: str
+    representative: DuplicateGroup
+    keywords: tuple[str, ...]
+    groups: tuple[DuplicateGroup, ...]
+
+    @property
+    def headline(self) -> str:
+        """The representative article's headline."""
+        return self.representative.kept.title
+
+    @property
+    def size(self) -> int:
+        """Articles in the storyline, copies included."""
+        return sum(g.size for g in self.groups)
+
+    @property
+    def sources(self) -> int:
+        """Distinct sources over all articles and copies."""
+        return len({a.source for g in self.groups for a in (g.kept, *g.duplicates) if a.source})
+
+    @property
+    def first_seen(self) -> datetime | None:
+        """Earliest publication time over all articles and copies."""
+        times = _times(self.groups)
+        return min(times) if times else None
+
+    @property
+    def last_seen(self) -> datetime | None:
+        """Latest publication time over all articles and copies."""
+        times = _times(self.groups)
+        return max(times) if times else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form, keys in schema order."""
+        return {
+            "id": self.id,
+            "headline": self.headline,
+            "representative_id": self.representative.kept.id,
+            "size": self.size,
+            "keywords": list(self.keywords),
+            "sources": self.sources,
+            "first_seen": _iso(self.first_seen),
+            "last_seen": _iso(self.last_seen),
+            "articles": [article_entry(g) for g in self.groups],
+        }
+
+
+@dataclass(frozen=True)
+class StorylineResult:
+    """Storylines, largest first, and the duplicate groups left unclustered."""
+
+    storylines: list[Storyline]
+    unclustered: list[DuplicateGroup]
+    config: StorylineConfig
+
+    def to_dict(self, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The JSON cluster file (``schema_version`` 1)."""
+        kept = sum(len(s.groups) for s in self.storylines) + len(self.unclustered)
+        clustered = sum(s.size for s in self.storylines)
+        unclustered = sum(g.size for g in self.unclustered)
+        return {
+            "schema_version": 1,
+            "params": params if params is not None else {"storylines": self.config.to_dict()},
+            "stats": {"articles": clustered + unclustered, "kept": kept,
+                      "storylines": len(self.storylines), "clustered": clustered,
+                      "unclustered": unclustered},
+            "storylines": [s.to_dict() for s in self.storylines],
+            "unclustered": [article_entry(g) for g in self.unclustered],
+        }
+
+
+def article_entry(group: DuplicateGroup) -> dict[str, Any]:
+    """A kept article as listed in the JSON file, with its copies' ids."""
+    a = group.kept
+    return {"id": a.id, "title": a.title, "url": a.url, "source": a.source,
+            "published": _iso(a.published), "duplicates": [d.id for d in group.duplicates]}
+
+
+def build_storylines(groups: Sequence[DuplicateGroup], config: StorylineConfig | None = None,
+                     body_text: Callable[[Article], str] | None = None,
+                     progress: Progress | None = None) -> StorylineResult:
+    """Group duplicate groups (their kept articles) into storylines.
+
+    Args:
+        groups: The output of deduplication, in input order.
+        config: Parameters; defaults to :class:`StorylineConfig`.
+        body_text: Body of an article without chrome; defaults to ``article.text``.
+        progress: Called as ``progress(stage, done, total)``.
+
+    Returns:
+        Storylines sorted by size (largest first, then id) and unclustered groups in
+        input order.
+    """
+    config = config or StorylineConfig()
+    report = progress or (lambda stage, done, total: None)
+    body = body_text or (lambda article: article.text)
+    groups = list(groups)
+    docs = [document(g.kept.title, body(g.kept), config.features) for g in groups]
+    report("features", 0, 1)
+    features = build_features(docs, config.features)
+    report("features", 1, 1)
+    weights = np.array([g.size for g in groups], dtype=np.float64)
+    hours = np.array([_hours(g.kept.published) for g in groups], dtype=np.float64)
+    labels = _singletons(_hdbscan_blocks(features.vectors, hours, config, report))
+    labels = _merge(features.vectors, weights, labels, config)
+    labels = _split_in_time(features.vectors, hours, labels, config)
+    return _assemble(groups, features, weights, labels, config)
+
+
+# ---------------------------------------------------------------- clustering steps
+def _singletons(labels: np.ndarray) -> np.ndarray:
+    """Noise points become clusters of one, so that merging can join them."""
+    labels = labels.copy()
+    noise = np.flatnonzero(labels == NOISE)
+    labels[noise] = labels.max(initial=-1) + 1 + np.arange(len(noise))
+    return labels
+
+
+def _hdbscan_blocks(vectors: np.ndarray, hours: np.ndarray, config: StorylineConfig,
+                    report: Progress) -> np.ndarray:
+    """HDBSCAN labels, run on consecutive blocks in time order; labels unique overall."""
+    n = len(vectors)
+    labels = np.full(n, NOISE, dtype=np.int64)
+    if n < config.min_cluster_size:
+        return labels
+    order = np.lexsort((np.arange(n), np.nan_to_num(hours, nan=np.inf)))
+    blocks = max(1, math.ceil(n / config.block_size))
+    next_label = 0
+    for number, block in enumerate(np.array_split(order, blocks)):
+        report("clustering", number, blocks)
+        if len(block) < config.min_cluster_size:
+            continue
+        clusterer = hdbscan.HDBSCAN(min_cluster_size=config.min_cluster_size,
+                                    min_samples=config.min_samples)
+        found = clusterer.fit_predict(vectors[block])
+        ok = found >= 0
+        labels[block[ok]] = found[ok] + next_label
+        next_label += int(found.max()) + 1 if ok.any() else 0
+    report("clustering", blocks, blocks)
+    return labels
+
+
+def _centroids(vectors: np.ndarray, weights: np.ndarray, labels: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Cluster ids (ascending) and their weighted, normalised centroids."""
+    ids = np.unique(labels[labels != NOISE])
+    if len(ids) == 0:
+        return ids, np.zeros((0, vectors.shape[1]))
+    index = np.searchsorted(ids, labels[labels != NOISE])
+    member = sp.csr_matrix((weights[labels != NOISE], (index, np.flatnonzero(labels != NOISE))),
+                           shape=(len(ids), len(vectors)))
+    sums = np.asarray(member @ vectors)
+    norms = np.linalg.norm(sums, axis=1, keepdims=True)
+    return ids, sums / np.where(norms == 0, 1, norms)
+
+
+def _merge(vectors: np.ndarray, weights: np.ndarray, labels: np.ndarray,
+           config: StorylineConfig) -> np.ndarray:
+    """Join clusters whose centroids are similar (average linkage on cosine)."""
+    ids, centroids = _centroids(vectors, weights, labels)
+    if len(ids) < 2:
+        return labels
+    threshold = 1.0 - config.merge_similarity
+    if len(ids) <= _FULL_LINKAGE_MAX:
+        distances = np.clip(1.0 - centroids @ centroids.T, 0.0, 2.0)
+        np.fill_diagonal(distances, 0.0)
+        tree = linkage(squareform(distances, checks=False), method="average")
+        merged = fcluster(tree, t=threshold, criterion="distance")
+    else:
+        graph = NearestNeighbors(n_neighbors=min(_NEIGHBOURS, len(ids) - 1)).fit(centroids)
+        connectivity = graph.kneighbors_graph(centroids, mode="connectivity")
+        merged = AgglomerativeClustering(n_clusters=None, distance_threshold=threshold,
+                                         metric="cosine", linkage="average",
+                                         connectivity=connectivity).fit_predict(centroids)
+    mapping = dict(zip(ids.tolist(), merged.tolist()))
+    return np.array([mapping[x] if x != NOISE else NOISE for x in labels.tolist()], dtype=np.int64)
+
+
+def _split_in_time(vectors: np.ndarray, hours: np.ndarray, labels: np.ndarray,
+                   config: StorylineConfig) -> np.ndarray:
+    """Split storylines at gaps longer than the window; undated articles go with the
+    most similar part."""
+    labels = labels.copy()
+    next_label = int(labels.max()) + 1 if len(labels) else 0
+    for label in np.unique(labels[labels != NOISE]).tolist():
+        members = np.flatnonzero(labels == label)
+        dated = members[~np.isnan(hours[members])]
+        if len(dated) < 2:
+            continue
+        dated = dated[np.lexsort((dated, hours[dated]))]
+        gaps = np.diff(hours[dated]) > config.window_hours
+        if not gaps.any():
+            continue
+        parts = np.split(dated, np.flatnonzero(gaps) + 1)
+        for part in parts[1:]:
+            labels[part] = next_label
+            next_label += 1
+        undated = members[np.isnan(hours[members])]
+        if len(undated):
+            part_labels = [labels[p[0]] for p in parts]
+            centres = np.array([vectors[p].mean(axis=0) for p in parts])
+            labels[undated] = np.array(part_labels)[(vectors[undated] @ centres.T).argmax(axis=1)]
+    return labels
+
+
+# ---------------------------------------------------------------- assembling records
+def _assemble(groups: list[DuplicateGroup], features: Features, weights: np.ndarray,
+              labels: np.ndarray, config: StorylineConfig) -> StorylineResult:
+    storylines: list[Storyline] = []
+    unclustered_index: list[int] = []
+    ids, centroids = _centroids(features.vectors, weights, labels)
+    for row, label in enumerate(ids.tolist()):
+        members = np.flatnonzero(labels == label)
+        if sum(groups[i].size for i in members) < config.min_size or len(members) < 2:
+            unclustered_index.extend(members.tolist())
+            continue
+        centrality = features.vectors[members] @ centroids[row]
+        order = sorted(range(len(members)), key=lambda k: (-round(float(centrality[k]), 9),
+                                                            -groups[members[k]].size,
+                                                            groups[members[k]].kept.id))
+        ranked = tuple(groups[members[k]] for k in order)
+        storylines.append(Storyline(
+            id=_storyline_id(ranked),
+            representative=ranked[0],
+            keywords=(),
+            groups=ranked,
+        ))
+    unclustered_index.extend(np.flatnonzero(labels == NOISE).tolist())
+    storylines = _with_keywords(storylines, groups, features, labels, ids, config)
+    storylines.sort(key=lambda s: (-s.size, s.id))
+    unclustered = [groups[i] for i in sorted(unclustered_index)]
+    return StorylineResult(storylines=storylines, unclustered=unclustered, config=config)
+
+
+def _with_keywords(storylines: list[Storyline], groups: list[DuplicateGroup], features: Features,
+                   labels: np.ndarray, ids: np.ndarray, config: StorylineConfig
+                   ) -> list[Storyline]:
+    """Class-based TF-IDF (c-TF-IDF): a term's weight in a storyline times
+    log(1 + average weight per storyline / the term's weight over all storylines)."""
+    if not storylines or features.tfidf.shape[1] == 0:
+        return storylines
+    row_of = {g.kept.id: i for i, g in enumerate(groups)}
+    rows = [[row_of[g.kept.id] for g in s.groups] for s in storylines]
+    indicator = sp.csr_matrix((np.ones(sum(map(len, rows))),
+                               (np.repeat(np.arange(len(rows)), [len(r) for r in rows]),
+                                np.concatenate(rows))), shape=(len(rows), features.tfidf.shape[0]))
+    per_class = np.asarray((indicator @ features.tfidf).todense())
+    totals = per_class.sum(axis=0)
+    average = per_class.sum() / len(rows)
+    scores = per_class * np.log1p(average / np.where(totals > 0, totals, np.inf))
+    out = []
+    for s, row in zip(storylines, scores):
+        top = np.lexsort((features.terms, -row))[: config.keywords]
+        keywords = tuple(str(features.terms[t]) for t in top if row[t] > 0)
+        out.append(Storyline(id=s.id, representative=s.representative, keywords=keywords,
+                             groups=s.groups))
+    return out
+
+
+def _storyline_id(groups: Sequence[DuplicateGroup]) -> str:
+    ids = sorted(i for g in groups for i in g.ids)
+    return "s-" + hashlib.blake2b("\n".join(ids).encode("utf-8"), digest_size=6).hexdigest()
+
+
+def _times(groups: Sequence[DuplicateGroup]) -> list[datetime]:
+    return [a.published for g in groups for a in (g.kept, *g.duplicates) if a.published]
+
+
+def _hours(moment: datetime | None) -> float:
+    if moment is None:
+        return float("nan")
+    return (moment - _EPOCH).total_seconds() / 3600.0
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat().replace("+00:00", "Z") if moment else None
+
+
+_EPOCH = datetime.fromisoformat("1970-01-01T00:00:00+00:00")
