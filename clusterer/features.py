@@ -81,8 +81,10 @@ def build_features(documents: Sequence[str], config: FeatureConfig | None = None
         return Features(np.zeros((n, 1)), sp.csr_matrix((n, 0)), np.array([], dtype=object))
     dims = min(config.svd_dims, tfidf.shape[1] - 1, n - 1)
     if dims >= 2:
-        reduced = TruncatedSVD(dims, algorithm="randomized", n_iter=5,
-                               random_state=_SEED).fit_transform(tfidf)
+        # Constant columns make sklearn's explained-variance ratio 0/0: harmless here.
+        with np.errstate(invalid="ignore", divide="ignore"):
+            reduced = TruncatedSVD(dims, algorithm="randomized", n_iter=5,
+                                   random_state=_SEED).fit_transform(tfidf)
     else:
         reduced = tfidf.toarray()
     return Features(vectors=normalize(reduced.astype(np.float64)), tfidf=tfidf, terms=terms)

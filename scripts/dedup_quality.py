@@ -14,11 +14,11 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from syndication import make_fixture  # noqa: E402
-
 from clusterer.dedup import DedupConfig, deduplicate  # noqa: E402
 from clusterer.evaluate import pairwise  # noqa: E402
 from clusterer.readers import read_articles  # noqa: E402
+
+from syndication import make_fixture  # noqa: E402
 
 
 def main() -> None:

@@ -3,11 +3,12 @@
 import json
 
 import orjson
-from conftest import SAMPLES
 from typer.testing import CliRunner
 
 from clusterer import __version__
 from clusterer.cli import app
+
+from conftest import SAMPLES
 
 runner = CliRunner()
 FEED = str(SAMPLES / "feed.jsonl")

@@ -12,10 +12,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLES
 from typer.testing import CliRunner
 
 from clusterer.cli import app
+
+from conftest import SAMPLES
 
 BAD = Path(__file__).resolve().parent / "data" / "bad"
 runner = CliRunner()

@@ -2,11 +2,12 @@ from datetime import datetime, timezone
 
 import numpy as np
 import pytest
-from conftest import make_article
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from clusterer.dedup import DedupConfig, deduplicate, similarity
+
+from conftest import make_article
 
 
 def _ids(result):

@@ -4,11 +4,12 @@ from collections import Counter
 
 import orjson
 import pytest
-from syndication import TRANSFORMS, make_fixture
 
 from clusterer.dedup import deduplicate
 from clusterer.evaluate import pairwise
 from clusterer.readers import read_articles
+
+from syndication import TRANSFORMS, make_fixture
 
 SEEDS = range(6)
 

@@ -10,12 +10,13 @@ from pathlib import Path
 
 import orjson
 import pytest
-from conftest import SAMPLES
 
 from clusterer.errors import InputError
 from clusterer.readers import FORMATS, ReaderConfig, ReadReport, canonical_url, read_articles
 from clusterer.readers.fields import derived_id
 from clusterer.readers.records import JsonScanner, read_json
+
+from conftest import SAMPLES
 
 DATA = Path(__file__).resolve().parent / "data"
 SAMPLE_IDS = ["000_572e8aadae5dc2a1", "001_c53f92eaafb8e6c3", "002_19fc496d41bd9699",

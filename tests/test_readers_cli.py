@@ -7,10 +7,11 @@ import json
 
 import orjson
 import pytest
-from conftest import SAMPLES
 from typer.testing import CliRunner
 
 from clusterer.cli import app
+
+from conftest import SAMPLES
 
 runner = CliRunner()
 TITLES = [json.loads(line)["title"] for line in (SAMPLES / "feed.jsonl").read_text().splitlines()]

@@ -11,7 +11,6 @@ import tempfile
 from pathlib import Path
 
 import orjson
-from conftest import SAMPLES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -19,6 +18,8 @@ from typer.testing import CliRunner
 from clusterer.cli import app
 from clusterer.errors import InputError
 from clusterer.readers import FORMATS, ReaderConfig, ReadReport, read_articles
+
+from conftest import SAMPLES
 
 runner = CliRunner()
 FUZZ = settings(max_examples=200, deadline=None,

@@ -1,0 +1,40 @@
+import numpy as np
+import pytest
+
+from clusterer.features import FeatureConfig, build_features, document
+
+
+def test_document_repeats_the_headline():
+    doc = document("Fed holds", "body text", FeatureConfig(title_weight=2))
+    assert doc == "Fed holds Fed holds body text"
+
+
+def test_vectors_are_normalised_and_reduced():
+    docs = [f"story {i % 5} about topic {i % 5} with words w{i % 5} and w{(i + 1) % 5}"
+            for i in range(60)]
+    features = build_features(docs, FeatureConfig(svd_dims=10))
+    assert features.vectors.shape == (60, 10)
+    assert np.allclose(np.linalg.norm(features.vectors, axis=1), 1.0)
+    assert features.tfidf.shape[0] == 60
+
+
+def test_same_text_gives_the_same_vectors():
+    docs = ["nato invites ukraine", "fed holds rates", "nato summit in brussels"] * 20
+    a = build_features(docs).vectors
+    b = build_features(docs).vectors
+    assert np.array_equal(a, b)
+
+
+def test_tiny_and_empty_inputs():
+    assert build_features([]).vectors.shape == (0, 1)
+    one = build_features(["only one document here"])
+    assert one.vectors.shape[0] == 1
+    stop = build_features(["the", "and the"])
+    assert stop.vectors.shape == (2, 1)
+
+
+@pytest.mark.parametrize(("name", "value"), [("title_weight", 0), ("svd_dims", 1),
+                                             ("max_features", 10)])
+def test_config_rejects_out_of_range(name, value):
+    with pytest.raises(ValueError, match=f"{name} must be between"):
+        FeatureConfig(**{name: value})
