@@ -16,6 +16,7 @@ from datetime import datetime
 from types import FrameType
 from typing import Annotated, Optional, TypeVar
 
+import orjson
 import typer
 from rich.console import Console
 from rich.progress import (
@@ -31,6 +32,7 @@ from rich.table import Table
 from clusterer import __version__
 from clusterer.dedup import KEEP_POLICIES, DedupConfig, DedupResult, deduplicate
 from clusterer.errors import ClustererError, UsageError
+from clusterer.evaluate import check_same_ids, gold_labels, load_prediction, score
 from clusterer.output import STDOUT, check_outputs, dedup_records, write_json, write_jsonl
 from clusterer.readers import FORMATS, ReaderConfig, ReadReport, read_articles
 from clusterer.storylines import StorylineConfig, StorylineResult, build_storylines
@@ -360,3 +362,49 @@ def _span(first: datetime | None, last: datetime | None) -> str:
     if first.date() == last.date():
         return f"{first:%Y-%m-%d %H:%M}-{last:%H:%M}"
     return f"{first:%Y-%m-%d %H:%M} - {last:%m-%d %H:%M}"
+
+
+# ---------------------------------------------------------------- evaluate
+@app.command()
+def evaluate(
+    prediction: Annotated[
+        str, typer.Argument(help="A `dedup` JSONL output or a `storylines` JSON file.",
+                            show_default=False)
+    ],
+    gold: Annotated[str, typer.Argument(help="The input it was made from, with a label field.",
+                                        show_default=False)],
+    label_field: Annotated[
+        str, typer.Option("--label-field", help="Gold field holding each article's true cluster.")
+    ] = "label",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
+    fmt: FormatOpt = "auto",
+    id_field: IdField = "id",
+    title_field: TitleField = "title",
+    encoding: Encoding = "utf-8",
+) -> None:
+    """Score a prediction against gold labels: B-cubed, ARI, NMI and pairwise metrics.
+
+    Example: clusterer evaluate storylines.json feed.jsonl --label-field story
+    """
+    with _error_boundary():
+        reader_config = _reader_config(fmt, id_field, title_field, "text", "url", "source",
+                                       "published", encoding)
+        predicted = load_prediction(prediction)
+        truth = gold_labels(read_articles([gold], reader_config), label_field)
+        check_same_ids(predicted, truth, prediction, gold)
+        scores = score(predicted, truth)
+        if as_json:
+            typer.echo(orjson.dumps(scores.to_dict(), option=orjson.OPT_INDENT_2).decode())
+            return
+        table = Table(title=f"{prediction} against {gold} ({scores.articles} articles)")
+        table.add_column("metric")
+        table.add_column("precision", justify="right")
+        table.add_column("recall", justify="right")
+        table.add_column("F1 / value", justify="right")
+        table.add_row("B-cubed", f"{scores.bcubed_precision:.4f}", f"{scores.bcubed_recall:.4f}",
+                      f"{scores.bcubed_f1:.4f}")
+        table.add_row("pairwise", f"{scores.pairwise_precision:.4f}",
+                      f"{scores.pairwise_recall:.4f}", f"{scores.pairwise_f1:.4f}")
+        table.add_row("adjusted Rand index", "", "", f"{scores.adjusted_rand:.4f}")
+        table.add_row("NMI", "", "", f"{scores.nmi:.4f}")
+        stdout.print(table)
