@@ -259,6 +259,10 @@ def test_numeric_ids_become_strings(tmp_path):
     ("  https://ex.example/story#comments ", "https://ex.example/story"),
     ("not a url", "not a url"),
     ("mailto:desk@ex.example", "mailto:desk@ex.example"),
+    # Parameters that name the article stay (uci-dev: two articles differ only here).
+    ("http://www.sddt.com/News/article.cfm?SourceCode=20140310ff",
+     "http://www.sddt.com/News/article.cfm?SourceCode=20140310ff"),
+    ("https://ex.example", "https://ex.example/"),
 ])
 def test_canonical_url(url, expected):
     assert canonical_url(url) == expected

@@ -14,12 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any, NamedTuple
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import lxml.etree
 import lxml.html
 import orjson
-from courlan import normalize_url
 
 from clusterer.errors import InputError
 from clusterer.readers.config import ReaderConfig
@@ -171,19 +170,38 @@ def _kind(value: Any) -> str:
             int: "a number", float: "a number"}.get(type(value), type(value).__name__)
 
 
+# Query parameters that only track the visit, never name the article. Deliberately a
+# short explicit list: courlan's normaliser also drops parameters that do identify
+# articles (it turned article.cfm?SourceCode=20140310ff and ...fe into one URL on
+# uci-dev, merging two different articles as "exact duplicates").
+_TRACKING = re.compile(
+    r"^(utm_[a-z_]+|fbclid|gclid|dclid|gbraid|wbraid|msclkid|mc_cid|mc_eid|igshid|yclid"
+    r"|_ga|_gl|_hsenc|_hsmi|mkt_tok|oly_anon_id|oly_enc_id|vero_id|spm|ocid|cmpid|ito|smid"
+    r"|rss|rssfeed|feed|share|via)$",
+    re.IGNORECASE,
+)
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
 def canonical_url(url: str) -> str:
     """The URL that copies of an article share.
 
-    Scheme and host lowercased, default port, tracking parameters (``utm_*``,
-    ``fbclid``, ``gclid``, …, courlan's list) and the fragment dropped, query
-    parameters sorted. Strings that are not http(s) URLs are only stripped.
+    Scheme and host lowercased, ``www.`` kept, default port and fragment dropped,
+    tracking parameters (``utm_*``, ``fbclid``, ``gclid``, …) dropped, the remaining
+    query parameters sorted. Strings that are not http(s) URLs are only stripped.
     """
     url = url.strip()
     try:
         parts = urlsplit(url)
-        if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        scheme = parts.scheme.lower()
+        if scheme not in _DEFAULT_PORTS or not parts.hostname:
             return url
-        return normalize_url(parts._replace(fragment=""), strict=False)
+        host = parts.hostname.lower()
+        if parts.port and parts.port != _DEFAULT_PORTS[scheme]:
+            host = f"{host}:{parts.port}"
+        query = sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                       if not _TRACKING.match(k))
+        return urlunsplit((scheme, host, parts.path or "/", urlencode(query), ""))
     except (ValueError, UnicodeError):
         return url
 

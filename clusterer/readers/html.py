@@ -21,7 +21,7 @@ from clusterer.readers.fields import Draft, make_draft, parse_time
 
 # trafilatura logs "empty HTML tree" and the like at ERROR for pages it cannot use; the
 # reader reports those itself, so keep them off stderr unless the app configures logging.
-for _name in ("trafilatura", "htmldate", "courlan"):
+for _name in ("trafilatura", "htmldate", "courlan"):  # courlan comes with trafilatura
     logging.getLogger(_name).addHandler(logging.NullHandler())
 
 # htmldate finds the publication time; ask for it with the time of day, not just the date.
