@@ -5,7 +5,9 @@ Pipeline (kept articles only; copies travel with their kept article):
 1. Features (:mod:`clusterer.features`): TF-IDF of headline and chrome-free body,
    reduced with TruncatedSVD and L2-normalised.
 2. HDBSCAN finds dense groups. It runs on blocks of at most ``block_size`` articles in
-   time order (news is local in time; HDBSCAN's cost grows faster than linearly).
+   time order (news is local in time; HDBSCAN's cost grows faster than linearly), and
+   step 3 runs within each block; then the clusters of each pair of consecutive blocks
+   are merged the same way, so a storyline can continue across a block edge.
 3. HDBSCAN alone shatters a story into many small clusters and leaves many articles as
    noise. Its clusters (as weighted centroids) and its noise articles (as clusters of
    one) are therefore merged by average-linkage agglomeration on cosine similarity,
@@ -33,16 +35,12 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import squareform
-from sklearn.cluster import AgglomerativeClustering
-from sklearn.neighbors import NearestNeighbors
 
 from clusterer.features import FeatureConfig, Features, build_features, document
 from clusterer.records import Article, DuplicateGroup
 
 Progress = Callable[[str, int, int], None]
 NOISE = -1
-_FULL_LINKAGE_MAX = 4000  # above this many clusters, merge over a nearest-neighbour graph
-_NEIGHBOURS = 15
 
 
 @dataclass(frozen=True)
@@ -203,8 +201,7 @@ def build_storylines(groups: Sequence[DuplicateGroup], config: StorylineConfig |
     report("features", 1, 1)
     weights = np.array([g.size for g in groups], dtype=np.float64)
     hours = np.array([_hours(g.kept.published) for g in groups], dtype=np.float64)
-    labels = _singletons(_hdbscan_blocks(features.vectors, hours, config, report))
-    labels = _merge(features.vectors, weights, labels, config)
+    labels = _cluster_blocks(features.vectors, weights, hours, config, report)
     labels = _split_in_time(features.vectors, hours, labels, config)
     return _assemble(groups, features, weights, labels, config)
 
@@ -218,28 +215,48 @@ def _singletons(labels: np.ndarray) -> np.ndarray:
     return labels
 
 
-def _hdbscan_blocks(vectors: np.ndarray, hours: np.ndarray, config: StorylineConfig,
-                    report: Progress) -> np.ndarray:
-    """HDBSCAN labels, run on consecutive blocks in time order; labels unique overall."""
+def _cluster_blocks(vectors: np.ndarray, weights: np.ndarray, hours: np.ndarray,
+                    config: StorylineConfig, report: Progress) -> np.ndarray:
+    """Cluster labels (NOISE for none), block by block in time order.
+
+    Each block of at most ``block_size`` articles: HDBSCAN, then the merge of its
+    clusters and noise articles. Then storylines that cross a block edge are joined by
+    merging the clusters of each pair of consecutive blocks.
+    """
     n = len(vectors)
     labels = np.full(n, NOISE, dtype=np.int64)
-    if n < config.min_cluster_size:
+    if n == 0:
         return labels
     order = np.lexsort((np.arange(n), np.nan_to_num(hours, nan=np.inf)))
-    blocks = max(1, math.ceil(n / config.block_size))
+    blocks = np.array_split(order, max(1, math.ceil(n / config.block_size)))
     next_label = 0
-    for number, block in enumerate(np.array_split(order, blocks)):
-        report("clustering", number, blocks)
-        if len(block) < config.min_cluster_size:
-            continue
-        clusterer = hdbscan.HDBSCAN(min_cluster_size=config.min_cluster_size,
-                                    min_samples=config.min_samples)
-        found = clusterer.fit_predict(vectors[block])
-        ok = found >= 0
-        labels[block[ok]] = found[ok] + next_label
-        next_label += int(found.max()) + 1 if ok.any() else 0
-    report("clustering", blocks, blocks)
-    return labels
+    for number, block in enumerate(blocks):
+        report("clustering", number, len(blocks))
+        local = _singletons(_hdbscan(vectors[block], config))
+        local = _merge(vectors[block], weights[block], local, config)
+        labels[block] = local + next_label
+        next_label += int(local.max()) + 1
+    report("clustering", len(blocks), len(blocks))
+    for first, second in zip(blocks, blocks[1:]):
+        both = np.concatenate([first, second])
+        labels[both] = _merge(vectors[both], weights[both], labels[both], config,
+                              only_multi=True)
+    return _drop_singletons(labels)
+
+
+def _hdbscan(vectors: np.ndarray, config: StorylineConfig) -> np.ndarray:
+    if len(vectors) < max(config.min_cluster_size, 3):
+        return np.full(len(vectors), NOISE, dtype=np.int64)
+    clusterer = hdbscan.HDBSCAN(min_cluster_size=config.min_cluster_size,
+                                min_samples=config.min_samples)
+    return np.asarray(clusterer.fit_predict(vectors), dtype=np.int64)
+
+
+def _drop_singletons(labels: np.ndarray) -> np.ndarray:
+    """Clusters of one article are noise again."""
+    ids, counts = np.unique(labels, return_counts=True)
+    lonely = ids[counts == 1]
+    return np.where(np.isin(labels, lonely), NOISE, labels)
 
 
 def _centroids(vectors: np.ndarray, weights: np.ndarray, labels: np.ndarray
@@ -257,25 +274,27 @@ def _centroids(vectors: np.ndarray, weights: np.ndarray, labels: np.ndarray
 
 
 def _merge(vectors: np.ndarray, weights: np.ndarray, labels: np.ndarray,
-           config: StorylineConfig) -> np.ndarray:
-    """Join clusters whose centroids are similar (average linkage on cosine)."""
-    ids, centroids = _centroids(vectors, weights, labels)
+           config: StorylineConfig, only_multi: bool = False) -> np.ndarray:
+    """Join clusters whose centroids are similar: average linkage on cosine similarity,
+    cut at ``merge_similarity``. Labels keep the smallest id of each merged set.
+
+    With ``only_multi``, clusters of one article take no part (used across blocks).
+    """
+    ids, counts = np.unique(labels[labels != NOISE], return_counts=True)
+    if only_multi:
+        ids = ids[counts > 1]
     if len(ids) < 2:
         return labels
-    threshold = 1.0 - config.merge_similarity
-    if len(ids) <= _FULL_LINKAGE_MAX:
-        distances = np.clip(1.0 - centroids @ centroids.T, 0.0, 2.0)
-        np.fill_diagonal(distances, 0.0)
-        tree = linkage(squareform(distances, checks=False), method="average")
-        merged = fcluster(tree, t=threshold, criterion="distance")
-    else:
-        graph = NearestNeighbors(n_neighbors=min(_NEIGHBOURS, len(ids) - 1)).fit(centroids)
-        connectivity = graph.kneighbors_graph(centroids, mode="connectivity")
-        merged = AgglomerativeClustering(n_clusters=None, distance_threshold=threshold,
-                                         metric="cosine", linkage="average",
-                                         connectivity=connectivity).fit_predict(centroids)
-    mapping = dict(zip(ids.tolist(), merged.tolist()))
-    return np.array([mapping[x] if x != NOISE else NOISE for x in labels.tolist()], dtype=np.int64)
+    _, centroids = _centroids(vectors, weights, np.where(np.isin(labels, ids), labels, NOISE))
+    distances = np.clip(1.0 - centroids @ centroids.T, 0.0, 2.0)
+    np.fill_diagonal(distances, 0.0)
+    tree = linkage(squareform(distances, checks=False), method="average")
+    merged = fcluster(tree, t=1.0 - config.merge_similarity, criterion="distance")
+    first_id: dict[int, int] = {}
+    for cluster_id, group in zip(ids.tolist(), merged.tolist()):
+        first_id.setdefault(group, cluster_id)
+    mapping = {cluster_id: first_id[group] for cluster_id, group in zip(ids.tolist(), merged.tolist())}
+    return np.array([mapping.get(x, x) for x in labels.tolist()], dtype=np.int64)
 
 
 def _split_in_time(vectors: np.ndarray, hours: np.ndarray, labels: np.ndarray,
