@@ -51,7 +51,7 @@ def test_uci_dev_quality_with_defaults(uci):
     truth = [gold[a.id] for a in articles]
     _, _, f1 = bcubed(pred, truth)
     ari = adjusted_rand(pred, truth)
-    # Measured 0.779 and 0.762 (2,000 real headlines, 33 Google News stories).
+    # Measured 0.797 and 0.764 (2,000 real headlines, 33 Google News stories).
     assert f1 >= 0.75  # regression guard, issue target
     assert ari >= 0.65  # regression guard, issue target
 
@@ -76,7 +76,7 @@ def test_samples_001_and_002_share_a_storyline(sample_articles):
     members = sorted(g.kept.id for g in story.groups)
     assert members == ["001_c53f92eaafb8e6c3", "002_19fc496d41bd9699"]
     assert story.headline in {a.title for a in sample_articles}
-    assert story.keywords[:3] == ("ukraine", "sybiha", "nato")
+    assert story.keywords == ("sybiha", "ukraine", "conflict russia", "russia", "nato", "foreign")
     assert sorted(g.kept.id for g in result.unclustered) == [
         "000_572e8aadae5dc2a1", "003_0256ba80296706a5", "004_067f50a622b83cf2"]
 
