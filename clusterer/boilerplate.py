@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 
 from clusterer.normalize import title_segments, title_tokens
 from clusterer.records import Article
+from clusterer.validation import check_range
 
 
 @dataclass(frozen=True)
@@ -48,14 +49,9 @@ class BoilerplateConfig:
     affix_words: int = 5
 
     def __post_init__(self) -> None:
-        _check_range("min_docs", self.min_docs, 2, 1_000_000)
-        _check_range("short_unit_words", self.short_unit_words, 0, 20)
-        _check_range("affix_words", self.affix_words, 0, 10)
-
-
-def _check_range(name: str, value: int, low: int, high: int) -> None:
-    if not low <= value <= high:
-        raise ValueError(f"{name} must be between {low} and {high}, got {value}")
+        check_range("min_docs", self.min_docs, 2, 1_000_000)
+        check_range("short_unit_words", self.short_unit_words, 0, 20)
+        check_range("affix_words", self.affix_words, 0, 10)
 
 
 def source_key(article: Article) -> str:

@@ -31,6 +31,7 @@ from clusterer.boilerplate import BoilerplateConfig, BoilerplateModel, source_ke
 from clusterer.fingerprint import Fingerprints, content_text, fingerprint, shingles_without
 from clusterer.minhash import Signer, lsh_buckets, lsh_params
 from clusterer.records import Article, DuplicateGroup
+from clusterer.validation import check_range
 
 KEEP_POLICIES = ("longest", "earliest", "first")
 Progress = Callable[[str, int, int], None]
@@ -75,14 +76,14 @@ class DedupConfig:
     boilerplate: BoilerplateConfig = field(default_factory=BoilerplateConfig)
 
     def __post_init__(self) -> None:
-        _check("threshold", self.threshold, 0.0, 1.0, low_open=True)
-        _check("lsh_threshold", self.lsh_threshold, 0.0, 1.0, low_open=True)
-        _check("shingle_size", self.shingle_size, 1, 10)
-        _check("num_perm", self.num_perm, 16, 1024)
-        _check("lead_shingles", self.lead_shingles, 5, 1000)
-        _check("min_containment_shingles", self.min_containment_shingles, 1, 100_000)
-        _check("min_body_words", self.min_body_words, 0, 100_000)
-        _check("workers", self.workers, 0, 256)
+        check_range("threshold", self.threshold, 0.0, 1.0, low_open=True)
+        check_range("lsh_threshold", self.lsh_threshold, 0.0, 1.0, low_open=True)
+        check_range("shingle_size", self.shingle_size, 1, 10)
+        check_range("num_perm", self.num_perm, 16, 1024)
+        check_range("lead_shingles", self.lead_shingles, 5, 1000)
+        check_range("min_containment_shingles", self.min_containment_shingles, 1, 100_000)
+        check_range("min_body_words", self.min_body_words, 0, 100_000)
+        check_range("workers", self.workers, 0, 256)
         if self.keep not in KEEP_POLICIES:
             raise ValueError(f"keep must be one of {', '.join(KEEP_POLICIES)}, got {self.keep!r}")
 
@@ -92,13 +93,6 @@ class DedupConfig:
         params = asdict(self)
         del params["workers"]
         return params
-
-
-def _check(name: str, value: float, low: float, high: float, low_open: bool = False) -> None:
-    ok = (low < value if low_open else low <= value) and value <= high
-    if not ok:
-        bracket = "(" if low_open else "["
-        raise ValueError(f"{name} must be in {bracket}{low}, {high}], got {value}")
 
 
 @dataclass(frozen=True)

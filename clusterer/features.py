@@ -16,6 +16,8 @@ from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
+from clusterer.validation import check_range
+
 _SEED = 0
 
 
@@ -37,12 +39,10 @@ class FeatureConfig:
     body_words: int = 250
 
     def __post_init__(self) -> None:
-        for name, value, low, high in (("title_weight", self.title_weight, 1, 5),
-                                       ("svd_dims", self.svd_dims, 2, 500),
-                                       ("max_features", self.max_features, 1000, 10_000_000),
-                                       ("body_words", self.body_words, 0, 100_000)):
-            if not low <= value <= high:
-                raise ValueError(f"{name} must be between {low} and {high}, got {value}")
+        check_range("title_weight", self.title_weight, 1, 5)
+        check_range("svd_dims", self.svd_dims, 2, 500)
+        check_range("max_features", self.max_features, 1000, 10_000_000)
+        check_range("body_words", self.body_words, 0, 100_000)
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ from scipy.spatial.distance import squareform
 
 from clusterer.features import FeatureConfig, Features, build_features, document
 from clusterer.records import Article, DuplicateGroup
+from clusterer.validation import check_range
 
 Progress = Callable[[str, int, int], None]
 NOISE = -1
@@ -70,17 +71,13 @@ class StorylineConfig:
     features: FeatureConfig = field(default_factory=FeatureConfig)
 
     def __post_init__(self) -> None:
-        for name, low, high in (("min_cluster_size", 2, 1000), ("min_samples", 1, 1000),
-                                ("min_size", 1, 10**9), ("keywords", 1, 50),
-                                ("block_size", 500, 1_000_000)):
-            value = getattr(self, name)
-            if not low <= value <= high:
-                raise ValueError(f"{name} must be between {low} and {high}, got {value}")
-        if not 0.0 <= self.merge_similarity <= 1.0:
-            raise ValueError(
-                f"merge_similarity must be between 0.0 and 1.0, got {self.merge_similarity}")
-        if not self.window_hours > 0:
-            raise ValueError(f"window_hours must be greater than 0, got {self.window_hours}")
+        check_range("min_cluster_size", self.min_cluster_size, 2, 1000)
+        check_range("min_samples", self.min_samples, 1, 1000)
+        check_range("merge_similarity", self.merge_similarity, 0.0, 1.0)
+        check_range("window_hours", self.window_hours, 0.0, None, low_open=True)
+        check_range("min_size", self.min_size, 1)
+        check_range("keywords", self.keywords, 1, 50)
+        check_range("block_size", self.block_size, 500, 1_000_000)
 
     def to_dict(self) -> dict[str, Any]:
         """Parameters as written into the JSON file."""

@@ -85,5 +85,5 @@ def test_source_key_prefers_source_then_host():
 @pytest.mark.parametrize(("name", "value"), [("min_docs", 1), ("short_unit_words", 21),
                                              ("affix_words", -1)])
 def test_config_rejects_out_of_range(name, value):
-    with pytest.raises(ValueError, match=f"{name} must be between"):
+    with pytest.raises(ValueError, match=f"{name} must be in \\["):
         BoilerplateConfig(**{name: value})

@@ -36,5 +36,5 @@ def test_tiny_and_empty_inputs():
 @pytest.mark.parametrize(("name", "value"), [("title_weight", 0), ("svd_dims", 1),
                                              ("max_features", 10)])
 def test_config_rejects_out_of_range(name, value):
-    with pytest.raises(ValueError, match=f"{name} must be between"):
+    with pytest.raises(ValueError, match=f"{name} must be in \\["):
         FeatureConfig(**{name: value})

@@ -109,14 +109,15 @@ def test_size_counts_copies_and_representative_prefers_the_centre(sample_article
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
-    ({"min_cluster_size": 1}, "min_cluster_size must be between 2 and 1000, got 1"),
-    ({"merge_similarity": 1.5}, "merge_similarity must be between 0.0 and 1.0, got 1.5"),
-    ({"window_hours": 0}, "window_hours must be greater than 0, got 0"),
-    ({"keywords": 0}, "keywords must be between 1 and 50, got 0"),
+    ({"min_cluster_size": 1}, "min_cluster_size must be in [2, 1000], got 1"),
+    ({"merge_similarity": 1.5}, "merge_similarity must be in [0.0, 1.0], got 1.5"),
+    ({"window_hours": 0}, "window_hours must be in (0.0, inf), got 0"),
+    ({"keywords": 0}, "keywords must be in [1, 50], got 0"),
 ])
 def test_config_validation(kwargs, message):
-    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
+    with pytest.raises(ValueError) as info:
         StorylineConfig(**kwargs)
+    assert str(info.value) == message
 
 
 _WORDS = st.sampled_from(["nato", "ukraine", "fed", "taper", "apple", "ios", "gas", "prices",
