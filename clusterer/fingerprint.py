@@ -69,11 +69,14 @@ def fingerprint(docs: Sequence[Article], config: DedupConfig,
     keys = [source_key(a) for a in docs]
     with _executor(config.workers, len(docs), None) as pool:
         unit_chunks = _run(pool, _units_chunk, list(_chunks(texts)), "splitting", len(docs), report)
+    split = [u for chunk in unit_chunks for u in chunk]
+    del unit_chunks, texts
     model = BoilerplateModel(config.boilerplate).fit(
-        (k, u, a.title) for k, u, a in zip(keys, (u for c in unit_chunks for u in c), docs)
+        (k, u, a.title) for k, u, a in zip(keys, split, docs)
     )
-    del unit_chunks
-    jobs = list(_chunks(list(zip(texts, keys, (a.title for a in docs)))))
+    # The units go back to the workers as they are: splitting again would cost more.
+    jobs = list(_chunks(list(zip(split, keys, (a.title for a in docs)))))
+    del split
     with _executor(config.workers, len(docs), (model, config)) as pool:
         parts = _run(pool, _prints_chunk, jobs, "fingerprinting", len(docs), report)
     return _concat(parts, config.num_perm), model
@@ -112,13 +115,13 @@ def _units_chunk(texts: list[str]) -> list[list[str]]:
     return [units(t) if t else [] for t in texts]
 
 
-def _prints_chunk(jobs: list[tuple[str, str, str]]) -> dict[str, Any]:
+def _prints_chunk(jobs: list[tuple[list[str], str, str]]) -> dict[str, Any]:
     assert _STATE is not None
     model, config = _STATE
     hasher = TokenHasher()
     out: dict[str, Any] = {k: [] for k in ("body", "lead", "title", "title_only", "digest", "length")}
-    for text, key, title in jobs:
-        content = model.content_units(key, units(text)) if text else []
+    for doc_units, key, title in jobs:
+        content = model.content_units(key, doc_units) if doc_units else []
         words = " ".join(content).split()
         title_text = " ".join(model.title_tokens(title))
         title_set = np.unique(char_shingles(title_text, TITLE_SHINGLE))
