@@ -1,0 +1,452 @@
+"""Speed, memory and quality of `clusterer dedup` and `clusterer storylines` by dump size.
+
+Usage: python scripts/bench.py [--sizes 1000,10000,100000] [--out docs/benchmarks.md]
+
+For each size: a dump from ``scripts/make_corpus.py`` (cached under ``build/bench/``),
+then the real CLI as child processes, ``clusterer dedup DUMP -o OUT -q`` and
+``clusterer storylines DUMP --json OUT -q``, each timed (wall clock) and measured for
+memory two ways: the peak RSS of its largest single process (``os.wait4``: the parent
+or one fingerprinting worker, whichever peaked higher) and the peak of the summed PSS
+of the whole process tree (sampled every 0.1 s from ``/proc``: the workers run at the
+same time as the parent, and PSS shares copy-on-write pages out instead of counting
+them twice). Memory targets are judged on the larger of the two.
+
+Dedup quality is pairwise precision/recall/F1 (:func:`clusterer.evaluate.pairwise`)
+against the dump's ``group`` labels, where an article's label is the kept id of its
+output line.
+
+Baseline, on the same dump in this process: the naive datasketch loop (word 5-gram
+shingles of the raw title and text, ``MinHash(num_perm=128)`` updated once per
+shingle, ``MinHashLSH(threshold=0.8)`` queried then inserted for every article,
+union-find over the query results). It is timed on records already parsed, so the
+speedup of the end-to-end CLI over it is, if anything, understated. Above
+``--naive-limit`` articles it runs on the first ``--naive-limit`` only and its
+throughput is extrapolated linearly (LSH queries get slower as the index grows, so
+that flatters the baseline too).
+
+Prints the report (Markdown) and writes it to ``--out``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import importlib.metadata
+import os
+import platform
+import shlex
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import orjson
+from datasketch import MinHash, MinHashLSH
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import make_corpus  # noqa: E402
+
+from clusterer.evaluate import load_prediction, pairwise  # noqa: E402
+
+MIB = 1024 * 1024
+GIB_MIB = 1024
+SAMPLE_EVERY_S = 0.1
+NAIVE_SHINGLE, NAIVE_PERM, NAIVE_THRESHOLD = 5, 128, 0.8
+DEDUP_COLUMNS = ("articles", "dedup wall s", "articles/s", "peak RSS MiB", "tree PSS MiB",
+                 "pairwise P", "pairwise R", "pairwise F1", "true pairs")
+
+
+# ---------------------------------------------------------------- measuring a child
+@dataclass(frozen=True)
+class Measured:
+    """One child process: wall time and memory."""
+
+    wall_s: float
+    rss_mib: float  # peak RSS of its largest single process (wait4)
+    pss_mib: float  # peak summed PSS of its process tree (sampled); 0 if /proc has none
+
+    @property
+    def memory_mib(self) -> float:
+        """The larger of the two memory figures: what targets are judged on."""
+        return max(self.rss_mib, self.pss_mib)
+
+
+def _descendants(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        with contextlib.suppress(OSError):
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as fh:
+                    todo += [int(c) for c in fh.read().split()]
+    return found
+
+
+def _pss_kib(pid: int) -> int:
+    with contextlib.suppress(OSError), open(f"/proc/{pid}/smaps_rollup") as fh:
+        for line in fh:
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    return 0
+
+
+class _TreeSampler(threading.Thread):
+    """Samples the summed PSS of a process and its descendants until stopped."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.peak_kib, self.done = pid, 0, threading.Event()
+
+    def run(self) -> None:
+        while not self.done.is_set():
+            total = sum(_pss_kib(p) for p in _descendants(self.pid))
+            self.peak_kib = max(self.peak_kib, total)
+            self.done.wait(SAMPLE_EVERY_S)
+
+
+def run_measured(cmd: Sequence[str], log: Path) -> Measured:
+    """Run ``cmd`` with stdout discarded and stderr to ``log``; exit on its failure."""
+    with log.open("wb") as err:
+        started = time.perf_counter()
+        proc = subprocess.Popen(list(cmd), stdout=subprocess.DEVNULL, stderr=err)
+        sampler = _TreeSampler(proc.pid)
+        sampler.start()
+        # wait4 gives this child's own rusage; ru_maxrss is the larger of its own peak and
+        # that of its largest reaped child (a worker), in KiB on Linux.
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - started
+        sampler.done.set()
+        sampler.join()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        tail = log.read_text(errors="replace")[-2000:]
+        sys.exit(f"Error: {shlex.join(cmd)} exited with {proc.returncode}; its stderr ({log}):\n{tail}")
+    return Measured(wall, usage.ru_maxrss / 1024, sampler.peak_kib / 1024)
+
+
+# ---------------------------------------------------------------- corpus and quality
+def corpus_path(work: Path, n: int, seed: int) -> Path:
+    """The cached dump of ``n`` articles, named by a hash of what generates it."""
+    digest = hashlib.blake2b(digest_size=4)
+    for source in (ROOT / "scripts" / "make_corpus.py", ROOT / "tests" / "syndication.py",
+                   make_corpus.UCI, make_corpus.SAMPLES):
+        digest.update(source.read_bytes())
+    return work / f"corpus-{n}-seed{seed}-{digest.hexdigest()}.jsonl"
+
+
+def read_records(path: Path, limit: int | None = None) -> Iterator[dict[str, str]]:
+    """The dump's records, parsed, up to ``limit``."""
+    with path.open("rb") as fh:
+        for i, line in enumerate(fh):
+            if limit is not None and i >= limit:
+                return
+            yield orjson.loads(line)
+
+
+def scores(pred: dict[str, str], gold: dict[str, str]) -> tuple[float, float, float, int]:
+    """Pairwise P, R, F1 of ``pred`` over the ids of ``gold``, and the number of true pairs."""
+    if set(pred) != set(gold):
+        sys.exit(f"Error: the prediction covers {len(pred)} ids, the dump {len(gold)}: "
+                 "a dedup output must list every input id once")
+    ids = sorted(gold)
+    g = [gold[i] for i in ids]
+    counts: dict[str, int] = {}
+    for label in g:
+        counts[label] = counts.get(label, 0) + 1
+    precision, recall, f1 = pairwise([pred[i] for i in ids], g)
+    return precision, recall, f1, sum(c * (c - 1) // 2 for c in counts.values())
+
+
+# ---------------------------------------------------------------- naive baseline
+def naive_dedup(records: Sequence[dict[str, str]]) -> tuple[float, dict[str, str]]:
+    """The naive datasketch loop; returns its wall time and a label (group root) per id."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    started = time.perf_counter()
+    lsh = MinHashLSH(threshold=NAIVE_THRESHOLD, num_perm=NAIVE_PERM)
+    for record in records:
+        words = f"{record['title']} {record['text']}".split()
+        shingles = {" ".join(words[i:i + NAIVE_SHINGLE])
+                    for i in range(max(1, len(words) - NAIVE_SHINGLE + 1))}
+        m = MinHash(num_perm=NAIVE_PERM)
+        for shingle in shingles:
+            m.update(shingle.encode())
+        key = record["id"]
+        parent[key] = key
+        for other in lsh.query(m):
+            parent[find(other)] = find(key)
+        lsh.insert(key, m)
+    wall = time.perf_counter() - started
+    return wall, {key: find(key) for key in parent}
+
+
+# ---------------------------------------------------------------- one size
+@dataclass(frozen=True)
+class SizeResult:
+    """Every figure measured at one dump size."""
+
+    n: int
+    dedup: Measured
+    quality: tuple[float, float, float, int]
+    naive_n: int
+    naive_s: float
+    naive_quality: tuple[float, float, float, int]
+    storylines: Measured
+    storyline_count: int
+    clustered: int
+
+    @property
+    def dedup_rate(self) -> float:
+        return self.n / self.dedup.wall_s
+
+    @property
+    def naive_rate(self) -> float:
+        return self.naive_n / self.naive_s
+
+    @property
+    def speedup(self) -> float:
+        return self.dedup_rate / self.naive_rate
+
+
+def clusterer_cmd() -> list[str]:
+    """The installed CLI next to this interpreter, else ``python -m clusterer``."""
+    script = Path(sys.executable).parent / "clusterer"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "clusterer"]
+
+
+def bench_size(n: int, seed: int, work: Path, naive_limit: int) -> SizeResult:
+    """Generate (or reuse) the dump of ``n`` articles and measure everything on it."""
+    dump = corpus_path(work, n, seed)
+    if dump.exists():
+        _log(f"[{n}] corpus: cached {dump}")
+    else:
+        started = time.perf_counter()
+        make_corpus.write_corpus(n, dump, seed)
+        _log(f"[{n}] corpus: generated {dump} in {time.perf_counter() - started:.1f} s")
+    out = work / f"out-{n}"
+    out.mkdir(parents=True, exist_ok=True)
+    cli = clusterer_cmd()
+
+    dedup_out = out / "dedup.jsonl"
+    dedup = run_measured([*cli, "dedup", str(dump), "-o", str(dedup_out), "-q"], out / "dedup.log")
+    _log(f"[{n}] dedup: {dedup.wall_s:.1f} s, peak RSS {dedup.rss_mib:.0f} MiB, "
+         f"tree PSS {dedup.pss_mib:.0f} MiB")
+    gold = {r["id"]: r["group"] for r in read_records(dump)}
+    quality = scores(load_prediction(str(dedup_out)), gold)
+
+    story_out = out / "storylines.json"
+    storylines = run_measured([*cli, "storylines", str(dump), "--json", str(story_out), "-q"],
+                              out / "storylines.log")
+    stats = orjson.loads(story_out.read_bytes())["stats"]
+    _log(f"[{n}] storylines: {storylines.wall_s:.1f} s, peak RSS {storylines.rss_mib:.0f} MiB, "
+         f"tree PSS {storylines.pss_mib:.0f} MiB, {stats['storylines']} storylines")
+
+    records = list(read_records(dump, naive_limit))
+    if len(records) < n:
+        _log(f"[{n}] naive: measured on the first {len(records):,} of {n:,} articles; "
+             "throughput extrapolated linearly")
+    naive_s, naive_pred = naive_dedup(records)
+    naive_quality = scores(naive_pred, {r["id"]: r["group"] for r in records})
+    _log(f"[{n}] naive: {len(records)} articles in {naive_s:.1f} s")
+    return SizeResult(n, dedup, quality, len(records), naive_s, naive_quality, storylines,
+                      stats["storylines"], stats["clustered"])
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------- report
+def machine() -> dict[str, str]:
+    """Cores, RAM, CPU model, Python and library versions, and the clusterer commit."""
+    meminfo = Path("/proc/meminfo").read_text() if Path("/proc/meminfo").exists() else ""
+    ram = next((int(line.split()[1]) for line in meminfo.splitlines() if line.startswith("MemTotal:")), 0)
+    cpuinfo = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    model = next((line.split(":", 1)[1].strip() for line in cpuinfo.splitlines()
+                  if line.startswith("model name")), platform.processor() or "unknown")
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    libs = ", ".join(f"{name} {importlib.metadata.version(name)}"
+                     for name in ("clusterer", "datasketch", "numpy", "scikit-learn", "hdbscan"))
+    return {"cores": str(cores), "ram": f"{ram / 1024 / 1024:.1f} GiB", "cpu": model,
+            "python": platform.python_version(), "libs": libs, "commit": _commit()}
+
+
+def _commit() -> str:
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, check=True,
+                              capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "clusterer"], cwd=ROOT,
+                               check=True, capture_output=True, text=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + (" with uncommitted changes in clusterer/" if dirty else "")
+
+
+def _display(path: str | Path) -> str:
+    """A path relative to the repository when inside it, for readable commands."""
+    with contextlib.suppress(ValueError):  # not resolve(): .venv/bin/python is a symlink
+        return str(Path(os.path.abspath(path)).relative_to(ROOT))
+    return str(path)
+
+
+def _row(cells: Sequence[object]) -> str:
+    return "| " + " | ".join(str(c) for c in cells) + " |"
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]:
+    return [_row(header), _row(["---"] * len(header)), *(_row(r) for r in rows)]
+
+
+def _target(name: str, measured: str, ok: bool | None) -> list[str]:
+    return [name, measured, "n/a" if ok is None else ("PASS" if ok else "MISS")]
+
+
+def targets(results: dict[int, SizeResult]) -> list[list[str]]:
+    """Each issue target with what was measured and PASS, MISS or n/a (size not run)."""
+    rows = [_target(f"dedup >= 10x naive throughput ({n:,})", f"{r.speedup:.1f}x", r.speedup >= 10)
+            for n, r in sorted(results.items())]
+    big, small = results.get(100_000), results.get(10_000)
+    at_100k = [
+        ("dedup >= 2,000 articles/s end to end (100,000)",
+         lambda r: (f"{r.dedup_rate:,.0f}/s", r.dedup_rate >= 2000)),
+        ("dedup peak memory < 2 GiB (100,000)",
+         lambda r: (f"{r.dedup.memory_mib:,.0f} MiB", r.dedup.memory_mib < 2 * GIB_MIB)),
+        ("storylines < 120 s (100,000)",
+         lambda r: (f"{r.storylines.wall_s:.1f} s", r.storylines.wall_s < 120)),
+        ("storylines peak memory < 4 GiB (100,000)",
+         lambda r: (f"{r.storylines.memory_mib:,.0f} MiB", r.storylines.memory_mib < 4 * GIB_MIB)),
+    ]
+    for name, measure in at_100k:
+        rows.append(_target(name, *measure(big)) if big else _target(name, "not run", None))
+    for stage in ("dedup", "storylines"):
+        name = f"{stage} time 10,000 -> 100,000 <= 12x"
+        if big and small:
+            ratio = getattr(big, stage).wall_s / getattr(small, stage).wall_s
+            rows.append(_target(name, f"{ratio:.1f}x", ratio <= 12))
+        else:
+            rows.append(_target(name, "not run", None))
+    return rows
+
+
+def report(results: dict[int, SizeResult], command: str, seed: int, work: Path) -> str:
+    """The Markdown report: environment, commands, per-size tables, scaling and targets."""
+    env = machine()
+    cli = shlex.join(_display(c) if os.sep in c else c for c in clusterer_cmd())
+    ordered = [results[n] for n in sorted(results)]
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `scripts/bench.py`; re-run it to update this file.",
+        "",
+        f"- Date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC",
+        f"- Machine: {env['cores']} cores (nproc), {env['ram']} RAM, {env['cpu']}",
+        f"- Python {env['python']}; {env['libs']}",
+        f"- clusterer commit: {env['commit']}",
+        f"- Command: `{command}`",
+        f"- Dumps: `scripts/make_corpus.py N DUMP --seed {seed}` (cached in `{_display(work)}/`): "
+        "stories of recombined real sentences, 30% republished 1-20 times on ~200 sites with "
+        "site chrome and syndication edits; `group` is the true duplicate group.",
+        f"- Per size: `{cli} dedup DUMP -o OUT -q` and `{cli} storylines DUMP --json OUT -q`, "
+        "one after the other, with every core (`--jobs 0`, the default). Wall time of each "
+        "child; peak RSS = its largest single process (`os.wait4`); tree PSS = peak of the "
+        f"summed PSS of the child and its workers, sampled every {SAMPLE_EVERY_S} s.",
+        "",
+        "## Dedup",
+        "",
+        "Pairwise scores against `group`: an article's label is the kept id of its output line.",
+        "",
+        *_table(DEDUP_COLUMNS,
+                [[f"{r.n:,}", f"{r.dedup.wall_s:.1f}", f"{r.dedup_rate:,.0f}", f"{r.dedup.rss_mib:,.0f}",
+                  f"{r.dedup.pss_mib:,.0f}", f"{r.quality[0]:.4f}", f"{r.quality[1]:.4f}",
+                  f"{r.quality[2]:.4f}", f"{r.quality[3]:,}"] for r in ordered]),
+        "",
+        "## Naive datasketch loop (baseline)",
+        "",
+        f"Word {NAIVE_SHINGLE}-gram shingles of the raw title and text, `MinHash(num_perm="
+        f"{NAIVE_PERM})` with one `update` per shingle, `MinHashLSH(threshold={NAIVE_THRESHOLD})` "
+        "query then insert per article, union-find over the results; timed in-process on "
+        "records already parsed. Its scores cover the articles it processed. Speedup = "
+        "dedup articles/s (end to end, from the CLI) / naive articles/s.",
+        "",
+        *_table(["articles", "processed", "naive s", "naive articles/s", "dedup speedup",
+                 "pairwise P", "pairwise R", "pairwise F1"],
+                [[f"{r.n:,}", f"{r.naive_n:,}" + (" (first; extrapolated)" if r.naive_n < r.n else ""),
+                  f"{r.naive_s:.1f}", f"{r.naive_rate:,.0f}", f"{r.speedup:.1f}x",
+                  f"{r.naive_quality[0]:.4f}", f"{r.naive_quality[1]:.4f}",
+                  f"{r.naive_quality[2]:.4f}"] for r in ordered]),
+        "",
+        "## Storylines",
+        "",
+        "Wall time includes the dedup that `storylines` runs first.",
+        "",
+        *_table(["articles", "storylines wall s", "articles/s", "peak RSS MiB", "tree PSS MiB",
+                 "storylines", "clustered articles"],
+                [[f"{r.n:,}", f"{r.storylines.wall_s:.1f}", f"{r.n / r.storylines.wall_s:,.0f}",
+                  f"{r.storylines.rss_mib:,.0f}", f"{r.storylines.pss_mib:,.0f}",
+                  f"{r.storyline_count:,}", f"{r.clustered:,}"] for r in ordered]),
+        "",
+        "## Scaling",
+        "",
+        *_table(["sizes", "dedup time ratio", "storylines time ratio"],
+                [[f"{a.n:,} -> {b.n:,} ({b.n / a.n:g}x articles)",
+                  f"{b.dedup.wall_s / a.dedup.wall_s:.1f}x",
+                  f"{b.storylines.wall_s / a.storylines.wall_s:.1f}x"]
+                 for a, b in zip(ordered, ordered[1:])]),
+        "",
+        "## Targets",
+        "",
+        "Memory targets are judged on the larger of peak RSS and tree PSS.",
+        "",
+        *_table(["target", "measured", "result"], targets(results)),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     epilog="Example: python scripts/bench.py --sizes 1000,10000")
+    parser.add_argument("--sizes", default="1000,10000,100000",
+                        help="comma-separated dump sizes (default 1000,10000,100000)")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md",
+                        help="Markdown report to write (default docs/benchmarks.md)")
+    parser.add_argument("--seed", type=int, default=0, help="corpus seed (default 0)")
+    parser.add_argument("--naive-limit", type=int, default=10_000,
+                        help="largest number of articles the naive loop runs on (default 10000)")
+    parser.add_argument("--work-dir", type=Path, default=ROOT / "build" / "bench",
+                        help="cached dumps and outputs (default build/bench)")
+    args = parser.parse_args(argv)
+    try:
+        sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    except ValueError:
+        parser.error(f"--sizes must be comma-separated integers, got {args.sizes!r}")
+    if not sizes or min(sizes) < 2 or args.naive_limit < 2:
+        parser.error("--sizes and --naive-limit need at least 2 articles each")
+    command = shlex.join([_display(sys.executable), _display(sys.argv[0]), *sys.argv[1:]])
+    args.work_dir.mkdir(parents=True, exist_ok=True)
+    results = {n: bench_size(n, args.seed, args.work_dir, args.naive_limit) for n in sorted(set(sizes))}
+    text = report(results, command, args.seed, args.work_dir)
+    print(text)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = args.out.with_name(args.out.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(args.out)
+    _log(f"Wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
