@@ -63,6 +63,22 @@ def source_key(article: Article) -> str:
     return ""
 
 
+def _source_names(source: str) -> set[str]:
+    """Headline forms of a source key: "the herald" for "The Herald", and for a host
+    such as ``news.example.co.uk`` its name without the suffix ("news example", "example")."""
+    if not source:
+        return set()
+    names = {" ".join(title_tokens(source))}
+    if "." in source and " " not in source:
+        labels = source.split(".")
+        while len(labels) > 1 and (len(labels[-1]) <= 3 or labels[-1] in ("info", "news")):
+            labels.pop()
+        names.add(" ".join(labels))
+        names.add(labels[-1])
+    names.discard("")
+    return names
+
+
 def unit_key(unit: str) -> bytes:
     """A compact, process-independent key for a text (exact-copy detection)."""
     return hashlib.blake2b(unit.encode("utf-8"), digest_size=8).digest()
@@ -153,15 +169,22 @@ class BoilerplateModel:
         kept.reverse()
         return kept
 
-    def title_tokens(self, title: str) -> list[str]:
-        """Headline tokens without wire prefixes and learned affixes (site names)."""
+    def title_tokens(self, title: str, source: str = "") -> list[str]:
+        """Headline tokens without wire prefixes, learned affixes (site names) and an
+        affix that names the article's own source (``source_key``: "Reuters" in
+        "… | Reuters", "example" for a host such as ``example.com``)."""
         segments = title_segments(title)
         if len(segments) > 1:
-            if " ".join(title_tokens(segments[-1])) in self.affixes_:
+            own = _source_names(source)
+            if self._is_affix(segments[-1], own):
                 segments = segments[:-1]
-            if len(segments) > 1 and " ".join(title_tokens(segments[0])) in self.affixes_:
+            if len(segments) > 1 and self._is_affix(segments[0], own):
                 segments = segments[1:]
         return title_tokens(" - ".join(segments))
+
+    def _is_affix(self, segment: str, own: set[str]) -> bool:
+        key = " ".join(title_tokens(segment))
+        return key in self.affixes_ or key in own
 
     def _affix_candidates(self, title: str) -> list[str]:
         segments = title_segments(title)

@@ -78,6 +78,10 @@ PublishedField = Annotated[
 Threshold = Annotated[
     float, typer.Option("--threshold", help="Similarity (Jaccard or containment) to merge copies, 0-1.")
 ]
+HeadlineThreshold = Annotated[
+    float, typer.Option("--headline-threshold",
+                        help="Headline similarity (Jaccard) to merge headline-only copies, 0-1.")
+]
 ShingleSize = Annotated[int, typer.Option("--shingle-size", help="Words per shingle, 1-10.")]
 NumPerm = Annotated[int, typer.Option("--num-perm", help="MinHash permutations, 16-1024.")]
 Keep = Annotated[
@@ -218,6 +222,7 @@ def dedup(
     ] = None,
     keep: Keep = "longest",
     threshold: Threshold = DedupConfig.threshold,
+    headline_threshold: HeadlineThreshold = DedupConfig.headline_threshold,
     shingle_size: ShingleSize = DedupConfig.shingle_size,
     num_perm: NumPerm = DedupConfig.num_perm,
     top: Annotated[int, typer.Option("--top", help="Largest groups shown in the summary table.")] = 10,
@@ -240,7 +245,8 @@ def dedup(
     with _error_boundary():
         reader_config = _reader_config(fmt, id_field, title_field, text_field, url_field,
                                        source_field, published_field, encoding, skip_bad)
-        config = _config(DedupConfig, threshold=threshold, shingle_size=shingle_size,
+        config = _config(DedupConfig, threshold=threshold, headline_threshold=headline_threshold,
+                         shingle_size=shingle_size,
                          num_perm=num_perm, keep=keep, workers=jobs)
         check_outputs([output, groups], inputs)
         result = _read_and_deduplicate(inputs, reader_config, config, quiet)
@@ -299,6 +305,7 @@ def storylines(
     ] = StorylineConfig.window_hours,
     keep: Keep = "longest",
     threshold: Threshold = DedupConfig.threshold,
+    headline_threshold: HeadlineThreshold = DedupConfig.headline_threshold,
     shingle_size: ShingleSize = DedupConfig.shingle_size,
     num_perm: NumPerm = DedupConfig.num_perm,
     jobs: Jobs = 0,
@@ -320,7 +327,8 @@ def storylines(
     with _error_boundary():
         reader_config = _reader_config(fmt, id_field, title_field, text_field, url_field,
                                        source_field, published_field, encoding, skip_bad)
-        dedup_config = _config(DedupConfig, threshold=threshold, shingle_size=shingle_size,
+        dedup_config = _config(DedupConfig, threshold=threshold, headline_threshold=headline_threshold,
+                         shingle_size=shingle_size,
                                num_perm=num_perm, keep=keep, workers=jobs)
         config = _config(StorylineConfig, min_size=min_size, window_hours=window)
         check_outputs([json_path], inputs)

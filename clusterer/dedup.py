@@ -28,7 +28,13 @@ from typing import Any
 import numpy as np
 
 from clusterer.boilerplate import BoilerplateConfig, BoilerplateModel, source_key
-from clusterer.fingerprint import Fingerprints, content_text, fingerprint, shingles_without
+from clusterer.fingerprint import (
+    HEAD_SHINGLES,
+    Fingerprints,
+    content_text,
+    fingerprint,
+    shingles_without,
+)
 from clusterer.minhash import Signer, lsh_buckets, lsh_params
 from clusterer.records import Article, DuplicateGroup
 from clusterer.validation import check_range
@@ -48,6 +54,11 @@ class DedupConfig:
     Args:
         threshold: Verified similarity (containment or Jaccard) at which two articles
             are copies, 0 < t <= 1.
+        headline_threshold: Jaccard similarity of headline character shingles at which
+            a headline-only article is a copy, 0 < t <= 1. Stricter than ``threshold``:
+            a headline is short, and different stories share headline wording ("Stocks
+            open lower on Wall Street"); a syndicated headline differs from its
+            original mostly by prefixes, affixes and case, which are normalised away.
         shingle_size: Words per body shingle, 1 to 10.
         num_perm: MinHash permutations, 16 to 1024.
         keep: Which member of a group is kept: ``longest`` text, ``earliest``
@@ -64,6 +75,7 @@ class DedupConfig:
     """
 
     threshold: float = 0.7
+    headline_threshold: float = 0.85
     shingle_size: int = 4
     num_perm: int = 128
     keep: str = "longest"
@@ -77,6 +89,7 @@ class DedupConfig:
 
     def __post_init__(self) -> None:
         check_range("threshold", self.threshold, 0.0, 1.0, low_open=True)
+        check_range("headline_threshold", self.headline_threshold, 0.0, 1.0, low_open=True)
         check_range("lsh_threshold", self.lsh_threshold, 0.0, 1.0, low_open=True)
         check_range("shingle_size", self.shingle_size, 1, 10)
         check_range("num_perm", self.num_perm, 16, 1024)
@@ -204,12 +217,14 @@ def _merge_near(verifier: _Verifier, uf: _UnionFind, report: Progress) -> None:
     bands, rows = lsh_params(config.lsh_threshold, config.num_perm)
     body_reps = [i for i in reps if not prints.title_only[i]]
     headline_queries = {i for i in reps if prints.title_only[i]}
+    titled = [i for i in range(n) if len(prints.title[i])]
     indexes: list[tuple[str, list[int], Callable[[], np.ndarray], set[int]]] = [
         ("body", body_reps, lambda: prints.body_sig[body_reps], set(body_reps)),
         ("lead", body_reps, lambda: prints.lead_sig[body_reps], set(body_reps)),
-        # Every headline is indexed; only headline-only articles look for matches.
-        ("headline", reps,
-         lambda: Signer(config.num_perm, config.seed).signatures([prints.title[i] for i in reps]),
+        # Every headline is indexed, copies in an exact class too (their headlines
+        # differ); only headline-only articles look for matches.
+        ("headline", titled,
+         lambda: Signer(config.num_perm, config.seed).signatures([prints.title[i] for i in titled]),
          headline_queries),
     ]
     body_rejected: set[tuple[int, int]] = set()
@@ -288,19 +303,34 @@ class _Verifier:
             return 1.0
         if prints.title_only[i] or prints.title_only[j]:
             return similarity(prints.title[i], prints.title[j], 10**9)
-        value = similarity(prints.body[i], prints.body[j], config.min_containment_shingles)
+        value = self._body_similarity(i, j, prints.body[i], prints.body[j])
         if value < config.threshold and value >= _RECHECK * config.threshold:
             sources = sorted({source_key(self.docs[i]), source_key(self.docs[j])})
             if len(sources) == 2:
                 a = shingles_without(self.docs[i], self.model, sources, config)
                 b = shingles_without(self.docs[j], self.model, sources, config)
-                value = max(value, similarity(a, b, config.min_containment_shingles))
+                value = max(value, self._body_similarity(i, j, a, b))
         return value
 
+    def _body_similarity(self, i: int, j: int, a: np.ndarray, b: np.ndarray) -> float:
+        """Containment where it applies and the shared text is aligned (see
+        :func:`aligned`), else the Jaccard index."""
+        if len(a) == 0 or len(b) == 0:
+            return 0.0
+        shared = len(np.intersect1d(a, b, assume_unique=True))
+        jaccard = shared / (len(a) + len(b) - shared)
+        smaller = min(len(a), len(b))
+        if smaller < self.config.min_containment_shingles or jaccard >= self.config.threshold:
+            return jaccard
+        heads = self.prints.head
+        if not (aligned(heads[i], b, shared) and aligned(heads[j], a, shared)):
+            return jaccard
+        return shared / smaller
+
     def verified(self, i: int, j: int, index: str) -> bool:
-        if index == "headline":
+        if index == "headline" or self.prints.title_only[i] or self.prints.title_only[j]:
             sim = similarity(self.prints.title[i], self.prints.title[j], 10**9)
-            return sim >= self.config.threshold
+            return sim >= self.config.headline_threshold
         return self.similarity(i, j) >= self.config.threshold
 
 
@@ -317,6 +347,23 @@ def similarity(a: np.ndarray, b: np.ndarray, min_containment: int) -> float:
     if smaller >= min_containment:
         return inter / smaller
     return inter / (len(a) + len(b) - inter)
+
+
+def aligned(head: np.ndarray, other: np.ndarray, shared: int) -> bool:
+    """Whether the text shared with ``other`` begins near the start of this article.
+
+    ``head`` holds the article's first shingles in text order. An abridged copy and
+    the full story share their start; a page that carries another story's lead in a
+    "Latest news" sidebar shares it only after its own text. So the shingles before
+    the first shared one may be at most half as many as the shared ones (room for a
+    caption or an editor's note in front). Past the end of ``head`` a long match is
+    taken as aligned.
+    """
+    found = np.flatnonzero(np.isin(head, other, assume_unique=False))
+    before = int(found[0]) if len(found) else len(head)
+    if not len(found) and len(head) == HEAD_SHINGLES and shared > 2 * HEAD_SHINGLES:
+        return True
+    return 2 * before <= shared
 
 
 def _groups(verifier: _Verifier, uf: _UnionFind) -> list[DuplicateGroup]:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 Progress = Callable[[str, int, int], None]
 TITLE_SHINGLE = 4  # characters per headline shingle: robust to one-letter noise
+HEAD_SHINGLES = 64  # content shingles kept in text order, from the start
 _CHUNK = 256  # articles per task sent to a worker
 _MIN_PARALLEL = 4 * _CHUNK  # below this, process start-up costs more than it saves
 
@@ -41,6 +42,8 @@ class Fingerprints:
             shingles for headline-only articles).
         lead: The same for the first ``lead_shingles`` shingles of the content.
         title: Sorted unique character shingles of the cleaned headline.
+        head: The first ``HEAD_SHINGLES`` shingles of the content in text order (where
+            a match begins: see :func:`clusterer.dedup.aligned`).
         title_only: Whether the article is fingerprinted by its headline.
         digest: 16-byte hash of the normalised content (exact duplicates).
         length: Characters of normalised content (``keep=longest``).
@@ -51,6 +54,7 @@ class Fingerprints:
     body: list[np.ndarray]
     lead: list[np.ndarray]
     title: list[np.ndarray]
+    head: list[np.ndarray]
     title_only: list[bool]
     digest: list[bytes]
     length: list[int]
@@ -119,23 +123,27 @@ def _prints_chunk(jobs: list[tuple[list[str], str, str]]) -> dict[str, Any]:
     assert _STATE is not None
     model, config = _STATE
     hasher = TokenHasher()
-    out: dict[str, Any] = {k: [] for k in ("body", "lead", "title", "title_only", "digest", "length")}
+    out: dict[str, Any] = {k: [] for k in ("body", "lead", "title", "head", "title_only",
+                                                 "digest", "length")}
     for doc_units, key, title in jobs:
         content = model.content_units(key, doc_units) if doc_units else []
         words = " ".join(content).split()
-        title_text = " ".join(model.title_tokens(title))
+        title_text = " ".join(model.title_tokens(title, key))
         title_set = np.unique(char_shingles(title_text, TITLE_SHINGLE))
         title_only = len(words) < config.min_body_words
         if title_only:
-            normalised, body, lead = title_text, title_set, title_set
+            normalised, body, lead, head = title_text, title_set, title_set, title_set[:0]
         else:
             normalised = " ".join(words)
-            body = np.unique(word_shingles(words, config.shingle_size, hasher))
+            ordered = word_shingles(words, config.shingle_size, hasher)
+            head = ordered[:HEAD_SHINGLES].copy()
+            body = np.unique(ordered)
             lead_span = words[: config.lead_shingles + config.shingle_size - 1]
             lead = np.unique(word_shingles(lead_span, config.shingle_size, hasher))
         out["body"].append(body)
         out["lead"].append(lead)
         out["title"].append(title_set)
+        out["head"].append(head)
         out["title_only"].append(title_only)
         out["digest"].append(unit_key(("t:" if title_only else "b:") + normalised))
         out["length"].append(len(normalised))
@@ -212,5 +220,6 @@ def _concat(parts: list[dict[str, Any]], num_perm: int) -> Fingerprints:
         return np.concatenate([part[name] for part in parts])
 
     return Fingerprints(body=flat("body"), lead=flat("lead"), title=flat("title"),
-                        title_only=flat("title_only"), digest=flat("digest"), length=flat("length"),
+                        head=flat("head"), title_only=flat("title_only"), digest=flat("digest"),
+                        length=flat("length"),
                         body_sig=stack("body_sig"), lead_sig=stack("lead_sig"))

@@ -76,6 +76,14 @@ def test_headline_affixes_recurring_are_stripped():
     assert model.title_tokens("Fed holds | Other") == ["fed", "holds", "other"]
 
 
+def test_a_headline_affix_naming_the_own_source_is_stripped_without_recurring():
+    model = BoilerplateModel().fit([])
+    assert model.title_tokens("Fed holds | The Herald", "the herald") == ["fed", "holds"]
+    assert model.title_tokens("Fed holds - Example", "news.example.co.uk") == ["fed", "holds"]
+    assert model.title_tokens("Fed holds | The Herald", "other") == ["fed", "holds", "the", "herald"]
+    assert model.title_tokens("Fed holds | The Herald") == ["fed", "holds", "the", "herald"]
+
+
 def test_source_key_prefers_source_then_host():
     assert source_key(Article(id="1", title="t", source=" AP ")) == "ap"
     assert source_key(Article(id="1", title="t", url="https://www.Example.com/a")) == "example.com"

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from clusterer.dedup import DedupConfig, deduplicate, similarity
+from clusterer.dedup import DedupConfig, aligned, deduplicate, similarity
 
 from conftest import make_article
 
@@ -75,9 +75,45 @@ def test_similarity_uses_containment_for_large_sets_and_jaccard_for_small():
     assert similarity(np.zeros(0, np.uint32), big, 1) == 0.0
 
 
+def _words(prefix: str, n: int) -> str:
+    return " ".join(f"{prefix}{i}" for i in range(n))
+
+
+def test_a_sidebar_carrying_another_storys_lead_does_not_contain_its_copy():
+    # A site seen once in the dump: its "Latest news" sidebar (the lead of story X) cannot
+    # be learned as chrome. An abridged copy of X is mostly inside that page (containment
+    # 0.88), but only after the page's own story: not a copy.
+    lead, second = _words("lead", 60), _words("second", 8)
+    copy = make_article("copy", "X abridged", f"{lead}\n\n{second}", source="site-a")
+    page = make_article("page", "Story Y", f"{_words('own', 40)}\n\nLatest news\n\n{lead}",
+                        source="site-b")
+    assert _ids(deduplicate([copy, page])) == [("copy", []), ("page", [])]
+    # The same copy with a caption in front of it is still contained.
+    captioned = make_article("captioned", "X", f"{_words('caption', 12)}\n\n{lead}\n\n{second}"
+                             f"\n\n{_words('more', 60)}", source="site-b")
+    assert _ids(deduplicate([copy, captioned])) == [("captioned", ["copy"])]
+
+
+def test_aligned_allows_a_short_prefix_before_the_shared_text():
+    other = np.arange(100, 200, dtype=np.uint32)
+    head = np.concatenate([np.arange(10, dtype=np.uint32), np.arange(100, 120, dtype=np.uint32)])
+    assert aligned(head, other, shared=20)  # 10 before, 20 shared
+    assert not aligned(head, other, shared=19)
+    assert not aligned(np.arange(64, dtype=np.uint32), other, shared=100)  # none in a short match
+    assert aligned(np.arange(64, dtype=np.uint32), other, shared=129)  # a long match past the head
+
+
+def test_headline_only_copies_need_the_headline_threshold():
+    a = make_article("a", "Stocks open lower in early trading on Wall Street")
+    b = make_article("b", "Stocks open higher in early trading on Wall Street")
+    assert _ids(deduplicate([a, b])) == [("a", []), ("b", [])]
+    assert _ids(deduplicate([a, b], DedupConfig(headline_threshold=0.5))) == [("b", ["a"])]
+
+
 @pytest.mark.parametrize(("kwargs", "message"), [
     ({"threshold": 0.0}, r"threshold must be in \(0.0, 1.0\], got 0.0"),
     ({"threshold": 1.5}, r"threshold must be in \(0.0, 1.0\], got 1.5"),
+    ({"headline_threshold": 0.0}, r"headline_threshold must be in \(0.0, 1.0\], got 0.0"),
     ({"shingle_size": 0}, r"shingle_size must be in \[1, 10\], got 0"),
     ({"num_perm": 8}, r"num_perm must be in \[16, 1024\], got 8"),
     ({"keep": "shortest"},
