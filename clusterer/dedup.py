@@ -75,7 +75,7 @@ class DedupConfig:
     """
 
     threshold: float = 0.7
-    headline_threshold: float = 0.85
+    headline_threshold: float = 0.8
     shingle_size: int = 4
     num_perm: int = 128
     keep: str = "longest"

@@ -18,6 +18,20 @@ def test_vectors_are_normalised_and_reduced():
     assert features.tfidf.shape[0] == 60
 
 
+def test_unrelated_documents_of_one_broad_topic_are_not_similar():
+    # 80 documents, each 40 words drawn from one 400-word vocabulary: no two share a
+    # story, all share the topic. Centred, their average cosine is about 0 (uncentred,
+    # the shared vocabulary made it about 0.3, above the storyline merge threshold).
+    rng = np.random.default_rng(0)
+    vocabulary = [f"term{i}" for i in range(400)]
+    docs = [" ".join(rng.choice(vocabulary, 40)) for _ in range(80)]
+    vectors = build_features(docs).vectors
+    cosines = vectors @ vectors.T
+    off_diagonal = cosines[~np.eye(80, dtype=bool)]
+    assert abs(off_diagonal.mean()) < 0.05
+    assert np.percentile(off_diagonal, 99) < 0.5
+
+
 def test_same_text_gives_the_same_vectors():
     docs = ["nato invites ukraine", "fed holds rates", "nato summit in brussels"] * 20
     a = build_features(docs).vectors
