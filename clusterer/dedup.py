@@ -218,43 +218,94 @@ def _merge_near(verifier: _Verifier, uf: _UnionFind, report: Progress) -> None:
     body_reps = [i for i in reps if not prints.title_only[i]]
     headline_queries = {i for i in reps if prints.title_only[i]}
     titled = [i for i in range(n) if len(prints.title[i])]
-    indexes: list[tuple[str, list[int], Callable[[], np.ndarray], set[int]]] = [
-        ("body", body_reps, lambda: prints.body_sig[body_reps], set(body_reps)),
-        ("lead", body_reps, lambda: prints.lead_sig[body_reps], set(body_reps)),
+
+    def headline_signatures() -> np.ndarray:
+        signatures = np.zeros((n, config.num_perm), dtype=np.uint32)
+        signer = Signer(config.num_perm, config.seed)
+        signatures[titled] = signer.signatures([prints.title[i] for i in titled])
+        return signatures
+
+    # (name, members, signatures of every article (row i is article i), who queries,
+    # whether pairs are screened by estimated Jaccard). Body pairs are not screened: an
+    # abridged copy has a low Jaccard with the full story and a high containment.
+    indexes: list[tuple[str, list[int], Callable[[], np.ndarray], set[int], bool]] = [
+        ("body", body_reps, lambda: prints.body_sig, set(body_reps), False),
+        ("lead", body_reps, lambda: prints.lead_sig, set(body_reps), True),
         # Every headline is indexed, copies in an exact class too (their headlines
         # differ); only headline-only articles look for matches.
-        ("headline", titled,
-         lambda: Signer(config.num_perm, config.seed).signatures([prints.title[i] for i in titled]),
-         headline_queries),
+        ("headline", titled, headline_signatures, headline_queries, True),
     ]
     body_rejected: set[tuple[int, int]] = set()
-    for name, members, signatures, queries in indexes:
+    for name, members, signatures, queries, screened in indexes:
         if len(members) < 2 or not queries:
             continue
         report(f"matching ({name})", 0, 1)
         member = np.asarray(members)
-        buckets = (member[b] for b in lsh_buckets(signatures(), bands, rows))
+        sigs = signatures()
+        buckets = (member[b] for b in lsh_buckets(sigs[member], bands, rows))
         # Body and lead candidates are verified alike: a pair rejected once stays rejected.
         rejected = body_rejected if name in ("body", "lead") else set()
-        _verify_buckets(buckets, name, queries, verifier, uf, rejected)
+        screen = _Screen(sigs, config.lsh_threshold) if screened else None
+        _verify_buckets(buckets, name, queries, verifier, uf, rejected, screen)
         report(f"matching ({name})", 1, 1)
 
 
+class _Screen:
+    """Skips candidate pairs whose estimated Jaccard (the share of equal MinHash values)
+    is below ``floor``: a chance collision in one band, such as two different stories
+    whose leads quote the same sentence, costs a vectorised comparison per bucket
+    instead of an exact verification per pair."""
+
+    # Buckets up to this size get all their pair counts at once (BATCH² × num_perm
+    # bytes); larger ones, such as a stock headline repeated thousands of times, are
+    # counted pair by pair so memory stays bounded.
+    BATCH = 256
+
+    def __init__(self, signatures: np.ndarray, floor: float) -> None:
+        self.signatures = signatures
+        self.least = floor * signatures.shape[1]
+        self.keys: dict[int, int] = {}
+        self.agree: np.ndarray | None = None
+
+    def load(self, bucket: list[int]) -> None:
+        if len(bucket) > self.BATCH:
+            self.agree = None
+            return
+        rows = self.signatures[bucket]
+        self.keys = {key: k for k, key in enumerate(bucket)}
+        self.agree = (rows[:, None, :] == rows[None, :, :]).sum(axis=2)
+
+    def passes(self, i: int, j: int) -> bool:
+        if self.agree is None:
+            equal = int(np.count_nonzero(self.signatures[i] == self.signatures[j]))
+        else:
+            equal = int(self.agree[self.keys[i], self.keys[j]])
+        return equal >= self.least
+
+
 def _verify_buckets(buckets: Iterable[np.ndarray], index: str, queries: set[int],
-                    verifier: _Verifier, uf: _UnionFind, rejected: set[tuple[int, int]]) -> None:
+                    verifier: _Verifier, uf: _UnionFind, rejected: set[tuple[int, int]],
+                    screen: _Screen | None = None) -> None:
     """Merge the members of each LSH bucket whose pairs verify.
 
     The result is that of verifying every pair that shares a bucket (the connected
     components of verified pairs), but members already connected are not compared
     again, two components stop being compared once one pair joins them, and pairs
-    already rejected (in another band or index) are not verified twice.
+    already rejected (in another band or index) are not verified twice. With a
+    ``screen``, pairs it does not pass are not verified.
     """
+    everyone = len(queries) == len(verifier.docs)
     for bucket in buckets:
+        keys = bucket.tolist()
+        if not everyone and queries.isdisjoint(keys):
+            continue
         components: dict[int, list[int]] = {}
-        for key in bucket.tolist():
+        for key in keys:
             components.setdefault(uf.find(key), []).append(key)
         if len(components) < 2:
             continue
+        if screen is not None:
+            screen.load(keys)
         groups = list(components.values())
         # Only pairs with a querying member count (all members, but for headlines).
         asks = [any(k in queries for k in g) for g in groups]
@@ -265,15 +316,19 @@ def _verify_buckets(buckets: Iterable[np.ndarray], index: str, queries: set[int]
                 if b == a or (asks[b] and b < a):
                     continue
                 if uf.find(first[0]) != uf.find(second[0]):
-                    _join_if_verified(first, second, index, queries, verifier, uf, rejected)
+                    _join_if_verified(first, second, index, queries, verifier, uf, rejected,
+                                      screen)
 
 
 def _join_if_verified(first: list[int], second: list[int], index: str, queries: set[int],
-                      verifier: _Verifier, uf: _UnionFind, rejected: set[tuple[int, int]]) -> None:
+                      verifier: _Verifier, uf: _UnionFind, rejected: set[tuple[int, int]],
+                      screen: _Screen | None) -> None:
     for i in first:
         for j in second:
             pair = (i, j) if i < j else (j, i)
             if (i not in queries and j not in queries) or pair in rejected:
+                continue
+            if screen is not None and not screen.passes(i, j):
                 continue
             if verifier.verified(pair[0], pair[1], index):
                 uf.union(i, j)
@@ -359,7 +414,9 @@ def aligned(head: np.ndarray, other: np.ndarray, shared: int) -> bool:
     caption or an editor's note in front). Past the end of ``head`` a long match is
     taken as aligned.
     """
-    found = np.flatnonzero(np.isin(head, other, assume_unique=False))
+    # ``other`` is sorted: a binary search per head shingle (np.isin sorts both sides).
+    at = np.searchsorted(other, head)
+    found = np.flatnonzero(other[np.minimum(at, len(other) - 1)] == head) if len(other) else at[:0]
     before = int(found[0]) if len(found) else len(head)
     if not len(found) and len(head) == HEAD_SHINGLES and shared > 2 * HEAD_SHINGLES:
         return True

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from clusterer.dedup import DedupConfig, aligned, deduplicate, similarity
+from clusterer.dedup import DedupConfig, _Screen, aligned, deduplicate, similarity
 
 from conftest import make_article
 
@@ -179,3 +179,18 @@ def test_groups_do_not_depend_on_input_order(articles, rnd):
         return sorted((g.kept.id, sorted(a.id for a in g.duplicates)) for g in result.groups)
 
     assert groups(deduplicate(articles)) == groups(deduplicate(shuffled))
+
+
+def test_screen_passes_pairs_by_share_of_equal_minhash_values() -> None:
+    signatures = np.array([[1, 2, 3, 4], [1, 2, 3, 9], [1, 9, 9, 9], [7, 8, 9, 9]],
+                          dtype=np.uint32)
+    screen = _Screen(signatures, 0.75)
+    bucket = [0, 1, 2, 3]
+    screen.load(bucket)
+    batched = {(i, j): screen.passes(i, j) for i in bucket for j in bucket if i < j}
+    assert batched == {(0, 1): True, (0, 2): False, (0, 3): False,
+                       (1, 2): False, (1, 3): False, (2, 3): False}
+    screen.BATCH = 2  # a bucket too large to count at once: pair by pair, same answers
+    screen.load(bucket)
+    assert {(i, j): screen.passes(i, j) for i in bucket for j in bucket if i < j} == batched
+    assert _Screen(signatures, 0.5).passes(2, 3) is True
