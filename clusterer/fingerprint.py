@@ -73,10 +73,12 @@ def fingerprint(docs: Sequence[Article], config: DedupConfig,
     keys = [source_key(a) for a in docs]
     with _executor(config.workers, len(docs), None) as pool:
         unit_chunks = _run(pool, _units_chunk, list(_chunks(texts)), "splitting", len(docs), report)
+    # One string per article, its units joined by newlines (units never hold one):
+    # fewer objects to pickle to and from the workers than a list per article.
     split = [u for chunk in unit_chunks for u in chunk]
     del unit_chunks, texts
     model = BoilerplateModel(config.boilerplate).fit(
-        (k, u, a.title) for k, u, a in zip(keys, split, docs)
+        (k, _unjoin(u), a.title) for k, u, a in zip(keys, split, docs)
     )
     # The units go back to the workers as they are: splitting again would cost more.
     jobs = list(_chunks(list(zip(split, keys, (a.title for a in docs)))))
@@ -115,18 +117,22 @@ def _init_worker(state: tuple[BoilerplateModel, DedupConfig] | None, worker: boo
         signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _units_chunk(texts: list[str]) -> list[list[str]]:
-    return [units(t) if t else [] for t in texts]
+def _units_chunk(texts: list[str]) -> list[str]:
+    return ["\n".join(units(t)) if t else "" for t in texts]
 
 
-def _prints_chunk(jobs: list[tuple[list[str], str, str]]) -> dict[str, Any]:
+def _unjoin(joined: str) -> list[str]:
+    return joined.split("\n") if joined else []
+
+
+def _prints_chunk(jobs: list[tuple[str, str, str]]) -> dict[str, Any]:
     assert _STATE is not None
     model, config = _STATE
     hasher = TokenHasher()
     out: dict[str, Any] = {k: [] for k in ("body", "lead", "title", "head", "title_only",
                                                  "digest", "length")}
-    for doc_units, key, title in jobs:
-        content = model.content_units(key, doc_units) if doc_units else []
+    for joined, key, title in jobs:
+        content = model.content_units(key, _unjoin(joined)) if joined else []
         words = " ".join(content).split()
         title_text = " ".join(model.title_tokens(title, key))
         title_set = np.unique(char_shingles(title_text, TITLE_SHINGLE))

@@ -35,6 +35,10 @@ _PUNCT_RE = re.compile("[" + "".join(_PUNCT) + "]")
 _SENTENCE_END = re.compile(r"[.!?](?:[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])|(?<=[a-z][.!?])(?=[A-Z][a-z]))")
 _UNIT_BOUNDARY = re.compile(rf"\n|{_SENTENCE_END.pattern}")
 _TOKEN = re.compile(r"\w+")
+# Everything but word characters and newlines, as a space (same tokens as ``_TOKEN``).
+_NON_WORD = re.compile(r"[^\w\n]+")
+_ASCII_NON_WORD = str.maketrans(
+    {chr(c): " " for c in range(128) if not (chr(c).isalnum() or chr(c) in "_\n")})
 # Wire datelines: "KYIV (AP) - ", "PARIS (AFP) -- ", "LONDON, March 10 (Reuters) - ",
 # "WASHINGTON - ". Matched on cleaned, case-kept text at the start of a unit.
 _DATELINE = re.compile(
@@ -81,14 +85,12 @@ def units(text: str) -> list[str]:
         Case-folded, token-joined units (``"ukraine is on an irreversible path"``);
         units without a word character are dropped.
     """
-    # One pass of each regex over the whole text: this runs on every article.
+    # One pass over the whole text for each step (this runs on every article): the
+    # word tokens of every piece, with the pieces kept apart by newlines.
     text = _DATELINE.sub("", clean(text))
-    out = []
-    for piece in _UNIT_BOUNDARY.split(text):
-        words = _TOKEN.findall(piece.casefold())
-        if words:
-            out.append(" ".join(words))
-    return out
+    joined = "\n".join(_UNIT_BOUNDARY.split(text)).casefold()
+    joined = joined.translate(_ASCII_NON_WORD) if joined.isascii() else _NON_WORD.sub(" ", joined)
+    return [unit for unit in (" ".join(piece.split()) for piece in joined.split("\n")) if unit]
 
 
 def title_tokens(title: str) -> list[str]:

@@ -1,4 +1,18 @@
-from clusterer.normalize import clean, normalize, title_segments, title_tokens, tokens, units
+import re
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from clusterer.normalize import (
+    _DATELINE,
+    _UNIT_BOUNDARY,
+    clean,
+    normalize,
+    title_segments,
+    title_tokens,
+    tokens,
+    units,
+)
 
 
 def test_clean_decodes_entities_tags_quotes_and_spaces():
@@ -44,3 +58,11 @@ def test_title_segments_split_site_suffixes():
     assert title_segments("Ukraine urges NATO | Reuters") == ["Ukraine urges NATO", "Reuters"]
     assert title_segments("Fed - Plosser speaks - WSJ") == ["Fed", "Plosser speaks", "WSJ"]
     assert title_segments("Well-known co-founder") == ["Well-known co-founder"]
+
+
+@given(st.text(alphabet=st.sampled_from(list("aZ9_ .!?\n\t'\"()[]é—ßİ\u00a0\u2019<>&;#-\u3000\u0660²Ж中")),
+               max_size=40))
+def test_units_are_the_word_tokens_of_each_piece(text: str) -> None:
+    pieces = _UNIT_BOUNDARY.split(_DATELINE.sub("", clean(text)))
+    expected = [" ".join(w) for w in (re.findall(r"\w+", p.casefold()) for p in pieces) if w]
+    assert units(text) == expected

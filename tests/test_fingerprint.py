@@ -1,0 +1,60 @@
+import numpy as np
+
+from clusterer.dedup import DedupConfig
+from clusterer.fingerprint import _MIN_PARALLEL, HEAD_SHINGLES, fingerprint
+from clusterer.minhash import TokenHasher, word_shingles
+from clusterer.normalize import units
+
+from conftest import make_article
+
+
+def _quiet(stage: str, done: int, total: int) -> None:
+    pass
+
+
+def _dump(n: int) -> list:
+    """n articles on 3 sources, each with its own chrome line, distinct story text."""
+    docs = []
+    for i in range(n):
+        source = f"site-{i % 3}"
+        story = " ".join(f"w{i}x{k} alpha{k % 7} beta{(i + k) % 11}." for k in range(40))
+        text = f"{story}\nSupport {source} journalism, donate today to keep it free."
+        docs.append(make_article(f"a{i}", f"Headline {i} about thing {i % 5}", text,
+                                 source=source))
+    return docs
+
+
+def test_chrome_is_left_out_of_the_body_fingerprint() -> None:
+    docs = _dump(4)
+    prints, model = fingerprint(docs, DedupConfig(workers=1), _quiet)
+    story_units = units(docs[0].text)[:-1]
+    words = " ".join(story_units).split()
+    expected = np.unique(word_shingles(words, 4, TokenHasher()))
+    assert np.array_equal(prints.body[0], expected)
+    assert np.array_equal(prints.head[0], word_shingles(words, 4, TokenHasher())[:HEAD_SHINGLES])
+    assert prints.title_only == [False] * 4
+    assert model.source_chrome_["site-0"] == frozenset(
+        {"support site 0 journalism donate today to keep it free"})
+
+
+def test_a_short_body_is_fingerprinted_by_its_headline() -> None:
+    docs = [make_article("a", "Storm hits the coast", "Ten words or so are not enough here.")]
+    prints, _ = fingerprint(docs, DedupConfig(workers=1), _quiet)
+    assert prints.title_only == [True]
+    assert np.array_equal(prints.body[0], prints.title[0])
+    assert len(prints.head[0]) == 0
+
+
+def test_worker_processes_give_the_same_fingerprints_as_one_process() -> None:
+    docs = _dump(_MIN_PARALLEL + 10)
+    serial, serial_model = fingerprint(docs, DedupConfig(workers=1), _quiet)
+    parallel, parallel_model = fingerprint(docs, DedupConfig(workers=2), _quiet)
+    assert serial_model.source_chrome_ == parallel_model.source_chrome_
+    for name in ("body", "lead", "title", "head"):
+        assert all(np.array_equal(a, b) for a, b in
+                   zip(getattr(serial, name), getattr(parallel, name), strict=True)), name
+    assert serial.title_only == parallel.title_only
+    assert serial.digest == parallel.digest
+    assert serial.length == parallel.length
+    assert np.array_equal(serial.body_sig, parallel.body_sig)
+    assert np.array_equal(serial.lead_sig, parallel.lead_sig)
