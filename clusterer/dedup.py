@@ -20,6 +20,7 @@ Pipeline:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -242,12 +243,26 @@ def _merge_near(verifier: _Verifier, uf: _UnionFind, report: Progress) -> None:
         report(f"matching ({name})", 0, 1)
         member = np.asarray(members)
         sigs = signatures()
-        buckets = (member[b] for b in lsh_buckets(sigs[member], bands, rows))
+        asking = np.fromiter((i in queries for i in members), dtype=bool, count=len(members))
+        buckets = (member[b] for b in lsh_buckets(sigs[member], bands, rows, asking))
         # Body and lead candidates are verified alike: a pair rejected once stays rejected.
         rejected = body_rejected if name in ("body", "lead") else set()
-        screen = _Screen(sigs, config.lsh_threshold) if screened else None
+        screen = None
+        if screened:
+            # A headline pair is verified by the Jaccard of the very sets signed, so its
+            # estimate can be held to the headline threshold (within its error).
+            floor = (screen_floor(config.headline_threshold, config.num_perm)
+                     if name == "headline" else config.lsh_threshold)
+            screen = _Screen(sigs, max(floor, config.lsh_threshold))
         _verify_buckets(buckets, name, queries, verifier, uf, rejected, screen)
         report(f"matching ({name})", 1, 1)
+
+
+def screen_floor(threshold: float, num_perm: int) -> float:
+    """The lowest MinHash-estimated Jaccard worth verifying against ``threshold``: four
+    standard errors below it (``sqrt(t(1-t)/num_perm)``), so a pair at the threshold
+    is screened out about once in 30,000."""
+    return threshold - 4 * math.sqrt(threshold * (1 - threshold) / num_perm)
 
 
 class _Screen:
@@ -294,11 +309,8 @@ def _verify_buckets(buckets: Iterable[np.ndarray], index: str, queries: set[int]
     already rejected (in another band or index) are not verified twice. With a
     ``screen``, pairs it does not pass are not verified.
     """
-    everyone = len(queries) == len(verifier.docs)
     for bucket in buckets:
         keys = bucket.tolist()
-        if not everyone and queries.isdisjoint(keys):
-            continue
         components: dict[int, list[int]] = {}
         for key in keys:
             components.setdefault(uf.find(key), []).append(key)

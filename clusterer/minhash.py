@@ -131,7 +131,8 @@ def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
     return lsh.b, lsh.r
 
 
-def lsh_buckets(signatures: np.ndarray, bands: int, rows: int) -> Iterator[np.ndarray]:
+def lsh_buckets(signatures: np.ndarray, bands: int, rows: int,
+                wanted: np.ndarray | None = None) -> Iterator[np.ndarray]:
     """Groups of row indices that share a band: the buckets of a datasketch
     ``MinHashLSH(params=(bands, rows))`` holding these signatures.
 
@@ -143,6 +144,8 @@ def lsh_buckets(signatures: np.ndarray, bands: int, rows: int) -> Iterator[np.nd
         signatures: MinHash values, shape (n, num_perm) with num_perm >= bands * rows.
         bands: Number of bands.
         rows: Values per band.
+        wanted: Optional boolean mask over the rows: only buckets holding at least one
+            wanted row are yielded (the rows that query the index).
 
     Yields:
         Arrays of two or more row indices, ascending, one per shared band value.
@@ -157,5 +160,8 @@ def lsh_buckets(signatures: np.ndarray, bands: int, rows: int) -> Iterator[np.nd
         new_value = np.any(ordered[1:] != ordered[:-1], axis=1)
         starts = np.concatenate(([0], np.flatnonzero(new_value) + 1))
         ends = np.concatenate((starts[1:], [n]))
-        for start, end in zip(starts[ends - starts >= 2], ends[ends - starts >= 2]):
+        keep = ends - starts >= 2
+        if wanted is not None:
+            keep &= np.add.reduceat(wanted[order].astype(np.int32), starts) > 0
+        for start, end in zip(starts[keep], ends[keep]):
             yield np.sort(order[start:end])

@@ -5,7 +5,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from clusterer.dedup import DedupConfig, _Screen, aligned, deduplicate, similarity
+from clusterer.dedup import (
+    DedupConfig,
+    _Screen,
+    aligned,
+    deduplicate,
+    screen_floor,
+    similarity,
+)
 
 from conftest import make_article
 
@@ -194,3 +201,9 @@ def test_screen_passes_pairs_by_share_of_equal_minhash_values() -> None:
     screen.load(bucket)
     assert {(i, j): screen.passes(i, j) for i in bucket for j in bucket if i < j} == batched
     assert _Screen(signatures, 0.5).passes(2, 3) is True
+
+
+def test_screen_floor_is_four_standard_errors_below_the_threshold() -> None:
+    assert screen_floor(0.8, 128) == pytest.approx(0.8 - 4 * (0.8 * 0.2 / 128) ** 0.5)
+    assert screen_floor(0.8, 128) == pytest.approx(0.6586, abs=1e-4)
+    assert screen_floor(1.0, 128) == 1.0

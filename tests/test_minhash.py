@@ -86,3 +86,11 @@ def test_lsh_buckets_give_the_same_candidates_as_datasketch_minhashlsh():
     theirs = {(i, j) for i, row in enumerate(sigs) for j in lsh.query(signer.lean(row)) if j > i}
     assert len(theirs) > 50  # many planted near-copies are candidates at all
     assert ours == theirs
+
+
+def test_lsh_buckets_with_wanted_rows_keep_only_buckets_holding_one():
+    sigs = np.array([[1, 1], [1, 1], [2, 2], [2, 2], [2, 2], [3, 3]], dtype=np.uint32)
+    everything = [b.tolist() for b in lsh_buckets(sigs, 2, 1)]
+    assert everything == [[0, 1], [2, 3, 4], [0, 1], [2, 3, 4]]
+    wanted = np.array([False, False, False, True, False, True])
+    assert [b.tolist() for b in lsh_buckets(sigs, 2, 1, wanted)] == [[2, 3, 4], [2, 3, 4]]
