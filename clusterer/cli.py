@@ -246,8 +246,7 @@ def dedup(
         reader_config = _reader_config(fmt, id_field, title_field, text_field, url_field,
                                        source_field, published_field, encoding, skip_bad)
         config = _config(DedupConfig, threshold=threshold, headline_threshold=headline_threshold,
-                         shingle_size=shingle_size,
-                         num_perm=num_perm, keep=keep, workers=jobs)
+                         shingle_size=shingle_size, num_perm=num_perm, keep=keep, workers=jobs)
         check_outputs([output, groups], inputs)
         result = _read_and_deduplicate(inputs, reader_config, config, quiet)
         write_jsonl(output, dedup_records(result.groups))
@@ -327,8 +326,8 @@ def storylines(
     with _error_boundary():
         reader_config = _reader_config(fmt, id_field, title_field, text_field, url_field,
                                        source_field, published_field, encoding, skip_bad)
-        dedup_config = _config(DedupConfig, threshold=threshold, headline_threshold=headline_threshold,
-                         shingle_size=shingle_size,
+        dedup_config = _config(DedupConfig, threshold=threshold,
+                               headline_threshold=headline_threshold, shingle_size=shingle_size,
                                num_perm=num_perm, keep=keep, workers=jobs)
         config = _config(StorylineConfig, min_size=min_size, window_hours=window)
         check_outputs([json_path], inputs)

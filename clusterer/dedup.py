@@ -227,17 +227,21 @@ def _merge_near(verifier: _Verifier, uf: _UnionFind, report: Progress) -> None:
         return signatures
 
     # (name, members, signatures of every article (row i is article i), who queries,
-    # whether pairs are screened by estimated Jaccard). Body pairs are not screened: an
-    # abridged copy has a low Jaccard with the full story and a high containment.
-    indexes: list[tuple[str, list[int], Callable[[], np.ndarray], set[int], bool]] = [
-        ("body", body_reps, lambda: prints.body_sig, set(body_reps), False),
-        ("lead", body_reps, lambda: prints.lead_sig, set(body_reps), True),
+    # the least estimated Jaccard a pair needs to be verified, None for no screen).
+    # Body pairs are not screened: an abridged copy has a low Jaccard with the full story
+    # and a high containment. A headline pair is verified by the Jaccard of the very sets
+    # signed, so its estimate can be held to the headline threshold (within its error).
+    headline_floor = max(config.lsh_threshold,
+                         screen_floor(config.headline_threshold, config.num_perm))
+    indexes: list[tuple[str, list[int], Callable[[], np.ndarray], set[int], float | None]] = [
+        ("body", body_reps, lambda: prints.body_sig, set(body_reps), None),
+        ("lead", body_reps, lambda: prints.lead_sig, set(body_reps), config.lsh_threshold),
         # Every headline is indexed, copies in an exact class too (their headlines
         # differ); only headline-only articles look for matches.
-        ("headline", titled, headline_signatures, headline_queries, True),
+        ("headline", titled, headline_signatures, headline_queries, headline_floor),
     ]
     body_rejected: set[tuple[int, int]] = set()
-    for name, members, signatures, queries, screened in indexes:
+    for name, members, signatures, queries, floor in indexes:
         if len(members) < 2 or not queries:
             continue
         report(f"matching ({name})", 0, 1)
@@ -247,13 +251,7 @@ def _merge_near(verifier: _Verifier, uf: _UnionFind, report: Progress) -> None:
         buckets = (member[b] for b in lsh_buckets(sigs[member], bands, rows, asking))
         # Body and lead candidates are verified alike: a pair rejected once stays rejected.
         rejected = body_rejected if name in ("body", "lead") else set()
-        screen = None
-        if screened:
-            # A headline pair is verified by the Jaccard of the very sets signed, so its
-            # estimate can be held to the headline threshold (within its error).
-            floor = (screen_floor(config.headline_threshold, config.num_perm)
-                     if name == "headline" else config.lsh_threshold)
-            screen = _Screen(sigs, max(floor, config.lsh_threshold))
+        screen = None if floor is None else _Screen(sigs, floor)
         _verify_buckets(buckets, name, queries, verifier, uf, rejected, screen)
         report(f"matching ({name})", 1, 1)
 
