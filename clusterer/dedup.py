@@ -20,7 +20,6 @@ Pipeline:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -36,7 +35,7 @@ from clusterer.fingerprint import (
     fingerprint,
     shingles_without,
 )
-from clusterer.minhash import Signer, lsh_buckets, lsh_params
+from clusterer.minhash import Signer, lsh_pairs, lsh_params, union_pairs
 from clusterer.records import Article, DuplicateGroup
 from clusterer.validation import check_range
 
@@ -216,131 +215,159 @@ def _merge_near(verifier: _Verifier, uf: _UnionFind, report: Progress) -> None:
     # One representative per exact class enters the indexes; empty sets cannot match.
     reps = [i for i in range(n) if uf.find(i) == i and len(prints.body[i])]
     bands, rows = lsh_params(config.lsh_threshold, config.num_perm)
-    body_reps = [i for i in reps if not prints.title_only[i]]
-    headline_queries = {i for i in reps if prints.title_only[i]}
-    titled = [i for i in range(n) if len(prints.title[i])]
 
-    def headline_signatures() -> np.ndarray:
+    # Body and lead candidates are verified alike (body similarity), so they are pooled.
+    body_reps = np.asarray([i for i in reps if not prints.title_only[i]], dtype=np.int64)
+    if len(body_reps) >= 2:
+        report("matching (body)", 0, 1)
+        found = [lsh_pairs(sigs[body_reps], bands, rows)
+                 for sigs in (prints.body_sig, prints.lead_sig)]
+        pairs = union_pairs([body_reps[p] for p, _ in found], n)
+        big = [body_reps[b] for _, buckets in found for b in buckets]
+        # A pair below the recheck level is rejected without a recheck (see
+        # _Verifier.similarity), and its similarity is at most its containment.
+        screen = _Screen(prints.body_sig, _RECHECK * config.threshold, prints.body)
+        _verify_pairs(pairs, big, None, "body", screen, verifier, uf)
+        report("matching (body)", 1, 1)
+
+    # Every headline is indexed, copies in an exact class too (their headlines differ);
+    # only headline-only articles look for matches.
+    titled = np.asarray([i for i in range(n) if len(prints.title[i])], dtype=np.int64)
+    asking = np.zeros(n, dtype=bool)
+    asking[[i for i in reps if prints.title_only[i]]] = True
+    if len(titled) >= 2 and asking.any():
+        report("matching (headline)", 0, 1)
         signatures = np.zeros((n, config.num_perm), dtype=np.uint32)
         signer = Signer(config.num_perm, config.seed)
         signatures[titled] = signer.signatures([prints.title[i] for i in titled])
-        return signatures
-
-    # (name, members, signatures of every article (row i is article i), who queries,
-    # the least estimated Jaccard a pair needs to be verified, None for no screen).
-    # Body pairs are not screened: an abridged copy has a low Jaccard with the full story
-    # and a high containment. A headline pair is verified by the Jaccard of the very sets
-    # signed, so its estimate can be held to the headline threshold (within its error).
-    headline_floor = max(config.lsh_threshold,
-                         screen_floor(config.headline_threshold, config.num_perm))
-    indexes: list[tuple[str, list[int], Callable[[], np.ndarray], set[int], float | None]] = [
-        ("body", body_reps, lambda: prints.body_sig, set(body_reps), None),
-        ("lead", body_reps, lambda: prints.lead_sig, set(body_reps), config.lsh_threshold),
-        # Every headline is indexed, copies in an exact class too (their headlines
-        # differ); only headline-only articles look for matches.
-        ("headline", titled, headline_signatures, headline_queries, headline_floor),
-    ]
-    body_rejected: set[tuple[int, int]] = set()
-    for name, members, signatures, queries, floor in indexes:
-        if len(members) < 2 or not queries:
-            continue
-        report(f"matching ({name})", 0, 1)
-        member = np.asarray(members)
-        sigs = signatures()
-        asking = np.fromiter((i in queries for i in members), dtype=bool, count=len(members))
-        buckets = (member[b] for b in lsh_buckets(sigs[member], bands, rows, asking))
-        # Body and lead candidates are verified alike: a pair rejected once stays rejected.
-        rejected = body_rejected if name in ("body", "lead") else set()
-        screen = None if floor is None else _Screen(sigs, floor)
-        _verify_buckets(buckets, name, queries, verifier, uf, rejected, screen)
-        report(f"matching ({name})", 1, 1)
+        pairs, buckets = lsh_pairs(signatures[titled], bands, rows, asking[titled])
+        # A headline pair is verified by the Jaccard of the very sets signed.
+        floor = max(config.lsh_threshold, screen_floor(config.headline_threshold, config.num_perm))
+        _verify_pairs(titled[pairs], [titled[b] for b in buckets], asking, "headline",
+                      _Screen(signatures, floor), verifier, uf)
+        report("matching (headline)", 1, 1)
 
 
-def screen_floor(threshold: float, num_perm: int) -> float:
-    """The lowest MinHash-estimated Jaccard worth verifying against ``threshold``: four
-    standard errors below it (``sqrt(t(1-t)/num_perm)``), so a pair at the threshold
-    is screened out about once in 30,000."""
-    return threshold - 4 * math.sqrt(threshold * (1 - threshold) / num_perm)
+def screen_floor(threshold: Any, num_perm: int) -> Any:
+    """The lowest MinHash-estimated Jaccard worth verifying against ``threshold`` (a
+    number or an array): four standard errors below it (``sqrt(t(1-t)/num_perm)``), so
+    a pair at the threshold is screened out about once in 30,000."""
+    return threshold - 4 * np.sqrt(threshold * (1 - threshold) / num_perm)
 
 
 class _Screen:
-    """Skips candidate pairs whose estimated Jaccard (the share of equal MinHash values)
-    is below ``floor``: a chance collision in one band, such as two different stories
-    whose leads quote the same sentence, costs a vectorised comparison per bucket
-    instead of an exact verification per pair."""
+    """Drops candidate pairs that cannot verify, before the exact verification.
 
-    # Buckets up to this size get all their pair counts at once (BATCH² × num_perm
-    # bytes); larger ones, such as a stock headline repeated thousands of times, are
-    # counted pair by pair so memory stays bounded.
-    BATCH = 256
+    First by their estimated Jaccard (the share of equal MinHash values): a chance
+    collision in one band costs a vectorised comparison instead of a verification.
+    Then, for body pairs, by their exact containment ``|A∩B| / min(|A|,|B|)``, counted
+    for many pairs at once: a short page that begins with the lead of another story (a
+    "Latest news" box above its own text) shares that story's lead fingerprint, and
+    nothing more.
 
-    def __init__(self, signatures: np.ndarray, floor: float) -> None:
-        self.signatures = signatures
-        self.least = floor * signatures.shape[1]
-        self.keys: dict[int, int] = {}
-        self.agree: np.ndarray | None = None
-
-    def load(self, bucket: list[int]) -> None:
-        if len(bucket) > self.BATCH:
-            self.agree = None
-            return
-        rows = self.signatures[bucket]
-        self.keys = {key: k for k, key in enumerate(bucket)}
-        self.agree = (rows[:, None, :] == rows[None, :, :]).sum(axis=2)
-
-    def passes(self, i: int, j: int) -> bool:
-        if self.agree is None:
-            equal = int(np.count_nonzero(self.signatures[i] == self.signatures[j]))
-        else:
-            equal = int(self.agree[self.keys[i], self.keys[j]])
-        return equal >= self.least
-
-
-def _verify_buckets(buckets: Iterable[np.ndarray], index: str, queries: set[int],
-                    verifier: _Verifier, uf: _UnionFind, rejected: set[tuple[int, int]],
-                    screen: _Screen | None = None) -> None:
-    """Merge the members of each LSH bucket whose pairs verify.
-
-    The result is that of verifying every pair that shares a bucket (the connected
-    components of verified pairs), but members already connected are not compared
-    again, two components stop being compared once one pair joins them, and pairs
-    already rejected (in another band or index) are not verified twice. With a
-    ``screen``, pairs it does not pass are not verified.
+    Args:
+        signatures: MinHash values, row i for article i.
+        least: Without ``sets``, the least estimated Jaccard that passes. With ``sets``
+            (the signed shingle sets), the least containment a pair needs: a pair passes
+            if the Jaccard this containment implies for the pair's sizes,
+            ``c·m / (a + b - c·m)`` with ``m`` the smaller size, less four standard
+            errors (:func:`screen_floor`), is reached, and if its exact containment is
+            at least ``least``. An abridged copy has a low Jaccard with the full story
+            but passes.
     """
-    for bucket in buckets:
-        keys = bucket.tolist()
+
+    CHUNK = 1 << 14  # pairs compared at once (CHUNK x num_perm x 2 values in memory)
+
+    def __init__(self, signatures: np.ndarray, least: float,
+                 sets: Sequence[np.ndarray] | None = None) -> None:
+        self.signatures = signatures
+        self.least = least
+        self.sets = sets
+        self.sizes = None if sets is None else np.fromiter(
+            (len(s) for s in sets), dtype=np.int64, count=len(sets))
+
+    def passes(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+        """Which pairs ``(first[k], second[k])`` pass, ``first`` ascending."""
+        num_perm = self.signatures.shape[1]
+        out = np.zeros(len(first), dtype=bool)
+        for start in range(0, len(first), self.CHUNK):
+            a, b = first[start:start + self.CHUNK], second[start:start + self.CHUNK]
+            equal = np.count_nonzero(self.signatures[a] == self.signatures[b], axis=1)
+            if self.sizes is None:
+                needed: Any = self.least
+            else:
+                size_a, size_b = self.sizes[a], self.sizes[b]
+                shared = self.least * np.minimum(size_a, size_b)
+                needed = screen_floor(shared / np.maximum(size_a + size_b - shared, 1), num_perm)
+            out[start:start + len(a)] = equal >= needed * num_perm
+        if self.sets is not None and self.sizes is not None:
+            kept = np.flatnonzero(out)
+            smaller = np.minimum(self.sizes[first[kept]], self.sizes[second[kept]])
+            shared = _shared_counts(first[kept], second[kept], self.sets)
+            out[kept] = shared >= self.least * smaller
+        return out
+
+
+def _shared_counts(first: np.ndarray, second: np.ndarray, sets: Sequence[np.ndarray]
+                   ) -> np.ndarray:
+    """``|sets[first[k]] ∩ sets[second[k]]|`` for every k (``first`` ascending): the
+    sets paired with one article are searched in its set in one go."""
+    out = np.zeros(len(first), dtype=np.int64)
+    if not len(first):
+        return out
+    bounds = (np.flatnonzero(np.diff(first)) + 1).tolist()
+    partners = second.tolist()
+    for start, end in zip([0, *bounds], [*bounds, len(first)]):
+        own = sets[int(first[start])]
+        others = [sets[j] for j in partners[start:end]]
+        values = np.concatenate(others)
+        at = np.minimum(np.searchsorted(own, values), len(own) - 1)
+        hits = np.concatenate(([0], np.cumsum(own[at] == values)))
+        ends = np.cumsum([len(o) for o in others])
+        out[start:end] = np.diff(hits[np.concatenate(([0], ends))])
+    return out
+
+
+def _verify_pairs(pairs: np.ndarray, big: Iterable[np.ndarray], asking: np.ndarray | None,
+                  index: str, screen: _Screen, verifier: _Verifier, uf: _UnionFind) -> None:
+    """Merge the candidate pairs that pass the screen and verify.
+
+    The result is that of verifying every pair (the connected components of verified
+    pairs) whatever the order, but pairs already connected are not compared again.
+    ``big`` buckets (from :func:`lsh_pairs`) are walked component by component, so that a
+    bucket of thousands of copies costs about one verification per copy, not per pair.
+    Only pairs with an ``asking`` member count (all pairs when ``asking`` is None).
+    """
+    passed = pairs[screen.passes(pairs[:, 0], pairs[:, 1])] if len(pairs) else pairs
+    for i, j in passed.tolist():
+        if uf.find(i) != uf.find(j) and verifier.verified(i, j, index):
+            uf.union(i, j)
+    rejected: set[tuple[int, int]] = set()
+    for bucket in big:
         components: dict[int, list[int]] = {}
-        for key in keys:
+        for key in bucket.tolist():
             components.setdefault(uf.find(key), []).append(key)
-        if len(components) < 2:
-            continue
-        if screen is not None:
-            screen.load(keys)
         groups = list(components.values())
-        # Only pairs with a querying member count (all members, but for headlines).
-        asks = [any(k in queries for k in g) for g in groups]
+        asks = [asking is None or bool(asking[g].any()) for g in groups]
         for a, first in enumerate(groups):
             if not asks[a]:
                 continue
             for b, second in enumerate(groups):
-                if b == a or (asks[b] and b < a):
+                if b == a or (asks[b] and b < a) or uf.find(first[0]) == uf.find(second[0]):
                     continue
-                if uf.find(first[0]) != uf.find(second[0]):
-                    _join_if_verified(first, second, index, queries, verifier, uf, rejected,
-                                      screen)
+                _join_if_verified(first, second, index, asking, screen, verifier, uf, rejected)
 
 
-def _join_if_verified(first: list[int], second: list[int], index: str, queries: set[int],
-                      verifier: _Verifier, uf: _UnionFind, rejected: set[tuple[int, int]],
-                      screen: _Screen | None) -> None:
+def _join_if_verified(first: list[int], second: list[int], index: str,
+                      asking: np.ndarray | None, screen: _Screen, verifier: _Verifier,
+                      uf: _UnionFind, rejected: set[tuple[int, int]]) -> None:
     for i in first:
         for j in second:
             pair = (i, j) if i < j else (j, i)
-            if (i not in queries and j not in queries) or pair in rejected:
+            if asking is not None and not (asking[i] or asking[j]) or pair in rejected:
                 continue
-            if screen is not None and not screen.passes(i, j):
-                continue
-            if verifier.verified(pair[0], pair[1], index):
+            if screen.passes(np.array(pair[:1]), np.array(pair[1:]))[0] and \
+                    verifier.verified(pair[0], pair[1], index):
                 uf.union(i, j)
                 return
             rejected.add(pair)

@@ -150,6 +150,83 @@ def lsh_buckets(signatures: np.ndarray, bands: int, rows: int,
     Yields:
         Arrays of two or more row indices, ascending, one per shared band value.
     """
+    for order, starts, ends in _band_buckets(signatures, bands, rows, wanted):
+        for start, end in zip(starts, ends):
+            yield np.sort(order[start:end])
+
+
+def lsh_pairs(signatures: np.ndarray, bands: int, rows: int, wanted: np.ndarray | None = None,
+              max_bucket: int = 512) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The candidate pairs of :func:`lsh_buckets`, as arrays: no Python object per pair.
+
+    Buckets of more than ``max_bucket`` rows (a stock headline carried by thousands of
+    feeds) would give pairs by the million; they are returned as buckets instead.
+
+    Args:
+        signatures, bands, rows: As for :func:`lsh_buckets`.
+        wanted: Optional boolean mask: only pairs with a wanted row are returned (and
+            only big buckets holding one).
+        max_bucket: Largest bucket given as pairs.
+
+    Returns:
+        Unique pairs ``(i, j)`` with ``i < j`` sharing a bucket of at most ``max_bucket``
+        rows, shape (k, 2), sorted; and the larger buckets, as by :func:`lsh_buckets`.
+    """
+    n = len(signatures)
+    keys: list[np.ndarray] = []
+    big: list[np.ndarray] = []
+    for order, starts, ends in _band_buckets(signatures, bands, rows, wanted):
+        small = ends - starts <= max_bucket
+        big.extend(np.sort(order[s:e]) for s, e in zip(starts[~small], ends[~small]))
+        first, second = _bucket_pairs(starts[small], ends[small])
+        a, b = order[first], order[second]
+        if wanted is not None:
+            keep = wanted[a] | wanted[b]
+            a, b = a[keep], b[keep]
+        keys.append(np.minimum(a, b).astype(np.int64) * n + np.maximum(a, b))
+        if len(keys) > 8:  # bound memory: fold the bands seen so far
+            keys = [_unique(np.concatenate(keys))]
+    return _pairs(_unique(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.int64), n), big
+
+
+def union_pairs(pairs: Sequence[np.ndarray], n: int) -> np.ndarray:
+    """The distinct rows of several pair arrays of :func:`lsh_pairs` (rows below ``n``),
+    sorted."""
+    if not pairs:
+        return np.zeros((0, 2), dtype=np.int64)
+    return _pairs(_unique(np.concatenate([p[:, 0] * n + p[:, 1] for p in pairs])), n)
+
+
+def _pairs(keys: np.ndarray, n: int) -> np.ndarray:
+    return np.stack((keys // max(n, 1), keys % max(n, 1)), axis=1)
+
+
+def _unique(values: np.ndarray) -> np.ndarray:
+    """Sorted distinct values (a sort: 4x faster than ``np.unique``'s hash table here)."""
+    values = np.sort(values)
+    return values[np.concatenate(([True], values[1:] != values[:-1]))] if len(values) else values
+
+
+def _bucket_pairs(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions ``(p, q)``, ``p < q``, of every pair within each range ``[start, end)``."""
+    sizes = ends - starts
+    total = int(sizes.sum())
+    if total == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    first_of = np.repeat(np.cumsum(sizes) - sizes, sizes)
+    position = np.arange(total) - first_of + np.repeat(starts, sizes)
+    partners = np.repeat(ends, sizes) - position - 1
+    count = int(partners.sum())
+    first = np.repeat(position, partners)
+    step = np.arange(count) - np.repeat(np.cumsum(partners) - partners, partners)
+    return first, first + 1 + step
+
+
+def _band_buckets(signatures: np.ndarray, bands: int, rows: int, wanted: np.ndarray | None
+                  ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Per band: the row order sorted by band value, and the ``[start, end)`` ranges
+    of that order that share a value (two or more rows, one of them wanted)."""
     n = len(signatures)
     if n < 2:
         return
@@ -163,5 +240,4 @@ def lsh_buckets(signatures: np.ndarray, bands: int, rows: int,
         keep = ends - starts >= 2
         if wanted is not None:
             keep &= np.add.reduceat(wanted[order].astype(np.int32), starts) > 0
-        for start, end in zip(starts[keep], ends[keep]):
-            yield np.sort(order[start:end])
+        yield order, starts[keep], ends[keep]

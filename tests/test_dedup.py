@@ -8,11 +8,13 @@ from hypothesis import strategies as st
 from clusterer.dedup import (
     DedupConfig,
     _Screen,
+    _shared_counts,
     aligned,
     deduplicate,
     screen_floor,
     similarity,
 )
+from clusterer.minhash import Signer
 
 from conftest import make_article
 
@@ -191,16 +193,34 @@ def test_groups_do_not_depend_on_input_order(articles, rnd):
 def test_screen_passes_pairs_by_share_of_equal_minhash_values() -> None:
     signatures = np.array([[1, 2, 3, 4], [1, 2, 3, 9], [1, 9, 9, 9], [7, 8, 9, 9]],
                           dtype=np.uint32)
-    screen = _Screen(signatures, 0.75)
-    bucket = [0, 1, 2, 3]
-    screen.load(bucket)
-    batched = {(i, j): screen.passes(i, j) for i in bucket for j in bucket if i < j}
-    assert batched == {(0, 1): True, (0, 2): False, (0, 3): False,
-                       (1, 2): False, (1, 3): False, (2, 3): False}
-    screen.BATCH = 2  # a bucket too large to count at once: pair by pair, same answers
-    screen.load(bucket)
-    assert {(i, j): screen.passes(i, j) for i in bucket for j in bucket if i < j} == batched
-    assert _Screen(signatures, 0.5).passes(2, 3) is True
+    first, second = np.array([0, 0, 0, 1, 1, 2]), np.array([1, 2, 3, 2, 3, 3])
+    assert _Screen(signatures, 0.75).passes(first, second).tolist() == [
+        True, False, False, False, False, False]
+    assert _Screen(signatures, 0.5).passes(np.array([2]), np.array([3])).tolist() == [True]
+    small = _Screen(signatures, 0.75)
+    small.CHUNK = 2  # compared a few pairs at a time: same answers
+    assert small.passes(first, second).tolist() == [True, False, False, False, False, False]
+
+
+def test_containment_screen_passes_an_abridged_copy_and_drops_a_shared_lead_only() -> None:
+    signer = Signer(num_perm=128, seed=1)
+    story = np.arange(1000, 1400, dtype=np.uint32)  # 400 shingles
+    abridged = story[:60]  # the first paragraphs: contained, Jaccard 0.15
+    sidebar = np.concatenate([story[:20], np.arange(5000, 5100, dtype=np.uint32)])
+    other = np.arange(9000, 9400, dtype=np.uint32)
+    sets = [story, abridged, sidebar, other]
+    screen = _Screen(signer.signatures(sets), 0.49, sets)
+    first, second = np.array([0, 0, 0]), np.array([1, 2, 3])
+    # containment 1.0, 20/120 = 0.17 (its lead only), 0.0
+    assert screen.passes(first, second).tolist() == [True, False, False]
+
+
+def test_shared_counts_are_exact_intersection_sizes() -> None:
+    rng = np.random.default_rng(5)
+    sets = [np.unique(rng.integers(0, 60, size=int(rng.integers(1, 40)))) for _ in range(12)]
+    pairs = np.array([(i, j) for i in range(12) for j in range(12) if i < j and (i + j) % 3])
+    expected = [len(np.intersect1d(sets[i], sets[j])) for i, j in pairs]
+    assert _shared_counts(pairs[:, 0], pairs[:, 1], sets).tolist() == expected
 
 
 def test_screen_floor_is_four_standard_errors_below_the_threshold() -> None:

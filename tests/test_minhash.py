@@ -1,7 +1,16 @@
 import numpy as np
 from datasketch import MinHash
 
-from clusterer.minhash import Signer, TokenHasher, char_shingles, lsh_buckets, lsh_params, word_shingles
+from clusterer.minhash import (
+    Signer,
+    TokenHasher,
+    char_shingles,
+    lsh_buckets,
+    lsh_pairs,
+    lsh_params,
+    union_pairs,
+    word_shingles,
+)
 
 
 def _datasketch(values, num_perm=64, seed=3):
@@ -94,3 +103,32 @@ def test_lsh_buckets_with_wanted_rows_keep_only_buckets_holding_one():
     assert everything == [[0, 1], [2, 3, 4], [0, 1], [2, 3, 4]]
     wanted = np.array([False, False, False, True, False, True])
     assert [b.tolist() for b in lsh_buckets(sigs, 2, 1, wanted)] == [[2, 3, 4], [2, 3, 4]]
+
+
+def test_lsh_pairs_are_the_pairs_of_lsh_buckets_and_big_buckets_stay_buckets():
+    rng = np.random.default_rng(3)
+    sigs = rng.integers(0, 3, size=(60, 8), dtype=np.uint32)  # many collisions
+    bucket_pairs = {(int(i), int(j)) for bucket in lsh_buckets(sigs, 4, 2)
+                    for x, i in enumerate(bucket) for j in bucket[x + 1:]}
+    pairs, big = lsh_pairs(sigs, 4, 2, max_bucket=10**6)
+    assert big == []
+    assert [tuple(p) for p in pairs.tolist()] == sorted(bucket_pairs)
+    small, big = lsh_pairs(sigs, 4, 2, max_bucket=8)
+    split = {tuple(p) for p in small.tolist()} | {
+        (int(i), int(j)) for bucket in big for x, i in enumerate(bucket) for j in bucket[x + 1:]}
+    assert big and all(len(b) > 8 for b in big) and split == bucket_pairs
+
+
+def test_lsh_pairs_with_wanted_rows_keep_only_pairs_with_one():
+    sigs = np.array([[1, 1], [1, 1], [2, 2], [2, 2], [2, 2], [3, 3]], dtype=np.uint32)
+    wanted = np.array([False, False, False, True, False, True])
+    pairs, big = lsh_pairs(sigs, 2, 1, wanted)
+    assert pairs.tolist() == [[2, 3], [3, 4]] and big == []
+    assert lsh_pairs(sigs[:1], 2, 1)[0].shape == (0, 2)
+
+
+def test_union_pairs_keeps_distinct_pairs_sorted():
+    a = np.array([[0, 5], [2, 3]])
+    b = np.array([[2, 3], [1, 9], [0, 5]])
+    assert union_pairs([a, b], 10).tolist() == [[0, 5], [1, 9], [2, 3]]
+    assert union_pairs([], 10).shape == (0, 2)
