@@ -23,11 +23,14 @@ output keeps every article's original text.
 from __future__ import annotations
 
 import hashlib
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+import numpy as np
+
+from clusterer.minhash import hash_units, unit_hashes
 from clusterer.normalize import title_segments, title_tokens
 from clusterer.records import Article
 from clusterer.validation import check_range
@@ -88,18 +91,19 @@ class BoilerplateModel:
     """Learns chrome units and headline affixes from a dump.
 
     Attributes (after :meth:`fit`):
-        source_chrome_: Per source key, its chrome units (normalised).
-        short_chrome_: Short units that are chrome everywhere.
-        spread_chrome_: Source chrome also seen on other sources' pages: text of a story
-            shown in a sidebar. It counts as content where it leads into content.
+        source_chrome_: Per source key, the hashes of its chrome units (units are
+            normalised, then hashed by :func:`clusterer.minhash.unit_hashes`).
+        short_chrome_: Hashes of short units that are chrome everywhere.
+        spread_chrome_: Hashes of source chrome also seen on other sources' pages: text
+            of a story shown in a sidebar. It counts as content where it leads into content.
         affixes_: Normalised headline affixes that are stripped.
     """
 
     def __init__(self, config: BoilerplateConfig | None = None) -> None:
         self.config = config or BoilerplateConfig()
-        self.source_chrome_: dict[str, frozenset[str]] = {}
-        self.short_chrome_: frozenset[str] = frozenset()
-        self.spread_chrome_: frozenset[str] = frozenset()
+        self.source_chrome_: dict[str, frozenset[int]] = {}
+        self.short_chrome_: frozenset[int] = frozenset()
+        self.spread_chrome_: frozenset[int] = frozenset()
         self.affixes_: frozenset[str] = frozenset()
 
     def fit(self, docs: Iterable[tuple[str, Sequence[str], str]]) -> BoilerplateModel:
@@ -108,44 +112,96 @@ class BoilerplateModel:
         Returns:
             self
         """
-        cfg = self.config
-        per_source: dict[str, Counter[str]] = defaultdict(Counter)
-        pages: Counter[str] = Counter()
-        short: Counter[str] = Counter()
-        affixes: Counter[str] = Counter()
-        seen_texts: set[tuple[str, bytes]] = set()
+        sources: list[str] = []
+        counts: list[int] = []
+        titles: list[str] = []
+        joined: list[str] = []
         for source, doc_units, title in docs:
-            text_key = (source, unit_key("\n".join(doc_units)))
+            sources.append(source)
+            counts.append(len(doc_units))
+            titles.append(title)
+            joined.extend(doc_units)
+        hashed = hash_units("\n".join(joined))
+        return self.fit_hashed(sources, np.asarray(counts, dtype=np.int64), hashed.unit_hashes,
+                               hashed.unit_tokens, titles)
+
+    def fit_hashed(self, sources: Sequence[str], unit_counts: np.ndarray, hashes: np.ndarray,
+                   words: np.ndarray, titles: Sequence[str]) -> BoilerplateModel:
+        """:meth:`fit` from units already hashed (:func:`clusterer.minhash.hash_units`),
+        counted in numpy.
+
+        Args:
+            sources: Source key of each article.
+            unit_counts: Units of each article.
+            hashes: Hash of every unit, the articles' units one after another.
+            words: Words of every unit, same order.
+            titles: Headline of each article.
+
+        Returns:
+            self
+        """
+        cfg = self.config
+        offsets = np.concatenate(([0], np.cumsum(unit_counts))).tolist()
+        seen_texts: set[tuple[str, bytes]] = set()
+        counted = np.zeros(len(sources), dtype=bool)
+        affixes: Counter[str] = Counter()
+        for index, name in enumerate(sources):
+            text_key = (name, hashes[offsets[index]:offsets[index + 1]].tobytes())
             if text_key in seen_texts:  # exact copies on one source count once
                 continue
             seen_texts.add(text_key)
-            distinct = set(doc_units)
-            if source:
-                per_source[source].update(distinct)
-                pages.update(distinct)
-            short.update(u for u in distinct if u.count(" ") < cfg.short_unit_words)
-            affixes.update(set(self._affix_candidates(title)))
-        recurring = {source: {u: n for u, n in counts.items() if n >= cfg.min_docs}
-                     for source, counts in sorted(per_source.items())}
+            counted[index] = True
+            affixes.update(set(self._affix_candidates(titles[index])))
+        names = sorted(set(sources) - {""})
+        number = {name: k for k, name in enumerate(names, start=1)}  # 0: no source
+        source_of_doc = np.asarray([number.get(s, 0) for s in sources], dtype=np.int64)
+
+        # One row per distinct unit of each counted article.
+        doc_of_unit = np.repeat(np.arange(len(sources)), unit_counts)
+        rows = counted[doc_of_unit]
+        doc, unit, size = doc_of_unit[rows], hashes[rows], words[rows]
+        order = np.lexsort((unit, doc))
+        doc, unit, size = doc[order], unit[order], size[order]
+        first = _firsts(doc, unit)
+        doc, unit, size = doc[first], unit[first], size[first]
+        source = source_of_doc[doc]
+
+        short, short_docs = _runs(np.sort(unit[size <= cfg.short_unit_words]))
+        self.short_chrome_ = frozenset(short[short_docs >= cfg.min_docs].tolist())
+
+        # Per (source, unit): articles of that source carrying it; per unit: all pages
+        # of any source carrying it.
+        sourced = source > 0
+        source, unit = source[sourced], unit[sourced]
+        paged, pages = _runs(np.sort(unit))
+        order = np.lexsort((unit, source))
+        source, unit = source[order], unit[order]
+        starts = np.flatnonzero(_firsts(source, unit))
+        per_source = np.diff(np.append(starts, len(unit)))
+        recurring = per_source >= cfg.min_docs
+        source, unit, per_source = source[starts][recurring], unit[starts][recurring], \
+            per_source[recurring]
         # Pages carrying a unit on a source where it recurs, against all pages carrying it:
         # chrome recurs within sources, a syndicated story spreads across them.
-        within: Counter[str] = Counter()
-        for units in recurring.values():
-            within.update(units)
+        recurs, where = np.unique(unit, return_inverse=True)
+        within = np.bincount(where, weights=per_source, minlength=len(recurs))[where]
+        all_pages = pages[np.searchsorted(paged, unit)]
+        chrome = 2 * within > all_pages
         self.source_chrome_ = {}
-        for source, units in recurring.items():
-            chrome = frozenset(u for u in units if 2 * within[u] > pages[u])
-            if chrome:
-                self.source_chrome_[source] = chrome
-        self.short_chrome_ = frozenset(k for k, n in short.items() if n >= cfg.min_docs)
-        self.spread_chrome_ = frozenset(
-            u for source, units in self.source_chrome_.items() for u in units
-            if pages[u] > per_source[source][u])
+        for number_, hashed in _grouped(source[chrome], unit[chrome]):
+            self.source_chrome_[names[number_ - 1]] = frozenset(hashed)
+        self.spread_chrome_ = frozenset(unit[chrome & (all_pages > per_source)].tolist())
         self.affixes_ = frozenset(a for a, n in affixes.items() if n >= cfg.min_docs)
         return self
 
     def content_units(self, source: str, doc_units: Sequence[str]) -> list[str]:
-        """The units of one article that are not chrome.
+        """The units of one article that are not chrome (see :meth:`content_mask`)."""
+        mask = self.content_mask(source, unit_hashes(doc_units))
+        return [u for u, keep in zip(doc_units, mask) if keep]
+
+    def content_mask(self, source: str, hashes: Sequence[int]) -> list[bool]:
+        """Which units of one article (by :func:`clusterer.minhash.hash_units` hash) are
+        not chrome.
 
         A site's "Latest news" sidebar may show the lead of a story the site also
         carries, which makes that lead chrome of the site. On the story's own page the
@@ -154,20 +210,19 @@ class BoilerplateModel:
         """
         chrome = self.source_chrome_.get(source, frozenset())
         short, spread = self.short_chrome_, self.spread_chrome_
-        kept: list[str] = []
+        mask: list[bool] = []
         next_kept = False
-        for unit in reversed(doc_units):
+        for unit in reversed(hashes):
             if unit in short:
                 keep = False
             elif unit in chrome:
                 keep = next_kept and unit in spread
             else:
                 keep = True
-            if keep:
-                kept.append(unit)
+            mask.append(keep)
             next_kept = keep
-        kept.reverse()
-        return kept
+        mask.reverse()
+        return mask
 
     def title_tokens(self, title: str, source: str = "") -> list[str]:
         """Headline tokens without wire prefixes, learned affixes (site names) and an
@@ -197,3 +252,28 @@ class BoilerplateModel:
             if 0 < len(words) <= self.config.affix_words:
                 out.append(" ".join(words))
         return out
+
+
+def _firsts(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Where a new ``(key, value)`` begins in arrays sorted by key, then value."""
+    if not len(keys):
+        return np.zeros(0, dtype=bool)
+    return np.concatenate(([True], (keys[1:] != keys[:-1]) | (values[1:] != values[:-1])))
+
+
+def _runs(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct values of a sorted array and how often each occurs."""
+    if not len(values):
+        return values, np.zeros(0, dtype=np.int64)
+    starts = np.flatnonzero(np.concatenate(([True], values[1:] != values[:-1])))
+    return values[starts], np.diff(np.append(starts, len(values)))
+
+
+def _grouped(keys: np.ndarray, values: np.ndarray) -> Iterator[tuple[int, list[int]]]:
+    """``(key, values)`` per distinct key of a sorted ``keys`` array."""
+    if not len(keys):
+        return
+    starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+    bounds = [*starts.tolist(), len(keys)]
+    for start, end in zip(bounds, bounds[1:]):
+        yield int(keys[start]), values[start:end].tolist()

@@ -35,7 +35,7 @@ from clusterer.fingerprint import (
     fingerprint,
     shingles_without,
 )
-from clusterer.minhash import Signer, lsh_pairs, lsh_params, union_pairs
+from clusterer.minhash import lsh_pairs, lsh_params, union_pairs
 from clusterer.records import Article, DuplicateGroup
 from clusterer.validation import check_range
 
@@ -226,7 +226,8 @@ def _merge_near(verifier: _Verifier, uf: _UnionFind, report: Progress) -> None:
         big = [body_reps[b] for _, buckets in found for b in buckets]
         # A pair below the recheck level is rejected without a recheck (see
         # _Verifier.similarity), and its similarity is at most its containment.
-        screen = _Screen(prints.body_sig, _RECHECK * config.threshold, prints.body)
+        screen = _Screen(prints.body_sig, _RECHECK * config.threshold, config.threshold,
+                         prints.body)
         _verify_pairs(pairs, big, None, "body", screen, verifier, uf)
         report("matching (body)", 1, 1)
 
@@ -237,14 +238,12 @@ def _merge_near(verifier: _Verifier, uf: _UnionFind, report: Progress) -> None:
     asking[[i for i in reps if prints.title_only[i]]] = True
     if len(titled) >= 2 and asking.any():
         report("matching (headline)", 0, 1)
-        signatures = np.zeros((n, config.num_perm), dtype=np.uint32)
-        signer = Signer(config.num_perm, config.seed)
-        signatures[titled] = signer.signatures([prints.title[i] for i in titled])
+        signatures = prints.title_sig
         pairs, buckets = lsh_pairs(signatures[titled], bands, rows, asking[titled])
         # A headline pair is verified by the Jaccard of the very sets signed.
         floor = max(config.lsh_threshold, screen_floor(config.headline_threshold, config.num_perm))
         _verify_pairs(titled[pairs], [titled[b] for b in buckets], asking, "headline",
-                      _Screen(signatures, floor), verifier, uf)
+                      _Screen(signatures, floor, config.headline_threshold), verifier, uf)
         report("matching (headline)", 1, 1)
 
 
@@ -274,37 +273,59 @@ class _Screen:
             errors (:func:`screen_floor`), is reached, and if its exact containment is
             at least ``least``. An abridged copy has a low Jaccard with the full story
             but passes.
+        likely: The estimated Jaccard (containment with ``sets``) from which a pair is
+            probably a copy: such pairs are verified first (see :func:`_verify_pairs`).
     """
 
     CHUNK = 1 << 14  # pairs compared at once (CHUNK x num_perm x 2 values in memory)
 
-    def __init__(self, signatures: np.ndarray, least: float,
+    def __init__(self, signatures: np.ndarray, least: float, likely: float,
                  sets: Sequence[np.ndarray] | None = None) -> None:
         self.signatures = signatures
         self.least = least
+        self.likely = likely
         self.sets = sets
         self.sizes = None if sets is None else np.fromiter(
             (len(s) for s in sets), dtype=np.int64, count=len(sets))
 
-    def passes(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
-        """Which pairs ``(first[k], second[k])`` pass, ``first`` ascending."""
+    def estimate(self, first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Which pairs ``(first[k], second[k])`` pass the estimate, and which of them are
+        likely copies."""
         num_perm = self.signatures.shape[1]
-        out = np.zeros(len(first), dtype=bool)
+        passes = np.zeros(len(first), dtype=bool)
+        likely = np.zeros(len(first), dtype=bool)
         for start in range(0, len(first), self.CHUNK):
             a, b = first[start:start + self.CHUNK], second[start:start + self.CHUNK]
             equal = np.count_nonzero(self.signatures[a] == self.signatures[b], axis=1)
+            jaccard = equal / num_perm
             if self.sizes is None:
                 needed: Any = self.least
+                guess: Any = jaccard
             else:
                 size_a, size_b = self.sizes[a], self.sizes[b]
-                shared = self.least * np.minimum(size_a, size_b)
+                smaller = np.minimum(size_a, size_b)
+                shared = self.least * smaller
                 needed = screen_floor(shared / np.maximum(size_a + size_b - shared, 1), num_perm)
-            out[start:start + len(a)] = equal >= needed * num_perm
-        if self.sets is not None and self.sizes is not None:
-            kept = np.flatnonzero(out)
-            smaller = np.minimum(self.sizes[first[kept]], self.sizes[second[kept]])
-            shared = _shared_counts(first[kept], second[kept], self.sets)
-            out[kept] = shared >= self.least * smaller
+                guess = jaccard * (size_a + size_b) / (1 + jaccard) / np.maximum(smaller, 1)
+            passes[start:start + len(a)] = equal >= needed * num_perm
+            likely[start:start + len(a)] = guess >= self.likely
+        return passes, likely & passes
+
+    def exact(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+        """Which pairs pass the exact containment check (all of them without ``sets``)."""
+        if self.sets is None or self.sizes is None:
+            return np.ones(len(first), dtype=bool)
+        order = np.argsort(first, kind="stable")
+        smaller = np.minimum(self.sizes[first], self.sizes[second])
+        shared = np.empty(len(first), dtype=np.int64)
+        shared[order] = _shared_counts(first[order], second[order], self.sets)
+        return shared >= self.least * smaller
+
+    def passes(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+        """Which pairs pass both checks."""
+        out = self.estimate(first, second)[0]
+        kept = np.flatnonzero(out)
+        out[kept] = self.exact(first[kept], second[kept])
         return out
 
 
@@ -333,14 +354,25 @@ def _verify_pairs(pairs: np.ndarray, big: Iterable[np.ndarray], asking: np.ndarr
     """Merge the candidate pairs that pass the screen and verify.
 
     The result is that of verifying every pair (the connected components of verified
-    pairs) whatever the order, but pairs already connected are not compared again.
+    pairs) whatever the order, but pairs already connected are not compared again, so
+    pairs the screen finds likely copies go first.
     ``big`` buckets (from :func:`lsh_pairs`) are walked component by component, so that a
     bucket of thousands of copies costs about one verification per copy, not per pair.
     Only pairs with an ``asking`` member count (all pairs when ``asking`` is None).
     """
-    passed = pairs[screen.passes(pairs[:, 0], pairs[:, 1])] if len(pairs) else pairs
-    for i, j in passed.tolist():
+    # Likely copies first: they connect most components, so that far fewer of the
+    # other pairs need their shared shingles counted, let alone a verification.
+    passes, likely = screen.estimate(pairs[:, 0], pairs[:, 1])
+    for i, j in pairs[likely].tolist():
         if uf.find(i) != uf.find(j) and verifier.verified(i, j, index):
+            uf.union(i, j)
+    rest = pairs[passes & ~likely]
+    find = uf.find
+    apart = np.fromiter((find(i) != find(j) for i, j in rest.tolist()), dtype=bool,
+                        count=len(rest))
+    rest = rest[apart]
+    for i, j in rest[screen.exact(rest[:, 0], rest[:, 1])].tolist():
+        if find(i) != find(j) and verifier.verified(i, j, index):
             uf.union(i, j)
     rejected: set[tuple[int, int]] = set()
     for bucket in big:

@@ -8,6 +8,7 @@ would not help): split the body into units, learn chrome from the whole dump
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
 import signal
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from clusterer.boilerplate import BoilerplateModel, source_key, unit_key
-from clusterer.minhash import Signer, TokenHasher, char_shingles, word_shingles
+from clusterer.minhash import HashedUnits, Signer, char_shingles, hash_units, shingles
 from clusterer.normalize import units
 from clusterer.records import Article
 
@@ -49,6 +50,7 @@ class Fingerprints:
         length: Characters of normalised content (``keep=longest``).
         body_sig: MinHash values of ``body``, shape (n, num_perm).
         lead_sig: MinHash values of ``lead``, shape (n, num_perm).
+        title_sig: MinHash values of ``title``, shape (n, num_perm).
     """
 
     body: list[np.ndarray]
@@ -60,6 +62,7 @@ class Fingerprints:
     length: list[int]
     body_sig: np.ndarray
     lead_sig: np.ndarray
+    title_sig: np.ndarray
 
 
 def fingerprint(docs: Sequence[Article], config: DedupConfig,
@@ -71,20 +74,24 @@ def fingerprint(docs: Sequence[Article], config: DedupConfig,
     """
     texts = [a.text for a in docs]
     keys = [source_key(a) for a in docs]
+    titles = [a.title for a in docs]
+    sizes = [len(chunk) for chunk in _chunks(texts)]
+    # Units come back hashed (HashedUnits): numbers, not a string per unit or word.
     with _executor(config.workers, len(docs), None) as pool:
-        unit_chunks = _run(pool, _units_chunk, list(_chunks(texts)), "splitting", len(docs), report)
-    # One string per article, its units joined by newlines (units never hold one):
-    # fewer objects to pickle to and from the workers than a list per article.
-    split = [u for chunk in unit_chunks for u in chunk]
-    del unit_chunks, texts
-    model = BoilerplateModel(config.boilerplate).fit(
-        (k, _unjoin(u), a.title) for k, u, a in zip(keys, split, docs)
+        split: list[_Split] = _run(pool, _units_chunk, list(_chunks(texts)), sizes, "splitting",
+                                   len(docs), report)
+    del texts
+    model = BoilerplateModel(config.boilerplate).fit_hashed(
+        keys,
+        np.concatenate([c.units for c in split]) if split else np.zeros(0, np.int64),
+        np.concatenate([c.hashed.unit_hashes for c in split]) if split else np.zeros(0, np.uint64),
+        np.concatenate([c.hashed.unit_tokens for c in split]) if split else np.zeros(0, np.int64),
+        titles,
     )
-    # The units go back to the workers as they are: splitting again would cost more.
-    jobs = list(_chunks(list(zip(split, keys, (a.title for a in docs)))))
+    jobs = list(zip(split, _chunks(keys), _chunks(titles)))
     del split
     with _executor(config.workers, len(docs), (model, config)) as pool:
-        parts = _run(pool, _prints_chunk, jobs, "fingerprinting", len(docs), report)
+        parts = _run(pool, _prints_chunk, jobs, sizes, "fingerprinting", len(docs), report)
     return _concat(parts, config.num_perm), model
 
 
@@ -100,8 +107,7 @@ def shingles_without(article: Article, model: BoilerplateModel, sources: Sequenc
     content = units(article.text)
     for source in sources:
         content = model.content_units(source, content)
-    words = " ".join(content).split()
-    return np.unique(word_shingles(words, config.shingle_size, TokenHasher()))
+    return np.unique(shingles(hash_units("\n".join(content)).tokens, config.shingle_size))
 
 
 # ---------------------------------------------------------------- workers
@@ -117,45 +123,62 @@ def _init_worker(state: tuple[BoilerplateModel, DedupConfig] | None, worker: boo
         signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _units_chunk(texts: list[str]) -> list[str]:
-    return ["\n".join(units(t)) if t else "" for t in texts]
+@dataclass(frozen=True)
+class _Split:
+    """The units of a chunk of articles: how many per article, and their hashes."""
+
+    units: np.ndarray
+    hashed: HashedUnits
 
 
-def _unjoin(joined: str) -> list[str]:
-    return joined.split("\n") if joined else []
+def _units_chunk(texts: list[str]) -> _Split:
+    per_article = [units(t) if t else [] for t in texts]
+    joined = "\n".join(u for article in per_article for u in article)
+    return _Split(np.fromiter(map(len, per_article), dtype=np.int64, count=len(texts)),
+                  hash_units(joined))
 
 
-def _prints_chunk(jobs: list[tuple[str, str, str]]) -> dict[str, Any]:
+def _prints_chunk(job: tuple[_Split, list[str], list[str]]) -> dict[str, Any]:
     assert _STATE is not None
     model, config = _STATE
-    hasher = TokenHasher()
+    split, keys, titles = job
+    hashed = split.hashed
+    unit_at = np.concatenate(([0], np.cumsum(split.units))).tolist()
+    token_at = np.concatenate(([0], np.cumsum(hashed.unit_tokens)))
+    all_hashes = hashed.unit_hashes.tolist()
     out: dict[str, Any] = {k: [] for k in ("body", "lead", "title", "head", "title_only",
                                                  "digest", "length")}
-    for joined, key, title in jobs:
-        content = model.content_units(key, _unjoin(joined)) if joined else []
-        words = " ".join(content).split()
+    for article, (key, title) in enumerate(zip(keys, titles)):
+        first, last = unit_at[article], unit_at[article + 1]
+        kept = np.asarray(model.content_mask(key, all_hashes[first:last]), dtype=bool)
+        tokens = hashed.tokens[token_at[first]:token_at[last]]
+        words = tokens if kept.all() else tokens[np.repeat(kept, hashed.unit_tokens[first:last])]
         title_text = " ".join(model.title_tokens(title, key))
         title_set = np.unique(char_shingles(title_text, TITLE_SHINGLE))
         title_only = len(words) < config.min_body_words
         if title_only:
-            normalised, body, lead, head = title_text, title_set, title_set, title_set[:0]
+            body, lead, head = title_set, title_set, title_set[:0]
+            digest, length = unit_key("t:" + title_text), len(title_text)
         else:
-            normalised = " ".join(words)
-            ordered = word_shingles(words, config.shingle_size, hasher)
+            ordered = shingles(words, config.shingle_size)
             head = ordered[:HEAD_SHINGLES].copy()
             body = np.unique(ordered)
             lead_span = words[: config.lead_shingles + config.shingle_size - 1]
-            lead = np.unique(word_shingles(lead_span, config.shingle_size, hasher))
+            lead = np.unique(shingles(lead_span, config.shingle_size))
+            digest = hashlib.blake2b(b"b:" + words.tobytes(), digest_size=8).digest()
+            # Characters of the content joined by spaces, as ``content_text`` gives it.
+            length = int(hashed.unit_chars[first:last][kept].sum()) + int(kept.sum()) - 1
         out["body"].append(body)
         out["lead"].append(lead)
         out["title"].append(title_set)
         out["head"].append(head)
         out["title_only"].append(title_only)
-        out["digest"].append(unit_key(("t:" if title_only else "b:") + normalised))
-        out["length"].append(len(normalised))
+        out["digest"].append(digest)
+        out["length"].append(length)
     signer = Signer(config.num_perm, config.seed)
     out["body_sig"] = signer.signatures(out["body"])
     out["lead_sig"] = signer.signatures(out["lead"])
+    out["title_sig"] = signer.signatures(out["title"])
     return out
 
 
@@ -174,7 +197,7 @@ def worker_count(requested: int) -> int:
     return os.cpu_count() or 1
 
 
-MapFn = Callable[[Callable[[list[Any]], Any], list[list[Any]]], Iterator[Any]]
+MapFn = Callable[[Callable[[Any], Any], list[Any]], Iterator[Any]]
 
 
 @contextmanager
@@ -204,14 +227,15 @@ def _executor(workers: int, n: int, state: tuple[BoilerplateModel, DedupConfig] 
         pool.join()
 
 
-def _run(pool: MapFn, fn: Callable[[list[Any]], Any], jobs: list[list[Any]], stage: str,
+def _run(pool: MapFn, fn: Callable[[Any], Any], jobs: list[Any], sizes: list[int], stage: str,
          total: int, report: Progress) -> list[Any]:
+    """``fn`` of every job, in order; ``sizes`` are the articles per job (progress)."""
     results = []
     done = 0
     report(stage, 0, total)
-    for jobs_chunk, result in zip(jobs, pool(fn, jobs)):
+    for size, result in zip(sizes, pool(fn, jobs)):
         results.append(result)
-        done += len(jobs_chunk)
+        done += size
         report(stage, done, total)
     return results
 
@@ -228,4 +252,5 @@ def _concat(parts: list[dict[str, Any]], num_perm: int) -> Fingerprints:
     return Fingerprints(body=flat("body"), lead=flat("lead"), title=flat("title"),
                         head=flat("head"), title_only=flat("title_only"), digest=flat("digest"),
                         length=flat("length"),
-                        body_sig=stack("body_sig"), lead_sig=stack("lead_sig"))
+                        body_sig=stack("body_sig"), lead_sig=stack("lead_sig"),
+                        title_sig=stack("title_sig"))

@@ -9,8 +9,8 @@ parameters for the seed) computed for many sets at once with numpy instead of on
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from datasketch import LeanMinHash, MinHash, MinHashLSH
@@ -25,22 +25,97 @@ _POLY = np.uint64(0x100000001B3)  # odd multiplier combining token hashes into a
 _BATCH_ELEMENTS = 1 << 12
 
 
-class TokenHasher:
-    """Stable 64-bit token hashes, cached (vocabularies repeat; blake2b is not free)."""
+@dataclass(frozen=True)
+class HashedUnits:
+    """Units of text as hashes, column-wise: what fingerprints and chrome learning
+    need, without a Python string per unit or per word.
 
-    def __init__(self) -> None:
-        self._cache: dict[str, int] = {}
+    Attributes:
+        tokens: 32-bit hash of every token, all units in order.
+        unit_tokens: Tokens per unit.
+        unit_hashes: 64-bit hash of every unit.
+        unit_chars: Characters per unit.
+    """
 
-    def __call__(self, tokens: Sequence[str]) -> np.ndarray:
-        get = self._cache.get
-        return np.fromiter((get(t) or self._miss(t) for t in tokens), dtype=np.uint64,
-                           count=len(tokens))
+    tokens: np.ndarray
+    unit_tokens: np.ndarray
+    unit_hashes: np.ndarray
+    unit_chars: np.ndarray
 
-    def _miss(self, token: str) -> int:
-        value = int.from_bytes(hashlib.blake2b(token.encode("utf-8"), digest_size=8).digest(),
-                               "little") or 1  # 0 would read as a cache miss
-        self._cache[token] = value
-        return value
+
+_P = 0x100000001B3  # odd: invertible modulo 2**64
+_P_INVERSE = pow(_P, -1, 1 << 64)
+_powers: dict[int, np.ndarray] = {}  # base -> base**k modulo 2**64 for k < len
+
+
+def _power_table(base: int, n: int) -> np.ndarray:
+    table = _powers.get(base)
+    if table is None or len(table) < n:
+        size = max(n, 1 << 16, 2 * len(table) if table is not None else 0)
+        steps = np.full(size, base, dtype=np.uint64)
+        steps[0] = 1
+        table = np.multiply.accumulate(steps)  # wraps modulo 2**64
+        _powers[base] = table
+    return table[:n]
+
+
+def _mix(values: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser: every input bit reaches every output bit."""
+    with np.errstate(over="ignore"):
+        z = values ^ (values >> np.uint64(30))
+        z = z * np.uint64(0xBF58476D1CE4E5B9)
+        z = z ^ (z >> np.uint64(27))
+        z = z * np.uint64(0x94D049BB133111EB)
+        return z ^ (z >> np.uint64(31))
+
+
+def hash_units(joined: str) -> HashedUnits:
+    """Hash units given as one string: units separated by newlines, tokens by spaces
+    (the form of :func:`clusterer.normalize.units` joined by newlines).
+
+    A token's or unit's hash depends on its bytes only, not on where it stands, so
+    hashing units one by one or many at once gives the same values. One polynomial
+    hash over the UTF-8 bytes, computed from prefix sums in numpy for every token and
+    unit at once (no Python call per token), then mixed.
+    """
+    data = np.frombuffer(joined.encode("utf-8"), dtype=np.uint8)
+    n = len(data)
+    if n == 0:
+        return HashedUnits(_EMPTY, np.zeros(0, np.int64), np.zeros(0, np.uint64),
+                           np.zeros(0, np.int64))
+    newline = data == 10
+    separator = newline | (data == 32)
+    starts = np.flatnonzero(~separator & np.concatenate(([True], separator[:-1])))
+    ends = np.flatnonzero(~separator & np.concatenate((separator[1:], [True]))) + 1
+    breaks = np.flatnonzero(newline)
+    unit_starts = np.concatenate(([0], breaks + 1))
+    unit_ends = np.concatenate((breaks, [n]))
+    with np.errstate(over="ignore"):
+        # prefix[k] = sum of (byte + 1) * P**-m for m < k; a span's hash is
+        # (prefix[end] - prefix[start]) * P**(end - 1) = sum of (byte + 1) * P**(end-1-m).
+        weighted = (data.astype(np.uint64) + np.uint64(1)) * _power_table(_P_INVERSE, n)
+        prefix = np.concatenate((np.zeros(1, np.uint64), np.cumsum(weighted, dtype=np.uint64)))
+        powers = _power_table(_P, n)
+
+        def spans(first: np.ndarray, last: np.ndarray) -> np.ndarray:
+            return (prefix[last] - prefix[first]) * powers[np.maximum(last, 1) - 1]
+
+        tokens = (_mix(spans(starts, ends)) >> np.uint64(32)).astype(_U32)
+        units = _mix(spans(unit_starts, unit_ends) ^ np.uint64(0x9E3779B97F4A7C15))
+    characters = np.concatenate(([0], np.cumsum((data & 0xC0) != 0x80)))
+    return HashedUnits(
+        tokens=tokens,
+        unit_tokens=np.bincount(np.searchsorted(breaks, starts), minlength=len(unit_starts)),
+        unit_hashes=units,
+        unit_chars=characters[unit_ends] - characters[unit_starts],
+    )
+
+
+def unit_hashes(units: Sequence[str]) -> list[int]:
+    """The :func:`hash_units` hash of each unit (without newlines), as Python ints."""
+    if not units:
+        return []
+    return [int(h) for h in hash_units("\n".join(units)).unit_hashes.tolist()]
 
 
 def _combine(hashes: np.ndarray, k: int) -> np.ndarray:
@@ -56,10 +131,15 @@ def _combine(hashes: np.ndarray, k: int) -> np.ndarray:
         return ((h >> np.uint64(32)) ^ h).astype(_U32)
 
 
-def word_shingles(tokens: Sequence[str], k: int, hasher: TokenHasher) -> np.ndarray:
+def word_shingles(tokens: Sequence[str], k: int) -> np.ndarray:
     """32-bit hashes of the word ``k``-grams of ``tokens``, in text order (one shingle of
     all the tokens when there are fewer than ``k``)."""
-    return _combine(hasher(tokens), k)
+    return shingles(hash_units(" ".join(tokens)).tokens if tokens else _EMPTY, k)
+
+
+def shingles(token_hashes: np.ndarray, k: int) -> np.ndarray:
+    """:func:`word_shingles` from the tokens' :func:`hash_units` hashes."""
+    return _combine(token_hashes.astype(np.uint64), k)
 
 
 def char_shingles(text: str, k: int) -> np.ndarray:
@@ -156,7 +236,7 @@ def lsh_buckets(signatures: np.ndarray, bands: int, rows: int,
 
 
 def lsh_pairs(signatures: np.ndarray, bands: int, rows: int, wanted: np.ndarray | None = None,
-              max_bucket: int = 512) -> tuple[np.ndarray, list[np.ndarray]]:
+              max_bucket: int = 1024) -> tuple[np.ndarray, list[np.ndarray]]:
     """The candidate pairs of :func:`lsh_buckets`, as arrays: no Python object per pair.
 
     Buckets of more than ``max_bucket`` rows (a stock headline carried by thousands of
@@ -223,6 +303,23 @@ def _bucket_pairs(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.
     return first, first + 1 + step
 
 
+def _band_key(block: np.ndarray) -> np.ndarray:
+    """One 64-bit key per row of a band: its values packed when they fit, else hashed
+    (a sort on one key is several times faster than on ``rows`` keys). Two different
+    band values share a hashed key about once in 2**64 pairs; that would only add a
+    candidate pair, which is screened and verified like any other."""
+    wide = block.astype(np.uint64)
+    if block.shape[1] == 1:
+        return wide[:, 0]
+    if block.shape[1] == 2:
+        return (wide[:, 0] << np.uint64(32)) | wide[:, 1]
+    key = np.zeros(len(block), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for column in range(block.shape[1]):
+            key = _mix(key * np.uint64(0x9E3779B97F4A7C15) + wide[:, column])
+    return key
+
+
 def _band_buckets(signatures: np.ndarray, bands: int, rows: int, wanted: np.ndarray | None
                   ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Per band: the row order sorted by band value, and the ``[start, end)`` ranges
@@ -231,11 +328,10 @@ def _band_buckets(signatures: np.ndarray, bands: int, rows: int, wanted: np.ndar
     if n < 2:
         return
     for band in range(bands):
-        block = signatures[:, band * rows:(band + 1) * rows]
-        order = np.lexsort(block.T[::-1])
-        ordered = block[order]
-        new_value = np.any(ordered[1:] != ordered[:-1], axis=1)
-        starts = np.concatenate(([0], np.flatnonzero(new_value) + 1))
+        key = _band_key(signatures[:, band * rows:(band + 1) * rows])
+        order = np.argsort(key, kind="stable")
+        ordered = key[order]
+        starts = np.concatenate(([0], np.flatnonzero(ordered[1:] != ordered[:-1]) + 1))
         ends = np.concatenate((starts[1:], [n]))
         keep = ends - starts >= 2
         if wanted is not None:

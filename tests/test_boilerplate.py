@@ -1,6 +1,7 @@
 import pytest
 
 from clusterer.boilerplate import BoilerplateConfig, BoilerplateModel, source_key
+from clusterer.minhash import unit_hashes
 from clusterer.records import Article
 
 STORY = [f"story {n} sentence with several distinct words number {n}" for n in range(6)]
@@ -38,7 +39,7 @@ def test_heavy_chrome_around_different_stories_is_still_chrome():
     docs = [("site-a", [f"story {d} paragraph {p} with its own words" for p in range(4)] + chrome,
              f"t{d}") for d in range(2)]
     model = BoilerplateModel().fit(docs)
-    assert model.source_chrome_ == {"site-a": frozenset(chrome)}
+    assert model.source_chrome_ == {"site-a": frozenset(unit_hashes(chrome))}
 
 
 def test_chrome_is_per_source():

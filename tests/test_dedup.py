@@ -194,10 +194,10 @@ def test_screen_passes_pairs_by_share_of_equal_minhash_values() -> None:
     signatures = np.array([[1, 2, 3, 4], [1, 2, 3, 9], [1, 9, 9, 9], [7, 8, 9, 9]],
                           dtype=np.uint32)
     first, second = np.array([0, 0, 0, 1, 1, 2]), np.array([1, 2, 3, 2, 3, 3])
-    assert _Screen(signatures, 0.75).passes(first, second).tolist() == [
+    assert _Screen(signatures, 0.75, 1.0).passes(first, second).tolist() == [
         True, False, False, False, False, False]
-    assert _Screen(signatures, 0.5).passes(np.array([2]), np.array([3])).tolist() == [True]
-    small = _Screen(signatures, 0.75)
+    assert _Screen(signatures, 0.5, 1.0).passes(np.array([2]), np.array([3])).tolist() == [True]
+    small = _Screen(signatures, 0.75, 1.0)
     small.CHUNK = 2  # compared a few pairs at a time: same answers
     assert small.passes(first, second).tolist() == [True, False, False, False, False, False]
 
@@ -209,10 +209,13 @@ def test_containment_screen_passes_an_abridged_copy_and_drops_a_shared_lead_only
     sidebar = np.concatenate([story[:20], np.arange(5000, 5100, dtype=np.uint32)])
     other = np.arange(9000, 9400, dtype=np.uint32)
     sets = [story, abridged, sidebar, other]
-    screen = _Screen(signer.signatures(sets), 0.49, sets)
+    screen = _Screen(signer.signatures(sets), 0.49, 0.7, sets)
     first, second = np.array([0, 0, 0]), np.array([1, 2, 3])
     # containment 1.0, 20/120 = 0.17 (its lead only), 0.0
     assert screen.passes(first, second).tolist() == [True, False, False]
+    passes, likely = screen.estimate(first, second)
+    assert passes.tolist() == [True, True, False]  # the sidebar's needs counting
+    assert likely.tolist() == [True, False, False]  # estimated containment about 1
 
 
 def test_shared_counts_are_exact_intersection_sizes() -> None:

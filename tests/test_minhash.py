@@ -1,14 +1,17 @@
 import numpy as np
 from datasketch import MinHash
+from hypothesis import given
+from hypothesis import strategies as st
 
 from clusterer.minhash import (
     Signer,
-    TokenHasher,
     char_shingles,
+    hash_units,
     lsh_buckets,
     lsh_pairs,
     lsh_params,
     union_pairs,
+    unit_hashes,
     word_shingles,
 )
 
@@ -20,10 +23,9 @@ def _datasketch(values, num_perm=64, seed=3):
 
 
 def test_batched_signatures_equal_datasketch_update_batch():
-    hasher = TokenHasher()
     words = ["the", "quick", "brown", "fox", "jumps", "over", "the", "lazy", "dog", "and",
              "runs", "far", "away"]
-    sets = [np.unique(word_shingles(words[:n], 3, hasher)) for n in (1, 3, 8, 14)]
+    sets = [np.unique(word_shingles(words[:n], 3)) for n in (1, 3, 8, 14)]
     sets.append(np.zeros(0, dtype=np.uint32))
     sets.append(np.unique(char_shingles("hello world", 4)))
     sigs = Signer(num_perm=64, seed=3).signatures(sets)
@@ -41,17 +43,16 @@ def test_batches_split_large_inputs_identically():
 
 
 def test_word_shingles_are_ordered_windows_and_stable():
-    hasher = TokenHasher()
-    a = word_shingles(["a", "b", "c", "d"], 2, hasher)
-    b = word_shingles(["x", "a", "b", "c", "d"], 2, TokenHasher())
+    a = word_shingles(["a", "b", "c", "d"], 2)
+    b = word_shingles(["x", "a", "b", "c", "d"], 2)
     assert len(a) == 3
     assert list(b[1:]) == list(a)
     assert a.dtype == np.uint32
 
 
 def test_short_token_lists_give_one_shingle():
-    assert len(word_shingles(["only", "two"], 5, TokenHasher())) == 1
-    assert len(word_shingles([], 5, TokenHasher())) == 0
+    assert len(word_shingles(["only", "two"], 5)) == 1
+    assert len(word_shingles([], 5)) == 0
 
 
 def test_char_shingles_count():
@@ -132,3 +133,30 @@ def test_union_pairs_keeps_distinct_pairs_sorted():
     b = np.array([[2, 3], [1, 9], [0, 5]])
     assert union_pairs([a, b], 10).tolist() == [[0, 5], [1, 9], [2, 3]]
     assert union_pairs([], 10).shape == (0, 2)
+
+
+def test_hash_units_counts_tokens_and_characters_per_unit():
+    hashed = hash_units("the cat sat\ncafé au lait\nx")
+    assert hashed.unit_tokens.tolist() == [3, 3, 1]
+    assert hashed.unit_chars.tolist() == [11, 12, 1]
+    assert hashed.tokens.dtype == np.uint32 and hashed.unit_hashes.dtype == np.uint64
+    assert len(hashed.tokens) == 7
+    assert hash_units("").unit_hashes.tolist() == []
+
+
+@given(st.lists(st.lists(st.text(alphabet="abcé1_", min_size=1, max_size=6),
+                         min_size=1, max_size=5), min_size=1, max_size=6))
+def test_a_hash_depends_on_the_text_only_not_where_it_stands(units):
+    joined = [" ".join(tokens) for tokens in units]
+    together = hash_units("\n".join(joined))
+    assert together.unit_hashes.tolist() == [hash_units(u).unit_hashes[0] for u in joined]
+    alone = [int(hash_units(t).tokens[0]) for tokens in units for t in tokens]
+    assert together.tokens.tolist() == alone
+    assert unit_hashes(joined) == together.unit_hashes.tolist()
+
+
+def test_distinct_tokens_and_units_get_distinct_hashes():
+    words = [f"{a}{b}{c}" for a in "abcdefghij" for b in "klmnopqrst" for c in "uvwxyz0123"]
+    assert len(set(hash_units(" ".join(words)).tokens.tolist())) == len(words)
+    lines = [f"{w} {v}" for w, v in zip(words, reversed(words))]
+    assert len(set(unit_hashes(lines))) == len(set(lines))
