@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from clusterer.boilerplate import BoilerplateModel, source_key, unit_key
-from clusterer.minhash import HashedUnits, Signer, char_shingles, hash_units, shingles
+from clusterer.minhash import HashedUnits, Signer, char_shingles, distinct, hash_units, shingles
 from clusterer.normalize import units
 from clusterer.records import Article
 
@@ -107,7 +107,7 @@ def shingles_without(article: Article, model: BoilerplateModel, sources: Sequenc
     content = units(article.text)
     for source in sources:
         content = model.content_units(source, content)
-    return np.unique(shingles(hash_units("\n".join(content)).tokens, config.shingle_size))
+    return distinct(shingles(hash_units("\n".join(content)).tokens, config.shingle_size))
 
 
 # ---------------------------------------------------------------- workers
@@ -154,7 +154,7 @@ def _prints_chunk(job: tuple[_Split, list[str], list[str]]) -> dict[str, Any]:
         tokens = hashed.tokens[token_at[first]:token_at[last]]
         words = tokens if kept.all() else tokens[np.repeat(kept, hashed.unit_tokens[first:last])]
         title_text = " ".join(model.title_tokens(title, key))
-        title_set = np.unique(char_shingles(title_text, TITLE_SHINGLE))
+        title_set = distinct(char_shingles(title_text, TITLE_SHINGLE))
         title_only = len(words) < config.min_body_words
         if title_only:
             body, lead, head = title_set, title_set, title_set[:0]
@@ -162,9 +162,9 @@ def _prints_chunk(job: tuple[_Split, list[str], list[str]]) -> dict[str, Any]:
         else:
             ordered = shingles(words, config.shingle_size)
             head = ordered[:HEAD_SHINGLES].copy()
-            body = np.unique(ordered)
+            body = distinct(ordered)
             lead_span = words[: config.lead_shingles + config.shingle_size - 1]
-            lead = np.unique(shingles(lead_span, config.shingle_size))
+            lead = distinct(shingles(lead_span, config.shingle_size))
             digest = hashlib.blake2b(b"b:" + words.tobytes(), digest_size=8).digest()
             # Characters of the content joined by spaces, as ``content_text`` gives it.
             length = int(hashed.unit_chars[first:last][kept].sum()) + int(kept.sum()) - 1

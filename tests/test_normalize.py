@@ -66,3 +66,18 @@ def test_units_are_the_word_tokens_of_each_piece(text: str) -> None:
     pieces = _UNIT_BOUNDARY.split(_DATELINE.sub("", clean(text)))
     expected = [" ".join(w) for w in (re.findall(r"\w+", p.casefold()) for p in pieces) if w]
     assert units(text) == expected
+
+
+# The unit boundary as first written: three alternatives tried at every position.
+_BOUNDARY_AS_WRITTEN = re.compile(
+    r"\n|[.!?](?:[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])|(?<=[a-z][.!?])(?=[A-Z][a-z]))")
+
+
+@given(st.text(alphabet=st.sampled_from(list("aZbY9 .!?\n\t'\"()[]é")), max_size=60))
+def test_unit_boundaries_give_the_same_units_as_first_written(text: str) -> None:
+    def words(pattern: re.Pattern[str]) -> list[list[str]]:
+        pieces = (re.findall(r"\w+", p) for p in pattern.split(text))
+        return [w for w in pieces if w]
+
+    assert words(_UNIT_BOUNDARY) == words(_BOUNDARY_AS_WRITTEN)
+    assert words(_UNIT_BOUNDARY) != [] or not re.search(r"\w", text)
