@@ -213,7 +213,8 @@ def _merge_near(verifier: _Verifier, uf: _UnionFind, report: Progress) -> None:
     prints, config = verifier.prints, verifier.config
     n = len(prints.body)
     # One representative per exact class enters the indexes; empty sets cannot match.
-    reps = [i for i in range(n) if uf.find(i) == i and len(prints.body[i])]
+    has_body = (prints.body.lengths() > 0).tolist()
+    reps = [i for i in range(n) if uf.find(i) == i and has_body[i]]
     bands, rows = lsh_params(config.lsh_threshold, config.num_perm)
 
     # Body and lead candidates are verified alike (body similarity), so they are pooled.
@@ -233,7 +234,7 @@ def _merge_near(verifier: _Verifier, uf: _UnionFind, report: Progress) -> None:
 
     # Every headline is indexed, copies in an exact class too (their headlines differ);
     # only headline-only articles look for matches.
-    titled = np.asarray([i for i in range(n) if len(prints.title[i])], dtype=np.int64)
+    titled = np.flatnonzero(prints.title.lengths() > 0)
     asking = np.zeros(n, dtype=bool)
     asking[[i for i in reps if prints.title_only[i]]] = True
     if len(titled) >= 2 and asking.any():

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from clusterer.errors import InputError
 from clusterer.records import Article
@@ -70,12 +69,17 @@ def pairwise(pred: Sequence[Hashable], gold: Sequence[Hashable]) -> tuple[float,
 
 def adjusted_rand(pred: Sequence[Hashable], gold: Sequence[Hashable]) -> float:
     """Adjusted Rand index (scikit-learn)."""
+    # Imported when used: `clusterer dedup` starts without scikit-learn.
+    from sklearn.metrics import adjusted_rand_score
+
     _check(pred, gold)
     return float(adjusted_rand_score(_codes(gold), _codes(pred)))
 
 
 def nmi(pred: Sequence[Hashable], gold: Sequence[Hashable]) -> float:
     """Normalised mutual information (scikit-learn, arithmetic mean)."""
+    from sklearn.metrics import normalized_mutual_info_score
+
     _check(pred, gold)
     return float(normalized_mutual_info_score(_codes(gold), _codes(pred)))
 

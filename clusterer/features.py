@@ -21,9 +21,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.decomposition import TruncatedSVD
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.preprocessing import normalize
 
 from clusterer.validation import check_range
 
@@ -88,6 +85,11 @@ def build_features(documents: Sequence[str], config: FeatureConfig | None = None
     n = len(documents)
     if n == 0:
         return Features(np.zeros((0, 1)), sp.csr_matrix((0, 0)), np.array([], dtype=object))
+    # scikit-learn is imported when used: `clusterer dedup` starts without it.
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.preprocessing import normalize
+
     vectorizer = TfidfVectorizer(sublinear_tf=True, stop_words="english", ngram_range=(1, 2),
                                  min_df=2 if n >= _MANY_DOCS else 1,
                                  max_df=0.5 if n >= _MANY_DOCS else 1.0,

@@ -30,11 +30,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-import hdbscan
 import numpy as np
 import scipy.sparse as sp
-from scipy.cluster.hierarchy import fcluster, linkage
-from scipy.spatial.distance import squareform
 
 from clusterer.features import FeatureConfig, Features, build_features, document
 from clusterer.records import Article, DuplicateGroup
@@ -244,6 +241,8 @@ def _cluster_blocks(vectors: np.ndarray, weights: np.ndarray, hours: np.ndarray,
 def _hdbscan(vectors: np.ndarray, config: StorylineConfig) -> np.ndarray:
     if len(vectors) < max(config.min_cluster_size, 3):
         return np.full(len(vectors), NOISE, dtype=np.int64)
+    import hdbscan  # imported when used: `clusterer dedup` starts without it
+
     clusterer = hdbscan.HDBSCAN(min_cluster_size=config.min_cluster_size,
                                 min_samples=config.min_samples)
     return np.asarray(clusterer.fit_predict(vectors), dtype=np.int64)
@@ -285,6 +284,9 @@ def _merge(vectors: np.ndarray, weights: np.ndarray, labels: np.ndarray,
     _, centroids = _centroids(vectors, weights, np.where(np.isin(labels, ids), labels, NOISE))
     distances = np.clip(1.0 - centroids @ centroids.T, 0.0, 2.0)
     np.fill_diagonal(distances, 0.0)
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import squareform
+
     tree = linkage(squareform(distances, checks=False), method="average")
     merged = fcluster(tree, t=1.0 - config.merge_similarity, criterion="distance")
     first_id: dict[int, int] = {}

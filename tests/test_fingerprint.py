@@ -1,7 +1,8 @@
 import numpy as np
+import pytest
 
 from clusterer.dedup import DedupConfig
-from clusterer.fingerprint import _MIN_PARALLEL, HEAD_SHINGLES, fingerprint
+from clusterer.fingerprint import _MIN_PARALLEL, HEAD_SHINGLES, Packed, fingerprint
 from clusterer.minhash import unit_hashes, word_shingles
 from clusterer.normalize import units
 
@@ -58,3 +59,16 @@ def test_worker_processes_give_the_same_fingerprints_as_one_process() -> None:
     assert serial.length == parallel.length
     assert np.array_equal(serial.body_sig, parallel.body_sig)
     assert np.array_equal(serial.lead_sig, parallel.lead_sig)
+
+
+def test_packed_rows_are_views_of_one_array_in_order() -> None:
+    rows = [np.array([3, 1], dtype=np.uint32), np.zeros(0, dtype=np.uint32),
+            np.array([7], dtype=np.uint32)]
+    packed = Packed.of(rows)
+    assert len(packed) == 3 and packed.lengths().tolist() == [2, 0, 1]
+    assert [r.tolist() for r in packed] == [[3, 1], [], [7]]
+    assert packed[-1].tolist() == [7] and [r.tolist() for r in packed[1:]] == [[], [7]]
+    joined = Packed.joined([packed, Packed.of([np.array([9, 9], dtype=np.uint32)])])
+    assert [r.tolist() for r in joined] == [[3, 1], [], [7], [9, 9]]
+    with pytest.raises(IndexError):
+        packed[3]
