@@ -7,11 +7,13 @@ Pipeline:
    of content is fingerprinted by its headline instead (headline-only feeds).
 2. Exact duplicates (the same normalised content, the same canonical URL or the same
    feed GUID) are merged at once.
-3. Near-duplicate candidates come from datasketch ``MinHashLSH`` over three MinHash
-   fingerprints: the whole body (word shingles), its lead (first ``lead_shingles``
+3. Near-duplicate candidates come from LSH banding (the bands datasketch's
+   ``MinHashLSH`` chooses, the same buckets, in numpy) over three MinHash fingerprints: the whole body (word shingles), its lead (first ``lead_shingles``
    shingles, which an abridged copy shares with the full story) and the headline
    (character shingles, for headline-only articles).
-4. Every candidate pair is verified exactly on its shingle sets: similarity is the
+4. Candidates are handled as arrays of pairs; those that cannot verify are dropped in
+   bulk first (:class:`_Screen`: MinHash-estimated Jaccard, then exact containment).
+   Every remaining candidate pair is verified exactly on its shingle sets: similarity is the
    containment ``|A∩B| / min(|A|,|B|)`` when the smaller set has at least
    ``min_containment_shingles`` shingles, else the Jaccard index; a pair at or above
    ``threshold`` is merged (union-find).

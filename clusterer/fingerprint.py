@@ -1,9 +1,17 @@
 """Fingerprints: each article's chrome-free content as shingle sets and MinHashes.
 
-Per article, in worker processes (the work is pure Python text handling, so threads
-would not help): split the body into units, learn chrome from the whole dump
-(:mod:`clusterer.boilerplate`), then shingle what is left. An article with fewer than
-``min_body_words`` words of content is fingerprinted by its headline instead.
+Two passes over the dump in worker processes (the text handling is Python, so threads
+would not help), with the chrome learned in between from the whole dump
+(:mod:`clusterer.boilerplate`):
+
+1. *splitting*: each body is cut into units (:func:`clusterer.normalize.units`) and
+   every unit and word is hashed (:func:`clusterer.minhash.hash_units`); only the
+   hashes come back, so the parent holds numbers, not a string per unit or word;
+2. *fingerprinting*: the chrome units are left out and the remaining words shingled,
+   deduplicated and signed.
+
+An article with fewer than ``min_body_words`` words of content is fingerprinted by its
+headline instead.
 """
 
 from __future__ import annotations

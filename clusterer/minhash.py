@@ -1,4 +1,7 @@
-"""MinHash: shingle hashing, batched signatures and LSH banding.
+"""MinHash: token and shingle hashing, batched signatures and LSH candidates.
+
+Tokens and units are hashed in numpy from the UTF-8 bytes (:func:`hash_units`), word
+shingles from the token hashes (:func:`shingles`).
 
 Signatures are datasketch MinHashes (scheme ``affine32``, datasketch's own permutation
 parameters for the seed) computed for many sets at once with numpy instead of one
