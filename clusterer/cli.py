@@ -158,7 +158,7 @@ def _error_boundary() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _progress(quiet: bool) -> Iterator[Callable[[str, int, int], None]]:
+def _progress(quiet: bool) -> Iterator[Callable[[str, int, int | None], None]]:
     """A progress callback for the core, drawn on stderr (nothing when quiet)."""
     if quiet or not stderr.is_terminal:
         yield lambda stage, done, total: None
@@ -168,7 +168,7 @@ def _progress(quiet: bool) -> Iterator[Callable[[str, int, int], None]]:
     with Progress(*columns, console=stderr, transient=True) as bar:
         tasks: dict[str, TaskID] = {}
 
-        def report(stage: str, done: int, total: int) -> None:
+        def report(stage: str, done: int, total: int | None) -> None:
             if stage not in tasks:
                 tasks[stage] = bar.add_task(stage, total=total)
             bar.update(tasks[stage], completed=done, total=total)

@@ -8,9 +8,10 @@ Pipeline:
 2. Exact duplicates (the same normalised content, the same canonical URL or the same
    feed GUID) are merged at once.
 3. Near-duplicate candidates come from LSH banding (the bands datasketch's
-   ``MinHashLSH`` chooses, the same buckets, in numpy) over three MinHash fingerprints: the whole body (word shingles), its lead (first ``lead_shingles``
-   shingles, which an abridged copy shares with the full story) and the headline
-   (character shingles, for headline-only articles).
+   ``MinHashLSH`` chooses, the same buckets, in numpy) over three MinHash fingerprints:
+   the whole body (word shingles), its lead (first ``lead_shingles`` shingles, which an
+   abridged copy shares with the full story) and the headline (character shingles, for
+   headline-only articles).
 4. Candidates are handled as arrays of pairs; those that cannot verify are dropped in
    bulk first (:class:`_Screen`: MinHash-estimated Jaccard, then exact containment).
    Every remaining candidate pair is verified exactly on its shingle sets: similarity is the
@@ -42,7 +43,7 @@ from clusterer.records import Article, DuplicateGroup
 from clusterer.validation import check_range
 
 KEEP_POLICIES = ("longest", "earliest", "first")
-Progress = Callable[[str, int, int], None]
+Progress = Callable[[str, int, "int | None"], None]  # stage, done, total (None: unknown)
 _FAR_FUTURE = datetime.max.replace(tzinfo=timezone.utc)
 # A cross-source pair within this share of the threshold is compared again with both
 # sources' chrome left out (see _Verifier.similarity).
@@ -187,8 +188,7 @@ def deduplicate(
     """
     config = config or DedupConfig()
     report = progress or (lambda stage, done, total: None)
-    docs = list(articles)
-    prints, model = fingerprint(docs, config, report)
+    docs, prints, model = fingerprint(articles, config, report)
     uf = _UnionFind(len(docs))
     _merge_exact(docs, prints, uf)
     verifier = _Verifier(docs, prints, model, config)

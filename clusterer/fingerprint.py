@@ -19,6 +19,7 @@ from __future__ import annotations
 import ctypes
 import gc
 import hashlib
+import itertools
 import multiprocessing
 import os
 import signal
@@ -38,7 +39,7 @@ from clusterer.records import Article
 if TYPE_CHECKING:
     from clusterer.dedup import DedupConfig
 
-Progress = Callable[[str, int, int], None]
+Progress = Callable[[str, int, "int | None"], None]  # stage, done, total (None: unknown)
 TITLE_SHINGLE = 4  # characters per headline shingle: robust to one-letter noise
 HEAD_SHINGLES = 64  # content shingles kept in text order, from the start
 _CHUNK = 256  # articles per task sent to a worker
@@ -127,25 +128,48 @@ class Fingerprints:
     title_sig: np.ndarray
 
 
-def fingerprint(docs: Sequence[Article], config: DedupConfig,
-                report: Progress) -> tuple[Fingerprints, BoilerplateModel]:
-    """Fingerprint every article; learn the dump's chrome on the way.
+def fingerprint(articles: Iterable[Article], config: DedupConfig, report: Progress
+                ) -> tuple[list[Article], Fingerprints, BoilerplateModel]:
+    """Read and fingerprint every article; learn the dump's chrome on the way.
+
+    The articles are read while the workers split those already read (reading is a
+    tenth of the run, and the workers would wait for it otherwise).
 
     Returns:
-        The fingerprints (row i is ``docs[i]``) and the fitted boilerplate model.
+        The articles, in input order; their fingerprints (row i is article i); the
+        fitted boilerplate model.
     """
-    keys = [source_key(a) for a in docs]
-    titles = [a.title for a in docs]
-    sizes = [len(chunk) for chunk in _chunks(keys)]
-    # Texts travel to the workers as UTF-8 bytes made here: pickling a str would leave a
-    # UTF-8 copy cached inside it for the rest of the run (CPython keeps the one it
-    # makes for a non-ASCII str), 40% more memory for the articles. Units come back
-    # hashed (HashedUnits): numbers, not a string per unit or word.
-    encoded = ([a.text.encode("utf-8", "surrogatepass") for a in chunk]
-               for chunk in _chunks(list(docs)))
-    with _executor(config.workers, len(docs), None) as pool:
-        split: list[_Split] = _run(pool, _units_chunk, encoded, sizes, "splitting", len(docs),
-                                   report)
+    docs: list[Article] = []
+    keys: list[str] = []
+    titles: list[str] = []
+    sizes: list[int] = []
+    iterator = iter(articles)
+    first = list(itertools.islice(iterator, _MIN_PARALLEL))
+
+    failed: list[Exception] = []
+
+    def encoded() -> Iterator[list[bytes]]:
+        # Texts travel to the workers as UTF-8 bytes made here: pickling a str would
+        # leave a UTF-8 copy cached inside it for the rest of the run (CPython keeps the
+        # one it makes for a non-ASCII str), 40% more memory for the articles.
+        try:
+            for chunk in itertools.chain(_chunks(first), _batches(iterator)):
+                docs.extend(chunk)
+                keys.extend(source_key(a) for a in chunk)
+                titles.extend(a.title for a in chunk)
+                sizes.append(len(chunk))
+                yield [a.text.encode("utf-8", "surrogatepass") for a in chunk]
+        except Exception as error:  # raised below, not inside the pool's task thread
+            failed.append(error)
+
+    # With the pool, this generator runs in the pool's task thread, so that reading
+    # goes on while the workers split. Units come back hashed (HashedUnits): numbers,
+    # not a string per unit or word.
+    with _executor(config.workers, len(first), None) as pool:
+        split: list[_Split] = _run(pool, _units_chunk, encoded(), None, "reading and splitting",
+                                   None, report)
+    if failed:
+        raise failed[0]
     model = BoilerplateModel(config.boilerplate).fit_hashed(
         keys,
         np.concatenate([c.units for c in split]) if split else np.zeros(0, np.int64),
@@ -165,7 +189,7 @@ def fingerprint(docs: Sequence[Article], config: DedupConfig,
                      report)
     prints = _concat(parts, config.num_perm)
     _return_free_memory()  # the parts, now copied
-    return prints, model
+    return docs, prints, model
 
 
 def content_text(article: Article, model: BoilerplateModel) -> str:
@@ -202,6 +226,9 @@ class _Split:
 
     units: np.ndarray
     hashed: HashedUnits
+
+    def __len__(self) -> int:
+        return len(self.units)
 
 
 def _units_chunk(texts: list[bytes]) -> _Split:
@@ -273,6 +300,11 @@ def _chunks(items: list[Any]) -> Iterator[list[Any]]:
         yield items[start:start + _CHUNK]
 
 
+def _batches(items: Iterator[Any]) -> Iterator[list[Any]]:
+    while batch := list(itertools.islice(items, _CHUNK)):
+        yield batch
+
+
 def worker_count(requested: int) -> int:
     """``requested`` workers, or every available core when 0."""
     if requested > 0:
@@ -319,16 +351,17 @@ def _executor(workers: int, n: int, state: tuple[BoilerplateModel, DedupConfig] 
         gc.unfreeze()
 
 
-def _run(pool: MapFn, fn: Callable[[Any], Any], jobs: Iterable[Any], sizes: list[int], stage: str,
-         total: int, report: Progress) -> list[Any]:
-    """``fn`` of every job, in order; ``sizes`` are the articles per job (progress).
-    Memory freed meanwhile (the jobs handed out) goes back to the system as it goes."""
+def _run(pool: MapFn, fn: Callable[[Any], Any], jobs: Iterable[Any], sizes: list[int] | None,
+         stage: str, total: int | None, report: Progress) -> list[Any]:
+    """``fn`` of every job, in order; ``sizes`` are the articles per job, for progress
+    (None: each result's ``len``). Memory freed meanwhile (the jobs handed out) goes
+    back to the system as it goes."""
     results = []
     done = 0
     report(stage, 0, total)
-    for size, result in zip(sizes, pool(fn, jobs)):
+    for index, result in enumerate(pool(fn, jobs)):
         results.append(result)
-        done += size
+        done += len(result) if sizes is None else sizes[index]
         report(stage, done, total)
         if len(results) % _TRIM_EVERY == 0:
             _return_free_memory()

@@ -58,6 +58,18 @@ def test_json_value_that_is_not_an_article(in_bad):
                  "put one article object per line or per array element")
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_bad_record_after_many_good_ones_stops_the_run_while_workers_split(in_bad, jobs):
+    # Past the first 1,024 articles the reader runs while worker processes split the
+    # articles read so far: its error must still stop the run with the same one line.
+    good = "".join(json.dumps({"id": f"a{i}", "title": f"Story {i}", "text": f"Body {i}."}) + "\n"
+                   for i in range(3000))
+    Path("late.jsonl").write_text(good + '["not", "an", "object"]\n' + good.replace('"a', '"b'))
+    assert_error(dedup("late.jsonl", "--jobs", jobs),
+                 "late.jsonl:3001: expected a JSON object, got an array; "
+                 "put one article object per line or per array element")
+
+
 def test_missing_title(in_bad):
     assert_error(dedup("missing_title.jsonl"), 'missing_title.jsonl:2: missing field "title"; '
                  "pass --title-field to choose another field")

@@ -27,7 +27,7 @@ def _dump(n: int) -> list:
 
 def test_chrome_is_left_out_of_the_body_fingerprint() -> None:
     docs = _dump(4)
-    prints, model = fingerprint(docs, DedupConfig(workers=1), _quiet)
+    _, prints, model = fingerprint(docs, DedupConfig(workers=1), _quiet)
     story_units = units(docs[0].text)[:-1]
     words = " ".join(story_units).split()
     expected = np.unique(word_shingles(words, 4))
@@ -40,7 +40,7 @@ def test_chrome_is_left_out_of_the_body_fingerprint() -> None:
 
 def test_a_short_body_is_fingerprinted_by_its_headline() -> None:
     docs = [make_article("a", "Storm hits the coast", "Ten words or so are not enough here.")]
-    prints, _ = fingerprint(docs, DedupConfig(workers=1), _quiet)
+    _, prints, _ = fingerprint(docs, DedupConfig(workers=1), _quiet)
     assert prints.title_only == [True]
     assert np.array_equal(prints.body[0], prints.title[0])
     assert len(prints.head[0]) == 0
@@ -48,8 +48,9 @@ def test_a_short_body_is_fingerprinted_by_its_headline() -> None:
 
 def test_worker_processes_give_the_same_fingerprints_as_one_process() -> None:
     docs = _dump(_MIN_PARALLEL + 10)
-    serial, serial_model = fingerprint(docs, DedupConfig(workers=1), _quiet)
-    parallel, parallel_model = fingerprint(docs, DedupConfig(workers=2), _quiet)
+    read, serial, serial_model = fingerprint(iter(docs), DedupConfig(workers=1), _quiet)
+    again, parallel, parallel_model = fingerprint(iter(docs), DedupConfig(workers=2), _quiet)
+    assert read == again == docs
     assert serial_model.source_chrome_ == parallel_model.source_chrome_
     for name in ("body", "lead", "title", "head"):
         assert all(np.array_equal(a, b) for a, b in
