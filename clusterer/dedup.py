@@ -170,6 +170,13 @@ class _UnionFind:
         self.parent[rb] = ra
         return True
 
+    def roots(self) -> np.ndarray:
+        """The root of every element, found for all at once (pointer jumping)."""
+        parent = np.asarray(self.parent, dtype=np.int64)
+        while not np.array_equal(grand := parent[parent], parent):
+            parent = grand
+        return parent
+
 
 def deduplicate(
     articles: Iterable[Article],
@@ -294,25 +301,27 @@ class _Screen:
     def estimate(self, first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Which pairs ``(first[k], second[k])`` pass the estimate, and which of them are
         likely copies."""
-        num_perm = self.signatures.shape[1]
         passes = np.zeros(len(first), dtype=bool)
         likely = np.zeros(len(first), dtype=bool)
         for start in range(0, len(first), self.CHUNK):
             a, b = first[start:start + self.CHUNK], second[start:start + self.CHUNK]
             equal = np.count_nonzero(self.signatures[a] == self.signatures[b], axis=1)
-            jaccard = equal / num_perm
-            if self.sizes is None:
-                needed: Any = self.least
-                guess: Any = jaccard
-            else:
-                size_a, size_b = self.sizes[a], self.sizes[b]
-                smaller = np.minimum(size_a, size_b)
-                shared = self.least * smaller
-                needed = screen_floor(shared / np.maximum(size_a + size_b - shared, 1), num_perm)
-                guess = jaccard * (size_a + size_b) / (1 + jaccard) / np.maximum(smaller, 1)
-            passes[start:start + len(a)] = equal >= needed * num_perm
-            likely[start:start + len(a)] = guess >= self.likely
+            sizes = (None, None) if self.sizes is None else (self.sizes[a], self.sizes[b])
+            passes[start:start + len(a)], likely[start:start + len(a)] = self._judge(equal, *sizes)
         return passes, likely & passes
+
+    def _judge(self, equal: Any, size_a: Any, size_b: Any) -> tuple[Any, Any]:
+        """Whether pairs with ``equal`` equal MinHash values (and these set sizes) pass
+        the estimate, and whether they are likely copies; arrays or numbers alike."""
+        num_perm = self.signatures.shape[1]
+        jaccard = equal / num_perm
+        if self.sizes is None:
+            return equal >= self.least * num_perm, jaccard >= self.likely
+        smaller = np.minimum(size_a, size_b)
+        shared = self.least * smaller
+        needed = screen_floor(shared / np.maximum(size_a + size_b - shared, 1), num_perm)
+        guess = jaccard * (size_a + size_b) / (1 + jaccard) / np.maximum(smaller, 1)
+        return equal >= needed * num_perm, guess >= self.likely
 
     def exact(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
         """Which pairs pass the exact containment check (all of them without ``sets``)."""
@@ -330,6 +339,18 @@ class _Screen:
         kept = np.flatnonzero(out)
         out[kept] = self.exact(first[kept], second[kept])
         return out
+
+    def pair_passes(self, i: int, j: int) -> bool:
+        """:meth:`passes` for one pair, without setting up arrays: a big bucket is walked
+        pair by pair, hundreds of thousands of pairs on a large dump."""
+        equal = int(np.count_nonzero(self.signatures[i] == self.signatures[j]))
+        if self.sets is None or self.sizes is None:
+            return bool(self._judge(equal, None, None)[0])
+        size_i, size_j = int(self.sizes[i]), int(self.sizes[j])
+        if not self._judge(equal, size_i, size_j)[0]:
+            return False
+        shared = len(np.intersect1d(self.sets[i], self.sets[j], assume_unique=True))
+        return bool(shared >= self.least * min(size_i, size_j))
 
 
 def _shared_counts(first: np.ndarray, second: np.ndarray, sets: Sequence[np.ndarray]
@@ -370,10 +391,9 @@ def _verify_pairs(pairs: np.ndarray, big: Iterable[np.ndarray], asking: np.ndarr
         if uf.find(i) != uf.find(j) and verifier.verified(i, j, index):
             uf.union(i, j)
     rest = pairs[passes & ~likely]
+    roots = uf.roots()
+    rest = rest[roots[rest[:, 0]] != roots[rest[:, 1]]]
     find = uf.find
-    apart = np.fromiter((find(i) != find(j) for i, j in rest.tolist()), dtype=bool,
-                        count=len(rest))
-    rest = rest[apart]
     for i, j in rest[screen.exact(rest[:, 0], rest[:, 1])].tolist():
         if find(i) != find(j) and verifier.verified(i, j, index):
             uf.union(i, j)
@@ -401,8 +421,7 @@ def _join_if_verified(first: list[int], second: list[int], index: str,
             pair = (i, j) if i < j else (j, i)
             if asking is not None and not (asking[i] or asking[j]) or pair in rejected:
                 continue
-            if screen.passes(np.array(pair[:1]), np.array(pair[1:]))[0] and \
-                    verifier.verified(pair[0], pair[1], index):
+            if screen.pair_passes(*pair) and verifier.verified(pair[0], pair[1], index):
                 uf.union(i, j)
                 return
             rejected.add(pair)

@@ -9,6 +9,7 @@ from clusterer.dedup import (
     DedupConfig,
     _Screen,
     _shared_counts,
+    _UnionFind,
     aligned,
     deduplicate,
     screen_floor,
@@ -190,6 +191,15 @@ def test_groups_do_not_depend_on_input_order(articles, rnd):
     assert groups(deduplicate(articles)) == groups(deduplicate(shuffled))
 
 
+@given(st.lists(st.tuples(st.integers(0, 29), st.integers(0, 29)), max_size=60))
+def test_union_find_roots_are_each_elements_find(unions: list[tuple[int, int]]) -> None:
+    uf = _UnionFind(30)
+    for a, b in unions:
+        uf.union(a, b)
+    roots = uf.roots().tolist()  # before find() compresses any path
+    assert roots == [uf.find(x) for x in range(30)]
+
+
 def test_screen_passes_pairs_by_share_of_equal_minhash_values() -> None:
     signatures = np.array([[1, 2, 3, 4], [1, 2, 3, 9], [1, 9, 9, 9], [7, 8, 9, 9]],
                           dtype=np.uint32)
@@ -200,6 +210,24 @@ def test_screen_passes_pairs_by_share_of_equal_minhash_values() -> None:
     small = _Screen(signatures, 0.75, 1.0)
     small.CHUNK = 2  # compared a few pairs at a time: same answers
     assert small.passes(first, second).tolist() == [True, False, False, False, False, False]
+    assert [small.pair_passes(i, j) for i, j in zip(first.tolist(), second.tolist())] == [
+        True, False, False, False, False, False]
+
+
+def test_one_pair_screen_answers_as_the_bulk_screen() -> None:
+    # Sets overlapping by every amount, so that many pairs sit near each floor.
+    rng = np.random.default_rng(7)
+    base = np.arange(100_000, 100_400, dtype=np.uint32)
+    sets = [np.unique(np.concatenate([rng.choice(base, size=int(rng.integers(5, 400)), replace=False),
+                                      rng.integers(0, 99_999, size=int(rng.integers(0, 300)),
+                                                   dtype=np.uint32)]))
+            for _ in range(60)]
+    signatures = Signer(num_perm=128, seed=1).signatures(sets)
+    first, second = (a.ravel() for a in np.triu_indices(len(sets), 1))
+    for screen in (_Screen(signatures, 0.49, 0.7, sets), _Screen(signatures, 0.3, 0.8)):
+        bulk = screen.passes(first, second).tolist()
+        assert 0 < sum(bulk) < len(bulk)
+        assert [screen.pair_passes(i, j) for i, j in zip(first.tolist(), second.tolist())] == bulk
 
 
 def test_containment_screen_passes_an_abridged_copy_and_drops_a_shared_lead_only() -> None:
@@ -213,6 +241,7 @@ def test_containment_screen_passes_an_abridged_copy_and_drops_a_shared_lead_only
     first, second = np.array([0, 0, 0]), np.array([1, 2, 3])
     # containment 1.0, 20/120 = 0.17 (its lead only), 0.0
     assert screen.passes(first, second).tolist() == [True, False, False]
+    assert [screen.pair_passes(0, j) for j in (1, 2, 3)] == [True, False, False]
     passes, likely = screen.estimate(first, second)
     assert passes.tolist() == [True, True, False]  # the sidebar's needs counting
     assert likely.tolist() == [True, False, False]  # estimated containment about 1
