@@ -153,7 +153,7 @@ def fingerprint(articles: Iterable[Article], config: DedupConfig, report: Progre
         # leave a UTF-8 copy cached inside it for the rest of the run (CPython keeps the
         # one it makes for a non-ASCII str), 40% more memory for the articles.
         try:
-            for chunk in itertools.chain(_chunks(first), _batches(iterator)):
+            for chunk in _chunks(itertools.chain(first, iterator)):
                 docs.extend(chunk)
                 keys.extend(source_key(a) for a in chunk)
                 titles.extend(a.title for a in chunk)
@@ -295,14 +295,11 @@ def _return_free_memory() -> None:
     trim(0)
 
 
-def _chunks(items: list[Any]) -> Iterator[list[Any]]:
-    for start in range(0, len(items), _CHUNK):
-        yield items[start:start + _CHUNK]
-
-
-def _batches(items: Iterator[Any]) -> Iterator[list[Any]]:
-    while batch := list(itertools.islice(items, _CHUNK)):
-        yield batch
+def _chunks(items: Iterable[Any]) -> Iterator[list[Any]]:
+    """Lists of ``_CHUNK`` items in order (the last one shorter), read as they come."""
+    iterator = iter(items)
+    while chunk := list(itertools.islice(iterator, _CHUNK)):
+        yield chunk
 
 
 def worker_count(requested: int) -> int:
