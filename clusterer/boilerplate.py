@@ -162,7 +162,7 @@ class BoilerplateModel:
         doc, unit, size = doc_of_unit[rows], hashes[rows], words[rows]
         order = np.lexsort((unit, doc))
         doc, unit, size = doc[order], unit[order], size[order]
-        first = _firsts(doc, unit)
+        first = _run_starts(doc, unit)
         doc, unit, size = doc[first], unit[first], size[first]
         source = source_of_doc[doc]
 
@@ -176,8 +176,8 @@ class BoilerplateModel:
         paged, pages = _runs(np.sort(unit))
         order = np.lexsort((unit, source))
         source, unit = source[order], unit[order]
-        starts = np.flatnonzero(_firsts(source, unit))
-        per_source = np.diff(np.append(starts, len(unit)))
+        starts = _run_starts(source, unit)
+        per_source = _run_lengths(starts, len(unit))
         recurring = per_source >= cfg.min_docs
         source, unit, per_source = source[starts][recurring], unit[starts][recurring], \
             per_source[recurring]
@@ -254,26 +254,30 @@ class BoilerplateModel:
         return out
 
 
-def _firsts(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Where a new ``(key, value)`` begins in arrays sorted by key, then value."""
-    if not len(keys):
-        return np.zeros(0, dtype=bool)
-    return np.concatenate(([True], (keys[1:] != keys[:-1]) | (values[1:] != values[:-1])))
+def _run_starts(*columns: np.ndarray) -> np.ndarray:
+    """Where a new run of equal rows begins in columns sorted together (first column
+    first)."""
+    if not len(columns[0]):
+        return np.zeros(0, dtype=np.int64)
+    new = np.zeros(len(columns[0]) - 1, dtype=bool)
+    for column in columns:
+        new |= column[1:] != column[:-1]
+    return np.flatnonzero(np.concatenate(([True], new)))
+
+
+def _run_lengths(starts: np.ndarray, n: int) -> np.ndarray:
+    """Rows in each run, from :func:`_run_starts` of ``n`` rows."""
+    return np.diff(np.append(starts, n))
 
 
 def _runs(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Distinct values of a sorted array and how often each occurs."""
-    if not len(values):
-        return values, np.zeros(0, dtype=np.int64)
-    starts = np.flatnonzero(np.concatenate(([True], values[1:] != values[:-1])))
-    return values[starts], np.diff(np.append(starts, len(values)))
+    starts = _run_starts(values)
+    return values[starts], _run_lengths(starts, len(values))
 
 
 def _grouped(keys: np.ndarray, values: np.ndarray) -> Iterator[tuple[int, list[int]]]:
     """``(key, values)`` per distinct key of a sorted ``keys`` array."""
-    if not len(keys):
-        return
-    starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
-    bounds = [*starts.tolist(), len(keys)]
+    bounds = [*_run_starts(keys).tolist(), len(keys)]
     for start, end in zip(bounds, bounds[1:]):
         yield int(keys[start]), values[start:end].tolist()
