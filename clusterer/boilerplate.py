@@ -26,13 +26,11 @@ import hashlib
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 import numpy as np
 
 from clusterer.minhash import hash_units, unit_hashes
 from clusterer.normalize import title_segments, title_tokens
-from clusterer.records import Article
 from clusterer.validation import check_range
 
 
@@ -55,15 +53,6 @@ class BoilerplateConfig:
         check_range("min_docs", self.min_docs, 2, 1_000_000)
         check_range("short_unit_words", self.short_unit_words, 0, 20)
         check_range("affix_words", self.affix_words, 0, 10)
-
-
-def source_key(article: Article) -> str:
-    """The key chrome is learned per: the source, else the URL host, else ``""``."""
-    if article.source:
-        return article.source.casefold().strip()
-    if article.url:
-        return urlsplit(article.url).netloc.casefold().removeprefix("www.")
-    return ""
 
 
 def _source_names(source: str) -> set[str]:

@@ -16,35 +16,56 @@ headline instead.
 
 from __future__ import annotations
 
-import ctypes
-import gc
 import hashlib
 import itertools
-import multiprocessing
-import os
-import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, overload
+from dataclasses import dataclass, field
+from typing import Any, overload
 
 import numpy as np
 
-from clusterer.boilerplate import BoilerplateModel, source_key, unit_key
+from clusterer.boilerplate import BoilerplateConfig, BoilerplateModel, unit_key
+from clusterer.engine import MIN_PARALLEL, Engine, LocalEngine, return_free_memory, run_stage
 from clusterer.minhash import HashedUnits, Signer, char_shingles, distinct, hash_units, shingles
 from clusterer.normalize import units
+from clusterer.readers.urls import source_key
 from clusterer.records import Article
-
-if TYPE_CHECKING:
-    from clusterer.dedup import DedupConfig
+from clusterer.validation import check_range
 
 Progress = Callable[[str, int, "int | None"], None]  # stage, done, total (None: unknown)
 TITLE_SHINGLE = 4  # characters per headline shingle: robust to one-letter noise
 HEAD_SHINGLES = 64  # content shingles kept in text order, from the start
 _CHUNK = 256  # articles per task sent to a worker
-_MIN_PARALLEL = 4 * _CHUNK  # below this, process start-up costs more than it saves
-_TRIM_EVERY = 32  # chunks between two hand-backs of freed memory (a few ms each)
+
+
+@dataclass(frozen=True)
+class FingerprintConfig:
+    """Parameters of fingerprinting (see :class:`clusterer.dedup.DedupConfig`, which
+    holds them for the command line and output files).
+
+    Args:
+        shingle_size: Words per body shingle, 1 to 10.
+        num_perm: MinHash permutations, 16 to 1024.
+        lead_shingles: Shingles in the lead fingerprint, 5 to 1000.
+        min_body_words: Fewer content words (chrome excluded): fingerprint the headline
+            instead.
+        seed: MinHash seed.
+        boilerplate: How chrome is learned.
+    """
+
+    shingle_size: int = 4
+    num_perm: int = 128
+    lead_shingles: int = 20
+    min_body_words: int = 30
+    seed: int = 1
+    boilerplate: BoilerplateConfig = field(default_factory=BoilerplateConfig)
+
+    def __post_init__(self) -> None:
+        check_range("shingle_size", self.shingle_size, 1, 10)
+        check_range("num_perm", self.num_perm, 16, 1024)
+        check_range("lead_shingles", self.lead_shingles, 5, 1000)
+        check_range("min_body_words", self.min_body_words, 0, 100_000)
 
 
 class Packed(Sequence[np.ndarray]):
@@ -128,23 +149,33 @@ class Fingerprints:
     title_sig: np.ndarray
 
 
-def fingerprint(articles: Iterable[Article], config: DedupConfig, report: Progress
+def fingerprint(articles: Iterable[Article], config: FingerprintConfig | None = None,
+                report: Progress | None = None, engine: Engine | None = None
                 ) -> tuple[list[Article], Fingerprints, BoilerplateModel]:
     """Read and fingerprint every article; learn the dump's chrome on the way.
 
     The articles are read while the workers split those already read (reading is a
     tenth of the run, and the workers would wait for it otherwise).
 
+    Args:
+        articles: The dump, in input order.
+        config: Parameters; defaults to :class:`FingerprintConfig`.
+        report: Called as ``report(stage, done, total)``.
+        engine: Runs the two passes; defaults to a local pool on every core.
+
     Returns:
         The articles, in input order; their fingerprints (row i is article i); the
         fitted boilerplate model.
     """
+    config = config or FingerprintConfig()
+    report = report or (lambda stage, done, total: None)
+    engine = engine or LocalEngine()
     docs: list[Article] = []
     keys: list[str] = []
     titles: list[str] = []
     sizes: list[int] = []
     iterator = iter(articles)
-    first = list(itertools.islice(iterator, _MIN_PARALLEL))
+    first = list(itertools.islice(iterator, MIN_PARALLEL))
 
     failed: list[Exception] = []
 
@@ -165,9 +196,9 @@ def fingerprint(articles: Iterable[Article], config: DedupConfig, report: Progre
     # With the pool, this generator runs in the pool's task thread, so that reading
     # goes on while the workers split. Units come back hashed (HashedUnits): numbers,
     # not a string per unit or word.
-    with _executor(config.workers, len(first), None) as pool:
-        split: list[_Split] = _run(pool, _units_chunk, encoded(), None, "reading and splitting",
-                                   None, report)
+    with engine.mapper(len(first), None) as mapper:
+        split: list[_Split] = run_stage(mapper, _units_chunk, encoded(), None,
+                                        "reading and splitting", None, report)
     if failed:
         raise failed[0]
     model = BoilerplateModel(config.boilerplate).fit_hashed(
@@ -184,11 +215,11 @@ def fingerprint(articles: Iterable[Article], config: DedupConfig, report: Progre
         while jobs:  # a chunk's hashes are let go once a worker has them
             yield jobs.popleft()
 
-    with _executor(config.workers, len(docs), (model, config)) as pool:
-        parts = _run(pool, _prints_chunk, handed_out(), sizes, "fingerprinting", len(docs),
-                     report)
+    with engine.mapper(len(docs), (model, config)) as mapper:
+        parts = run_stage(mapper, _prints_chunk, handed_out(), sizes, "fingerprinting",
+                          len(docs), report)
     prints = _concat(parts, config.num_perm)
-    _return_free_memory()  # the parts, now copied
+    return_free_memory()  # the parts, now copied
     return docs, prints, model
 
 
@@ -198,28 +229,16 @@ def content_text(article: Article, model: BoilerplateModel) -> str:
 
 
 def shingles_without(article: Article, model: BoilerplateModel, sources: Sequence[str],
-                     config: DedupConfig) -> np.ndarray:
+                     shingle_size: int) -> np.ndarray:
     """Body shingles of ``article`` with the chrome of every one of ``sources`` left out
     (to compare two articles with both sites' chrome excluded)."""
     content = units(article.text)
     for source in sources:
         content = model.content_units(source, content)
-    return distinct(shingles(hash_units("\n".join(content)).tokens, config.shingle_size))
+    return distinct(shingles(hash_units("\n".join(content)).tokens, shingle_size))
 
 
-# ---------------------------------------------------------------- workers
-_STATE: tuple[BoilerplateModel, DedupConfig] | None = None
-
-
-def _init_worker(state: tuple[BoilerplateModel, DedupConfig] | None, worker: bool = False) -> None:
-    global _STATE
-    _STATE = state
-    if worker:
-        # Ctrl-C reaches the whole process group: the parent handles it and terminates
-        # the workers, which must not each print a traceback.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
+# ---------------------------------------------------------------- stages (run by an engine)
 @dataclass(frozen=True)
 class _Split:
     """The units of a chunk of articles: how many per article, and their hashes."""
@@ -231,16 +250,16 @@ class _Split:
         return len(self.units)
 
 
-def _units_chunk(texts: list[bytes]) -> _Split:
+def _units_chunk(state: None, texts: list[bytes]) -> _Split:
     per_article = [units(t.decode("utf-8", "surrogatepass")) if t else [] for t in texts]
     joined = "\n".join(u for article in per_article for u in article)
     return _Split(np.fromiter(map(len, per_article), dtype=np.int64, count=len(texts)),
                   hash_units(joined))
 
 
-def _prints_chunk(job: tuple[_Split, list[str], list[str]]) -> dict[str, Any]:
-    assert _STATE is not None
-    model, config = _STATE
+def _prints_chunk(state: tuple[BoilerplateModel, FingerprintConfig],
+                  job: tuple[_Split, list[str], list[str]]) -> dict[str, Any]:
+    model, config = state
     split, keys, titles = job
     hashed = split.hashed
     unit_at = np.concatenate(([0], np.cumsum(split.units))).tolist()
@@ -259,6 +278,9 @@ def _prints_chunk(job: tuple[_Split, list[str], list[str]]) -> dict[str, Any]:
         if title_only:
             body, lead, head = title_set, title_set, title_set[:0]
             digest, length = unit_key("t:" + title_text), len(title_text)
+            if not title_text:  # no headline word ("!", "?"): its raw form and body decide
+                digest = hashlib.blake2b(b"r:" + title.encode("utf-8", "surrogatepass")
+                                         + b"\0" + words.tobytes(), digest_size=8).digest()
         else:
             ordered = shingles(words, config.shingle_size)
             head = ordered[:HEAD_SHINGLES].copy()
@@ -284,86 +306,11 @@ def _prints_chunk(job: tuple[_Split, list[str], list[str]]) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- plumbing
-def _return_free_memory() -> None:
-    """Hand freed memory back to the system (glibc's ``malloc_trim``; nothing
-    elsewhere). glibc keeps freed heap pages for reuse otherwise: the split units of
-    chunks already fingerprinted were 0.6 GiB of the peak at 100,000 articles."""
-    try:
-        trim = ctypes.CDLL(None).malloc_trim
-    except (OSError, AttributeError):
-        return
-    trim(0)
-
-
 def _chunks(items: Iterable[Any]) -> Iterator[list[Any]]:
     """Lists of ``_CHUNK`` items in order (the last one shorter), read as they come."""
     iterator = iter(items)
     while chunk := list(itertools.islice(iterator, _CHUNK)):
         yield chunk
-
-
-def worker_count(requested: int) -> int:
-    """``requested`` workers, or every available core when 0."""
-    if requested > 0:
-        return requested
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
-
-
-MapFn = Callable[[Callable[[Any], Any], Iterable[Any]], Iterator[Any]]
-
-
-@contextmanager
-def _executor(workers: int, n: int, state: tuple[BoilerplateModel, DedupConfig] | None
-              ) -> Iterator[MapFn]:
-    """An ordered ``map`` over chunks: in worker processes, or here for small inputs.
-
-    On any exception (Ctrl-C, SIGTERM, an error) the workers are terminated at once,
-    never waited for, so an interrupted run exits promptly.
-    """
-    count = worker_count(workers)
-    if count <= 1 or n < _MIN_PARALLEL:
-        _init_worker(state)
-        yield lambda fn, jobs: map(fn, jobs)
-        return
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    # Objects that exist at the fork are left out of garbage collection until the pool
-    # is done: a collection in a worker would otherwise write to every page holding one
-    # (the articles), and each worker would get its own copy of them.
-    gc.freeze()
-    try:
-        pool = multiprocessing.get_context(method).Pool(count, initializer=_init_worker,
-                                                        initargs=(state, True))
-        try:
-            yield lambda fn, jobs: pool.imap(fn, jobs)
-        except BaseException:
-            pool.terminate()
-            raise
-        else:
-            pool.close()
-        finally:
-            pool.join()
-    finally:
-        gc.unfreeze()
-
-
-def _run(pool: MapFn, fn: Callable[[Any], Any], jobs: Iterable[Any], sizes: list[int] | None,
-         stage: str, total: int | None, report: Progress) -> list[Any]:
-    """``fn`` of every job, in order; ``sizes`` are the articles per job, for progress
-    (None: each result's ``len``). Memory freed meanwhile (the jobs handed out) goes
-    back to the system as it goes."""
-    results = []
-    done = 0
-    report(stage, 0, total)
-    for index, result in enumerate(pool(fn, jobs)):
-        results.append(result)
-        done += len(result) if sizes is None else sizes[index]
-        report(stage, done, total)
-        if len(results) % _TRIM_EVERY == 0:
-            _return_free_memory()
-    _return_free_memory()
-    return results
 
 
 def _concat(parts: list[dict[str, Any]], num_perm: int) -> Fingerprints:

@@ -85,3 +85,51 @@ class DuplicateGroup:
             "title": self.kept.title,
             "members": members,
         }
+
+
+MATCH_KINDS = ("exact", "url", "guid", "containment", "jaccard", "headline")
+
+
+@dataclass(frozen=True)
+class Match:
+    """How two articles compare, as near-duplicate detection judges them.
+
+    Attributes:
+        kind: The rule that decided: ``exact`` (the same normalised content), ``url``
+            (the same canonical URL), ``guid`` (the same feed GUID), ``containment``
+            (an abridged copy inside the other), ``jaccard`` (shingle-set overlap) or
+            ``headline`` (a headline-only article, by headline character shingles).
+        similarity: The content similarity measured (1.0 for ``exact``; for ``url``
+            and ``guid``, the body or headline similarity, which did not decide).
+        threshold: The similarity the rule needs (``--threshold`` or
+            ``--headline-threshold``; 1.0 for the identity rules).
+        copy: Whether the two are copies by this rule.
+        shared: Shingles the two compared sets share.
+        sizes: The sizes of the two compared sets.
+        before: Shingles of each article's opening that come before the first shared
+            one (where the shared text starts; a sidebar shares only after the page's
+            own text), or None where not measured.
+        rechecked: Whether the sets were compared with both sources' chrome left out.
+    """
+
+    kind: str
+    similarity: float
+    threshold: float
+    copy: bool
+    shared: int = 0
+    sizes: tuple[int, int] = (0, 0)
+    before: tuple[int | None, int | None] = (None, None)
+    rechecked: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form (``explain --json``)."""
+        return {
+            "kind": self.kind,
+            "similarity": round(self.similarity, 4),
+            "threshold": self.threshold,
+            "copy": self.copy,
+            "shared": self.shared,
+            "sizes": list(self.sizes),
+            "before": list(self.before),
+            "rechecked": self.rechecked,
+        }

@@ -1,8 +1,7 @@
 import pytest
 
-from clusterer.boilerplate import BoilerplateConfig, BoilerplateModel, source_key
+from clusterer.boilerplate import BoilerplateConfig, BoilerplateModel
 from clusterer.minhash import unit_hashes
-from clusterer.records import Article
 
 STORY = [f"story {n} sentence with several distinct words number {n}" for n in range(6)]
 CHROME = "please donate to keep our independent newsroom going today"
@@ -83,12 +82,6 @@ def test_a_headline_affix_naming_the_own_source_is_stripped_without_recurring():
     assert model.title_tokens("Fed holds - Example", "news.example.co.uk") == ["fed", "holds"]
     assert model.title_tokens("Fed holds | The Herald", "other") == ["fed", "holds", "the", "herald"]
     assert model.title_tokens("Fed holds | The Herald") == ["fed", "holds", "the", "herald"]
-
-
-def test_source_key_prefers_source_then_host():
-    assert source_key(Article(id="1", title="t", source=" AP ")) == "ap"
-    assert source_key(Article(id="1", title="t", url="https://www.Example.com/a")) == "example.com"
-    assert source_key(Article(id="1", title="t")) == ""
 
 
 @pytest.mark.parametrize(("name", "value"), [("min_docs", 1), ("short_unit_words", 21),

@@ -98,3 +98,18 @@ def test_missing_input_file():
     result = runner.invoke(app, ["dedup", "no/such.jsonl"])
     assert result.exit_code == 1
     assert result.stderr == "Error: no/such.jsonl: no such file or directory; check the path\n"
+
+
+def test_a_url_that_does_not_parse_is_kept_as_it_is(tmp_path):
+    # Regression (found by the fuzz test): chrome learning parsed the URL again without a
+    # guard, and this record ended both commands with a ValueError traceback.
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text('{"url": "a://[", "title": "!"}\n{"url": "http://[ab]/", "title": "?"}\n')
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["dedup", str(feed), "-o", str(out), "-q"])
+    assert (result.exit_code, result.stderr) == (0, "")
+    written = [orjson.loads(line) for line in out.read_bytes().splitlines()]
+    assert [(r["url"], r["title"]) for r in written] == [("a://[", "!"), ("http://[ab]/", "?")]
+    result = runner.invoke(app, ["storylines", str(feed), "--json", str(tmp_path / "s.json"), "-q"])
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert orjson.loads((tmp_path / "s.json").read_bytes())["stats"]["articles"] == 2

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from clusterer.dedup import DedupConfig
-from clusterer.fingerprint import _MIN_PARALLEL, HEAD_SHINGLES, Packed, fingerprint
+from clusterer.engine import MIN_PARALLEL, LocalEngine
+from clusterer.fingerprint import HEAD_SHINGLES, FingerprintConfig, Packed, fingerprint
 from clusterer.minhash import unit_hashes, word_shingles
 from clusterer.normalize import units
 
@@ -27,7 +27,7 @@ def _dump(n: int) -> list:
 
 def test_chrome_is_left_out_of_the_body_fingerprint() -> None:
     docs = _dump(4)
-    _, prints, model = fingerprint(docs, DedupConfig(workers=1), _quiet)
+    _, prints, model = fingerprint(docs, FingerprintConfig(), _quiet, LocalEngine(1))
     story_units = units(docs[0].text)[:-1]
     words = " ".join(story_units).split()
     expected = np.unique(word_shingles(words, 4))
@@ -40,16 +40,16 @@ def test_chrome_is_left_out_of_the_body_fingerprint() -> None:
 
 def test_a_short_body_is_fingerprinted_by_its_headline() -> None:
     docs = [make_article("a", "Storm hits the coast", "Ten words or so are not enough here.")]
-    _, prints, _ = fingerprint(docs, DedupConfig(workers=1), _quiet)
+    _, prints, _ = fingerprint(docs, FingerprintConfig(), _quiet, LocalEngine(1))
     assert prints.title_only == [True]
     assert np.array_equal(prints.body[0], prints.title[0])
     assert len(prints.head[0]) == 0
 
 
 def test_worker_processes_give_the_same_fingerprints_as_one_process() -> None:
-    docs = _dump(_MIN_PARALLEL + 10)
-    read, serial, serial_model = fingerprint(iter(docs), DedupConfig(workers=1), _quiet)
-    again, parallel, parallel_model = fingerprint(iter(docs), DedupConfig(workers=2), _quiet)
+    docs = _dump(MIN_PARALLEL + 10)
+    read, serial, serial_model = fingerprint(iter(docs), FingerprintConfig(), _quiet, LocalEngine(1))
+    again, parallel, parallel_model = fingerprint(iter(docs), FingerprintConfig(), _quiet, LocalEngine(2))
     assert read == again == docs
     assert serial_model.source_chrome_ == parallel_model.source_chrome_
     for name in ("body", "lead", "title", "head"):

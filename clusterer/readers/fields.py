@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any, NamedTuple
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import lxml.etree
 import lxml.html
@@ -22,6 +21,7 @@ import orjson
 
 from clusterer.errors import InputError
 from clusterer.readers.config import ReaderConfig
+from clusterer.readers.urls import canonical_url, url_host
 from clusterer.records import Article
 
 TIME_HINT = "use ISO 8601, e.g. 2024-10-16T22:00:00Z"
@@ -168,55 +168,6 @@ def _kind(value: Any) -> str:
         return "null"
     return {dict: "an object", list: "an array", bool: "a boolean", str: "a string",
             int: "a number", float: "a number"}.get(type(value), type(value).__name__)
-
-
-# Query parameters that only track the visit, never name the article. Deliberately a
-# short explicit list: courlan's normaliser also drops parameters that do identify
-# articles (it turned article.cfm?SourceCode=20140310ff and ...fe into one URL on
-# uci-dev, merging two different articles as "exact duplicates").
-_TRACKING = re.compile(
-    r"^(utm_[a-z_]+|fbclid|gclid|dclid|gbraid|wbraid|msclkid|mc_cid|mc_eid|igshid|yclid"
-    r"|_ga|_gl|_hsenc|_hsmi|mkt_tok|oly_anon_id|oly_enc_id|vero_id|spm|ocid|cmpid|ito|smid"
-    r"|rss|rssfeed|feed|share|via)$",
-    re.IGNORECASE,
-)
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-def canonical_url(url: str) -> str:
-    """The URL that copies of an article share.
-
-    Scheme and host lowercased, ``www.`` kept, default port and fragment dropped,
-    tracking parameters (``utm_*``, ``fbclid``, ``gclid``, …) dropped, the remaining
-    query parameters sorted. Strings that are not http(s) URLs are only stripped.
-    """
-    url = url.strip()
-    try:
-        parts = urlsplit(url)
-        scheme = parts.scheme.lower()
-        if scheme not in _DEFAULT_PORTS or not parts.hostname:
-            return url
-        host = parts.hostname.lower()
-        if parts.port and parts.port != _DEFAULT_PORTS[scheme]:
-            host = f"{host}:{parts.port}"
-        query = sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-                       if not _TRACKING.match(k))
-        return urlunsplit((scheme, host, parts.path or "/", urlencode(query), ""))
-    except (ValueError, UnicodeError):
-        return url
-
-
-def url_host(url: str | None) -> str | None:
-    """The lowercased host of an http(s) URL, without ``www.``; None otherwise."""
-    if not url:
-        return None
-    try:
-        host = urlsplit(url).hostname
-    except ValueError:
-        return None
-    if not host:
-        return None
-    return host[4:] if host.startswith("www.") else host
 
 
 def derived_id(url: str | None, guid: str | None, title: str, text: str) -> str:

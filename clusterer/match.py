@@ -1,0 +1,429 @@
+"""Matching: which candidate pairs are copies, and the one definition of similarity.
+
+:func:`merge_exact` joins exact copies (content, URL, GUID); :func:`merge_near` asks
+LSH for candidate pairs over the MinHash fingerprints, drops in bulk those that cannot
+verify (:class:`_Screen`), and has :meth:`Comparer.compare` decide the rest, pair by
+pair (or component by component in a big bucket). :meth:`Comparer.compare` is the
+single definition of how two articles compare: ``dedup`` merges by it, its groups
+report it, and ``explain`` shows it.
+
+Body similarity is the containment ``|A∩B| / min(|A|,|B|)`` when the smaller set has
+at least ``min_containment_shingles`` shingles and the shared text begins near the
+start of both (:func:`aligned`), else the Jaccard index; headline-only articles are
+compared by the Jaccard index of their headlines' character shingles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from clusterer.boilerplate import BoilerplateModel
+from clusterer.fingerprint import HEAD_SHINGLES, Fingerprints, shingles_without
+from clusterer.minhash import lsh_pairs, lsh_params, union_pairs
+from clusterer.readers.urls import source_key
+from clusterer.records import Article, Match
+from clusterer.validation import check_range
+
+Progress = Callable[[str, int, "int | None"], None]  # stage, done, total (None: unknown)
+# A cross-source pair within this share of the threshold is compared again with both
+# sources' chrome left out (see Comparer.compare).
+_RECHECK = 0.7
+
+
+@dataclass(frozen=True)
+class MatchConfig:
+    """Parameters of matching (held for users by :class:`clusterer.dedup.DedupConfig`).
+
+    Args:
+        threshold: Verified body similarity at which two articles are copies, 0 < t <= 1.
+        headline_threshold: Headline Jaccard at which a headline-only article is a
+            copy, 0 < t <= 1.
+        lsh_threshold: Jaccard the LSH bands are tuned for (candidates only), 0 < t <= 1.
+        min_containment_shingles: Smallest set for which containment counts.
+        shingle_size: Words per body shingle (to shingle again without chrome).
+    """
+
+    threshold: float = 0.7
+    headline_threshold: float = 0.8
+    lsh_threshold: float = 0.4
+    min_containment_shingles: int = 25
+    shingle_size: int = 4
+
+    def __post_init__(self) -> None:
+        check_range("threshold", self.threshold, 0.0, 1.0, low_open=True)
+        check_range("headline_threshold", self.headline_threshold, 0.0, 1.0, low_open=True)
+        check_range("lsh_threshold", self.lsh_threshold, 0.0, 1.0, low_open=True)
+        check_range("min_containment_shingles", self.min_containment_shingles, 1, 100_000)
+
+
+class UnionFind:
+    """Disjoint sets over 0..n-1; a set's root is its smallest member."""
+
+
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, x: int) -> int:
+        parent = self.parent
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def union(self, a: int, b: int) -> bool:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return False
+        if rb < ra:
+            ra, rb = rb, ra
+        self.parent[rb] = ra
+        return True
+
+    def roots(self) -> np.ndarray:
+        """The root of every element, found for all at once (pointer jumping)."""
+        parent = np.asarray(self.parent, dtype=np.int64)
+        while not np.array_equal(grand := parent[parent], parent):
+            parent = grand
+        return parent
+
+
+def merge_exact(docs: Sequence[Article], prints: Fingerprints, uf: UnionFind) -> None:
+    """Join articles with the same normalised content, canonical URL or feed GUID."""
+    first: dict[tuple[str, str | bytes], int] = {}
+    for i, article in enumerate(docs):
+        signals: list[tuple[str, str | bytes]] = [("content", prints.digest[i])]
+        if article.url:
+            signals.append(("url", article.url))
+        if article.guid:
+            signals.append(("guid", article.guid))
+        for signal in signals:
+            j = first.setdefault(signal, i)
+            if j != i:
+                uf.union(j, i)
+
+
+def merge_near(comparer: Comparer, uf: UnionFind, report: Progress) -> None:
+    """Join the near-duplicate pairs that LSH proposes and :meth:`Comparer.compare`
+    accepts: bodies by their whole and their lead, headline-only articles by headline."""
+    prints, config = comparer.prints, comparer.config
+    num_perm = prints.body_sig.shape[1]
+    n = len(prints.body)
+    # One representative per exact class enters the indexes; empty sets cannot match.
+    has_body = (prints.body.lengths() > 0).tolist()
+    reps = [i for i in range(n) if uf.find(i) == i and has_body[i]]
+    bands, rows = lsh_params(config.lsh_threshold, num_perm)
+
+    # Body and lead candidates are verified alike (body similarity), so they are pooled.
+    body_reps = np.asarray([i for i in reps if not prints.title_only[i]], dtype=np.int64)
+    if len(body_reps) >= 2:
+        report("matching (body)", 0, 1)
+        found = [lsh_pairs(sigs[body_reps], bands, rows)
+                 for sigs in (prints.body_sig, prints.lead_sig)]
+        pairs = union_pairs([body_reps[p] for p, _ in found], n)
+        big = [body_reps[b] for _, buckets in found for b in buckets]
+        # A pair below the recheck level is rejected without a recheck (see
+        # Comparer.compare), and its similarity is at most its containment.
+        screen = _Screen(prints.body_sig, _RECHECK * config.threshold, config.threshold,
+                         prints.body)
+        _verify_pairs(pairs, big, None, screen, comparer, uf)
+        report("matching (body)", 1, 1)
+
+    # Every headline is indexed, copies in an exact class too (their headlines differ);
+    # only headline-only articles look for matches.
+    titled = np.flatnonzero(prints.title.lengths() > 0)
+    asking = np.zeros(n, dtype=bool)
+    asking[[i for i in reps if prints.title_only[i]]] = True
+    if len(titled) >= 2 and asking.any():
+        report("matching (headline)", 0, 1)
+        signatures = prints.title_sig
+        pairs, buckets = lsh_pairs(signatures[titled], bands, rows, asking[titled])
+        # A headline pair is verified by the Jaccard of the very sets signed.
+        floor = max(config.lsh_threshold, screen_floor(config.headline_threshold, num_perm))
+        _verify_pairs(titled[pairs], [titled[b] for b in buckets], asking,
+                      _Screen(signatures, floor, config.headline_threshold), comparer, uf)
+        report("matching (headline)", 1, 1)
+
+
+def screen_floor(threshold: Any, num_perm: int) -> Any:
+    """The lowest MinHash-estimated Jaccard worth verifying against ``threshold`` (a
+    number or an array): four standard errors below it (``sqrt(t(1-t)/num_perm)``), so
+    a pair at the threshold is screened out about once in 30,000."""
+    return threshold - 4 * np.sqrt(threshold * (1 - threshold) / num_perm)
+
+
+class _Screen:
+    """Drops candidate pairs that cannot verify, before the exact verification.
+
+    First by their estimated Jaccard (the share of equal MinHash values): a chance
+    collision in one band costs a vectorised comparison instead of a verification.
+    Then, for body pairs, by their exact containment ``|A∩B| / min(|A|,|B|)``, counted
+    for many pairs at once: a short page that begins with the lead of another story (a
+    "Latest news" box above its own text) shares that story's lead fingerprint, and
+    nothing more.
+
+    Args:
+        signatures: MinHash values, row i for article i.
+        least: Without ``sets``, the least estimated Jaccard that passes. With ``sets``
+            (the signed shingle sets), the least containment a pair needs: a pair passes
+            if the Jaccard this containment implies for the pair's sizes,
+            ``c·m / (a + b - c·m)`` with ``m`` the smaller size, less four standard
+            errors (:func:`screen_floor`), is reached, and if its exact containment is
+            at least ``least``. An abridged copy has a low Jaccard with the full story
+            but passes.
+        likely: The estimated Jaccard (containment with ``sets``) from which a pair is
+            probably a copy: such pairs are verified first (see :func:`_verify_pairs`).
+    """
+
+    CHUNK = 1 << 14  # pairs compared at once (CHUNK x num_perm x 2 values in memory)
+
+    def __init__(self, signatures: np.ndarray, least: float, likely: float,
+                 sets: Sequence[np.ndarray] | None = None) -> None:
+        self.signatures = signatures
+        self.least = least
+        self.likely = likely
+        self.sets = sets
+        self.sizes = None if sets is None else np.fromiter(
+            (len(s) for s in sets), dtype=np.int64, count=len(sets))
+
+    def estimate(self, first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Which pairs ``(first[k], second[k])`` pass the estimate, and which of them are
+        likely copies."""
+        passes = np.zeros(len(first), dtype=bool)
+        likely = np.zeros(len(first), dtype=bool)
+        for start in range(0, len(first), self.CHUNK):
+            a, b = first[start:start + self.CHUNK], second[start:start + self.CHUNK]
+            equal = np.count_nonzero(self.signatures[a] == self.signatures[b], axis=1)
+            sizes = (None, None) if self.sizes is None else (self.sizes[a], self.sizes[b])
+            passes[start:start + len(a)], likely[start:start + len(a)] = self._judge(equal, *sizes)
+        return passes, likely & passes
+
+    def _judge(self, equal: Any, size_a: Any, size_b: Any) -> tuple[Any, Any]:
+        """Whether pairs with ``equal`` equal MinHash values (and these set sizes) pass
+        the estimate, and whether they are likely copies; arrays or numbers alike."""
+        num_perm = self.signatures.shape[1]
+        jaccard = equal / num_perm
+        if self.sizes is None:
+            return equal >= self.least * num_perm, jaccard >= self.likely
+        smaller = np.minimum(size_a, size_b)
+        shared = self.least * smaller
+        needed = screen_floor(shared / np.maximum(size_a + size_b - shared, 1), num_perm)
+        guess = jaccard * (size_a + size_b) / (1 + jaccard) / np.maximum(smaller, 1)
+        return equal >= needed * num_perm, guess >= self.likely
+
+    def exact(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+        """Which pairs pass the exact containment check (all of them without ``sets``)."""
+        if self.sets is None or self.sizes is None:
+            return np.ones(len(first), dtype=bool)
+        order = np.argsort(first, kind="stable")
+        smaller = np.minimum(self.sizes[first], self.sizes[second])
+        shared = np.empty(len(first), dtype=np.int64)
+        shared[order] = _shared_counts(first[order], second[order], self.sets)
+        return shared >= self.least * smaller
+
+    def passes(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+        """Which pairs pass both checks."""
+        out = self.estimate(first, second)[0]
+        kept = np.flatnonzero(out)
+        out[kept] = self.exact(first[kept], second[kept])
+        return out
+
+    def pair_passes(self, i: int, j: int) -> bool:
+        """:meth:`passes` for one pair, without setting up arrays: a big bucket is walked
+        pair by pair, hundreds of thousands of pairs on a large dump."""
+        equal = int(np.count_nonzero(self.signatures[i] == self.signatures[j]))
+        if self.sets is None or self.sizes is None:
+            return bool(self._judge(equal, None, None)[0])
+        size_i, size_j = int(self.sizes[i]), int(self.sizes[j])
+        if not self._judge(equal, size_i, size_j)[0]:
+            return False
+        shared = len(np.intersect1d(self.sets[i], self.sets[j], assume_unique=True))
+        return bool(shared >= self.least * min(size_i, size_j))
+
+
+def _shared_counts(first: np.ndarray, second: np.ndarray, sets: Sequence[np.ndarray]
+                   ) -> np.ndarray:
+    """``|sets[first[k]] ∩ sets[second[k]]|`` for every k (``first`` ascending): the
+    sets paired with one article are searched in its set in one go."""
+    out = np.zeros(len(first), dtype=np.int64)
+    if not len(first):
+        return out
+    bounds = (np.flatnonzero(np.diff(first)) + 1).tolist()
+    partners = second.tolist()
+    for start, end in zip([0, *bounds], [*bounds, len(first)]):
+        own = sets[int(first[start])]
+        others = [sets[j] for j in partners[start:end]]
+        values = np.concatenate(others)
+        at = np.minimum(np.searchsorted(own, values), len(own) - 1)
+        hits = np.concatenate(([0], np.cumsum(own[at] == values)))
+        ends = np.cumsum([len(o) for o in others])
+        out[start:end] = np.diff(hits[np.concatenate(([0], ends))])
+    return out
+
+
+def _verify_pairs(pairs: np.ndarray, big: Iterable[np.ndarray], asking: np.ndarray | None,
+                  screen: _Screen, comparer: Comparer, uf: UnionFind) -> None:
+    """Merge the candidate pairs that pass the screen and verify.
+
+    The result is that of verifying every pair (the connected components of verified
+    pairs) whatever the order, but pairs already connected are not compared again, so
+    pairs the screen finds likely copies go first.
+    ``big`` buckets (from :func:`lsh_pairs`) are walked component by component, so that a
+    bucket of thousands of copies costs about one verification per copy, not per pair.
+    Only pairs with an ``asking`` member count (all pairs when ``asking`` is None).
+    """
+    # Likely copies first: they connect most components, so that far fewer of the
+    # other pairs need their shared shingles counted, let alone a verification.
+    passes, likely = screen.estimate(pairs[:, 0], pairs[:, 1])
+    for i, j in pairs[likely].tolist():
+        if uf.find(i) != uf.find(j) and comparer.verified(i, j):
+            uf.union(i, j)
+    rest = pairs[passes & ~likely]
+    roots = uf.roots()
+    rest = rest[roots[rest[:, 0]] != roots[rest[:, 1]]]
+    find = uf.find
+    for i, j in rest[screen.exact(rest[:, 0], rest[:, 1])].tolist():
+        if find(i) != find(j) and comparer.verified(i, j):
+            uf.union(i, j)
+    rejected: set[tuple[int, int]] = set()
+    for bucket in big:
+        components: dict[int, list[int]] = {}
+        for key in bucket.tolist():
+            components.setdefault(uf.find(key), []).append(key)
+        groups = list(components.values())
+        asks = [asking is None or bool(asking[g].any()) for g in groups]
+        for a, first in enumerate(groups):
+            if not asks[a]:
+                continue
+            for b, second in enumerate(groups):
+                if b == a or (asks[b] and b < a) or uf.find(first[0]) == uf.find(second[0]):
+                    continue
+                _join_if_verified(first, second, asking, screen, comparer, uf, rejected)
+
+
+def _join_if_verified(first: list[int], second: list[int], asking: np.ndarray | None,
+                      screen: _Screen, comparer: Comparer, uf: UnionFind,
+                      rejected: set[tuple[int, int]]) -> None:
+    for i in first:
+        for j in second:
+            pair = (i, j) if i < j else (j, i)
+            if asking is not None and not (asking[i] or asking[j]) or pair in rejected:
+                continue
+            if screen.pair_passes(*pair) and comparer.verified(pair[0], pair[1]):
+                uf.union(i, j)
+                return
+            rejected.add(pair)
+
+
+@dataclass
+class Comparer:
+    """Compares articles of one dump by their fingerprints.
+
+    Attributes:
+        docs: The articles, row i of ``prints`` for article i.
+        prints: Their fingerprints.
+        model: The chrome learned from the dump.
+        config: Thresholds.
+    """
+
+    docs: Sequence[Article]
+    prints: Fingerprints
+    model: BoilerplateModel
+    config: MatchConfig
+
+    def compare(self, i: int, j: int) -> Match:
+        """How articles ``i`` and ``j`` compare, and whether they are copies.
+
+        Exact content, then canonical URL, then feed GUID decide first. Otherwise a
+        headline-only article (on either side) is compared by headline, and two bodies
+        by body similarity. A site's sidebar can carry the lead of a story the same site
+        published, which makes that lead chrome there and leaves it out of one copy
+        only; so a pair from two sources that falls short is compared again with the
+        chrome of both sources left out of both texts.
+        """
+        prints, config = self.prints, self.config
+        if prints.digest[i] == prints.digest[j]:
+            return Match("exact", 1.0, 1.0, True)
+        a, b = self.docs[i], self.docs[j]
+        identity = ("url" if a.url and a.url == b.url
+                    else "guid" if a.guid and a.guid == b.guid else None)
+        if prints.title_only[i] or prints.title_only[j]:
+            match = self._measure(i, j, prints.title[i], prints.title[j], headline=True)
+        else:
+            match = self._measure(i, j, prints.body[i], prints.body[j])
+            if _RECHECK * config.threshold <= match.similarity < config.threshold:
+                match = self._recheck(i, j, match)
+        if identity is None:
+            return match
+        return Match(identity, match.similarity, 1.0, True, match.shared, match.sizes,
+                     match.before, match.rechecked)
+
+    def verified(self, i: int, j: int) -> bool:
+        """Whether ``i`` and ``j`` are copies (:meth:`compare`)."""
+        return self.compare(i, j).copy
+
+    def _recheck(self, i: int, j: int, match: Match) -> Match:
+        sources = sorted({source_key(self.docs[i]), source_key(self.docs[j])})
+        if len(sources) < 2:
+            return match
+        size = self.config.shingle_size
+        a = shingles_without(self.docs[i], self.model, sources, size)
+        b = shingles_without(self.docs[j], self.model, sources, size)
+        again = self._measure(i, j, a, b, rechecked=True)
+        return again if again.similarity > match.similarity else match
+
+    def _measure(self, i: int, j: int, a: np.ndarray, b: np.ndarray, headline: bool = False,
+                 rechecked: bool = False) -> Match:
+        """Similarity of the sorted, unique shingle sets ``a`` (of ``i``) and ``b`` (of
+        ``j``): the Jaccard index for headlines; for bodies, containment where it applies
+        and the shared text is aligned (see :func:`aligned`), else the Jaccard index."""
+        config = self.config
+        threshold = config.headline_threshold if headline else config.threshold
+        kind = "headline" if headline else "jaccard"
+        sizes = (len(a), len(b))
+        if not sizes[0] or not sizes[1]:
+            return Match(kind, 0.0, threshold, False, 0, sizes, (None, None), rechecked)
+        shared = len(np.intersect1d(a, b, assume_unique=True))
+        value = shared / (sizes[0] + sizes[1] - shared)
+        before: tuple[int | None, int | None] = (None, None)
+        smaller = min(sizes)
+        if not headline and smaller >= config.min_containment_shingles and value < threshold:
+            heads = self.prints.head
+            head_i, head_j = heads[i], heads[j]
+            before = (shingles_before(head_i, b), shingles_before(head_j, a))
+            if (_aligned(before[0], len(head_i), shared)
+                    and _aligned(before[1], len(head_j), shared)):
+                kind, value = "containment", shared / smaller
+        return Match(kind, value, threshold, value >= threshold, shared, sizes, before,
+                     rechecked)
+
+
+def shingles_before(head: np.ndarray, other: np.ndarray) -> int:
+    """How many of ``head``'s shingles (an article's first, in text order) come before
+    the first one that sorted ``other`` holds; ``len(head)`` if none does."""
+    # ``other`` is sorted: a binary search per head shingle (np.isin sorts both sides).
+    at = np.searchsorted(other, head)
+    found = np.flatnonzero(other[np.minimum(at, len(other) - 1)] == head) if len(other) else at[:0]
+    return int(found[0]) if len(found) else len(head)
+
+
+def aligned(head: np.ndarray, other: np.ndarray, shared: int) -> bool:
+    """Whether the text shared with ``other`` begins near the start of this article.
+
+    ``head`` holds the article's first shingles in text order. An abridged copy and
+    the full story share their start; a page that carries another story's lead in a
+    "Latest news" sidebar shares it only after its own text. So the shingles before
+    the first shared one may be at most half as many as the shared ones (room for a
+    caption or an editor's note in front). Past the end of ``head`` a long match is
+    taken as aligned.
+    """
+    return _aligned(shingles_before(head, other), len(head), shared)
+
+
+def _aligned(before: int, head_length: int, shared: int) -> bool:
+    if before == head_length and head_length == HEAD_SHINGLES and shared > 2 * HEAD_SHINGLES:
+        return True
+    return 2 * before <= shared

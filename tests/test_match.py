@@ -1,0 +1,174 @@
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from clusterer.dedup import DedupConfig
+from clusterer.engine import LocalEngine
+from clusterer.fingerprint import fingerprint
+from clusterer.match import (
+    Comparer,
+    MatchConfig,
+    UnionFind,
+    _Screen,
+    _shared_counts,
+    aligned,
+    screen_floor,
+    shingles_before,
+)
+from clusterer.minhash import Signer
+from clusterer.records import Match
+
+from conftest import make_article
+
+
+def _words(prefix: str, n: int) -> str:
+    return " ".join(f"{prefix}{i}" for i in range(n))
+
+
+def _comparer(docs, **config) -> Comparer:
+    settings = DedupConfig(**config)
+    read, prints, model = fingerprint(docs, settings.fingerprint_config(), engine=LocalEngine(1))
+    return Comparer(read, prints, model, settings.match_config())
+
+
+def test_compare_names_the_rule_that_decided() -> None:
+    story = _words("story", 100)
+    docs = [
+        make_article("full", "Full story", story),
+        make_article("same", "Other headline", story),  # same content
+        make_article("abridged", "Abridged", _words("story", 40)),  # its first 40 words
+        make_article("rewritten", "Rewritten", _words("story", 50) + " " + _words("new", 60)),
+        make_article("linked", "Linked", _words("other", 80), url="https://a.example/x"),
+        make_article("linked2", "Linked too", _words("else", 80), url="https://a.example/x"),
+        make_article("h1", "Markets rally as central bank holds rates steady", ""),
+        make_article("h2", "Markets rally as central bank holds rates steady again", ""),
+    ]
+    comparer = _comparer(docs)
+    assert comparer.compare(0, 1) == Match("exact", 1.0, 1.0, True)
+    contained = comparer.compare(0, 2)
+    assert (contained.kind, contained.similarity, contained.copy) == ("containment", 1.0, True)
+    assert contained.before == (0, 0) and contained.shared == 37 and contained.sizes == (97, 37)
+    partial = comparer.compare(0, 3)  # 47 of 97 and 107 shingles: containment 0.44 < 0.7
+    assert (partial.kind, partial.copy) == ("containment", False)
+    assert partial.similarity == pytest.approx(47 / 97)
+    by_url = comparer.compare(4, 5)
+    assert (by_url.kind, by_url.threshold, by_url.copy, by_url.similarity) == ("url", 1.0, True, 0.0)
+    headline = comparer.compare(6, 7)
+    assert headline.kind == "headline" and headline.threshold == 0.8
+    assert headline.copy == (headline.similarity >= 0.8) and 0.8 < headline.similarity < 1.0
+    assert comparer.compare(0, 6).kind == "headline"  # either side headline-only
+    assert comparer.verified(0, 2) and not comparer.verified(0, 3)
+
+
+def test_compare_uses_jaccard_below_the_containment_size() -> None:
+    docs = [make_article("a", "A", _words("w", 100)), make_article("b", "B", _words("w", 30))]
+    small = _comparer(docs, min_containment_shingles=27).compare(0, 1)
+    assert (small.kind, small.similarity) == ("containment", 1.0)
+    large = _comparer(docs, min_containment_shingles=28).compare(0, 1)  # 27 shingles in b
+    assert large.kind == "jaccard" and large.similarity == pytest.approx(27 / 97)
+    assert large.before == (None, None)
+
+
+def test_compare_reports_where_a_sidebar_shares_the_text() -> None:
+    lead = _words("lead", 60)
+    docs = [make_article("copy", "X", lead, source="site-a"),
+            make_article("page", "Y", f"{_words('own', 40)}\n\nLatest news\n\n{lead}",
+                         source="site-b")]
+    match = _comparer(docs).compare(0, 1)
+    assert (match.kind, match.copy) == ("jaccard", False)
+    assert match.before == (0, 42)  # the shared lead starts 42 words (shingles) into the page
+    assert match.shared == 57
+
+
+def test_match_config_validation() -> None:
+    with pytest.raises(ValueError, match=r"threshold must be in \(0.0, 1.0\], got 0.0"):
+        MatchConfig(threshold=0.0)
+
+
+def test_shingles_before_counts_the_head_before_the_first_shared_shingle() -> None:
+    other = np.arange(100, 200, dtype=np.uint32)
+    head = np.concatenate([np.arange(10, dtype=np.uint32), np.arange(100, 120, dtype=np.uint32)])
+    assert shingles_before(head, other) == 10
+    assert shingles_before(np.arange(5, dtype=np.uint32), other) == 5
+    assert shingles_before(head, other[:0]) == len(head)
+
+
+def test_aligned_allows_a_short_prefix_before_the_shared_text():
+    other = np.arange(100, 200, dtype=np.uint32)
+    head = np.concatenate([np.arange(10, dtype=np.uint32), np.arange(100, 120, dtype=np.uint32)])
+    assert aligned(head, other, shared=20)  # 10 before, 20 shared
+    assert not aligned(head, other, shared=19)
+    assert not aligned(np.arange(64, dtype=np.uint32), other, shared=100)  # none in a short match
+    assert aligned(np.arange(64, dtype=np.uint32), other, shared=129)  # a long match past the head
+
+
+
+@given(st.lists(st.tuples(st.integers(0, 29), st.integers(0, 29)), max_size=60))
+def test_union_find_roots_are_each_elements_find(unions: list[tuple[int, int]]) -> None:
+    uf = UnionFind(30)
+    for a, b in unions:
+        uf.union(a, b)
+    roots = uf.roots().tolist()  # before find() compresses any path
+    assert roots == [uf.find(x) for x in range(30)]
+
+
+def test_screen_passes_pairs_by_share_of_equal_minhash_values() -> None:
+    signatures = np.array([[1, 2, 3, 4], [1, 2, 3, 9], [1, 9, 9, 9], [7, 8, 9, 9]],
+                          dtype=np.uint32)
+    first, second = np.array([0, 0, 0, 1, 1, 2]), np.array([1, 2, 3, 2, 3, 3])
+    assert _Screen(signatures, 0.75, 1.0).passes(first, second).tolist() == [
+        True, False, False, False, False, False]
+    assert _Screen(signatures, 0.5, 1.0).passes(np.array([2]), np.array([3])).tolist() == [True]
+    small = _Screen(signatures, 0.75, 1.0)
+    small.CHUNK = 2  # compared a few pairs at a time: same answers
+    assert small.passes(first, second).tolist() == [True, False, False, False, False, False]
+    assert [small.pair_passes(i, j) for i, j in zip(first.tolist(), second.tolist())] == [
+        True, False, False, False, False, False]
+
+
+def test_one_pair_screen_answers_as_the_bulk_screen() -> None:
+    # Sets overlapping by every amount, so that many pairs sit near each floor.
+    rng = np.random.default_rng(7)
+    base = np.arange(100_000, 100_400, dtype=np.uint32)
+    sets = [np.unique(np.concatenate([rng.choice(base, size=int(rng.integers(5, 400)), replace=False),
+                                      rng.integers(0, 99_999, size=int(rng.integers(0, 300)),
+                                                   dtype=np.uint32)]))
+            for _ in range(60)]
+    signatures = Signer(num_perm=128, seed=1).signatures(sets)
+    first, second = (a.ravel() for a in np.triu_indices(len(sets), 1))
+    for screen in (_Screen(signatures, 0.49, 0.7, sets), _Screen(signatures, 0.3, 0.8)):
+        bulk = screen.passes(first, second).tolist()
+        assert 0 < sum(bulk) < len(bulk)
+        assert [screen.pair_passes(i, j) for i, j in zip(first.tolist(), second.tolist())] == bulk
+
+
+def test_containment_screen_passes_an_abridged_copy_and_drops_a_shared_lead_only() -> None:
+    signer = Signer(num_perm=128, seed=1)
+    story = np.arange(1000, 1400, dtype=np.uint32)  # 400 shingles
+    abridged = story[:60]  # the first paragraphs: contained, Jaccard 0.15
+    sidebar = np.concatenate([story[:20], np.arange(5000, 5100, dtype=np.uint32)])
+    other = np.arange(9000, 9400, dtype=np.uint32)
+    sets = [story, abridged, sidebar, other]
+    screen = _Screen(signer.signatures(sets), 0.49, 0.7, sets)
+    first, second = np.array([0, 0, 0]), np.array([1, 2, 3])
+    # containment 1.0, 20/120 = 0.17 (its lead only), 0.0
+    assert screen.passes(first, second).tolist() == [True, False, False]
+    assert [screen.pair_passes(0, j) for j in (1, 2, 3)] == [True, False, False]
+    passes, likely = screen.estimate(first, second)
+    assert passes.tolist() == [True, True, False]  # the sidebar's needs counting
+    assert likely.tolist() == [True, False, False]  # estimated containment about 1
+
+
+def test_shared_counts_are_exact_intersection_sizes() -> None:
+    rng = np.random.default_rng(5)
+    sets = [np.unique(rng.integers(0, 60, size=int(rng.integers(1, 40)))) for _ in range(12)]
+    pairs = np.array([(i, j) for i in range(12) for j in range(12) if i < j and (i + j) % 3])
+    expected = [len(np.intersect1d(sets[i], sets[j])) for i, j in pairs]
+    assert _shared_counts(pairs[:, 0], pairs[:, 1], sets).tolist() == expected
+
+
+def test_screen_floor_is_four_standard_errors_below_the_threshold() -> None:
+    assert screen_floor(0.8, 128) == pytest.approx(0.8 - 4 * (0.8 * 0.2 / 128) ** 0.5)
+    assert screen_floor(0.8, 128) == pytest.approx(0.6586, abs=1e-4)
+    assert screen_floor(1.0, 128) == 1.0
