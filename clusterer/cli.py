@@ -8,13 +8,16 @@ exit code 1; Ctrl-C becomes one line and exit code 130.
 from __future__ import annotations
 
 import contextlib
+import functools
+import inspect
 import os
 import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from types import FrameType
-from typing import Annotated, Optional, TypeVar
+from typing import Annotated, Any, Optional, TypeVar
 
 import orjson
 import typer
@@ -30,12 +33,13 @@ from rich.progress import (
 from rich.table import Table
 
 from clusterer import __version__
-from clusterer.dedup import KEEP_POLICIES, DedupConfig, DedupResult, deduplicate
+from clusterer.dedup import KEEP_POLICIES, DedupConfig, DedupResult
 from clusterer.errors import ClustererError, UsageError
 from clusterer.evaluate import check_same_ids, gold_labels, load_prediction, score
 from clusterer.output import STDOUT, check_outputs, dedup_records, write_json, write_jsonl
+from clusterer.pipeline import DedupRun, run_dedup, run_storylines
 from clusterer.readers import FORMATS, ReaderConfig, ReadReport, read_articles
-from clusterer.storylines import StorylineConfig, StorylineResult, build_storylines
+from clusterer.storylines import StorylineConfig, StorylineResult
 
 app = typer.Typer(
     name="clusterer",
@@ -91,6 +95,70 @@ Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No summary or progre
 Jobs = Annotated[
     int, typer.Option("--jobs", "-j", help="Worker processes for fingerprinting; 0 = every core.")
 ]
+
+
+@dataclass(frozen=True)
+class Shared:
+    """The options every command that reads a dump takes, as stage configs."""
+
+    inputs: list[str]
+    reader: ReaderConfig
+    dedup: DedupConfig
+    quiet: bool
+
+
+# Declared once, added to each command by @_reads_a_dump (as sqlite-utils' option groups).
+_SHARED_OPTIONS = [
+    inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=kind)
+    for name, kind, default in [
+        ("keep", Keep, DedupConfig.keep),
+        ("threshold", Threshold, DedupConfig.threshold),
+        ("headline_threshold", HeadlineThreshold, DedupConfig.headline_threshold),
+        ("shingle_size", ShingleSize, DedupConfig.shingle_size),
+        ("num_perm", NumPerm, DedupConfig.num_perm),
+        ("jobs", Jobs, DedupConfig.workers),
+        ("fmt", FormatOpt, ReaderConfig.format),
+        ("id_field", IdField, ReaderConfig.id_field),
+        ("title_field", TitleField, ReaderConfig.title_field),
+        ("text_field", TextField, ReaderConfig.text_field),
+        ("url_field", UrlField, ReaderConfig.url_field),
+        ("source_field", SourceField, ReaderConfig.source_field),
+        ("published_field", PublishedField, ReaderConfig.published_field),
+        ("encoding", Encoding, ReaderConfig.encoding),
+        ("skip_bad", SkipBad, ReaderConfig.skip_bad),
+        ("quiet", Quiet, False),
+    ]
+]
+
+
+def _reads_a_dump(command: Callable[..., None]) -> Callable[..., None]:
+    """Give ``command`` the input argument and the shared options; it receives them as
+    one ``shared: Shared`` (configs built and checked inside the error boundary)."""
+    signature = inspect.signature(command, eval_str=True)
+    own = [p for p in signature.parameters.values() if p.name != "shared"]
+    inputs = inspect.Parameter("inputs", inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                               annotation=Inputs)
+
+    @functools.wraps(command)
+    def wrapper(**kwargs: Any) -> None:
+        values = {p.name: kwargs.pop(p.name) for p in [inputs, *_SHARED_OPTIONS]}
+        with _error_boundary():
+            command(shared=_shared(**values), **kwargs)
+
+    wrapper.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=[inputs, *own, *_SHARED_OPTIONS])
+    return wrapper
+
+
+def _shared(inputs: list[str], keep: str, threshold: float, headline_threshold: float,
+            shingle_size: int, num_perm: int, jobs: int, fmt: str, id_field: str,
+            title_field: str, text_field: str, url_field: str, source_field: str,
+            published_field: str, encoding: str, skip_bad: bool, quiet: bool) -> Shared:
+    reader = _reader_config(fmt, id_field, title_field, text_field, url_field, source_field,
+                            published_field, encoding, skip_bad)
+    dedup = _config(DedupConfig, threshold=threshold, headline_threshold=headline_threshold,
+                    shingle_size=shingle_size, num_perm=num_perm, keep=keep, workers=jobs)
+    return Shared(inputs, reader, dedup, quiet)
 
 
 def _version(value: bool) -> None:
@@ -211,8 +279,8 @@ def _config(cls: Callable[..., T], **kwargs: object) -> T:
 
 # ---------------------------------------------------------------- dedup
 @app.command()
+@_reads_a_dump
 def dedup(
-    inputs: Inputs,
     output: Annotated[
         str, typer.Option("--output", "-o", help="Output JSONL: one line per kept article; - for stdout.")
     ] = "-",
@@ -220,51 +288,29 @@ def dedup(
         Optional[str],  # noqa: UP045
         typer.Option("--groups", help="Also write every duplicate group as JSON, with similarities."),
     ] = None,
-    keep: Keep = "longest",
-    threshold: Threshold = DedupConfig.threshold,
-    headline_threshold: HeadlineThreshold = DedupConfig.headline_threshold,
-    shingle_size: ShingleSize = DedupConfig.shingle_size,
-    num_perm: NumPerm = DedupConfig.num_perm,
     top: Annotated[int, typer.Option("--top", help="Largest groups shown in the summary table.")] = 10,
-    jobs: Jobs = 0,
-    fmt: FormatOpt = "auto",
-    id_field: IdField = "id",
-    title_field: TitleField = "title",
-    text_field: TextField = "text",
-    url_field: UrlField = "url",
-    source_field: SourceField = "source",
-    published_field: PublishedField = "published",
-    encoding: Encoding = "utf-8",
-    skip_bad: SkipBad = False,
-    quiet: Quiet = False,
+    *,
+    shared: Shared,
 ) -> None:
     """Merge syndicated copies: one output line per kept article, with its duplicates.
 
     Example: clusterer dedup feeds/ --output deduped.jsonl --groups groups.json
     """
-    with _error_boundary():
-        reader_config = _reader_config(fmt, id_field, title_field, text_field, url_field,
-                                       source_field, published_field, encoding, skip_bad)
-        config = _config(DedupConfig, threshold=threshold, headline_threshold=headline_threshold,
-                         shingle_size=shingle_size, num_perm=num_perm, keep=keep, workers=jobs)
-        check_outputs([output, groups], inputs)
-        result = _read_and_deduplicate(inputs, reader_config, config, quiet)
-        write_jsonl(output, dedup_records(result.groups))
-        if groups is not None:
-            write_json(groups, result.groups_document())
-        if not quiet:
-            _print_dedup_summary(result, top)
+    check_outputs([output, groups], shared.inputs)
+    run = _read_and_deduplicate(shared)
+    write_jsonl(output, dedup_records(run.result.groups))
+    if groups is not None:
+        write_json(groups, run.groups_document())
+    if not shared.quiet:
+        _print_dedup_summary(run.result, top)
 
 
-def _read_and_deduplicate(inputs: Sequence[str], reader_config: ReaderConfig, config: DedupConfig,
-                          quiet: bool) -> DedupResult:
+def _read_and_deduplicate(shared: Shared) -> DedupRun:
     """Read every input and merge copies, reporting skipped records and empty inputs."""
-    report = ReadReport()
-    with _progress(quiet) as progress:
-        result = deduplicate(read_articles(inputs, reader_config, report), config,
-                             progress=progress)
-    _print_read_report(report, inputs, quiet)
-    return result
+    with _progress(shared.quiet) as progress:
+        run = run_dedup(shared.inputs, shared.reader, shared.dedup, progress)
+    _print_read_report(run.read, shared.inputs, shared.quiet)
+    return run
 
 
 def _print_dedup_summary(result: DedupResult, top: int) -> None:
@@ -288,8 +334,8 @@ def _print_dedup_summary(result: DedupResult, top: int) -> None:
 
 # ---------------------------------------------------------------- storylines
 @app.command()
+@_reads_a_dump
 def storylines(
-    inputs: Inputs,
     json_path: Annotated[
         Optional[str],  # noqa: UP045
         typer.Option("--json", help="Write the JSON cluster file (schema_version 1); - for stdout."),
@@ -302,45 +348,23 @@ def storylines(
     window: Annotated[
         float, typer.Option("--window", help="Largest time gap inside one storyline, in hours.")
     ] = StorylineConfig.window_hours,
-    keep: Keep = "longest",
-    threshold: Threshold = DedupConfig.threshold,
-    headline_threshold: HeadlineThreshold = DedupConfig.headline_threshold,
-    shingle_size: ShingleSize = DedupConfig.shingle_size,
-    num_perm: NumPerm = DedupConfig.num_perm,
-    jobs: Jobs = 0,
-    fmt: FormatOpt = "auto",
-    id_field: IdField = "id",
-    title_field: TitleField = "title",
-    text_field: TextField = "text",
-    url_field: UrlField = "url",
-    source_field: SourceField = "source",
-    published_field: PublishedField = "published",
-    encoding: Encoding = "utf-8",
-    skip_bad: SkipBad = False,
-    quiet: Quiet = False,
+    *,
+    shared: Shared,
 ) -> None:
     """List the storylines of a dump, one representative headline each (copies merged first).
 
     Example: clusterer storylines feeds/ --json storylines.json --limit 10
     """
-    with _error_boundary():
-        reader_config = _reader_config(fmt, id_field, title_field, text_field, url_field,
-                                       source_field, published_field, encoding, skip_bad)
-        dedup_config = _config(DedupConfig, threshold=threshold,
-                               headline_threshold=headline_threshold, shingle_size=shingle_size,
-                               num_perm=num_perm, keep=keep, workers=jobs)
-        config = _config(StorylineConfig, min_size=min_size, window_hours=window)
-        check_outputs([json_path], inputs)
-        deduped = _read_and_deduplicate(inputs, reader_config, dedup_config, quiet)
-        with _progress(quiet) as progress:
-            result = build_storylines(deduped.groups, config, body_text=deduped.content_text,
-                                      progress=progress)
-        if json_path is not None:
-            params = {"dedup": dedup_config.to_dict(), "storylines": config.to_dict()}
-            write_json(json_path, result.to_dict(params))
-        if not quiet:
-            console = stderr if json_path == STDOUT else stdout
-            _print_storylines(console, result, limit)
+    config = _config(StorylineConfig, min_size=min_size, window_hours=window)
+    check_outputs([json_path], shared.inputs)
+    deduped = _read_and_deduplicate(shared)
+    with _progress(shared.quiet) as progress:
+        run = run_storylines(deduped, config, progress)
+    if json_path is not None:
+        write_json(json_path, run.document())
+    if not shared.quiet:
+        console = stderr if json_path == STDOUT else stdout
+        _print_storylines(console, run.result, limit)
 
 
 def _print_storylines(console: Console, result: StorylineResult, limit: int) -> None:

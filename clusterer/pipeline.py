@@ -1,0 +1,95 @@
+"""The pipeline: read → dedup → storylines → output documents.
+
+The command line and the Python API both run it; it never prints. Each step takes
+the previous step's result, so a caller can stop after dedup, or report between steps
+(the CLI prints what the readers skipped before clustering starts)::
+
+    from clusterer.pipeline import run_dedup, run_storylines
+
+    deduped = run_dedup(["feeds/"])
+    for record in deduped.records():
+        ...
+    storylines = run_storylines(deduped)
+    document = storylines.document()
+
+An :class:`~clusterer.engine.Engine` chooses where the heavy stages run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from clusterer.dedup import DedupConfig, DedupResult, deduplicate
+from clusterer.engine import Engine
+from clusterer.output import dedup_records
+from clusterer.readers import ReaderConfig, ReadReport, read_articles
+from clusterer.storylines import StorylineConfig, StorylineResult, build_storylines
+
+Progress = Callable[[str, int, "int | None"], None]  # stage, done, total (None: unknown)
+
+
+@dataclass(frozen=True)
+class DedupRun:
+    """What ``dedup`` gives: the groups and what reading skipped.
+
+    Attributes:
+        result: The duplicate groups, the parameters and the learned chrome.
+        read: Records skipped, files ignored, articles read.
+    """
+
+    result: DedupResult
+    read: ReadReport = field(default_factory=ReadReport)
+
+    def records(self) -> Iterator[dict[str, Any]]:
+        """One output record per kept article: its original fields plus
+        ``"duplicates"``, the ids of the copies merged into it (the JSONL output)."""
+        return dedup_records(self.result.groups)
+
+    def groups_document(self) -> dict[str, Any]:
+        """The ``--groups`` JSON document: every group, singletons included."""
+        return self.result.groups_document()
+
+
+@dataclass(frozen=True)
+class StorylinesRun:
+    """What ``storylines`` gives: the storylines and the dedup run beneath them."""
+
+    result: StorylineResult
+    deduped: DedupRun
+
+    def document(self) -> dict[str, Any]:
+        """The JSON cluster file, with the parameters of both stages."""
+        params = {"dedup": self.deduped.result.config.to_dict(),
+                  "storylines": self.result.config.to_dict()}
+        return self.result.to_dict(params)
+
+
+def run_dedup(inputs: Sequence[str], reader: ReaderConfig | None = None,
+              config: DedupConfig | None = None, progress: Progress | None = None,
+              engine: Engine | None = None) -> DedupRun:
+    """Read every input and merge syndicated copies.
+
+    Args:
+        inputs: Files, directories or ``-`` (stdin).
+        reader: How inputs are read; defaults to :class:`ReaderConfig`.
+        config: Dedup parameters; defaults to :class:`DedupConfig`.
+        progress: Called as ``progress(stage, done, total)``.
+        engine: Where the heavy stages run; defaults to a local process pool.
+
+    Raises:
+        InputError: Bad input (unless skipped with ``reader.skip_bad``).
+    """
+    report = ReadReport()
+    articles = read_articles(inputs, reader, report)
+    return DedupRun(deduplicate(articles, config, progress, engine), report)
+
+
+def run_storylines(deduped: DedupRun, config: StorylineConfig | None = None,
+                   progress: Progress | None = None) -> StorylinesRun:
+    """Group the kept articles of a dedup run into storylines (chrome left out of their
+    bodies, as dedup learned it)."""
+    result = build_storylines(deduped.result.groups, config,
+                              body_text=deduped.result.content_text, progress=progress)
+    return StorylinesRun(result, deduped)
