@@ -24,6 +24,7 @@ Pipeline:
 
 from __future__ import annotations
 
+import collections
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -33,7 +34,7 @@ from clusterer.boilerplate import BoilerplateConfig, BoilerplateModel
 from clusterer.engine import Engine, LocalEngine
 from clusterer.fingerprint import FingerprintConfig, content_text, fingerprint
 from clusterer.match import Comparer, MatchConfig, UnionFind, merge_exact, merge_near
-from clusterer.records import Article, DuplicateGroup
+from clusterer.records import Article, DuplicateGroup, Link
 from clusterer.validation import check_range
 
 KEEP_POLICIES = ("longest", "earliest", "first")
@@ -190,12 +191,40 @@ def _groups(comparer: Comparer, uf: UnionFind, keep: str) -> list[DuplicateGroup
         kept = min(group, key=lambda i: _keep_key(docs[i], i, prints.length[i], keep))
         chosen.append((kept, [i for i in group if i != kept]))
     chosen.sort(key=lambda item: item[0])
+    joined_by = _joined_by(uf, [kept for kept, others in chosen if others])
     out = []
     for kept, others in chosen:
-        sims = tuple(comparer.compare(kept, j).similarity for j in others)
+        matches = [comparer.compare(kept, j) for j in others]
+        links = []
+        for j in others:
+            via, kind, similarity = joined_by[j]
+            links.append(Link(docs[via].id, kind, similarity))
         out.append(DuplicateGroup(kept=docs[kept], duplicates=tuple(docs[j] for j in others),
-                                  similarities=sims))
+                                  similarities=tuple(m.similarity for m in matches),
+                                  kinds=tuple(m.kind for m in matches), links=tuple(links)))
     return out
+
+
+def _joined_by(uf: UnionFind, starts: list[int]
+               ) -> dict[int, tuple[int, str, float | None]]:
+    """For every member of the groups of ``starts`` (their kept articles), the link on
+    its path from the kept article: breadth first over the links union-find made,
+    lower indexes first."""
+    neighbours: dict[int, list[tuple[int, str, float | None]]] = {}
+    for a, b, kind, similarity in uf.links:
+        neighbours.setdefault(a, []).append((b, kind, similarity))
+        neighbours.setdefault(b, []).append((a, kind, similarity))
+    found: dict[int, tuple[int, str, float | None]] = {}
+    for start in starts:
+        queue, seen = collections.deque([start]), {start}
+        while queue:
+            node = queue.popleft()
+            for other, kind, similarity in sorted(neighbours.get(node, ()), key=lambda e: e[0]):
+                if other not in seen:
+                    seen.add(other)
+                    found[other] = (node, kind, similarity)
+                    queue.append(other)
+    return found
 
 
 def _keep_key(article: Article, index: int, content_length: int, keep: str) -> tuple[Any, ...]:

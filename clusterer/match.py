@@ -15,6 +15,7 @@ compared by the Jaccard index of their headlines' character shingles.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -29,9 +30,13 @@ from clusterer.records import Article, Match
 from clusterer.validation import check_range
 
 Progress = Callable[[str, int, "int | None"], None]  # stage, done, total (None: unknown)
+Join = Callable[[int, int], bool]  # verify a candidate pair; whether it was joined
 # A cross-source pair within this share of the threshold is compared again with both
 # sources' chrome left out (see Comparer.compare).
 _RECHECK = 0.7
+# Body groups tied for a headline-only article's best match that are compared with each
+# other (a headline shared by more groups than this is too common to say anything).
+_MAX_TIED = 8
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,8 @@ class UnionFind:
 
     def __init__(self, n: int) -> None:
         self.parent = list(range(n))
+        # Every union made, as (a, b, kind, similarity): which link joined each member.
+        self.links: list[tuple[int, int, str, float | None]] = []
 
     def find(self, x: int) -> int:
         parent = self.parent
@@ -74,13 +81,16 @@ class UnionFind:
             x = parent[x]
         return x
 
-    def union(self, a: int, b: int) -> bool:
+    def union(self, a: int, b: int, kind: str = "", similarity: float | None = None) -> bool:
+        """Join the sets of ``a`` and ``b``, recording the link (``kind``, ``similarity``)
+        if they were apart."""
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
             return False
         if rb < ra:
             ra, rb = rb, ra
         self.parent[rb] = ra
+        self.links.append((a, b, kind, similarity))
         return True
 
     def roots(self) -> np.ndarray:
@@ -92,10 +102,17 @@ class UnionFind:
 
 
 def merge_exact(docs: Sequence[Article], prints: Fingerprints, uf: UnionFind) -> None:
-    """Join articles with the same normalised content, canonical URL or feed GUID."""
+    """Join articles with the same normalised content, canonical URL or feed GUID.
+
+    The same headline is not the same content: headline-only articles are matched by
+    :func:`merge_near`, which keeps a headline from joining two bodies (two feed items
+    with one headline may each be an exact copy, by URL, of a different article).
+    Only those with no headline word to match ("!") are matched here, by their raw form.
+    """
     first: dict[tuple[str, str | bytes], int] = {}
     for i, article in enumerate(docs):
-        signals: list[tuple[str, str | bytes]] = [("content", prints.digest[i])]
+        signals: list[tuple[str, str | bytes]] = (
+            [("exact", prints.digest[i])] if by_content(prints, i) else [])
         if article.url:
             signals.append(("url", article.url))
         if article.guid:
@@ -103,7 +120,14 @@ def merge_exact(docs: Sequence[Article], prints: Fingerprints, uf: UnionFind) ->
         for signal in signals:
             j = first.setdefault(signal, i)
             if j != i:
-                uf.union(j, i)
+                uf.union(j, i, signal[0], 1.0 if signal[0] == "exact" else None)
+
+
+def by_content(prints: Fingerprints, i: int) -> bool:
+    """Whether article ``i`` is an exact copy of any article with its content digest: if
+    it has a body, or no headline word either (a headline-only article is matched by
+    its headline instead)."""
+    return not prints.title_only[i] or len(prints.title[i]) == 0
 
 
 def merge_near(comparer: Comparer, uf: UnionFind, report: Progress) -> None:
@@ -129,7 +153,7 @@ def merge_near(comparer: Comparer, uf: UnionFind, report: Progress) -> None:
         # Comparer.compare), and its similarity is at most its containment.
         screen = _Screen(prints.body_sig, _RECHECK * config.threshold, config.threshold,
                          prints.body)
-        _verify_pairs(pairs, big, None, screen, comparer, uf)
+        _verify_pairs(pairs, big, None, screen, _BodyJoin(comparer, uf), uf)
         report("matching (body)", 1, 1)
 
     # Every headline is indexed, copies in an exact class too (their headlines differ);
@@ -143,9 +167,94 @@ def merge_near(comparer: Comparer, uf: UnionFind, report: Progress) -> None:
         pairs, buckets = lsh_pairs(signatures[titled], bands, rows, asking[titled])
         # A headline pair is verified by the Jaccard of the very sets signed.
         floor = max(config.lsh_threshold, screen_floor(config.headline_threshold, num_perm))
+        joiner = _HeadlineJoin(comparer, uf)
         _verify_pairs(titled[pairs], [titled[b] for b in buckets], asking,
-                      _Screen(signatures, floor, config.headline_threshold), comparer, uf)
+                      _Screen(signatures, floor, config.headline_threshold), joiner, uf)
+        joiner.attach()
         report("matching (headline)", 1, 1)
+
+
+class _BodyJoin:
+    """Joins two articles whose bodies verify as copies."""
+
+    def __init__(self, comparer: Comparer, uf: UnionFind) -> None:
+        self.comparer = comparer
+        self.uf = uf
+
+    def __call__(self, i: int, j: int) -> bool:
+        match = self.comparer.compare(i, j)
+        return match.copy and self.uf.union(i, j, match.kind, match.similarity)
+
+
+class _HeadlineJoin:
+    """Joins headline matches without letting a headline bridge two body groups.
+
+    A headline says less than a body: different articles share headline wording
+    ("Stocks to watch", a running story's base headline), so a headline-only article
+    may match the headlines of several groups whose bodies differ. Headline-only
+    articles that match each other are joined (unless that would join two groups that
+    each hold a body). A group of headline-only articles then joins the one body group
+    whose headline it matches best, and none where two or more match equally well:
+    union-find over every headline match would chain the body groups together.
+    """
+
+    def __init__(self, comparer: Comparer, uf: UnionFind) -> None:
+        self.comparer = comparer
+        self.uf = uf
+        prints = comparer.prints
+        self.headline_only = prints.title_only
+        # Whether a group (by its root) holds an article with a body.
+        self.anchored = np.zeros(len(prints.title_only), dtype=bool)
+        has_body = ~np.asarray(prints.title_only, dtype=bool) & (prints.body.lengths() > 0)
+        self.anchored[uf.roots()[has_body]] = True
+        self.offers: list[tuple[int, int, float]] = []  # headline-only, body article, similarity
+
+    def __call__(self, i: int, j: int) -> bool:
+        match = self.comparer.compare(i, j)
+        if not match.copy:
+            return False
+        uf, anchored = self.uf, self.anchored
+        if self.headline_only[i] and self.headline_only[j]:
+            root_i, root_j = uf.find(i), uf.find(j)
+            if anchored[root_i] and anchored[root_j]:
+                return False  # would bridge two body groups
+            joined = uf.union(i, j, match.kind, match.similarity)
+            anchored[uf.find(i)] = anchored[root_i] or anchored[root_j]
+            return joined
+        h, f = (i, j) if self.headline_only[i] else (j, i)
+        self.offers.append((h, f, match.similarity))
+        return False
+
+    def attach(self) -> None:
+        """Join each group without a body to the body group it matches best.
+
+        Where several body groups match it equally well, their bodies are compared
+        with each other (the headline is only a candidate source; bodies decide): those
+        that verify as copies are joined, and the headline-only group joins them if
+        they all became one; otherwise it stays apart.
+        """
+        uf = self.uf
+        best: dict[int, tuple[float, dict[int, tuple[int, int]]]] = {}
+        for h, f, similarity in self.offers:
+            group, target = uf.find(h), uf.find(f)
+            if self.anchored[group]:
+                continue
+            top = best.get(group)
+            if top is None or similarity > top[0]:
+                best[group] = (similarity, {target: (h, f)})
+            elif similarity == top[0]:
+                top[1][target] = min(top[1].get(target, (h, f)), (h, f))
+        for group in sorted(best):
+            similarity, targets = best[group]
+            pairs = [targets[t] for t in sorted(targets)][:_MAX_TIED]
+            for (_, first), (_, second) in itertools.combinations(pairs, 2):
+                if uf.find(first) != uf.find(second):
+                    match = self.comparer.compare(first, second)
+                    if match.copy:
+                        uf.union(first, second, match.kind, match.similarity)
+            if len({uf.find(f) for _, f in pairs}) == 1 and len(pairs) == len(targets):
+                h, f = pairs[0]
+                uf.union(h, f, "headline", similarity)
 
 
 def screen_floor(threshold: Any, num_perm: int) -> Any:
@@ -265,8 +374,8 @@ def _shared_counts(first: np.ndarray, second: np.ndarray, sets: Sequence[np.ndar
 
 
 def _verify_pairs(pairs: np.ndarray, big: Iterable[np.ndarray], asking: np.ndarray | None,
-                  screen: _Screen, comparer: Comparer, uf: UnionFind) -> None:
-    """Merge the candidate pairs that pass the screen and verify.
+                  screen: _Screen, join: Join, uf: UnionFind) -> None:
+    """Offer ``join`` the candidate pairs that pass the screen, until they are joined.
 
     The result is that of verifying every pair (the connected components of verified
     pairs) whatever the order, but pairs already connected are not compared again, so
@@ -279,15 +388,15 @@ def _verify_pairs(pairs: np.ndarray, big: Iterable[np.ndarray], asking: np.ndarr
     # other pairs need their shared shingles counted, let alone a verification.
     passes, likely = screen.estimate(pairs[:, 0], pairs[:, 1])
     for i, j in pairs[likely].tolist():
-        if uf.find(i) != uf.find(j) and comparer.verified(i, j):
-            uf.union(i, j)
+        if uf.find(i) != uf.find(j):
+            join(i, j)
     rest = pairs[passes & ~likely]
     roots = uf.roots()
     rest = rest[roots[rest[:, 0]] != roots[rest[:, 1]]]
     find = uf.find
     for i, j in rest[screen.exact(rest[:, 0], rest[:, 1])].tolist():
-        if find(i) != find(j) and comparer.verified(i, j):
-            uf.union(i, j)
+        if find(i) != find(j):
+            join(i, j)
     rejected: set[tuple[int, int]] = set()
     for bucket in big:
         components: dict[int, list[int]] = {}
@@ -301,19 +410,17 @@ def _verify_pairs(pairs: np.ndarray, big: Iterable[np.ndarray], asking: np.ndarr
             for b, second in enumerate(groups):
                 if b == a or (asks[b] and b < a) or uf.find(first[0]) == uf.find(second[0]):
                     continue
-                _join_if_verified(first, second, asking, screen, comparer, uf, rejected)
+                _join_components(first, second, asking, screen, join, rejected)
 
 
-def _join_if_verified(first: list[int], second: list[int], asking: np.ndarray | None,
-                      screen: _Screen, comparer: Comparer, uf: UnionFind,
-                      rejected: set[tuple[int, int]]) -> None:
+def _join_components(first: list[int], second: list[int], asking: np.ndarray | None,
+                     screen: _Screen, join: Join, rejected: set[tuple[int, int]]) -> None:
     for i in first:
         for j in second:
             pair = (i, j) if i < j else (j, i)
             if asking is not None and not (asking[i] or asking[j]) or pair in rejected:
                 continue
-            if screen.pair_passes(*pair) and comparer.verified(pair[0], pair[1]):
-                uf.union(i, j)
+            if screen.pair_passes(*pair) and join(*pair):
                 return
             rejected.add(pair)
 
@@ -345,7 +452,7 @@ class Comparer:
         chrome of both sources left out of both texts.
         """
         prints, config = self.prints, self.config
-        if prints.digest[i] == prints.digest[j]:
+        if prints.digest[i] == prints.digest[j] and by_content(prints, i):
             return Match("exact", 1.0, 1.0, True)
         a, b = self.docs[i], self.docs[j]
         identity = ("url" if a.url and a.url == b.url

@@ -49,6 +49,26 @@ class Article:
 
 
 @dataclass(frozen=True)
+class Link:
+    """The match that joined an article to its duplicate group.
+
+    Attributes:
+        via: Id of the member it was matched with (on the way from the kept article).
+        kind: The rule that matched them (see :class:`Match`).
+        similarity: Their similarity by that rule (None for ``url`` and ``guid``).
+    """
+
+    via: str
+    kind: str
+    similarity: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form used in ``--groups`` files."""
+        return {"via": self.via, "kind": self.kind,
+                "similarity": None if self.similarity is None else round(self.similarity, 4)}
+
+
+@dataclass(frozen=True)
 class DuplicateGroup:
     """A kept article and the copies merged into it.
 
@@ -56,11 +76,17 @@ class DuplicateGroup:
         kept: The article kept for the group (chosen by ``--keep``).
         duplicates: The other members, in input order.
         similarities: Exact similarity of each duplicate to ``kept``, same order.
+        kinds: How each duplicate compares to ``kept`` (a :class:`Match` kind), same
+            order; empty if not known.
+        links: The match that joined each duplicate to the group, same order; empty if
+            not known.
     """
 
     kept: Article
     duplicates: tuple[Article, ...] = ()
     similarities: tuple[float, ...] = ()
+    kinds: tuple[str, ...] = ()
+    links: tuple[Link, ...] = ()
 
     @property
     def size(self) -> int:
@@ -74,11 +100,15 @@ class DuplicateGroup:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form used in ``--groups`` files."""
-        members = [{"id": self.kept.id, "similarity": 1.0, "kept": True}]
-        members.extend(
-            {"id": a.id, "similarity": round(s, 4), "kept": False}
-            for a, s in zip(self.duplicates, self.similarities)
-        )
+        members: list[dict[str, Any]] = [{"id": self.kept.id, "similarity": 1.0, "kept": True}]
+        for k, (article, similarity) in enumerate(zip(self.duplicates, self.similarities)):
+            member: dict[str, Any] = {"id": article.id, "similarity": round(similarity, 4)}
+            if self.kinds:
+                member["kind"] = self.kinds[k]
+            member["kept"] = False
+            if self.links:
+                member["joined_by"] = self.links[k].to_dict()
+            members.append(member)
         return {
             "kept_id": self.kept.id,
             "size": self.size,

@@ -48,6 +48,50 @@ def test_headline_only_copies_match_on_headlines():
     assert _ids(deduplicate([a, b, c])) == [("a", ["b"]), ("c", [])]
 
 
+def _body(prefix: str, n: int = 80) -> str:
+    return " ".join(f"{prefix}{k}" for k in range(n))
+
+
+HEADLINE = "Liverpool sign Andy Carroll from Newcastle for a club record fee"
+
+
+def test_a_headline_never_bridges_two_different_bodies():
+    # Two different articles under one headline, and a headline-only feed item with it:
+    # the item matches both headlines equally, and must not join them (it stays alone).
+    first = make_article("first", HEADLINE, _body("alpha"))
+    second = make_article("second", HEADLINE, _body("omega"))
+    item = make_article("item", HEADLINE)
+    assert _ids(deduplicate([first, item, second])) == [("first", []), ("item", []),
+                                                          ("second", [])]
+
+
+def test_a_headline_only_copy_joins_the_one_group_it_matches_best():
+    full = make_article("full", HEADLINE, _body("alpha"))
+    other = make_article("other", "Liverpool sign Andy Carroll", _body("omega"))
+    item = make_article("item", "UPDATE 1-" + HEADLINE.upper())
+    again = make_article("again", HEADLINE + " (wire)")  # joins the item, hence full
+    result = deduplicate([full, other, item, again])
+    assert _ids(result) == [("full", ["item", "again"]), ("other", [])]
+    groups = result.groups_document()["groups"]
+    assert [(m["id"], m.get("kind"), m.get("joined_by")) for m in groups[0]["members"]] == [
+        ("full", None, None),
+        ("item", "headline", {"via": "full", "kind": "headline", "similarity": 1.0}),
+        ("again", "headline", {"via": "item", "kind": "headline",
+                               "similarity": groups[0]["members"][2]["joined_by"]["similarity"]}),
+    ]
+    assert 0.8 <= groups[0]["members"][2]["joined_by"]["similarity"] < 1.0
+
+
+def test_headline_only_items_never_join_two_groups_that_hold_bodies():
+    # Each item is an exact copy (same URL) of a different full-text article; their
+    # headlines match, but joining them would join the two bodies.
+    a = make_article("a", HEADLINE, _body("alpha"), url="https://a.example/1")
+    b = make_article("b", HEADLINE, _body("omega"), url="https://b.example/1")
+    a_item = make_article("a-item", HEADLINE, url="https://a.example/1")
+    b_item = make_article("b-item", HEADLINE, url="https://b.example/1")
+    assert _ids(deduplicate([a_item, b_item, a, b])) == [("a", ["a-item"]), ("b", ["b-item"])]
+
+
 def test_same_canonical_url_is_an_exact_duplicate():
     a = make_article("a", "One headline", url="https://example.com/story")
     b = make_article("b", "Another headline entirely", url="https://example.com/story")
