@@ -22,6 +22,7 @@ from typing import Annotated, Any, Optional, TypeVar
 import orjson
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -31,11 +32,14 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from clusterer import __version__
 from clusterer.dedup import KEEP_POLICIES, DedupConfig, DedupResult
 from clusterer.errors import ClustererError, UsageError
 from clusterer.evaluate import check_same_ids, gold_labels, load_prediction, score
+from clusterer.explain import Explanation
+from clusterer.explain import explain as explain_pair
 from clusterer.output import STDOUT, check_outputs, dedup_records, write_json, write_jsonl
 from clusterer.pipeline import DedupRun, run_dedup, run_storylines
 from clusterer.readers import FORMATS, ReaderConfig, ReadReport, read_articles
@@ -393,6 +397,61 @@ def _span(first: datetime | None, last: datetime | None) -> str:
     if first.date() == last.date():
         return f"{first:%Y-%m-%d %H:%M}-{last:%H:%M}"
     return f"{first:%Y-%m-%d %H:%M} - {last:%m-%d %H:%M}"
+
+
+# ---------------------------------------------------------------- explain
+@app.command()
+@_reads_a_dump
+def explain(
+    id_a: Annotated[str, typer.Argument(help="Id of article A.", show_default=False)],
+    id_b: Annotated[str, typer.Argument(help="Id of article B.", show_default=False)],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the explanation as JSON.")] = False,
+    *,
+    shared: Shared,
+) -> None:
+    """Say whether two articles are copies, and why: the rule, the similarity against its
+    threshold, the shared passages and the chrome each side lost (the dump is matched
+    exactly as by dedup, with the same options).
+
+    Example: clusterer explain feeds/ 0012 0345
+    """
+    with _progress(shared.quiet) as progress:
+        run = explain_pair(read_articles(shared.inputs, shared.reader), id_a, id_b, shared.dedup,
+                           progress)
+    if as_json:
+        typer.echo(orjson.dumps(run.to_dict(), option=orjson.OPT_INDENT_2).decode())
+        return
+    _print_explanation(run)
+
+
+def _print_explanation(run: Explanation) -> None:
+    verdict = "[bold green]copies[/]" if run.copies else "[bold red]not copies[/]"
+    stdout.print(f"{verdict}: {escape(run.a.id)} and {escape(run.b.id)}", soft_wrap=True)
+    for side, article, flag in (("A", run.a, run.headline_only[0]), ("B", run.b, run.headline_only[1])):
+        origin = f"  {escape(article.origin)}" if article.origin else ""
+        kind = "headline only" if flag else "full text"
+        stdout.print(f"  {side}: {escape(article.title)} ({escape(article.source or '-')}, {kind})"
+                     f"{origin}", highlight=False, soft_wrap=True)
+    for reason in run.reasons:
+        stdout.print(f"  - {escape(reason)}", highlight=False, soft_wrap=True)
+    if run.shared:
+        words = sum(len(p.split()) for p in run.shared)
+        passages = f"{len(run.shared)} passage{'s' if len(run.shared) != 1 else ''}"
+        stdout.print(f"Shared text ({passages}, {words} words):", highlight=False, soft_wrap=True)
+        for passage in run.shared[:10]:
+            stdout.print(Text("  " + _cut(passage, 300), style="bold yellow"), soft_wrap=True)
+        if len(run.shared) > 10:
+            stdout.print(f"  … {len(run.shared) - 10} more", highlight=False, soft_wrap=True)
+    for side, chrome in zip("AB", run.chrome):
+        if chrome:
+            shown = "; ".join(_cut(u, 80) for u in chrome[:5])
+            more = f" (+{len(chrome) - 5} more)" if len(chrome) > 5 else ""
+            stdout.print(f"Left out of {side} as chrome ({len(chrome)} units): {escape(shown)}{more}",
+                         highlight=False, soft_wrap=True)
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
 # ---------------------------------------------------------------- evaluate

@@ -170,6 +170,16 @@ def deduplicate(
         The groups, in the input order of their kept articles.
     """
     config = config or DedupConfig()
+    comparer, uf = match_dump(articles, config, progress, engine)
+    groups = _groups(comparer, uf, config.keep)
+    return DedupResult(groups=groups, config=config, boilerplate=comparer.model)
+
+
+def match_dump(articles: Iterable[Article], config: DedupConfig, progress: Progress | None = None,
+               engine: Engine | None = None) -> tuple[Comparer, UnionFind]:
+    """Fingerprint the dump and join its copies: what :func:`deduplicate` groups and
+    ``explain`` shows. Returns the comparer over every article (in input order) and
+    the union-find of copies, with the link of every join."""
     report = progress or (lambda stage, done, total: None)
     engine = engine or LocalEngine(config.workers)
     docs, prints, model = fingerprint(articles, config.fingerprint_config(), report, engine)
@@ -177,8 +187,7 @@ def deduplicate(
     merge_exact(docs, prints, uf)
     comparer = Comparer(docs, prints, model, config.match_config())
     merge_near(comparer, uf, report)
-    groups = _groups(comparer, uf, config.keep)
-    return DedupResult(groups=groups, config=config, boilerplate=model)
+    return comparer, uf
 
 
 def _groups(comparer: Comparer, uf: UnionFind, keep: str) -> list[DuplicateGroup]:

@@ -1,0 +1,88 @@
+import orjson
+import pytest
+from typer.testing import CliRunner
+
+from clusterer.cli import app
+from clusterer.errors import UsageError
+from clusterer.explain import Step, explain
+
+from conftest import make_article
+
+HEADLINE = "Liverpool sign Andy Carroll from Newcastle for a club record fee"
+
+
+def _words(prefix: str, n: int, start: int = 0) -> str:
+    return " ".join(f"{prefix}{i}" for i in range(start, start + n))
+
+
+def _dump():
+    full = make_article("full", "Full story", _words("story", 100), source="A")
+    abridged = make_article("abridged", "Abridged", _words("story", 40), source="B")
+    # The abridged part, then text of its own: inside it lies `abridged`, not `full`.
+    extended = make_article("extended", "Extended", _words("story", 40) + " " + _words("new", 60),
+                            source="C")
+    page = make_article("page", "Another story",
+                        f"{_words('own', 40)}\n\nLatest news\n\n{_words('story', 60)}", source="D")
+    return [full, abridged, extended, page]
+
+
+def test_an_abridged_copy_is_contained():
+    run = explain(_dump(), "full", "abridged")
+    assert run.copies and run.match.kind == "containment" and run.match.similarity == 1.0
+    assert run.path == (Step("full", "abridged", "containment", 1.0),)
+    assert run.shared == (_words("story", 40),)
+    assert run.reasons == ("a match: containment (the smaller text inside the other) 1.00 ≥ 0.70 "
+                           "(37 of 97 and 37 shingles shared)",)
+
+
+def test_copies_joined_through_another_copy_show_the_chain():
+    run = explain(_dump(), "full", "extended")
+    assert run.copies and not run.match.copy
+    assert [(s.source, s.target, s.kind) for s in run.path] == [
+        ("full", "abridged", "containment"), ("abridged", "extended", "containment")]
+    assert run.reasons[-1] == "joined through other copies: full → abridged → extended"
+
+
+def test_a_sidebar_carrying_the_story_is_not_a_copy():
+    run = explain(_dump(), "abridged", "page")
+    assert not run.copies and run.match.kind == "jaccard" and run.path == ()
+    assert run.reasons[1] == ("containment is 1.00, but the shared text starts 42 words into B, "
+                              "after its own text: a sidebar carrying the other story, not a copy")
+
+
+def test_a_headline_match_that_would_bridge_two_bodies_is_explained():
+    docs = [make_article("first", HEADLINE, _words("alpha", 80)),
+            make_article("second", HEADLINE, _words("omega", 80)),
+            make_article("item", HEADLINE)]
+    run = explain(docs, "item", "first")
+    assert run.match.copy and not run.copies and run.headline_only == (True, False)
+    assert run.reasons == (
+        "a match: Jaccard similarity of the headlines 1.00 ≥ 0.80 (61 of 61 and 61 shingles shared)",
+        "A is compared by its headline: it has fewer than 30 words of body once chrome is left out",
+        "a headline match alone never joins two groups whose bodies differ, so they were kept apart",
+    )
+
+
+def test_unknown_id_is_a_usage_error():
+    with pytest.raises(UsageError, match="no article has the id 'nope' in the input"):
+        explain(_dump(), "full", "nope")
+
+
+def test_cli_explain_prints_the_verdict_and_json(tmp_path):
+    feed = tmp_path / "feed.jsonl"
+    feed.write_bytes(b"".join(orjson.dumps(a.fields) + b"\n" for a in _dump()))
+    runner = CliRunner()
+    result = runner.invoke(app, ["explain", str(feed), "full", "abridged", "-q"])
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0] == "copies: full and abridged"
+    assert lines[1] == f"  A: Full story (A, full text)  {feed}:1"
+    assert "Shared text (1 passage, 40 words):" in lines
+    result = runner.invoke(app, ["explain", str(feed), "full", "page", "--json", "-q"])
+    document = orjson.loads(result.stdout)
+    assert (document["a"], document["b"], document["copies"]) == ("full", "page", False)
+    assert document["match"]["kind"] == "jaccard"
+    result = runner.invoke(app, ["explain", str(feed), "full", "missing", "-q"])
+    assert result.exit_code == 1
+    assert result.stderr == ("Error: no article has the id 'missing' in the input; give ids as "
+                             "the dedup output lists them\n")
