@@ -44,6 +44,7 @@ from clusterer.output import STDOUT, check_outputs, dedup_records, write_json, w
 from clusterer.pipeline import DedupRun, run_dedup, run_storylines
 from clusterer.readers import FORMATS, ReaderConfig, ReadReport, read_articles
 from clusterer.storylines import StorylineConfig, StorylineResult
+from clusterer.tables import article_rows, write_csv, write_parquet
 
 app = typer.Typer(
     name="clusterer",
@@ -352,6 +353,16 @@ def storylines(
     window: Annotated[
         float, typer.Option("--window", help="Largest time gap inside one storyline, in hours.")
     ] = StorylineConfig.window_hours,
+    csv_path: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--csv", help="Also write one CSV row per input article: id, storyline_id, "
+                     "kept_id, kept, title, source, published, url, file, line."),
+    ] = None,
+    parquet_path: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--parquet", help="The same rows as Parquet (needs pyarrow: "
+                     "pip install 'clusterer[parquet]')."),
+    ] = None,
     *,
     shared: Shared,
 ) -> None:
@@ -360,12 +371,18 @@ def storylines(
     Example: clusterer storylines feeds/ --json storylines.json --limit 10
     """
     config = _config(StorylineConfig, min_size=min_size, window_hours=window)
-    check_outputs([json_path], shared.inputs)
+    check_outputs([json_path, csv_path, parquet_path], shared.inputs)
     deduped = _read_and_deduplicate(shared)
     with _progress(shared.quiet) as progress:
         run = run_storylines(deduped, config, progress)
     if json_path is not None:
         write_json(json_path, run.document())
+    if csv_path is not None or parquet_path is not None:
+        rows = list(article_rows(run.result))
+        if csv_path is not None:
+            write_csv(csv_path, rows)
+        if parquet_path is not None:
+            write_parquet(parquet_path, rows)
     if not shared.quiet:
         console = stderr if json_path == STDOUT else stdout
         _print_storylines(console, run.result, limit)
