@@ -36,6 +36,7 @@ from rich.text import Text
 
 from clusterer import __version__
 from clusterer.dedup import KEEP_POLICIES, DedupConfig, DedupResult
+from clusterer.engine import Engine, LocalEngine
 from clusterer.errors import ClustererError, UsageError
 from clusterer.evaluate import check_same_ids, gold_labels, load_prediction, score
 from clusterer.explain import Explanation
@@ -100,6 +101,17 @@ Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No summary or progre
 Jobs = Annotated[
     int, typer.Option("--jobs", "-j", help="Worker processes for fingerprinting; 0 = every core.")
 ]
+EngineOpt = Annotated[
+    str, typer.Option("--engine", help="Where fingerprinting runs: local (a process pool) or dask "
+                      "(a Dask cluster; pip install 'clusterer[dask]').")
+]
+Scheduler = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--scheduler", help="Address of a running Dask scheduler (with --engine dask); "
+                 "without it a local Dask cluster of --jobs workers is started. "
+                 "Example: --scheduler tcp://10.0.0.5:8786"),
+]
+ENGINES = ("local", "dask")
 
 
 @dataclass(frozen=True)
@@ -110,6 +122,8 @@ class Shared:
     reader: ReaderConfig
     dedup: DedupConfig
     quiet: bool
+    engine: str = "local"
+    scheduler: str | None = None
 
 
 # Declared once, added to each command by @_reads_a_dump (as sqlite-utils' option groups).
@@ -122,6 +136,8 @@ _SHARED_OPTIONS = [
         ("shingle_size", ShingleSize, DedupConfig.shingle_size),
         ("num_perm", NumPerm, DedupConfig.num_perm),
         ("jobs", Jobs, DedupConfig.workers),
+        ("engine", EngineOpt, "local"),
+        ("scheduler", Scheduler, None),
         ("fmt", FormatOpt, ReaderConfig.format),
         ("id_field", IdField, ReaderConfig.id_field),
         ("title_field", TitleField, ReaderConfig.title_field),
@@ -156,14 +172,32 @@ def _reads_a_dump(command: Callable[..., None]) -> Callable[..., None]:
 
 
 def _shared(inputs: list[str], keep: str, threshold: float, headline_threshold: float,
-            shingle_size: int, num_perm: int, jobs: int, fmt: str, id_field: str,
-            title_field: str, text_field: str, url_field: str, source_field: str,
-            published_field: str, encoding: str, skip_bad: bool, quiet: bool) -> Shared:
+            shingle_size: int, num_perm: int, jobs: int, engine: str, scheduler: str | None,
+            fmt: str, id_field: str, title_field: str, text_field: str, url_field: str,
+            source_field: str, published_field: str, encoding: str, skip_bad: bool,
+            quiet: bool) -> Shared:
     reader = _reader_config(fmt, id_field, title_field, text_field, url_field, source_field,
                             published_field, encoding, skip_bad)
     dedup = _config(DedupConfig, threshold=threshold, headline_threshold=headline_threshold,
                     shingle_size=shingle_size, num_perm=num_perm, keep=keep, workers=jobs)
-    return Shared(inputs, reader, dedup, quiet)
+    if engine not in ENGINES:
+        raise UsageError(f"invalid option: --engine must be one of {', '.join(ENGINES)}, "
+                         f"got {engine!r}")
+    if scheduler is not None and engine != "dask":
+        raise UsageError("--scheduler needs --engine dask")
+    return Shared(inputs, reader, dedup, quiet, engine, scheduler)
+
+
+@contextlib.contextmanager
+def _engine(shared: Shared) -> Iterator[Engine]:
+    """The engine the options ask for, stopped (with any cluster it started) after use."""
+    if shared.engine == "local":
+        yield LocalEngine(shared.dedup.workers)
+        return
+    from clusterer.engine_dask import DaskEngine  # dask is an optional extra
+
+    with DaskEngine(shared.dedup.workers, shared.scheduler) as engine:
+        yield engine
 
 
 def _version(value: bool) -> None:
@@ -312,8 +346,8 @@ def dedup(
 
 def _read_and_deduplicate(shared: Shared) -> DedupRun:
     """Read every input and merge copies, reporting skipped records and empty inputs."""
-    with _progress(shared.quiet) as progress:
-        run = run_dedup(shared.inputs, shared.reader, shared.dedup, progress)
+    with _engine(shared) as engine, _progress(shared.quiet) as progress:
+        run = run_dedup(shared.inputs, shared.reader, shared.dedup, progress, engine)
     _print_read_report(run.read, shared.inputs, shared.quiet)
     return run
 
@@ -432,9 +466,9 @@ def explain(
 
     Example: clusterer explain feeds/ 0012 0345
     """
-    with _progress(shared.quiet) as progress:
+    with _engine(shared) as engine, _progress(shared.quiet) as progress:
         run = explain_pair(read_articles(shared.inputs, shared.reader), id_a, id_b, shared.dedup,
-                           progress)
+                           progress, engine)
     if as_json:
         typer.echo(orjson.dumps(run.to_dict(), option=orjson.OPT_INDENT_2).decode())
         return

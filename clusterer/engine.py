@@ -24,12 +24,20 @@ Progress = Callable[[str, int, "int | None"], None]  # stage, done, total (None:
 Stage = Callable[[Any, Any], Any]  # fn(state, job) -> result
 MapFn = Callable[[Stage, Iterable[Any]], Iterator[Any]]
 
-MIN_PARALLEL = 1024  # fewer items than this: process start-up costs more than it saves
+CHUNK_SIZE = 256  # items per job: large enough to amortise a task, small for memory
+MIN_PARALLEL = 4 * CHUNK_SIZE  # fewer items: process start-up costs more than it saves
 _TRIM_EVERY = 32  # results between two hand-backs of freed memory (a few ms each)
 
 
 class Engine(Protocol):
-    """Runs stages over chunks; see the module docstring."""
+    """Runs stages over chunks; see the module docstring.
+
+    Attributes:
+        chunk_size: Items per job: how a stage's input is partitioned. Results never
+            depend on it.
+    """
+
+    chunk_size: int
 
     def mapper(self, items: int, state: Any) -> AbstractContextManager[MapFn]:
         """An ordered ``map(fn, jobs)`` for ``items`` items in all, every job seeing
@@ -44,8 +52,9 @@ class LocalEngine:
         workers: Processes; 0 uses every available core.
     """
 
-    def __init__(self, workers: int = 0) -> None:
+    def __init__(self, workers: int = 0, chunk_size: int = CHUNK_SIZE) -> None:
         self.workers = workers
+        self.chunk_size = chunk_size
 
     def mapper(self, items: int, state: Any) -> AbstractContextManager[MapFn]:
         return _local_mapper(worker_count(self.workers), items, state)

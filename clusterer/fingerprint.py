@@ -36,7 +36,6 @@ from clusterer.validation import check_range
 Progress = Callable[[str, int, "int | None"], None]  # stage, done, total (None: unknown)
 TITLE_SHINGLE = 4  # characters per headline shingle: robust to one-letter noise
 HEAD_SHINGLES = 64  # content shingles kept in text order, from the start
-_CHUNK = 256  # articles per task sent to a worker
 
 
 @dataclass(frozen=True)
@@ -184,7 +183,7 @@ def fingerprint(articles: Iterable[Article], config: FingerprintConfig | None = 
         # leave a UTF-8 copy cached inside it for the rest of the run (CPython keeps the
         # one it makes for a non-ASCII str), 40% more memory for the articles.
         try:
-            for chunk in _chunks(itertools.chain(first, iterator)):
+            for chunk in _chunks(itertools.chain(first, iterator), engine.chunk_size):
                 docs.extend(chunk)
                 keys.extend(source_key(a) for a in chunk)
                 titles.extend(a.title for a in chunk)
@@ -208,7 +207,8 @@ def fingerprint(articles: Iterable[Article], config: FingerprintConfig | None = 
         np.concatenate([c.hashed.unit_tokens for c in split]) if split else np.zeros(0, np.int64),
         titles,
     )
-    jobs = deque(zip(split, _chunks(keys), _chunks(titles)))
+    size = engine.chunk_size
+    jobs = deque(zip(split, _chunks(keys, size), _chunks(titles, size)))
     del split
 
     def handed_out() -> Iterator[tuple[_Split, list[str], list[str]]]:
@@ -306,10 +306,10 @@ def _prints_chunk(state: tuple[BoilerplateModel, FingerprintConfig],
 
 
 # ---------------------------------------------------------------- plumbing
-def _chunks(items: Iterable[Any]) -> Iterator[list[Any]]:
-    """Lists of ``_CHUNK`` items in order (the last one shorter), read as they come."""
+def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    """Lists of ``size`` items in order (the last one shorter), read as they come."""
     iterator = iter(items)
-    while chunk := list(itertools.islice(iterator, _CHUNK)):
+    while chunk := list(itertools.islice(iterator, size)):
         yield chunk
 
 

@@ -1,0 +1,114 @@
+"""The Dask engine: the same stage functions, run on a ``distributed`` cluster.
+
+``dask`` and ``distributed`` are an optional extra (``pip install 'clusterer[dask]'``).
+With no scheduler address a :class:`distributed.LocalCluster` is started on this
+machine (one single-threaded worker process per ``workers``); with one, the run uses
+that cluster, whose workers must have ``clusterer`` installed (the stage functions
+travel by reference, ``clusterer.fingerprint._prints_chunk`` …).
+
+What runs where (see docs/dask.md): the two fingerprinting passes (splitting and
+hashing the texts, then shingling and signing them), which are most of the work, run
+on the workers, one task per chunk of ``chunk_size`` articles; each stage's shared
+state (the learned chrome model) is scattered to every worker once. Results come back
+in input order, so the output is byte-identical to the local engine's whatever the
+number of workers or chunks. Matching, grouping and storylines run on the client.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import logging
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from clusterer.engine import CHUNK_SIZE, MapFn, Stage, worker_count
+from clusterer.errors import UsageError
+
+EXTRA_HINT = "install them with pip install 'clusterer[dask]'"
+
+
+class DaskEngine:
+    """Runs stages as Dask tasks.
+
+    Args:
+        workers: Worker processes of the local cluster started when ``scheduler`` is
+            None; 0 uses every available core.
+        scheduler: Address of a running scheduler (``tcp://host:8786``), or None.
+        chunk_size: Articles per task.
+        in_flight: Tasks submitted ahead of the one awaited (bounds the memory of
+            chunks sent but not yet done).
+        timeout: Seconds to wait for ``scheduler`` to answer.
+
+    Use as a context manager, or call :meth:`close`: a started cluster is stopped.
+    """
+
+    def __init__(self, workers: int = 0, scheduler: str | None = None,
+                 chunk_size: int = CHUNK_SIZE, in_flight: int = 64, timeout: float = 10) -> None:
+        self.workers = workers
+        self.scheduler = scheduler
+        self.chunk_size = chunk_size
+        self.in_flight = in_flight
+        self.timeout = timeout
+        self._client: Any = None
+        self._cluster: Any = None
+
+    def __enter__(self) -> DaskEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def client(self) -> Any:
+        """The ``distributed.Client``, connected (and the cluster started) on first use."""
+        if self._client is not None:
+            return self._client
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise UsageError(f"--engine dask needs dask and distributed; {EXTRA_HINT}") from None
+        if self.scheduler is None:
+            self._cluster = LocalCluster(n_workers=worker_count(self.workers), threads_per_worker=1,
+                                         processes=True, dashboard_address=None,
+                                         silence_logs=logging.ERROR)
+            self._client = Client(self._cluster)
+        else:
+            try:
+                self._client = Client(self.scheduler, timeout=self.timeout)
+            except (OSError, TimeoutError, ValueError) as exc:
+                raise UsageError(f"cannot reach the Dask scheduler at {self.scheduler} ({exc}); "
+                                 "start it with `dask scheduler` and workers with `dask worker "
+                                 "ADDRESS`, or check --scheduler") from None
+        return self._client
+
+    def close(self) -> None:
+        """Disconnect, and stop the cluster this engine started."""
+        if self._client is not None:
+            with contextlib.suppress(Exception):
+                self._client.close()
+            self._client = None
+        if self._cluster is not None:
+            with contextlib.suppress(Exception):
+                self._cluster.close()
+            self._cluster = None
+
+    @contextlib.contextmanager
+    def mapper(self, items: int, state: Any) -> Iterator[MapFn]:
+        client = self.client()
+        shared = client.scatter(state, broadcast=True) if state is not None else None
+
+        def run(fn: Stage, jobs: Iterable[Any]) -> Iterator[Any]:
+            pending: collections.deque[Any] = collections.deque()
+            for job in jobs:
+                pending.append(client.submit(fn, shared, job, pure=False))
+                if len(pending) > self.in_flight:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+
+        try:
+            yield run
+        finally:
+            if shared is not None:
+                with contextlib.suppress(Exception):
+                    client.cancel(shared)
