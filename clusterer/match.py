@@ -15,7 +15,6 @@ compared by the Jaccard index of their headlines' character shingles.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -145,10 +144,15 @@ def merge_near(comparer: Comparer, uf: UnionFind, report: Progress) -> None:
     body_reps = np.asarray([i for i in reps if not prints.title_only[i]], dtype=np.int64)
     if len(body_reps) >= 2:
         report("matching (body)", 0, 1)
-        found = [lsh_pairs(sigs[body_reps], bands, rows)
-                 for sigs in (prints.body_sig, prints.lead_sig)]
-        pairs = union_pairs([body_reps[p] for p, _ in found], n)
-        big = [body_reps[b] for _, buckets in found for b in buckets]
+        # A third source of candidates: the headline. Copies whose bodies were edited,
+        # cut or cluttered apart in every band may still share a headline; the body
+        # decides all the same (screen and verification below).
+        titled_reps = body_reps[prints.title.lengths()[body_reps] > 0]
+        found = [(body_reps, lsh_pairs(prints.body_sig[body_reps], bands, rows)),
+                 (body_reps, lsh_pairs(prints.lead_sig[body_reps], bands, rows)),
+                 (titled_reps, lsh_pairs(prints.title_sig[titled_reps], bands, rows))]
+        pairs = union_pairs([members[p] for members, (p, _) in found], n)
+        big = [members[b] for members, (_, buckets) in found for b in buckets]
         # A pair below the recheck level is rejected without a recheck (see
         # Comparer.compare), and its similarity is at most its containment.
         screen = _Screen(prints.body_sig, _RECHECK * config.threshold, config.threshold,
@@ -226,35 +230,41 @@ class _HeadlineJoin:
         return False
 
     def attach(self) -> None:
-        """Join each group without a body to the body group it matches best.
+        """Join each group without a body to the body groups its headline matches, as far
+        as their bodies agree.
 
-        Where several body groups match it equally well, their bodies are compared
-        with each other (the headline is only a candidate source; bodies decide): those
-        that verify as copies are joined, and the headline-only group joins them if
-        they all became one; otherwise it stays apart.
+        The body group it matches best is joined; so is every other matched group whose
+        body does not clearly differ from that one's (similarity at least the recheck
+        level, ``_RECHECK`` of the threshold: an abridged or edited copy). Where the best
+        match is tied between groups whose bodies clearly differ, the headline cannot say
+        which it belongs to, and it joins none.
         """
         uf = self.uf
-        best: dict[int, tuple[float, dict[int, tuple[int, int]]]] = {}
+        offers: dict[int, dict[int, tuple[float, int, int]]] = {}
         for h, f, similarity in self.offers:
             group, target = uf.find(h), uf.find(f)
             if self.anchored[group]:
                 continue
-            top = best.get(group)
-            if top is None or similarity > top[0]:
-                best[group] = (similarity, {target: (h, f)})
-            elif similarity == top[0]:
-                top[1][target] = min(top[1].get(target, (h, f)), (h, f))
-        for group in sorted(best):
-            similarity, targets = best[group]
-            pairs = [targets[t] for t in sorted(targets)][:_MAX_TIED]
-            for (_, first), (_, second) in itertools.combinations(pairs, 2):
-                if uf.find(first) != uf.find(second):
-                    match = self.comparer.compare(first, second)
-                    if match.copy:
-                        uf.union(first, second, match.kind, match.similarity)
-            if len({uf.find(f) for _, f in pairs}) == 1 and len(pairs) == len(targets):
-                h, f = pairs[0]
-                uf.union(h, f, "headline", similarity)
+            known = offers.setdefault(group, {}).get(target)
+            if known is None or (-similarity, h, f) < (-known[0], known[1], known[2]):
+                offers[group][target] = (similarity, h, f)
+        for group in sorted(offers):
+            ranked = sorted(offers[group].values(), key=lambda o: (-o[0], o[1], o[2]))[:_MAX_TIED]
+            best_similarity, h, anchor = ranked[0]
+            agree = [self._agree(anchor, f) for _, _, f in ranked[1:]]
+            tied = [ok for (similarity, _, _), ok in zip(ranked[1:], agree)
+                    if similarity == best_similarity]
+            if not all(tied):
+                continue
+            uf.union(h, anchor, "headline", best_similarity)
+            for (similarity, other_h, f), ok in zip(ranked[1:], agree):
+                if ok:
+                    uf.union(other_h, f, "headline", similarity)
+
+    def _agree(self, first: int, second: int) -> bool:
+        """Whether two articles' bodies do not clearly differ."""
+        match = self.comparer.compare(first, second)
+        return match.similarity >= _RECHECK * self.comparer.config.threshold
 
 
 def screen_floor(threshold: Any, num_perm: int) -> Any:
