@@ -33,7 +33,14 @@ from clusterer import __version__
 from clusterer.dedup import KEEP_POLICIES, DedupConfig, DedupResult, deduplicate
 from clusterer.errors import ClustererError, UsageError
 from clusterer.evaluate import check_same_ids, gold_labels, load_prediction, score
-from clusterer.output import STDOUT, check_outputs, dedup_records, write_json, write_jsonl
+from clusterer.output import (
+    CAUGHT_SIGNALS,
+    STDOUT,
+    OutputSet,
+    dedup_records,
+    interrupted_note,
+    remove_temporaries,
+)
 from clusterer.readers import FORMATS, ReaderConfig, ReadReport, read_articles
 from clusterer.storylines import StorylineConfig, StorylineResult, build_storylines
 
@@ -113,15 +120,23 @@ def main(
 
 
 class _Terminated(BaseException):
-    """SIGTERM, raised like Ctrl-C so that temporary output files are removed."""
+    """SIGTERM (or SIGHUP …), raised like Ctrl-C so that temporary output files are removed."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
 
 
 def _on_sigterm(signum: int, frame: FrameType | None) -> None:
     if os.getpid() != _MAIN_PID:  # a forked worker inherited the handler: just die
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        os.kill(os.getpid(), signal.SIGTERM)
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
         return
-    raise _Terminated
+    raise _Terminated(signum)
+
+
+# Signals that would kill the process without cleaning up (Ctrl-C is KeyboardInterrupt).
+_TERMINATING = sorted(CAUGHT_SIGNALS - {signal.SIGINT})
 
 
 _MAIN_PID = os.getpid()
@@ -132,29 +147,34 @@ def _error_boundary() -> Iterator[None]:
     """The one place user errors become a one-line message and an exit code."""
     global _MAIN_PID
     _MAIN_PID = os.getpid()
-    try:
-        previous = signal.signal(signal.SIGTERM, _on_sigterm)
-    except ValueError:  # not the main thread: leave signals alone
-        previous = None
+    previous: dict[int, object] = {}
+    with contextlib.suppress(ValueError):  # not the main thread: leave signals alone
+        for signum in _TERMINATING:
+            previous[signum] = signal.signal(signum, _on_sigterm)
     try:
         yield
     except ClustererError as exc:
         stderr.print(f"Error: {exc}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
     except KeyboardInterrupt:
-        stderr.print("Interrupted; no output was written partially.", highlight=False)
+        remove_temporaries()
+        stderr.print(f"Interrupted; {interrupted_note()}", highlight=False)
         raise typer.Exit(130) from None
-    except _Terminated:
-        stderr.print("Terminated; no output was written partially.", highlight=False)
-        raise typer.Exit(143) from None
+    except _Terminated as stop:
+        remove_temporaries()
+        word = ("Terminated" if stop.signum == signal.SIGTERM
+                else f"Stopped by {signal.Signals(stop.signum).name}")
+        stderr.print(f"{word}; {interrupted_note()}", highlight=False)
+        raise typer.Exit(128 + stop.signum) from None
     except BrokenPipeError:
         # The reader of stdout went away (`| head`): stop quietly, as Unix tools do.
         with contextlib.suppress(OSError, ValueError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         raise typer.Exit(141) from None
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        remove_temporaries()  # a signal during any cleanup: nothing may stay behind
+        for number, handler in previous.items():
+            signal.signal(number, handler)  # type: ignore[arg-type]
 
 
 @contextlib.contextmanager
@@ -247,11 +267,12 @@ def dedup(
                                        source_field, published_field, encoding, skip_bad)
         config = _config(DedupConfig, threshold=threshold, headline_threshold=headline_threshold,
                          shingle_size=shingle_size, num_perm=num_perm, keep=keep, workers=jobs)
-        check_outputs([output, groups], inputs)
+        outputs = OutputSet([output, groups], inputs)
         result = _read_and_deduplicate(inputs, reader_config, config, quiet)
-        write_jsonl(output, dedup_records(result.groups))
-        if groups is not None:
-            write_json(groups, result.groups_document())
+        with outputs:
+            outputs.write_jsonl(output, dedup_records(result.groups))
+            if groups is not None:
+                outputs.write_json(groups, result.groups_document())
         if not quiet:
             _print_dedup_summary(result, top)
 
@@ -330,14 +351,15 @@ def storylines(
                                headline_threshold=headline_threshold, shingle_size=shingle_size,
                                num_perm=num_perm, keep=keep, workers=jobs)
         config = _config(StorylineConfig, min_size=min_size, window_hours=window)
-        check_outputs([json_path], inputs)
+        outputs = OutputSet([json_path], inputs)
         deduped = _read_and_deduplicate(inputs, reader_config, dedup_config, quiet)
         with _progress(quiet) as progress:
             result = build_storylines(deduped.groups, config, body_text=deduped.content_text,
                                       progress=progress)
         if json_path is not None:
             params = {"dedup": dedup_config.to_dict(), "storylines": config.to_dict()}
-            write_json(json_path, result.to_dict(params))
+            with outputs:
+                outputs.write_json(json_path, result.to_dict(params))
         if not quiet:
             console = stderr if json_path == STDOUT else stdout
             _print_storylines(console, result, limit)
