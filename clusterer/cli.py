@@ -216,6 +216,12 @@ def _print_read_report(report: ReadReport, inputs: Sequence[str], quiet: bool) -
         stderr.print(f"Ignored {n} file{'s' if n != 1 else ''} of unknown type in input "
                      f"directories (pass --format to read them): {shown}",
                      markup=False, highlight=False, soft_wrap=True)
+    if report.special:
+        n = len(report.special)
+        stderr.print(f"Skipped {n} entr{'ies' if n != 1 else 'y'} of input directories that "
+                     f"{'are' if n != 1 else 'is'} not a regular file: "
+                     f"{', '.join(report.special)}", markup=False, highlight=False,
+                     soft_wrap=True)
     if report.articles == 0:
         stderr.print(f"No articles read from {', '.join(inputs)}; the outputs are empty.",
                      markup=False, highlight=False, soft_wrap=True)

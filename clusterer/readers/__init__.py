@@ -83,7 +83,7 @@ def read_articles(paths: Iterable[str], config: ReaderConfig | None = None,
     check_paths(paths)
     seen: dict[str, str] = {}  # id -> where it was first read (and whether it was derived)
     for path in paths:
-        for source in expand(path, config, report.ignored):
+        for source in expand(path, config, report.ignored, report.special):
             report.files += 1
             try:
                 for item in _read_source(source, config):

@@ -75,6 +75,9 @@ class ReadReport:
         truncated_files: Files whose unreadable rest was skipped (``skip_bad`` only).
         examples: The first ``MAX_EXAMPLES`` skipped errors, for the summary.
         ignored: Files in input directories left out (unknown extension).
+        special: Entries of input directories that are not regular files (FIFOs,
+            sockets, devices, broken or looping symlinks), left out, as
+            ``"path (kind)"``.
     """
 
     files: int = 0
@@ -83,6 +86,7 @@ class ReadReport:
     truncated_files: int = 0
     examples: list[InputError] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
+    special: list[str] = field(default_factory=list)
 
     def skip(self, error: InputError, rest_of_file: bool = False) -> None:
         """Count one skipped record (or the rest of a file) and keep the first examples."""

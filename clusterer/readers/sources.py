@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import errno
 import gzip
 import io
 import os
 import re
+import stat
 import sys
 import zlib
 from collections.abc import Iterator
@@ -93,12 +95,17 @@ def check_paths(paths: list[str]) -> None:
             raise PathError(path, "no such file or directory", "check the path")
 
 
-def expand(path: str, config: ReaderConfig, ignored: list[str]) -> Iterator[Source]:
+def expand(path: str, config: ReaderConfig, ignored: list[str],
+           special: list[str] | None = None) -> Iterator[Source]:
     """The files to read for one input path, a directory searched recursively.
 
     Directory files come in sorted order of their relative paths; hidden files and
     directories (``.name``) are left out, and so are files of unknown extension
-    unless ``--format`` is given (they are appended to ``ignored``).
+    unless ``--format`` is given (they are appended to ``ignored``). Only regular
+    files (or symlinks to them) are read from directories: a FIFO would block the run
+    forever, a device could be endless; they, sockets and broken or looping symlinks
+    are appended to ``special`` as ``"path (kind)"``. A FIFO or device named on its
+    own is read as a stream.
     """
     if path == "-":
         yield Source("<stdin>", None)
@@ -120,10 +127,32 @@ def expand(path: str, config: ReaderConfig, ignored: list[str]) -> Iterator[Sour
                 file = Path(dirpath) / filename
                 found.append((file.relative_to(root).parts, file))
     for _, file in sorted(found):
-        if config.format == "auto" and format_from_name(file.name) is None:
+        kind = _not_regular(file)
+        if kind is not None:
+            if special is not None:
+                special.append(f"{file} ({kind})")
+        elif config.format == "auto" and format_from_name(file.name) is None:
             ignored.append(str(file))
         else:
             yield Source(str(file), file)
+
+
+def _not_regular(file: Path) -> str | None:
+    """What a directory entry is when it is not a regular file, else None."""
+    try:
+        mode = file.stat().st_mode  # follows symlinks: a link to a regular file is read
+    except OSError as exc:
+        return "a symlink loop" if exc.errno == errno.ELOOP else (
+            f"cannot stat: {_reason(exc)}" if not file.is_symlink() else "a broken symlink")
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
 
 
 def format_from_name(name: str) -> str | None:
