@@ -31,7 +31,7 @@ from rich.table import Table
 
 from clusterer import __version__
 from clusterer.dedup import KEEP_POLICIES, DedupConfig, DedupResult, deduplicate
-from clusterer.errors import ClustererError, UsageError
+from clusterer.errors import ClustererError, OutOfMemory, UsageError
 from clusterer.evaluate import check_same_ids, gold_labels, load_prediction, score
 from clusterer.output import (
     CAUGHT_SIGNALS,
@@ -69,6 +69,16 @@ FormatOpt = Annotated[
 SkipBad = Annotated[
     bool, typer.Option("--skip-bad", help="Skip bad records, counted and listed on stderr, "
                        "instead of stopping at the first. Example: --skip-bad")
+]
+MaxRecordBytes = Annotated[
+    int, typer.Option("--max-record-bytes", help="Largest record in bytes (a JSONL/CSV line, a "
+                      "JSON value, a feed or page read whole); larger is a bad record. Bounds "
+                      "memory. Example: --max-record-bytes 134217728")
+]
+MaxInputBytes = Annotated[
+    int, typer.Option("--max-input-bytes", help="Largest input file in bytes, after "
+                      "decompression; more is an error. Stops gzip bombs. "
+                      "Example: --max-input-bytes 68719476736")
 ]
 Encoding = Annotated[
     str, typer.Option("--encoding", help="Encoding of JSONL/JSON/CSV/TSV/.txt inputs without a "
@@ -156,6 +166,9 @@ def _error_boundary() -> Iterator[None]:
     except ClustererError as exc:
         stderr.print(f"Error: {exc}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
+    except MemoryError:
+        stderr.print(f"Error: {OutOfMemory()}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
     except KeyboardInterrupt:
         remove_temporaries()
         stderr.print(f"Interrupted; {interrupted_note()}", highlight=False)
@@ -198,10 +211,12 @@ def _progress(quiet: bool) -> Iterator[Callable[[str, int, int | None], None]]:
 
 def _reader_config(fmt: str, id_field: str, title_field: str, text_field: str, url_field: str,
                    source_field: str, published_field: str, encoding: str = "utf-8",
-                   skip_bad: bool = False) -> ReaderConfig:
+                   skip_bad: bool = False, max_record_bytes: int = ReaderConfig.max_record_bytes,
+                   max_input_bytes: int = ReaderConfig.max_input_bytes) -> ReaderConfig:
     return _config(ReaderConfig, format=fmt, id_field=id_field, title_field=title_field,
                    text_field=text_field, url_field=url_field, source_field=source_field,
-                   published_field=published_field, encoding=encoding, skip_bad=skip_bad)
+                   published_field=published_field, encoding=encoding, skip_bad=skip_bad,
+                   max_record_bytes=max_record_bytes, max_input_bytes=max_input_bytes)
 
 
 def _print_read_report(report: ReadReport, inputs: Sequence[str], quiet: bool) -> None:
@@ -262,6 +277,8 @@ def dedup(
     published_field: PublishedField = "published",
     encoding: Encoding = "utf-8",
     skip_bad: SkipBad = False,
+    max_record_bytes: MaxRecordBytes = ReaderConfig.max_record_bytes,
+    max_input_bytes: MaxInputBytes = ReaderConfig.max_input_bytes,
     quiet: Quiet = False,
 ) -> None:
     """Merge syndicated copies: one output line per kept article, with its duplicates.
@@ -270,7 +287,8 @@ def dedup(
     """
     with _error_boundary():
         reader_config = _reader_config(fmt, id_field, title_field, text_field, url_field,
-                                       source_field, published_field, encoding, skip_bad)
+                                       source_field, published_field, encoding, skip_bad,
+                                       max_record_bytes, max_input_bytes)
         config = _config(DedupConfig, threshold=threshold, headline_threshold=headline_threshold,
                          shingle_size=shingle_size, num_perm=num_perm, keep=keep, workers=jobs)
         outputs = OutputSet([output, groups], inputs)
@@ -287,9 +305,12 @@ def _read_and_deduplicate(inputs: Sequence[str], reader_config: ReaderConfig, co
                           quiet: bool) -> DedupResult:
     """Read every input and merge copies, reporting skipped records and empty inputs."""
     report = ReadReport()
-    with _progress(quiet) as progress:
-        result = deduplicate(read_articles(inputs, reader_config, report), config,
-                             progress=progress)
+    try:
+        with _progress(quiet) as progress:
+            result = deduplicate(read_articles(inputs, reader_config, report), config,
+                                 progress=progress)
+    except MemoryError:
+        raise OutOfMemory(report.reading) from None
     _print_read_report(report, inputs, quiet)
     return result
 
@@ -344,6 +365,8 @@ def storylines(
     published_field: PublishedField = "published",
     encoding: Encoding = "utf-8",
     skip_bad: SkipBad = False,
+    max_record_bytes: MaxRecordBytes = ReaderConfig.max_record_bytes,
+    max_input_bytes: MaxInputBytes = ReaderConfig.max_input_bytes,
     quiet: Quiet = False,
 ) -> None:
     """List the storylines of a dump, one representative headline each (copies merged first).
@@ -352,7 +375,8 @@ def storylines(
     """
     with _error_boundary():
         reader_config = _reader_config(fmt, id_field, title_field, text_field, url_field,
-                                       source_field, published_field, encoding, skip_bad)
+                                       source_field, published_field, encoding, skip_bad,
+                                       max_record_bytes, max_input_bytes)
         dedup_config = _config(DedupConfig, threshold=threshold,
                                headline_threshold=headline_threshold, shingle_size=shingle_size,
                                num_perm=num_perm, keep=keep, workers=jobs)

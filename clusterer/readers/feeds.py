@@ -19,6 +19,7 @@ import feedparser
 from clusterer.errors import InputError
 from clusterer.readers.config import ReaderConfig
 from clusterer.readers.fields import Draft, as_text, html_to_text, make_draft, parse_time
+from clusterer.readers.sources import read_whole
 
 _JSONFEED_VERSION = "https://jsonfeed.org/version/"
 _SKIP_HINT = "pass --skip-bad to skip such items"
@@ -31,11 +32,10 @@ def read_feed(stream: IO[bytes], name: str, config: ReaderConfig) -> Iterator[Dr
         InputError: If the data is not a feed at all. A feed with small XML errors is
             still read, as far as feedparser gets.
     """
+    data = read_whole(stream, name, config)
     try:
-        parsed = feedparser.parse(io.BytesIO(stream.read()), sanitize_html=True,
+        parsed = feedparser.parse(io.BytesIO(data), sanitize_html=True,
                                   resolve_relative_uris=False)
-    except InputError:
-        raise
     except Exception as exc:  # noqa: BLE001 - feedparser can crash on garbage (e.g. a
         # non-ASCII byte in the XML encoding declaration); that is bad input, not our bug.
         raise InputError(name, f"not a readable RSS or Atom feed ({type(exc).__name__}: "

@@ -18,6 +18,7 @@ import trafilatura
 from clusterer.errors import InputError
 from clusterer.readers.config import ReaderConfig
 from clusterer.readers.fields import Draft, make_draft, parse_time
+from clusterer.readers.sources import read_whole
 
 # trafilatura logs "empty HTML tree" and the like at ERROR for pages it cannot use; the
 # reader reports those itself, so keep them off stderr unless the app configures logging.
@@ -31,8 +32,12 @@ _DATE_PARAMS = {"extensive_search": False, "original_date": True,
 
 def read_html(stream: IO[bytes], name: str, config: ReaderConfig) -> Iterator[Draft | InputError]:
     """The article of one saved page."""
-    data = stream.read()
     origin = f"{name}:1"
+    try:
+        data = read_whole(stream, origin, config)
+    except InputError as exc:  # one page is one record: skipped like one with --skip-bad
+        yield exc
+        return
     document = _extract(data)
     root = _parse(data)
     title = (document.get("title") or _page_title(root) or "").strip()

@@ -164,14 +164,20 @@ def format_from_name(name: str) -> str | None:
 
 
 class _Chained(io.RawIOBase):
-    """Already-read bytes, then the rest of a stream; read errors become InputError."""
+    """Already-read bytes, then the rest of a stream; read errors become InputError.
 
-    def __init__(self, head: bytes, rest: IO[bytes], name: str, gzipped: bool) -> None:
+    More than ``limit`` bytes in all (head included) is an InputError too.
+    """
+
+    def __init__(self, head: bytes, rest: IO[bytes], name: str, gzipped: bool,
+                 limit: int | None = None) -> None:
         super().__init__()
         self._head = head
         self._rest = rest
         self._name = name
         self._gzipped = gzipped
+        self._limit = limit
+        self._left = limit - len(head) if limit is not None else None
 
     def readable(self) -> bool:
         return True
@@ -182,7 +188,17 @@ class _Chained(io.RawIOBase):
             buffer[:n] = self._head[:n]
             self._head = self._head[n:]
             return n
-        data = read_checked(self._rest, len(buffer), self._name, self._gzipped)
+        if self._left is None:
+            data = read_checked(self._rest, len(buffer), self._name, self._gzipped)
+        else:
+            data = b"" if self._left < 0 else read_checked(
+                self._rest, min(len(buffer), self._left + 1), self._name, self._gzipped)
+            self._left -= len(data)
+            if self._left < 0:  # one byte past the bound (or the head alone was past it)
+                raise InputError(self._name, f"more than {self._limit:,} bytes of data"
+                                 f"{' after decompression' if self._gzipped else ''} "
+                                 "(--max-input-bytes)", "pass a larger --max-input-bytes, "
+                                 "or split the file")
         buffer[: len(data)] = data
         return len(data)
 
@@ -217,12 +233,14 @@ def _read_head(stream: IO[bytes], size: int, name: str, gzipped: bool) -> bytes:
 
 
 @contextlib.contextmanager
-def open_source(source: Source) -> Iterator[tuple[io.BufferedReader, bytes]]:
+def open_source(source: Source, max_bytes: int | None = None
+                ) -> Iterator[tuple[io.BufferedReader, bytes]]:
     """The source's (decompressed) bytes as a buffered stream, and its first bytes.
 
     Raises:
         PathError: If the file cannot be opened.
-        InputError: If it cannot be read or is corrupt gzip.
+        InputError: If it cannot be read or is corrupt gzip, or (while reading) if it
+            has more than ``max_bytes`` bytes.
     """
     with contextlib.ExitStack() as stack:
         if source.path is None:
@@ -239,7 +257,48 @@ def open_source(source: Source) -> Iterator[tuple[io.BufferedReader, bytes]]:
         if gzipped:
             stream = gzip.GzipFile(fileobj=stream, mode="rb")  # type: ignore[assignment]
         head = _read_head(stream, HEAD_SIZE, source.name, gzipped)
-        yield io.BufferedReader(_Chained(head, stream, source.name, gzipped), CHUNK), head
+        chained = _Chained(head, stream, source.name, gzipped, max_bytes)
+        yield io.BufferedReader(chained, CHUNK), head
+
+
+def oversized(location: str, config: ReaderConfig, whole: bool = False) -> InputError:
+    """The error for a record (or a document read whole) over ``max_record_bytes``."""
+    what = "document read whole" if whole else "record"
+    return InputError(location, f"{what} larger than {config.max_record_bytes:,} bytes "
+                      "(--max-record-bytes)", "pass --skip-bad to skip it, or a larger "
+                      "--max-record-bytes")
+
+
+def read_whole(stream: IO[bytes], name: str, config: ReaderConfig) -> bytes:
+    """All the stream's data: one document, at most ``max_record_bytes``.
+
+    Raises:
+        InputError: If there is more; only one byte more than the bound was read.
+    """
+    data = stream.read(config.max_record_bytes + 1)
+    if len(data) > config.max_record_bytes:
+        raise oversized(name, config, whole=True)
+    return data
+
+
+def bounded_lines(stream: IO[bytes], limit: int) -> Iterator[bytes | None]:
+    """The stream's lines, None for a line longer than ``limit`` bytes (newline aside).
+
+    An overlong line is read past in chunks, never held whole.
+    """
+    while True:
+        line = stream.readline(limit + 1)
+        if not line:
+            return
+        if len(line) <= limit or line.endswith(b"\n"):
+            yield line
+            continue
+        del line
+        while True:
+            rest = stream.readline(CHUNK)
+            if not rest or rest.endswith(b"\n"):
+                break
+        yield None
 
 
 def bom_encoding(head: bytes) -> str | None:
