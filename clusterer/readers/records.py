@@ -59,7 +59,7 @@ def read_json(stream: IO[bytes], name: str, config: ReaderConfig) -> Iterator[It
     Raises:
         InputError: On invalid JSON; the articles before it have been yielded.
     """
-    scanner = JsonScanner(stream, name, config.max_record_bytes)
+    scanner = JsonScanner(stream, name, config.max_record_bytes, read_past=config.skip_bad)
     first = scanner.skip_whitespace()
     if first == "":
         return
@@ -162,12 +162,16 @@ class JsonScanner:
         stream: UTF-8 bytes (a BOM is dropped).
         name: Shown in messages.
         limit: Longest value, in characters (at most as many as its bytes).
+        read_past: Whether to read past an oversized value (so that the next can be
+            read, for ``skip_bad``) before raising, or raise at once.
     """
 
-    def __init__(self, stream: IO[bytes], name: str, limit: int = 2**31 - 1) -> None:
+    def __init__(self, stream: IO[bytes], name: str, limit: int = 2**31 - 1,
+                 read_past: bool = True) -> None:
         self._stream = stream
         self._name = name
         self._limit = limit
+        self._read_past = read_past
         self._decoder = codecs.getincrementaldecoder("utf-8-sig")("strict")
         self._buffer = ""
         self._pos = 0
@@ -223,14 +227,18 @@ class JsonScanner:
                 continue
             break
         if too_large or end - self._pos > self._limit:
+            error = (BadValue if self._read_past else InputError)(
+                f"{self._name}:{start_line}", f"record larger than {self._limit:,} bytes "
+                "(--max-record-bytes)", "pass --skip-bad to skip it, or a larger "
+                "--max-record-bytes")
+            if not self._read_past:
+                raise error  # fatal: no need to read the rest of the value
             if too_large:
                 self._skip_value()
             else:  # whole in the buffer already
                 self.line += self._buffer.count("\n", self._pos, end)
                 self._pos = end
-            raise BadValue(f"{self._name}:{start_line}", f"record larger than "
-                            f"{self._limit:,} bytes (--max-record-bytes)",
-                            "pass --skip-bad to skip it, or a larger --max-record-bytes")
+            raise error
         text = self._buffer[self._pos:end]
         try:
             value = orjson.loads(text)
@@ -284,7 +292,7 @@ class JsonScanner:
                 pos = len(buffer)
             self.line += buffer.count("\n", self._pos, pos)
             self._pos = pos
-            if not self._fill(CHUNK):
+            if not self._fill(16 * CHUNK):  # larger reads: fewer rounds over a huge value
                 raise InputError(f"{self._name}:{self.line}", "invalid JSON: the data ends "
                                  "inside a value", "fix the file")
             pos = self._pos
