@@ -13,6 +13,7 @@ symlink to a regular file replaces the file it points to and keeps the link.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import stat
@@ -222,7 +223,7 @@ class OutputSet:
         count = 0
         with self.open(given) as handle:
             for record in records:
-                handle.write(orjson.dumps(record, default=_default))
+                handle.write(_dumps(record))
                 handle.write(b"\n")
                 count += 1
         return count
@@ -341,6 +342,14 @@ def _check_target(path: str, target: Path) -> None:
         raise OutputError(f"{path}: directory {str(directory)!r} does not exist; create it first")
     if target.is_dir():
         raise OutputError(f"{path}: is a directory; give a file path")
+
+
+def _dumps(record: dict[str, Any]) -> bytes:
+    try:
+        return orjson.dumps(record, default=_default)
+    except TypeError:  # an integer beyond 64 bits, kept exact from the input: json writes it
+        return json.dumps(record, default=_default, ensure_ascii=False,
+                          separators=(",", ":")).encode()
 
 
 def _default(value: Any) -> Any:

@@ -376,3 +376,45 @@ def test_json_nested_too_deeply(in_bad, name, depth):
     message = ("invalid JSON: nested deeper than 254 levels; flatten the record" if depth < 1000
                else "invalid JSON: nested too deeply; flatten the record")
     assert_error(dedup(name), f"{name}:1: {message}")
+
+
+def test_deep_html_page_and_feed_content_are_bad_records_not_empty_text(in_bad):
+    Path("deep.html").write_text("<html><head><title>T</title></head><body>" + "<div>" * 100_000
+                                 + "Body text. " * 20 + "</div>" * 100_000 + "</body></html>")
+    assert_error(dedup("deep.html"), "deep.html:1: HTML nested deeper than 256 elements: its "
+                 "text cannot be read; pass --skip-bad to skip such pages")
+    Path("deep.rss").write_text('<rss version="2.0"><channel><title>F</title><item><title>A'
+                                "</title><description>" + "&lt;div&gt;" * 100_000 + "body"
+                                + "&lt;/div&gt;" * 100_000 + "</description></item></channel></rss>")
+    assert_error(dedup("deep.rss"), "deep.rss:item 1: HTML nested deeper than 256 elements: its "
+                 "text cannot be read; pass --skip-bad to skip such items")
+
+
+@pytest.mark.parametrize("codec", ["rot13", "base64", "zlib", "hex", "bz2", "uu", "quopri"])
+def test_encodings_that_are_not_text_codecs(codec):
+    assert_error(dedup(str(SAMPLES / "feed.jsonl"), "--encoding", codec),
+                 "invalid option: encoding must be a text encoding Python knows (e.g. utf-8, "
+                 f"cp1252, latin-1), got {codec!r}")
+
+
+def test_txt_file_named_in_another_encoding(in_bad):
+    name = os.fsdecode(b"caf\xe9.txt")  # Latin-1 bytes in the name: not valid UTF-8
+    Path(name).write_text("Headline\nBody text.\n")
+    result = dedup(name, "-q")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["id"] == "caf\ufffd"  # the stem, mended, is the id
+
+
+def test_integer_ids_beyond_64_bits_stay_exact(in_bad):
+    Path("ids.jsonl").write_text('{"id": 18446744073709551616, "title": "A"}\n'
+                                 '{"id": 18446744073709551617, "title": "B", '
+                                 '"n": 123456789012345678901234567890}\n')
+    Path("ids.json").write_text('[{"id": 36893488147419103232, "title": "C"}]')
+    result = dedup("ids.jsonl", "ids.json", "-q")
+    assert result.exit_code == 0
+    assert [json.loads(line) for line in result.stdout.splitlines()] == [
+        {"id": "18446744073709551616", "title": "A", "duplicates": []},
+        {"id": "18446744073709551617", "title": "B", "n": 123456789012345678901234567890,
+         "duplicates": []},
+        {"id": "36893488147419103232", "title": "C", "duplicates": []}]
+

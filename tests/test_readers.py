@@ -354,3 +354,11 @@ def test_reader_bounds_are_validated():
         ReaderConfig(max_record_bytes=10)
     with pytest.raises(ValueError, match=r"^max_input_bytes must be at least 1024, got 0$"):
         ReaderConfig(max_input_bytes=0)
+
+
+def test_rfc_2822_date_of_year_0001_is_not_read_as_2001(tmp_path):
+    old = tmp_path / "old.jsonl"
+    old.write_text('{"id": "a", "title": "A", "published": "Mon, 01 Jan 0001 00:00:00 +0000"}\n'
+                   '{"id": "b", "title": "B", "published": "Mon, 01 Jan 01 00:00:00 +0000"}\n')
+    articles = list(read_articles([str(old)]))
+    assert [a.published.year for a in articles] == [1, 2001]  # a two-digit year stays 20xx

@@ -63,7 +63,9 @@ class ReaderConfig:
             if not getattr(self, f"{name}_field"):
                 raise ValueError(f"{name}_field must be a non-empty field name")
         try:
-            codecs.lookup(self.encoding)
+            # rot13, base64, zlib … are codecs too, but not from bytes to text.
+            if not codecs.lookup(self.encoding)._is_text_encoding:
+                raise LookupError(self.encoding)
         except LookupError:
             raise ValueError(f"encoding must be a text encoding Python knows (e.g. utf-8, "
                              f"cp1252, latin-1), got {self.encoding!r}") from None

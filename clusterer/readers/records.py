@@ -27,6 +27,18 @@ Item = Draft | InputError
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
 _TRUNCATION_MARGIN = 16  # an error this close to the buffer's end may just need more data
+_BIG = 2.0**63
+
+
+def _inexact(record: Any) -> bool:
+    """True when a field may be an integer beyond 64 bits that orjson read as a float.
+
+    (ids 2**64 and 2**64 + 1 would both become 1.8446744073709552e+19.) Such a record is
+    read again by json, which keeps integers exact. Fields only: nested values stay.
+    """
+    return isinstance(record, dict) and any(
+        type(value) is float and abs(value) >= _BIG for value in record.values())
+
 _STRING_STOP = re.compile(r'["\\]')
 _STRUCTURE_STOP = re.compile(r'["\[\]{}]')
 
@@ -50,6 +62,8 @@ def read_jsonl(stream: IO[bytes], name: str, config: ReaderConfig) -> Iterator[I
             yield InputError(origin, f"invalid JSON: {exc.msg} at column {exc.colno}",
                              "fix or remove the line")
             continue
+        if _inexact(record):
+            record = json.loads(line)
         yield too_deep(raw, record, origin) or record_draft(record, origin, config)
 
 
@@ -245,6 +259,8 @@ class JsonScanner:
         except orjson.JSONDecodeError as exc:
             raise InputError(f"{self._name}:{start_line + exc.lineno - 1}",
                              f"invalid JSON: {exc.msg}", "fix the file") from None
+        if _inexact(value):
+            value = json.loads(text)
         self.line += text.count("\n")
         self._pos = end
         deep = too_deep(text, value, f"{self._name}:{start_line}")

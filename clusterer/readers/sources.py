@@ -82,17 +82,22 @@ class Source:
         """The file name without its extension (and ``.gz``): a ``.txt`` article's id."""
         if self.path is None:
             return None
-        name = self.path.name
+        name = shown(self.path.name)  # an id must be text: a name not in UTF-8 is mended
         if name.endswith(".gz"):
             name = name[:-3]
         return Path(name).stem
+
+
+def shown(path: str) -> str:
+    """A path as text: bytes of a name that is not UTF-8 become U+FFFD."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def check_paths(paths: list[str]) -> None:
     """Fail before reading anything if an input path does not exist."""
     for path in paths:
         if path != "-" and not os.path.exists(path):
-            raise PathError(path, "no such file or directory", "check the path")
+            raise PathError(shown(path), "no such file or directory", "check the path")
 
 
 def expand(path: str, config: ReaderConfig, ignored: list[str],
@@ -112,7 +117,7 @@ def expand(path: str, config: ReaderConfig, ignored: list[str],
         return
     root = Path(path)
     if not root.is_dir():
-        yield Source(path, root)
+        yield Source(shown(path), root)
         return
     found: list[tuple[tuple[str, ...], Path]] = []
 
@@ -134,7 +139,7 @@ def expand(path: str, config: ReaderConfig, ignored: list[str],
         elif config.format == "auto" and format_from_name(file.name) is None:
             ignored.append(str(file))
         else:
-            yield Source(str(file), file)
+            yield Source(shown(str(file)), file)
 
 
 def _not_regular(file: Path) -> str | None:
