@@ -418,3 +418,13 @@ def test_integer_ids_beyond_64_bits_stay_exact(in_bad):
          "duplicates": []},
         {"id": "36893488147419103232", "title": "C", "duplicates": []}]
 
+
+
+def test_unwritable_output_directory_is_found_before_reading(in_bad, monkeypatch):
+    def read_only(*args: object, **kwargs: object):
+        raise OSError(30, "Read-only file system")
+
+    monkeypatch.setattr("tempfile.mkstemp", read_only)
+    # The input is bad too: the output's error shows that nothing was read first.
+    assert_error(dedup("invalid_json.jsonl", "-o", "out.jsonl"),
+                 "out.jsonl: cannot write: Read-only file system; choose another path")

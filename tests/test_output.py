@@ -351,3 +351,13 @@ def test_dev_stdout_writes_through_the_descriptor(tmp_path, small_feed):
     assert result.returncode == 0
     assert (tmp_path / "redirected.jsonl").stat().st_ino == inode
     assert (tmp_path / "redirected.jsonl").read_bytes() == expected
+
+
+def test_interrupted_run_streaming_to_stdout_says_stdout_may_be_incomplete(tmp_path, big_feed):
+    process = start(["dedup", "feed.jsonl", "-q", "-j", "1"], tmp_path, slow=True)
+    assert process.stdout is not None
+    assert process.stdout.readline().startswith(b'{"id":"a0"')  # streaming has begun
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=30)
+    assert (process.returncode, err.decode()) == (
+        130, "Interrupted; stdout may be incomplete; no file was replaced.\n")
