@@ -37,15 +37,22 @@ from rich.text import Text
 from clusterer import __version__
 from clusterer.dedup import KEEP_POLICIES, DedupConfig, DedupResult
 from clusterer.engine import Engine, LocalEngine
-from clusterer.errors import ClustererError, UsageError
+from clusterer.errors import ClustererError, OutOfMemory, UsageError
 from clusterer.evaluate import check_same_ids, gold_labels, load_prediction, score
 from clusterer.explain import Explanation
 from clusterer.explain import explain as explain_pair
-from clusterer.output import STDOUT, check_outputs, dedup_records, write_json, write_jsonl
+from clusterer.output import (
+    CAUGHT_SIGNALS,
+    STDOUT,
+    OutputSet,
+    dedup_records,
+    interrupted_note,
+    remove_temporaries,
+)
 from clusterer.pipeline import DedupRun, run_dedup, run_storylines
 from clusterer.readers import FORMATS, ReaderConfig, ReadReport, read_articles
 from clusterer.storylines import StorylineConfig, StorylineResult
-from clusterer.tables import article_rows, write_csv, write_parquet
+from clusterer.tables import article_rows, csv_bytes, parquet_bytes
 
 app = typer.Typer(
     name="clusterer",
@@ -72,6 +79,16 @@ FormatOpt = Annotated[
 SkipBad = Annotated[
     bool, typer.Option("--skip-bad", help="Skip bad records, counted and listed on stderr, "
                        "instead of stopping at the first. Example: --skip-bad")
+]
+MaxRecordBytes = Annotated[
+    int, typer.Option("--max-record-bytes", help="Largest record in bytes (a JSONL/CSV line, a "
+                      "JSON value, a feed or page read whole); larger is a bad record. Bounds "
+                      "memory. Example: --max-record-bytes 134217728")
+]
+MaxInputBytes = Annotated[
+    int, typer.Option("--max-input-bytes", help="Largest input file in bytes, after "
+                      "decompression; more is an error. Stops gzip bombs. "
+                      "Example: --max-input-bytes 68719476736")
 ]
 Encoding = Annotated[
     str, typer.Option("--encoding", help="Encoding of JSONL/JSON/CSV/TSV/.txt inputs without a "
@@ -147,6 +164,8 @@ _SHARED_OPTIONS = [
         ("published_field", PublishedField, ReaderConfig.published_field),
         ("encoding", Encoding, ReaderConfig.encoding),
         ("skip_bad", SkipBad, ReaderConfig.skip_bad),
+        ("max_record_bytes", MaxRecordBytes, ReaderConfig.max_record_bytes),
+        ("max_input_bytes", MaxInputBytes, ReaderConfig.max_input_bytes),
         ("quiet", Quiet, False),
     ]
 ]
@@ -175,9 +194,10 @@ def _shared(inputs: list[str], keep: str, threshold: float, headline_threshold: 
             shingle_size: int, num_perm: int, jobs: int, engine: str, scheduler: str | None,
             fmt: str, id_field: str, title_field: str, text_field: str, url_field: str,
             source_field: str, published_field: str, encoding: str, skip_bad: bool,
-            quiet: bool) -> Shared:
+            max_record_bytes: int, max_input_bytes: int, quiet: bool) -> Shared:
     reader = _reader_config(fmt, id_field, title_field, text_field, url_field, source_field,
-                            published_field, encoding, skip_bad)
+                            published_field, encoding, skip_bad, max_record_bytes,
+                            max_input_bytes)
     dedup = _config(DedupConfig, threshold=threshold, headline_threshold=headline_threshold,
                     shingle_size=shingle_size, num_perm=num_perm, keep=keep, workers=jobs)
     if engine not in ENGINES:
@@ -220,15 +240,23 @@ def main(
 
 
 class _Terminated(BaseException):
-    """SIGTERM, raised like Ctrl-C so that temporary output files are removed."""
+    """SIGTERM (or SIGHUP …), raised like Ctrl-C so that temporary output files are removed."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
 
 
 def _on_sigterm(signum: int, frame: FrameType | None) -> None:
     if os.getpid() != _MAIN_PID:  # a forked worker inherited the handler: just die
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        os.kill(os.getpid(), signal.SIGTERM)
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
         return
-    raise _Terminated
+    raise _Terminated(signum)
+
+
+# Signals that would kill the process without cleaning up (Ctrl-C is KeyboardInterrupt).
+_TERMINATING = sorted(CAUGHT_SIGNALS - {signal.SIGINT})
 
 
 _MAIN_PID = os.getpid()
@@ -239,29 +267,37 @@ def _error_boundary() -> Iterator[None]:
     """The one place user errors become a one-line message and an exit code."""
     global _MAIN_PID
     _MAIN_PID = os.getpid()
-    try:
-        previous = signal.signal(signal.SIGTERM, _on_sigterm)
-    except ValueError:  # not the main thread: leave signals alone
-        previous = None
+    previous: dict[int, object] = {}
+    with contextlib.suppress(ValueError):  # not the main thread: leave signals alone
+        for signum in _TERMINATING:
+            previous[signum] = signal.signal(signum, _on_sigterm)
     try:
         yield
     except ClustererError as exc:
         stderr.print(f"Error: {exc}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
+    except MemoryError:
+        stderr.print(f"Error: {OutOfMemory()}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
     except KeyboardInterrupt:
-        stderr.print("Interrupted; no output was written partially.", highlight=False)
+        remove_temporaries()
+        stderr.print(f"Interrupted; {interrupted_note()}", highlight=False)
         raise typer.Exit(130) from None
-    except _Terminated:
-        stderr.print("Terminated; no output was written partially.", highlight=False)
-        raise typer.Exit(143) from None
+    except _Terminated as stop:
+        remove_temporaries()
+        word = ("Terminated" if stop.signum == signal.SIGTERM
+                else f"Stopped by {signal.Signals(stop.signum).name}")
+        stderr.print(f"{word}; {interrupted_note()}", highlight=False)
+        raise typer.Exit(128 + stop.signum) from None
     except BrokenPipeError:
         # The reader of stdout went away (`| head`): stop quietly, as Unix tools do.
         with contextlib.suppress(OSError, ValueError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         raise typer.Exit(141) from None
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        remove_temporaries()  # a signal during any cleanup: nothing may stay behind
+        for number, handler in previous.items():
+            signal.signal(number, handler)  # type: ignore[arg-type]
 
 
 @contextlib.contextmanager
@@ -285,10 +321,12 @@ def _progress(quiet: bool) -> Iterator[Callable[[str, int, int | None], None]]:
 
 def _reader_config(fmt: str, id_field: str, title_field: str, text_field: str, url_field: str,
                    source_field: str, published_field: str, encoding: str = "utf-8",
-                   skip_bad: bool = False) -> ReaderConfig:
+                   skip_bad: bool = False, max_record_bytes: int = ReaderConfig.max_record_bytes,
+                   max_input_bytes: int = ReaderConfig.max_input_bytes) -> ReaderConfig:
     return _config(ReaderConfig, format=fmt, id_field=id_field, title_field=title_field,
                    text_field=text_field, url_field=url_field, source_field=source_field,
-                   published_field=published_field, encoding=encoding, skip_bad=skip_bad)
+                   published_field=published_field, encoding=encoding, skip_bad=skip_bad,
+                   max_record_bytes=max_record_bytes, max_input_bytes=max_input_bytes)
 
 
 def _print_read_report(report: ReadReport, inputs: Sequence[str], quiet: bool) -> None:
@@ -303,6 +341,12 @@ def _print_read_report(report: ReadReport, inputs: Sequence[str], quiet: bool) -
         stderr.print(f"Ignored {n} file{'s' if n != 1 else ''} of unknown type in input "
                      f"directories (pass --format to read them): {shown}",
                      markup=False, highlight=False, soft_wrap=True)
+    if report.special:
+        n = len(report.special)
+        stderr.print(f"Skipped {n} entr{'ies' if n != 1 else 'y'} of input directories that "
+                     f"{'are' if n != 1 else 'is'} not a regular file: "
+                     f"{', '.join(report.special)}", markup=False, highlight=False,
+                     soft_wrap=True)
     if report.articles == 0:
         stderr.print(f"No articles read from {', '.join(inputs)}; the outputs are empty.",
                      markup=False, highlight=False, soft_wrap=True)
@@ -335,11 +379,12 @@ def dedup(
 
     Example: clusterer dedup feeds/ --output deduped.jsonl --groups groups.json
     """
-    check_outputs([output, groups], shared.inputs)
+    outputs = OutputSet([output, groups], shared.inputs)
     run = _read_and_deduplicate(shared)
-    write_jsonl(output, dedup_records(run.result.groups))
-    if groups is not None:
-        write_json(groups, run.groups_document())
+    with outputs:
+        outputs.write_jsonl(output, dedup_records(run.result.groups))
+        if groups is not None:
+            outputs.write_json(groups, run.groups_document())
     if not shared.quiet:
         _print_dedup_summary(run.result, top)
 
@@ -405,18 +450,20 @@ def storylines(
     Example: clusterer storylines feeds/ --json storylines.json --limit 10
     """
     config = _config(StorylineConfig, min_size=min_size, window_hours=window)
-    check_outputs([json_path, csv_path, parquet_path], shared.inputs)
+    outputs = OutputSet([json_path, csv_path, parquet_path], shared.inputs)
     deduped = _read_and_deduplicate(shared)
     with _progress(shared.quiet) as progress:
         run = run_storylines(deduped, config, progress)
-    if json_path is not None:
-        write_json(json_path, run.document())
-    if csv_path is not None or parquet_path is not None:
-        rows = list(article_rows(run.result))
+    rows = list(article_rows(run.result)) if csv_path or parquet_path else []
+    with outputs:
+        if json_path is not None:
+            outputs.write_json(json_path, run.document())
         if csv_path is not None:
-            write_csv(csv_path, rows)
+            with outputs.open(csv_path) as handle:
+                handle.write(csv_bytes(rows))
         if parquet_path is not None:
-            write_parquet(parquet_path, rows)
+            with outputs.open(parquet_path) as handle:
+                handle.write(parquet_bytes(rows))
     if not shared.quiet:
         console = stderr if json_path == STDOUT else stdout
         _print_storylines(console, run.result, limit)

@@ -34,5 +34,19 @@ class OutputError(ClustererError):
     """An output cannot be written (bad path, output equal to an input, …)."""
 
 
+class OutOfMemory(ClustererError):
+    """The process could not get memory: says what was being read and how to go on.
+
+    Args:
+        reading: The file being read, or ``""``.
+    """
+
+    def __init__(self, reading: str = "") -> None:
+        where = f"{reading}: " if reading else ""
+        super().__init__(f"{where}out of memory while reading and processing the input; pass "
+                         "--skip-bad with a smaller --max-record-bytes to skip records this "
+                         "large, or run on a machine with more memory")
+
+
 class UsageError(ClustererError):
     """An option value out of its allowed range (the message names it and the range)."""

@@ -80,12 +80,70 @@ def hash_units(joined: str) -> HashedUnits:
     hashing units one by one or many at once gives the same values. One polynomial
     hash over the UTF-8 bytes, computed from prefix sums in numpy for every token and
     unit at once (no Python call per token), then mixed.
+
+    The arrays take about 50 bytes per byte of text, so a long text is hashed in
+    pieces of about ``_PIECE`` bytes cut after a space or newline; a unit spanning
+    pieces has its parts' hashes combined (the hash of ``a + b`` is
+    ``hash(a) * P**len(b) + hash(b)``), giving the same values as one piece.
     """
-    data = np.frombuffer(joined.encode("utf-8"), dtype=np.uint8)
-    n = len(data)
-    if n == 0:
+    data = joined.encode("utf-8")
+    if not data:
         return HashedUnits(_EMPTY, np.zeros(0, np.int64), np.zeros(0, np.uint64),
                            np.zeros(0, np.int64))
+    if len(data) <= _PIECE:
+        return _finish(_hash_piece(data))
+    parts = [_hash_piece(data[start:end]) for start, end in _pieces(data)]
+    # The last unit of each piece continues as the first unit of the next.
+    tokens = np.concatenate([part[0] for part in parts])
+    counts, raws, chars, sizes = ([part[i] for part in parts] for i in range(1, 5))
+    for i in range(len(parts) - 1, 0, -1):
+        # Fold piece i's first unit into piece i-1's last (backwards: chains of pieces
+        # holding one unit each fold into the unit's first part).
+        with np.errstate(over="ignore"):
+            raws[i - 1][-1] = (raws[i - 1][-1] * np.uint64(pow(_P, int(sizes[i][0]), 1 << 64))
+                               + raws[i][0])
+        counts[i - 1][-1] += counts[i][0]
+        chars[i - 1][-1] += chars[i][0]
+        sizes[i - 1][-1] += sizes[i][0]
+        counts[i], raws[i], chars[i], sizes[i] = counts[i][1:], raws[i][1:], chars[i][1:], (
+            sizes[i][1:])
+    return _finish((tokens, np.concatenate(counts), np.concatenate(raws),
+                    np.concatenate(chars), np.concatenate(sizes)))
+
+
+_PIECE = 1 << 20  # bytes hashed at once: about 50 MiB of arrays, whatever the text's length
+_Piece = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def _pieces(data: bytes) -> Iterator[tuple[int, int]]:
+    """Spans of about ``_PIECE`` bytes, each ending just after a space or newline (a
+    token longer than a piece makes its piece longer) or at the end."""
+    start, n = 0, len(data)
+    while start < n:
+        end = start + _PIECE
+        if end >= n:
+            yield start, n
+            return
+        cut = max(data.rfind(b" ", start, end), data.rfind(b"\n", start, end))
+        if cut < 0:
+            spaces = [i for i in (data.find(b" ", end), data.find(b"\n", end)) if i >= 0]
+            cut = min(spaces) if spaces else n - 1
+        yield start, cut + 1
+        start = cut + 1
+
+
+def _finish(piece: _Piece) -> HashedUnits:
+    tokens, unit_tokens, raw, chars, _ = piece
+    with np.errstate(over="ignore"):
+        units = _mix(raw ^ np.uint64(0x9E3779B97F4A7C15))
+    return HashedUnits(tokens=tokens, unit_tokens=unit_tokens, unit_hashes=units,
+                       unit_chars=chars)
+
+
+def _hash_piece(joined: bytes) -> _Piece:
+    """Token hashes, and per unit: tokens, unmixed hash, characters, bytes."""
+    data = np.frombuffer(joined, dtype=np.uint8)
+    n = len(data)
     newline = data == 10
     separator = newline | (data == 32)
     starts = np.flatnonzero(~separator & np.concatenate(([True], separator[:-1])))
@@ -98,20 +156,17 @@ def hash_units(joined: str) -> HashedUnits:
         # (prefix[end] - prefix[start]) * P**(end - 1) = sum of (byte + 1) * P**(end-1-m).
         weighted = (data.astype(np.uint64) + np.uint64(1)) * _power_table(_P_INVERSE, n)
         prefix = np.concatenate((np.zeros(1, np.uint64), np.cumsum(weighted, dtype=np.uint64)))
+        del weighted
         powers = _power_table(_P, n)
 
         def spans(first: np.ndarray, last: np.ndarray) -> np.ndarray:
             return (prefix[last] - prefix[first]) * powers[np.maximum(last, 1) - 1]
 
         tokens = (_mix(spans(starts, ends)) >> np.uint64(32)).astype(_U32)
-        units = _mix(spans(unit_starts, unit_ends) ^ np.uint64(0x9E3779B97F4A7C15))
+        raw = spans(unit_starts, unit_ends)
     characters = np.concatenate(([0], np.cumsum((data & 0xC0) != 0x80)))
-    return HashedUnits(
-        tokens=tokens,
-        unit_tokens=np.bincount(np.searchsorted(breaks, starts), minlength=len(unit_starts)),
-        unit_hashes=units,
-        unit_chars=characters[unit_ends] - characters[unit_starts],
-    )
+    return (tokens, np.bincount(np.searchsorted(breaks, starts), minlength=len(unit_starts)),
+            raw, characters[unit_ends] - characters[unit_starts], unit_ends - unit_starts)
 
 
 def unit_hashes(units: Sequence[str]) -> list[int]:
@@ -176,6 +231,12 @@ class Signer:
         out = np.full((len(sets), self.num_perm), np.iinfo(_U32).max, dtype=_U32)
         start = 0
         while start < len(sets):
+            if len(sets[start]) > _BATCH_ELEMENTS:
+                # A large set alone, in slices: its (shingles x perms) matrix whole would
+                # cost 512 bytes per shingle (1.5 GiB for a 25 MB article).
+                self._sign_large(sets[start], out[start])
+                start += 1
+                continue
             stop, size = start, 0
             while stop < len(sets) and (size == 0 or size + len(sets[stop]) <= _BATCH_ELEMENTS):
                 size += len(sets[stop])
@@ -183,6 +244,13 @@ class Signer:
             self._sign_batch(sets[start:stop], out[start:stop])
             start = stop
         return out
+
+    def _sign_large(self, values: np.ndarray, out: np.ndarray) -> None:
+        """The signature of one large set: the minimum over its slices' signatures."""
+        part = np.empty((1, self.num_perm), dtype=_U32)
+        for start in range(0, len(values), _BATCH_ELEMENTS):
+            self._sign_batch([values[start:start + _BATCH_ELEMENTS]], part)
+            np.minimum(out, part[0], out=out)
 
     def _sign_batch(self, sets: Sequence[np.ndarray], out: np.ndarray) -> None:
         lengths = np.fromiter((len(s) for s in sets), dtype=np.int64, count=len(sets))

@@ -23,6 +23,7 @@ from typing import Any
 
 from clusterer.dedup import DedupConfig, DedupResult, deduplicate
 from clusterer.engine import Engine
+from clusterer.errors import OutOfMemory
 from clusterer.output import dedup_records
 from clusterer.readers import ReaderConfig, ReadReport, read_articles
 from clusterer.storylines import StorylineConfig, StorylineResult, build_storylines
@@ -80,10 +81,14 @@ def run_dedup(inputs: Sequence[str], reader: ReaderConfig | None = None,
 
     Raises:
         InputError: Bad input (unless skipped with ``reader.skip_bad``).
+        OutOfMemory: The process could not get memory (says what was being read).
     """
     report = ReadReport()
     articles = read_articles(inputs, reader, report)
-    return DedupRun(deduplicate(articles, config, progress, engine), report)
+    try:
+        return DedupRun(deduplicate(articles, config, progress, engine), report)
+    except MemoryError:
+        raise OutOfMemory(report.reading) from None
 
 
 def run_storylines(deduped: DedupRun, config: StorylineConfig | None = None,

@@ -14,7 +14,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from clusterer.errors import UsageError
-from clusterer.output import atomic_writer
 from clusterer.records import Article, DuplicateGroup
 from clusterer.storylines import StorylineResult
 
@@ -76,20 +75,18 @@ def _utf8(value: str | int | bool | None) -> str | int | bool | None:
     return value
 
 
-def write_csv(path: str, rows: Sequence[ArticleRow]) -> None:
-    """Write the rows as CSV (RFC 4180, UTF-8, a header line), atomically."""
+def csv_bytes(rows: Sequence[ArticleRow]) -> bytes:
+    """The rows as CSV (RFC 4180, UTF-8, a header line)."""
     text = io.StringIO(newline="")
     writer = csv.writer(text, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for row in rows:
         writer.writerow("" if value is None else value for value in row.values())
-    with atomic_writer(path) as handle:
-        handle.write(text.getvalue().encode("utf-8", "surrogatepass"))
+    return text.getvalue().encode("utf-8", "surrogatepass")
 
 
-def write_parquet(path: str, rows: Sequence[ArticleRow]) -> None:
-    """Write the rows as Parquet (needs ``pyarrow``: ``pip install 'clusterer[parquet]'``),
-    atomically."""
+def parquet_bytes(rows: Sequence[ArticleRow]) -> bytes:
+    """The rows as a Parquet file (needs ``pyarrow``: ``pip install 'clusterer[parquet]'``)."""
     try:
         import pyarrow as pa
         import pyarrow.parquet as pq
@@ -103,5 +100,4 @@ def write_parquet(path: str, rows: Sequence[ArticleRow]) -> None:
                      names=list(COLUMNS))
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink)
-    with atomic_writer(path) as handle:
-        handle.write(sink.getvalue().to_pybytes())
+    return bytes(sink.getvalue().to_pybytes())

@@ -311,3 +311,120 @@ def test_skip_bad_skips_a_binary_file_in_a_directory(in_bad, tmp_path):
         f"  {feeds / 'b.jsonl'}: binary data (a NUL byte at offset 0), not a feed; "
         "skipped the rest of the file"]
     assert [json.loads(line)["title"] for line in result.stdout.splitlines()] == ["A"]
+
+
+# ---------------------------------------------------------------- bounds and tracebacks
+RECORD_BOUND = "record larger than 1,024 bytes (--max-record-bytes); pass --skip-bad to skip it, " \
+    "or a larger --max-record-bytes"
+
+
+def test_oversized_jsonl_line_stops_the_run_or_is_skipped(in_bad):
+    Path("big.jsonl").write_text('{"title": "A"}\n{"title": "Big", "text": "' + "x" * 5000
+                                 + '"}\n{"title": "C"}\n')
+    assert_error(dedup("big.jsonl", "--max-record-bytes", "1024"), f"big.jsonl:2: {RECORD_BOUND}")
+    skipped = dedup("big.jsonl", "--max-record-bytes", "1024", "--skip-bad", "-q")
+    assert skipped.exit_code == 0
+    assert skipped.stderr == f"Skipped 1 bad record (--skip-bad):\n  big.jsonl:2: {RECORD_BOUND}\n"
+    assert [json.loads(line)["title"] for line in skipped.stdout.splitlines()] == ["A", "C"]
+
+
+def test_oversized_json_element_and_csv_row(in_bad):
+    Path("big.json").write_text(json.dumps([{"title": "A"}, {"title": "B", "text": "x" * 5000},
+                                            {"title": "C"}], indent=1))
+    assert_error(dedup("big.json", "--max-record-bytes", "1024"), f"big.json:5: {RECORD_BOUND}")
+    Path("big.csv").write_text("title,text\nD,d\nE," + "x" * 5000 + "\nF,f\n")
+    assert_error(dedup("big.csv", "--max-record-bytes", "1024"), f"big.csv:3: {RECORD_BOUND}")
+    skipped = dedup("big.json", "big.csv", "--max-record-bytes", "1024", "--skip-bad", "-q")
+    assert [json.loads(line)["title"] for line in skipped.stdout.splitlines()] == [
+        "A", "C", "D", "F"]
+
+
+def test_oversized_documents_read_whole(in_bad):
+    Path("big.txt").write_text("Headline\n" + "body " * 1000)
+    assert_error(dedup("big.txt", "--max-record-bytes", "1024"), "big.txt:1: document read "
+                 "whole larger than 1,024 bytes (--max-record-bytes); pass --skip-bad to skip "
+                 "it, or a larger --max-record-bytes")
+    Path("big.rss").write_text('<rss version="2.0"><channel><title>F</title>'
+                               + "<item><title>A</title></item>" * 100 + "</channel></rss>")
+    assert_error(dedup("big.rss", "--max-record-bytes", "1024"), "big.rss: document read "
+                 "whole larger than 1,024 bytes (--max-record-bytes); pass --skip-bad to skip "
+                 "it, or a larger --max-record-bytes")
+
+
+def test_gzip_bomb_stops_at_max_input_bytes(in_bad):
+    line = b'{"title": "Same story", "text": "' + b"word " * 100 + b'"}\n'
+    Path("bomb.jsonl.gz").write_bytes(gzip.compress(line * 20_000))  # 10 MB from 18 kB
+    assert_error(dedup("bomb.jsonl.gz", "--max-input-bytes", "1000000"),
+                 "bomb.jsonl.gz: more than 1,000,000 bytes of data after decompression "
+                 "(--max-input-bytes); pass a larger --max-input-bytes, or split the file")
+
+
+def test_running_out_of_memory_is_one_line(in_bad, monkeypatch):
+    def no_memory(data: object) -> object:
+        raise MemoryError
+
+    monkeypatch.setattr("clusterer.readers.records.orjson.loads", no_memory)
+    assert_error(dedup("dup_a.jsonl"), "dup_a.jsonl: out of memory while reading and processing "
+                 "the input; pass --skip-bad with a smaller --max-record-bytes to skip records "
+                 "this large, or run on a machine with more memory")
+
+
+@pytest.mark.parametrize("name, depth", [("deep.jsonl", 300), ("deep.json", 300),
+                                         ("deep.json", 100_000)])
+def test_json_nested_too_deeply(in_bad, name, depth):
+    Path(name).write_text('{"title": "A", "x": ' + "[" * depth + "]" * depth + "}\n")
+    message = ("invalid JSON: nested deeper than 254 levels; flatten the record" if depth < 1000
+               else "invalid JSON: nested too deeply; flatten the record")
+    assert_error(dedup(name), f"{name}:1: {message}")
+
+
+def test_deep_html_page_and_feed_content_are_bad_records_not_empty_text(in_bad):
+    Path("deep.html").write_text("<html><head><title>T</title></head><body>" + "<div>" * 100_000
+                                 + "Body text. " * 20 + "</div>" * 100_000 + "</body></html>")
+    assert_error(dedup("deep.html"), "deep.html:1: HTML nested deeper than 256 elements: its "
+                 "text cannot be read; pass --skip-bad to skip such pages")
+    Path("deep.rss").write_text('<rss version="2.0"><channel><title>F</title><item><title>A'
+                                "</title><description>" + "&lt;div&gt;" * 100_000 + "body"
+                                + "&lt;/div&gt;" * 100_000 + "</description></item></channel></rss>")
+    assert_error(dedup("deep.rss"), "deep.rss:item 1: HTML nested deeper than 256 elements: its "
+                 "text cannot be read; pass --skip-bad to skip such items")
+
+
+@pytest.mark.parametrize("codec", ["rot13", "base64", "zlib", "hex", "bz2", "uu", "quopri"])
+def test_encodings_that_are_not_text_codecs(codec):
+    assert_error(dedup(str(SAMPLES / "feed.jsonl"), "--encoding", codec),
+                 "invalid option: encoding must be a text encoding Python knows (e.g. utf-8, "
+                 f"cp1252, latin-1), got {codec!r}")
+
+
+def test_txt_file_named_in_another_encoding(in_bad):
+    name = os.fsdecode(b"caf\xe9.txt")  # Latin-1 bytes in the name: not valid UTF-8
+    Path(name).write_text("Headline\nBody text.\n")
+    result = dedup(name, "-q")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["id"] == "caf\ufffd"  # the stem, mended, is the id
+
+
+def test_integer_ids_beyond_64_bits_stay_exact(in_bad):
+    Path("ids.jsonl").write_text('{"id": 18446744073709551616, "title": "A"}\n'
+                                 '{"id": 18446744073709551617, "title": "B", '
+                                 '"n": 123456789012345678901234567890}\n')
+    Path("ids.json").write_text('[{"id": 36893488147419103232, "title": "C"}]')
+    result = dedup("ids.jsonl", "ids.json", "-q")
+    assert result.exit_code == 0
+    assert [json.loads(line) for line in result.stdout.splitlines()] == [
+        {"id": "18446744073709551616", "title": "A", "duplicates": []},
+        {"id": "18446744073709551617", "title": "B", "n": 123456789012345678901234567890,
+         "duplicates": []},
+        {"id": "36893488147419103232", "title": "C", "duplicates": []}]
+
+
+
+def test_unwritable_output_directory_is_found_before_reading(in_bad, monkeypatch):
+    def read_only(*args: object, **kwargs: object):
+        raise OSError(30, "Read-only file system")
+
+    monkeypatch.setattr("tempfile.mkstemp", read_only)
+    # The input is bad too: the output's error shows that nothing was read first.
+    assert_error(dedup("invalid_json.jsonl", "-o", "out.jsonl"),
+                 "out.jsonl: cannot write: Read-only file system; choose another path")

@@ -1,4 +1,7 @@
+import random
+
 import numpy as np
+import pytest
 from datasketch import MinHash
 from hypothesis import given
 from hypothesis import strategies as st
@@ -160,3 +163,20 @@ def test_distinct_tokens_and_units_get_distinct_hashes():
     assert len(set(hash_units(" ".join(words)).tokens.tolist())) == len(words)
     lines = [f"{w} {v}" for w, v in zip(words, reversed(words))]
     assert len(set(unit_hashes(lines))) == len(set(lines))
+
+
+@pytest.mark.parametrize("piece", [1, 2, 3, 5, 13])
+def test_hashing_in_pieces_gives_the_values_of_one_piece(monkeypatch, piece):
+    # Long texts are hashed in pieces to bound memory: units and tokens spanning the
+    # cuts (spaces, newlines, multi-byte characters around them) must not change.
+    rng = random.Random(piece)
+    alphabet = ["a", "b", "é", "字", " ", " ", "\n", "xyz", "  ", "\n\n"]
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 80)))
+             for _ in range(300)]
+    whole = [hash_units(text) for text in texts]
+    monkeypatch.setattr("clusterer.minhash._PIECE", piece)
+    for text, expected in zip(texts, whole):
+        got = hash_units(text)
+        for name in ("tokens", "unit_tokens", "unit_hashes", "unit_chars"):
+            assert getattr(got, name).dtype == getattr(expected, name).dtype
+            assert getattr(got, name).tolist() == getattr(expected, name).tolist(), (text, name)

@@ -8,15 +8,22 @@ import signal
 import stat
 import subprocess
 import sys
+import tempfile
 import textwrap
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
 
 from clusterer.errors import OutputError
-from clusterer.output import atomic_writer, check_outputs, write_json, write_jsonl
+from clusterer.output import OutputSet, atomic_writer, check_outputs, write_json, write_jsonl
+
+from conftest import SAMPLES
+
+SAMPLE_FEED = SAMPLES / "feed.jsonl"
 
 
 def leftovers(directory: Path) -> list[str]:
@@ -132,6 +139,7 @@ def wait_for_temporary(directory: Path, process: subprocess.Popen[bytes], min_si
 @pytest.mark.parametrize("sig, code, line", [
     (signal.SIGINT, 130, "Interrupted; no output was written partially.\n"),
     (signal.SIGTERM, 143, "Terminated; no output was written partially.\n"),
+    (signal.SIGHUP, 129, "Stopped by SIGHUP; no output was written partially.\n"),
 ])
 def test_interrupted_run_keeps_the_old_output_and_says_so_in_one_line(
         tmp_path, big_feed, sig, code, line):
@@ -174,3 +182,182 @@ def test_killed_full_speed_run_leaves_old_or_whole_output(tmp_path, big_feed):
     if text != "old\n":
         assert [orjson.loads(line)["id"] for line in text.splitlines()] == [
             f"a{i}" for i in range(200)]
+
+
+# A run whose second output (the groups file) is slow to start: the signal lands while
+# the first output is whole in its temporary file but not yet renamed.
+SLOW_SECOND_OUTPUT = textwrap.dedent("""
+    import pathlib, sys, time
+    import clusterer.cli as cli
+    from clusterer.output import OutputSet
+
+    write_json = OutputSet.write_json
+
+    def slow(self, given, document):
+        pathlib.Path("second-write-started").touch()
+        time.sleep(30)
+        write_json(self, given, document)
+
+    OutputSet.write_json = slow
+    sys.argv = ["clusterer", *sys.argv[1:]]
+    cli.app()
+""")
+
+
+def test_signal_during_the_second_write_replaces_neither_output(tmp_path, big_feed):
+    (tmp_path / "out.jsonl").write_text("old\n")
+    (tmp_path / "groups.json").write_text("old groups\n")
+    process = subprocess.Popen(
+        [sys.executable, "-c", SLOW_SECOND_OUTPUT, "dedup", "feed.jsonl", "-o", "out.jsonl",
+         "--groups", "groups.json", "-q", "-j", "1"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 30
+    while not (tmp_path / "second-write-started").exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert len(leftovers(tmp_path)) == 1  # the first output, whole, waiting for the second
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=30)
+    assert (process.returncode, err.decode()) == (
+        143, "Terminated; no output was written partially.\n")
+    assert (tmp_path / "out.jsonl").read_text() == "old\n"
+    assert (tmp_path / "groups.json").read_text() == "old groups\n"
+    assert leftovers(tmp_path) == []
+
+
+# ---------------------------------------------------------------- OutputSet
+def test_output_set_replaces_all_outputs_or_none(tmp_path, monkeypatch):
+    first, second = tmp_path / "out.jsonl", tmp_path / "groups.json"
+    first.write_text("old\n")
+    second.write_text("old groups\n")
+    real_fsync = os.fsync
+    calls = []
+
+    def full_on_second(fd: int) -> None:
+        calls.append(fd)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", full_on_second)
+    outputs = OutputSet([str(first), str(second)])
+    with pytest.raises(OutputError) as caught, outputs:
+        outputs.write_jsonl(str(first), [{"id": "a"}])
+        outputs.write_json(str(second), {"groups": []})
+    assert str(caught.value) == (f"{second}: cannot write: No space left on device, so no output "
+                                 "was replaced; free some space or choose another path")
+    assert (first.read_text(), second.read_text()) == ("old\n", "old groups\n")
+    assert leftovers(tmp_path) == []
+    monkeypatch.setattr(os, "fsync", real_fsync)
+    with OutputSet([str(first), str(second)]) as outputs:
+        outputs.write_jsonl(str(first), [{"id": "a"}])
+        outputs.write_json(str(second), {"groups": []})
+    assert (first.read_text(), orjson.loads(second.read_bytes())) == ('{"id":"a"}\n',
+                                                                      {"groups": []})
+
+
+def test_symlink_to_a_regular_file_replaces_the_file_and_keeps_the_link(tmp_path):
+    real = tmp_path / "data" / "out.jsonl"
+    real.parent.mkdir()
+    real.write_text("old\n")
+    link = tmp_path / "latest.jsonl"
+    link.symlink_to(real)
+    write_jsonl(str(link), [{"id": "a"}])
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    assert real.read_text() == '{"id":"a"}\n'
+    assert leftovers(tmp_path) == [] and leftovers(real.parent) == []
+
+
+def test_unwritable_directory_is_found_before_any_work(tmp_path, monkeypatch):
+    def read_only(*args: object, **kwargs: object):
+        raise OSError(30, "Read-only file system")
+
+    monkeypatch.setattr(tempfile, "mkstemp", read_only)
+    with pytest.raises(OutputError, match=r"^.*out\.jsonl: cannot write: Read-only file system; "
+                       "choose another path$"):
+        OutputSet([str(tmp_path / "out.jsonl")])
+
+
+# ---------------------------------------------------------------- targets not regular files
+def run_cli(args: list[str], cwd: Path, **kwargs: Any) -> subprocess.CompletedProcess[bytes]:
+    # A subprocess with a timeout: a regression that blocks on a FIFO cannot hang the suite.
+    streams = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, **kwargs}
+    return subprocess.run([sys.executable, "-m", "clusterer", *args], cwd=cwd, timeout=60,
+                          check=False, **streams)
+
+
+@pytest.fixture
+def small_feed(tmp_path):
+    feed = tmp_path / "feed.jsonl"
+    feed.write_bytes(SAMPLE_FEED.read_bytes())
+    return feed
+
+
+def expected_output(tmp_path: Path) -> bytes:
+    result = run_cli(["dedup", "feed.jsonl", "-q"], tmp_path)
+    assert result.returncode == 0
+    return result.stdout
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mknod needs root")
+def test_device_output_is_written_in_place_never_replaced(tmp_path, small_feed):
+    # A private copy of /dev/null (same major and minor): the system's is never touched.
+    null = tmp_path / "null"
+    os.mknod(null, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    link = tmp_path / "null-link"
+    link.symlink_to(null)
+    for target in ("null", "null-link"):
+        result = run_cli(["dedup", "feed.jsonl", "-o", target, "-q"], tmp_path)
+        assert (result.returncode, result.stdout, result.stderr) == (0, b"", b"")
+    assert stat.S_ISCHR(null.stat().st_mode) and null.stat().st_rdev == os.makedev(1, 3)
+    assert link.is_symlink() and os.readlink(link) == str(null)
+    assert leftovers(tmp_path) == []
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mknod needs root")
+def test_full_device_as_second_output_replaces_neither(tmp_path, small_feed):
+    full = tmp_path / "full"  # a private /dev/full: every write fails with ENOSPC
+    os.mknod(full, stat.S_IFCHR | 0o666, os.makedev(1, 7))
+    (tmp_path / "out.jsonl").write_text("old\n")
+    result = run_cli(["dedup", "feed.jsonl", "-o", "out.jsonl", "--groups", "full", "-q"],
+                     tmp_path)
+    assert (result.returncode, result.stderr.decode()) == (
+        1, "Error: full: cannot write: No space left on device, so no output was replaced; "
+           "free some space or choose another path\n")
+    assert (tmp_path / "out.jsonl").read_text() == "old\n"
+    assert leftovers(tmp_path) == []
+
+
+def test_fifo_output_is_streamed_to_its_reader(tmp_path, small_feed):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    result = run_cli(["dedup", "feed.jsonl", "-o", "fifo", "-q"], tmp_path)
+    reader.join(timeout=60)
+    assert result.returncode == 0
+    assert received == [expected_output(tmp_path)]
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+
+
+def test_dev_stdout_writes_through_the_descriptor(tmp_path, small_feed):
+    expected = expected_output(tmp_path)
+    assert run_cli(["dedup", "feed.jsonl", "-o", "/dev/stdout", "-q"], tmp_path).stdout == expected
+    # stdout redirected to a file: written through, not a new file renamed over it.
+    with open(tmp_path / "redirected.jsonl", "wb") as handle:
+        inode = os.fstat(handle.fileno()).st_ino
+        result = run_cli(["dedup", "feed.jsonl", "-o", "/dev/stdout", "-q"], tmp_path,
+                         stdout=handle)
+    assert result.returncode == 0
+    assert (tmp_path / "redirected.jsonl").stat().st_ino == inode
+    assert (tmp_path / "redirected.jsonl").read_bytes() == expected
+
+
+def test_interrupted_run_streaming_to_stdout_says_stdout_may_be_incomplete(tmp_path, big_feed):
+    process = start(["dedup", "feed.jsonl", "-q", "-j", "1"], tmp_path, slow=True)
+    assert process.stdout is not None
+    assert process.stdout.readline().startswith(b'{"id":"a0"')  # streaming has begun
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=30)
+    assert (process.returncode, err.decode()) == (
+        130, "Interrupted; stdout may be incomplete; no file was replaced.\n")

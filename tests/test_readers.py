@@ -311,3 +311,54 @@ def test_forced_jsonfeed_and_txt_stems_that_collide(tmp_path):
         (tmp_path / folder / "story.txt").write_text(f"Headline {folder}\nBody\n")
     ids = [a.id for a in read(tmp_path / "a", tmp_path / "b")]
     assert ids[0] == "story" and ids[1].startswith("story-") and len(ids[1]) == 14
+
+
+@pytest.mark.parametrize("chunk", [3, 64, 65536])
+def test_json_scanner_reads_past_an_oversized_value_without_holding_it(monkeypatch, chunk):
+    # Strings with brackets, escaped quotes and newlines inside the skipped value, which
+    # is 64 times the bound: read past in chunks, the records around it read as usual.
+    monkeypatch.setattr("clusterer.readers.records.CHUNK", chunk)
+    tricky = 'a "quoted" ] } [ { \\ \n é ' * 2500
+    records = [{"title": "A"}, {"title": "Big", "x": [{"s": tricky}, [tricky]]}, {"title": "C"}]
+    data = json.dumps(records, indent=1, ensure_ascii=False).encode()
+    assert len(data) > 64 * 2048
+    scanner_buffers: list[int] = []
+    fill = JsonScanner._fill
+
+    def watched(self: JsonScanner, size: int) -> bool:
+        scanner_buffers.append(len(self._buffer) - self._pos)
+        return fill(self, size)
+
+    monkeypatch.setattr(JsonScanner, "_fill", watched)
+    config = ReaderConfig(max_record_bytes=2048, skip_bad=True)
+    items = list(read_json(io.BytesIO(data), "a.json", config))
+    assert [str(i) if isinstance(i, InputError) else i.article.title for i in items] == [
+        "A", "a.json:5: record larger than 2,048 bytes (--max-record-bytes); pass --skip-bad to "
+        "skip it, or a larger --max-record-bytes", "C"]
+    c_line = data.decode().splitlines().index('  "title": "C"')  # its "{" is the line before
+    assert items[2].article.origin == f"a.json:{c_line}"
+    assert max(scanner_buffers) < 2 * 2048 + 2 * max(chunk, 65536)  # never the whole value
+
+
+def test_bounded_reads_stop_one_byte_past_the_bound():
+    from clusterer.readers.sources import bounded_lines
+
+    stream = io.BytesIO(b"short\n" + b"x" * 5000 + b"\n" + b"y" * 1024 + b"\nlast")
+    assert list(bounded_lines(io.BufferedReader(stream, 64), 1024)) == [
+        b"short\n", None, b"y" * 1024 + b"\n", b"last"]
+
+
+def test_reader_bounds_are_validated():
+    with pytest.raises(ValueError, match=r"^max_record_bytes must be between 1024 and "
+                       r"2147483647, got 10$"):
+        ReaderConfig(max_record_bytes=10)
+    with pytest.raises(ValueError, match=r"^max_input_bytes must be at least 1024, got 0$"):
+        ReaderConfig(max_input_bytes=0)
+
+
+def test_rfc_2822_date_of_year_0001_is_not_read_as_2001(tmp_path):
+    old = tmp_path / "old.jsonl"
+    old.write_text('{"id": "a", "title": "A", "published": "Mon, 01 Jan 0001 00:00:00 +0000"}\n'
+                   '{"id": "b", "title": "B", "published": "Mon, 01 Jan 01 00:00:00 +0000"}\n')
+    articles = list(read_articles([str(old)]))
+    assert [a.published.year for a in articles] == [1, 2001]  # a two-digit year stays 20xx

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
 
 import orjson
 import pytest
@@ -66,3 +72,44 @@ def test_storylines_reads_each_sample_feed(tmp_path, feed):
     result = runner.invoke(app, ["storylines", str(SAMPLES / feed), "-q"])
     assert result.exit_code == 0, result.output
     assert not result.stderr.startswith("Error")
+
+
+# ---------------------------------------------------------------- inputs that are not files
+def run_cli(args: list[str], cwd: Path) -> subprocess.CompletedProcess[bytes]:
+    # A subprocess with a timeout: a regression that blocks on a FIFO cannot hang the suite.
+    return subprocess.run([sys.executable, "-m", "clusterer", *args], cwd=cwd,
+                          capture_output=True, timeout=60, check=False)
+
+
+def test_fifos_sockets_and_symlink_loops_in_a_directory_are_skipped_with_a_note(tmp_path):
+    feeds = tmp_path / "d"
+    feeds.mkdir()
+    (feeds / "a.jsonl").write_bytes((SAMPLES / "feed.jsonl").read_bytes())
+    os.mkfifo(feeds / "b.jsonl")
+    (feeds / "c.jsonl").symlink_to("c.jsonl")  # a loop
+    (feeds / "e.jsonl").symlink_to("a.jsonl")  # a symlink to a regular file is read
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind(str(feeds / "s.jsonl"))
+        result = run_cli(["dedup", "d", "-o", "out.jsonl", "--skip-bad"], tmp_path)
+    assert result.returncode == 0
+    assert result.stderr.decode().splitlines() == [
+        "Skipped 5 bad records (--skip-bad):",
+        *[f'  d/e.jsonl:{n}: duplicate id "{json.loads(line)["id"]}" (first at d/a.jsonl:{n}); '
+          "give every article a unique id, or pass --id-field to choose another field"
+          for n, line in enumerate((SAMPLES / "feed.jsonl").read_text().splitlines(), start=1)],
+        "Skipped 3 entries of input directories that are not a regular file: d/b.jsonl (a FIFO), "
+        "d/c.jsonl (a symlink loop), d/s.jsonl (a socket)",
+        "Read 5 articles: kept 5, merged 0 duplicates into 0 groups."]
+    assert len((tmp_path / "out.jsonl").read_text().splitlines()) == 5
+
+
+def test_a_fifo_named_on_its_own_is_read_as_a_stream(tmp_path):
+    fifo = tmp_path / "feed.jsonl"
+    os.mkfifo(fifo)
+    data = (SAMPLES / "feed.jsonl").read_bytes()
+    writer = threading.Thread(target=lambda: fifo.write_bytes(data), daemon=True)
+    writer.start()
+    result = run_cli(["dedup", "feed.jsonl", "-q"], tmp_path)
+    writer.join(timeout=60)
+    assert result.returncode == 0
+    assert [json.loads(line)["title"] for line in result.stdout.splitlines()] == TITLES

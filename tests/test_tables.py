@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from clusterer.cli import app
 from clusterer.errors import UsageError
-from clusterer.tables import COLUMNS, write_parquet
+from clusterer.tables import COLUMNS, parquet_bytes
 
 from conftest import SAMPLES
 
@@ -54,8 +54,8 @@ def test_csv_and_parquet_have_one_row_per_input_article(tmp_path, feed):
     assert pacsv.read_csv(out_csv).num_rows == len(inputs)
 
 
-def test_parquet_without_pyarrow_names_the_extra(monkeypatch, tmp_path):
+def test_parquet_without_pyarrow_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "pyarrow", None)
     with pytest.raises(UsageError, match=r"--parquet needs pyarrow; install it with "
                                          r"pip install 'clusterer\[parquet\]'"):
-        write_parquet(str(tmp_path / "a.parquet"), [])
+        parquet_bytes([])

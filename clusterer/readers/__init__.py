@@ -83,8 +83,9 @@ def read_articles(paths: Iterable[str], config: ReaderConfig | None = None,
     check_paths(paths)
     seen: dict[str, str] = {}  # id -> where it was first read (and whether it was derived)
     for path in paths:
-        for source in expand(path, config, report.ignored):
+        for source in expand(path, config, report.ignored, report.special):
             report.files += 1
+            report.reading = source.name
             try:
                 for item in _read_source(source, config):
                     article = _unique(item, seen) if isinstance(item, Draft) else item
@@ -104,7 +105,7 @@ def read_articles(paths: Iterable[str], config: ReaderConfig | None = None,
 
 
 def _read_source(source: Source, config: ReaderConfig) -> Iterator[Draft | InputError]:
-    with open_source(source) as (stream, head):
+    with open_source(source, config.max_input_bytes) as (stream, head):
         check_binary(source.name, head, config)
         fmt = detect(source, head, config)
         if fmt in ("rss", "atom"):

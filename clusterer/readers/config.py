@@ -11,6 +11,8 @@ FORMATS = (
     "auto", "jsonl", "json", "csv", "tsv", "txt",
     "rss", "atom", "jsonfeed", "news-please", "html",
 )
+MIB = 1 << 20
+GIB = 1 << 30
 MAX_EXAMPLES = 5  # skipped-error messages kept for the summary; the rest are only counted
 
 
@@ -34,6 +36,12 @@ class ReaderConfig:
             always recognised).
         skip_bad: Skip bad records (and the unreadable rest of a broken file) and count
             them in the :class:`ReadReport`, instead of raising :class:`InputError`.
+        max_record_bytes: Largest record: a JSONL or CSV line, a JSON value, or a
+            document read whole (a feed, an HTML page, a ``.txt`` file, a JSON Feed).
+            A larger one is an error (skipped with ``skip_bad``), found while reading,
+            without holding it whole. Bounds the memory one record can take.
+        max_input_bytes: Largest file, counted after decompression: more is an error
+            (the rest skipped with ``skip_bad``). Stops gzip bombs and endless streams.
     """
 
     format: str = "auto"
@@ -45,6 +53,8 @@ class ReaderConfig:
     published_field: str = "published"
     encoding: str = "utf-8"
     skip_bad: bool = False
+    max_record_bytes: int = 32 * MIB
+    max_input_bytes: int = 16 * GIB
 
     def __post_init__(self) -> None:
         if self.format not in FORMATS:
@@ -53,10 +63,17 @@ class ReaderConfig:
             if not getattr(self, f"{name}_field"):
                 raise ValueError(f"{name}_field must be a non-empty field name")
         try:
-            codecs.lookup(self.encoding)
+            # rot13, base64, zlib … are codecs too, but not from bytes to text.
+            if not codecs.lookup(self.encoding)._is_text_encoding:
+                raise LookupError(self.encoding)
         except LookupError:
             raise ValueError(f"encoding must be a text encoding Python knows (e.g. utf-8, "
                              f"cp1252, latin-1), got {self.encoding!r}") from None
+        if not 1024 <= self.max_record_bytes <= 2**31 - 1:
+            raise ValueError(f"max_record_bytes must be between 1024 and {2**31 - 1}, "
+                             f"got {self.max_record_bytes}")
+        if not self.max_input_bytes >= 1024:
+            raise ValueError(f"max_input_bytes must be at least 1024, got {self.max_input_bytes}")
 
     @property
     def is_utf8(self) -> bool:
@@ -75,6 +92,11 @@ class ReadReport:
         truncated_files: Files whose unreadable rest was skipped (``skip_bad`` only).
         examples: The first ``MAX_EXAMPLES`` skipped errors, for the summary.
         ignored: Files in input directories left out (unknown extension).
+        special: Entries of input directories that are not regular files (FIFOs,
+            sockets, devices, broken or looping symlinks), left out, as
+            ``"path (kind)"``.
+        reading: The file being read (the last one opened), for the message when
+            the process runs out of memory.
     """
 
     files: int = 0
@@ -83,6 +105,8 @@ class ReadReport:
     truncated_files: int = 0
     examples: list[InputError] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
+    special: list[str] = field(default_factory=list)
+    reading: str = ""
 
     def skip(self, error: InputError, rest_of_file: bool = False) -> None:
         """Count one skipped record (or the rest of a file) and keep the first examples."""

@@ -18,7 +18,15 @@ import feedparser
 
 from clusterer.errors import InputError
 from clusterer.readers.config import ReaderConfig
-from clusterer.readers.fields import Draft, as_text, html_to_text, make_draft, parse_time
+from clusterer.readers.fields import (
+    Draft,
+    MarkupTooDeep,
+    as_text,
+    html_to_text,
+    make_draft,
+    parse_time,
+)
+from clusterer.readers.sources import read_whole
 
 _JSONFEED_VERSION = "https://jsonfeed.org/version/"
 _SKIP_HINT = "pass --skip-bad to skip such items"
@@ -31,11 +39,10 @@ def read_feed(stream: IO[bytes], name: str, config: ReaderConfig) -> Iterator[Dr
         InputError: If the data is not a feed at all. A feed with small XML errors is
             still read, as far as feedparser gets.
     """
+    data = read_whole(stream, name, config)
     try:
-        parsed = feedparser.parse(io.BytesIO(stream.read()), sanitize_html=True,
+        parsed = feedparser.parse(io.BytesIO(data), sanitize_html=True,
                                   resolve_relative_uris=False)
-    except InputError:
-        raise
     except Exception as exc:  # noqa: BLE001 - feedparser can crash on garbage (e.g. a
         # non-ASCII byte in the XML encoding declaration); that is bad input, not our bug.
         raise InputError(name, f"not a readable RSS or Atom feed ({type(exc).__name__}: "
@@ -53,6 +60,13 @@ def read_feed(stream: IO[bytes], name: str, config: ReaderConfig) -> Iterator[Dr
 
 def _entry_draft(entry: Mapping[str, Any], origin: str,
                  feed_title: str | None) -> Draft | InputError:
+    try:
+        return _entry(entry, origin, feed_title)
+    except MarkupTooDeep as exc:
+        return InputError(origin, exc.problem, _SKIP_HINT)
+
+
+def _entry(entry: Mapping[str, Any], origin: str, feed_title: str | None) -> Draft | InputError:
     title = _plain(entry.get("title"), entry.get("title_detail"))
     if title is None:
         return InputError(origin, "missing <title>", _SKIP_HINT)
@@ -129,6 +143,13 @@ def jsonfeed_drafts(document: Any, name: str,
 
 
 def _jsonfeed_item(item: Any, origin: str, feed_title: str | None) -> Draft | InputError:
+    try:
+        return _jsonfeed_entry(item, origin, feed_title)
+    except MarkupTooDeep as exc:
+        return InputError(origin, exc.problem, _SKIP_HINT)
+
+
+def _jsonfeed_entry(item: Any, origin: str, feed_title: str | None) -> Draft | InputError:
     if not isinstance(item, Mapping):
         return InputError(origin, "expected a JSON object as item", _SKIP_HINT)
     title = as_text(item.get("title"))

@@ -195,6 +195,9 @@ def disambiguated_id(article: Article, taken: Mapping[str, object]) -> str:
     return candidate
 
 
+_RFC2822_YEAR = re.compile(r"\b\d{1,2}\s+[A-Za-z]{3}\s+(\d+)\b")
+
+
 def parse_time(value: Any, origin: str, name: str) -> datetime | None | InputError:
     """An ISO 8601 (or RFC 2822) time as an aware UTC datetime; naive means UTC."""
     if value is None or value == "":
@@ -209,6 +212,10 @@ def parse_time(value: Any, origin: str, name: str) -> datetime | None | InputErr
     except ValueError:
         try:
             parsed = parsedate_to_datetime(text)  # RSS-style dates in record fields
+            year = _RFC2822_YEAR.search(text)
+            if year is not None and len(year.group(1)) > 2:
+                # email.utils reads years below 100 as 19xx/20xx, a written "0001" too.
+                parsed = parsed.replace(year=int(year.group(1)))
         except (TypeError, ValueError, IndexError, OverflowError):
             return InputError(origin, f'field "{name}": not an ISO 8601 date: {value[:40]!r}',
                               TIME_HINT)
@@ -221,18 +228,35 @@ def parse_time(value: Any, origin: str, name: str) -> datetime | None | InputErr
                           TIME_HINT)
 
 
+class MarkupTooDeep(ValueError):
+    """HTML nested deeper than libxml2 parses: the text inside would be lost silently."""
+
+    problem = "HTML nested deeper than 256 elements: its text cannot be read"
+
+
+def too_deep_markup(parser: lxml.html.HTMLParser) -> bool:
+    """Whether libxml2 dropped the inside of a document for its depth."""
+    return any("Excessive depth" in entry.message for entry in parser.error_log)
+
+
 def html_to_text(markup: str) -> str:
     """Plain text of an HTML fragment (a feed summary), one paragraph per block.
 
     trafilatura is meant for whole pages and drops short fragments, so feed content
     is flattened here with lxml, keeping paragraph breaks.
+
+    Raises:
+        MarkupTooDeep: If the fragment is nested too deeply to be read.
     """
     if "<" not in markup and "&" not in markup:
         return markup.strip()
+    parser = lxml.html.HTMLParser()
     try:
-        root = lxml.html.fragment_fromstring(markup, create_parent="div")
+        root = lxml.html.fragment_fromstring(markup, create_parent="div", parser=parser)
     except (ValueError, lxml.etree.ParserError):
         return markup.strip()
+    if too_deep_markup(parser):
+        raise MarkupTooDeep(MarkupTooDeep.problem)
     for element in root.iter():
         if isinstance(element.tag, str) and element.tag.lower() in _BLOCK_TAGS:
             element.tail = "\n\n" + (element.tail or "")

@@ -17,7 +17,8 @@ import trafilatura
 
 from clusterer.errors import InputError
 from clusterer.readers.config import ReaderConfig
-from clusterer.readers.fields import Draft, make_draft, parse_time
+from clusterer.readers.fields import Draft, MarkupTooDeep, make_draft, parse_time, too_deep_markup
+from clusterer.readers.sources import read_whole
 
 # trafilatura logs "empty HTML tree" and the like at ERROR for pages it cannot use; the
 # reader reports those itself, so keep them off stderr unless the app configures logging.
@@ -31,10 +32,17 @@ _DATE_PARAMS = {"extensive_search": False, "original_date": True,
 
 def read_html(stream: IO[bytes], name: str, config: ReaderConfig) -> Iterator[Draft | InputError]:
     """The article of one saved page."""
-    data = stream.read()
     origin = f"{name}:1"
+    try:
+        data = read_whole(stream, origin, config)
+    except InputError as exc:  # one page is one record: skipped like one with --skip-bad
+        yield exc
+        return
+    root, deep = _parse(data)
+    if deep:
+        yield InputError(origin, MarkupTooDeep.problem, "pass --skip-bad to skip such pages")
+        return
     document = _extract(data)
-    root = _parse(data)
     title = (document.get("title") or _page_title(root) or "").strip()
     text = (document.get("text") or "").strip()
     first, _, rest = text.partition("\n")
@@ -82,11 +90,13 @@ def _meta_time(root: Any) -> str | None:
     return None
 
 
-def _parse(data: bytes) -> Any:
+def _parse(data: bytes) -> tuple[Any, bool]:
+    """The page's tree (None when it cannot be parsed), and whether it is too deep."""
+    parser = lxml.html.HTMLParser()
     try:
-        return lxml.html.document_fromstring(data)
+        return lxml.html.document_fromstring(data, parser=parser), too_deep_markup(parser)
     except (ValueError, lxml.etree.LxmlError):
-        return None
+        return None, False
 
 
 def _page_title(root: Any) -> str | None:

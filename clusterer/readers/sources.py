@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import errno
 import gzip
 import io
 import os
 import re
+import stat
 import sys
 import zlib
 from collections.abc import Iterator
@@ -80,32 +82,42 @@ class Source:
         """The file name without its extension (and ``.gz``): a ``.txt`` article's id."""
         if self.path is None:
             return None
-        name = self.path.name
+        name = shown(self.path.name)  # an id must be text: a name not in UTF-8 is mended
         if name.endswith(".gz"):
             name = name[:-3]
         return Path(name).stem
+
+
+def shown(path: str) -> str:
+    """A path as text: bytes of a name that is not UTF-8 become U+FFFD."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def check_paths(paths: list[str]) -> None:
     """Fail before reading anything if an input path does not exist."""
     for path in paths:
         if path != "-" and not os.path.exists(path):
-            raise PathError(path, "no such file or directory", "check the path")
+            raise PathError(shown(path), "no such file or directory", "check the path")
 
 
-def expand(path: str, config: ReaderConfig, ignored: list[str]) -> Iterator[Source]:
+def expand(path: str, config: ReaderConfig, ignored: list[str],
+           special: list[str] | None = None) -> Iterator[Source]:
     """The files to read for one input path, a directory searched recursively.
 
     Directory files come in sorted order of their relative paths; hidden files and
     directories (``.name``) are left out, and so are files of unknown extension
-    unless ``--format`` is given (they are appended to ``ignored``).
+    unless ``--format`` is given (they are appended to ``ignored``). Only regular
+    files (or symlinks to them) are read from directories: a FIFO would block the run
+    forever, a device could be endless; they, sockets and broken or looping symlinks
+    are appended to ``special`` as ``"path (kind)"``. A FIFO or device named on its
+    own is read as a stream.
     """
     if path == "-":
         yield Source("<stdin>", None)
         return
     root = Path(path)
     if not root.is_dir():
-        yield Source(path, root)
+        yield Source(shown(path), root)
         return
     found: list[tuple[tuple[str, ...], Path]] = []
 
@@ -120,10 +132,32 @@ def expand(path: str, config: ReaderConfig, ignored: list[str]) -> Iterator[Sour
                 file = Path(dirpath) / filename
                 found.append((file.relative_to(root).parts, file))
     for _, file in sorted(found):
-        if config.format == "auto" and format_from_name(file.name) is None:
+        kind = _not_regular(file)
+        if kind is not None:
+            if special is not None:
+                special.append(f"{file} ({kind})")
+        elif config.format == "auto" and format_from_name(file.name) is None:
             ignored.append(str(file))
         else:
-            yield Source(str(file), file)
+            yield Source(shown(str(file)), file)
+
+
+def _not_regular(file: Path) -> str | None:
+    """What a directory entry is when it is not a regular file, else None."""
+    try:
+        mode = file.stat().st_mode  # follows symlinks: a link to a regular file is read
+    except OSError as exc:
+        return "a symlink loop" if exc.errno == errno.ELOOP else (
+            f"cannot stat: {_reason(exc)}" if not file.is_symlink() else "a broken symlink")
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
 
 
 def format_from_name(name: str) -> str | None:
@@ -135,14 +169,20 @@ def format_from_name(name: str) -> str | None:
 
 
 class _Chained(io.RawIOBase):
-    """Already-read bytes, then the rest of a stream; read errors become InputError."""
+    """Already-read bytes, then the rest of a stream; read errors become InputError.
 
-    def __init__(self, head: bytes, rest: IO[bytes], name: str, gzipped: bool) -> None:
+    More than ``limit`` bytes in all (head included) is an InputError too.
+    """
+
+    def __init__(self, head: bytes, rest: IO[bytes], name: str, gzipped: bool,
+                 limit: int | None = None) -> None:
         super().__init__()
         self._head = head
         self._rest = rest
         self._name = name
         self._gzipped = gzipped
+        self._limit = limit
+        self._left = limit - len(head) if limit is not None else None
 
     def readable(self) -> bool:
         return True
@@ -153,7 +193,17 @@ class _Chained(io.RawIOBase):
             buffer[:n] = self._head[:n]
             self._head = self._head[n:]
             return n
-        data = read_checked(self._rest, len(buffer), self._name, self._gzipped)
+        if self._left is None:
+            data = read_checked(self._rest, len(buffer), self._name, self._gzipped)
+        else:
+            data = b"" if self._left < 0 else read_checked(
+                self._rest, min(len(buffer), self._left + 1), self._name, self._gzipped)
+            self._left -= len(data)
+            if self._left < 0:  # one byte past the bound (or the head alone was past it)
+                raise InputError(self._name, f"more than {self._limit:,} bytes of data"
+                                 f"{' after decompression' if self._gzipped else ''} "
+                                 "(--max-input-bytes)", "pass a larger --max-input-bytes, "
+                                 "or split the file")
         buffer[: len(data)] = data
         return len(data)
 
@@ -188,12 +238,14 @@ def _read_head(stream: IO[bytes], size: int, name: str, gzipped: bool) -> bytes:
 
 
 @contextlib.contextmanager
-def open_source(source: Source) -> Iterator[tuple[io.BufferedReader, bytes]]:
+def open_source(source: Source, max_bytes: int | None = None
+                ) -> Iterator[tuple[io.BufferedReader, bytes]]:
     """The source's (decompressed) bytes as a buffered stream, and its first bytes.
 
     Raises:
         PathError: If the file cannot be opened.
-        InputError: If it cannot be read or is corrupt gzip.
+        InputError: If it cannot be read or is corrupt gzip, or (while reading) if it
+            has more than ``max_bytes`` bytes.
     """
     with contextlib.ExitStack() as stack:
         if source.path is None:
@@ -210,7 +262,48 @@ def open_source(source: Source) -> Iterator[tuple[io.BufferedReader, bytes]]:
         if gzipped:
             stream = gzip.GzipFile(fileobj=stream, mode="rb")  # type: ignore[assignment]
         head = _read_head(stream, HEAD_SIZE, source.name, gzipped)
-        yield io.BufferedReader(_Chained(head, stream, source.name, gzipped), CHUNK), head
+        chained = _Chained(head, stream, source.name, gzipped, max_bytes)
+        yield io.BufferedReader(chained, CHUNK), head
+
+
+def oversized(location: str, config: ReaderConfig, whole: bool = False) -> InputError:
+    """The error for a record (or a document read whole) over ``max_record_bytes``."""
+    what = "document read whole" if whole else "record"
+    return InputError(location, f"{what} larger than {config.max_record_bytes:,} bytes "
+                      "(--max-record-bytes)", "pass --skip-bad to skip it, or a larger "
+                      "--max-record-bytes")
+
+
+def read_whole(stream: IO[bytes], name: str, config: ReaderConfig) -> bytes:
+    """All the stream's data: one document, at most ``max_record_bytes``.
+
+    Raises:
+        InputError: If there is more; only one byte more than the bound was read.
+    """
+    data = stream.read(config.max_record_bytes + 1)
+    if len(data) > config.max_record_bytes:
+        raise oversized(name, config, whole=True)
+    return data
+
+
+def bounded_lines(stream: IO[bytes], limit: int) -> Iterator[bytes | None]:
+    """The stream's lines, None for a line longer than ``limit`` bytes (newline aside).
+
+    An overlong line is read past in chunks, never held whole.
+    """
+    while True:
+        line = stream.readline(limit + 1)
+        if not line:
+            return
+        if len(line) <= limit or line.endswith(b"\n"):
+            yield line
+            continue
+        del line
+        while True:
+            rest = stream.readline(CHUNK)
+            if not rest or rest.endswith(b"\n"):
+                break
+        yield None
 
 
 def bom_encoding(head: bytes) -> str | None:

@@ -14,13 +14,17 @@ from typing import IO
 from clusterer.errors import InputError
 from clusterer.readers.config import ReaderConfig
 from clusterer.readers.fields import Draft, make_draft
-from clusterer.readers.sources import ENCODING_HINT
+from clusterer.readers.sources import ENCODING_HINT, read_whole
 
 
 def read_txt(stream: IO[bytes], name: str, config: ReaderConfig,
              stem: str | None = None) -> Iterator[Draft | InputError]:
     """The article of one text file, given as UTF-8 (see :func:`.sources.utf8_stream`)."""
-    data = stream.read()
+    try:
+        data = read_whole(stream, f"{name}:1", config)
+    except InputError as exc:  # one file is one article: skipped like one with --skip-bad
+        yield exc
+        return
     if data.startswith(codecs.BOM_UTF8):
         data = data[3:]
     try:
