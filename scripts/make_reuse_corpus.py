@@ -212,6 +212,8 @@ def _render(recipe: dict, seconds: float, serial: int,
     title, text = _copy(rng, story, site, chrome[site], applied, original=original)
     if not original and rng.random() < headline_only:
         text = ""
+        if title == " ".join(story.title.split()[:-1]):  # as _copy does for headline-only
+            title = story.title.upper()
     published = START + timedelta(seconds=round(seconds))
     slug = "".join(c for c in site.lower() if c in _SLUG_KEEP)
     return {"id": f"{slug}-{serial:07d}", "title": title, "text": text,
