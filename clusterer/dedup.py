@@ -38,6 +38,7 @@ from clusterer.fingerprint import (
     fingerprint,
     shingles_without,
 )
+from clusterer.headlines import articles_numbers_differ
 from clusterer.minhash import lsh_pairs, lsh_params, union_pairs
 from clusterer.records import Article, DuplicateGroup
 from clusterer.validation import check_range
@@ -476,7 +477,8 @@ class _Verifier:
     def verified(self, i: int, j: int, index: str) -> bool:
         if index == "headline" or self.prints.title_only[i] or self.prints.title_only[j]:
             sim = similarity(self.prints.title[i], self.prints.title[j], 10**9)
-            return sim >= self.config.headline_threshold
+            return sim >= self.config.headline_threshold and not articles_numbers_differ(
+                self.docs[i], self.docs[j])
         return self.similarity(i, j) >= self.config.threshold
 
 
