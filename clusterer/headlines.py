@@ -6,7 +6,8 @@ not copies of one another on the headline alone, however similar their character
 
 Two things are not taken as a difference (both seen in real feeds, uci-dev): numbers on
 one headline only (Businessweek's "… 24% … (1)" beside "… 24% …" elsewhere, a video
-length "(01:39)", a headline cut before its number), and the version of one story ("-- 2nd
+length "(01:39)", a headline cut before its number), unless the article lacking them has
+a body of its own (:func:`articles_numbers_differ`); and the version of one story ("-- 2nd
 Update", "3rd Update": one wire story, like the "UPDATE 2-" prefix).
 """
 
@@ -73,10 +74,17 @@ def articles_numbers_differ(a: Article, b: Article) -> bool:
 
     Learned headline affixes are not left out: a series' number or date may sit in a
     segment that recurs ("… - sources (Dec 14)").
+
+    One exception to "numbers on one side only are no difference": the side lacking
+    them has a body. Its body, not a headline cut before "(13)", says which item of a
+    series it is, and it finds its own copies by that body; matched on the headline
+    alone it would join every numbered item of the series.
     """
     first, second = distinctive_tokens(title_tokens(a.title)), distinctive_tokens(title_tokens(b.title))
     for key in {source_key(a), source_key(b)}:
         for number in distinctive_tokens(title_tokens(key)):
             first.pop(number, None)
             second.pop(number, None)
+    if (second - first and a.text.strip()) or (first - second and b.text.strip()):
+        return True
     return _each_has_its_own(first, second)

@@ -42,3 +42,16 @@ def test_numbers_in_a_source_name_do_not_count():
     assert not articles_numbers_differ(a, b)
     assert not articles_numbers_differ(a, c)
     assert articles_numbers_differ(c, d)
+
+
+def test_an_article_with_a_body_differs_from_a_headline_with_numbers_it_lacks():
+    series = make_article("a", "Stocks to watch (Jan 3)")
+    cut = make_article("b", "Stocks to watch", text="A body of its own with many more words.")
+    feed_item = make_article("c", "Stocks to watch")
+    older = make_article("d", "Stocks to watch (Jan)", text="Another body of its own.")
+    assert articles_numbers_differ(series, cut)
+    assert articles_numbers_differ(cut, series)
+    assert not articles_numbers_differ(series, feed_item)
+    assert articles_numbers_differ(series, older)
+    assert not articles_numbers_differ(series, make_article("e", "STOCKS TO WATCH (JAN 3)",
+                                                            text="Its body."))
