@@ -13,6 +13,7 @@ Update", "3rd Update": one wire story, like the "UPDATE 2-" prefix).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -68,6 +69,17 @@ def _each_has_its_own(first: Counter[str], second: Counter[str]) -> bool:
     return bool(first - second) and bool(second - first)
 
 
+def _numbers(text: str) -> Counter[str]:
+    """:func:`distinctive_tokens` of a headline or source name (a fresh copy)."""
+    return Counter(_cached_numbers(text))
+
+
+# A headline-only article is checked against many candidates: its numbers are cached.
+@functools.lru_cache(maxsize=1 << 16)
+def _cached_numbers(text: str) -> dict[str, int]:
+    return dict(distinctive_tokens(title_tokens(text)))
+
+
 def articles_numbers_differ(a: Article, b: Article) -> bool:
     """:func:`numbers_differ` of two articles' headlines, wire prefixes ("UPDATE 2-")
     left out, and numbers in either article's source name ("Channel 4") too.
@@ -80,11 +92,12 @@ def articles_numbers_differ(a: Article, b: Article) -> bool:
     series it is, and it finds its own copies by that body; matched on the headline
     alone it would join every numbered item of the series.
     """
-    first, second = distinctive_tokens(title_tokens(a.title)), distinctive_tokens(title_tokens(b.title))
-    for key in {source_key(a), source_key(b)}:
-        for number in distinctive_tokens(title_tokens(key)):
-            first.pop(number, None)
-            second.pop(number, None)
+    first, second = _numbers(a.title), _numbers(b.title)
+    if first or second:
+        for key in {source_key(a), source_key(b)}:
+            for number in _numbers(key):
+                first.pop(number, None)
+                second.pop(number, None)
     if (second - first and a.text.strip()) or (first - second and b.text.strip()):
         return True
     return _each_has_its_own(first, second)
