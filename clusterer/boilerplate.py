@@ -285,27 +285,31 @@ def _placed(source_of_doc: np.ndarray, unit_counts: np.ndarray, hashes: np.ndarr
     Returns:
         Sorted :func:`_pair_keys` of ``(source number, unit hash)``, and that count for each.
     """
-    n_docs = len(unit_counts)
-    doc = np.repeat(np.arange(n_docs), unit_counts)
-    hashes = hashes.astype(np.uint64)
-    first = np.ones(len(hashes), dtype=bool)
-    first[1:] = doc[1:] != doc[:-1]
-    last = np.ones(len(hashes), dtype=bool)
-    last[:-1] = doc[1:] != doc[:-1]
-    before = np.where(first, _START, np.roll(hashes, 1))
-    after = np.where(last, _END, np.roll(hashes, -1))
+    # Counted rows only, one neighbour side at a time: this runs over every unit of the
+    # dump, so few full-length arrays are alive at once.
+    doc = np.repeat(np.arange(len(unit_counts)), unit_counts)
+    new_doc = np.flatnonzero(doc[1:] != doc[:-1]) + 1
+    page_starts = np.concatenate(([0], new_doc)) if len(doc) else new_doc
+    page_ends = np.concatenate((new_doc - 1, [len(doc) - 1])) if len(doc) else new_doc
+    unit = hashes.astype(np.uint64, copy=False)
     rows = counted[doc]
-    doc, unit, before, after = doc[rows], hashes[rows], before[rows], after[rows]
+    source, counted_units, counted_docs = source_of_doc[doc][rows], unit[rows], doc[rows]
     keys, counts = [], []
-    for side in (_pair_keys(before, unit), _pair_keys(unit, after)):
-        source = source_of_doc[doc]
-        order = np.lexsort((doc, side, source))
-        d, k, s, u = doc[order], side[order], source[order], unit[order]
-        once = _run_starts(s, k, d)  # one row per article
-        d, k, s, u = d[once], k[once], s[once], u[once]
-        starts = _run_starts(s, k)
-        keys.append(_pair_keys(s[starts], u[starts]))
-        counts.append(_run_lengths(starts, len(k)))
+    for shift, edges, mark in ((1, page_starts, _START), (-1, page_ends, _END)):
+        neighbour = np.roll(unit, shift)
+        neighbour[edges] = mark
+        side = _pair_keys(_pair_keys(source, neighbour[rows]), counted_units)
+        del neighbour
+        order = np.lexsort((counted_docs, side))
+        side, d = side[order], counted_docs[order]
+        once = _run_starts(side, d)  # one row per article
+        order, side = order[once], side[once]
+        del d, once
+        starts = _run_starts(side)
+        at = order[starts]
+        keys.append(_pair_keys(source[at], counted_units[at]))
+        counts.append(_run_lengths(starts, len(side)))
+        del side, order, starts, at
     key, count = np.concatenate(keys), np.concatenate(counts)
     order = np.lexsort((-count, key))  # per key, its largest count first
     key, count = key[order], count[order]
