@@ -8,7 +8,13 @@ The rule (also in the README):
   sources where it recurs like this. Donation pitches, newsletter prompts, "Related
   posts" and "Latest news" sidebars repeat across one site's pages; the text of a
   syndicated story spreads across *different* sites, once each, so it is kept even
-  where one site carries two versions of the story.
+  where one site carries two versions of the story. Chrome also *stands* like chrome:
+  on most of the source's pages that carry it (and on at least ``min_docs``), it sits
+  beside the same neighbour (the same unit before or after it, or the page's start or
+  end), unless it is on half of the source's pages anyway. A sentence that a site reuses
+  across its own distinct stories (background paragraphs, UPDATE 1/2/3 of other wire
+  stories) stands amid different text each time and stays content, so an article does
+  not lose its body to sentences it merely shares with a few other pages of its site.
 * A **short unit** (at most ``short_unit_words`` words, e.g. "Read more", "Show More",
   "1 min read") is chrome wherever it recurs in at least ``min_docs`` articles.
 * A headline **affix** (a segment before or after `` | ``, `` - ``, `` :: ``, at most
@@ -175,7 +181,14 @@ class BoilerplateModel:
         recurs, where = np.unique(unit, return_inverse=True)
         within = np.bincount(where, weights=per_source, minlength=len(recurs))[where]
         all_pages = pages[np.searchsorted(paged, unit)]
-        chrome = 2 * within > all_pages
+        # Chrome recurs where chrome stands: on most pages carrying it, beside the same
+        # unit or page edge; or it is on half the source's pages. A sentence a site
+        # reuses across its own distinct stories recurs amid different text.
+        site_pages = np.bincount(source_of_doc[counted], minlength=len(names) + 1)[source]
+        placed = _lookup(*_placed(source_of_doc, unit_counts, hashes, counted),
+                         _pair_keys(source, unit))
+        placed = (placed >= cfg.min_docs) & (2 * placed >= per_source)
+        chrome = (2 * within > all_pages) & (placed | (2 * per_source >= site_pages))
         self.source_chrome_ = {}
         for number_, hashed in _grouped(source[chrome], unit[chrome]):
             self.source_chrome_[names[number_ - 1]] = frozenset(hashed)
@@ -241,6 +254,64 @@ class BoilerplateModel:
             if 0 < len(words) <= self.config.affix_words:
                 out.append(" ".join(words))
         return out
+
+
+_START, _END = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F)  # page edges
+
+
+def _pair_keys(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """One 64-bit key per ``(first, second)`` pair (wrapping arithmetic)."""
+    with np.errstate(over="ignore"):
+        return (first.astype(np.uint64) * np.uint64(0x100000001B3)) ^ second.astype(np.uint64)
+
+
+def _placed(source_of_doc: np.ndarray, unit_counts: np.ndarray, hashes: np.ndarray,
+            counted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per unit of a source, the counted articles of that source in which it stands next
+    to its most frequent neighbour there (the same unit, or the start or end of the page,
+    before or after it).
+
+    Returns:
+        Sorted :func:`_pair_keys` of ``(source number, unit hash)``, and that count for each.
+    """
+    # Counted rows only, one neighbour side at a time: this runs over every unit of the
+    # dump, so few full-length arrays are alive at once.
+    doc = np.repeat(np.arange(len(unit_counts)), unit_counts)
+    new_doc = np.flatnonzero(doc[1:] != doc[:-1]) + 1
+    page_starts = np.concatenate(([0], new_doc)) if len(doc) else new_doc
+    page_ends = np.concatenate((new_doc - 1, [len(doc) - 1])) if len(doc) else new_doc
+    unit = hashes.astype(np.uint64, copy=False)
+    rows = counted[doc]
+    source, counted_units, counted_docs = source_of_doc[doc][rows], unit[rows], doc[rows]
+    keys, counts = [], []
+    for shift, edges, mark in ((1, page_starts, _START), (-1, page_ends, _END)):
+        neighbour = np.roll(unit, shift)
+        neighbour[edges] = mark
+        side = _pair_keys(_pair_keys(source, neighbour[rows]), counted_units)
+        del neighbour
+        order = np.lexsort((counted_docs, side))
+        side, d = side[order], counted_docs[order]
+        once = _run_starts(side, d)  # one row per article
+        order, side = order[once], side[once]
+        del d, once
+        starts = _run_starts(side)
+        at = order[starts]
+        keys.append(_pair_keys(source[at], counted_units[at]))
+        counts.append(_run_lengths(starts, len(side)))
+        del side, order, starts, at
+    key, count = np.concatenate(keys), np.concatenate(counts)
+    order = np.lexsort((-count, key))  # per key, its largest count first
+    key, count = key[order], count[order]
+    first = _run_starts(key)
+    return key[first], count[first]
+
+
+def _lookup(keys: np.ndarray, values: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """``values`` at ``query`` in the sorted, unique ``keys``; 0 where a key is missing."""
+    if not len(keys):
+        return np.zeros(len(query), dtype=values.dtype)
+    at = np.minimum(np.searchsorted(keys, query), len(keys) - 1)
+    return np.where(keys[at] == query, values[at], 0)
 
 
 def _run_starts(*columns: np.ndarray) -> np.ndarray:

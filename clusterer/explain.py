@@ -187,6 +187,8 @@ def _chrome(comparer: Comparer, i: int) -> tuple[str, ...]:
 def _reasons(comparer: Comparer, match: Match, copies: bool, path: tuple[Step, ...],
              headline_only: tuple[bool, bool], config: DedupConfig) -> tuple[str, ...]:
     reasons = [_rule(match)]
+    if match.veto:
+        reasons.append(f"but {match.veto}")
     for side, flag in zip("AB", headline_only):
         if flag:
             reasons.append(f"{side} is compared by its headline: it has fewer than "
@@ -210,11 +212,12 @@ def _reasons(comparer: Comparer, match: Match, copies: bool, path: tuple[Step, .
 def _rule(match: Match) -> str:
     if match.kind in _RULES:
         return f"a match: {_RULES[match.kind]}"
-    sign = "≥" if match.copy else "<"
+    reached = match.similarity >= match.threshold
+    sign = "≥" if reached else "<"
     measure = {"containment": "containment (the smaller text inside the other)",
                "jaccard": "Jaccard similarity of the texts",
                "headline": "Jaccard similarity of the headlines"}[match.kind]
-    verdict = "a match" if match.copy else "no match"
+    verdict = "a match" if reached else "no match"
     return (f"{verdict}: {measure} {match.similarity:.2f} {sign} {match.threshold:.2f} "
             f"({match.shared} of {match.sizes[0]} and {match.sizes[1]} shingles shared)")
 

@@ -16,13 +16,14 @@ compared by the Jaccard index of their headlines' character shingles.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from clusterer.boilerplate import BoilerplateModel
 from clusterer.fingerprint import HEAD_SHINGLES, Fingerprints, shingles_without
+from clusterer.headlines import articles_numbers_differ
 from clusterer.minhash import lsh_pairs, lsh_params, union_pairs
 from clusterer.readers.urls import source_key
 from clusterer.records import Article, Match
@@ -36,6 +37,8 @@ _RECHECK = 0.7
 # Body groups tied for a headline-only article's best match that are compared with each
 # other (a headline shared by more groups than this is too common to say anything).
 _MAX_TIED = 8
+_NUMBERS_VETO = ("the headlines differ in a number or date (each has one the other lacks, or "
+                 "the one with a body lacks the other's): items of a series, not copies")
 
 
 @dataclass(frozen=True)
@@ -469,14 +472,15 @@ class Comparer:
                     else "guid" if a.guid and a.guid == b.guid else None)
         if prints.title_only[i] or prints.title_only[j]:
             match = self._measure(i, j, prints.title[i], prints.title[j], headline=True)
+            if match.copy and articles_numbers_differ(a, b):
+                match = replace(match, copy=False, veto=_NUMBERS_VETO)
         else:
             match = self._measure(i, j, prints.body[i], prints.body[j])
             if _RECHECK * config.threshold <= match.similarity < config.threshold:
                 match = self._recheck(i, j, match)
         if identity is None:
             return match
-        return Match(identity, match.similarity, 1.0, True, match.shared, match.sizes,
-                     match.before, match.rechecked)
+        return replace(match, kind=identity, threshold=1.0, copy=True, veto="")
 
     def verified(self, i: int, j: int) -> bool:
         """Whether ``i`` and ``j`` are copies (:meth:`compare`)."""

@@ -140,6 +140,8 @@ class Match:
             one (where the shared text starts; a sidebar shares only after the page's
             own text), or None where not measured.
         rechecked: Whether the sets were compared with both sources' chrome left out.
+        veto: Why a pair at or above the threshold is no copy all the same (headlines
+            that differ in a number or date), or ``""``.
     """
 
     kind: str
@@ -150,6 +152,7 @@ class Match:
     sizes: tuple[int, int] = (0, 0)
     before: tuple[int | None, int | None] = (None, None)
     rechecked: bool = False
+    veto: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form (``explain --json``)."""
@@ -162,4 +165,5 @@ class Match:
             "sizes": list(self.sizes),
             "before": list(self.before),
             "rechecked": self.rechecked,
+            "veto": self.veto,
         }

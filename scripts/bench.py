@@ -1,8 +1,11 @@
 """Speed, memory and quality of `clusterer dedup` and `clusterer storylines` by dump size.
 
 Usage: python scripts/bench.py [--sizes 1000,10000,100000] [--out docs/benchmarks.md]
+       [--corpus syndication|reuse]
 
-For each size: a dump from ``scripts/make_corpus.py`` (cached under ``build/bench/``),
+For each size: a dump from ``scripts/make_corpus.py`` (``--corpus syndication``, the
+default) or ``scripts/make_reuse_corpus.py`` (``--corpus reuse``: 8 sites whose distinct
+stories share sentences and numbered headlines), cached under ``build/bench/``,
 then the real CLI as child processes, ``clusterer dedup DUMP -o OUT -q`` and
 ``clusterer storylines DUMP --json OUT -q``, each timed (wall clock) and measured for
 memory two ways: the peak RSS of its largest single process (``os.wait4``: the parent
@@ -17,7 +20,7 @@ slowed the 100,000-article dedup by a tenth).
 
 Dedup quality is pairwise precision/recall/F1 (:func:`clusterer.evaluate.pairwise`)
 against the dump's ``group`` labels, where an article's label is the kept id of its
-output line.
+output line; with the largest output group beside the largest true group.
 
 Baseline, on the same dump in this process: the naive datasketch loop (word 5-gram
 shingles of the raw title and text, ``MinHash(num_perm=128)`` updated once per
@@ -44,6 +47,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -56,6 +60,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
 import make_corpus  # noqa: E402
+import make_reuse_corpus  # noqa: E402
 
 from clusterer.evaluate import load_prediction, pairwise  # noqa: E402
 
@@ -65,7 +70,18 @@ SAMPLE_EVERY_S = 0.1  # the shortest wait between PSS samples
 SAMPLE_SHARE = 0.05  # the most of one core that sampling may take
 NAIVE_SHINGLE, NAIVE_PERM, NAIVE_THRESHOLD = 5, 128, 0.8
 DEDUP_COLUMNS = ("articles", "dedup wall s", "articles/s", "peak RSS MiB", "tree PSS MiB",
-                 "pairwise P", "pairwise R", "pairwise F1", "true pairs")
+                 "pairwise P", "pairwise R", "pairwise F1", "true pairs", "largest group",
+                 "largest true group")
+# Dump generators by --corpus name: (writer, its script, what its dumps hold).
+CORPORA = {
+    "syndication": (make_corpus.write_corpus, "make_corpus.py",
+                    "stories of recombined real sentences, 30% republished 1-20 times on ~200 "
+                    "sites with site chrome and syndication edits"),
+    "reuse": (make_reuse_corpus.write_reuse_corpus, "make_reuse_corpus.py",
+              "stories on 8 sites whose real sentences recur in about 10 distinct stories of "
+              "a site, 40% with a shared base headline and a running number or date, 20% "
+              "republished 1-3 times with syndication edits, 10% more copies headline-only"),
+}
 
 
 # ---------------------------------------------------------------- measuring a child
@@ -141,13 +157,14 @@ def run_measured(cmd: Sequence[str], log: Path) -> Measured:
 
 
 # ---------------------------------------------------------------- corpus and quality
-def corpus_path(work: Path, n: int, seed: int) -> Path:
+def corpus_path(work: Path, n: int, seed: int, corpus: str = "syndication") -> Path:
     """The cached dump of ``n`` articles, named by a hash of what generates it."""
     digest = hashlib.blake2b(digest_size=4)
     for source in (ROOT / "scripts" / "make_corpus.py", ROOT / "tests" / "syndication.py",
-                   make_corpus.UCI, make_corpus.SAMPLES):
+                   make_corpus.UCI, make_corpus.SAMPLES, ROOT / "scripts" / CORPORA[corpus][1]):
         digest.update(source.read_bytes())
-    return work / f"corpus-{n}-seed{seed}-{digest.hexdigest()}.jsonl"
+    prefix = "corpus" if corpus == "syndication" else f"corpus-{corpus}"
+    return work / f"{prefix}-{n}-seed{seed}-{digest.hexdigest()}.jsonl"
 
 
 def read_records(path: Path, limit: int | None = None) -> Iterator[dict[str, str]]:
@@ -210,6 +227,7 @@ class SizeResult:
     n: int
     dedup: Measured
     quality: tuple[float, float, float, int]
+    largest: tuple[int, int]  # largest output group, largest true group
     naive_n: int
     naive_s: float
     naive_quality: tuple[float, float, float, int]
@@ -236,14 +254,15 @@ def clusterer_cmd() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "clusterer"]
 
 
-def bench_size(n: int, seed: int, work: Path, naive_limit: int) -> SizeResult:
+def bench_size(n: int, seed: int, work: Path, naive_limit: int,
+               corpus: str = "syndication") -> SizeResult:
     """Generate (or reuse) the dump of ``n`` articles and measure everything on it."""
-    dump = corpus_path(work, n, seed)
+    dump = corpus_path(work, n, seed, corpus)
     if dump.exists():
         _log(f"[{n}] corpus: cached {dump}")
     else:
         started = time.perf_counter()
-        make_corpus.write_corpus(n, dump, seed)
+        CORPORA[corpus][0](n, dump, seed)
         _log(f"[{n}] corpus: generated {dump} in {time.perf_counter() - started:.1f} s")
     out = work / f"out-{n}"
     out.mkdir(parents=True, exist_ok=True)
@@ -254,7 +273,9 @@ def bench_size(n: int, seed: int, work: Path, naive_limit: int) -> SizeResult:
     _log(f"[{n}] dedup: {dedup.wall_s:.1f} s, peak RSS {dedup.rss_mib:.0f} MiB, "
          f"tree PSS {dedup.pss_mib:.0f} MiB")
     gold = {r["id"]: r["group"] for r in read_records(dump)}
-    quality = scores(load_prediction(str(dedup_out)), gold)
+    pred = load_prediction(str(dedup_out))
+    quality = scores(pred, gold)
+    largest = (max(Counter(pred.values()).values()), max(Counter(gold.values()).values()))
 
     story_out = out / "storylines.json"
     storylines = run_measured([*cli, "storylines", str(dump), "--json", str(story_out), "-q"],
@@ -270,7 +291,7 @@ def bench_size(n: int, seed: int, work: Path, naive_limit: int) -> SizeResult:
     naive_s, naive_pred = naive_dedup(records)
     naive_quality = scores(naive_pred, {r["id"]: r["group"] for r in records})
     _log(f"[{n}] naive: {len(records)} articles in {naive_s:.1f} s")
-    return SizeResult(n, dedup, quality, len(records), naive_s, naive_quality, storylines,
+    return SizeResult(n, dedup, quality, largest, len(records), naive_s, naive_quality, storylines,
                       stats["storylines"], stats["clustered"])
 
 
@@ -350,7 +371,8 @@ def targets(results: dict[int, SizeResult]) -> list[list[str]]:
     return rows
 
 
-def report(results: dict[int, SizeResult], command: str, seed: int, work: Path) -> str:
+def report(results: dict[int, SizeResult], command: str, seed: int, work: Path,
+           corpus: str = "syndication") -> str:
     """The Markdown report: environment, commands, per-size tables, scaling and targets."""
     env = machine()
     cli = shlex.join(_display(c) if os.sep in c else c for c in clusterer_cmd())
@@ -365,9 +387,8 @@ def report(results: dict[int, SizeResult], command: str, seed: int, work: Path) 
         f"- Python {env['python']}; {env['libs']}",
         f"- clusterer commit: {env['commit']}",
         f"- Command: `{command}`",
-        f"- Dumps: `scripts/make_corpus.py N DUMP --seed {seed}` (cached in `{_display(work)}/`): "
-        "stories of recombined real sentences, 30% republished 1-20 times on ~200 sites with "
-        "site chrome and syndication edits; `group` is the true duplicate group.",
+        f"- Dumps: `scripts/{CORPORA[corpus][1]} N DUMP --seed {seed}` (cached in "
+        f"`{_display(work)}/`): {CORPORA[corpus][2]}; `group` is the true duplicate group.",
         f"- Per size: `{cli} dedup DUMP -o OUT -q` and `{cli} storylines DUMP --json OUT -q`, "
         "one after the other, with every core (`--jobs 0`, the default). Wall time of each "
         "child; peak RSS = its largest single process (`os.wait4`); tree PSS = peak of the "
@@ -381,7 +402,8 @@ def report(results: dict[int, SizeResult], command: str, seed: int, work: Path) 
         *_table(DEDUP_COLUMNS,
                 [[f"{r.n:,}", f"{r.dedup.wall_s:.1f}", f"{r.dedup_rate:,.0f}", f"{r.dedup.rss_mib:,.0f}",
                   f"{r.dedup.pss_mib:,.0f}", f"{r.quality[0]:.4f}", f"{r.quality[1]:.4f}",
-                  f"{r.quality[2]:.4f}", f"{r.quality[3]:,}"] for r in ordered]),
+                  f"{r.quality[2]:.4f}", f"{r.quality[3]:,}", f"{r.largest[0]:,}",
+                  f"{r.largest[1]:,}"] for r in ordered]),
         "",
         "## Naive datasketch loop (baseline)",
         "",
@@ -436,6 +458,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0, help="corpus seed (default 0)")
     parser.add_argument("--naive-limit", type=int, default=10_000,
                         help="largest number of articles the naive loop runs on (default 10000)")
+    parser.add_argument("--corpus", choices=sorted(CORPORA), default="syndication",
+                        help="dump generator: make_corpus.py (syndication, the default) or "
+                             "make_reuse_corpus.py (reuse)")
     parser.add_argument("--work-dir", type=Path, default=ROOT / "build" / "bench",
                         help="cached dumps and outputs (default build/bench)")
     args = parser.parse_args(argv)
@@ -447,8 +472,9 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("--sizes and --naive-limit need at least 2 articles each")
     command = shlex.join([_display(sys.executable), _display(sys.argv[0]), *sys.argv[1:]])
     args.work_dir.mkdir(parents=True, exist_ok=True)
-    results = {n: bench_size(n, args.seed, args.work_dir, args.naive_limit) for n in sorted(set(sizes))}
-    text = report(results, command, args.seed, args.work_dir)
+    results = {n: bench_size(n, args.seed, args.work_dir, args.naive_limit, args.corpus)
+               for n in sorted(set(sizes))}
+    text = report(results, command, args.seed, args.work_dir, args.corpus)
     print(text)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     tmp = args.out.with_name(args.out.name + ".tmp")

@@ -41,6 +41,42 @@ def test_heavy_chrome_around_different_stories_is_still_chrome():
     assert model.source_chrome_ == {"site-a": frozenset(unit_hashes(chrome))}
 
 
+def _reusing_site(n_docs: int, shared: str, carrying: int, chrome: str | None = None):
+    """Pages of one site: own sentences, ``shared`` on the first ``carrying`` pages at a
+    different place on each (between different sentences), ``chrome`` (if any) at the end."""
+    docs = []
+    for d in range(n_docs):
+        body = [f"site story {d} unique sentence {w} with words" for w in range(6)]
+        if d < carrying:
+            body.insert(1 + d % 5, shared)
+        docs.append(("site-a", body + ([chrome] if chrome else []), f"Story {d}"))
+    return docs
+
+
+def test_a_sentence_a_site_reuses_amid_different_text_is_not_chrome():
+    shared = "a background sentence this site reuses in several of its own stories"
+    model = BoilerplateModel().fit(_reusing_site(10, shared, 4, CHROME))
+    assert model.source_chrome_ == {"site-a": frozenset(unit_hashes([CHROME]))}
+    assert model.content_units("site-a", [*STORY[:2], shared, CHROME]) == [*STORY[:2], shared]
+
+
+def test_a_unit_on_half_the_pages_of_a_site_is_chrome_wherever_it_stands():
+    prompt = "subscribe to our newsletter for more stories like this one every day"
+    model = BoilerplateModel().fit(_reusing_site(10, prompt, 5))
+    assert model.source_chrome_ == {"site-a": frozenset(unit_hashes([prompt]))}
+
+
+def test_a_reused_sentence_next_to_the_same_chrome_on_most_of_its_pages_is_chrome():
+    # On two of three pages carrying it, "sidebar lead" follows the same sidebar headline.
+    headline, lead = "sidebar headline of another story today", "sidebar lead of that other story here"
+    docs = [("site-a", [f"story {d} own sentence with words {w}" for w in range(4)] + tail, "t")
+            for d, tail in enumerate([[headline, lead], [headline, lead], [lead]])]
+    docs += [("site-a", [f"story {d} own sentence with words {w}" for w in range(4)], "t")
+             for d in range(3, 9)]
+    model = BoilerplateModel().fit(docs)
+    assert model.source_chrome_ == {"site-a": frozenset(unit_hashes([headline, lead]))}
+
+
 def test_chrome_is_per_source():
     model = BoilerplateModel().fit(_docs(2))
     assert model.content_units("site-b", [*STORY, CHROME]) == [*STORY, CHROME]

@@ -136,6 +136,17 @@ def test_headline_only_copies_need_the_headline_threshold():
     assert _ids(deduplicate([a, b], DedupConfig(headline_threshold=0.5))) == [("b", ["a"])]
 
 
+def test_headline_only_items_of_a_numbered_series_are_not_copies_on_the_headline():
+    base = "Liverpool sign Andy Carroll from Newcastle for a club record fee"
+    a = make_article("a", f"{base} (13)")
+    b = make_article("b", f"{base} (65)")
+    c = make_article("c", f"UPDATE 2-{base.upper()} (13)")
+    # A copy of the 65th item, its headline cut before the number: its body decides.
+    d = make_article("d", base, text=" ".join(f"Paragraph {n} of the 65th story, with words."
+                                              for n in range(8)))
+    assert _ids(deduplicate([a, b, c, d])) == [("a", ["c"]), ("b", []), ("d", [])]
+
+
 @pytest.mark.parametrize(("kwargs", "message"), [
     ({"threshold": 0.0}, r"threshold must be in \(0.0, 1.0\], got 0.0"),
     ({"threshold": 1.5}, r"threshold must be in \(0.0, 1.0\], got 1.5"),

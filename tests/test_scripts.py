@@ -49,8 +49,59 @@ def test_bench_runs_end_to_end(tmp_path):
     text = out.read_text(encoding="utf-8")
     assert done.stdout == text + "\n"
     header = ("| articles | dedup wall s | articles/s | peak RSS MiB | tree PSS MiB | pairwise P "
-              "| pairwise R | pairwise F1 | true pairs |")
+              "| pairwise R | pairwise F1 | true pairs | largest group | largest true group |")
     assert header in text
     assert "| dedup >= 10x naive throughput (200) |" in text
     assert "| storylines < 120 s (100,000) | not run | n/a |" in text
     assert f"Wrote {out}" in done.stderr
+
+
+def test_bench_runs_on_the_reuse_corpus(tmp_path):
+    out = tmp_path / "bench.md"
+    done = subprocess.run([sys.executable, str(SCRIPTS / "bench.py"), "--sizes", "300", "--out",
+                           str(out), "--work-dir", str(tmp_path / "work"), "--corpus", "reuse"],
+                          capture_output=True, text=True, check=False, timeout=120)
+    assert done.returncode == 0, done.stderr
+    text = out.read_text(encoding="utf-8")
+    assert "- Dumps: `scripts/make_reuse_corpus.py N DUMP --seed 0`" in text
+    assert [p.name.startswith("corpus-reuse-300-seed0-") for p in (tmp_path / "work").glob("*.jsonl")
+            ] == [True]
+
+
+def make_reuse_corpus(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, str(SCRIPTS / "make_reuse_corpus.py"), *args],
+                          capture_output=True, text=True, check=False)
+
+
+def test_make_reuse_corpus_is_deterministic_and_has_its_traits(tmp_path):
+    a, b, c = tmp_path / "a.jsonl", tmp_path / "b.jsonl", tmp_path / "c.jsonl"
+    for path, seed in ((a, "3"), (b, "3"), (c, "4")):
+        done = make_reuse_corpus("600", str(path), "--seed", seed)
+        assert done.returncode == 0, done.stderr
+        assert done.stderr.startswith("Wrote 600 articles (")
+    assert a.read_bytes() == b.read_bytes()
+    assert a.read_bytes() != c.read_bytes()
+    records = [orjson.loads(line) for line in a.read_bytes().splitlines()]
+    assert all(list(r) == FIELDS for r in records)
+    assert len({r["id"] for r in records}) == 600
+    assert [r["published"] for r in records] == sorted(r["published"] for r in records)
+    assert len({r["source"] for r in records}) == 8
+    assert max(Counter(r["group"] for r in records).values()) > 1  # some stories are syndicated
+    assert sum(not r["text"] for r in records) > 20  # headline-only items
+    # Numbered headlines: several distinct stories share a base headline.
+    first = {r["group"]: r["title"] for r in reversed(records)}
+    bases = Counter(t.rsplit(" (", 1)[0] for t in first.values() if t.endswith(")"))
+    assert bases.most_common(1)[0][1] >= 5
+    # Sentence reuse per site: a paragraph recurs in a few other stories of its site, not
+    # on most of its pages as its chrome does.
+    stories_of: dict[tuple[str, str], set[str]] = {}
+    for r in records:
+        for paragraph in r["text"].split("\n\n"):
+            stories_of.setdefault((r["source"], paragraph), set()).add(r["group"])
+    assert sum(3 <= len(groups) <= 10 for groups in stories_of.values()) > 50
+
+
+def test_make_reuse_corpus_rejects_a_bad_knob(tmp_path):
+    done = make_reuse_corpus("10", str(tmp_path / "x.jsonl"), "--numbered", "1.5")
+    assert done.returncode == 2
+    assert done.stderr.endswith("make_reuse_corpus.py: error: numbered must be in [0, 1], got 1.5\n")
