@@ -14,8 +14,8 @@ from clusterer.records import DuplicateGroup
 from clusterer.storylines import StorylineConfig, build_storylines
 
 from conftest import ROOT, make_article
+from syndication import UCI
 
-UCI = ROOT.parent / "shared" / "data" / "uci-dev.jsonl"
 SCHEMA = json.loads((ROOT / "clusterer" / "schemas" / "storylines.schema.json").read_text())
 
 
