@@ -2,7 +2,7 @@ from datetime import datetime, timezone
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from clusterer.dedup import (
@@ -17,7 +17,7 @@ from clusterer.dedup import (
 )
 from clusterer.minhash import Signer
 
-from conftest import make_article
+from conftest import examples, make_article
 
 
 def _ids(result):
@@ -160,7 +160,8 @@ def _dumps(draw):
     return articles
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.fuzz
+@examples(30)
 @given(_dumps())
 def test_every_article_appears_exactly_once(articles):
     result = deduplicate(articles)
@@ -168,7 +169,8 @@ def test_every_article_appears_exactly_once(articles):
     assert sorted(seen) == sorted(a.id for a in articles)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.fuzz
+@examples(30)
 @given(_dumps())
 def test_identical_texts_are_always_duplicates(articles):
     result = deduplicate(articles)
@@ -179,7 +181,8 @@ def test_identical_texts_are_always_duplicates(articles):
                 assert group_of[a.id] == group_of[b.id]
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.fuzz
+@examples(25)
 @given(_dumps(), st.randoms(use_true_random=False))
 def test_groups_do_not_depend_on_input_order(articles, rnd):
     shuffled = list(articles)
@@ -191,6 +194,7 @@ def test_groups_do_not_depend_on_input_order(articles, rnd):
     assert groups(deduplicate(articles)) == groups(deduplicate(shuffled))
 
 
+@pytest.mark.fuzz
 @given(st.lists(st.tuples(st.integers(0, 29), st.integers(0, 29)), max_size=60))
 def test_union_find_roots_are_each_elements_find(unions: list[tuple[int, int]]) -> None:
     uf = _UnionFind(30)
