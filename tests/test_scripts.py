@@ -42,7 +42,7 @@ def test_make_corpus_rejects_a_negative_size(tmp_path):
 
 def test_bench_runs_end_to_end(tmp_path):
     out = tmp_path / "bench.md"
-    done = subprocess.run([sys.executable, str(SCRIPTS / "bench.py"), "--sizes", "200", "--out",
+    done = subprocess.run([sys.executable, str(SCRIPTS / "bench.py"), "--sizes", "30", "--out",
                            str(out), "--work-dir", str(tmp_path / "work")],
                           capture_output=True, text=True, check=False, timeout=120)
     assert done.returncode == 0, done.stderr
@@ -51,6 +51,6 @@ def test_bench_runs_end_to_end(tmp_path):
     header = ("| articles | dedup wall s | articles/s | peak RSS MiB | tree PSS MiB | pairwise P "
               "| pairwise R | pairwise F1 | true pairs |")
     assert header in text
-    assert "| dedup >= 10x naive throughput (200) |" in text
+    assert "| dedup >= 10x naive throughput (30) |" in text
     assert "| storylines < 120 s (100,000) | not run | n/a |" in text
     assert f"Wrote {out}" in done.stderr
