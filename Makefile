@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 
 FUZZ_EXAMPLES ?= 2000
 
-.PHONY: setup demo test fuzz lint bench clean
+.PHONY: setup install demo test fuzz lint bench clean
 
 $(STAMP): pyproject.toml
 	@echo "Setting up $(VENV) (log: $(VENV)/install.log)"
@@ -16,6 +16,11 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 setup: $(STAMP)
+
+# The `clusterer` command for daily use: a wheel of this checkout, with its dependencies
+# (no dev tools), installed into the environment of $(PYTHON), e.g. the active venv.
+install:
+	$(PYTHON) -m pip install .
 
 demo: $(STAMP)
 	@mkdir -p build/demo
