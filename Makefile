@@ -4,7 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup demo test lint bench clean
+FUZZ_EXAMPLES ?= 2000
+
+.PHONY: setup install demo test fuzz lint bench clean
 
 $(STAMP): pyproject.toml
 	@echo "Setting up $(VENV) (log: $(VENV)/install.log)"
@@ -15,13 +17,23 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+# The `clusterer` command for daily use: a wheel of this checkout, with its dependencies
+# (no dev tools), installed into the environment of $(PYTHON), e.g. the active venv.
+install:
+	$(PYTHON) -m pip install .
+
 demo: $(STAMP)
 	@mkdir -p build/demo
 	$(BIN)/clusterer dedup samples/feed.jsonl --output build/demo/dedup.jsonl --groups build/demo/groups.json
 	$(BIN)/clusterer storylines samples/feed.jsonl --json build/demo/storylines.json
 
+# The ci hypothesis profile: derandomized, the same examples on every run (tests/conftest.py).
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest -q
+
+# Property tests only, random seeds, FUZZ_EXAMPLES examples each (`make fuzz FUZZ_EXAMPLES=500`).
+fuzz: $(STAMP)
+	HYPOTHESIS_PROFILE=fuzz FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q -m fuzz
 
 lint: $(STAMP)
 	$(BIN)/ruff check clusterer tests scripts

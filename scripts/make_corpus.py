@@ -2,7 +2,7 @@
 
 Usage: python scripts/make_corpus.py N OUT.jsonl [--seed S] [--sites 200] [--syndicated 0.3]
 
-Real text only: the headlines of ``shared/data/uci-dev.jsonl`` and the sentences of the
+Real text only: the headlines of ``data/uci-dev.jsonl`` and the sentences of the
 five sample articles (``samples/feed.jsonl``), about 1,780 distinct real sentences once
 those under six words ("Read more", "Become a Patron!") and those a reader would cut in
 two ("Mt. Gox files…", "…sales, U.S. Down 1.4 percent") are left out. A story is a

@@ -1,7 +1,7 @@
 """Realistic syndicated copies built from real text, for the dedup quality test.
 
 Real text: the five sample articles (their paragraphs, chrome and all) and real
-headlines from ``shared/data/uci-dev.jsonl``. Synthetic stories are paragraphs of real
+headlines from ``data/uci-dev.jsonl``. Synthetic stories are paragraphs of real
 headlines; two stories from disjoint headlines of one Google News story are *different
 articles about the same event* (hard negatives), like samples 001 and 002.
 
@@ -23,7 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-UCI = ROOT.parent / "shared" / "data" / "uci-dev.jsonl"
+# The development sets, copied into the repository (data/README.md): the one place that names them.
+DATA = ROOT / "data"
+UCI = DATA / "uci-dev.jsonl"
+PAGES = DATA / "pages-dev.jsonl"
 SAMPLES = ROOT / "samples" / "feed.jsonl"
 TRANSFORMS = ("headline", "dateline", "trim", "cut", "edit", "quotes", "entities", "nbsp",
               "tags", "noise", "headline_only")

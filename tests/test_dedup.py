@@ -1,12 +1,12 @@
 from datetime import datetime, timezone
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from clusterer.dedup import DedupConfig, deduplicate
 
-from conftest import make_article
+from conftest import examples, make_article
 
 
 def _ids(result):
@@ -187,7 +187,8 @@ def _dumps(draw):
     return articles
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.fuzz
+@examples(30)
 @given(_dumps())
 def test_every_article_appears_exactly_once(articles):
     result = deduplicate(articles)
@@ -195,7 +196,8 @@ def test_every_article_appears_exactly_once(articles):
     assert sorted(seen) == sorted(a.id for a in articles)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.fuzz
+@examples(30)
 @given(_dumps())
 def test_identical_texts_are_always_duplicates(articles):
     result = deduplicate(articles)
@@ -206,7 +208,8 @@ def test_identical_texts_are_always_duplicates(articles):
                 assert group_of[a.id] == group_of[b.id]
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.fuzz
+@examples(25)
 @given(_dumps(), st.randoms(use_true_random=False))
 def test_groups_do_not_depend_on_input_order(articles, rnd):
     shuffled = list(articles)

@@ -104,6 +104,7 @@ def test_aligned_allows_a_short_prefix_before_the_shared_text():
 
 
 
+@pytest.mark.fuzz
 @given(st.lists(st.tuples(st.integers(0, 29), st.integers(0, 29)), max_size=60))
 def test_union_find_roots_are_each_elements_find(unions: list[tuple[int, int]]) -> None:
     uf = UnionFind(30)

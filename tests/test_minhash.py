@@ -147,6 +147,7 @@ def test_hash_units_counts_tokens_and_characters_per_unit():
     assert hash_units("").unit_hashes.tolist() == []
 
 
+@pytest.mark.fuzz
 @given(st.lists(st.lists(st.text(alphabet="abcé1_", min_size=1, max_size=6),
                          min_size=1, max_size=5), min_size=1, max_size=6))
 def test_a_hash_depends_on_the_text_only_not_where_it_stands(units):

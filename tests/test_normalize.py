@@ -1,6 +1,7 @@
 import re
 
-from hypothesis import given, settings
+import pytest
+from hypothesis import given
 from hypothesis import strategies as st
 
 from clusterer.normalize import (
@@ -13,6 +14,8 @@ from clusterer.normalize import (
     tokens,
     units,
 )
+
+from conftest import examples
 
 
 def test_clean_decodes_entities_tags_quotes_and_spaces():
@@ -60,6 +63,7 @@ def test_title_segments_split_site_suffixes():
     assert title_segments("Well-known co-founder") == ["Well-known co-founder"]
 
 
+@pytest.mark.fuzz
 @given(st.text(alphabet=st.sampled_from(list("aZ9_ .!?\n\t'\"()[]é—ßİ\u00a0\u2019<>&;#-\u3000\u0660²Ж中")),
                max_size=40))
 def test_units_are_the_word_tokens_of_each_piece(text: str) -> None:
@@ -76,7 +80,8 @@ _BOUNDARY_AS_WRITTEN = re.compile(
 _FRAGMENTS = ["ab", "Zb", "9", "é", ".", "?", " ", "\n", "'", "("]
 
 
-@settings(max_examples=500)
+@pytest.mark.fuzz
+@examples(200)
 @given(st.lists(st.sampled_from(_FRAGMENTS), max_size=30).map("".join))
 def test_unit_boundaries_give_the_same_units_as_first_written(text: str) -> None:
     def words(pattern: re.Pattern[str]) -> list[list[str]]:

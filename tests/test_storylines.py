@@ -4,7 +4,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from clusterer.dedup import deduplicate
@@ -13,9 +13,9 @@ from clusterer.readers import read_articles
 from clusterer.records import DuplicateGroup
 from clusterer.storylines import StorylineConfig, build_storylines
 
-from conftest import ROOT, make_article
+from conftest import ROOT, examples, make_article
+from syndication import UCI
 
-UCI = ROOT.parent / "shared" / "data" / "uci-dev.jsonl"
 SCHEMA = json.loads((ROOT / "clusterer" / "schemas" / "storylines.schema.json").read_text())
 
 
@@ -124,7 +124,8 @@ _WORDS = st.sampled_from(["nato", "ukraine", "fed", "taper", "apple", "ios", "ga
                           "bitcoin", "gox", "the", "and"])
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.fuzz
+@examples(20)
 @given(st.lists(st.tuples(st.lists(_WORDS, min_size=1, max_size=8),
                           st.lists(_WORDS, max_size=30)), min_size=1, max_size=25))
 def test_every_id_appears_exactly_once(rows):

@@ -4,7 +4,8 @@ from clusterer.readers.urls import canonical_url, source_key, url_host
 from clusterer.records import Article
 
 # URLs that urllib.parse refuses (ValueError) or that have no host.
-MALFORMED = ["a://[", "http://[ab]/", "https://[::1", "//", "http://",
+MALFORMED = ["a://[", "http://[ab]/", "https://[::1", "http://[x]", "http://\u2100", "https://a]b[",
+             "//", "http://",
              "mailto:someone@example.com", "\udcff://x"]
 
 
