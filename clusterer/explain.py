@@ -200,9 +200,10 @@ def _reasons(comparer: Comparer, match: Match, copies: bool, path: tuple[Step, .
     if copies and len(path) > 1:
         chain = " → ".join([path[0].source, *(step.target for step in path)])
         reasons.append(f"joined through other copies: {chain}")
-    elif not copies and match.copy and match.kind == "headline":
-        reasons.append("a headline match alone never joins two groups whose bodies differ, "
-                       "so they were kept apart")
+    elif not copies and match.copy and match.kind in ("headline", "containment"):
+        reasons.append(f"a {match.kind} match is a weak link: it joins the group it matches "
+                       "best, and none where it matches groups whose bodies clearly differ "
+                       "equally well")
     elif not copies and match.copy:
         reasons.append("but LSH never proposed them as candidates (no band of their MinHash "
                        "signatures in common), so dedup did not compare them")

@@ -160,7 +160,9 @@ def merge_near(comparer: Comparer, uf: UnionFind, report: Progress) -> None:
         # Comparer.compare), and its similarity is at most its containment.
         screen = _Screen(prints.body_sig, _RECHECK * config.threshold, config.threshold,
                          prints.body)
-        _verify_pairs(pairs, big, None, screen, _BodyJoin(comparer, uf), uf)
+        joiner = _BodyJoin(comparer, uf)
+        _verify_pairs(pairs, big, None, screen, joiner, uf)
+        joiner.attach()
         report("matching (body)", 1, 1)
 
     # Every headline is indexed, copies in an exact class too (their headlines differ);
@@ -174,47 +176,101 @@ def merge_near(comparer: Comparer, uf: UnionFind, report: Progress) -> None:
         pairs, buckets = lsh_pairs(signatures[titled], bands, rows, asking[titled])
         # A headline pair is verified by the Jaccard of the very sets signed.
         floor = max(config.lsh_threshold, screen_floor(config.headline_threshold, num_perm))
-        joiner = _HeadlineJoin(comparer, uf)
+        headlines = _HeadlineJoin(comparer, uf)
         _verify_pairs(titled[pairs], [titled[b] for b in buckets], asking,
-                      _Screen(signatures, floor, config.headline_threshold), joiner, uf)
-        joiner.attach()
+                      _Screen(signatures, floor, config.headline_threshold), headlines, uf)
+        headlines.attach()
         report("matching (headline)", 1, 1)
 
 
-class _BodyJoin:
-    """Joins two articles whose bodies verify as copies."""
+class _Attach:
+    """Weak links, resolved so that they never chain different articles together.
 
-    def __init__(self, comparer: Comparer, uf: UnionFind) -> None:
-        self.comparer = comparer
-        self.uf = uf
-
-    def __call__(self, i: int, j: int) -> bool:
-        match = self.comparer.compare(i, j)
-        return match.copy and self.uf.union(i, j, match.kind, match.similarity)
-
-
-class _HeadlineJoin:
-    """Joins headline matches without letting a headline bridge two body groups.
-
-    A headline says less than a body: different articles share headline wording
-    ("Stocks to watch", a running story's base headline), so a headline-only article
-    may match the headlines of several groups whose bodies differ. Headline-only
-    articles that match each other are joined (unless that would join two groups that
-    each hold a body). A group of headline-only articles then joins the one body group
-    whose headline it matches best, and none where two or more match equally well:
-    union-find over every headline match would chain the body groups together.
+    Some matches say "A belongs with B" without saying that A is B: a headline-only
+    article matching a headline, a short text contained in a long one. Such an article
+    can be contained in, or share its headline with, several articles that have nothing
+    else in common (a sentence a site reuses, a recurring headline), and union-find over
+    every such match would join them all. So these matches are collected as offers
+    (from the weak side's group to a target group) and resolved at the end: a group joins
+    the target it matches best, and every other target whose body does not clearly
+    differ from the best one's (similarity at least the recheck level, ``_RECHECK`` of
+    the threshold: an abridged or edited version of one story). Where the best match is
+    tied between targets whose bodies clearly differ, it cannot say which it belongs to,
+    and joins none.
     """
 
     def __init__(self, comparer: Comparer, uf: UnionFind) -> None:
         self.comparer = comparer
         self.uf = uf
+        self.offers: list[tuple[int, int, str, float]] = []  # weak side, target, kind, similarity
+
+    def offer(self, weak: int, target: int, match: Match) -> bool:
+        self.offers.append((weak, target, match.kind, match.similarity))
+        return False
+
+    def skip(self, group: int) -> bool:
+        """Whether a group makes no offers (see :class:`_HeadlineJoin`)."""
+        return False
+
+    def attach(self) -> None:
+        """Resolve the offers (see the class docstring)."""
+        uf = self.uf
+        offers: dict[int, dict[int, tuple[float, int, int, str]]] = {}
+        for weak, target_article, kind, similarity in self.offers:
+            group, target = uf.find(weak), uf.find(target_article)
+            if group == target or self.skip(group):
+                continue
+            known = offers.setdefault(group, {}).get(target)
+            if known is None or (-similarity, weak, target_article) < (-known[0], known[1], known[2]):
+                offers[group][target] = (similarity, weak, target_article, kind)
+        for group in sorted(offers):
+            ranked = sorted(offers[group].values(), key=lambda o: (-o[0], o[1], o[2]))[:_MAX_TIED]
+            best_similarity, weak, anchor, kind = ranked[0]
+            agree = [self._agree(anchor, target) for _, _, target, _ in ranked[1:]]
+            tied = [ok for offer, ok in zip(ranked[1:], agree) if offer[0] == best_similarity]
+            if not all(tied):
+                continue
+            uf.union(weak, anchor, kind, best_similarity)
+            for (similarity, other, target, other_kind), ok in zip(ranked[1:], agree):
+                if ok:
+                    uf.union(other, target, other_kind, similarity)
+
+    def _agree(self, first: int, second: int) -> bool:
+        """Whether two articles' bodies do not clearly differ."""
+        match = self.comparer.compare(first, second)
+        return match.similarity >= _RECHECK * self.comparer.config.threshold
+
+
+class _BodyJoin(_Attach):
+    """Joins two articles whose bodies verify as copies: near-identical texts at once;
+    a text contained in another (the smaller side is weak) by :meth:`attach`."""
+
+    def __call__(self, i: int, j: int) -> bool:
+        match = self.comparer.compare(i, j)
+        if not match.copy:
+            return False
+        if match.kind != "containment":
+            return self.uf.union(i, j, match.kind, match.similarity)
+        small, large = (i, j) if match.sizes[0] <= match.sizes[1] else (j, i)
+        return self.offer(small, large, match)
+
+
+class _HeadlineJoin(_Attach):
+    """Joins headline matches without letting a headline bridge two body groups.
+
+    Headline-only articles that match each other are joined, unless that would join two
+    groups that each hold a body. A match between a headline-only article and one with
+    a body is an offer (:meth:`attach`), made only by groups without a body.
+    """
+
+    def __init__(self, comparer: Comparer, uf: UnionFind) -> None:
+        super().__init__(comparer, uf)
         prints = comparer.prints
         self.headline_only = prints.title_only
         # Whether a group (by its root) holds an article with a body.
         self.anchored = np.zeros(len(prints.title_only), dtype=bool)
         has_body = ~np.asarray(prints.title_only, dtype=bool) & (prints.body.lengths() > 0)
         self.anchored[uf.roots()[has_body]] = True
-        self.offers: list[tuple[int, int, float]] = []  # headline-only, body article, similarity
 
     def __call__(self, i: int, j: int) -> bool:
         match = self.comparer.compare(i, j)
@@ -229,45 +285,10 @@ class _HeadlineJoin:
             anchored[uf.find(i)] = anchored[root_i] or anchored[root_j]
             return joined
         h, f = (i, j) if self.headline_only[i] else (j, i)
-        self.offers.append((h, f, match.similarity))
-        return False
+        return self.offer(h, f, match)
 
-    def attach(self) -> None:
-        """Join each group without a body to the body groups its headline matches, as far
-        as their bodies agree.
-
-        The body group it matches best is joined; so is every other matched group whose
-        body does not clearly differ from that one's (similarity at least the recheck
-        level, ``_RECHECK`` of the threshold: an abridged or edited copy). Where the best
-        match is tied between groups whose bodies clearly differ, the headline cannot say
-        which it belongs to, and it joins none.
-        """
-        uf = self.uf
-        offers: dict[int, dict[int, tuple[float, int, int]]] = {}
-        for h, f, similarity in self.offers:
-            group, target = uf.find(h), uf.find(f)
-            if self.anchored[group]:
-                continue
-            known = offers.setdefault(group, {}).get(target)
-            if known is None or (-similarity, h, f) < (-known[0], known[1], known[2]):
-                offers[group][target] = (similarity, h, f)
-        for group in sorted(offers):
-            ranked = sorted(offers[group].values(), key=lambda o: (-o[0], o[1], o[2]))[:_MAX_TIED]
-            best_similarity, h, anchor = ranked[0]
-            agree = [self._agree(anchor, f) for _, _, f in ranked[1:]]
-            tied = [ok for (similarity, _, _), ok in zip(ranked[1:], agree)
-                    if similarity == best_similarity]
-            if not all(tied):
-                continue
-            uf.union(h, anchor, "headline", best_similarity)
-            for (similarity, other_h, f), ok in zip(ranked[1:], agree):
-                if ok:
-                    uf.union(other_h, f, "headline", similarity)
-
-    def _agree(self, first: int, second: int) -> bool:
-        """Whether two articles' bodies do not clearly differ."""
-        match = self.comparer.compare(first, second)
-        return match.similarity >= _RECHECK * self.comparer.config.threshold
+    def skip(self, group: int) -> bool:
+        return bool(self.anchored[group])
 
 
 def screen_floor(threshold: Any, num_perm: int) -> Any:
