@@ -132,7 +132,7 @@ ENGINES = ("local", "dask")
 
 
 @dataclass(frozen=True)
-class Shared:
+class Common:
     """The options every command that reads a dump takes, as stage configs."""
 
     inputs: list[str]
@@ -144,7 +144,7 @@ class Shared:
 
 
 # Declared once, added to each command by @_reads_a_dump (as sqlite-utils' option groups).
-_SHARED_OPTIONS = [
+_COMMON_OPTIONS = [
     inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=kind)
     for name, kind, default in [
         ("keep", Keep, DedupConfig.keep),
@@ -173,28 +173,28 @@ _SHARED_OPTIONS = [
 
 def _reads_a_dump(command: Callable[..., None]) -> Callable[..., None]:
     """Give ``command`` the input argument and the shared options; it receives them as
-    one ``shared: Shared`` (configs built and checked inside the error boundary)."""
+    one ``common: Common`` (configs built and checked inside the error boundary)."""
     signature = inspect.signature(command, eval_str=True)
-    own = [p for p in signature.parameters.values() if p.name != "shared"]
+    own = [p for p in signature.parameters.values() if p.name != "common"]
     inputs = inspect.Parameter("inputs", inspect.Parameter.POSITIONAL_OR_KEYWORD,
                                annotation=Inputs)
 
     @functools.wraps(command)
     def wrapper(**kwargs: Any) -> None:
-        values = {p.name: kwargs.pop(p.name) for p in [inputs, *_SHARED_OPTIONS]}
+        values = {p.name: kwargs.pop(p.name) for p in [inputs, *_COMMON_OPTIONS]}
         with _error_boundary():
-            command(shared=_shared(**values), **kwargs)
+            command(common=_common(**values), **kwargs)
 
     wrapper.__signature__ = signature.replace(  # type: ignore[attr-defined]
-        parameters=[inputs, *own, *_SHARED_OPTIONS])
+        parameters=[inputs, *own, *_COMMON_OPTIONS])
     return wrapper
 
 
-def _shared(inputs: list[str], keep: str, threshold: float, headline_threshold: float,
+def _common(inputs: list[str], keep: str, threshold: float, headline_threshold: float,
             shingle_size: int, num_perm: int, jobs: int, engine: str, scheduler: str | None,
             fmt: str, id_field: str, title_field: str, text_field: str, url_field: str,
             source_field: str, published_field: str, encoding: str, skip_bad: bool,
-            max_record_bytes: int, max_input_bytes: int, quiet: bool) -> Shared:
+            max_record_bytes: int, max_input_bytes: int, quiet: bool) -> Common:
     reader = _reader_config(fmt, id_field, title_field, text_field, url_field, source_field,
                             published_field, encoding, skip_bad, max_record_bytes,
                             max_input_bytes)
@@ -205,18 +205,18 @@ def _shared(inputs: list[str], keep: str, threshold: float, headline_threshold: 
                          f"got {engine!r}")
     if scheduler is not None and engine != "dask":
         raise UsageError("--scheduler needs --engine dask")
-    return Shared(inputs, reader, dedup, quiet, engine, scheduler)
+    return Common(inputs, reader, dedup, quiet, engine, scheduler)
 
 
 @contextlib.contextmanager
-def _engine(shared: Shared) -> Iterator[Engine]:
+def _engine(common: Common) -> Iterator[Engine]:
     """The engine the options ask for, stopped (with any cluster it started) after use."""
-    if shared.engine == "local":
-        yield LocalEngine(shared.dedup.workers)
+    if common.engine == "local":
+        yield LocalEngine(common.dedup.workers)
         return
     from clusterer.engine_dask import DaskEngine  # dask is an optional extra
 
-    with DaskEngine(shared.dedup.workers, shared.scheduler) as engine:
+    with DaskEngine(common.dedup.workers, common.scheduler) as engine:
         yield engine
 
 
@@ -373,27 +373,27 @@ def dedup(
     ] = None,
     top: Annotated[int, typer.Option("--top", help="Largest groups shown in the summary table.")] = 10,
     *,
-    shared: Shared,
+    common: Common,
 ) -> None:
     """Merge syndicated copies: one output line per kept article, with its duplicates.
 
     Example: clusterer dedup feeds/ --output deduped.jsonl --groups groups.json
     """
-    outputs = OutputSet([output, groups], shared.inputs)
-    run = _read_and_deduplicate(shared)
+    outputs = OutputSet([output, groups], common.inputs)
+    run = _read_and_deduplicate(common)
     with outputs:
         outputs.write_jsonl(output, dedup_records(run.result.groups))
         if groups is not None:
             outputs.write_json(groups, run.groups_document())
-    if not shared.quiet:
+    if not common.quiet:
         _print_dedup_summary(run.result, top)
 
 
-def _read_and_deduplicate(shared: Shared) -> DedupRun:
+def _read_and_deduplicate(common: Common) -> DedupRun:
     """Read every input and merge copies, reporting skipped records and empty inputs."""
-    with _engine(shared) as engine, _progress(shared.quiet) as progress:
-        run = run_dedup(shared.inputs, shared.reader, shared.dedup, progress, engine)
-    _print_read_report(run.read, shared.inputs, shared.quiet)
+    with _engine(common) as engine, _progress(common.quiet) as progress:
+        run = run_dedup(common.inputs, common.reader, common.dedup, progress, engine)
+    _print_read_report(run.read, common.inputs, common.quiet)
     return run
 
 
@@ -443,16 +443,16 @@ def storylines(
                      "pip install 'clusterer[parquet]')."),
     ] = None,
     *,
-    shared: Shared,
+    common: Common,
 ) -> None:
     """List the storylines of a dump, one representative headline each (copies merged first).
 
     Example: clusterer storylines feeds/ --json storylines.json --limit 10
     """
     config = _config(StorylineConfig, min_size=min_size, window_hours=window)
-    outputs = OutputSet([json_path, csv_path, parquet_path], shared.inputs)
-    deduped = _read_and_deduplicate(shared)
-    with _progress(shared.quiet) as progress:
+    outputs = OutputSet([json_path, csv_path, parquet_path], common.inputs)
+    deduped = _read_and_deduplicate(common)
+    with _progress(common.quiet) as progress:
         run = run_storylines(deduped, config, progress)
     rows = list(article_rows(run.result)) if csv_path or parquet_path else []
     with outputs:
@@ -464,7 +464,7 @@ def storylines(
         if parquet_path is not None:
             with outputs.open(parquet_path) as handle:
                 handle.write(parquet_bytes(rows))
-    if not shared.quiet:
+    if not common.quiet:
         console = stderr if json_path == STDOUT else stdout
         _print_storylines(console, run.result, limit)
 
@@ -505,7 +505,7 @@ def explain(
     id_b: Annotated[str, typer.Argument(help="Id of article B.", show_default=False)],
     as_json: Annotated[bool, typer.Option("--json", help="Print the explanation as JSON.")] = False,
     *,
-    shared: Shared,
+    common: Common,
 ) -> None:
     """Say whether two articles are copies, and why: the rule, the similarity against its
     threshold, the shared passages and the chrome each side lost (the dump is matched
@@ -513,8 +513,8 @@ def explain(
 
     Example: clusterer explain feeds/ 0012 0345
     """
-    with _engine(shared) as engine, _progress(shared.quiet) as progress:
-        run = explain_pair(read_articles(shared.inputs, shared.reader), id_a, id_b, shared.dedup,
+    with _engine(common) as engine, _progress(common.quiet) as progress:
+        run = explain_pair(read_articles(common.inputs, common.reader), id_a, id_b, common.dedup,
                            progress, engine)
     if as_json:
         typer.echo(orjson.dumps(run.to_dict(), option=orjson.OPT_INDENT_2).decode())

@@ -81,7 +81,7 @@ class Explanation:
             "match": self.match.to_dict(),
             "path": [step.to_dict() for step in self.path],
             "headline_only": list(self.headline_only),
-            "shared": list(self.shared),
+            "shared_passages": list(self.shared),
             "chrome": {"a": list(self.chrome[0]), "b": list(self.chrome[1])},
             "reasons": list(self.reasons),
         }

@@ -161,7 +161,7 @@ class Match:
             "similarity": round(self.similarity, 4),
             "threshold": self.threshold,
             "copy": self.copy,
-            "shared": self.shared,
+            "shared_shingles": self.shared,
             "sizes": list(self.sizes),
             "before": list(self.before),
             "rechecked": self.rechecked,
