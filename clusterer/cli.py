@@ -294,7 +294,7 @@ def storylines(
         Optional[str],  # noqa: UP045
         typer.Option("--json", help="Write the JSON cluster file (schema_version 1); - for stdout."),
     ] = None,
-    limit: Annotated[int, typer.Option("--limit", help="Storylines shown in the table.")] = 20,
+    limit: Annotated[int, typer.Option("--limit", help="Storylines shown in the table; 0 for all.")] = 20,
     min_size: Annotated[
         int, typer.Option("--min-size", help="Smallest storyline, counting copies; smaller ones "
                           "are unclustered.")
@@ -302,6 +302,10 @@ def storylines(
     window: Annotated[
         float, typer.Option("--window", help="Largest time gap inside one storyline, in hours.")
     ] = StorylineConfig.window_hours,
+    similarity: Annotated[
+        float, typer.Option("--similarity", help="Evidence to share a storyline: TF-IDF cosine "
+                            "of an article with the rest of it, 0 to 1; lower joins more.")
+    ] = StorylineConfig.similarity,
     keep: Keep = "longest",
     threshold: Threshold = DedupConfig.threshold,
     headline_threshold: HeadlineThreshold = DedupConfig.headline_threshold,
@@ -329,7 +333,8 @@ def storylines(
         dedup_config = _config(DedupConfig, threshold=threshold,
                                headline_threshold=headline_threshold, shingle_size=shingle_size,
                                num_perm=num_perm, keep=keep, workers=jobs)
-        config = _config(StorylineConfig, min_size=min_size, window_hours=window)
+        config = _config(StorylineConfig, min_size=min_size, window_hours=window,
+                         similarity=similarity)
         check_outputs([json_path], inputs)
         deduped = _read_and_deduplicate(inputs, reader_config, dedup_config, quiet)
         with _progress(quiet) as progress:
@@ -338,26 +343,26 @@ def storylines(
         if json_path is not None:
             params = {"dedup": dedup_config.to_dict(), "storylines": config.to_dict()}
             write_json(json_path, result.to_dict(params))
-        if not quiet:
-            console = stderr if json_path == STDOUT else stdout
-            _print_storylines(console, result, limit)
+        if json_path != STDOUT or not quiet:  # -q silences stderr only
+            _print_storylines(stderr if json_path == STDOUT else stdout, result, limit)
 
 
 def _print_storylines(console: Console, result: StorylineResult, limit: int) -> None:
     table = Table(title="Storylines")
     table.add_column("#", justify="right")
+    table.add_column("id", no_wrap=True)
     table.add_column("size", justify="right")
     table.add_column("sources", justify="right")
     table.add_column("time span")
     table.add_column("headline", overflow="fold", ratio=3)
     table.add_column("keywords", overflow="fold", ratio=2)
-    for rank, story in enumerate(result.storylines[: max(limit, 0)], start=1):
-        table.add_row(str(rank), str(story.size), str(story.sources),
+    shown = len(result.storylines) if limit == 0 else min(len(result.storylines), max(limit, 0))
+    for rank, story in enumerate(result.storylines[:shown], start=1):
+        table.add_row(str(rank), story.id, str(story.size), str(story.sources),
                       _span(story.first_seen, story.last_seen), story.headline,
                       ", ".join(story.keywords))
     if result.storylines:
         console.print(table)
-    shown = min(len(result.storylines), max(limit, 0))
     unclustered = sum(g.size for g in result.unclustered)
     console.print(f"{len(result.storylines)} storylines ({shown} shown); "
                   f"{unclustered} unclustered articles.", highlight=False)

@@ -98,3 +98,23 @@ def test_missing_input_file():
     result = runner.invoke(app, ["dedup", "no/such.jsonl"])
     assert result.exit_code == 1
     assert result.stderr == "Error: no/such.jsonl: no such file or directory; check the path\n"
+
+
+def test_storylines_quiet_still_prints_the_table_with_ids(tmp_path):
+    out = tmp_path / "s.json"
+    result = runner.invoke(app, ["storylines", FEED, "--json", str(out), "-q", "--limit", "0"])
+    assert result.exit_code == 0
+    assert result.stderr == ""
+    story = json.loads(out.read_text())["storylines"][0]
+    assert story["id"] in result.stdout  # the table has an id column
+    assert "1 storylines (1 shown); 3 unclustered articles." in result.stdout
+
+
+def test_storylines_similarity_option_reaches_the_config(tmp_path):
+    out = tmp_path / "s.json"
+    result = runner.invoke(app, ["storylines", FEED, "--json", str(out), "-q",
+                                 "--similarity", "0.99"])
+    assert result.exit_code == 0
+    document = json.loads(out.read_text())
+    assert document["params"]["storylines"]["similarity"] == 0.99
+    assert document["stats"]["storylines"] == 0
