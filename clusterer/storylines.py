@@ -1,24 +1,34 @@
-"""Storylines: distinct articles about the same story, grouped with HDBSCAN.
+"""Storylines: distinct articles about the same story, grouped with HDBSCAN, kept only
+on evidence that holds in a dump of unrelated news.
 
 Pipeline (kept articles only; copies travel with their kept article):
 
-1. Features (:mod:`clusterer.features`): TF-IDF of headline and chrome-free body,
-   reduced with TruncatedSVD and L2-normalised.
-2. HDBSCAN finds dense groups. It runs on blocks of at most ``block_size`` articles in
-   time order (news is local in time; HDBSCAN's cost grows faster than linearly), and
-   step 3 runs within each block; then the clusters of each pair of consecutive blocks
-   are merged the same way, so a storyline can continue across a block edge.
-3. HDBSCAN alone shatters a story into many small clusters and leaves many articles as
-   noise. Its clusters (as weighted centroids) and its noise articles (as clusters of
-   one) are therefore merged by average-linkage agglomeration on cosine similarity,
-   stopping at ``merge_similarity``: a fragment or a lone article joins a storyline
-   when it is, on average, that similar to it. What stays alone (or smaller than
-   ``min_size``) is listed as unclustered.
+0. Order and language: the articles are sorted by time, then id (every later step
+   sees the same order whatever the input's), and split by language
+   (:mod:`clusterer.language`); each language is clustered on its own, so articles in
+   different languages never share a storyline.
+1. Features (:mod:`clusterer.features`): TF-IDF of headline and chrome-free body with
+   the language's stop words, reduced with TruncatedSVD and L2-normalised.
+2. HDBSCAN on the reduced vectors proposes dense groups. It runs on blocks of at most
+   ``block_size`` articles in time order (news is local in time; HDBSCAN's cost grows
+   faster than linearly), and step 3 runs within each block; then the clusters of each
+   pair of consecutive blocks are merged the same way, so a storyline can continue
+   across a block edge.
+3. HDBSCAN shatters a story into many small clusters and leaves many articles as
+   noise, so its clusters (as weighted centroids) and noise articles are merged by
+   average-linkage agglomeration on the reduced vectors. The SVD proposes; it is not
+   evidence: in a low-dimensional SVD of a diverse dump unrelated articles look alike.
+   So after HDBSCAN and again at the end a member stays only with evidence against
+   the rest of its storyline: a cosine of at least ``similarity`` on the sparse TF-IDF
+   (where unrelated articles score near 0) and a headline word in common. Being
+   unclustered is a normal outcome.
 4. Time: a storyline is split wherever two consecutive articles are more than
    ``window_hours`` apart (articles without a time go with the closest part).
-5. Each storyline gets a stable id, a representative (the article closest to the
-   centroid, where the centroid weighs each article by its number of copies), class
-   TF-IDF keywords, size counting copies, sources and first/last time.
+5. Each storyline gets a stable id, members ordered by closeness to the TF-IDF
+   centroid (weighing each article by its copies), a representative headline
+   (complete, not cut with "...", then central, with a bonus for copies), class TF-IDF
+   keywords (no word beside a chosen word pair holding it), size counting copies,
+   sources and first/last time.
 """
 
 from __future__ import annotations
