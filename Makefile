@@ -18,7 +18,7 @@ setup: $(STAMP)
 demo: $(STAMP)
 	@mkdir -p build/demo
 	$(BIN)/clusterer dedup samples/feed.jsonl --output build/demo/dedup.jsonl --groups build/demo/groups.json
-	$(BIN)/clusterer storylines samples/feed.jsonl --json build/demo/storylines.json
+	$(BIN)/clusterer storylines samples/feed.jsonl --json build/demo/storylines.json --similarity 0.1
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

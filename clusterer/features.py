@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from clusterer.language import stop_words
+from clusterer.language import ENGLISH_DATES, stop_words
 from clusterer.validation import check_range
 
 _MANY_DOCS = 50  # documents: fewer make pairs of documents rare and the mean noisy
@@ -131,12 +131,13 @@ def title_terms(titles: Sequence[str], language: str = "en") -> sp.csr_matrix:
 
     Two articles of one story almost always share a name or a word in their headlines;
     two unrelated pages of one site share boilerplate in their bodies, not their
-    headlines.
+    headlines. Day and month names are no evidence either ("The 52-Week Low Club for
+    Monday" and "The 4 Stocks That Slimmed the DJIA Monday Slide").
     """
     from sklearn.feature_extraction.text import CountVectorizer
 
-    vectorizer = CountVectorizer(binary=True, stop_words=sorted(stop_words(language)) or None,
-                                 dtype=np.float32)
+    stop = stop_words(language) | (ENGLISH_DATES if language == "en" else frozenset())
+    vectorizer = CountVectorizer(binary=True, stop_words=sorted(stop) or None, dtype=np.float32)
     try:
         return vectorizer.fit_transform(titles).tocsr()
     except ValueError:  # no word at all

@@ -50,6 +50,7 @@ from clusterer.validation import check_range
 
 Progress = Callable[[str, int, int], None]
 NOISE = -1
+_FEW_OTHERS = 0.5  # evidence needed: similarity x (1 + this / other members), 1.5x for a pair
 Evidence = tuple[sp.csr_matrix, sp.csr_matrix]  # TF-IDF rows, headline words
 _SVD_SIMILARITY = 0.2  # average cosine of reduced centroids that proposes a merge
 
@@ -242,6 +243,7 @@ def _cluster_language(docs: list[str], groups: list[DuplicateGroup], language: s
     labels = _cluster_blocks(features, titles, weights, hours, config, report)
     labels = _split_in_time(features.vectors, hours, labels, config)
     labels = _drop_singletons(_prune((features.tfidf, titles), weights, labels, config.similarity))
+    labels = _rescue((features.tfidf, titles), weights, hours, labels, config)
     return _assemble(groups, features, weights, labels, config, language)
 
 
@@ -339,10 +341,12 @@ def _prune(evidence: Evidence, weights: np.ndarray, labels: np.ndarray,
     some leave.
 
     Evidence, against the other members of its cluster: a TF-IDF cosine of at least
-    ``similarity`` with their (weighted) centroid, and a headline word shared with one
-    of their headlines. Both hold in a dump of unrelated news, where unrelated articles
-    score near 0 on the sparse TF-IDF (in a low-dimensional SVD of such a dump they do
-    not) and pages of one site share boilerplate in their bodies, not their headlines.
+    ``similarity`` with their (weighted) centroid (times ``1 + _FEW_OTHERS / others``:
+    1.5 times for a pair, where the centroid is one article), and a headline word
+    (not a stop word) shared with one of their headlines. Both hold in a dump of
+    unrelated news, where unrelated articles score near 0 on the sparse TF-IDF (in a
+    low-dimensional SVD of such a dump they do not) and pages of one site share
+    boilerplate in their bodies, not their headlines.
     """
     tfidf, titles = evidence
     labels = labels.copy()
@@ -353,25 +357,91 @@ def _prune(evidence: Evidence, weights: np.ndarray, labels: np.ndarray,
         if tfidf.shape[1] == 0 or titles.shape[1] == 0:
             labels[inside] = NOISE
             return labels
-        ids, sums = _sums(tfidf, weights, labels)
-        row = np.searchsorted(ids, labels[inside])
-        sums = sp.csr_matrix(sums)
-        dots = np.asarray(tfidf[inside].multiply(sums[row]).sum(axis=1)).ravel()
-        norms = np.asarray(sums.multiply(sums).sum(axis=1)).ravel()[row]
+        index = np.unique(labels[inside], return_inverse=True)[1]
         w = weights[inside]
+        dots, norms = _dots_with_own_sum(tfidf[inside], index, w)
         # The rest of the cluster: its sum less the member's row (rows have unit norm).
         rest = np.sqrt(np.maximum(norms - 2 * w * dots + w * w, 0.0))
         cosine = (dots - w) / np.where(rest > 1e-9, rest, np.inf)
-        _, title_sums = _sums(titles, np.ones(len(labels)), labels)
         mine = titles[inside]
-        shared = np.asarray(mine.multiply(sp.csr_matrix(title_sums)[row]).sum(axis=1)).ravel()
-        shared -= np.asarray(mine.multiply(mine).sum(axis=1)).ravel()
-        weak = inside[(cosine < similarity) | (shared < 0.5)]
-        if len(weak) == 0:
+        shared = _dots_with_own_sum(mine, index, np.ones(len(inside)))[0] - mine.getnnz(axis=1)
+        # Against few others the cosine is a noisy estimate (against one, a single
+        # pair's): the evidence needed grows as the rest of the storyline shrinks.
+        others = np.bincount(index)[index] - 1
+        need = similarity * (1 + _FEW_OTHERS / np.maximum(others, 1))
+        gone = inside[(cosine < need) | (shared < 0.5)]
+        if len(gone) == 0:
             return labels
-        labels[weak] = NOISE
+        labels[gone] = NOISE
         labels = _drop_singletons(labels)
     return labels
+
+
+def _rescue(evidence: Evidence, weights: np.ndarray, hours: np.ndarray, labels: np.ndarray,
+            config: StorylineConfig) -> np.ndarray:
+    """Unclustered articles join the storyline for which they have the most evidence.
+
+    HDBSCAN and the reduced vectors miss members that share few words with the rest;
+    an unclustered article joins the storyline whose TF-IDF centroid it is closest to
+    when it has the evidence :func:`_prune` asks of a member (against all the
+    storyline's articles) and lies within ``window_hours`` of its time span. All
+    articles are judged against the same storylines, so the order does not matter.
+    """
+    tfidf, titles = evidence
+    alone = np.flatnonzero(labels == NOISE)
+    if len(alone) == 0 or len(alone) == len(labels) or tfidf.shape[1] == 0 \
+            or titles.shape[1] == 0:
+        return labels
+    from sklearn.preprocessing import normalize
+
+    ids, sums = _sums(tfidf, weights, labels)
+    cosine = (tfidf[alone] @ normalize(sp.csr_matrix(sums)).T).toarray()
+    _, words = _sums(titles, np.ones(len(labels)), labels)
+    shared = (titles[alone] @ sp.csr_matrix(words).T).toarray() > 0.5
+    inside = labels != NOISE
+    order = np.searchsorted(ids, labels[inside])
+    sizes = np.bincount(order, minlength=len(ids))
+    fits = (cosine >= config.similarity * (1 + _FEW_OTHERS / sizes)) & shared
+    first = np.full(len(ids), np.inf)
+    np.minimum.at(first, order, np.where(np.isnan(hours[inside]), np.inf, hours[inside]))
+    last = np.full(len(ids), -np.inf)
+    np.maximum.at(last, order, np.where(np.isnan(hours[inside]), -np.inf, hours[inside]))
+    when = hours[alone][:, None]
+    with np.errstate(invalid="ignore"):  # storylines with no dated article: inf - inf
+        near = np.isnan(when) | ~np.isfinite(first) | (
+            (when >= first - config.window_hours) & (when <= last + config.window_hours))
+    score = np.where(fits & near, cosine, -np.inf)
+    best = score.argmax(axis=1)
+    joins = np.isfinite(score[np.arange(len(alone)), best])
+    labels = labels.copy()
+    labels[alone[joins]] = ids[best[joins]]
+    return labels
+
+
+def _dots_with_own_sum(rows: sp.csr_matrix, cluster: np.ndarray, weights: np.ndarray
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's dot product with the weighted sum of its cluster's rows, and the
+    squared norm of that sum.
+
+    Args:
+        rows: Sparse rows, shape (n, terms).
+        cluster: Cluster index of each row, 0 to k - 1, shape (n,).
+        weights: Weight of each row in its cluster's sum, shape (n,).
+    """
+    n, width = rows.shape
+    k = int(cluster.max()) + 1 if n else 0
+    member = sp.csr_matrix((weights, (cluster, np.arange(n))), shape=(k, n))
+    sums = sp.csr_matrix(member @ rows)
+    sums.sum_duplicates()
+    sums.sort_indices()
+    sum_rows = np.repeat(np.arange(k, dtype=np.int64), np.diff(sums.indptr))
+    keys = sum_rows * width + sums.indices  # sorted: by row, then column
+    coo = rows.tocoo()
+    # A row's terms are all in its cluster's sum: look each one up there.
+    where = np.searchsorted(keys, cluster[coo.row].astype(np.int64) * width + coo.col)
+    dots = np.bincount(coo.row, weights=coo.data * sums.data[where], minlength=n)
+    norms = np.bincount(sum_rows, weights=sums.data.astype(np.float64) ** 2, minlength=k)
+    return dots, norms[cluster]
 
 
 def _merge(vectors: np.ndarray, weights: np.ndarray, labels: np.ndarray,

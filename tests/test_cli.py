@@ -102,7 +102,8 @@ def test_missing_input_file():
 
 def test_storylines_quiet_still_prints_the_table_with_ids(tmp_path):
     out = tmp_path / "s.json"
-    result = runner.invoke(app, ["storylines", FEED, "--json", str(out), "-q", "--limit", "0"])
+    result = runner.invoke(app, ["storylines", FEED, "--json", str(out), "-q", "--limit", "0",
+                                 "--similarity", "0.1"])
     assert result.exit_code == 0
     assert result.stderr == ""
     story = json.loads(out.read_text())["storylines"][0]

@@ -56,20 +56,21 @@ def test_uci_dev_quality_with_defaults(uci):
     truth = [gold[a.id] for a in articles]
     _, _, f1 = bcubed(pred, truth)
     ari = adjusted_rand(pred, truth)
-    # Measured 0.790 and 0.772 (2,000 real headlines, 33 Google News stories).
+    # Measured 0.786 and 0.773 (2,000 real headlines, 33 Google News stories).
     assert f1 >= 0.77  # regression guard
-    assert ari >= 0.75  # regression guard
+    assert ari >= 0.76  # regression guard
 
 
 def test_unrelated_real_pages_stay_apart():
-    # 147 real pages of as many stories (one saved twice). Measured precision 0.939: the
+    # 147 real pages of as many stories (one saved twice). Measured precision 0.966: the
     # storylines left are four pages about the AirAsia crash and two about one Ebola
-    # patient (one story each, labelled apart) and five pairs of unrelated pages.
+    # patient (one story each, though labelled apart) and two pages of one site about
+    # its committee meetings.
     articles = list(read_articles([str(PAGES)]))
     gold = _gold(PAGES)
     label = _labels(_run(articles))
     precision, _, _ = bcubed([label[a.id] for a in articles], [gold[a.id] for a in articles])
-    assert precision >= 0.93  # regression guard (0.707 before evidence was required)
+    assert precision >= 0.95  # regression guard (0.707 before evidence was required)
 
 
 def test_storylines_do_not_depend_on_input_order(uci, tmp_path):
@@ -145,8 +146,20 @@ def _ids(document):
     return [e["id"] for e in entries] + [d for e in entries for d in e["duplicates"]]
 
 
-def test_samples_001_and_002_share_a_storyline(sample_articles):
+# In five short articles about Ukraine and NATO, the closest pair (001 and 002) has a
+# TF-IDF cosine of 0.151: under the default evidence asked of a pair (1.5 x 0.15), over
+# that of --similarity 0.1.
+LENIENT = StorylineConfig(similarity=0.1)
+
+
+def test_samples_make_no_storyline_by_default(sample_articles):
     result = _run(sample_articles)
+    assert result.storylines == []
+    assert len(result.unclustered) == 5
+
+
+def test_samples_001_and_002_share_a_storyline(sample_articles):
+    result = _run(sample_articles, LENIENT)
     assert len(result.storylines) == 1
     story = result.storylines[0]
     members = sorted(g.kept.id for g in story.groups)
@@ -160,9 +173,9 @@ def test_samples_001_and_002_share_a_storyline(sample_articles):
 
 
 def test_output_is_deterministic_and_independent_of_order(sample_articles):
-    first = json.dumps(_run(sample_articles).to_dict())
-    assert first == json.dumps(_run(sample_articles).to_dict())
-    reordered = _run(list(reversed(sample_articles))).to_dict()
+    first = json.dumps(_run(sample_articles, LENIENT).to_dict())
+    assert first == json.dumps(_run(sample_articles, LENIENT).to_dict())
+    reordered = _run(list(reversed(sample_articles)), LENIENT).to_dict()
     assert [s["id"] for s in reordered["storylines"]] == [s["id"] for s in json.loads(first)["storylines"]]
 
 
@@ -180,7 +193,7 @@ def test_far_apart_in_time_do_not_share_a_storyline():
 
 
 def test_size_counts_copies_and_representative_prefers_the_centre(sample_articles):
-    result = _run(sample_articles)
+    result = _run(sample_articles, LENIENT)
     story = result.storylines[0]
     assert story.size == 2
     assert story.representative.kept.id == story.groups[0].kept.id
