@@ -44,7 +44,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from clusterer.features import FeatureConfig, Features, build_features, document, title_terms
-from clusterer.language import detect_languages, stop_words
+from clusterer.language import SAMPLE_CHARS, detect_languages, stop_words
 from clusterer.records import Article, DuplicateGroup
 from clusterer.validation import check_range
 
@@ -212,9 +212,11 @@ def build_storylines(groups: Sequence[DuplicateGroup], config: StorylineConfig |
     # Every order-sensitive step (SVD, HDBSCAN, merging) sees the articles in one order
     # that does not depend on the input's: time, then id.
     groups = sorted(groups, key=_order_key)
-    docs = [document(g.kept.title, body(g.kept), config.features) for g in groups]
+    bodies = [body(g.kept) for g in groups]
+    docs = [document(g.kept.title, text, config.features) for g, text in zip(groups, bodies)]
     report("languages", 0, 1)
-    languages = detect_languages(docs)
+    languages = detect_languages([f"{g.kept.title}\n{text[:SAMPLE_CHARS]}"
+                                  for g, text in zip(groups, bodies)])
     report("languages", 1, 1)
     storylines: list[Storyline] = []
     unclustered: list[DuplicateGroup] = []
