@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -561,7 +562,8 @@ def _with_keywords(storylines: list[Storyline], groups: list[DuplicateGroup], fe
     """Class-based TF-IDF (c-TF-IDF): a term's weight in a storyline times
     log(1 + average weight per storyline / the term's weight over all storylines).
 
-    A word is not listed beside a chosen word pair that holds it ("hong kong", not also
+    Names (terms capitalised in most headlines that hold them) score a quarter more. A
+    word is not listed beside a chosen word pair that holds it ("hong kong", not also
     "hong" and "kong").
     """
     if not storylines or features.tfidf.shape[1] == 0:
@@ -578,10 +580,36 @@ def _with_keywords(storylines: list[Storyline], groups: list[DuplicateGroup], fe
     out = []
     for s, row in zip(storylines, scores):
         ranked = np.lexsort((features.terms, -row))
-        candidates = [str(features.terms[t]) for t in ranked[: 4 * config.keywords] if row[t] > 0]
+        top = [t for t in ranked[: 4 * config.keywords] if row[t] > 0]
+        names = _name_like([str(features.terms[t]) for t in top],
+                           [g.kept.title for g in s.groups[:_NAME_TITLES]])
+        boosted = sorted(range(len(top)), key=lambda k: (-row[top[k]] * (
+            _NAME_BONUS if names[k] else 1.0), k))
+        candidates = [str(features.terms[top[k]]) for k in boosted]
         out.append(Storyline(id=s.id, representative=s.representative,
                              keywords=pick_keywords(candidates, config.keywords),
                              groups=s.groups))
+    return out
+
+
+_NAME_TITLES = 200  # headlines (most central first) read to tell names
+_NAME_BONUS = 1.25  # keyword score times this for a name
+
+
+def _name_like(terms: Sequence[str], titles: Sequence[str]) -> list[bool]:
+    """Which terms are written as names (capitalised) in most headlines that hold them
+    past their first word; in headlines in title case every word is, and none gains."""
+    heads = [t.split(maxsplit=1)[1] if " " in t else "" for t in titles]
+    lowered = [h.lower() for h in heads]
+    out = []
+    for term in terms:
+        pattern = re.compile(r"\b" + re.escape(term).replace(r"\ ", r"\W+") + r"\b")
+        capital = seen = 0
+        for head, low in zip(heads, lowered):
+            for match in pattern.finditer(low):
+                seen += 1
+                capital += head[match.start()].isupper()
+        out.append(seen > 0 and capital * 2 > seen)
     return out
 
 

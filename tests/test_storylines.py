@@ -12,7 +12,7 @@ from clusterer.dedup import deduplicate
 from clusterer.evaluate import adjusted_rand, bcubed
 from clusterer.readers import read_articles
 from clusterer.records import DuplicateGroup
-from clusterer.storylines import StorylineConfig, build_storylines, pick_keywords
+from clusterer.storylines import StorylineConfig, _name_like, build_storylines, pick_keywords
 
 from conftest import ROOT, make_article
 
@@ -121,6 +121,14 @@ def test_keywords_hold_no_word_beside_a_pair_holding_it():
     assert pick_keywords(["hong kong", "hong", "kong", "protest"], 6) == ("hong kong", "protest")
 
 
+def test_names_are_told_by_capitals_past_the_first_word():
+    titles = ["Stocks: Hong Kong shares fall on China data",
+              "Asian markets slide as Hong Kong shares drop",
+              "Investors sell shares in hong kong"]
+    assert _name_like(["hong kong", "shares", "china", "stocks"], titles) == [
+        True, False, True, False]
+
+
 def test_representative_headline_is_complete():
     start = datetime(2024, 1, 1, tzinfo=timezone.utc)
     titles = ["Fed holds interest rates steady as inflation cools and ...",
@@ -165,9 +173,9 @@ def test_samples_001_and_002_share_a_storyline(sample_articles):
     members = sorted(g.kept.id for g in story.groups)
     assert members == ["001_c53f92eaafb8e6c3", "002_19fc496d41bd9699"]
     assert story.headline in {a.title for a in sample_articles}
-    # "russia" is left out: the pair "conflict russia" holds it.
-    assert story.keywords == ("sybiha", "ukraine", "conflict russia", "nato", "foreign",
-                              "invitation")
+    # "Russia", a name in the headlines, comes before "conflict russia" (which would take
+    # its place if it came first).
+    assert story.keywords == ("sybiha", "ukraine", "russia", "nato", "foreign", "invitation")
     assert sorted(g.kept.id for g in result.unclustered) == [
         "000_572e8aadae5dc2a1", "003_0256ba80296706a5", "004_067f50a622b83cf2"]
 
