@@ -51,6 +51,7 @@ from clusterer.validation import check_range
 
 Progress = Callable[[str, int, int], None]
 NOISE = -1
+_CHUNK_CELLS = 4_000_000  # article-by-storyline scores held at once when rescuing
 _FEW_OTHERS = 0.5  # evidence needed: similarity x (1 + this / other members), 1.5x for a pair
 Evidence = tuple[sp.csr_matrix, sp.csr_matrix]  # TF-IDF rows, headline words
 _SVD_SIMILARITY = 0.2  # average cosine of reduced centroids that proposes a merge
@@ -398,26 +399,29 @@ def _rescue(evidence: Evidence, weights: np.ndarray, hours: np.ndarray, labels: 
     from sklearn.preprocessing import normalize
 
     ids, sums = _sums(tfidf, weights, labels)
-    cosine = (tfidf[alone] @ normalize(sp.csr_matrix(sums)).T).toarray()
-    _, words = _sums(titles, np.ones(len(labels)), labels)
-    shared = (titles[alone] @ sp.csr_matrix(words).T).toarray() > 0.5
+    centroids = normalize(sp.csr_matrix(sums)).T.tocsr()
+    words = sp.csr_matrix(_sums(titles, np.ones(len(labels)), labels)[1]).T.tocsr()
     inside = labels != NOISE
     order = np.searchsorted(ids, labels[inside])
-    sizes = np.bincount(order, minlength=len(ids))
-    fits = (cosine >= config.similarity * (1 + _FEW_OTHERS / sizes)) & shared
+    need = config.similarity * (1 + _FEW_OTHERS / np.bincount(order, minlength=len(ids)))
     first = np.full(len(ids), np.inf)
     np.minimum.at(first, order, np.where(np.isnan(hours[inside]), np.inf, hours[inside]))
     last = np.full(len(ids), -np.inf)
     np.maximum.at(last, order, np.where(np.isnan(hours[inside]), -np.inf, hours[inside]))
-    when = hours[alone][:, None]
-    with np.errstate(invalid="ignore"):  # storylines with no dated article: inf - inf
-        near = np.isnan(when) | ~np.isfinite(first) | (
-            (when >= first - config.window_hours) & (when <= last + config.window_hours))
-    score = np.where(fits & near, cosine, -np.inf)
-    best = score.argmax(axis=1)
-    joins = np.isfinite(score[np.arange(len(alone)), best])
     labels = labels.copy()
-    labels[alone[joins]] = ids[best[joins]]
+    # In chunks: an article-by-storyline matrix of a whole dump may not fit in memory.
+    rows = max(1, _CHUNK_CELLS // len(ids))
+    for chunk in np.array_split(alone, math.ceil(len(alone) / rows)):
+        cosine = (tfidf[chunk] @ centroids).toarray()
+        fits = (cosine >= need) & ((titles[chunk] @ words).toarray() > 0.5)
+        when = hours[chunk][:, None]
+        with np.errstate(invalid="ignore"):  # storylines with no dated article: inf - inf
+            near = np.isnan(when) | ~np.isfinite(first) | (
+                (when >= first - config.window_hours) & (when <= last + config.window_hours))
+        score = np.where(fits & near, cosine, -np.inf)
+        best = score.argmax(axis=1)
+        joins = np.isfinite(score[np.arange(len(chunk)), best])
+        labels[chunk[joins]] = ids[best[joins]]
     return labels
 
 

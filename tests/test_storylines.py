@@ -237,3 +237,11 @@ def test_every_id_appears_exactly_once(rows):
 def test_schema_file_is_a_valid_schema():
     jsonschema.Draft202012Validator.check_schema(SCHEMA)
     assert Path(ROOT / "clusterer" / "schemas" / "storylines.schema.json").is_file()
+
+
+def test_rescue_in_small_chunks_gives_the_same_storylines(uci, monkeypatch):
+    import clusterer.storylines as storylines
+
+    articles, _, result = uci
+    monkeypatch.setattr(storylines, "_CHUNK_CELLS", 100)  # a few articles at a time
+    assert _run(articles).to_dict() == result.to_dict()
