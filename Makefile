@@ -25,7 +25,7 @@ install:
 demo: $(STAMP)
 	@mkdir -p build/demo
 	$(BIN)/clusterer dedup samples/feed.jsonl --output build/demo/dedup.jsonl --groups build/demo/groups.json
-	$(BIN)/clusterer storylines samples/feed.jsonl --json build/demo/storylines.json
+	$(BIN)/clusterer storylines samples/feed.jsonl --json build/demo/storylines.json --similarity 0.1
 
 # The ci hypothesis profile: derandomized, the same examples on every run (tests/conftest.py).
 test: $(STAMP)

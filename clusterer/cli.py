@@ -424,7 +424,7 @@ def storylines(
         Optional[str],  # noqa: UP045
         typer.Option("--json", help="Write the JSON cluster file (schema_version 1); - for stdout."),
     ] = None,
-    limit: Annotated[int, typer.Option("--limit", help="Storylines shown in the table.")] = 20,
+    limit: Annotated[int, typer.Option("--limit", help="Storylines shown in the table; 0 for all.")] = 20,
     min_size: Annotated[
         int, typer.Option("--min-size", help="Smallest storyline, counting copies; smaller ones "
                           "are unclustered.")
@@ -432,6 +432,10 @@ def storylines(
     window: Annotated[
         float, typer.Option("--window", help="Largest time gap inside one storyline, in hours.")
     ] = StorylineConfig.window_hours,
+    similarity: Annotated[
+        float, typer.Option("--similarity", help="Evidence to share a storyline: TF-IDF cosine "
+                            "of an article with the rest of it, 0 to 1; lower joins more.")
+    ] = StorylineConfig.similarity,
     csv_path: Annotated[
         Optional[str],  # noqa: UP045
         typer.Option("--csv", help="Also write one CSV row per input article: id, storyline_id, "
@@ -449,7 +453,8 @@ def storylines(
 
     Example: clusterer storylines feeds/ --json storylines.json --limit 10
     """
-    config = _config(StorylineConfig, min_size=min_size, window_hours=window)
+    config = _config(StorylineConfig, min_size=min_size, window_hours=window,
+                     similarity=similarity)
     outputs = OutputSet([json_path, csv_path, parquet_path], common.inputs)
     deduped = _read_and_deduplicate(common)
     with _progress(common.quiet) as progress:
@@ -464,26 +469,26 @@ def storylines(
         if parquet_path is not None:
             with outputs.open(parquet_path) as handle:
                 handle.write(parquet_bytes(rows))
-    if not common.quiet:
-        console = stderr if json_path == STDOUT else stdout
-        _print_storylines(console, run.result, limit)
+    if json_path != STDOUT or not common.quiet:  # -q silences stderr only
+        _print_storylines(stderr if json_path == STDOUT else stdout, run.result, limit)
 
 
 def _print_storylines(console: Console, result: StorylineResult, limit: int) -> None:
     table = Table(title="Storylines")
     table.add_column("#", justify="right")
+    table.add_column("id", no_wrap=True)
     table.add_column("size", justify="right")
     table.add_column("sources", justify="right")
     table.add_column("time span")
     table.add_column("headline", overflow="fold", ratio=3)
     table.add_column("keywords", overflow="fold", ratio=2)
-    for rank, story in enumerate(result.storylines[: max(limit, 0)], start=1):
-        table.add_row(str(rank), str(story.size), str(story.sources),
+    shown = len(result.storylines) if limit == 0 else min(len(result.storylines), max(limit, 0))
+    for rank, story in enumerate(result.storylines[:shown], start=1):
+        table.add_row(str(rank), story.id, str(story.size), str(story.sources),
                       _span(story.first_seen, story.last_seen), story.headline,
                       ", ".join(story.keywords))
     if result.storylines:
         console.print(table)
-    shown = min(len(result.storylines), max(limit, 0))
     unclustered = sum(g.size for g in result.unclustered)
     console.print(f"{len(result.storylines)} storylines ({shown} shown); "
                   f"{unclustered} unclustered articles.", highlight=False)

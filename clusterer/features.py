@@ -22,9 +22,9 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from clusterer.language import ENGLISH_DATES, stop_words
 from clusterer.validation import check_range
 
-_SEED = 0
 _MANY_DOCS = 50  # documents: fewer make pairs of documents rare and the mean noisy
 
 
@@ -38,18 +38,21 @@ class FeatureConfig:
         max_features: Vocabulary size cap (most frequent terms), 1,000 to 10,000,000.
         body_words: Words of the body used, from its start (news puts the story in the
             lead; the rest costs time and adds topic drift), 0 to 100,000.
+        seed: Seed of the randomised SVD, 0 to 2**32 - 1.
     """
 
     title_weight: int = 2
     svd_dims: int = 50
     max_features: int = 262_144
     body_words: int = 250
+    seed: int = 0
 
     def __post_init__(self) -> None:
         check_range("title_weight", self.title_weight, 1, 5)
         check_range("svd_dims", self.svd_dims, 2, 500)
         check_range("max_features", self.max_features, 1000, 10_000_000)
         check_range("body_words", self.body_words, 0, 100_000)
+        check_range("seed", self.seed, 0, 2**32 - 1)
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,9 @@ class Features:
 
     Attributes:
         vectors: Dense, L2-normalised, shape (n, d).
-        tfidf: Sparse TF-IDF, shape (n, vocabulary), for keywords.
+        tfidf: Sparse TF-IDF, rows L2-normalised, shape (n, vocabulary): the evidence
+            that articles share a story (unrelated articles score near 0 on it), and
+            the keywords.
         terms: The vocabulary, in column order of ``tfidf``.
     """
 
@@ -74,12 +79,19 @@ def document(title: str, body: str, config: FeatureConfig) -> str:
     return " ".join([title] * config.title_weight + [lead])
 
 
-def build_features(documents: Sequence[str], config: FeatureConfig | None = None) -> Features:
-    """TF-IDF (words and word pairs, sublinear tf, English stop words) reduced by SVD.
+def build_features(documents: Sequence[str], config: FeatureConfig | None = None,
+                   language: str = "en") -> Features:
+    """TF-IDF (words and word pairs, sublinear tf, the language's stop words) reduced by
+    SVD.
 
     Terms must occur in two documents (one for inputs under 50 documents, where a
     pair is rare), and in at most half of them. From 50 documents on, the reduced
     vectors are centred before normalising.
+
+    Args:
+        documents: One text per article (see :func:`document`), all in one language.
+        config: Parameters; defaults to :class:`FeatureConfig`.
+        language: ISO 639-1 code of the documents, for stop words.
     """
     config = config or FeatureConfig()
     n = len(documents)
@@ -90,7 +102,8 @@ def build_features(documents: Sequence[str], config: FeatureConfig | None = None
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.preprocessing import normalize
 
-    vectorizer = TfidfVectorizer(sublinear_tf=True, stop_words="english", ngram_range=(1, 2),
+    stop = sorted(stop_words(language)) or None
+    vectorizer = TfidfVectorizer(sublinear_tf=True, stop_words=stop, ngram_range=(1, 2),
                                  min_df=2 if n >= _MANY_DOCS else 1,
                                  max_df=0.5 if n >= _MANY_DOCS else 1.0,
                                  max_features=config.max_features, dtype=np.float32)
@@ -104,10 +117,28 @@ def build_features(documents: Sequence[str], config: FeatureConfig | None = None
         # Constant columns make sklearn's explained-variance ratio 0/0: harmless here.
         with np.errstate(invalid="ignore", divide="ignore"):
             reduced = TruncatedSVD(dims, algorithm="randomized", n_iter=3,
-                                   random_state=_SEED).fit_transform(tfidf)
+                                   random_state=config.seed).fit_transform(tfidf)
     else:
         reduced = tfidf.toarray()
     reduced = reduced.astype(np.float64)
     if n >= _MANY_DOCS:
         reduced -= reduced.mean(axis=0)
     return Features(vectors=normalize(reduced), tfidf=tfidf, terms=terms)
+
+
+def title_terms(titles: Sequence[str], language: str = "en") -> sp.csr_matrix:
+    """Which words (not stop words) each headline holds: binary, shape (n, words).
+
+    Two articles of one story almost always share a name or a word in their headlines;
+    two unrelated pages of one site share boilerplate in their bodies, not their
+    headlines. Day and month names are no evidence either ("The 52-Week Low Club for
+    Monday" and "The 4 Stocks That Slimmed the DJIA Monday Slide").
+    """
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    stop = stop_words(language) | (ENGLISH_DATES if language == "en" else frozenset())
+    vectorizer = CountVectorizer(binary=True, stop_words=sorted(stop) or None, dtype=np.float32)
+    try:
+        return vectorizer.fit_transform(titles).tocsr()
+    except ValueError:  # no word at all
+        return sp.csr_matrix((len(titles), 0), dtype=np.float32)

@@ -197,48 +197,61 @@ class _Attach:
     the threshold: an abridged or edited version of one story). Where the best match is
     tied between targets whose bodies clearly differ, it cannot say which it belongs to,
     and joins none.
+
+    Ties are broken, and groups resolved, in the order of article ids, never of input
+    positions: the groups do not depend on the order of the input.
     """
 
     def __init__(self, comparer: Comparer, uf: UnionFind) -> None:
         self.comparer = comparer
         self.uf = uf
         self.offers: list[tuple[int, int, str, float]] = []  # weak side, target, kind, similarity
+        ids = [article.id for article in comparer.docs]
+        self.rank = np.empty(len(ids), dtype=np.int64)
+        self.rank[sorted(range(len(ids)), key=ids.__getitem__)] = np.arange(len(ids))
 
     def offer(self, weak: int, target: int, match: Match) -> bool:
         self.offers.append((weak, target, match.kind, match.similarity))
         return False
 
-    def skip(self, group: int) -> bool:
-        """Whether a group makes no offers (see :class:`_HeadlineJoin`)."""
-        return False
-
     def attach(self) -> None:
         """Resolve the offers (see the class docstring)."""
-        uf = self.uf
-        offers: dict[int, dict[int, tuple[float, int, int, str]]] = {}
+        uf, rank = self.uf, self.rank
+        roots = uf.roots()
+        first = np.full(len(rank), len(rank), dtype=np.int64)  # a group's least id rank
+        np.minimum.at(first, roots, rank)
+        offers: dict[int, dict[int, tuple[float, int, int, int, int, str]]] = {}
         for weak, target_article, kind, similarity in self.offers:
-            group, target = uf.find(weak), uf.find(target_article)
-            if group == target or self.skip(group):
+            group, target = int(roots[weak]), int(roots[target_article])
+            if group == target:
                 continue
+            offer = (similarity, int(rank[weak]), int(rank[target_article]), weak, target_article,
+                     kind)
             known = offers.setdefault(group, {}).get(target)
-            if known is None or (-similarity, weak, target_article) < (-known[0], known[1], known[2]):
-                offers[group][target] = (similarity, weak, target_article, kind)
-        for group in sorted(offers):
+            if known is None or _better(offer, known):
+                offers[group][target] = offer
+        for group in sorted(offers, key=lambda g: first[g]):
             ranked = sorted(offers[group].values(), key=lambda o: (-o[0], o[1], o[2]))[:_MAX_TIED]
-            best_similarity, weak, anchor, kind = ranked[0]
-            agree = [self._agree(anchor, target) for _, _, target, _ in ranked[1:]]
+            best_similarity, _, _, weak, anchor, kind = ranked[0]
+            agree = [self._agree(anchor, offer[4]) for offer in ranked[1:]]
             tied = [ok for offer, ok in zip(ranked[1:], agree) if offer[0] == best_similarity]
             if not all(tied):
                 continue
             uf.union(weak, anchor, kind, best_similarity)
-            for (similarity, other, target, other_kind), ok in zip(ranked[1:], agree):
+            for offer, ok in zip(ranked[1:], agree):
                 if ok:
-                    uf.union(other, target, other_kind, similarity)
+                    uf.union(offer[3], offer[4], offer[5], offer[0])
 
     def _agree(self, first: int, second: int) -> bool:
         """Whether two articles' bodies do not clearly differ."""
         match = self.comparer.compare(first, second)
         return match.similarity >= _RECHECK * self.comparer.config.threshold
+
+
+def _better(offer: tuple[float, int, int, int, int, str],
+            known: tuple[float, int, int, int, int, str]) -> bool:
+    """Higher similarity, then lower id ranks."""
+    return (-offer[0], offer[1], offer[2]) < (-known[0], known[1], known[2])
 
 
 class _BodyJoin(_Attach):
@@ -251,44 +264,41 @@ class _BodyJoin(_Attach):
             return False
         if match.kind != "containment":
             return self.uf.union(i, j, match.kind, match.similarity)
-        small, large = (i, j) if match.sizes[0] <= match.sizes[1] else (j, i)
+        key_i, key_j = (match.sizes[0], self.rank[i]), (match.sizes[1], self.rank[j])
+        small, large = (i, j) if key_i < key_j else (j, i)
         return self.offer(small, large, match)
 
 
 class _HeadlineJoin(_Attach):
     """Joins headline matches without letting a headline bridge two body groups.
 
-    Headline-only articles that match each other are joined, unless that would join two
-    groups that each hold a body. A match between a headline-only article and one with
-    a body is an offer (:meth:`attach`), made only by groups without a body.
+    A group is *anchored* if it holds an article with a body when headline matching
+    starts (a headline-only feed item may be a URL copy of a full article). Headline
+    matches between articles of groups that are not anchored are joined; a match
+    between one of those and an anchored article is an offer (:meth:`attach`); a match
+    between two anchored articles is ignored (it would bridge two bodies).
     """
 
     def __init__(self, comparer: Comparer, uf: UnionFind) -> None:
         super().__init__(comparer, uf)
         prints = comparer.prints
-        self.headline_only = prints.title_only
-        # Whether a group (by its root) holds an article with a body.
-        self.anchored = np.zeros(len(prints.title_only), dtype=bool)
         has_body = ~np.asarray(prints.title_only, dtype=bool) & (prints.body.lengths() > 0)
-        self.anchored[uf.roots()[has_body]] = True
+        roots = uf.roots()
+        anchored_roots = np.zeros(len(roots), dtype=bool)
+        anchored_roots[roots[has_body]] = True
+        self.anchored = anchored_roots[roots]  # per article, fixed before any match
 
     def __call__(self, i: int, j: int) -> bool:
         match = self.comparer.compare(i, j)
         if not match.copy:
             return False
-        uf, anchored = self.uf, self.anchored
-        if self.headline_only[i] and self.headline_only[j]:
-            root_i, root_j = uf.find(i), uf.find(j)
-            if anchored[root_i] and anchored[root_j]:
-                return False  # would bridge two body groups
-            joined = uf.union(i, j, match.kind, match.similarity)
-            anchored[uf.find(i)] = anchored[root_i] or anchored[root_j]
-            return joined
-        h, f = (i, j) if self.headline_only[i] else (j, i)
-        return self.offer(h, f, match)
-
-    def skip(self, group: int) -> bool:
-        return bool(self.anchored[group])
+        anchored_i, anchored_j = self.anchored[i], self.anchored[j]
+        if not anchored_i and not anchored_j:
+            return self.uf.union(i, j, match.kind, match.similarity)
+        if anchored_i and anchored_j:
+            return False
+        weak, target = (j, i) if anchored_i else (i, j)
+        return self.offer(weak, target, match)
 
 
 def screen_floor(threshold: Any, num_perm: int) -> Any:

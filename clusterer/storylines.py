@@ -1,30 +1,41 @@
-"""Storylines: distinct articles about the same story, grouped with HDBSCAN.
+"""Storylines: distinct articles about the same story, grouped with HDBSCAN, kept only
+on evidence that holds in a dump of unrelated news.
 
 Pipeline (kept articles only; copies travel with their kept article):
 
-1. Features (:mod:`clusterer.features`): TF-IDF of headline and chrome-free body,
-   reduced with TruncatedSVD and L2-normalised.
-2. HDBSCAN finds dense groups. It runs on blocks of at most ``block_size`` articles in
-   time order (news is local in time; HDBSCAN's cost grows faster than linearly), and
-   step 3 runs within each block; then the clusters of each pair of consecutive blocks
-   are merged the same way, so a storyline can continue across a block edge.
-3. HDBSCAN alone shatters a story into many small clusters and leaves many articles as
-   noise. Its clusters (as weighted centroids) and its noise articles (as clusters of
-   one) are therefore merged by average-linkage agglomeration on cosine similarity,
-   stopping at ``merge_similarity``: a fragment or a lone article joins a storyline
-   when it is, on average, that similar to it. What stays alone (or smaller than
-   ``min_size``) is listed as unclustered.
+0. Order and language: the articles are sorted by time, then id (every later step
+   sees the same order whatever the input's), and split by language
+   (:mod:`clusterer.language`); each language is clustered on its own, so articles in
+   different languages never share a storyline.
+1. Features (:mod:`clusterer.features`): TF-IDF of headline and chrome-free body with
+   the language's stop words, reduced with TruncatedSVD and L2-normalised.
+2. HDBSCAN on the reduced vectors proposes dense groups. It runs on blocks of at most
+   ``block_size`` articles in time order (news is local in time; HDBSCAN's cost grows
+   faster than linearly), and step 3 runs within each block; then the clusters of each
+   pair of consecutive blocks are merged the same way, so a storyline can continue
+   across a block edge.
+3. HDBSCAN shatters a story into many small clusters and leaves many articles as
+   noise, so its clusters (as weighted centroids) and noise articles are merged by
+   average-linkage agglomeration on the reduced vectors. The SVD proposes; it is not
+   evidence: in a low-dimensional SVD of a diverse dump unrelated articles look alike.
+   So after HDBSCAN and again at the end a member stays only with evidence against
+   the rest of its storyline: a cosine of at least ``similarity`` on the sparse TF-IDF
+   (where unrelated articles score near 0) and a headline word in common. Being
+   unclustered is a normal outcome.
 4. Time: a storyline is split wherever two consecutive articles are more than
    ``window_hours`` apart (articles without a time go with the closest part).
-5. Each storyline gets a stable id, a representative (the article closest to the
-   centroid, where the centroid weighs each article by its number of copies), class
-   TF-IDF keywords, size counting copies, sources and first/last time.
+5. Each storyline gets a stable id, members ordered by closeness to the TF-IDF
+   centroid (weighing each article by its copies), a representative headline
+   (complete, not cut with "...", then central, with a bonus for copies), class TF-IDF
+   keywords (no word beside a chosen word pair holding it), size counting copies,
+   sources and first/last time.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -33,12 +44,17 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from clusterer.features import FeatureConfig, Features, build_features, document
+from clusterer.features import FeatureConfig, Features, build_features, document, title_terms
+from clusterer.language import SAMPLE_CHARS, detect_languages, stop_words
 from clusterer.records import Article, DuplicateGroup
 from clusterer.validation import check_range
 
 Progress = Callable[[str, int, int], None]
 NOISE = -1
+_CHUNK_CELLS = 4_000_000  # article-by-storyline scores held at once when rescuing
+_FEW_OTHERS = 0.5  # evidence needed: similarity x (1 + this / other members), 1.5x for a pair
+Evidence = tuple[sp.csr_matrix, sp.csr_matrix]  # TF-IDF rows, headline words
+_SVD_SIMILARITY = 0.2  # average cosine of reduced centroids that proposes a merge
 
 
 @dataclass(frozen=True)
@@ -49,8 +65,12 @@ class StorylineConfig:
         min_cluster_size: HDBSCAN ``min_cluster_size``; 2 lets a story of two articles
             exist (merging then joins the fragments HDBSCAN leaves). 2 to 1,000.
         min_samples: HDBSCAN ``min_samples``, 1 to 1,000.
-        merge_similarity: Average cosine similarity (average linkage over cluster
-            centroids and leftover articles) at which they are one storyline, 0 to 1.
+        similarity: Evidence needed to share a storyline, 0 to 1: the cosine, on the
+            sparse TF-IDF (where unrelated articles score near 0, whatever the dump),
+            between an article and the centroid of the rest of its storyline, and the
+            average cosine between the centroids of two fragments that merge. Chosen on
+            real dumps of three kinds (all-story headlines, unrelated full-text pages,
+            and both mixed); lower joins more.
         window_hours: Largest time gap inside one storyline, in hours (> 0).
         min_size: Smallest storyline, counting copies; smaller ones are unclustered.
         keywords: Keywords per storyline, 1 to 50.
@@ -60,7 +80,7 @@ class StorylineConfig:
 
     min_cluster_size: int = 2
     min_samples: int = 1
-    merge_similarity: float = 0.2
+    similarity: float = 0.15
     window_hours: float = 72.0
     min_size: int = 2
     keywords: int = 6
@@ -70,7 +90,7 @@ class StorylineConfig:
     def __post_init__(self) -> None:
         check_range("min_cluster_size", self.min_cluster_size, 2, 1000)
         check_range("min_samples", self.min_samples, 1, 1000)
-        check_range("merge_similarity", self.merge_similarity, 0.0, 1.0)
+        check_range("similarity", self.similarity, 0.0, 1.0)
         check_range("window_hours", self.window_hours, 0.0, None, low_open=True)
         check_range("min_size", self.min_size, 1)
         check_range("keywords", self.keywords, 1, 50)
@@ -164,10 +184,12 @@ class StorylineResult:
 
 
 def article_entry(group: DuplicateGroup) -> dict[str, Any]:
-    """A kept article as listed in the JSON file, with its copies' ids."""
+    """A kept article as listed in the JSON file, with its copies' ids (in time order,
+    then by id: not in input order, so that the file does not depend on it)."""
     a = group.kept
+    copies = sorted(group.duplicates, key=lambda d: (_hours_key(d.published), d.id))
     return {"id": a.id, "title": a.title, "url": a.url, "source": a.source,
-            "published": _iso(a.published), "duplicates": [d.id for d in group.duplicates]}
+            "published": _iso(a.published), "duplicates": [d.id for d in copies]}
 
 
 def build_storylines(groups: Sequence[DuplicateGroup], config: StorylineConfig | None = None,
@@ -176,28 +198,66 @@ def build_storylines(groups: Sequence[DuplicateGroup], config: StorylineConfig |
     """Group duplicate groups (their kept articles) into storylines.
 
     Args:
-        groups: The output of deduplication, in input order.
+        groups: The output of deduplication, in any order: the result does not depend
+            on it.
         config: Parameters; defaults to :class:`StorylineConfig`.
         body_text: Body of an article without chrome; defaults to ``article.text``.
         progress: Called as ``progress(stage, done, total)``.
 
     Returns:
         Storylines sorted by size (largest first, then id) and unclustered groups in
-        input order.
+        time order (undated last), then by id.
     """
     config = config or StorylineConfig()
     report = progress or (lambda stage, done, total: None)
     body = body_text or (lambda article: article.text)
-    groups = list(groups)
-    docs = [document(g.kept.title, body(g.kept), config.features) for g in groups]
+    # Every order-sensitive step (SVD, HDBSCAN, merging) sees the articles in one order
+    # that does not depend on the input's: time, then id.
+    groups = sorted(groups, key=_order_key)
+    bodies = [body(g.kept) for g in groups]
+    docs = [document(g.kept.title, text, config.features) for g, text in zip(groups, bodies)]
+    report("languages", 0, 1)
+    languages = detect_languages([f"{g.kept.title}\n{text[:SAMPLE_CHARS]}"
+                                  for g, text in zip(groups, bodies)])
+    report("languages", 1, 1)
+    storylines: list[Storyline] = []
+    unclustered: list[DuplicateGroup] = []
+    for language in sorted(set(languages)):
+        index = [i for i, lang in enumerate(languages) if lang == language]
+        part = [groups[i] for i in index]
+        found, alone = _cluster_language([docs[i] for i in index], part, language, config,
+                                         report)
+        storylines += found
+        unclustered += alone
+    storylines.sort(key=lambda s: (-s.size, s.id))
+    unclustered.sort(key=_order_key)
+    return StorylineResult(storylines=storylines, unclustered=unclustered, config=config)
+
+
+def _cluster_language(docs: list[str], groups: list[DuplicateGroup], language: str,
+                      config: StorylineConfig, report: Progress
+                      ) -> tuple[list[Storyline], list[DuplicateGroup]]:
+    """Storylines among the articles of one language (in time order)."""
     report("features", 0, 1)
-    features = build_features(docs, config.features)
+    features = build_features(docs, config.features, language)
     report("features", 1, 1)
     weights = np.array([g.size for g in groups], dtype=np.float64)
     hours = np.array([_hours(g.kept.published) for g in groups], dtype=np.float64)
-    labels = _cluster_blocks(features.vectors, weights, hours, config, report)
+    titles = title_terms([g.kept.title for g in groups], language)
+    labels = _cluster_blocks(features, titles, weights, hours, config, report)
     labels = _split_in_time(features.vectors, hours, labels, config)
-    return _assemble(groups, features, weights, labels, config)
+    labels = _drop_singletons(_prune((features.tfidf, titles), weights, labels, config.similarity))
+    labels = _rescue((features.tfidf, titles), weights, hours, labels, config)
+    return _assemble(groups, features, weights, labels, config, language)
+
+
+def _order_key(group: DuplicateGroup) -> tuple[float, str]:
+    return (_hours_key(group.kept.published), group.kept.id)
+
+
+def _hours_key(moment: datetime | None) -> float:
+    """Hours since 1970 for sorting, undated last."""
+    return math.inf if moment is None else _hours(moment)
 
 
 # ---------------------------------------------------------------- clustering steps
@@ -209,32 +269,35 @@ def _singletons(labels: np.ndarray) -> np.ndarray:
     return labels
 
 
-def _cluster_blocks(vectors: np.ndarray, weights: np.ndarray, hours: np.ndarray,
+def _cluster_blocks(features: Features, titles: sp.csr_matrix, weights: np.ndarray, hours: np.ndarray,
                     config: StorylineConfig, report: Progress) -> np.ndarray:
-    """Cluster labels (NOISE for none), block by block in time order.
+    """Cluster labels (NOISE for none), block by block (the articles are in time order).
 
-    Each block of at most ``block_size`` articles: HDBSCAN, then the merge of its
-    clusters and noise articles. Then storylines that cross a block edge are joined by
-    merging the clusters of each pair of consecutive blocks.
+    Each block of at most ``block_size`` articles: HDBSCAN on the reduced vectors finds
+    candidate fragments; members without evidence on the sparse TF-IDF are dropped
+    from them; then fragments and lone articles merge on the sparse TF-IDF. Then
+    storylines that cross a block edge are joined by merging the clusters of each pair
+    of consecutive blocks.
     """
+    vectors, tfidf = features.vectors, features.tfidf
     n = len(vectors)
     labels = np.full(n, NOISE, dtype=np.int64)
     if n == 0:
         return labels
-    order = np.lexsort((np.arange(n), np.nan_to_num(hours, nan=np.inf)))
-    blocks = np.array_split(order, max(1, math.ceil(n / config.block_size)))
+    blocks = np.array_split(np.arange(n), max(1, math.ceil(n / config.block_size)))
     next_label = 0
     for number, block in enumerate(blocks):
         report("clustering", number, len(blocks))
-        local = _singletons(_hdbscan(vectors[block], config))
-        local = _merge(vectors[block], weights[block], local, config)
+        local = _hdbscan(vectors[block], config)
+        local = _singletons(_prune((tfidf[block], titles[block]), weights[block], local,
+                                         config.similarity))
+        local = _merge(vectors[block], weights[block], local)
         labels[block] = local + next_label
         next_label += int(local.max()) + 1
     report("clustering", len(blocks), len(blocks))
     for first, second in zip(blocks, blocks[1:]):
         both = np.concatenate([first, second])
-        labels[both] = _merge(vectors[both], weights[both], labels[both], config,
-                              only_multi=True)
+        labels[both] = _merge(vectors[both], weights[both], labels[both], only_multi=True)
     return _drop_singletons(labels)
 
 
@@ -255,25 +318,147 @@ def _drop_singletons(labels: np.ndarray) -> np.ndarray:
     return np.where(np.isin(labels, lonely), NOISE, labels)
 
 
-def _centroids(vectors: np.ndarray, weights: np.ndarray, labels: np.ndarray
-               ) -> tuple[np.ndarray, np.ndarray]:
-    """Cluster ids (ascending) and their weighted, normalised centroids."""
-    ids = np.unique(labels[labels != NOISE])
+def _sums(space: Any, weights: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, Any]:
+    """Cluster ids (ascending) and the weighted sums of their members' rows."""
+    inside = labels != NOISE
+    ids = np.unique(labels[inside])
+    index = np.searchsorted(ids, labels[inside])
+    member = sp.csr_matrix((weights[inside], (index, np.flatnonzero(inside))),
+                           shape=(len(ids), space.shape[0]))
+    return ids, member @ space
+
+
+def _centroids(space: Any, weights: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, Any]:
+    """Cluster ids (ascending) and their weighted, normalised centroids (dense rows for
+    a dense space, sparse for a sparse one)."""
+    from sklearn.preprocessing import normalize
+
+    ids, sums = _sums(space, weights, labels)
     if len(ids) == 0:
-        return ids, np.zeros((0, vectors.shape[1]))
-    index = np.searchsorted(ids, labels[labels != NOISE])
-    member = sp.csr_matrix((weights[labels != NOISE], (index, np.flatnonzero(labels != NOISE))),
-                           shape=(len(ids), len(vectors)))
-    sums = np.asarray(member @ vectors)
-    norms = np.linalg.norm(sums, axis=1, keepdims=True)
-    return ids, sums / np.where(norms == 0, 1, norms)
+        return ids, np.zeros((0, space.shape[1]))
+    return ids, normalize(np.asarray(sums) if not sp.issparse(sums) else sums)
+
+
+def _prune(evidence: Evidence, weights: np.ndarray, labels: np.ndarray,
+           similarity: float, rounds: int = 3) -> np.ndarray:
+    """Members of a cluster without evidence of belonging become noise; repeated while
+    some leave.
+
+    Evidence, against the other members of its cluster: a TF-IDF cosine of at least
+    ``similarity`` with their (weighted) centroid (times ``1 + _FEW_OTHERS / others``:
+    1.5 times for a pair, where the centroid is one article), and a headline word
+    (not a stop word) shared with one of their headlines. Both hold in a dump of
+    unrelated news, where unrelated articles score near 0 on the sparse TF-IDF (in a
+    low-dimensional SVD of such a dump they do not) and pages of one site share
+    boilerplate in their bodies, not their headlines.
+    """
+    tfidf, titles = evidence
+    labels = labels.copy()
+    for _ in range(rounds):
+        inside = np.flatnonzero(labels != NOISE)
+        if len(inside) == 0:
+            return labels
+        if tfidf.shape[1] == 0 or titles.shape[1] == 0:
+            labels[inside] = NOISE
+            return labels
+        index = np.unique(labels[inside], return_inverse=True)[1]
+        w = weights[inside]
+        dots, norms = _dots_with_own_sum(tfidf[inside], index, w)
+        # The rest of the cluster: its sum less the member's row (rows have unit norm).
+        rest = np.sqrt(np.maximum(norms - 2 * w * dots + w * w, 0.0))
+        cosine = (dots - w) / np.where(rest > 1e-9, rest, np.inf)
+        mine = titles[inside]
+        shared = _dots_with_own_sum(mine, index, np.ones(len(inside)))[0] - mine.getnnz(axis=1)
+        # Against few others the cosine is a noisy estimate (against one, a single
+        # pair's): the evidence needed grows as the rest of the storyline shrinks.
+        others = np.bincount(index)[index] - 1
+        need = similarity * (1 + _FEW_OTHERS / np.maximum(others, 1))
+        gone = inside[(cosine < need) | (shared < 0.5)]
+        if len(gone) == 0:
+            return labels
+        labels[gone] = NOISE
+        labels = _drop_singletons(labels)
+    return labels
+
+
+def _rescue(evidence: Evidence, weights: np.ndarray, hours: np.ndarray, labels: np.ndarray,
+            config: StorylineConfig) -> np.ndarray:
+    """Unclustered articles join the storyline for which they have the most evidence.
+
+    HDBSCAN and the reduced vectors miss members that share few words with the rest;
+    an unclustered article joins the storyline whose TF-IDF centroid it is closest to
+    when it has the evidence :func:`_prune` asks of a member (against all the
+    storyline's articles) and lies within ``window_hours`` of its time span. All
+    articles are judged against the same storylines, so the order does not matter.
+    """
+    tfidf, titles = evidence
+    alone = np.flatnonzero(labels == NOISE)
+    if len(alone) == 0 or len(alone) == len(labels) or tfidf.shape[1] == 0 \
+            or titles.shape[1] == 0:
+        return labels
+    from sklearn.preprocessing import normalize
+
+    ids, sums = _sums(tfidf, weights, labels)
+    centroids = normalize(sp.csr_matrix(sums)).T.tocsr()
+    words = sp.csr_matrix(_sums(titles, np.ones(len(labels)), labels)[1]).T.tocsr()
+    inside = labels != NOISE
+    order = np.searchsorted(ids, labels[inside])
+    need = config.similarity * (1 + _FEW_OTHERS / np.bincount(order, minlength=len(ids)))
+    first = np.full(len(ids), np.inf)
+    np.minimum.at(first, order, np.where(np.isnan(hours[inside]), np.inf, hours[inside]))
+    last = np.full(len(ids), -np.inf)
+    np.maximum.at(last, order, np.where(np.isnan(hours[inside]), -np.inf, hours[inside]))
+    labels = labels.copy()
+    # In chunks: an article-by-storyline matrix of a whole dump may not fit in memory.
+    rows = max(1, _CHUNK_CELLS // len(ids))
+    for chunk in np.array_split(alone, math.ceil(len(alone) / rows)):
+        cosine = (tfidf[chunk] @ centroids).toarray()
+        fits = (cosine >= need) & ((titles[chunk] @ words).toarray() > 0.5)
+        when = hours[chunk][:, None]
+        with np.errstate(invalid="ignore"):  # storylines with no dated article: inf - inf
+            near = np.isnan(when) | ~np.isfinite(first) | (
+                (when >= first - config.window_hours) & (when <= last + config.window_hours))
+        score = np.where(fits & near, cosine, -np.inf)
+        best = score.argmax(axis=1)
+        joins = np.isfinite(score[np.arange(len(chunk)), best])
+        labels[chunk[joins]] = ids[best[joins]]
+    return labels
+
+
+def _dots_with_own_sum(rows: sp.csr_matrix, cluster: np.ndarray, weights: np.ndarray
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's dot product with the weighted sum of its cluster's rows, and the
+    squared norm of that sum.
+
+    Args:
+        rows: Sparse rows, shape (n, terms).
+        cluster: Cluster index of each row, 0 to k - 1, shape (n,).
+        weights: Weight of each row in its cluster's sum, shape (n,).
+    """
+    n, width = rows.shape
+    k = int(cluster.max()) + 1 if n else 0
+    member = sp.csr_matrix((weights, (cluster, np.arange(n))), shape=(k, n))
+    sums = sp.csr_matrix(member @ rows)
+    sums.sum_duplicates()
+    sums.sort_indices()
+    sum_rows = np.repeat(np.arange(k, dtype=np.int64), np.diff(sums.indptr))
+    keys = sum_rows * width + sums.indices  # sorted: by row, then column
+    coo = rows.tocoo()
+    # A row's terms are all in its cluster's sum: look each one up there.
+    where = np.searchsorted(keys, cluster[coo.row].astype(np.int64) * width + coo.col)
+    dots = np.bincount(coo.row, weights=coo.data * sums.data[where], minlength=n)
+    norms = np.bincount(sum_rows, weights=sums.data.astype(np.float64) ** 2, minlength=k)
+    return dots, norms[cluster]
 
 
 def _merge(vectors: np.ndarray, weights: np.ndarray, labels: np.ndarray,
-           config: StorylineConfig, only_multi: bool = False) -> np.ndarray:
-    """Join clusters whose centroids are similar: average linkage on cosine similarity,
-    cut at ``merge_similarity``. Labels keep the smallest id of each merged set.
+           only_multi: bool = False) -> np.ndarray:
+    """Join clusters whose reduced (SVD) centroids are similar: average linkage on
+    cosine similarity, cut at ``_SVD_SIMILARITY``. Labels keep the smallest id of each
+    merged set.
 
+    The SVD proposes (it links headlines that share few words); :func:`_prune` then
+    keeps only the members with evidence on the sparse TF-IDF.
     With ``only_multi``, clusters of one article take no part (used across blocks).
     """
     ids, counts = np.unique(labels[labels != NOISE], return_counts=True)
@@ -288,7 +473,7 @@ def _merge(vectors: np.ndarray, weights: np.ndarray, labels: np.ndarray,
     from scipy.spatial.distance import squareform
 
     tree = linkage(squareform(distances, checks=False), method="average")
-    merged = fcluster(tree, t=1.0 - config.merge_similarity, criterion="distance")
+    merged = fcluster(tree, t=1.0 - _SVD_SIMILARITY, criterion="distance")
     first_id: dict[int, int] = {}
     for cluster_id, group in zip(ids.tolist(), merged.tolist()):
         first_id.setdefault(group, cluster_id)
@@ -325,38 +510,66 @@ def _split_in_time(vectors: np.ndarray, hours: np.ndarray, labels: np.ndarray,
 
 # ---------------------------------------------------------------- assembling records
 def _assemble(groups: list[DuplicateGroup], features: Features, weights: np.ndarray,
-              labels: np.ndarray, config: StorylineConfig) -> StorylineResult:
+              labels: np.ndarray, config: StorylineConfig, language: str
+              ) -> tuple[list[Storyline], list[DuplicateGroup]]:
+    """Storyline records (members most central first) and the unclustered groups."""
     storylines: list[Storyline] = []
     unclustered_index: list[int] = []
-    ids, centroids = _centroids(features.vectors, weights, labels)
+    space = features.tfidf if features.tfidf.shape[1] else features.vectors
+    ids, centroids = _centroids(space, weights, labels)
+    stop = stop_words(language)
     for row, label in enumerate(ids.tolist()):
         members = np.flatnonzero(labels == label)
         if sum(groups[i].size for i in members) < config.min_size or len(members) < 2:
             unclustered_index.extend(members.tolist())
             continue
-        centrality = features.vectors[members] @ centroids[row]
+        product = space[members] @ centroids[row].T
+        centrality = np.asarray(product.toarray() if sp.issparse(product) else product).ravel()
         order = sorted(range(len(members)), key=lambda k: (-round(float(centrality[k]), 9),
                                                             -groups[members[k]].size,
                                                             groups[members[k]].kept.id))
         ranked = tuple(groups[members[k]] for k in order)
         storylines.append(Storyline(
             id=_storyline_id(ranked),
-            representative=ranked[0],
+            representative=_representative(ranked, sorted(centrality.tolist(), reverse=True),
+                                           stop),
             keywords=(),
             groups=ranked,
         ))
     unclustered_index.extend(np.flatnonzero(labels == NOISE).tolist())
-    storylines = _with_keywords(storylines, groups, features, labels, ids, config)
-    storylines.sort(key=lambda s: (-s.size, s.id))
-    unclustered = [groups[i] for i in sorted(unclustered_index)]
-    return StorylineResult(storylines=storylines, unclustered=unclustered, config=config)
+    storylines = _with_keywords(storylines, groups, features, config)
+    return storylines, [groups[i] for i in sorted(unclustered_index)]
+
+
+_CUT = ("...", "\u2026", " -", " |", ":")
+_SYNDICATION_BONUS = 0.05  # centrality added per doubling of an article's copies
+
+
+def _representative(ranked: Sequence[DuplicateGroup], centrality: Sequence[float],
+                    stop: frozenset[str]) -> DuplicateGroup:
+    """The headline that names a storyline: complete (not cut off with "..." nor ending
+    on a function word), of at least four words, then the most central, counting
+    syndication (copies) as a small bonus."""
+    def key(k: int) -> tuple[bool, bool, float, str]:
+        title = ranked[k].kept.title.strip()
+        words = title.split()
+        complete = bool(words) and not title.endswith(_CUT) and \
+            words[-1].lower().strip(".,;") not in stop
+        score = centrality[k] + _SYNDICATION_BONUS * math.log2(ranked[k].size)
+        return (not complete, len(words) < 4, -round(score, 9), ranked[k].kept.id)
+
+    return ranked[min(range(len(ranked)), key=key)]
 
 
 def _with_keywords(storylines: list[Storyline], groups: list[DuplicateGroup], features: Features,
-                   labels: np.ndarray, ids: np.ndarray, config: StorylineConfig
-                   ) -> list[Storyline]:
+                   config: StorylineConfig) -> list[Storyline]:
     """Class-based TF-IDF (c-TF-IDF): a term's weight in a storyline times
-    log(1 + average weight per storyline / the term's weight over all storylines)."""
+    log(1 + average weight per storyline / the term's weight over all storylines).
+
+    Names (terms capitalised in most headlines that hold them) score a quarter more. A
+    word is not listed beside a chosen word pair that holds it ("hong kong", not also
+    "hong" and "kong").
+    """
     if not storylines or features.tfidf.shape[1] == 0:
         return storylines
     row_of = {g.kept.id: i for i, g in enumerate(groups)}
@@ -370,11 +583,62 @@ def _with_keywords(storylines: list[Storyline], groups: list[DuplicateGroup], fe
     scores = per_class * np.log1p(average / np.where(totals > 0, totals, np.inf))
     out = []
     for s, row in zip(storylines, scores):
-        top = np.lexsort((features.terms, -row))[: config.keywords]
-        keywords = tuple(str(features.terms[t]) for t in top if row[t] > 0)
-        out.append(Storyline(id=s.id, representative=s.representative, keywords=keywords,
+        ranked = np.lexsort((features.terms, -row))
+        top = [t for t in ranked[: 4 * config.keywords] if row[t] > 0]
+        names = _name_like([str(features.terms[t]) for t in top],
+                           [g.kept.title for g in s.groups[:_NAME_TITLES]])
+        boosted = sorted(range(len(top)), key=lambda k: (-row[top[k]] * (
+            _NAME_BONUS if names[k] else 1.0), k))
+        candidates = [str(features.terms[top[k]]) for k in boosted]
+        out.append(Storyline(id=s.id, representative=s.representative,
+                             keywords=pick_keywords(candidates, config.keywords),
                              groups=s.groups))
     return out
+
+
+_NAME_TITLES = 200  # headlines (most central first) read to tell names
+_NAME_BONUS = 1.25  # keyword score times this for a name
+
+
+def _name_like(terms: Sequence[str], titles: Sequence[str]) -> list[bool]:
+    """Which terms are written as names (capitalised) in most headlines that hold them
+    past their first word; in headlines in title case every word is, and none gains."""
+    heads = [t.split(maxsplit=1)[1] if " " in t else "" for t in titles]
+    lowered = [h.lower() for h in heads]
+    out = []
+    for term in terms:
+        pattern = re.compile(r"\b" + re.escape(term).replace(r"\ ", r"\W+") + r"\b")
+        capital = seen = 0
+        for head, low in zip(heads, lowered):
+            for match in pattern.finditer(low):
+                seen += 1
+                capital += head[match.start()].isupper()
+        out.append(seen > 0 and capital * 2 > seen)
+    return out
+
+
+def pick_keywords(candidates: Sequence[str], count: int) -> tuple[str, ...]:
+    """The first ``count`` terms, best first, with no word beside a word pair holding it.
+
+    A pair takes the place of a word of it chosen before; a word inside a chosen pair
+    is skipped.
+    """
+    chosen: list[str] = []
+    for term in candidates:
+        words = term.split()
+        if len(words) == 1 and any(term in c.split() for c in chosen if " " in c):
+            continue
+        if term in chosen:
+            continue
+        inside = [i for i, c in enumerate(chosen) if " " not in c and c in words]
+        if inside:
+            chosen[inside[0]] = term
+            chosen = [c for i, c in enumerate(chosen) if i not in inside[1:]]
+        else:
+            chosen.append(term)
+        if len(chosen) >= count:
+            break
+    return tuple(chosen[:count])
 
 
 def _storyline_id(groups: Sequence[DuplicateGroup]) -> str:

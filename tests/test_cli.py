@@ -113,3 +113,24 @@ def test_a_url_that_does_not_parse_is_kept_as_it_is(tmp_path):
     result = runner.invoke(app, ["storylines", str(feed), "--json", str(tmp_path / "s.json"), "-q"])
     assert (result.exit_code, result.stderr) == (0, "")
     assert orjson.loads((tmp_path / "s.json").read_bytes())["stats"]["articles"] == 2
+
+
+def test_storylines_quiet_still_prints_the_table_with_ids(tmp_path):
+    out = tmp_path / "s.json"
+    result = runner.invoke(app, ["storylines", FEED, "--json", str(out), "-q", "--limit", "0",
+                                 "--similarity", "0.1"])
+    assert result.exit_code == 0
+    assert result.stderr == ""
+    story = json.loads(out.read_text())["storylines"][0]
+    assert story["id"] in result.stdout  # the table has an id column
+    assert "1 storylines (1 shown); 3 unclustered articles." in result.stdout
+
+
+def test_storylines_similarity_option_reaches_the_config(tmp_path):
+    out = tmp_path / "s.json"
+    result = runner.invoke(app, ["storylines", FEED, "--json", str(out), "-q",
+                                 "--similarity", "0.99"])
+    assert result.exit_code == 0
+    document = json.loads(out.read_text())
+    assert document["params"]["storylines"]["similarity"] == 0.99
+    assert document["stats"]["storylines"] == 0

@@ -5,6 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from clusterer.dedup import DedupConfig, deduplicate
+from clusterer.readers import read_articles
 
 from conftest import examples, make_article
 
@@ -219,3 +220,31 @@ def test_groups_do_not_depend_on_input_order(articles, rnd):
         return sorted((g.kept.id, sorted(a.id for a in g.duplicates)) for g in result.groups)
 
     assert groups(deduplicate(articles)) == groups(deduplicate(shuffled))
+
+
+@pytest.mark.parametrize(("script", "size", "seed"), [("make_corpus.py", 600, 1),
+                                                      ("make_reuse_corpus.py", 1500, 2)])
+def test_groups_of_generated_dumps_do_not_depend_on_input_order(tmp_path, script, size, seed):
+    # Headline-only items, numbered headlines and short texts inside several articles:
+    # the weak links are resolved in id order, not input order.
+    import random
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    dump = tmp_path / "dump.jsonl"
+    subprocess.run([sys.executable, str(ROOT / "scripts" / script), str(size), str(dump),
+                    "--seed", str(seed)], check=True, capture_output=True)
+    lines = dump.read_text().splitlines()
+    random.Random(3).shuffle(lines)
+    shuffled = tmp_path / "shuffled.jsonl"
+    shuffled.write_text("\n".join(lines) + "\n")
+
+    def groups(path):
+        result = deduplicate(list(read_articles([str(path)])))
+        return sorted((g.kept.id, sorted(a.id for a in g.duplicates)) for g in result.groups)
+
+    first = groups(dump)
+    assert sum(len(d) for _, d in first) > 100  # copies were merged
+    assert groups(shuffled) == first

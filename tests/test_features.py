@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from clusterer.features import FeatureConfig, build_features, document
+from clusterer.features import FeatureConfig, build_features, document, title_terms
 
 
 def test_document_repeats_the_headline():
@@ -52,3 +52,27 @@ def test_tiny_and_empty_inputs():
 def test_config_rejects_out_of_range(name, value):
     with pytest.raises(ValueError, match=f"{name} must be in \\["):
         FeatureConfig(**{name: value})
+
+
+def test_stop_words_follow_the_language():
+    docs = ["el banco central y la inflación", "la inflación y el banco central"] * 3
+    terms = set(build_features(docs, language="es").terms.tolist())
+    assert "banco" in terms and "inflación" in terms
+    assert not {"el", "la", "y"} & terms
+
+
+def test_title_terms_are_binary_without_stop_words_or_day_names():
+    titles = ["Fed holds rates on Monday", "The Fed and the rates", "Monday"]
+    matrix = title_terms(titles)
+    assert matrix.shape == (3, 3)  # fed, holds, rates
+    assert matrix.toarray().tolist() == [[1, 1, 1], [1, 0, 1], [0, 0, 0]]
+
+
+def test_seed_changes_only_the_randomised_svd():
+    docs = [f"story {i % 7} words w{i % 7} v{i % 5} and u{i % 3}" for i in range(80)]
+    a = build_features(docs, FeatureConfig(seed=0))
+    b = build_features(docs, FeatureConfig(seed=1))
+    assert (a.tfidf != b.tfidf).nnz == 0
+    assert not np.array_equal(a.vectors, b.vectors)
+    # Either seed finds about the same subspace: the cosines between articles agree.
+    assert np.abs(a.vectors @ a.vectors.T - b.vectors @ b.vectors.T).max() < 0.1

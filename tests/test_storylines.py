@@ -1,4 +1,5 @@
 import json
+import random
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -11,10 +12,10 @@ from clusterer.dedup import deduplicate
 from clusterer.evaluate import adjusted_rand, bcubed
 from clusterer.readers import read_articles
 from clusterer.records import DuplicateGroup
-from clusterer.storylines import StorylineConfig, build_storylines
+from clusterer.storylines import StorylineConfig, _name_like, build_storylines, pick_keywords
 
 from conftest import ROOT, examples, make_article
-from syndication import UCI
+from syndication import PAGES, UCI
 
 SCHEMA = json.loads((ROOT / "clusterer" / "schemas" / "storylines.schema.json").read_text())
 
@@ -22,6 +23,11 @@ SCHEMA = json.loads((ROOT / "clusterer" / "schemas" / "storylines.schema.json").
 def _run(articles, config=None):
     deduped = deduplicate(articles)
     return build_storylines(deduped.groups, config, body_text=deduped.content_text)
+
+
+def _gold(path):
+    return {json.loads(line)["id"]: json.loads(line)["story"]
+            for line in path.read_text().splitlines()}
 
 
 def _labels(result):
@@ -39,9 +45,7 @@ def _labels(result):
 @pytest.fixture(scope="module")
 def uci():
     articles = list(read_articles([str(UCI)]))
-    gold = {json.loads(line)["id"]: json.loads(line)["story"]
-            for line in UCI.read_text().splitlines()}
-    return articles, gold, _run(articles)
+    return articles, _gold(UCI), _run(articles)
 
 
 def test_uci_dev_quality_with_defaults(uci):
@@ -51,9 +55,89 @@ def test_uci_dev_quality_with_defaults(uci):
     truth = [gold[a.id] for a in articles]
     _, _, f1 = bcubed(pred, truth)
     ari = adjusted_rand(pred, truth)
-    # Measured 0.797 and 0.764 (2,000 real headlines, 33 Google News stories).
-    assert f1 >= 0.75  # regression guard, issue target
-    assert ari >= 0.65  # regression guard, issue target
+    # Measured 0.786 and 0.773 (2,000 real headlines, 33 Google News stories).
+    assert f1 >= 0.77  # regression guard
+    assert ari >= 0.76  # regression guard
+
+
+def test_unrelated_real_pages_stay_apart():
+    # 147 real pages of as many stories (one saved twice). Measured precision 0.966: the
+    # storylines left are four pages about the AirAsia crash and two about one Ebola
+    # patient (one story each, though labelled apart) and two pages of one site about
+    # its committee meetings.
+    articles = list(read_articles([str(PAGES)]))
+    gold = _gold(PAGES)
+    label = _labels(_run(articles))
+    precision, _, _ = bcubed([label[a.id] for a in articles], [gold[a.id] for a in articles])
+    assert precision >= 0.95  # regression guard (0.707 before evidence was required)
+
+
+def test_storylines_do_not_depend_on_input_order(uci, tmp_path):
+    articles, _, result = uci
+    shuffled = articles[:]
+    random.Random(7).shuffle(shuffled)
+    assert _run(shuffled).to_dict() == result.to_dict()
+
+
+def test_make_corpus_dump_does_not_depend_on_input_order(tmp_path):
+    import subprocess
+    import sys
+
+    dump = tmp_path / "dump.jsonl"
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "make_corpus.py"), "600", str(dump),
+                    "--seed", "1"], check=True, capture_output=True)
+    lines = dump.read_text().splitlines()
+    random.Random(3).shuffle(lines)
+    shuffled = tmp_path / "shuffled.jsonl"
+    shuffled.write_text("\n".join(lines) + "\n")
+    first = _run(list(read_articles([str(dump)]))).to_dict()
+    assert first["stats"]["storylines"] > 0
+    assert _run(list(read_articles([str(shuffled)]))).to_dict() == first
+
+
+def test_articles_in_different_languages_never_share_a_storyline():
+    start = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    english = ["Spain's parliament approves the amnesty law for Catalan separatists today",
+               "Amnesty law for Catalan separatists approved by Spain's parliament on Thursday",
+               "Catalan separatists win amnesty as Spain's parliament approves the law"]
+    spanish = ["El Congreso de España aprueba la ley de amnistía para los independentistas catalanes",
+               "La ley de amnistía para los independentistas catalanes aprobada por el Congreso",
+               "Los independentistas catalanes logran la amnistía: el Congreso aprueba la ley"]
+    groups = [DuplicateGroup(kept=make_article(f"{lang}{i}", title, title,
+                                               published=start + timedelta(hours=i)))
+              for lang, titles in (("en", english), ("es", spanish))
+              for i, title in enumerate(titles)]
+    result = build_storylines(groups)
+    members = sorted(sorted(g.kept.id for g in s.groups) for s in result.storylines)
+    assert members == [["en0", "en1", "en2"], ["es0", "es1", "es2"]]
+    spanish_story = next(s for s in result.storylines if s.groups[0].kept.id.startswith("es"))
+    assert not {"el", "la", "de", "los", "para", "por"} & set(" ".join(spanish_story.keywords).split())
+
+
+def test_keywords_hold_no_word_beside_a_pair_holding_it():
+    assert pick_keywords(["hong", "hong kong", "kong", "protest", "china"], 3) == (
+        "hong kong", "protest", "china")
+    assert pick_keywords(["hong kong", "hong", "kong", "protest"], 6) == ("hong kong", "protest")
+
+
+def test_names_are_told_by_capitals_past_the_first_word():
+    titles = ["Stocks: Hong Kong shares fall on China data",
+              "Asian markets slide as Hong Kong shares drop",
+              "Investors sell shares in hong kong"]
+    assert _name_like(["hong kong", "shares", "china", "stocks"], titles) == [
+        True, False, True, False]
+
+
+def test_representative_headline_is_complete():
+    start = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    titles = ["Fed holds interest rates steady as inflation cools and ...",
+              "Fed holds interest rates steady as inflation cools",
+              "Fed holds interest rates steady, inflation cools, markets rally"]
+    groups = [DuplicateGroup(kept=make_article(f"a{i}", title, "",
+                                               published=start + timedelta(hours=i)))
+              for i, title in enumerate(titles)]
+    story = build_storylines(groups).storylines[0]
+    assert not story.headline.endswith("...")
 
 
 def test_uci_json_validates_and_lists_every_id_once(uci):
@@ -69,22 +153,36 @@ def _ids(document):
     return [e["id"] for e in entries] + [d for e in entries for d in e["duplicates"]]
 
 
-def test_samples_001_and_002_share_a_storyline(sample_articles):
+# In five short articles about Ukraine and NATO, the closest pair (001 and 002) has a
+# TF-IDF cosine of 0.151: under the default evidence asked of a pair (1.5 x 0.15), over
+# that of --similarity 0.1.
+LENIENT = StorylineConfig(similarity=0.1)
+
+
+def test_samples_make_no_storyline_by_default(sample_articles):
     result = _run(sample_articles)
+    assert result.storylines == []
+    assert len(result.unclustered) == 5
+
+
+def test_samples_001_and_002_share_a_storyline(sample_articles):
+    result = _run(sample_articles, LENIENT)
     assert len(result.storylines) == 1
     story = result.storylines[0]
     members = sorted(g.kept.id for g in story.groups)
     assert members == ["001_c53f92eaafb8e6c3", "002_19fc496d41bd9699"]
     assert story.headline in {a.title for a in sample_articles}
-    assert story.keywords == ("sybiha", "ukraine", "conflict russia", "russia", "nato", "foreign")
+    # "Russia", a name in the headlines, comes before "conflict russia" (which would take
+    # its place if it came first).
+    assert story.keywords == ("sybiha", "ukraine", "russia", "nato", "foreign", "invitation")
     assert sorted(g.kept.id for g in result.unclustered) == [
         "000_572e8aadae5dc2a1", "003_0256ba80296706a5", "004_067f50a622b83cf2"]
 
 
 def test_output_is_deterministic_and_independent_of_order(sample_articles):
-    first = json.dumps(_run(sample_articles).to_dict())
-    assert first == json.dumps(_run(sample_articles).to_dict())
-    reordered = _run(list(reversed(sample_articles))).to_dict()
+    first = json.dumps(_run(sample_articles, LENIENT).to_dict())
+    assert first == json.dumps(_run(sample_articles, LENIENT).to_dict())
+    reordered = _run(list(reversed(sample_articles)), LENIENT).to_dict()
     assert [s["id"] for s in reordered["storylines"]] == [s["id"] for s in json.loads(first)["storylines"]]
 
 
@@ -102,7 +200,7 @@ def test_far_apart_in_time_do_not_share_a_storyline():
 
 
 def test_size_counts_copies_and_representative_prefers_the_centre(sample_articles):
-    result = _run(sample_articles)
+    result = _run(sample_articles, LENIENT)
     story = result.storylines[0]
     assert story.size == 2
     assert story.representative.kept.id == story.groups[0].kept.id
@@ -110,7 +208,7 @@ def test_size_counts_copies_and_representative_prefers_the_centre(sample_article
 
 @pytest.mark.parametrize(("kwargs", "message"), [
     ({"min_cluster_size": 1}, "min_cluster_size must be in [2, 1000], got 1"),
-    ({"merge_similarity": 1.5}, "merge_similarity must be in [0.0, 1.0], got 1.5"),
+    ({"similarity": 1.5}, "similarity must be in [0.0, 1.0], got 1.5"),
     ({"window_hours": 0}, "window_hours must be in (0.0, inf), got 0"),
     ({"keywords": 0}, "keywords must be in [1, 50], got 0"),
 ])
@@ -139,3 +237,11 @@ def test_every_id_appears_exactly_once(rows):
 def test_schema_file_is_a_valid_schema():
     jsonschema.Draft202012Validator.check_schema(SCHEMA)
     assert Path(ROOT / "clusterer" / "schemas" / "storylines.schema.json").is_file()
+
+
+def test_rescue_in_small_chunks_gives_the_same_storylines(uci, monkeypatch):
+    import clusterer.storylines as storylines
+
+    articles, _, result = uci
+    monkeypatch.setattr(storylines, "_CHUNK_CELLS", 100)  # a few articles at a time
+    assert _run(articles).to_dict() == result.to_dict()
