@@ -19,6 +19,7 @@ demo: $(STAMP)
 	@mkdir -p build/demo
 	$(BIN)/clusterer dedup samples/feed.jsonl --output build/demo/dedup.jsonl --groups build/demo/groups.json
 	$(BIN)/clusterer storylines samples/feed.jsonl --json build/demo/storylines.json
+	$(BIN)/clusterer report build/demo/storylines.json --output build/demo/report.html
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

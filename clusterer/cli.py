@@ -470,5 +470,6 @@ def report(
         document = load_storylines(storylines_json)
         size = write_text(output, build_report(document, config))
         if not quiet and output != STDOUT:
-            stderr.print(f"Wrote {output}: {len(document['storylines'])} storylines, "
+            n = len(document["storylines"])
+            stderr.print(f"Wrote {output}: {n} storyline{'s' if n != 1 else ''}, "
                          f"{size / 1e6:.1f} MB.", markup=False, highlight=False, soft_wrap=True)

@@ -250,7 +250,8 @@ def chart_html(chart: Timeline) -> str:
     figure.update_layout(
         barmode="stack", template="plotly_white", height=420,
         margin={"l": 50, "r": 10, "t": 40, "b": 50},
-        title={"text": f"Articles per storyline per {chart.unit} (UTC; copies merged)",
+        title={"text": f"Articles per storyline per {chart.unit} (UTC; copies merged)"
+               if chart.series else "No article in a storyline has a publication time",
                "font": {"size": 15}},
         xaxis_title=f"{chart.unit} (UTC)", yaxis_title="articles",
         # Counts are whole: below 10 a bin, plotly would also mark halves.

@@ -34,6 +34,7 @@ from clusterer.report import (
     ReportConfig,
     Timeline,
     build_report,
+    chart_html,
     check_document,
     report_data,
     script_json,
@@ -116,8 +117,10 @@ def test_timeline_counts_per_day_past_a_week():
     assert chart.series == (("s-000000000001", "Long story", (1, 0, 0, 0, 0, 0, 0, 1, 1)),)
 
 
-def test_timeline_of_articles_without_times_is_empty():
-    assert timeline(document(story(1, "Undated", [art("a", None)]))) == Timeline("hour", (), ())
+def test_timeline_of_articles_without_times_is_empty_and_says_so():
+    chart = timeline(document(story(1, "Undated", [art("a", None)])))
+    assert chart == Timeline("hour", (), ())
+    assert "No article in a storyline has a publication time" in chart_html(chart)
 
 
 # ---------------------------------------------------------------- data and page
@@ -189,6 +192,14 @@ def test_cli_writes_the_report_and_says_so(small, tmp_path, monkeypatch):
     assert (result.exit_code, result.stdout, result.stderr) == (
         0, "", f"Wrote report.html: 3 storylines, {size / 1e6:.1f} MB.\n")
     assert Path("report.html").read_text() == build_report(small, ReportConfig(title="T"))
+
+
+def test_cli_counts_one_storyline_in_the_singular(small, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("s.json").write_text(json.dumps(document(small["storylines"][0])))
+    result = runner.invoke(app, ["report", "s.json", "-o", "r.html"])
+    size = Path("r.html").stat().st_size
+    assert result.stderr == f"Wrote r.html: 1 storyline, {size / 1e6:.1f} MB.\n"
 
 
 @pytest.mark.parametrize(("content", "args", "message"), [
@@ -343,6 +354,15 @@ def test_browser_shows_headlines_as_text_and_links_only_web_urls(chromium, small
     assert card.xpath(".//a") == []  # javascript: is shown as text, not linked
     legend = [t.text_content() for t in tree.xpath("//*[contains(@class, 'legendtext')]")]
     assert legend == ["Banks raise rates", "Storm hits the coast", "</script><b>bold</b> & co"]
+
+
+def test_browser_empty_file(chromium, tmp_path):
+    page = tmp_path / "empty.html"
+    page.write_text(build_report(document()))
+    tree = dom(chromium, page)
+    assert tree.get_element_by_id("status").text_content() == "No storylines."
+    assert tree.xpath("//li[@class='story']") == []
+    assert tree.xpath("string(//span[@class='page'])") == "Page 1 of 1"
 
 
 def test_browser_screenshot(chromium, real):

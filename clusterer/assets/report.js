@@ -180,7 +180,7 @@
     status.textContent = rows.length
       ? "Storylines " + (start + 1) + "–" + (start + page.length) + " of " + rows.length +
         (state.q ? " matching “" + state.q + "”" : "") + of
-      : "No storyline matches “" + state.q + "”" + of;
+      : state.q ? "No storyline matches “" + state.q + "”" + of : "No storylines.";
     drawPagers(pages);
   }
 
