@@ -243,7 +243,9 @@ def run_chromium(binary: str, profile: Path, url: str, *args: str) -> str:
     """Run headless Chromium on ``url``; its stdout (the DOM with --dump-dom)."""
     command = [binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                "--no-first-run", "--disable-background-networking", "--disable-component-update",
-               "--disable-sync", "--hide-scrollbars", f"--user-data-dir={profile}", *args, url]
+               "--disable-sync", "--hide-scrollbars", f"--user-data-dir={profile}",
+               # No host name resolves: the page must draw without any network.
+               "--host-resolver-rules=MAP * ~NOTFOUND", *args, url]
     done = subprocess.run(command, capture_output=True, text=True, timeout=180, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout
