@@ -36,10 +36,10 @@ from clusterer import __version__
 from clusterer.dedup import KEEP_POLICIES, DedupConfig, DedupResult
 from clusterer.errors import ClustererError, UsageError
 from clusterer.evaluate import check_same_ids, gold_labels, load_prediction, score
-from clusterer.output import STDOUT, check_outputs, dedup_records, write_json, write_jsonl, write_text
+from clusterer.output import STDOUT, check_outputs, dedup_records, write_json, write_jsonl
 from clusterer.pipeline import DedupRun, run_dedup, run_storylines
 from clusterer.readers import FORMATS, ReaderConfig, ReadReport, read_articles
-from clusterer.report import ReportConfig, build_report, load_storylines
+from clusterer.report import ReportConfig, load_storylines, write_report
 from clusterer.storylines import StorylineConfig, StorylineResult
 
 app = typer.Typer(
@@ -468,7 +468,7 @@ def report(
         config = _config(ReportConfig, title=title, page_size=page_size)
         check_outputs([output], [storylines_json])
         document = load_storylines(storylines_json)
-        size = write_text(output, build_report(document, config))
+        size = write_report(output, document, config)
         if not quiet and output != STDOUT:
             n = len(document["storylines"])
             stderr.print(f"Wrote {output}: {n} storyline{'s' if n != 1 else ''}, "

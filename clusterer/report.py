@@ -26,6 +26,7 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 
 from clusterer.errors import InputError
+from clusterer.output import write_text
 from clusterer.validation import check_range
 
 CHART_ID = "timeline"
@@ -165,6 +166,15 @@ def build_report(document: dict[str, Any], config: ReportConfig | None = None) -
         name, _, rest = piece.partition("}}")
         out.append(parts["{{" + name + "}}"] + rest)
     return "".join(out)
+
+
+def write_report(path: str, document: dict[str, Any], config: ReportConfig | None = None) -> int:
+    """Write :func:`build_report`'s page to ``path`` atomically (``-``: stdout).
+
+    Returns:
+        The file's size in bytes.
+    """
+    return write_text(path, build_report(document, config))
 
 
 def report_data(document: dict[str, Any], config: ReportConfig) -> dict[str, Any]:
