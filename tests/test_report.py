@@ -367,6 +367,51 @@ def test_browser_empty_file(chromium, tmp_path):
     assert tree.xpath("string(//span[@class='page'])") == "Page 1 of 1"
 
 
+def test_browser_typing_paging_and_clicking_a_bar(chromium, real):
+    """The page driven like a reader: Playwright on the same chromium (no download)."""
+    from playwright.sync_api import sync_playwright
+
+    doc, page_path = real
+    word = doc["storylines"][3]["keywords"][0].split()[0]
+    expected = [s["id"] for s in doc["storylines"] if word in haystack(s)]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium, args=["--no-sandbox", "--host-resolver-rules=MAP * ~NOTFOUND"])
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1600})
+            page.goto(page_path.as_uri())
+            page.wait_for_selector("body[data-rendered-ms]")
+            status = page.locator("#status")
+            ids = page.locator("li.story")
+
+            page.fill("#search", word)
+            page.wait_for_function("q => document.getElementById('status').textContent"
+                                   ".includes(q)", arg=f"“{word}”")
+            assert ids.evaluate_all("cards => cards.map(c => c.id)") == expected[:5]
+            assert page.url.endswith(f"#q={word}")
+
+            page.fill("#search", "")
+            page.wait_for_function("() => !location.hash")
+            page.locator(".pager .next").first.click()
+            assert status.text_content() == f"Storylines 6–10 of {len(doc['storylines'])}"
+            assert ids.evaluate_all("cards => cards.map(c => c.id)") == [
+                s["id"] for s in doc["storylines"][5:10]]
+
+            # A bar of the largest storyline (the first series) shows that storyline, open.
+            # plotly finds the bar under the pointer itself (its drag layer takes the events).
+            bars = page.locator(f"#{CHART_ID} g.trace.bars").first.locator("path")
+            box = next(box for box in (b.bounding_box() for b in bars.all())
+                       if box and box["height"] > 2)
+            page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+            first = doc["storylines"][0]
+            page.wait_for_function("id => location.hash === '#q=' + id", arg=first["id"])
+            assert page.input_value("#search") == first["id"]
+            assert ids.evaluate_all("cards => cards.map(c => c.id)") == [first["id"]]
+            assert page.locator("li.story details table tbody tr").count() == len(first["articles"])
+        finally:
+            browser.close()
+
+
 def test_browser_screenshot(chromium, real):
     _, page = real
     shot = ROOT / "build" / "report.png"
