@@ -108,6 +108,8 @@ def check_document(document: Any, path: str = "") -> None:
     for key in ("stats", "storylines", "unclustered"):
         if key not in document:
             raise InputError(path, f"not a storylines file: missing field {key!r}", _HINT)
+    if not isinstance(document["stats"], dict):
+        raise InputError(path, "not a storylines file: \"stats\" is not an object", _HINT)
     if not isinstance(document["storylines"], list):
         raise InputError(path, "not a storylines file: \"storylines\" is not a list", _HINT)
     for n, story in enumerate(document["storylines"]):
@@ -180,9 +182,9 @@ def write_report(path: str, document: dict[str, Any], config: ReportConfig | Non
 def report_data(document: dict[str, Any], config: ReportConfig) -> dict[str, Any]:
     """The JSON blob the page's script draws: storylines with their articles.
 
-    Articles are ``[id, title, url, source, published, [copy ids]]`` lists (a third of
-    the size of objects, which matters at 100,000 articles); ``src`` lists the distinct
-    sources of the kept articles, most articles first.
+    Articles are ``[id, title, url, source, published, [copy ids]]`` lists (13% smaller
+    than objects on a 100k dump's storylines); ``src`` lists the distinct sources of the
+    kept articles, most articles first.
     """
     stories = []
     for story in document["storylines"]:

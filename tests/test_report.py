@@ -161,6 +161,7 @@ def test_report_is_deterministic(small):
 @pytest.mark.parametrize(("mutate", "message"), [
     (lambda d: d.update(schema_version=2), 'not a storylines file (no "schema_version": 1)'),
     (lambda d: d.pop("stats"), "not a storylines file: missing field 'stats'"),
+    (lambda d: d.update(stats=[]), 'not a storylines file: "stats" is not an object'),
     (lambda d: d["storylines"][1].pop("headline"),
      "not a storylines file: storylines[1] has no field 'headline'"),
     (lambda d: d["storylines"][0]["articles"][2].update(url=3),
