@@ -16,7 +16,7 @@ import orjson
 import pytest
 
 from clusterer.errors import OutputError
-from clusterer.output import atomic_writer, check_outputs, write_json, write_jsonl, write_text
+from clusterer.output import atomic_writer, check_outputs, write_json, write_jsonl
 
 
 def leftovers(directory: Path) -> list[str]:
@@ -57,14 +57,6 @@ def test_written_file_is_whole_and_has_the_usual_mode(tmp_path):
     write_json(str(out), {"a": 1})
     assert stat.S_IMODE(out.stat().st_mode) == 0o640  # a replaced file keeps its mode
     assert orjson.loads(out.read_bytes()) == {"a": 1}
-
-
-def test_write_text_writes_utf8_and_counts_bytes(tmp_path):
-    out = tmp_path / "page.html"
-    out.write_text("old")
-    assert write_text(str(out), "café <p>\n") == 10  # é is two bytes
-    assert out.read_bytes() == "café <p>\n".encode()
-    assert leftovers(tmp_path) == []
 
 
 def test_write_error_is_an_output_error(tmp_path, monkeypatch):

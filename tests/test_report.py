@@ -39,6 +39,7 @@ from clusterer.report import (
     report_data,
     script_json,
     timeline,
+    write_report,
 )
 
 from conftest import ROOT
@@ -81,7 +82,7 @@ def small() -> dict[str, Any]:
                 duplicates=("a1-copy", "a1-copy2")),
             art("a2", "2024-03-10T10:50:00Z", source="Daily"),
             art("a3", "2024-03-10T12:00:00Z", source="Daily")], keywords=("rates", "banks")),
-        story(2, "Storm hits the coast", [art("b1", "2024-03-10T11:30:00Z", source="Coast News"),
+        story(2, "Storm hits the coast", [art("b1", "2024-03-10T11:30:00Z", source="Côte News"),
                                           art("b2", "2024-03-10T11:59:59Z")]),
         story(3, "</script><b>bold</b> & co", [art("c1", "2024-03-10T10:10:00Z"),
                                                art("c2", None, url="javascript:alert(1)")]),
@@ -152,6 +153,17 @@ def test_report_embeds_the_data_intact_and_loads_nothing_from_the_network(small)
     assert re.findall(r"<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)=", page, re.I) == []
     assert "@import" not in page
     assert f'id="{CHART_ID}"' in page and "Plotly.newPlot" in page
+
+
+def test_write_report_writes_the_page_as_utf8_and_counts_bytes(small, tmp_path):
+    out = tmp_path / "report.html"
+    out.write_text("old")
+    size = write_report(str(out), small)
+    page = build_report(small)
+    assert out.read_bytes() == page.encode()
+    assert "Côte News" in page
+    assert size == out.stat().st_size == len(page.encode()) > len(page)  # bytes, not characters
+    assert [p.name for p in tmp_path.iterdir()] == ["report.html"]  # no temporary left
 
 
 def test_report_is_deterministic(small):
