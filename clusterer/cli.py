@@ -466,9 +466,8 @@ def report(
     """
     with _error_boundary():
         config = _config(ReportConfig, title=title, page_size=page_size)
-        check_outputs([output], [storylines_json])
         document = load_storylines(storylines_json)
-        size = write_report(output, document, config)
+        size = write_report(output, document, config, inputs=[storylines_json])
         if not quiet and output != STDOUT:
             n = len(document["storylines"])
             stderr.print(f"Wrote {output}: {n} storyline{'s' if n != 1 else ''}, "

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import html
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from importlib import resources
@@ -26,7 +27,7 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 
 from clusterer.errors import InputError
-from clusterer.output import write_text
+from clusterer.output import check_outputs, write_text
 from clusterer.validation import check_range
 
 CHART_ID = "timeline"
@@ -170,12 +171,24 @@ def build_report(document: dict[str, Any], config: ReportConfig | None = None) -
     return "".join(out)
 
 
-def write_report(path: str, document: dict[str, Any], config: ReportConfig | None = None) -> int:
+def write_report(path: str, document: dict[str, Any], config: ReportConfig | None = None,
+                 inputs: Sequence[str] = ()) -> int:
     """Write :func:`build_report`'s page to ``path`` atomically (``-``: stdout).
+
+    Args:
+        path: The HTML file to write.
+        document: A storylines document.
+        config: Report parameters; the defaults when omitted.
+        inputs: The files the document was read from, which ``path`` must not overwrite.
 
     Returns:
         The file's size in bytes.
+
+    Raises:
+        OutputError: If ``path`` cannot or must not be written (checked before the page
+            is built).
     """
+    check_outputs([path], inputs)
     return write_text(path, build_report(document, config))
 
 

@@ -25,7 +25,7 @@ from typer.testing import CliRunner
 
 from clusterer.cli import app
 from clusterer.dedup import DedupConfig
-from clusterer.errors import InputError
+from clusterer.errors import InputError, OutputError
 from clusterer.pipeline import run_dedup, run_storylines
 from clusterer.readers import ReaderConfig
 from clusterer.report import (
@@ -166,6 +166,14 @@ def test_write_report_writes_the_page_as_utf8_and_counts_bytes(small, tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"]  # no temporary left
 
 
+def test_write_report_refuses_to_overwrite_its_input(small, tmp_path):
+    source = tmp_path / "s.json"
+    source.write_text("{}")
+    with pytest.raises(OutputError, match="output path is also an input"):
+        write_report(str(source), small, inputs=[str(source)])
+    assert source.read_text() == "{}"
+
+
 def test_report_is_deterministic(small):
     assert build_report(small) == build_report(json.loads(json.dumps(small)))
 
@@ -224,7 +232,7 @@ def test_cli_counts_one_storyline_in_the_singular(small, tmp_path, monkeypatch):
      's.json: not a storylines file (no "schema_version": 1); pass a file written by '
      "`clusterer storylines --json`"),
     ("{}", ["--page-size", "0"], "invalid option: page_size must be in [1, 1000], got 0"),
-    ("{}", ["-o", "missing/r.html"],
+    (json.dumps(document()), ["-o", "missing/r.html"],
      "missing/r.html: directory 'missing' does not exist; create it first"),
 ])
 def test_cli_errors_are_one_line(tmp_path, monkeypatch, content, args, message):
