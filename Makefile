@@ -26,6 +26,7 @@ demo: $(STAMP)
 	@mkdir -p build/demo
 	$(BIN)/clusterer dedup samples/feed.jsonl --output build/demo/dedup.jsonl --groups build/demo/groups.json
 	$(BIN)/clusterer storylines samples/feed.jsonl --json build/demo/storylines.json --similarity 0.1
+	$(BIN)/clusterer report build/demo/storylines.json --output build/demo/report.html
 
 # The ci hypothesis profile: derandomized, the same examples on every run (tests/conftest.py).
 test: $(STAMP)

@@ -51,6 +51,7 @@ from clusterer.output import (
 )
 from clusterer.pipeline import DedupRun, run_dedup, run_storylines
 from clusterer.readers import FORMATS, ReaderConfig, ReadReport, read_articles
+from clusterer.report import ReportConfig, load_storylines, write_report
 from clusterer.storylines import StorylineConfig, StorylineResult
 from clusterer.tables import article_rows, csv_bytes, parquet_bytes
 
@@ -601,3 +602,35 @@ def evaluate(
         table.add_row("adjusted Rand index", "", "", f"{scores.adjusted_rand:.4f}")
         table.add_row("NMI", "", "", f"{scores.nmi:.4f}")
         stdout.print(table)
+
+
+# ---------------------------------------------------------------- report
+@app.command()
+def report(
+    storylines_json: Annotated[
+        str, typer.Argument(help="A file written by `clusterer storylines --json`.",
+                            metavar="STORYLINES.json", show_default=False)
+    ],
+    output: Annotated[
+        str, typer.Option("--output", "-o", help="The HTML file to write; - for stdout.",
+                          show_default=False)
+    ],
+    title: Annotated[str, typer.Option("--title", help="The page's title.")] = ReportConfig.title,
+    page_size: Annotated[
+        int, typer.Option("--page-size", help="Storylines per page, 1-1000.")
+    ] = ReportConfig.page_size,
+    quiet: Quiet = False,
+) -> None:
+    """Write one self-contained HTML page: a timeline of the storylines and the storylines
+    with their articles, searchable; it needs no network to view.
+
+    Example: clusterer report storylines.json --output report.html
+    """
+    with _error_boundary():
+        config = _config(ReportConfig, title=title, page_size=page_size)
+        document = load_storylines(storylines_json)
+        size = write_report(output, document, config, inputs=[storylines_json])
+        if not quiet and output != STDOUT:
+            n = len(document["storylines"])
+            stderr.print(f"Wrote {output}: {n} storyline{'s' if n != 1 else ''}, "
+                         f"{size / 1e6:.1f} MB.", markup=False, highlight=False, soft_wrap=True)

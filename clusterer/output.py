@@ -299,6 +299,14 @@ def write_json(path: str, document: Any) -> None:
         outputs.write_json(path, document)
 
 
+def write_text(path: str, text: str) -> int:
+    """Write ``text`` as UTF-8, atomically; returns the number of bytes."""
+    data = text.encode("utf-8")
+    with atomic_writer(path) as handle:
+        handle.write(data)
+    return len(data)
+
+
 def dedup_records(groups: Iterable[DuplicateGroup]) -> Iterator[dict[str, Any]]:
     """The ``dedup`` output: each kept article's fields plus ``duplicates``."""
     for group in groups:
