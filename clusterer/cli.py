@@ -426,6 +426,11 @@ def storylines(
         typer.Option("--json", help="Write the JSON cluster file (schema_version 1); - for stdout."),
     ] = None,
     limit: Annotated[int, typer.Option("--limit", help="Storylines shown in the table; 0 for all.")] = 20,
+    print_format: Annotated[
+        str, typer.Option("--output-format", help="How storylines are printed: table, tsv (a "
+                          "header line, then one tab-separated line per storyline), json (one "
+                          "JSON object per line), or auto: a table on a terminal, TSV when piped.")
+    ] = "auto",
     min_size: Annotated[
         int, typer.Option("--min-size", help="Smallest storyline, counting copies; smaller ones "
                           "are unclustered.")
@@ -454,6 +459,9 @@ def storylines(
 
     Example: clusterer storylines feeds/ --json storylines.json --limit 10
     """
+    if print_format not in PRINT_FORMATS:
+        raise UsageError(f"invalid option: --output-format must be one of "
+                         f"{', '.join(PRINT_FORMATS)}, got {print_format!r}")
     config = _config(StorylineConfig, min_size=min_size, window_hours=window,
                      similarity=similarity)
     outputs = OutputSet([json_path, csv_path, parquet_path], common.inputs)
@@ -471,10 +479,63 @@ def storylines(
             with outputs.open(parquet_path) as handle:
                 handle.write(parquet_bytes(rows))
     if json_path != STDOUT or not common.quiet:  # -q silences stderr only
-        _print_storylines(stderr if json_path == STDOUT else stdout, run.result, limit)
+        _print_storylines(stderr if json_path == STDOUT else stdout, run.result, limit,
+                          print_format, common.quiet)
 
 
-def _print_storylines(console: Console, result: StorylineResult, limit: int) -> None:
+PRINT_FORMATS = ("auto", "table", "tsv", "json")
+_TSV_COLUMNS = ("rank", "id", "size", "sources", "first_seen", "last_seen", "headline", "keywords")
+
+
+def _print_storylines(console: Console, result: StorylineResult, limit: int, form: str,
+                      quiet: bool) -> None:
+    """The storylines on ``console``: a table for people, TSV or JSON lines for tools
+    (``auto``: a table on a terminal, TSV when piped). Only the table carries the count
+    line; for TSV and JSON it goes to stderr, so that stdout stays data."""
+    if form == "auto":
+        form = "table" if console.is_terminal else "tsv"
+    shown = len(result.storylines) if limit == 0 else min(len(result.storylines), max(limit, 0))
+    unclustered = sum(g.size for g in result.unclustered)
+    summary = (f"{len(result.storylines)} storylines ({shown} shown); "
+               f"{unclustered} unclustered articles.")
+    if form == "table":
+        _print_table(console, result, shown)
+        console.print(summary, highlight=False)
+        return
+    rows = [_storyline_row(rank, story) for rank, story in
+            enumerate(result.storylines[:shown], start=1)]
+    out = console.file
+    if form == "tsv":
+        out.write("\t".join(_TSV_COLUMNS) + "\n")
+        for row in rows:
+            out.write("\t".join(_tsv_cell(row[c]) for c in _TSV_COLUMNS) + "\n")
+    else:
+        for row in rows:
+            out.write(orjson.dumps(row).decode() + "\n")
+    out.flush()
+    if not quiet:
+        stderr.print(summary, highlight=False)
+
+
+def _storyline_row(rank: int, story: Any) -> dict[str, Any]:
+    return {"rank": rank, "id": story.id, "size": story.size, "sources": story.sources,
+            "first_seen": _iso(story.first_seen), "last_seen": _iso(story.last_seen),
+            "headline": story.headline, "keywords": list(story.keywords)}
+
+
+def _tsv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        value = ", ".join(value)
+    return " ".join(str(value).split())  # no tab or newline inside a cell
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat().replace("+00:00", "Z") if moment else None
+
+
+def _print_table(console: Console, result: StorylineResult, shown: int) -> None:
     table = Table(title="Storylines")
     table.add_column("#", justify="right")
     table.add_column("id", no_wrap=True)
@@ -483,16 +544,12 @@ def _print_storylines(console: Console, result: StorylineResult, limit: int) -> 
     table.add_column("time span")
     table.add_column("headline", overflow="fold", ratio=3)
     table.add_column("keywords", overflow="fold", ratio=2)
-    shown = len(result.storylines) if limit == 0 else min(len(result.storylines), max(limit, 0))
     for rank, story in enumerate(result.storylines[:shown], start=1):
         table.add_row(str(rank), story.id, str(story.size), str(story.sources),
                       _span(story.first_seen, story.last_seen), story.headline,
                       ", ".join(story.keywords))
     if result.storylines:
         console.print(table)
-    unclustered = sum(g.size for g in result.unclustered)
-    console.print(f"{len(result.storylines)} storylines ({shown} shown); "
-                  f"{unclustered} unclustered articles.", highlight=False)
 
 
 def _span(first: datetime | None, last: datetime | None) -> str:

@@ -118,12 +118,34 @@ def test_a_url_that_does_not_parse_is_kept_as_it_is(tmp_path):
 def test_storylines_quiet_still_prints_the_table_with_ids(tmp_path):
     out = tmp_path / "s.json"
     result = runner.invoke(app, ["storylines", FEED, "--json", str(out), "-q", "--limit", "0",
-                                 "--similarity", "0.1"])
+                                 "--similarity", "0.1", "--output-format", "table"])
     assert result.exit_code == 0
     assert result.stderr == ""
     story = json.loads(out.read_text())["storylines"][0]
     assert story["id"] in result.stdout  # the table has an id column
     assert "1 storylines (1 shown); 3 unclustered articles." in result.stdout
+
+
+def test_storylines_print_tsv_when_piped_and_json_lines_when_asked(tmp_path):
+    out = tmp_path / "s.json"
+    result = runner.invoke(app, ["storylines", FEED, "--json", str(out), "--similarity", "0.1"])
+    story = json.loads(out.read_text())["storylines"][0]
+    assert result.exit_code == 0
+    assert result.stdout.splitlines() == [  # CliRunner's stdout is no terminal: TSV
+        "rank\tid\tsize\tsources\tfirst_seen\tlast_seen\theadline\tkeywords",
+        f"1\t{story['id']}\t2\t0\t\t\t{story['headline']}\t{', '.join(story['keywords'])}",
+    ]
+    assert result.stderr == "1 storylines (1 shown); 3 unclustered articles.\n"
+    result = runner.invoke(app, ["storylines", FEED, "--similarity", "0.1", "-q",
+                                 "--output-format", "json"])
+    assert [json.loads(line) for line in result.stdout.splitlines()] == [
+        {"rank": 1, "id": story["id"], "size": 2, "sources": 0, "first_seen": None,
+         "last_seen": None, "headline": story["headline"], "keywords": story["keywords"]}]
+    assert result.stderr == ""
+    result = runner.invoke(app, ["storylines", FEED, "--output-format", "csv"])
+    assert (result.exit_code, result.stderr) == (
+        1, "Error: invalid option: --output-format must be one of auto, table, tsv, json, "
+           "got 'csv'\n")
 
 
 def test_storylines_similarity_option_reaches_the_config(tmp_path):
