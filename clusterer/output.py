@@ -308,10 +308,12 @@ def write_text(path: str, text: str) -> int:
 
 
 def dedup_records(groups: Iterable[DuplicateGroup]) -> Iterator[dict[str, Any]]:
-    """The ``dedup`` output: each kept article's fields plus ``duplicates``."""
+    """The ``dedup`` output: each kept article's original fields, ``duplicates`` (the
+    ids of its copies) and ``normalized`` (:meth:`Article.normalized`)."""
     for group in groups:
         record = group.kept.to_dict()
         record["duplicates"] = [a.id for a in group.duplicates]
+        record["normalized"] = group.kept.normalized()
         yield record
 
 

@@ -47,6 +47,24 @@ class Article:
             out["title"] = self.title
         return out
 
+    def location(self) -> dict[str, Any]:
+        """Where it was read: ``{"file": …, "line": …}`` (``line`` None for a feed item,
+        whose number is ``item``; ``file`` ``-`` for stdin)."""
+        file, _, place = self.origin.rpartition(":")
+        if place.isdigit():
+            return {"file": file, "line": int(place)}
+        if place.startswith("item ") and place[5:].isdigit():
+            return {"file": file, "line": None, "item": int(place[5:])}
+        return {"file": self.origin, "line": None}
+
+    def normalized(self) -> dict[str, Any]:
+        """The fields as clusterer read them, whatever the input called them: time in
+        ISO 8601 UTC, source (the URL host when the input names none), canonical URL,
+        and where the article was read."""
+        published = self.published.isoformat().replace("+00:00", "Z") if self.published else None
+        return {"title": self.title, "published": published, "source": self.source,
+                "url": self.url, "origin": self.location()}
+
 
 @dataclass(frozen=True)
 class Link:

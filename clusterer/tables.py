@@ -58,14 +58,10 @@ def _group_rows(group: DuplicateGroup, storyline_id: str) -> Iterator[ArticleRow
 
 
 def _row(article: Article, storyline_id: str, kept_id: str) -> ArticleRow:
-    file, _, line = article.origin.rpartition(":")
-    if not line.isdigit():
-        file, line = article.origin, ""
-    published = (article.published.isoformat().replace("+00:00", "Z")
-                 if article.published else "")
+    fields = article.normalized()
     return ArticleRow(article.id, storyline_id, kept_id, article.id == kept_id, article.title,
-                      article.source or "", published, article.url or "", file,
-                      int(line) if line else None)
+                      fields["source"] or "", fields["published"] or "", fields["url"] or "",
+                      fields["origin"]["file"], fields["origin"]["line"])
 
 
 def _utf8(value: str | int | bool | None) -> str | int | bool | None:

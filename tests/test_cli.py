@@ -28,7 +28,11 @@ def test_dedup_samples_writes_every_article_and_a_summary(tmp_path):
     assert result.stderr == "Read 5 articles: kept 5, merged 0 duplicates into 0 groups.\n"
     originals = [orjson.loads(line) for line in (SAMPLES / "feed.jsonl").read_bytes().splitlines()]
     written = [orjson.loads(line) for line in out.read_bytes().splitlines()]
-    assert written == [{**o, "duplicates": []} for o in originals]
+    assert written == [
+        {**o, "duplicates": [], "normalized": {
+            "title": o["title"], "published": None, "source": None, "url": None,
+            "origin": {"file": FEED, "line": line}}}
+        for line, o in enumerate(originals, start=1)]
 
 
 def test_dedup_to_stdout_merges_a_copy_and_shows_the_group_table(tmp_path):
@@ -156,3 +160,16 @@ def test_storylines_similarity_option_reaches_the_config(tmp_path):
     document = json.loads(out.read_text())
     assert document["params"]["storylines"]["similarity"] == 0.99
     assert document["stats"]["storylines"] == 0
+
+
+def test_dedup_records_carry_normalized_fields_beside_the_originals(tmp_path):
+    out = tmp_path / "out.jsonl"
+    rss = str(SAMPLES / "feed.rss")
+    result = runner.invoke(app, ["dedup", rss, "-o", str(out), "-q"])
+    assert result.exit_code == 0
+    first = orjson.loads(out.read_bytes().splitlines()[0])
+    assert first["published"] == "Wed, 16 Oct 2024 19:00:00 +0000"  # as the feed has it
+    assert first["normalized"] == {
+        "title": first["title"], "published": "2024-10-16T19:00:00Z", "source": "Outlet A",
+        "url": "https://outlet-a.example/2024/10/16/ukraine-urges-nato-invitation-before-biden-leaves",
+        "origin": {"file": rss, "line": None, "item": 1}}

@@ -412,11 +412,15 @@ def test_integer_ids_beyond_64_bits_stay_exact(in_bad):
     Path("ids.json").write_text('[{"id": 36893488147419103232, "title": "C"}]')
     result = dedup("ids.jsonl", "ids.json", "-q")
     assert result.exit_code == 0
-    assert [json.loads(line) for line in result.stdout.splitlines()] == [
+    written = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [{k: v for k, v in r.items() if k != "normalized"} for r in written] == [
         {"id": "18446744073709551616", "title": "A", "duplicates": []},
         {"id": "18446744073709551617", "title": "B", "n": 123456789012345678901234567890,
          "duplicates": []},
         {"id": "36893488147419103232", "title": "C", "duplicates": []}]
+    assert [r["normalized"]["origin"] for r in written] == [
+        {"file": "ids.jsonl", "line": 1}, {"file": "ids.jsonl", "line": 2},
+        {"file": "ids.json", "line": 1}]
 
 
 
