@@ -150,10 +150,16 @@ def merge_near(comparer: Comparer, uf: UnionFind, report: Progress) -> None:
         # A third source of candidates: the headline. Copies whose bodies were edited,
         # cut or cluttered apart in every band may still share a headline; the body
         # decides all the same (screen and verification below).
+        # Only near-identical headlines count (the headline threshold's screen): similar
+        # headlines are common (a 100k dump gave 4.5M pairs at the LSH level) and the
+        # body pairs they propose are nearly all futile.
         titled_reps = body_reps[prints.title.lengths()[body_reps] > 0]
+        by_title, title_buckets = lsh_pairs(prints.title_sig[titled_reps], bands, rows)
+        close = _Screen(prints.title_sig, _headline_floor(config, num_perm), 1.0).estimate(
+            titled_reps[by_title[:, 0]], titled_reps[by_title[:, 1]])[0]
         found = [(body_reps, lsh_pairs(prints.body_sig[body_reps], bands, rows)),
                  (body_reps, lsh_pairs(prints.lead_sig[body_reps], bands, rows)),
-                 (titled_reps, lsh_pairs(prints.title_sig[titled_reps], bands, rows))]
+                 (titled_reps, (by_title[close], title_buckets))]
         pairs = union_pairs([members[p] for members, (p, _) in found], n)
         big = [members[b] for members, (_, buckets) in found for b in buckets]
         # A pair below the recheck level is rejected without a recheck (see
@@ -175,10 +181,10 @@ def merge_near(comparer: Comparer, uf: UnionFind, report: Progress) -> None:
         signatures = prints.title_sig
         pairs, buckets = lsh_pairs(signatures[titled], bands, rows, asking[titled])
         # A headline pair is verified by the Jaccard of the very sets signed.
-        floor = max(config.lsh_threshold, screen_floor(config.headline_threshold, num_perm))
         headlines = _HeadlineJoin(comparer, uf)
         _verify_pairs(titled[pairs], [titled[b] for b in buckets], asking,
-                      _Screen(signatures, floor, config.headline_threshold), headlines, uf)
+                      _Screen(signatures, _headline_floor(config, num_perm),
+                              config.headline_threshold), headlines, uf)
         headlines.attach()
         report("matching (headline)", 1, 1)
 
@@ -299,6 +305,11 @@ class _HeadlineJoin(_Attach):
             return False
         weak, target = (j, i) if anchored_i else (i, j)
         return self.offer(weak, target, match)
+
+
+def _headline_floor(config: MatchConfig, num_perm: int) -> float:
+    """The least estimated headline Jaccard worth verifying."""
+    return float(max(config.lsh_threshold, screen_floor(config.headline_threshold, num_perm)))
 
 
 def screen_floor(threshold: Any, num_perm: int) -> Any:
