@@ -236,17 +236,41 @@ class _Attach:
             known = offers.setdefault(group, {}).get(target)
             if known is None or _better(offer, known):
                 offers[group][target] = offer
+        sizes = self.comparer.prints.body.lengths()
+        largest: dict[int, int] = {}  # a group's longest body (the fullest version of it)
+        for article, root in enumerate(roots.tolist()):
+            longest = largest.get(root)
+            if longest is None or (sizes[article], -rank[article]) > (sizes[longest],
+                                                                      -rank[longest]):
+                largest[root] = article
+
+        def join(weak: int, target: int, kind: str, similarity: float) -> None:
+            ends = [largest[uf.find(weak)], largest[uf.find(target)]]
+            if uf.union(weak, target, kind, similarity):
+                largest[uf.find(weak)] = max(ends, key=lambda a: (sizes[a], -rank[a]))
+
         for group in sorted(offers, key=lambda g: first[g]):
             ranked = sorted(offers[group].values(), key=lambda o: (-o[0], o[1], o[2]))[:_MAX_TIED]
             best_similarity, _, _, weak, anchor, kind = ranked[0]
             agree = [self._agree(anchor, offer[4]) for offer in ranked[1:]]
             tied = [ok for offer, ok in zip(ranked[1:], agree) if offer[0] == best_similarity]
-            if not all(tied):
+            if not all(tied) or not self._groups_agree(largest[uf.find(weak)],
+                                                       largest[uf.find(anchor)]):
                 continue
-            uf.union(weak, anchor, kind, best_similarity)
+            join(weak, anchor, kind, best_similarity)
             for offer, ok in zip(ranked[1:], agree):
                 if ok:
-                    uf.union(offer[3], offer[4], offer[5], offer[0])
+                    join(offer[3], offer[4], offer[5], offer[0])
+
+    def _groups_agree(self, first: int, second: int) -> bool:
+        """Whether two groups, by their longest bodies, do not clearly differ: a short
+        text inside a long one says little when the two groups' full versions share
+        nothing (sentences a site reuses in several stories). A group without a body
+        (headlines only) has nothing to disagree with."""
+        prints = self.comparer.prints
+        if prints.title_only[first] or prints.title_only[second]:
+            return True
+        return self._agree(first, second)
 
     def _agree(self, first: int, second: int) -> bool:
         """Whether two articles' bodies do not clearly differ."""
