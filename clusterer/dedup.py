@@ -24,7 +24,6 @@ Pipeline:
 
 from __future__ import annotations
 
-import collections
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -200,7 +199,7 @@ def _groups(comparer: Comparer, uf: UnionFind, keep: str) -> list[DuplicateGroup
         kept = min(group, key=lambda i: _keep_key(docs[i], i, prints.length[i], keep))
         chosen.append((kept, [i for i in group if i != kept]))
     chosen.sort(key=lambda item: item[0])
-    joined_by = _joined_by(uf, [kept for kept, others in chosen if others])
+    joined_by = uf.paths(kept for kept, others in chosen if others)
     out = []
     for kept, others in chosen:
         matches = [comparer.compare(kept, j) for j in others]
@@ -212,28 +211,6 @@ def _groups(comparer: Comparer, uf: UnionFind, keep: str) -> list[DuplicateGroup
                                   similarities=tuple(m.similarity for m in matches),
                                   kinds=tuple(m.kind for m in matches), links=tuple(links)))
     return out
-
-
-def _joined_by(uf: UnionFind, starts: list[int]
-               ) -> dict[int, tuple[int, str, float | None]]:
-    """For every member of the groups of ``starts`` (their kept articles), the link on
-    its path from the kept article: breadth first over the links union-find made,
-    lower indexes first."""
-    neighbours: dict[int, list[tuple[int, str, float | None]]] = {}
-    for a, b, kind, similarity in uf.links:
-        neighbours.setdefault(a, []).append((b, kind, similarity))
-        neighbours.setdefault(b, []).append((a, kind, similarity))
-    found: dict[int, tuple[int, str, float | None]] = {}
-    for start in starts:
-        queue, seen = collections.deque([start]), {start}
-        while queue:
-            node = queue.popleft()
-            for other, kind, similarity in sorted(neighbours.get(node, ()), key=lambda e: e[0]):
-                if other not in seen:
-                    seen.add(other)
-                    found[other] = (node, kind, similarity)
-                    queue.append(other)
-    return found
 
 
 def _keep_key(article: Article, index: int, content_length: int, keep: str) -> tuple[Any, ...]:

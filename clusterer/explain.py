@@ -9,7 +9,6 @@ the chrome each side lost).
 
 from __future__ import annotations
 
-import collections
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -125,19 +124,7 @@ def _path(uf: UnionFind, docs: Sequence[Article], start: int, goal: int) -> tupl
     """The shortest chain of links from ``start`` to ``goal`` (lower indexes first)."""
     if start == goal or uf.find(start) != uf.find(goal):
         return ()
-    neighbours: dict[int, list[tuple[int, str, float | None]]] = {}
-    for a, b, kind, similarity in uf.links:
-        neighbours.setdefault(a, []).append((b, kind, similarity))
-        neighbours.setdefault(b, []).append((a, kind, similarity))
-    came: dict[int, tuple[int, str, float | None]] = {}
-    queue, seen = collections.deque([start]), {start}
-    while queue and goal not in seen:
-        node = queue.popleft()
-        for other, kind, similarity in sorted(neighbours.get(node, ()), key=lambda e: e[0]):
-            if other not in seen:
-                seen.add(other)
-                came[other] = (node, kind, similarity)
-                queue.append(other)
+    came = uf.paths([start], goal)
     steps = []
     node = goal
     while node != start:

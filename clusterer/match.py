@@ -15,6 +15,7 @@ compared by the Jaccard index of their headlines' character shingles.
 
 from __future__ import annotations
 
+import collections
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -94,6 +95,28 @@ class UnionFind:
         self.parent[rb] = ra
         self.links.append((a, b, kind, similarity))
         return True
+
+    def paths(self, starts: Iterable[int], goal: int | None = None
+              ) -> dict[int, tuple[int, str, float | None]]:
+        """How each article joined: breadth first over the links made, from each of
+        ``starts`` (lower indexes first), the link ``(previous, kind, similarity)`` on
+        the way to every article reached; stops once ``goal`` is reached."""
+        neighbours: dict[int, list[tuple[int, str, float | None]]] = {}
+        for a, b, kind, similarity in self.links:
+            neighbours.setdefault(a, []).append((b, kind, similarity))
+            neighbours.setdefault(b, []).append((a, kind, similarity))
+        came: dict[int, tuple[int, str, float | None]] = {}
+        for start in starts:
+            queue, seen = collections.deque([start]), {start}
+            while queue and goal not in seen:
+                node = queue.popleft()
+                for other, kind, similarity in sorted(neighbours.get(node, ()),
+                                                      key=lambda e: e[0]):
+                    if other not in seen:
+                        seen.add(other)
+                        came[other] = (node, kind, similarity)
+                        queue.append(other)
+        return came
 
     def roots(self) -> np.ndarray:
         """The root of every element, found for all at once (pointer jumping)."""
