@@ -176,9 +176,12 @@ def merge_near(comparer: Comparer, uf: UnionFind, report: Progress) -> None:
         # Only near-identical headlines count (the headline threshold's screen): similar
         # headlines are common (a 100k dump gave 4.5M pairs at the LSH level) and the
         # body pairs they propose are nearly all futile.
+        # Banded for that floor, not for lsh_threshold: far fewer pairs to screen.
         titled_reps = body_reps[prints.title.lengths()[body_reps] > 0]
-        by_title, title_buckets = lsh_pairs(prints.title_sig[titled_reps], bands, rows)
-        close = _Screen(prints.title_sig, _headline_floor(config, num_perm), 1.0).estimate(
+        floor = _headline_floor(config, num_perm)
+        by_title, title_buckets = lsh_pairs(prints.title_sig[titled_reps],
+                                            *lsh_params(floor, num_perm))
+        close = _Screen(prints.title_sig, floor, 1.0).estimate(
             titled_reps[by_title[:, 0]], titled_reps[by_title[:, 1]])[0]
         found = [(body_reps, lsh_pairs(prints.body_sig[body_reps], bands, rows)),
                  (body_reps, lsh_pairs(prints.lead_sig[body_reps], bands, rows)),
