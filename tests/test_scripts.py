@@ -13,9 +13,13 @@ SCRIPTS = ROOT / "scripts"
 FIELDS = ["id", "title", "text", "url", "source", "published", "group"]
 
 
-def make_corpus(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, str(SCRIPTS / "make_corpus.py"), *args],
+def run_script(name: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, str(SCRIPTS / name), *args],
                           capture_output=True, text=True, check=False)
+
+
+def make_corpus(*args: str) -> subprocess.CompletedProcess[str]:
+    return run_script("make_corpus.py", *args)
 
 
 def test_make_corpus_is_deterministic_with_every_field(tmp_path):
@@ -74,8 +78,7 @@ def test_bench_runs_on_the_reuse_corpus(tmp_path):
 
 
 def make_reuse_corpus(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, str(SCRIPTS / "make_reuse_corpus.py"), *args],
-                          capture_output=True, text=True, check=False)
+    return run_script("make_reuse_corpus.py", *args)
 
 
 def test_make_reuse_corpus_is_deterministic_and_has_its_traits(tmp_path):
