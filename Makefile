@@ -29,8 +29,9 @@ demo: $(STAMP)
 	$(BIN)/clusterer report build/demo/storylines.json --output build/demo/report.html
 
 # The ci hypothesis profile: derandomized, the same examples on every run (tests/conftest.py).
+# -n auto: one pytest worker per core (pytest-xdist); results do not depend on it.
 test: $(STAMP)
-	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest -q
+	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest -q -n auto
 
 # Property tests only, random seeds, FUZZ_EXAMPLES examples each (`make fuzz FUZZ_EXAMPLES=500`).
 fuzz: $(STAMP)
