@@ -299,9 +299,13 @@ class _Attach:
         return self._agree(first, second)
 
     def _agree(self, first: int, second: int) -> bool:
-        """Whether two articles' bodies do not clearly differ."""
+        """Whether two articles' bodies do not clearly differ: their similarity, or the
+        share of the smaller text inside the other (however short it is), reaches the
+        recheck level."""
         match = self.comparer.compare(first, second)
-        return match.similarity >= _RECHECK * self.comparer.config.threshold
+        level = _RECHECK * self.comparer.config.threshold
+        smaller = min(match.sizes)
+        return match.similarity >= level or bool(smaller) and match.shared / smaller >= level
 
 
 def _better(offer: tuple[float, int, int, int, int, str],

@@ -83,6 +83,18 @@ def test_a_headline_only_copy_joins_the_one_group_it_matches_best():
     assert 0.8 <= groups[0]["members"][2]["joined_by"]["similarity"] < 1.0
 
 
+def test_a_headline_joins_a_short_copy_inside_the_full_story():
+    # A copy cut to 35 words (32 shingles: too few for containment here, Jaccard 0.33
+    # with the story) and the full story are matched by a headline-only item: the short
+    # text lies wholly inside the story, so the bodies do not differ and all are one.
+    full = make_article("full", HEADLINE, _body("alpha", 100))
+    short = make_article("short", HEADLINE, _body("alpha", 35))
+    item = make_article("item", HEADLINE)
+    config = DedupConfig(min_containment_shingles=40)
+    assert _ids(deduplicate([full, short], config)) == [("full", []), ("short", [])]
+    assert _ids(deduplicate([full, short, item], config)) == [("full", ["short", "item"])]
+
+
 def test_headline_only_items_never_join_two_groups_that_hold_bodies():
     # Each item is an exact copy (same URL) of a different full-text article; their
     # headlines match, but joining them would join the two bodies.
