@@ -51,6 +51,7 @@ from clusterer.output import (
 )
 from clusterer.pipeline import DedupRun, run_dedup, run_storylines
 from clusterer.readers import FORMATS, ReaderConfig, ReadReport, read_articles
+from clusterer.records import iso_utc
 from clusterer.report import ReportConfig, load_storylines, write_report
 from clusterer.storylines import StorylineConfig, StorylineResult
 from clusterer.tables import article_rows, csv_bytes, parquet_bytes
@@ -519,7 +520,7 @@ def _print_storylines(console: Console, result: StorylineResult, limit: int, for
 
 def _storyline_row(rank: int, story: Any) -> dict[str, Any]:
     return {"rank": rank, "id": story.id, "size": story.size, "sources": story.sources,
-            "first_seen": _iso(story.first_seen), "last_seen": _iso(story.last_seen),
+            "first_seen": iso_utc(story.first_seen), "last_seen": iso_utc(story.last_seen),
             "headline": story.headline, "keywords": list(story.keywords)}
 
 
@@ -529,10 +530,6 @@ def _tsv_cell(value: Any) -> str:
     if isinstance(value, list):
         value = ", ".join(value)
     return " ".join(str(value).split())  # no tab or newline inside a cell
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat().replace("+00:00", "Z") if moment else None
 
 
 def _print_table(console: Console, result: StorylineResult, shown: int) -> None:

@@ -61,8 +61,7 @@ class Article:
         """The fields as clusterer read them, whatever the input called them: time in
         ISO 8601 UTC, source (the URL host when the input names none), canonical URL,
         and where the article was read."""
-        published = self.published.isoformat().replace("+00:00", "Z") if self.published else None
-        return {"title": self.title, "published": published, "source": self.source,
+        return {"title": self.title, "published": iso_utc(self.published), "source": self.source,
                 "url": self.url, "origin": self.location()}
 
 
@@ -133,6 +132,12 @@ class DuplicateGroup:
             "title": self.kept.title,
             "members": members,
         }
+
+
+def iso_utc(moment: datetime | None) -> str | None:
+    """A UTC time as ISO 8601 with ``Z`` (``2024-10-16T22:00:00Z``), as every output
+    writes times; None stays None."""
+    return moment.isoformat().replace("+00:00", "Z") if moment else None
 
 
 MATCH_KINDS = ("exact", "url", "guid", "containment", "jaccard", "headline")

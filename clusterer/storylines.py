@@ -46,7 +46,7 @@ import scipy.sparse as sp
 
 from clusterer.features import FeatureConfig, Features, build_features, document, title_terms
 from clusterer.language import SAMPLE_CHARS, detect_languages, stop_words
-from clusterer.records import Article, DuplicateGroup
+from clusterer.records import Article, DuplicateGroup, iso_utc
 from clusterer.validation import check_range
 
 Progress = Callable[[str, int, int], None]
@@ -153,8 +153,8 @@ class Storyline:
             "size": self.size,
             "keywords": list(self.keywords),
             "sources": self.sources,
-            "first_seen": _iso(self.first_seen),
-            "last_seen": _iso(self.last_seen),
+            "first_seen": iso_utc(self.first_seen),
+            "last_seen": iso_utc(self.last_seen),
             "articles": [article_entry(g) for g in self.groups],
         }
 
@@ -189,7 +189,7 @@ def article_entry(group: DuplicateGroup) -> dict[str, Any]:
     a = group.kept
     copies = sorted(group.duplicates, key=lambda d: (_hours_key(d.published), d.id))
     return {"id": a.id, "title": a.title, "url": a.url, "source": a.source,
-            "published": _iso(a.published), "duplicates": [d.id for d in copies]}
+            "published": iso_utc(a.published), "duplicates": [d.id for d in copies]}
 
 
 def build_storylines(groups: Sequence[DuplicateGroup], config: StorylineConfig | None = None,
@@ -654,10 +654,6 @@ def _hours(moment: datetime | None) -> float:
     if moment is None:
         return float("nan")
     return (moment - _EPOCH).total_seconds() / 3600.0
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat().replace("+00:00", "Z") if moment else None
 
 
 _EPOCH = datetime.fromisoformat("1970-01-01T00:00:00+00:00")
