@@ -578,10 +578,6 @@ class Comparer:
             return match
         return replace(match, kind=identity, threshold=1.0, copy=True, veto="")
 
-    def verified(self, i: int, j: int) -> bool:
-        """Whether ``i`` and ``j`` are copies (:meth:`compare`)."""
-        return self.compare(i, j).copy
-
     def _recheck(self, i: int, j: int, match: Match) -> Match:
         sources = sorted({source_key(self.docs[i]), source_key(self.docs[j])})
         if len(sources) < 2:

@@ -58,7 +58,7 @@ def test_compare_names_the_rule_that_decided() -> None:
     assert headline.kind == "headline" and headline.threshold == 0.8
     assert headline.copy == (headline.similarity >= 0.8) and 0.8 < headline.similarity < 1.0
     assert comparer.compare(0, 6).kind == "headline"  # either side headline-only
-    assert comparer.verified(0, 2) and not comparer.verified(0, 3)
+    assert comparer.compare(0, 2).copy and not comparer.compare(0, 3).copy
 
 
 def test_compare_uses_jaccard_below_the_containment_size() -> None:
