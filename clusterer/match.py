@@ -2,7 +2,7 @@
 
 :func:`merge_exact` joins exact copies (content, URL, GUID); :func:`merge_near` asks
 LSH for candidate pairs over the MinHash fingerprints, drops in bulk those that cannot
-verify (:class:`_Screen`), and has :meth:`Comparer.compare` decide the rest, pair by
+verify (:mod:`clusterer.candidates`), and has :meth:`Comparer.compare` decide the rest, pair by
 pair (or component by component in a big bucket). :meth:`Comparer.compare` is the
 single definition of how two articles compare: ``dedup`` merges by it, its groups
 report it, and ``explain`` shows it.
@@ -18,11 +18,11 @@ from __future__ import annotations
 import collections
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 
 import numpy as np
 
 from clusterer.boilerplate import BoilerplateModel
+from clusterer.candidates import Screen, screen_floor, verify_pairs
 from clusterer.fingerprint import HEAD_SHINGLES, Fingerprints, shingles_without
 from clusterer.headlines import articles_numbers_differ
 from clusterer.minhash import lsh_pairs, lsh_params, union_pairs
@@ -31,7 +31,6 @@ from clusterer.records import Article, Match
 from clusterer.validation import check_range
 
 Progress = Callable[[str, int, "int | None"], None]  # stage, done, total (None: unknown)
-Join = Callable[[int, int], bool]  # verify a candidate pair; whether it was joined
 # A cross-source pair within this share of the threshold is compared again with both
 # sources' chrome left out (see Comparer.compare).
 _RECHECK = 0.7
@@ -181,7 +180,7 @@ def merge_near(comparer: Comparer, uf: UnionFind, report: Progress) -> None:
         floor = _headline_floor(config, num_perm)
         by_title, title_buckets = lsh_pairs(prints.title_sig[titled_reps],
                                             *lsh_params(floor, num_perm))
-        close = _Screen(prints.title_sig, floor, 1.0).estimate(
+        close = Screen(prints.title_sig, floor, 1.0).estimate(
             titled_reps[by_title[:, 0]], titled_reps[by_title[:, 1]])[0]
         found = [(body_reps, lsh_pairs(prints.body_sig[body_reps], bands, rows)),
                  (body_reps, lsh_pairs(prints.lead_sig[body_reps], bands, rows)),
@@ -190,10 +189,10 @@ def merge_near(comparer: Comparer, uf: UnionFind, report: Progress) -> None:
         big = [members[b] for members, (_, buckets) in found for b in buckets]
         # A pair below the recheck level is rejected without a recheck (see
         # Comparer.compare), and its similarity is at most its containment.
-        screen = _Screen(prints.body_sig, _RECHECK * config.threshold, config.threshold,
+        screen = Screen(prints.body_sig, _RECHECK * config.threshold, config.threshold,
                          prints.body)
         joiner = _BodyJoin(comparer, uf)
-        _verify_pairs(pairs, big, None, screen, joiner, uf)
+        verify_pairs(pairs, big, None, screen, joiner, uf)
         joiner.attach()
         report("matching (body)", 1, 1)
 
@@ -208,8 +207,8 @@ def merge_near(comparer: Comparer, uf: UnionFind, report: Progress) -> None:
         pairs, buckets = lsh_pairs(signatures[titled], bands, rows, asking[titled])
         # A headline pair is verified by the Jaccard of the very sets signed.
         headlines = _HeadlineJoin(comparer, uf)
-        _verify_pairs(titled[pairs], [titled[b] for b in buckets], asking,
-                      _Screen(signatures, _headline_floor(config, num_perm),
+        verify_pairs(titled[pairs], [titled[b] for b in buckets], asking,
+                      Screen(signatures, _headline_floor(config, num_perm),
                               config.headline_threshold), headlines, uf)
         headlines.attach()
         report("matching (headline)", 1, 1)
@@ -364,174 +363,6 @@ class _HeadlineJoin(_Attach):
 def _headline_floor(config: MatchConfig, num_perm: int) -> float:
     """The least estimated headline Jaccard worth verifying."""
     return float(max(config.lsh_threshold, screen_floor(config.headline_threshold, num_perm)))
-
-
-def screen_floor(threshold: Any, num_perm: int) -> Any:
-    """The lowest MinHash-estimated Jaccard worth verifying against ``threshold`` (a
-    number or an array): four standard errors below it (``sqrt(t(1-t)/num_perm)``), so
-    a pair at the threshold is screened out about once in 30,000."""
-    return threshold - 4 * np.sqrt(threshold * (1 - threshold) / num_perm)
-
-
-class _Screen:
-    """Drops candidate pairs that cannot verify, before the exact verification.
-
-    First by their estimated Jaccard (the share of equal MinHash values): a chance
-    collision in one band costs a vectorised comparison instead of a verification.
-    Then, for body pairs, by their exact containment ``|A∩B| / min(|A|,|B|)``, counted
-    for many pairs at once: a short page that begins with the lead of another story (a
-    "Latest news" box above its own text) shares that story's lead fingerprint, and
-    nothing more.
-
-    Args:
-        signatures: MinHash values, row i for article i.
-        least: Without ``sets``, the least estimated Jaccard that passes. With ``sets``
-            (the signed shingle sets), the least containment a pair needs: a pair passes
-            if the Jaccard this containment implies for the pair's sizes,
-            ``c·m / (a + b - c·m)`` with ``m`` the smaller size, less four standard
-            errors (:func:`screen_floor`), is reached, and if its exact containment is
-            at least ``least``. An abridged copy has a low Jaccard with the full story
-            but passes.
-        likely: The estimated Jaccard (containment with ``sets``) from which a pair is
-            probably a copy: such pairs are verified first (see :func:`_verify_pairs`).
-    """
-
-    CHUNK = 1 << 14  # pairs compared at once (CHUNK x num_perm x 2 values in memory)
-
-    def __init__(self, signatures: np.ndarray, least: float, likely: float,
-                 sets: Sequence[np.ndarray] | None = None) -> None:
-        self.signatures = signatures
-        self.least = least
-        self.likely = likely
-        self.sets = sets
-        self.sizes = None if sets is None else np.fromiter(
-            (len(s) for s in sets), dtype=np.int64, count=len(sets))
-
-    def estimate(self, first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Which pairs ``(first[k], second[k])`` pass the estimate, and which of them are
-        likely copies."""
-        passes = np.zeros(len(first), dtype=bool)
-        likely = np.zeros(len(first), dtype=bool)
-        for start in range(0, len(first), self.CHUNK):
-            a, b = first[start:start + self.CHUNK], second[start:start + self.CHUNK]
-            equal = np.count_nonzero(self.signatures[a] == self.signatures[b], axis=1)
-            sizes = (None, None) if self.sizes is None else (self.sizes[a], self.sizes[b])
-            passes[start:start + len(a)], likely[start:start + len(a)] = self._judge(equal, *sizes)
-        return passes, likely & passes
-
-    def _judge(self, equal: Any, size_a: Any, size_b: Any) -> tuple[Any, Any]:
-        """Whether pairs with ``equal`` equal MinHash values (and these set sizes) pass
-        the estimate, and whether they are likely copies; arrays or numbers alike."""
-        num_perm = self.signatures.shape[1]
-        jaccard = equal / num_perm
-        if self.sizes is None:
-            return equal >= self.least * num_perm, jaccard >= self.likely
-        smaller = np.minimum(size_a, size_b)
-        shared = self.least * smaller
-        needed = screen_floor(shared / np.maximum(size_a + size_b - shared, 1), num_perm)
-        guess = jaccard * (size_a + size_b) / (1 + jaccard) / np.maximum(smaller, 1)
-        return equal >= needed * num_perm, guess >= self.likely
-
-    def exact(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
-        """Which pairs pass the exact containment check (all of them without ``sets``)."""
-        if self.sets is None or self.sizes is None:
-            return np.ones(len(first), dtype=bool)
-        order = np.argsort(first, kind="stable")
-        smaller = np.minimum(self.sizes[first], self.sizes[second])
-        shared = np.empty(len(first), dtype=np.int64)
-        shared[order] = _shared_counts(first[order], second[order], self.sets)
-        return shared >= self.least * smaller
-
-    def passes(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
-        """Which pairs pass both checks."""
-        out = self.estimate(first, second)[0]
-        kept = np.flatnonzero(out)
-        out[kept] = self.exact(first[kept], second[kept])
-        return out
-
-    def pair_passes(self, i: int, j: int) -> bool:
-        """:meth:`passes` for one pair, without setting up arrays: a big bucket is walked
-        pair by pair, hundreds of thousands of pairs on a large dump."""
-        equal = int(np.count_nonzero(self.signatures[i] == self.signatures[j]))
-        if self.sets is None or self.sizes is None:
-            return bool(self._judge(equal, None, None)[0])
-        size_i, size_j = int(self.sizes[i]), int(self.sizes[j])
-        if not self._judge(equal, size_i, size_j)[0]:
-            return False
-        shared = len(np.intersect1d(self.sets[i], self.sets[j], assume_unique=True))
-        return bool(shared >= self.least * min(size_i, size_j))
-
-
-def _shared_counts(first: np.ndarray, second: np.ndarray, sets: Sequence[np.ndarray]
-                   ) -> np.ndarray:
-    """``|sets[first[k]] ∩ sets[second[k]]|`` for every k (``first`` ascending): the
-    sets paired with one article are searched in its set in one go."""
-    out = np.zeros(len(first), dtype=np.int64)
-    if not len(first):
-        return out
-    bounds = (np.flatnonzero(np.diff(first)) + 1).tolist()
-    partners = second.tolist()
-    for start, end in zip([0, *bounds], [*bounds, len(first)]):
-        own = sets[int(first[start])]
-        others = [sets[j] for j in partners[start:end]]
-        values = np.concatenate(others)
-        at = np.minimum(np.searchsorted(own, values), len(own) - 1)
-        hits = np.concatenate(([0], np.cumsum(own[at] == values)))
-        ends = np.cumsum([len(o) for o in others])
-        out[start:end] = np.diff(hits[np.concatenate(([0], ends))])
-    return out
-
-
-def _verify_pairs(pairs: np.ndarray, big: Iterable[np.ndarray], asking: np.ndarray | None,
-                  screen: _Screen, join: Join, uf: UnionFind) -> None:
-    """Offer ``join`` the candidate pairs that pass the screen, until they are joined.
-
-    The result is that of verifying every pair (the connected components of verified
-    pairs) whatever the order, but pairs already connected are not compared again, so
-    pairs the screen finds likely copies go first.
-    ``big`` buckets (from :func:`lsh_pairs`) are walked component by component, so that a
-    bucket of thousands of copies costs about one verification per copy, not per pair.
-    Only pairs with an ``asking`` member count (all pairs when ``asking`` is None).
-    """
-    # Likely copies first: they connect most components, so that far fewer of the
-    # other pairs need their shared shingles counted, let alone a verification.
-    passes, likely = screen.estimate(pairs[:, 0], pairs[:, 1])
-    for i, j in pairs[likely].tolist():
-        if uf.find(i) != uf.find(j):
-            join(i, j)
-    rest = pairs[passes & ~likely]
-    roots = uf.roots()
-    rest = rest[roots[rest[:, 0]] != roots[rest[:, 1]]]
-    find = uf.find
-    for i, j in rest[screen.exact(rest[:, 0], rest[:, 1])].tolist():
-        if find(i) != find(j):
-            join(i, j)
-    rejected: set[tuple[int, int]] = set()
-    for bucket in big:
-        components: dict[int, list[int]] = {}
-        for key in bucket.tolist():
-            components.setdefault(uf.find(key), []).append(key)
-        groups = list(components.values())
-        asks = [asking is None or bool(asking[g].any()) for g in groups]
-        for a, first in enumerate(groups):
-            if not asks[a]:
-                continue
-            for b, second in enumerate(groups):
-                if b == a or (asks[b] and b < a) or uf.find(first[0]) == uf.find(second[0]):
-                    continue
-                _join_components(first, second, asking, screen, join, rejected)
-
-
-def _join_components(first: list[int], second: list[int], asking: np.ndarray | None,
-                     screen: _Screen, join: Join, rejected: set[tuple[int, int]]) -> None:
-    for i in first:
-        for j in second:
-            pair = (i, j) if i < j else (j, i)
-            if asking is not None and not (asking[i] or asking[j]) or pair in rejected:
-                continue
-            if screen.pair_passes(*pair) and join(*pair):
-                return
-            rejected.add(pair)
 
 
 @dataclass
