@@ -126,19 +126,42 @@ def build_features(documents: Sequence[str], config: FeatureConfig | None = None
     return Features(vectors=normalize(reduced), tfidf=tfidf, terms=terms)
 
 
-def title_terms(titles: Sequence[str], language: str = "en") -> sp.csr_matrix:
+def title_terms(titles: Sequence[str], language: str = "en",
+                sites: Sequence[str] | None = None) -> sp.csr_matrix:
     """Which words (not stop words) each headline holds: binary, shape (n, words).
 
     Two articles of one story almost always share a name or a word in their headlines;
     two unrelated pages of one site share boilerplate in their bodies, not their
-    headlines. Day and month names are no evidence either ("The 52-Week Low Club for
-    Monday" and "The 4 Stocks That Slimmed the DJIA Monday Slide").
+    headlines, except the site's name ("WNET Audit Committee Meetings | WNET"): the
+    words of each article's own site (``sites``: its source name and URL host) are
+    left out of its headline. Day and month names are no evidence either ("The 52-Week
+    Low Club for Monday" and "The 4 Stocks That Slimmed the DJIA Monday Slide").
     """
     from sklearn.feature_extraction.text import CountVectorizer
 
     stop = stop_words(language) | (ENGLISH_DATES if language == "en" else frozenset())
     vectorizer = CountVectorizer(binary=True, stop_words=sorted(stop) or None, dtype=np.float32)
     try:
-        return vectorizer.fit_transform(titles).tocsr()
+        terms = vectorizer.fit_transform(titles).tocsr()
     except ValueError:  # no word at all
         return sp.csr_matrix((len(titles), 0), dtype=np.float32)
+    if sites is not None:
+        analyse = vectorizer.build_analyzer()
+        column = vectorizer.vocabulary_
+        own = [(row, column[w]) for row, site in enumerate(sites)
+               for w in set(analyse(site)) if w in column]
+        if own:
+            rows, cols = zip(*own)
+            mask = sp.csr_matrix((np.ones(len(own), dtype=np.float32), (rows, cols)),
+                                 shape=terms.shape)
+            terms = (terms - terms.multiply(mask)).tocsr()
+            terms.eliminate_zeros()
+    return terms
+
+
+def site_words(source: str | None, host: str | None) -> str:
+    """The words that name an article's site: its source name and its URL host's labels
+    but the last (``www.wnet.org`` gives ``wnet``; ``telegraph.co.uk`` gives
+    ``telegraph``; labels of two letters, as ``co``, are no name)."""
+    labels = [label for label in (host or "").split(".")[:-1] if len(label) > 2]
+    return " ".join([source or "", *labels])

@@ -44,8 +44,16 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from clusterer.features import FeatureConfig, Features, build_features, document, title_terms
+from clusterer.features import (
+    FeatureConfig,
+    Features,
+    build_features,
+    document,
+    site_words,
+    title_terms,
+)
 from clusterer.language import SAMPLE_CHARS, detect_languages, stop_words
+from clusterer.readers.urls import url_host
 from clusterer.records import Article, DuplicateGroup, iso_utc
 from clusterer.validation import check_range
 
@@ -55,6 +63,8 @@ _CHUNK_CELLS = 4_000_000  # article-by-storyline scores held at once when rescui
 _FEW_OTHERS = 0.5  # evidence needed: similarity x (1 + this / other members), 1.5x for a pair
 Evidence = tuple[sp.csr_matrix, sp.csr_matrix]  # TF-IDF rows, headline words
 _SVD_SIMILARITY = 0.2  # average cosine of reduced centroids that proposes a merge
+_NEIGHBOURS = 2  # closest members an unclustered article is judged against
+_NEAR_FACTOR = 2.0  # their average cosine must reach similarity x this
 
 
 @dataclass(frozen=True)
@@ -243,11 +253,13 @@ def _cluster_language(docs: list[str], groups: list[DuplicateGroup], language: s
     report("features", 1, 1)
     weights = np.array([g.size for g in groups], dtype=np.float64)
     hours = np.array([_hours(g.kept.published) for g in groups], dtype=np.float64)
-    titles = title_terms([g.kept.title for g in groups], language)
+    titles = title_terms([g.kept.title for g in groups], language,
+                         [site_words(g.kept.source, url_host(g.kept.url)) for g in groups])
     labels = _cluster_blocks(features, titles, weights, hours, config, report)
     labels = _split_in_time(features.vectors, hours, labels, config)
     labels = _drop_singletons(_prune((features.tfidf, titles), weights, labels, config.similarity))
     labels = _rescue((features.tfidf, titles), weights, hours, labels, config)
+    labels = _rescue_near((features.tfidf, titles), hours, labels, config)
     return _assemble(groups, features, weights, labels, config, language)
 
 
@@ -419,6 +431,57 @@ def _rescue(evidence: Evidence, weights: np.ndarray, hours: np.ndarray, labels: 
             near = np.isnan(when) | ~np.isfinite(first) | (
                 (when >= first - config.window_hours) & (when <= last + config.window_hours))
         score = np.where(fits & near, cosine, -np.inf)
+        best = score.argmax(axis=1)
+        joins = np.isfinite(score[np.arange(len(chunk)), best])
+        labels[chunk[joins]] = ids[best[joins]]
+    return labels
+
+
+def _rescue_near(evidence: Evidence, hours: np.ndarray, labels: np.ndarray,
+                 config: StorylineConfig) -> np.ndarray:
+    """Unclustered articles join the storyline of their closest members.
+
+    A storyline of headlines or short reports is wide: an article that tells it in
+    other words is far from its centroid (the :func:`_rescue` test) but close to a
+    few of its members. An unclustered article joins the storyline whose
+    ``_NEIGHBOURS`` members closest to it (within ``window_hours``) reach an average
+    TF-IDF cosine of ``_NEAR_FACTOR`` x ``similarity`` (0.3 by default: unrelated
+    articles stay far below it on the sparse TF-IDF), and with one of which it shares
+    a headline word. All are judged against the same storylines: the order does not
+    matter.
+    """
+    tfidf, titles = evidence
+    need = _NEAR_FACTOR * config.similarity
+    alone = np.flatnonzero(labels == NOISE)
+    # Members grouped by storyline, so that each storyline is a run of columns.
+    inside = np.flatnonzero(labels != NOISE)
+    if len(alone) == 0 or len(inside) == 0 or tfidf.shape[1] == 0 or titles.shape[1] == 0:
+        return labels
+    inside = inside[np.argsort(labels[inside], kind="stable")]
+    ids, starts, counts = np.unique(labels[inside], return_index=True, return_counts=True)
+    members_t = tfidf[inside].T.tocsr()
+    words_t = titles[inside].T.tocsr()
+    labels = labels.copy()
+    rows = max(1, _CHUNK_CELLS // len(inside))
+    for chunk in np.array_split(alone, math.ceil(len(alone) / rows)):
+        cosine = (tfidf[chunk] @ members_t).toarray()
+        when = hours[chunk][:, None]
+        them = hours[inside][None, :]
+        with np.errstate(invalid="ignore"):  # undated articles are near any time
+            far = np.abs(when - them) > config.window_hours
+        cosine[far] = 0.0
+        # The average of each storyline's two closest members (one, for a storyline of one).
+        first = np.maximum.reduceat(cosine, starts, axis=1)
+        top = cosine >= np.repeat(first, counts, axis=1)
+        # Only the first column holding a storyline's largest value leaves (ties count).
+        running = np.cumsum(top, axis=1)
+        before = np.hstack([np.zeros((len(chunk), 1)), running[:, starts[1:] - 1]])
+        first_top = top & (running - np.repeat(before, counts, axis=1) == 1)
+        rest = np.where(first_top, -np.inf, cosine)
+        second = np.maximum.reduceat(rest, starts, axis=1)
+        near = np.where(counts >= _NEIGHBOURS, (first + np.maximum(second, 0.0)) / 2, first)
+        shares = np.add.reduceat((titles[chunk] @ words_t).toarray(), starts, axis=1) > 0.5
+        score = np.where(shares & (near >= need), near, -np.inf)
         best = score.argmax(axis=1)
         joins = np.isfinite(score[np.arange(len(chunk)), best])
         labels[chunk[joins]] = ids[best[joins]]

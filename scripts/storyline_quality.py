@@ -8,7 +8,10 @@ Sets (files from ``--data``, default the repository's ``data/``):
 - ``uci``: ``uci-dev.jsonl``, 2,000 headlines in 33 stories, no singletons (rewards
   merging: never judge a rule on it alone);
 - ``pages``: ``pages-dev.jsonl``, 147 real pages of 146 stories (rewards splitting);
-- ``uci+pages``: both, labels prefixed per file so they never collide.
+- ``uci+pages``: both, labels prefixed per file so they never collide;
+- ``topics``: full-text articles about real stories, built from uci-dev (see
+  :func:`topic_articles`): about 280 articles in 33 stories;
+- ``topics+pages``: those and the 147 unrelated pages: topics among unrelated news.
 
 Every article's label is its storyline id, or its own id when unclustered. For each
 seed the input lines are shuffled (storylines must not depend on their order) and the
@@ -36,8 +39,10 @@ from clusterer.evaluate import adjusted_rand, bcubed  # noqa: E402
 from clusterer.readers import read_articles  # noqa: E402
 from clusterer.storylines import StorylineConfig, build_storylines  # noqa: E402
 
+TOPICS = "topics (full text from uci-dev)"
 FILES = {"uci": ["uci-dev.jsonl"], "pages": ["pages-dev.jsonl"],
-         "uci+pages": ["uci-dev.jsonl", "pages-dev.jsonl"]}
+         "uci+pages": ["uci-dev.jsonl", "pages-dev.jsonl"],
+         "topics": [TOPICS], "topics+pages": [TOPICS, "pages-dev.jsonl"]}
 
 
 def _data_dir(given: str | None) -> Path:
@@ -47,12 +52,40 @@ def _data_dir(given: str | None) -> Path:
     return folder
 
 
+def topic_articles(folder: Path, per_article: int = 6) -> list[bytes]:
+    """Full-text articles about real stories: each uci-dev story's headlines, shuffled
+    (fixed seed) and dealt out in runs of ``1 + per_article``: the first is the
+    article's headline, the rest its body. Articles of one story share its subject, not
+    their words (no headline is used twice), like different outlets' reports of one
+    event; stories with fewer than two such articles are left out."""
+    by_story: dict[str, list[dict]] = {}
+    for line in (folder / "uci-dev.jsonl").read_bytes().splitlines():
+        record = orjson.loads(line)
+        by_story.setdefault(record["story"], []).append(record)
+    out = []
+    for story in sorted(by_story):
+        records = sorted(by_story[story], key=lambda r: r["id"])
+        random.Random(story).shuffle(records)
+        runs = [records[k: k + 1 + per_article]
+                for k in range(0, len(records) - per_article, 1 + per_article)]
+        if len(runs) < 2:
+            continue
+        for run in runs:
+            head = run[0]
+            body = " ".join(r["title"].rstrip(".") + "." for r in run[1:])
+            out.append(orjson.dumps({"id": f"topic-{head['id']}", "title": head["title"],
+                                     "text": body, "published": head.get("published"),
+                                     "source": head.get("source"), "story": story}))
+    return out
+
+
 def load(folder: Path, name: str) -> tuple[list[bytes], dict[str, str]]:
     """Lines of the set's files and the gold label of each id (prefixed by file)."""
     lines: list[bytes] = []
     gold: dict[str, str] = {}
     for file in FILES[name]:
-        for line in (folder / file).read_bytes().splitlines():
+        raw = topic_articles(folder) if file == TOPICS else (folder / file).read_bytes().splitlines()
+        for line in raw:
             record = orjson.loads(line)
             gold[record["id"]] = f"{file}:{record['story']}"
             lines.append(line)
@@ -79,7 +112,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", default=None)
     parser.add_argument("--seeds", type=int, default=5)
-    parser.add_argument("--sets", default="uci,pages,uci+pages")
+    parser.add_argument("--sets", default="uci,pages,uci+pages,topics,topics+pages")
     parser.add_argument("--similarity", type=float, default=None)
     args = parser.parse_args()
     folder = _data_dir(args.data)

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from clusterer.features import FeatureConfig, build_features, document, title_terms
+from clusterer.features import FeatureConfig, build_features, document, site_words, title_terms
 
 
 def test_document_repeats_the_headline():
@@ -76,3 +76,19 @@ def test_seed_changes_only_the_randomised_svd():
     assert not np.array_equal(a.vectors, b.vectors)
     # Either seed finds about the same subspace: the cosines between articles agree.
     assert np.abs(a.vectors @ a.vectors.T - b.vectors @ b.vectors.T).max() < 0.1
+
+
+def test_site_words_name_the_source_and_the_host():
+    assert site_words("WNET", "wnet.org") == "WNET wnet"
+    assert site_words(None, "telegraph.co.uk") == " telegraph"
+    assert site_words("Reuters", None) == "Reuters"
+
+
+def test_headline_words_of_the_article_s_own_site_are_no_evidence():
+    titles = ["WNET Audit Committee Meetings | WNET", "WNET Interactive Technology | WNET",
+              "WNET wins an award"]
+    sites = [site_words("WNET", "wnet.org"), site_words("WNET", "wnet.org"), ""]
+    terms = title_terms(titles, "en", sites)
+    shared = (terms @ terms.T).toarray()
+    assert shared[0, 1] == 0  # only the site's name in common
+    assert shared[0, 2] == 0 and shared[2, 2] == 3  # the third is not from that site
