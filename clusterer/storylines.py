@@ -35,9 +35,8 @@ from __future__ import annotations
 
 import hashlib
 import math
-import re
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -53,6 +52,7 @@ from clusterer.features import (
     title_terms,
 )
 from clusterer.language import SAMPLE_CHARS, detect_languages, stop_words
+from clusterer.naming import keywords, representative
 from clusterer.readers.urls import url_host
 from clusterer.records import Article, DuplicateGroup, iso_utc
 from clusterer.validation import check_range
@@ -594,114 +594,19 @@ def _assemble(groups: list[DuplicateGroup], features: Features, weights: np.ndar
         ranked = tuple(groups[members[k]] for k in order)
         storylines.append(Storyline(
             id=_storyline_id(ranked),
-            representative=_representative(ranked, sorted(centrality.tolist(), reverse=True),
-                                           stop),
+            representative=representative(ranked, sorted(centrality.tolist(), reverse=True),
+                                          stop),
             keywords=(),
             groups=ranked,
         ))
     unclustered_index.extend(np.flatnonzero(labels == NOISE).tolist())
-    storylines = _with_keywords(storylines, groups, features, config)
+    if storylines:
+        row_of = {g.kept.id: i for i, g in enumerate(groups)}
+        chosen = keywords([[row_of[g.kept.id] for g in s.groups] for s in storylines],
+                          [[g.kept.title for g in s.groups] for s in storylines],
+                          features, config.keywords)
+        storylines = [replace(s, keywords=k) for s, k in zip(storylines, chosen)]
     return storylines, [groups[i] for i in sorted(unclustered_index)]
-
-
-_CUT = ("...", "\u2026", " -", " |", ":")
-_SYNDICATION_BONUS = 0.05  # centrality added per doubling of an article's copies
-
-
-def _representative(ranked: Sequence[DuplicateGroup], centrality: Sequence[float],
-                    stop: frozenset[str]) -> DuplicateGroup:
-    """The headline that names a storyline: complete (not cut off with "..." nor ending
-    on a function word), of at least four words, then the most central, counting
-    syndication (copies) as a small bonus."""
-    def key(k: int) -> tuple[bool, bool, float, str]:
-        title = ranked[k].kept.title.strip()
-        words = title.split()
-        complete = bool(words) and not title.endswith(_CUT) and \
-            words[-1].lower().strip(".,;") not in stop
-        score = centrality[k] + _SYNDICATION_BONUS * math.log2(ranked[k].size)
-        return (not complete, len(words) < 4, -round(score, 9), ranked[k].kept.id)
-
-    return ranked[min(range(len(ranked)), key=key)]
-
-
-def _with_keywords(storylines: list[Storyline], groups: list[DuplicateGroup], features: Features,
-                   config: StorylineConfig) -> list[Storyline]:
-    """Class-based TF-IDF (c-TF-IDF): a term's weight in a storyline times
-    log(1 + average weight per storyline / the term's weight over all storylines).
-
-    Names (terms capitalised in most headlines that hold them) score a quarter more. A
-    word is not listed beside a chosen word pair that holds it ("hong kong", not also
-    "hong" and "kong").
-    """
-    if not storylines or features.tfidf.shape[1] == 0:
-        return storylines
-    row_of = {g.kept.id: i for i, g in enumerate(groups)}
-    rows = [[row_of[g.kept.id] for g in s.groups] for s in storylines]
-    indicator = sp.csr_matrix((np.ones(sum(map(len, rows))),
-                               (np.repeat(np.arange(len(rows)), [len(r) for r in rows]),
-                                np.concatenate(rows))), shape=(len(rows), features.tfidf.shape[0]))
-    per_class = np.asarray((indicator @ features.tfidf).todense())
-    totals = per_class.sum(axis=0)
-    average = per_class.sum() / len(rows)
-    scores = per_class * np.log1p(average / np.where(totals > 0, totals, np.inf))
-    out = []
-    for s, row in zip(storylines, scores):
-        ranked = np.lexsort((features.terms, -row))
-        top = [t for t in ranked[: 4 * config.keywords] if row[t] > 0]
-        names = _name_like([str(features.terms[t]) for t in top],
-                           [g.kept.title for g in s.groups[:_NAME_TITLES]])
-        boosted = sorted(range(len(top)), key=lambda k: (-row[top[k]] * (
-            _NAME_BONUS if names[k] else 1.0), k))
-        candidates = [str(features.terms[top[k]]) for k in boosted]
-        out.append(Storyline(id=s.id, representative=s.representative,
-                             keywords=pick_keywords(candidates, config.keywords),
-                             groups=s.groups))
-    return out
-
-
-_NAME_TITLES = 200  # headlines (most central first) read to tell names
-_NAME_BONUS = 1.25  # keyword score times this for a name
-
-
-def _name_like(terms: Sequence[str], titles: Sequence[str]) -> list[bool]:
-    """Which terms are written as names (capitalised) in most headlines that hold them
-    past their first word; in headlines in title case every word is, and none gains."""
-    heads = [t.split(maxsplit=1)[1] if " " in t else "" for t in titles]
-    lowered = [h.lower() for h in heads]
-    out = []
-    for term in terms:
-        pattern = re.compile(r"\b" + re.escape(term).replace(r"\ ", r"\W+") + r"\b")
-        capital = seen = 0
-        for head, low in zip(heads, lowered):
-            for match in pattern.finditer(low):
-                seen += 1
-                capital += head[match.start()].isupper()
-        out.append(seen > 0 and capital * 2 > seen)
-    return out
-
-
-def pick_keywords(candidates: Sequence[str], count: int) -> tuple[str, ...]:
-    """The first ``count`` terms, best first, with no word beside a word pair holding it.
-
-    A pair takes the place of a word of it chosen before; a word inside a chosen pair
-    is skipped.
-    """
-    chosen: list[str] = []
-    for term in candidates:
-        words = term.split()
-        if len(words) == 1 and any(term in c.split() for c in chosen if " " in c):
-            continue
-        if term in chosen:
-            continue
-        inside = [i for i, c in enumerate(chosen) if " " not in c and c in words]
-        if inside:
-            chosen[inside[0]] = term
-            chosen = [c for i, c in enumerate(chosen) if i not in inside[1:]]
-        else:
-            chosen.append(term)
-        if len(chosen) >= count:
-            break
-    return tuple(chosen[:count])
 
 
 def _storyline_id(groups: Sequence[DuplicateGroup]) -> str:

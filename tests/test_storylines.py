@@ -12,16 +12,10 @@ from hypothesis import strategies as st
 
 from clusterer.dedup import deduplicate
 from clusterer.evaluate import adjusted_rand, bcubed
+from clusterer.naming import _name_like, pick_keywords
 from clusterer.readers import read_articles
 from clusterer.records import DuplicateGroup
-from clusterer.storylines import (
-    NOISE,
-    StorylineConfig,
-    _name_like,
-    _rescue_near,
-    build_storylines,
-    pick_keywords,
-)
+from clusterer.storylines import NOISE, StorylineConfig, _rescue_near, build_storylines
 
 from conftest import ROOT, examples, make_article
 from syndication import PAGES, UCI

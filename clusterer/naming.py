@@ -1,0 +1,140 @@
+"""Naming storylines: the representative headline and the keywords.
+
+The representative is a headline a reader can take as the storyline's title: complete
+(not cut off with "..."), reading like a news report (not a question, an opinion column,
+a list or an explainer), central to the storyline, and widely syndicated. Keywords are
+class-based TF-IDF terms, names first, with no word beside a word pair that holds it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+
+from clusterer.features import Features
+from clusterer.records import DuplicateGroup
+
+_CUT = ("...", "\u2026", " -", " |", ":")
+_SYNDICATION_BONUS = 0.05  # centrality added per doubling of an article's copies
+
+
+# Headlines that are not reports of the story: questions, columns, explainers, lists,
+# live pages, first and second person ("Should we get involved in Ukraine?", "Spritz: 5
+# Things to Know About New Speed Reading App", "Why I am selling my Apple shares").
+_NOT_NEWS = re.compile(
+    r"\?\s*$"
+    r"|^(?:why|how|what|should|opinion|analysis|commentary|column|editorial|explainer"
+    r"|review|q\s*&\s*a|letters?|live|watch|video|podcast|quiz|poll)\b"
+    r"|^[^:]{0,40}\b(?:opinion|analysis|commentary|column|editorial|explainer|review|live)\s*:"
+    r"|\b\d+\s+(?:things|ways|reasons|facts|questions|takeaways|lessons|tips|signs)\b"
+    r"|(?:^|\s)(?:i|i'm|i've|we|we're|my|our|you|your|you're)(?=\s|$)",
+    re.IGNORECASE)
+
+
+def reads_like_news(title: str) -> bool:
+    """Whether a headline reads like a news report (English markers; in any language a
+    question is not one)."""
+    return not _NOT_NEWS.search(title.strip())
+
+
+def representative(ranked: Sequence[DuplicateGroup], centrality: Sequence[float],
+                   stop: frozenset[str]) -> DuplicateGroup:
+    """The headline that names a storyline: complete (not cut off with "..." nor ending
+    on a function word), of at least four words, reading like news
+    (:func:`reads_like_news`), then the most central, counting syndication (copies) as a
+    small bonus."""
+    def key(k: int) -> tuple[bool, bool, bool, float, str]:
+        title = ranked[k].kept.title.strip()
+        words = title.split()
+        complete = bool(words) and not title.endswith(_CUT) and \
+            words[-1].lower().strip(".,;") not in stop
+        score = centrality[k] + _SYNDICATION_BONUS * math.log2(ranked[k].size)
+        return (not complete, len(words) < 4, not reads_like_news(title), -round(score, 9),
+                ranked[k].kept.id)
+
+    return ranked[min(range(len(ranked)), key=key)]
+
+
+def keywords(rows: Sequence[Sequence[int]], titles: Sequence[Sequence[str]], features: Features,
+             count: int) -> list[tuple[str, ...]]:
+    """Keywords of each storyline, by class-based TF-IDF (c-TF-IDF): a term's weight in
+    a storyline times log(1 + average weight per storyline / the term's weight over all
+    storylines).
+
+    Names (terms capitalised in most headlines that hold them) score a quarter more. A
+    word is not listed beside a chosen word pair that holds it ("hong kong", not also
+    "hong" and "kong").
+
+    Args:
+        rows: Each storyline's members, as rows of ``features.tfidf``.
+        titles: Each storyline's headlines, most central first.
+        features: The articles' features.
+        count: Keywords per storyline.
+    """
+    if not rows or features.tfidf.shape[1] == 0:
+        return [() for _ in rows]
+    indicator = sp.csr_matrix((np.ones(sum(map(len, rows))),
+                               (np.repeat(np.arange(len(rows)), [len(r) for r in rows]),
+                                np.concatenate(rows))), shape=(len(rows), features.tfidf.shape[0]))
+    per_class = np.asarray((indicator @ features.tfidf).todense())
+    totals = per_class.sum(axis=0)
+    average = per_class.sum() / len(rows)
+    scores = per_class * np.log1p(average / np.where(totals > 0, totals, np.inf))
+    out = []
+    for heads, row in zip(titles, scores):
+        ranked = np.lexsort((features.terms, -row))
+        top = [t for t in ranked[: 4 * count] if row[t] > 0]
+        names = _name_like([str(features.terms[t]) for t in top], list(heads[:_NAME_TITLES]))
+        boosted = sorted(range(len(top)), key=lambda k: (-row[top[k]] * (
+            _NAME_BONUS if names[k] else 1.0), k))
+        out.append(pick_keywords([str(features.terms[top[k]]) for k in boosted], count))
+    return out
+
+
+_NAME_TITLES = 200  # headlines (most central first) read to tell names
+_NAME_BONUS = 1.25  # keyword score times this for a name
+
+
+def _name_like(terms: Sequence[str], titles: Sequence[str]) -> list[bool]:
+    """Which terms are written as names (capitalised) in most headlines that hold them
+    past their first word; in headlines in title case every word is, and none gains."""
+    heads = [t.split(maxsplit=1)[1] if " " in t else "" for t in titles]
+    lowered = [h.lower() for h in heads]
+    out = []
+    for term in terms:
+        pattern = re.compile(r"\b" + re.escape(term).replace(r"\ ", r"\W+") + r"\b")
+        capital = seen = 0
+        for head, low in zip(heads, lowered):
+            for match in pattern.finditer(low):
+                seen += 1
+                capital += head[match.start()].isupper()
+        out.append(seen > 0 and capital * 2 > seen)
+    return out
+
+
+def pick_keywords(candidates: Sequence[str], count: int) -> tuple[str, ...]:
+    """The first ``count`` terms, best first, with no word beside a word pair holding it.
+
+    A pair takes the place of a word of it chosen before; a word inside a chosen pair
+    is skipped.
+    """
+    chosen: list[str] = []
+    for term in candidates:
+        words = term.split()
+        if len(words) == 1 and any(term in c.split() for c in chosen if " " in c):
+            continue
+        if term in chosen:
+            continue
+        inside = [i for i, c in enumerate(chosen) if " " not in c and c in words]
+        if inside:
+            chosen[inside[0]] = term
+            chosen = [c for i, c in enumerate(chosen) if i not in inside[1:]]
+        else:
+            chosen.append(term)
+        if len(chosen) >= count:
+            break
+    return tuple(chosen[:count])
