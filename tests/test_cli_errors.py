@@ -285,11 +285,11 @@ def test_input_id_equal_to_an_earlier_derived_id(in_bad):
     assert dedup("ids.jsonl", "story.txt", "-q").exit_code == 0  # a derived id gives way
 
 
-def test_feed_item_without_title(in_bad):
+def test_feed_item_without_title_and_text(in_bad):
     Path("f.rss").write_text('<rss version="2.0"><channel><title>F</title>'
-                             "<item><title>A</title></item><item><description>B</description>"
-                             "</item></channel></rss>")
-    assert_error(dedup("f.rss"), "f.rss:item 2: missing <title>; "
+                             "<item><title>A</title></item><item><description> </description>"
+                             "<link>http://x.example/b</link></item></channel></rss>")
+    assert_error(dedup("f.rss"), "f.rss:item 2: no <title> and no text; "
                  "pass --skip-bad to skip such items")
 
 
