@@ -105,7 +105,7 @@ def test_binary_file(in_bad):
     Path("image.jsonl").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
     assert_error(dedup("image.jsonl"), "image.jsonl: binary data (a NUL byte at offset 8), "
                  "not a feed; pass JSONL, JSON, CSV, TSV, RSS, Atom, HTML or .txt files "
-                 "(UTF-16 text without a byte order mark needs --encoding utf-16)")
+                 "(text in an encoding that was not recognised needs --encoding, e.g. --encoding utf-16)")
 
 
 def test_corrupt_gzip(in_bad):

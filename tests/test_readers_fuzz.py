@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import tempfile
 from pathlib import Path
 
@@ -84,6 +85,32 @@ def test_damaged_sample_feeds_give_articles_or_input_error(sample, cut, insert, 
         path.write_bytes(mutated(sample, cut, insert))
         consume([str(path)], format=fmt)
         consume([str(path)], format=fmt, skip_bad=True)
+
+
+WHOLE_SAMPLES = [(SAMPLES / name).read_text() for name in
+                 ("feed.rss", "feed.atom", "feed.jsonfeed.json", "html/000_572e8aadae5dc2a1.html")]
+_TITLES = re.compile(r"<title[^>]*>.*?</title>|\"title\": \"[^\"]*\",?|<h1.*?</h1>", re.S)
+
+
+@examples(60, suppress_health_check=LARGE)
+@given(sample=st.sampled_from(WHOLE_SAMPLES),
+       encoding=st.sampled_from(["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be", "cp1252"]),
+       given_encoding=st.booleans(), drop_titles=st.booleans(), nul_at=st.none() | st.integers(0, 9000),
+       skip_bad=st.booleans())
+def test_samples_in_other_encodings_without_titles_or_with_a_nul(
+        sample, encoding, given_encoding, drop_titles, nul_at, skip_bad):
+    text = _TITLES.sub("", sample) if drop_titles else sample
+    data = text.encode(encoding, "replace")
+    if nul_at is not None and encoding == "cp1252":
+        data = data[:nul_at] + b"\x00" + data[nul_at:]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "feed"
+        path.write_bytes(data)
+        read = consume([str(path)], encoding=encoding if given_encoding else "utf-8",
+                       skip_bad=skip_bad)
+        if encoding != "cp1252" and not drop_titles:  # found without --encoding too
+            path.write_bytes(sample.encode("utf-8"))
+            assert read == consume([str(path)])
 
 
 @examples(100, suppress_health_check=LARGE)

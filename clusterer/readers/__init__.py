@@ -35,6 +35,7 @@ from typing import IO
 
 from clusterer.errors import InputError
 from clusterer.readers.config import FORMATS, ReaderConfig, ReadReport
+from clusterer.readers.encodings import text_encoding
 from clusterer.readers.feeds import read_feed
 from clusterer.readers.fields import Draft, canonical_url, disambiguated_id
 from clusterer.readers.html import read_html
@@ -42,7 +43,6 @@ from clusterer.readers.records import read_csv, read_json, read_jsonfeed, read_j
 from clusterer.readers.sources import (
     PathError,
     Source,
-    check_binary,
     check_paths,
     detect,
     expand,
@@ -106,8 +106,10 @@ def read_articles(paths: Iterable[str], config: ReaderConfig | None = None,
 
 def _read_source(source: Source, config: ReaderConfig) -> Iterator[Draft | InputError]:
     with open_source(source, config.max_input_bytes) as (stream, head):
-        check_binary(source.name, head, config)
-        fmt = detect(source, head, config)
+        encoding = text_encoding(source.name, head, config)
+        fmt = detect(source, head, config, encoding)
+        if encoding is not None and encoding != config.encoding:
+            config = replace(config, encoding=encoding)
         if fmt in ("rss", "atom"):
             yield from read_feed(stream, source.name, config)
         elif fmt == "html":

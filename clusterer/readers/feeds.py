@@ -18,6 +18,7 @@ import feedparser
 
 from clusterer.errors import InputError
 from clusterer.readers.config import ReaderConfig
+from clusterer.readers.encodings import drop_nuls
 from clusterer.readers.fields import (
     Draft,
     MarkupTooDeep,
@@ -40,10 +41,14 @@ def read_feed(stream: IO[bytes], name: str, config: ReaderConfig) -> Iterator[Dr
         InputError: If the data is not a feed at all. A feed with small XML errors is
             still read, as far as feedparser gets.
     """
-    data = read_whole(stream, name, config)
+    data = drop_nuls(read_whole(stream, name, config), config.encoding)
+    # A charset given (--encoding) or found (UTF-16 without a BOM) is passed the way a
+    # server would: it wins over the XML declaration (RFC 3023, as feedparser reads it).
+    headers = {} if config.is_utf8 else {
+        "content-type": f"application/xml; charset={config.encoding}"}
     try:
         parsed = feedparser.parse(io.BytesIO(data), sanitize_html=True,
-                                  resolve_relative_uris=False)
+                                  resolve_relative_uris=False, response_headers=headers)
     except Exception as exc:  # noqa: BLE001 - feedparser can crash on garbage (e.g. a
         # non-ASCII byte in the XML encoding declaration); that is bad input, not our bug.
         raise InputError(name, f"not a readable RSS or Atom feed ({type(exc).__name__}: "

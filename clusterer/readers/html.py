@@ -8,6 +8,7 @@ pages are often named ``index.html`` or after the very ids another input uses.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from typing import IO, Any
 
@@ -17,6 +18,7 @@ import trafilatura
 
 from clusterer.errors import InputError
 from clusterer.readers.config import ReaderConfig
+from clusterer.readers.encodings import drop_nuls
 from clusterer.readers.fields import Draft, MarkupTooDeep, make_draft, parse_time, too_deep_markup
 from clusterer.readers.sources import read_whole
 
@@ -25,6 +27,7 @@ from clusterer.readers.sources import read_whole
 for _name in ("trafilatura", "htmldate", "courlan"):  # courlan comes with trafilatura
     logging.getLogger(_name).addHandler(logging.NullHandler())
 
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 # htmldate finds the publication time; ask for it with the time of day, not just the date.
 _DATE_PARAMS = {"extensive_search": False, "original_date": True,
                 "outputformat": "%Y-%m-%dT%H:%M:%S%z"}
@@ -38,11 +41,12 @@ def read_html(stream: IO[bytes], name: str, config: ReaderConfig) -> Iterator[Dr
     except InputError as exc:  # one page is one record: skipped like one with --skip-bad
         yield exc
         return
-    root, deep = _parse(data)
+    page = _decoded(data, config)
+    root, deep = _parse(page)
     if deep:
         yield InputError(origin, MarkupTooDeep.problem, "pass --skip-bad to skip such pages")
         return
-    document = _extract(data)
+    document = _extract(page)
     title = (document.get("title") or _page_title(root) or "").strip()
     text = (document.get("text") or "").strip()
     first, _, rest = text.partition("\n")
@@ -66,7 +70,19 @@ def read_html(stream: IO[bytes], name: str, config: ReaderConfig) -> Iterator[Dr
                      fields={k: v for k, v in fields.items() if v is not None})
 
 
-def _extract(data: bytes) -> dict[str, Any]:
+def _decoded(data: bytes, config: ReaderConfig) -> bytes | str:
+    """The page as bytes for trafilatura and lxml to decode (they read ``<meta
+    charset>``), or as text when the encoding is given or was found (UTF-16 without a
+    BOM); stray NUL bytes dropped either way."""
+    data = drop_nuls(data, config.encoding)
+    if config.is_utf8:
+        return data
+    text = data.decode(config.encoding, errors="replace").lstrip("\ufeff")
+    # lxml refuses text that declares an encoding; the declaration is moot once decoded.
+    return _XML_DECLARATION.sub("", text, count=1)
+
+
+def _extract(data: bytes | str) -> dict[str, Any]:
     try:
         document = trafilatura.bare_extraction(
             data, with_metadata=True, include_comments=False, include_tables=True,
@@ -90,7 +106,7 @@ def _meta_time(root: Any) -> str | None:
     return None
 
 
-def _parse(data: bytes) -> tuple[Any, bool]:
+def _parse(data: bytes | str) -> tuple[Any, bool]:
     """The page's tree (None when it cannot be parsed), and whether it is too deep."""
     parser = lxml.html.HTMLParser()
     try:

@@ -3,7 +3,7 @@
 Every input, whatever the format:
 
 1. gzip data (magic bytes ``1f 8b``) is decompressed, whatever the name.
-2. Data with NUL bytes and no UTF-16/32 byte order mark is a binary file: an error.
+2. Its encoding is told (:mod:`.encodings`); binary data is an error.
 
 Then, when the format is ``auto``:
 
@@ -38,6 +38,7 @@ import orjson
 
 from clusterer.errors import InputError
 from clusterer.readers.config import ReaderConfig
+from clusterer.readers.encodings import bom_encoding
 
 HEAD_SIZE = 1 << 16  # bytes looked at to tell the format
 CHUNK = 1 << 16
@@ -50,10 +51,6 @@ EXTENSIONS = {
     ".html": "html", ".htm": "html", ".xhtml": "html",
 }
 _TRUSTED = frozenset({"txt", "csv", "tsv"})
-_BOMS = (  # UTF-32 first: its little-endian BOM starts with UTF-16's
-    (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
-)
 _MARKUP_PROLOG = re.compile(r"\s*(?:<\?.*?\?>\s*|<!--.*?-->\s*|<!doctype\s+(?!html)[^>]*>\s*)*",
                             re.S | re.I)
 _FEED_TAG = re.compile(r"<(?:rss|rdf:rdf|feed)[\s>/]", re.I)
@@ -306,34 +303,16 @@ def bounded_lines(stream: IO[bytes], limit: int) -> Iterator[bytes | None]:
         yield None
 
 
-def bom_encoding(head: bytes) -> str | None:
-    """``utf-16``/``utf-32`` when the data starts with their byte order mark."""
-    for bom, encoding in _BOMS:
-        if head.startswith(bom):
-            return encoding
-    return None
-
-
-def check_binary(name: str, head: bytes, config: ReaderConfig) -> None:
-    """Refuse data with NUL bytes, unless it is UTF-16/32 (which has them)."""
-    if b"\x00" not in head or bom_encoding(head):
-        return
-    if codecs.lookup(config.encoding).name.startswith(("utf-16", "utf-32")):
-        return
-    offset = head.index(b"\x00")
-    raise InputError(name, f"binary data (a NUL byte at offset {offset}), "
-                     "not a feed", "pass JSONL, JSON, CSV, TSV, RSS, Atom, HTML or .txt files "
-                     "(UTF-16 text without a byte order mark needs --encoding utf-16)")
-
-
-def detect(source: Source, head: bytes, config: ReaderConfig) -> str:
-    """The format to read ``source`` with (see the module docstring)."""
+def detect(source: Source, head: bytes, config: ReaderConfig,
+           encoding: str | None = None) -> str:
+    """The format to read ``source`` with (see the module docstring); ``encoding`` is
+    the one :func:`~.encodings.text_encoding` found."""
     if config.format != "auto":
         return config.format
     by_name = format_from_name(source.path.name) if source.path is not None else None
     if by_name in _TRUSTED:
         return by_name
-    by_content = _format_from_content(head, by_name)
+    by_content = _format_from_content(head, by_name, encoding)
     if by_content is not None:
         return by_content
     if by_name is not None:
@@ -342,9 +321,12 @@ def detect(source: Source, head: bytes, config: ReaderConfig) -> str:
                      "pass --format (e.g. --format csv, tsv or txt)")
 
 
-def _format_from_content(head: bytes, by_name: str | None) -> str | None:
-    encoding = bom_encoding(head) or "utf-8"
-    text = head[:8192].decode(encoding, errors="replace").lstrip("\ufeff \t\r\n")
+def _format_from_content(head: bytes, by_name: str | None, encoding: str | None) -> str | None:
+    try:
+        text = head[:8192].decode(encoding or "utf-8", errors="replace")
+    except LookupError:  # checked by ReaderConfig; a guess is a name Python knows
+        text = head[:8192].decode("utf-8", errors="replace")
+    text = text.replace("\x00", "").lstrip("\ufeff \t\r\n")
     if text.startswith("<"):
         body = text[_MARKUP_PROLOG.match(text).end():]  # type: ignore[union-attr]
         if _FEED_TAG.match(body):
