@@ -362,3 +362,14 @@ def test_rfc_2822_date_of_year_0001_is_not_read_as_2001(tmp_path):
                    '{"id": "b", "title": "B", "published": "Mon, 01 Jan 01 00:00:00 +0000"}\n')
     articles = list(read_articles([str(old)]))
     assert [a.published.year for a in articles] == [1, 2001]  # a two-digit year stays 20xx
+
+
+@pytest.mark.parametrize(("problem", "kind"), [
+    ("invalid JSON: trailing comma is not allowed at column 41", "invalid JSON"),
+    ('duplicate id "a7" (first at f.jsonl:1)', 'duplicate id "…"'),
+    ('missing field "title"', 'missing field "title"'),
+    ("record larger than 33,554,432 bytes (--max-record-bytes)", "record larger than N bytes"),
+])
+def test_reason_kind_counts_like_problems_together(problem, kind):
+    from clusterer.readers.config import reason_kind
+    assert reason_kind(problem) == kind

@@ -157,7 +157,13 @@ def test_cli_exits_0_or_1_and_never_shows_a_traceback(data, name, skip_bad):
         path.write_bytes(data)
         args = ["dedup", str(path), "-o", str(Path(tmp) / "out" / "o.jsonl"), "-q", "-j", "1"]
         (Path(tmp) / "out").mkdir()
-        result = runner.invoke(app, args + (["--skip-bad"] if skip_bad else []))
+        report = Path(tmp) / "out" / "skipped.jsonl"
+        result = runner.invoke(app, args + (["--skip-bad", "--skip-report", str(report)]
+                                            if skip_bad else []))
+        if skip_bad and result.exit_code == 0:  # one line per skipped record or file
+            skipped = [json.loads(line) for line in report.read_text().splitlines()]
+            assert all(entry["reason"] for entry in skipped)
+            assert ("Skipped" in result.stderr) == bool(skipped)
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert result.exit_code in (0, 1)
     assert "Traceback" not in result.output

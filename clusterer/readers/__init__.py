@@ -29,6 +29,7 @@ duplicate id too.
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from typing import IO
@@ -82,26 +83,61 @@ def read_articles(paths: Iterable[str], config: ReaderConfig | None = None,
     paths = list(paths)
     check_paths(paths)
     seen: dict[str, str] = {}  # id -> where it was first read (and whether it was derived)
+    for source in _checked_sources(paths, config, report):
+        report.files += 1
+        report.reading = source.name
+        try:
+            for item in _read_source(source, config):
+                article = _unique(item, seen) if isinstance(item, Draft) else item
+                if isinstance(article, InputError):
+                    if not config.skip_bad:
+                        raise article
+                    report.skip(article)
+                    continue
+                report.articles += 1
+                yield article
+        except PathError:
+            raise
+        except InputError as exc:
+            if not config.skip_bad:
+                raise
+            report.skip(_rest_skipped(exc), "rest of file")
+
+
+def _checked_sources(paths: list[str], config: ReaderConfig, report: ReadReport) -> list[Source]:
+    """Every file to read, each looked at before any is read: one that cannot be
+    opened, holds binary data or has a format that cannot be told fails the run here,
+    before the long work (or, with ``skip_bad``, is skipped). Stdin is read as it comes."""
+    sources = []
     for path in paths:
         for source in expand(path, config, report.ignored, report.special):
-            report.files += 1
-            report.reading = source.name
-            try:
-                for item in _read_source(source, config):
-                    article = _unique(item, seen) if isinstance(item, Draft) else item
-                    if isinstance(article, InputError):
-                        if not config.skip_bad:
-                            raise article
-                        report.skip(article)
-                        continue
-                    report.articles += 1
-                    yield article
-            except PathError:
-                raise
-            except InputError as exc:
-                if not config.skip_bad:
-                    raise
-                report.skip(_rest_skipped(exc), rest_of_file=True)
+            error = _inspect(source, config) if _regular(source) else None
+            if error is None:
+                sources.append(source)
+            elif not config.skip_bad:
+                raise error
+            else:
+                report.files += 1
+                report.skip(error, "file")
+    return sources
+
+
+def _regular(source: Source) -> bool:
+    # Stdin, a FIFO or a device would be consumed by a look: they are read as they come.
+    try:
+        return source.path is not None and stat.S_ISREG(source.path.stat().st_mode)
+    except OSError:
+        return True  # opening it fails, and says why
+
+
+def _inspect(source: Source, config: ReaderConfig) -> InputError | None:
+    """Why ``source`` cannot be read, found from its first bytes, or None."""
+    try:
+        with open_source(source, config.max_input_bytes) as (_, head):
+            detect(source, head, config, text_encoding(source.name, head, config))
+    except InputError as exc:
+        return exc
+    return None
 
 
 def _read_source(source: Source, config: ReaderConfig) -> Iterator[Draft | InputError]:
