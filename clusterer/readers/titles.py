@@ -72,7 +72,7 @@ def site_words(names: Iterable[str | None]) -> set[str]:
         if "." in lowered and " " not in lowered.strip():  # a host name
             parts = [p for p in lowered.split(".") if p not in ("www", "m", "amp", "")]
             lowered = " ".join(parts[:-1] or parts)
-        words.update(w for w in _WORD.findall(lowered) if len(w) >= 2)
+        words.update(_WORD.findall(lowered))
     return words
 
 
@@ -121,8 +121,8 @@ def _names_site(part: str, site: set[str]) -> bool:
     if not words or len(words) > 4:
         return False
     # "CNET.de": the host's own words; "SPIEGEL ONLINE": a site word and a generic one.
-    named = [w for w in words if w in site]
-    generic = [w for w in words if w not in site and w in _SITE_GENERIC]
+    named = [w for w in words if w in site and w not in _SITE_GENERIC]
+    generic = [w for w in words if w in _SITE_GENERIC]
     return bool(named) and len(named) + len(generic) == len(words)
 
 
@@ -147,8 +147,9 @@ def looks_like_slug(title: str) -> bool:
 
 def choose_page_title(candidates: Sequence[str | None], site: set[str]) -> str | None:
     """The first candidate (``<h1>``, ``og:title``, ``<title>`` in that order) that looks
-    like a headline: not a slug, not only the site's name, three words or more; else the
-    longest usable one; None when there is none."""
+    like a headline: not a slug, not only the site's name, three words or more once a site
+    affix is cut; else the one with most such words (the first of equals); None when
+    there is none."""
     usable = [c.strip() for c in candidates if c and c.strip()]
     usable = [c for c in usable if not looks_like_slug(c)] or usable
     for candidate in usable:
@@ -157,4 +158,4 @@ def choose_page_title(candidates: Sequence[str | None], site: set[str]) -> str |
             return candidate
     if not usable:
         return None
-    return max(usable, key=lambda c: (len(c.split()), -usable.index(c)))
+    return max(usable, key=lambda c: (len(strip_site_affix(c, site).split()), -usable.index(c)))
