@@ -222,6 +222,16 @@ def test_empty_input_writes_empty_outputs(in_bad):
     assert json.loads(Path("groups.json").read_text())["groups"] == []
 
 
+@pytest.mark.parametrize("name", ["-", "noextension"])
+def test_empty_stdin_or_unnamed_file_writes_empty_outputs(in_bad, name):
+    Path("noextension").write_bytes(b"")
+    result = dedup(name, "-o", "out.jsonl", input=b"")
+    assert (result.exit_code, result.stderr) == (0, (
+        f"No articles read from {name}; the outputs are empty.\n"
+        "Read 0 articles: kept 0, merged 0 duplicates into 0 groups.\n"))
+    assert Path("out.jsonl").read_bytes() == b""
+
+
 def test_skip_bad_counts_and_lists_the_skipped_records(in_bad):
     result = dedup("--skip-bad", "invalid_json.jsonl", "missing_title.jsonl", "dup_a.jsonl",
                    "dup_b.jsonl", "bad_date.jsonl", "latin1.csv", "-o", "out.jsonl")

@@ -134,7 +134,8 @@ def _inspect(source: Source, config: ReaderConfig) -> InputError | None:
     """Why ``source`` cannot be read, found from its first bytes, or None."""
     try:
         with open_source(source, config.max_input_bytes) as (_, head):
-            detect(source, head, config, text_encoding(source.name, head, config))
+            if head:
+                detect(source, head, config, text_encoding(source.name, head, config))
     except InputError as exc:
         return exc
     return None
@@ -142,6 +143,8 @@ def _inspect(source: Source, config: ReaderConfig) -> InputError | None:
 
 def _read_source(source: Source, config: ReaderConfig) -> Iterator[Draft | InputError]:
     with open_source(source, config.max_input_bytes) as (stream, head):
+        if not head:  # empty (stdin too): no articles, whatever the format would be
+            return
         encoding = text_encoding(source.name, head, config)
         fmt = detect(source, head, config, encoding)
         if encoding is not None and encoding != config.encoding:
