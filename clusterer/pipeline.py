@@ -86,7 +86,7 @@ def run_dedup(inputs: Sequence[str], reader: ReaderConfig | None = None,
         OutOfMemory: The process could not get memory (says what was being read).
     """
     report = report if report is not None else ReadReport()
-    articles = read_articles(inputs, reader, report)
+    articles = read_articles(inputs, reader, report, progress)
     try:
         return DedupRun(deduplicate(articles, config, progress, engine), report)
     except MemoryError:

@@ -29,6 +29,7 @@ duplicate id too.
 
 from __future__ import annotations
 
+import contextlib
 import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
@@ -42,6 +43,8 @@ from clusterer.readers.fields import Draft, canonical_url, disambiguated_id
 from clusterer.readers.html import read_html
 from clusterer.readers.records import read_csv, read_json, read_jsonfeed, read_jsonl
 from clusterer.readers.sources import (
+    READING,
+    ByteMeter,
     PathError,
     Source,
     check_paths,
@@ -53,7 +56,7 @@ from clusterer.readers.sources import (
 from clusterer.readers.text import read_txt
 from clusterer.records import Article
 
-__all__ = ["FORMATS", "ReadReport", "ReaderConfig", "canonical_url", "read_articles"]
+__all__ = ["FORMATS", "READING", "ReadReport", "ReaderConfig", "canonical_url", "read_articles"]
 
 Reader = Callable[[IO[bytes], str, ReaderConfig], Iterator[Draft | InputError]]
 _TEXT_READERS: dict[str, Reader] = {
@@ -65,7 +68,9 @@ _DUPLICATE_HINT = "give every article a unique id, or pass --id-field to choose 
 
 
 def read_articles(paths: Iterable[str], config: ReaderConfig | None = None,
-                  report: ReadReport | None = None) -> Iterator[Article]:
+                  report: ReadReport | None = None,
+                  progress: Callable[[str, int, int | None], None] | None = None
+                  ) -> Iterator[Article]:
     """Yield every article of every input, in input order, each id unique.
 
     Args:
@@ -73,6 +78,8 @@ def read_articles(paths: Iterable[str], config: ReaderConfig | None = None,
         config: Field names, format, encoding, ``skip_bad``; defaults to
             :class:`ReaderConfig`.
         report: Filled with counts, skipped errors and ignored files as reading goes.
+        progress: Called as ``progress(READING, bytes_read, bytes_total)`` as reading
+            goes (bytes as stored, before decompression; total None when stdin is read).
 
     Raises:
         InputError: On a path that cannot be read, and (unless ``config.skip_bad``) on
@@ -83,11 +90,15 @@ def read_articles(paths: Iterable[str], config: ReaderConfig | None = None,
     paths = list(paths)
     check_paths(paths)
     seen: dict[str, str] = {}  # id -> where it was first read (and whether it was derived)
-    for source in _checked_sources(paths, config, report):
+    sources = _checked_sources(paths, config, report)
+    meter = ByteMeter(progress, _total_bytes(sources))
+    meter.tick(force=True)
+    for source in sources:
         report.files += 1
         report.reading = source.name
         try:
-            for item in _read_source(source, config):
+            for item in _read_source(source, config, meter):
+                meter.tick()
                 article = _unique(item, seen) if isinstance(item, Draft) else item
                 if isinstance(article, InputError):
                     if not config.skip_bad:
@@ -102,6 +113,18 @@ def read_articles(paths: Iterable[str], config: ReaderConfig | None = None,
             if not config.skip_bad:
                 raise
             report.skip(_rest_skipped(exc), "rest of file")
+        meter.tick(force=True)
+    meter.finish()
+
+
+def _total_bytes(sources: list[Source]) -> int | None:
+    total = 0
+    for source in sources:
+        if not _regular(source):
+            return None
+        with contextlib.suppress(OSError):  # opening it fails, and says why
+            total += source.path.stat().st_size  # type: ignore[union-attr]
+    return total
 
 
 def _checked_sources(paths: list[str], config: ReaderConfig, report: ReadReport) -> list[Source]:
@@ -141,8 +164,9 @@ def _inspect(source: Source, config: ReaderConfig) -> InputError | None:
     return None
 
 
-def _read_source(source: Source, config: ReaderConfig) -> Iterator[Draft | InputError]:
-    with open_source(source, config.max_input_bytes) as (stream, head):
+def _read_source(source: Source, config: ReaderConfig,
+                 meter: ByteMeter | None = None) -> Iterator[Draft | InputError]:
+    with open_source(source, config.max_input_bytes, meter) as (stream, head):
         if not head:  # empty (stdin too): no articles, whatever the format would be
             return
         encoding = text_encoding(source.name, head, config)

@@ -28,8 +28,9 @@ import os
 import re
 import stat
 import sys
+import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -40,6 +41,7 @@ from clusterer.errors import InputError
 from clusterer.readers.config import ReaderConfig
 from clusterer.readers.encodings import bom_encoding
 
+READING = "reading"  # the progress stage of reading, counted in bytes of input
 HEAD_SIZE = 1 << 16  # bytes looked at to tell the format
 CHUNK = 1 << 16
 ENCODING_HINT = ("pass --encoding with the file's encoding (e.g. --encoding cp1252), "
@@ -172,8 +174,9 @@ class _Chained(io.RawIOBase):
     """
 
     def __init__(self, head: bytes, rest: IO[bytes], name: str, gzipped: bool,
-                 limit: int | None = None) -> None:
+                 limit: int | None = None, meter: ByteMeter | None = None) -> None:
         super().__init__()
+        self._meter = meter
         self._head = head
         self._rest = rest
         self._name = name
@@ -192,6 +195,8 @@ class _Chained(io.RawIOBase):
             return n
         if self._left is None:
             data = read_checked(self._rest, len(buffer), self._name, self._gzipped)
+            if self._meter is not None:
+                self._meter.done += len(data)
         else:
             data = b"" if self._left < 0 else read_checked(
                 self._rest, min(len(buffer), self._left + 1), self._name, self._gzipped)
@@ -234,8 +239,41 @@ def _read_head(stream: IO[bytes], size: int, name: str, gzipped: bool) -> bytes:
     return b"".join(parts)
 
 
+class ByteMeter:
+    """Bytes of input read so far (before decompression), told to a progress callback
+    as ``progress(READING, done, total)`` at most ten times a second.
+
+    Args:
+        progress: The callback, or None.
+        total: Bytes of every input (None when stdin or a FIFO is among them).
+    """
+
+    def __init__(self, progress: Callable[[str, int, int | None], None] | None,
+                 total: int | None) -> None:
+        self.progress = progress
+        self.total = total
+        self.done = 0
+        self._last = 0.0
+
+    def tick(self, force: bool = False) -> None:
+        """Tell the callback, if a tenth of a second has passed (or ``force``)."""
+        if self.progress is None:
+            return
+        now = time.monotonic()
+        if force or now - self._last >= 0.1:
+            self._last = now
+            # Bytes are read ahead of the records made of them: the total only when done.
+            done = self.done if self.total is None else min(self.done, self.total - 1)
+            self.progress(READING, max(done, 0), self.total)
+
+    def finish(self) -> None:
+        """Tell the callback that reading is done: the bytes read are the total."""
+        if self.progress is not None:
+            self.progress(READING, self.done, self.done)
+
+
 @contextlib.contextmanager
-def open_source(source: Source, max_bytes: int | None = None
+def open_source(source: Source, max_bytes: int | None = None, meter: ByteMeter | None = None
                 ) -> Iterator[tuple[io.BufferedReader, bytes]]:
     """The source's (decompressed) bytes as a buffered stream, and its first bytes.
 
@@ -255,7 +293,10 @@ def open_source(source: Source, max_bytes: int | None = None
                                 "check the path and its permissions") from None
         magic = _read_head(raw, 2, source.name, False)
         gzipped = magic == b"\x1f\x8b"
-        stream: IO[bytes] = io.BufferedReader(_Chained(magic, raw, source.name, False))
+        if meter is not None:
+            meter.done += len(magic)
+        stream: IO[bytes] = io.BufferedReader(_Chained(magic, raw, source.name, False,
+                                                       meter=meter))
         if gzipped:
             stream = gzip.GzipFile(fileobj=stream, mode="rb")  # type: ignore[assignment]
         head = _read_head(stream, HEAD_SIZE, source.name, gzipped)
