@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from clusterer.errors import InputError
-from clusterer.readers import ReaderConfig, read_articles
+from clusterer.readers import ReaderConfig, ReadReport, read_articles
 from clusterer.readers.encodings import layout_encoding, text_encoding
 
 RSS = ('<?xml version="1.0" encoding="{declared}"?><rss version="2.0"><channel>'
@@ -94,3 +96,28 @@ def test_binary_data_is_still_refused():
         text_encoding("x.png", png, ReaderConfig())
     with pytest.raises(InputError, match="binary data"):
         text_encoding("x.bin", bytes(range(256)) * 4, ReaderConfig())
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"])
+def test_wide_feed_with_bom_is_read(tmp_path, encoding):
+    feed = tmp_path / "f.xml"
+    feed.write_bytes("\ufeff".encode(encoding) + RSS.format(declared="utf-16").encode(encoding))
+    (article,) = read(feed)
+    assert article.title == "Grüße aus Köln"
+
+
+# ---------------------------------------------------------------- feedparser's own test feeds
+FEEDPARSER = Path(__file__).resolve().parent / "data" / "feedparser"
+
+
+@pytest.mark.parametrize("name", ["utf-16be-bom.xml", "utf-16le-autodetect.xml", "utf-32be.xml"])
+def test_feedparser_wide_encoding_feeds_are_feeds(name):
+    report = ReadReport()
+    assert list(read_articles([str(FEEDPARSER / name)], ReaderConfig(), report)) == []
+    assert (report.files, report.truncated_files, report.unreadable_files) == (1, 0, 0)
+
+
+def test_feedparser_item_with_only_a_description():
+    (article,) = read(FEEDPARSER / "item_description.xml")
+    assert (article.title, article.text, article.fields["title_from"]) == (
+        "Example description", "Example description", "text")

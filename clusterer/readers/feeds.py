@@ -18,7 +18,7 @@ import feedparser
 
 from clusterer.errors import InputError
 from clusterer.readers.config import ReaderConfig
-from clusterer.readers.encodings import drop_nuls
+from clusterer.readers.encodings import bom_encoding, drop_nuls
 from clusterer.readers.fields import (
     Draft,
     MarkupTooDeep,
@@ -44,7 +44,8 @@ def read_feed(stream: IO[bytes], name: str, config: ReaderConfig) -> Iterator[Dr
     data = drop_nuls(read_whole(stream, name, config), config.encoding)
     # A charset given (--encoding) or found (UTF-16 without a BOM) is passed the way a
     # server would: it wins over the XML declaration (RFC 3023, as feedparser reads it).
-    headers = {} if config.is_utf8 else {
+    # A BOM feedparser reads itself (told "utf-16" too, it fails on the BOM).
+    headers = {} if config.is_utf8 or bom_encoding(data) else {
         "content-type": f"application/xml; charset={config.encoding}"}
     try:
         parsed = feedparser.parse(io.BytesIO(data), sanitize_html=True,
