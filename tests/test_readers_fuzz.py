@@ -113,6 +113,33 @@ def test_samples_in_other_encodings_without_titles_or_with_a_nul(
             assert read == consume([str(path)])
 
 
+HEADLINE_PARTS = st.sampled_from(["Heavy rain", "DW", "19.01.2020", "CNET.de", "SPIEGEL ONLINE",
+                                  "Covid-19", "", " ", "|", "-", "»", "news", "a"])
+SEPARATORS = st.sampled_from([" | ", " - ", " – ", "|", " » ", " ", "-"])
+
+
+@examples(200)
+@given(parts=st.lists(st.tuples(HEADLINE_PARTS, SEPARATORS), max_size=6),
+       site=st.lists(st.sampled_from(["dw.com", "www.cnet.de", "SPIEGEL ONLINE", "Outlet D",
+                                      None, ""]), max_size=3),
+       text=st.text(max_size=200))
+def test_headlines_cut_made_and_chosen_stay_within_what_was_given(parts, site, text):
+    from clusterer.readers.titles import (
+        choose_page_title,
+        headline_from_text,
+        site_words,
+        strip_site_affix,
+    )
+    title = "".join(part + sep for part, sep in parts).strip()
+    words = site_words(site)
+    cut = strip_site_affix(title, words)
+    assert cut in title and (cut.strip() or not title.strip())  # a part, never emptied
+    made = headline_from_text(text)
+    assert len(made) <= 120 and (made.strip() or not text.split())
+    chosen = choose_page_title([title, text, None], words)
+    assert chosen is None or chosen in (title.strip(), text.strip())
+
+
 @examples(100, suppress_health_check=LARGE)
 @given(values=st.lists(json_values | records, max_size=5), layout=st.sampled_from(
     ["jsonl", "array", "objects", "single", "jsonfeed", "csv"]), skip_bad=st.booleans())
