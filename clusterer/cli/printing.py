@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
@@ -54,8 +55,13 @@ def progress_bar(quiet: bool) -> Iterator[Callable[[str, int, int | None], None]
                TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
     with Progress(*columns, console=stderr, transient=True) as bar:
         tasks: dict[str, TaskID] = {}
+        lock = threading.Lock()  # reading reports from the thread that feeds the workers
 
         def report(stage: str, done: int, total: int | None) -> None:
+            with lock:
+                _draw(stage, done, total)
+
+        def _draw(stage: str, done: int, total: int | None) -> None:
             one_step = stage != READING and total is not None and total <= 1
             if stage not in tasks:  # a stage of one step: a pulsing bar while it runs
                 tasks[stage] = bar.add_task(stage, total=None if one_step else total, count="")
@@ -101,7 +107,13 @@ def _stage_log() -> Iterator[Callable[[str, int, int | None], None]]:
         stderr.print(f"{stage}: {count + ' ' if count else ''}in {seconds:.1f} s",
                      markup=False, highlight=False, soft_wrap=True)
 
+    lock = threading.Lock()  # reading reports from the thread that feeds the workers
+
     def report(stage: str, done: int, total: int | None) -> None:
+        with lock:
+            _log(stage, done, total)
+
+    def _log(stage: str, done: int, total: int | None) -> None:
         if stage in started and stage not in last:
             return  # already logged as ended
         if stage not in started:

@@ -21,7 +21,7 @@ import orjson
 
 from clusterer.errors import InputError
 from clusterer.readers.config import ReaderConfig
-from clusterer.readers.titles import site_words, strip_site_affix
+from clusterer.readers.titles import has_separator, site_words, strip_site_affix
 from clusterer.readers.urls import canonical_url, url_host
 from clusterer.records import Article
 
@@ -136,8 +136,9 @@ def make_draft(origin: str, *, title: str, text: str, url: str | None, source: s
         return InputError(origin, "empty article: no title and no text",
                           "remove the record or fill in its title")
     canonical = canonical_url(url) if url else None
-    host = url_host(canonical)
-    headline = strip_site_affix(title, site_words((source, host)))
+    cut = has_separator(title)
+    host = url_host(canonical) if cut or not source else None
+    headline = strip_site_affix(title, site_words((source, host))) if cut else title
     article = Article(
         id=explicit_id or derived_id(canonical, guid, title, text),
         title=headline, text=text, url=canonical,
