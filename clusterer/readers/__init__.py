@@ -20,11 +20,11 @@ for stdin; gzip is read transparently. Records stream; feed documents, JSON Feed
 HTML pages and ``.txt`` files are each loaded whole.
 
 Ids: the input's own id (``--id-field``) must be unique across all inputs. Without
-one, the id is derived from the canonical URL, else the GUID, else headline and body
-(feed items and HTML pages always), or is the file stem (``.txt`` files); a derived id
-or stem that is taken gets a suffix hashed from the record's fields, so it does not
-depend on input position. An input id equal to an earlier derived id or stem is a
-duplicate id too.
+one (an empty id or one of only whitespace is none), the id is derived from the
+canonical URL, else the GUID, else headline and body (feed items and HTML pages
+always), or is the file stem (``.txt`` files); a derived id or stem that is taken gets
+a suffix hashed from the record's fields, so it does not depend on input position. An
+input id equal to an earlier derived id or stem is a duplicate id too.
 """
 
 from __future__ import annotations

@@ -120,7 +120,9 @@ def record_draft(record: Any, origin: str, config: ReaderConfig) -> Draft | Inpu
     source = _source_name(record.get(names.source))
     return make_draft(
         origin, title=title, text=text, url=raw_url, source=source, published=published,
-        guid=as_text(record.get("guid")), fields=dict(record), explicit_id=explicit_id or None)
+        guid=as_text(record.get("guid")), fields=dict(record),
+        # An id that is empty or only whitespace is no id: one is derived.
+        explicit_id=explicit_id if explicit_id and explicit_id.strip() else None)
 
 
 def make_draft(origin: str, *, title: str, text: str, url: str | None, source: str | None,
