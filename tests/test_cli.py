@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import orjson
+import pytest
 from typer.testing import CliRunner
 
 from clusterer import __version__
@@ -206,3 +207,15 @@ def test_reading_progress_counts_bytes_up_to_the_total(tmp_path):
     assert calls[0] == (READING, 0, size) and calls[-1] == (READING, size, size)
     assert all(total == size and done < size for _, done, total in calls[:-1])
     assert [done for _, done, _ in calls] == sorted(done for _, done, _ in calls)
+
+
+@pytest.mark.parametrize(("stage", "done", "total", "shown"), [
+    ("reading", 512, 2048, "0.5/2.0 kB"), ("reading", 12, 600, "12/600 B"),
+    ("reading", 1_500_000, 45_200_000, "1.5/45.2 MB"), ("reading", 14, None, "14 B"),
+    ("matching (body)", 0, 1, ""), ("fingerprinting", 256, 2000, "256/2,000"),
+    ("reading and splitting", 2000, None, "2,000"),
+])
+def test_progress_counts_bytes_for_reading_and_nothing_for_one_step(stage, done, total, shown):
+    from clusterer.cli.printing import _count
+
+    assert _count(stage, done, total) == shown
