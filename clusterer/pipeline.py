@@ -69,7 +69,7 @@ class StorylinesRun:
 
 def run_dedup(inputs: Sequence[str], reader: ReaderConfig | None = None,
               config: DedupConfig | None = None, progress: Progress | None = None,
-              engine: Engine | None = None) -> DedupRun:
+              engine: Engine | None = None, report: ReadReport | None = None) -> DedupRun:
     """Read every input and merge syndicated copies.
 
     Args:
@@ -78,13 +78,15 @@ def run_dedup(inputs: Sequence[str], reader: ReaderConfig | None = None,
         config: Dedup parameters; defaults to :class:`DedupConfig`.
         progress: Called as ``progress(stage, done, total)``.
         engine: Where the heavy stages run; defaults to a local process pool.
+        report: Filled as reading goes (a ``ReadReport(keep_all=True)`` keeps every
+            skipped record); a new one by default. Returned as ``DedupRun.read``.
 
     Raises:
         InputError: Bad input (unless skipped with ``reader.skip_bad``).
         OutOfMemory: The process could not get memory (says what was being read).
     """
-    report = ReadReport()
-    articles = read_articles(inputs, reader, report)
+    report = report if report is not None else ReadReport()
+    articles = read_articles(inputs, reader, report, progress)
     try:
         return DedupRun(deduplicate(articles, config, progress, engine), report)
     except MemoryError:

@@ -58,11 +58,17 @@ class Article:
         return {"file": self.origin, "line": None}
 
     def normalized(self) -> dict[str, Any]:
-        """The fields as clusterer read them, whatever the input called them: time in
-        ISO 8601 UTC, source (the URL host when the input names none), canonical URL,
-        and where the article was read."""
-        return {"title": self.title, "published": iso_utc(self.published), "source": self.source,
-                "url": self.url, "origin": self.location()}
+        """The fields as clusterer read them, whatever the input called them: the
+        headline (a site affix cut, see :mod:`clusterer.readers.titles`), the body text
+        when the input does not hold it as ``text`` already (JSON Feed ``content_html``,
+        news-please ``maintext``, an HTML page), time in ISO 8601 UTC, source (the URL
+        host when the input names none), canonical URL, and where the article was read."""
+        out: dict[str, Any] = {"title": self.title}
+        if self.text and self.fields.get("text") != self.text:
+            out["text"] = self.text
+        out.update(published=iso_utc(self.published), source=self.source, url=self.url,
+                   origin=self.location())
+        return out
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,9 @@ settings.register_profile("fuzz", derandomize=False,
                           deadline=None, print_blob=True,
                           suppress_health_check=[HealthCheck.too_slow])
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
+# No progress lines on the (non-terminal) stderr of the commands tests run, subprocesses
+# included: tests assert exact summaries and errors. tests/test_cli.py tests the lines.
+os.environ["CLUSTERER_PROGRESS"] = "off"
 settings.load_profile(PROFILE)
 
 

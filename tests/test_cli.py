@@ -1,8 +1,10 @@
 """The CLI run for real (CliRunner): exact output, exact errors, exit codes."""
 
 import json
+from pathlib import Path
 
 import orjson
+import pytest
 from typer.testing import CliRunner
 
 from clusterer import __version__
@@ -173,3 +175,47 @@ def test_dedup_records_carry_normalized_fields_beside_the_originals(tmp_path):
         "title": first["title"], "published": "2024-10-16T19:00:00Z", "source": "Outlet A",
         "url": "https://outlet-a.example/2024/10/16/ukraine-urges-nato-invitation-before-biden-leaves",
         "origin": {"file": rss, "line": None, "item": 1}}
+
+
+# ---------------------------------------------------------------- progress
+def test_progress_log_lines_when_stderr_is_not_a_terminal(tmp_path, monkeypatch):
+    import re
+
+    monkeypatch.setenv("CLUSTERER_PROGRESS", "log")  # what a non-terminal stderr gets
+    size = (SAMPLES / "feed.jsonl").stat().st_size + sum(
+        p.stat().st_size for p in (SAMPLES / "html").iterdir())
+    result = runner.invoke(app, ["dedup", str(SAMPLES / "feed.jsonl"), str(SAMPLES / "html"),
+                                 "-o", str(tmp_path / "out.jsonl")])
+    assert result.exit_code == 0
+    kb = f"{size / 1e3:.1f}"
+    patterns = [rf"reading: {kb}/{kb} kB in \d+\.\d s", r"reading and splitting: 10 in \d+\.\d s",
+                r"fingerprinting: 10/10 in \d+\.\d s", r"matching \(body\): in \d+\.\d s",
+                r"Read 10 articles: kept 5, merged 5 duplicates into 5 groups\."]
+    lines = result.stderr.splitlines()[:5]
+    assert [bool(re.fullmatch(p, line)) for p, line in zip(patterns, lines)] == [True] * 5, lines
+
+
+def test_reading_progress_counts_bytes_up_to_the_total(tmp_path):
+    from clusterer.readers import READING, read_articles
+
+    calls = []
+    paths = [str(SAMPLES / "feed.jsonl"), str(SAMPLES / "feed.rss")]
+    size = sum(Path(p).stat().st_size for p in paths)
+    articles = list(read_articles(paths, progress=lambda *call: calls.append(call)))
+    assert len(articles) == 10
+    assert {stage for stage, _, _ in calls} == {READING}
+    assert calls[0] == (READING, 0, size) and calls[-1] == (READING, size, size)
+    assert all(total == size and done < size for _, done, total in calls[:-1])
+    assert [done for _, done, _ in calls] == sorted(done for _, done, _ in calls)
+
+
+@pytest.mark.parametrize(("stage", "done", "total", "shown"), [
+    ("reading", 512, 2048, "0.5/2.0 kB"), ("reading", 12, 600, "12/600 B"),
+    ("reading", 1_500_000, 45_200_000, "1.5/45.2 MB"), ("reading", 14, None, "14 B"),
+    ("matching (body)", 0, 1, ""), ("fingerprinting", 256, 2000, "256/2,000"),
+    ("reading and splitting", 2000, None, "2,000"),
+])
+def test_progress_counts_bytes_for_reading_and_nothing_for_one_step(stage, done, total, shown):
+    from clusterer.cli.printing import _count
+
+    assert _count(stage, done, total) == shown

@@ -105,7 +105,7 @@ def test_binary_file(in_bad):
     Path("image.jsonl").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
     assert_error(dedup("image.jsonl"), "image.jsonl: binary data (a NUL byte at offset 8), "
                  "not a feed; pass JSONL, JSON, CSV, TSV, RSS, Atom, HTML or .txt files "
-                 "(UTF-16 text without a byte order mark needs --encoding utf-16)")
+                 "(text in an encoding that was not recognised needs --encoding, e.g. --encoding utf-16)")
 
 
 def test_corrupt_gzip(in_bad):
@@ -222,6 +222,16 @@ def test_empty_input_writes_empty_outputs(in_bad):
     assert json.loads(Path("groups.json").read_text())["groups"] == []
 
 
+@pytest.mark.parametrize("name", ["-", "noextension"])
+def test_empty_stdin_or_unnamed_file_writes_empty_outputs(in_bad, name):
+    Path("noextension").write_bytes(b"")
+    result = dedup(name, "-o", "out.jsonl", input=b"")
+    assert (result.exit_code, result.stderr) == (0, (
+        f"No articles read from {name}; the outputs are empty.\n"
+        "Read 0 articles: kept 0, merged 0 duplicates into 0 groups.\n"))
+    assert Path("out.jsonl").read_bytes() == b""
+
+
 def test_skip_bad_counts_and_lists_the_skipped_records(in_bad):
     result = dedup("--skip-bad", "invalid_json.jsonl", "missing_title.jsonl", "dup_a.jsonl",
                    "dup_b.jsonl", "bad_date.jsonl", "latin1.csv", "-o", "out.jsonl")
@@ -262,7 +272,8 @@ def test_skip_bad_shows_the_first_five_and_counts_the_rest(in_bad):
     assert lines[0] == "Skipped 8 bad records (--skip-bad):"
     assert lines[1:6] == [f'  many.jsonl:{n}: missing field "title"; pass --title-field to '
                           "choose another field" for n in range(1, 6)]
-    assert lines[6:] == ["  … and 3 more"]
+    assert lines[6:] == ['  … and 3 more; by reason: 8 missing field "title" (--skip-report FILE '
+                         "lists them all)"]
 
 
 def test_ignored_files_are_mentioned(tmp_path):
@@ -285,11 +296,11 @@ def test_input_id_equal_to_an_earlier_derived_id(in_bad):
     assert dedup("ids.jsonl", "story.txt", "-q").exit_code == 0  # a derived id gives way
 
 
-def test_feed_item_without_title(in_bad):
+def test_feed_item_without_title_and_text(in_bad):
     Path("f.rss").write_text('<rss version="2.0"><channel><title>F</title>'
-                             "<item><title>A</title></item><item><description>B</description>"
-                             "</item></channel></rss>")
-    assert_error(dedup("f.rss"), "f.rss:item 2: missing <title>; "
+                             "<item><title>A</title></item><item><description> </description>"
+                             "<link>http://x.example/b</link></item></channel></rss>")
+    assert_error(dedup("f.rss"), "f.rss:item 2: no <title> and no text; "
                  "pass --skip-bad to skip such items")
 
 
@@ -307,9 +318,10 @@ def test_skip_bad_skips_a_binary_file_in_a_directory(in_bad, tmp_path):
     result = dedup(str(feeds), "--skip-bad", "-q")
     assert result.exit_code == 0
     assert result.stderr.splitlines() == [
-        "Skipped the rest of 1 broken file (--skip-bad):",
+        "Skipped 1 unreadable file (--skip-bad):",
         f"  {feeds / 'b.jsonl'}: binary data (a NUL byte at offset 0), not a feed; "
-        "skipped the rest of the file"]
+        "pass JSONL, JSON, CSV, TSV, RSS, Atom, HTML or .txt files (text in an encoding that "
+        "was not recognised needs --encoding, e.g. --encoding utf-16)"]
     assert [json.loads(line)["title"] for line in result.stdout.splitlines()] == ["A"]
 
 
@@ -432,3 +444,48 @@ def test_unwritable_output_directory_is_found_before_reading(in_bad, monkeypatch
     # The input is bad too: the output's error shows that nothing was read first.
     assert_error(dedup("invalid_json.jsonl", "-o", "out.jsonl"),
                  "out.jsonl: cannot write: Read-only file system; choose another path")
+
+
+# ---------------------------------------------------------------- one bad file among many
+def test_a_bad_file_is_found_before_any_file_is_read(in_bad):
+    from clusterer.errors import InputError
+    from clusterer.readers import read_articles
+
+    Path("feeds").mkdir()
+    Path("feeds/a.jsonl").write_text('{"title": "A"}\n')
+    Path("feeds/z.data.html").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 20)
+    articles = read_articles(["feeds"])
+    with pytest.raises(InputError, match=r"^feeds/z\.data\.html: binary data \(a NUL byte at "
+                       r"offset 8\), not a feed"):
+        next(articles)  # before a.jsonl yields its article
+
+
+def test_skip_report_lists_every_skipped_record_and_file(in_bad):
+    Path("feeds").mkdir()
+    Path("feeds/a.jsonl").write_text('{"title": "A"}\n{"text": "no title"}\n{"title": [3]}\n')
+    Path("feeds/b.html").write_bytes(b"\x00\x01\x02" * 10)
+    Path("feeds/c.json").write_text('[{"title": "B"}\n {"title": "C"}]')
+    Path("feeds/notes.md").write_text("notes\n")
+    result = dedup("feeds", "--skip-bad", "-q", "-o", "out.jsonl", "--skip-report", "skip.jsonl")
+    assert result.exit_code == 0
+    assert result.stderr.splitlines()[0] == (
+        "Skipped 2 bad records, the rest of 1 broken file and 1 unreadable file (--skip-bad):")
+    lines = [json.loads(line) for line in Path("skip.jsonl").read_text().splitlines()]
+    assert lines == [
+        {"file": "feeds/b.html", "line": None, "item": None, "skipped": "file",
+         "reason": "binary data (a NUL byte at offset 0), not a feed",
+         "hint": "pass JSONL, JSON, CSV, TSV, RSS, Atom, HTML or .txt files (text in an "
+                 "encoding that was not recognised needs --encoding, e.g. --encoding utf-16)"},
+        {"file": "feeds/a.jsonl", "line": 2, "item": None, "skipped": "record",
+         "reason": 'missing field "title"', "hint": "pass --title-field to choose another field"},
+        {"file": "feeds/a.jsonl", "line": 3, "item": None, "skipped": "record",
+         "reason": 'field "title" must be a string, got an array',
+         "hint": "pass --title-field to choose another field"},
+        {"file": "feeds/c.json", "line": 2, "item": None, "skipped": "rest of file",
+         "reason": "invalid JSON: expected ',' or ']' after an array element, found '{'",
+         "hint": "skipped the rest of the file"},
+        {"file": "feeds/notes.md", "line": None, "item": None, "skipped": "file",
+         "reason": "unknown file type", "hint": "pass --format to read such files"},
+    ]
+    assert [json.loads(line)["title"] for line in Path("out.jsonl").read_text().splitlines()
+            ] == ["A", "B"]

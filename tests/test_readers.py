@@ -362,3 +362,47 @@ def test_rfc_2822_date_of_year_0001_is_not_read_as_2001(tmp_path):
                    '{"id": "b", "title": "B", "published": "Mon, 01 Jan 01 00:00:00 +0000"}\n')
     articles = list(read_articles([str(old)]))
     assert [a.published.year for a in articles] == [1, 2001]  # a two-digit year stays 20xx
+
+
+@pytest.mark.parametrize(("problem", "kind"), [
+    ("invalid JSON: trailing comma is not allowed at column 41", "invalid JSON"),
+    ('duplicate id "a7" (first at f.jsonl:1)', 'duplicate id "…"'),
+    ('missing field "title"', 'missing field "title"'),
+    ("record larger than 33,554,432 bytes (--max-record-bytes)", "record larger than N bytes"),
+])
+def test_reason_kind_counts_like_problems_together(problem, kind):
+    from clusterer.readers.config import reason_kind
+    assert reason_kind(problem) == kind
+
+
+def test_an_id_of_only_whitespace_is_no_id(tmp_path):
+    feed = tmp_path / "f.jsonl"
+    feed.write_text('{"id": " ", "title": "A"}\n{"id": "", "title": "B"}\n{"id": " x ", "title": "C"}\n')
+    a, b, c = read(feed)
+    assert (a.id, b.id, c.id) == (derived_id(None, None, "A", ""), derived_id(None, None, "B", ""),
+                                  " x ")
+    assert a.to_dict()["id"] == a.id and a.fields["id"] == " "  # the input's value kept
+
+
+# ---------------------------------------------------------------- hostile input
+def test_xml_external_entities_are_never_resolved(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("secret-token-123\n")
+    feed = tmp_path / "xxe.rss"
+    feed.write_text(f'<?xml version="1.0"?>\n<!DOCTYPE rss [<!ENTITY xxe SYSTEM "file://{secret}">]>'
+                    '\n<rss version="2.0"><channel><title>F</title><item><title>Leak &xxe;</title>'
+                    "<description>Body</description></item></channel></rss>")
+    (article,) = read(feed)
+    assert (article.title, article.text) == ("Leak &xxe;", "Body")
+    assert "secret" not in orjson.dumps(article.to_dict()).decode()
+
+
+def test_entity_expansion_stays_small(tmp_path):
+    entities = "".join(f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10}">'
+                       for i in range(1, 10))
+    feed = tmp_path / "lol.rss"
+    feed.write_text(f'<?xml version="1.0"?>\n<!DOCTYPE rss [<!ENTITY lol0 "lol">{entities}]>\n'
+                    '<rss version="2.0"><channel><title>F</title><item><title>Laugh &lol9;'
+                    "</title><description>x</description></item></channel></rss>")
+    (article,) = read(feed)  # 10**9 "lol"s if expanded
+    assert (article.title, article.text) == ("Laugh &lol9;", "x")

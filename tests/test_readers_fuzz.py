@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import tempfile
 from pathlib import Path
 
@@ -86,6 +87,59 @@ def test_damaged_sample_feeds_give_articles_or_input_error(sample, cut, insert, 
         consume([str(path)], format=fmt, skip_bad=True)
 
 
+WHOLE_SAMPLES = [(SAMPLES / name).read_text() for name in
+                 ("feed.rss", "feed.atom", "feed.jsonfeed.json", "html/000_572e8aadae5dc2a1.html")]
+_TITLES = re.compile(r"<title[^>]*>.*?</title>|\"title\": \"[^\"]*\",?|<h1.*?</h1>", re.S)
+
+
+@examples(60, suppress_health_check=LARGE)
+@given(sample=st.sampled_from(WHOLE_SAMPLES),
+       encoding=st.sampled_from(["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be", "cp1252"]),
+       given_encoding=st.booleans(), drop_titles=st.booleans(), nul_at=st.none() | st.integers(0, 9000),
+       skip_bad=st.booleans())
+def test_samples_in_other_encodings_without_titles_or_with_a_nul(
+        sample, encoding, given_encoding, drop_titles, nul_at, skip_bad):
+    text = _TITLES.sub("", sample) if drop_titles else sample
+    data = text.encode(encoding, "replace")
+    if nul_at is not None and encoding == "cp1252":
+        data = data[:nul_at] + b"\x00" + data[nul_at:]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "feed"
+        path.write_bytes(data)
+        read = consume([str(path)], encoding=encoding if given_encoding else "utf-8",
+                       skip_bad=skip_bad)
+        if encoding != "cp1252" and not drop_titles:  # found without --encoding too
+            path.write_bytes(sample.encode("utf-8"))
+            assert read == consume([str(path)])
+
+
+HEADLINE_PARTS = st.sampled_from(["Heavy rain", "DW", "19.01.2020", "CNET.de", "SPIEGEL ONLINE",
+                                  "Covid-19", "", " ", "|", "-", "»", "news", "a"])
+SEPARATORS = st.sampled_from([" | ", " - ", " – ", "|", " » ", " ", "-"])
+
+
+@examples(200)
+@given(parts=st.lists(st.tuples(HEADLINE_PARTS, SEPARATORS), max_size=6),
+       site=st.lists(st.sampled_from(["dw.com", "www.cnet.de", "SPIEGEL ONLINE", "Outlet D",
+                                      None, ""]), max_size=3),
+       text=st.text(max_size=200))
+def test_headlines_cut_made_and_chosen_stay_within_what_was_given(parts, site, text):
+    from clusterer.readers.titles import (
+        choose_page_title,
+        headline_from_text,
+        site_words,
+        strip_site_affix,
+    )
+    title = "".join(part + sep for part, sep in parts).strip()
+    words = site_words(site)
+    cut = strip_site_affix(title, words)
+    assert cut in title and (cut.strip() or not title.strip())  # a part, never emptied
+    made = headline_from_text(text)
+    assert len(made) <= 120 and (made.strip() or not text.split())
+    chosen = choose_page_title([title, text, None], words)
+    assert chosen is None or chosen in (title.strip(), text.strip())
+
+
 @examples(100, suppress_health_check=LARGE)
 @given(values=st.lists(json_values | records, max_size=5), layout=st.sampled_from(
     ["jsonl", "array", "objects", "single", "jsonfeed", "csv"]), skip_bad=st.booleans())
@@ -130,7 +184,13 @@ def test_cli_exits_0_or_1_and_never_shows_a_traceback(data, name, skip_bad):
         path.write_bytes(data)
         args = ["dedup", str(path), "-o", str(Path(tmp) / "out" / "o.jsonl"), "-q", "-j", "1"]
         (Path(tmp) / "out").mkdir()
-        result = runner.invoke(app, args + (["--skip-bad"] if skip_bad else []))
+        report = Path(tmp) / "out" / "skipped.jsonl"
+        result = runner.invoke(app, args + (["--skip-bad", "--skip-report", str(report)]
+                                            if skip_bad else []))
+        if skip_bad and result.exit_code == 0:  # one line per skipped record or file
+            skipped = [json.loads(line) for line in report.read_text().splitlines()]
+            assert all(entry["reason"] for entry in skipped)
+            assert ("Skipped" in result.stderr) == bool(skipped)
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert result.exit_code in (0, 1)
     assert "Traceback" not in result.output

@@ -126,3 +126,19 @@ def test_storyline_quality_scores_a_real_dump():
     cells = row.strip("| ").split(" | ")
     assert cells[0] == "pages"
     assert float(cells[1].split()[0]) >= 0.95  # regression guard: precision, measured 0.966
+
+
+def test_feed_survey_counts_items_rejections_and_headlines(capsys):
+    survey = runpy.run_path(str(SCRIPTS / "feed_survey.py"))  # main() not run: no download
+    from clusterer.readers import ReaderConfig
+
+    result = survey["Survey"]()
+    data = ROOT / "tests" / "data" / "feedparser"
+    for path in sorted(data.glob("*.xml")) + [ROOT / "data" / "pages-dev.jsonl"]:
+        result.read(path, ReaderConfig(skip_bad=True))
+    assert (result.files, result.items, result.title_from_text) == (5, 148, 1)
+    assert (sum(result.rejected.values()), result.tracebacks) == (0, [])
+    assert len(result.cut) == 15 and result.slugs == []
+    result.print("test", 0.0, 1)
+    assert capsys.readouterr().out.splitlines()[:3] == [
+        "== test (0.0 s)", "files read: 5 (2 with items)", "items read: 148 (1 titled from their text)"]

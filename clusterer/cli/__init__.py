@@ -44,7 +44,7 @@ from clusterer.evaluate import check_same_ids, gold_labels, load_prediction, sco
 from clusterer.explain import explain as explain_pair
 from clusterer.output import STDOUT, OutputSet, dedup_records
 from clusterer.pipeline import DedupRun, run_dedup, run_storylines
-from clusterer.readers import read_articles
+from clusterer.readers import ReadReport, read_articles
 from clusterer.report import ReportConfig, load_storylines, write_report
 from clusterer.storylines import StorylineConfig
 from clusterer.tables import article_rows, csv_bytes, parquet_bytes
@@ -96,22 +96,30 @@ def dedup(
 
     Example: clusterer dedup feeds/ --output deduped.jsonl --groups groups.json
     """
-    outputs = OutputSet([output, groups], common.inputs)
+    outputs = OutputSet([output, groups, common.skip_report], common.inputs)
     run = _read_and_deduplicate(common)
     with outputs:
         outputs.write_jsonl(output, dedup_records(run.result.groups))
         if groups is not None:
             outputs.write_json(groups, run.groups_document())
+        _write_skip_report(outputs, common, run)
     if not common.quiet:
         print_dedup_summary(run.result, top)
 
 
 def _read_and_deduplicate(common: Common) -> DedupRun:
     """Read every input and merge copies, reporting skipped records and empty inputs."""
+    report = ReadReport(keep_all=common.skip_report is not None)
     with engine_for(common) as engine, progress_bar(common.quiet) as progress:
-        run = run_dedup(common.inputs, common.reader, common.dedup, progress, engine)
+        run = run_dedup(common.inputs, common.reader, common.dedup, progress, engine, report)
     print_read_report(run.read, common.inputs, common.quiet)
     return run
+
+
+def _write_skip_report(outputs: OutputSet, common: Common, run: DedupRun) -> None:
+    if common.skip_report is not None:
+        outputs.write_jsonl(common.skip_report,
+                            (entry.to_dict() for entry in run.read.skipped_entries()))
 
 
 # ---------------------------------------------------------------- storylines
@@ -161,7 +169,7 @@ def storylines(
                          f"{', '.join(PRINT_FORMATS)}, got {print_format!r}")
     config = build_config(StorylineConfig, min_size=min_size, window_hours=window,
                      similarity=similarity)
-    outputs = OutputSet([json_path, csv_path, parquet_path], common.inputs)
+    outputs = OutputSet([json_path, csv_path, parquet_path, common.skip_report], common.inputs)
     deduped = _read_and_deduplicate(common)
     with progress_bar(common.quiet) as progress:
         run = run_storylines(deduped, config, progress)
@@ -175,6 +183,7 @@ def storylines(
         if parquet_path is not None:
             with outputs.open(parquet_path) as handle:
                 handle.write(parquet_bytes(rows))
+        _write_skip_report(outputs, common, deduped)
     if json_path != STDOUT or not common.quiet:  # -q silences stderr only
         print_storylines(stderr if json_path == STDOUT else stdout, run.result, limit,
                           print_format, common.quiet)

@@ -35,6 +35,12 @@ SkipBad = Annotated[
     bool, typer.Option("--skip-bad", help="Skip bad records, counted and listed on stderr, "
                        "instead of stopping at the first. Example: --skip-bad")
 ]
+SkipReport = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--skip-report", help="Write every skipped record and file with its reason "
+                 "as JSONL (with --skip-bad; also lists files of input directories left out). "
+                 "Example: --skip-report skipped.jsonl"),
+]
 MaxRecordBytes = Annotated[
     int, typer.Option("--max-record-bytes", help="Largest record in bytes (a JSONL/CSV line, a "
                       "JSON value, a feed or page read whole); larger is a bad record. Bounds "
@@ -46,8 +52,9 @@ MaxInputBytes = Annotated[
                       "Example: --max-input-bytes 68719476736")
 ]
 Encoding = Annotated[
-    str, typer.Option("--encoding", help="Encoding of JSONL/JSON/CSV/TSV/.txt inputs without a "
-                      "byte order mark. Example: --encoding cp1252")
+    str, typer.Option("--encoding", help="Encoding of inputs without a byte order mark, any "
+                      "format (for feeds and pages it wins over their declaration); without "
+                      "it, as declared, else UTF-8. Example: --encoding cp1252")
 ]
 IdField = Annotated[str, typer.Option("--id-field", help="Input field holding the article id.")]
 TitleField = Annotated[str, typer.Option("--title-field", help="Input field holding the headline.")]
@@ -96,6 +103,7 @@ class Common:
     quiet: bool
     engine: str = "local"
     scheduler: str | None = None
+    skip_report: str | None = None
 
 
 # Declared once, added to each command by @reads_a_dump (as sqlite-utils' option groups).
@@ -119,6 +127,7 @@ _COMMON_OPTIONS = [
         ("published_field", PublishedField, ReaderConfig.published_field),
         ("encoding", Encoding, ReaderConfig.encoding),
         ("skip_bad", SkipBad, ReaderConfig.skip_bad),
+        ("skip_report", SkipReport, None),
         ("max_record_bytes", MaxRecordBytes, ReaderConfig.max_record_bytes),
         ("max_input_bytes", MaxInputBytes, ReaderConfig.max_input_bytes),
         ("quiet", Quiet, False),
@@ -149,7 +158,8 @@ def _common(inputs: list[str], keep: str, threshold: float, headline_threshold: 
             shingle_size: int, num_perm: int, jobs: int, engine: str, scheduler: str | None,
             fmt: str, id_field: str, title_field: str, text_field: str, url_field: str,
             source_field: str, published_field: str, encoding: str, skip_bad: bool,
-            max_record_bytes: int, max_input_bytes: int, quiet: bool) -> Common:
+            skip_report: str | None, max_record_bytes: int, max_input_bytes: int,
+            quiet: bool) -> Common:
     reader = reader_config(fmt, id_field, title_field, text_field, url_field, source_field,
                             published_field, encoding, skip_bad, max_record_bytes,
                             max_input_bytes)
@@ -160,7 +170,7 @@ def _common(inputs: list[str], keep: str, threshold: float, headline_threshold: 
                          f"got {engine!r}")
     if scheduler is not None and engine != "dask":
         raise UsageError("--scheduler needs --engine dask")
-    return Common(inputs, reader, dedup, quiet, engine, scheduler)
+    return Common(inputs, reader, dedup, quiet, engine, scheduler, skip_report)
 
 
 @contextlib.contextmanager

@@ -5,6 +5,9 @@ Results go to stdout, progress and notes to stderr."""
 from __future__ import annotations
 
 import contextlib
+import os
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
@@ -14,18 +17,18 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import (
     BarColumn,
-    MofNCompleteColumn,
     Progress,
     TaskID,
     TextColumn,
     TimeElapsedColumn,
+    TimeRemainingColumn,
 )
 from rich.table import Table
 from rich.text import Text
 
 from clusterer.dedup import DedupResult
 from clusterer.explain import Explanation
-from clusterer.readers import ReadReport
+from clusterer.readers import READING, ReadReport
 from clusterer.records import iso_utc
 from clusterer.storylines import StorylineResult
 
@@ -34,21 +37,98 @@ stdout = Console()
 
 @contextlib.contextmanager
 def progress_bar(quiet: bool) -> Iterator[Callable[[str, int, int | None], None]]:
-    """A progress callback for the core, drawn on stderr (nothing when quiet)."""
-    if quiet or not stderr.is_terminal:
+    """A progress callback for the core, drawn on stderr: bars with totals and an ETA
+    on a terminal (reading counted in bytes; a stage of one step shows no count), one
+    plain line per finished stage with its count and seconds otherwise (cron, CI
+    logs); nothing when quiet. ``CLUSTERER_PROGRESS`` (``auto``, ``log``, ``off``)
+    forces the log lines or turns both off, keeping the summary (the tests run with
+    ``off``)."""
+    mode = os.environ.get("CLUSTERER_PROGRESS", "auto")
+    if quiet or mode == "off":
         yield lambda stage, done, total: None
         return
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn())
+    if mode == "log" or not stderr.is_terminal:
+        with _stage_log() as log:
+            yield log
+        return
+    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[count]}"),
+               TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
     with Progress(*columns, console=stderr, transient=True) as bar:
         tasks: dict[str, TaskID] = {}
+        lock = threading.Lock()  # reading reports from the thread that feeds the workers
 
         def report(stage: str, done: int, total: int | None) -> None:
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(stage, total=total)
-            bar.update(tasks[stage], completed=done, total=total)
+            with lock:
+                _draw(stage, done, total)
+
+        def _draw(stage: str, done: int, total: int | None) -> None:
+            one_step = stage != READING and total is not None and total <= 1
+            if stage not in tasks:  # a stage of one step: a pulsing bar while it runs
+                tasks[stage] = bar.add_task(stage, total=None if one_step else total, count="")
+            if one_step:
+                bar.update(tasks[stage], visible=done < (total or 0))
+            else:
+                bar.update(tasks[stage], completed=done, total=total,
+                           count=_count(stage, done, total))
 
         yield report
+
+
+def _count(stage: str, done: int, total: int | None) -> str:
+    """``12.3/45.6 MB`` for reading, ``120/400`` for other stages, nothing for one step."""
+    if stage == READING:
+        unit, name = _unit(total or done)
+        digits = 0 if unit == 1 else 1
+        return (f"{done / unit:,.{digits}f}/{total / unit:,.{digits}f} {name}" if total else
+                f"{done / unit:,.{digits}f} {name}")
+    if total is not None and total <= 1:
+        return ""
+    return f"{done:,}/{total:,}" if total is not None else f"{done:,}"
+
+
+def _unit(size: int) -> tuple[float, str]:
+    for unit, name in ((1e9, "GB"), (1e6, "MB"), (1e3, "kB")):
+        if size >= unit:
+            return unit, name
+    return 1, "B"
+
+
+@contextlib.contextmanager
+def _stage_log() -> Iterator[Callable[[str, int, int | None], None]]:
+    """One line per stage as it ends (its count reaches its total, a later stage starts
+    when its total is unknown, or the work ends): ``reading: 45.2/45.2 MB in 17.8 s``."""
+    started: dict[str, float] = {}
+    last: dict[str, tuple[int, int | None]] = {}
+
+    def line(stage: str) -> None:
+        done, total = last.pop(stage)
+        count = _count(stage, done, total)
+        seconds = time.monotonic() - started[stage]
+        stderr.print(f"{stage}: {count + ' ' if count else ''}in {seconds:.1f} s",
+                     markup=False, highlight=False, soft_wrap=True)
+
+    lock = threading.Lock()  # reading reports from the thread that feeds the workers
+
+    def report(stage: str, done: int, total: int | None) -> None:
+        with lock:
+            _log(stage, done, total)
+
+    def _log(stage: str, done: int, total: int | None) -> None:
+        if stage in started and stage not in last:
+            return  # already logged as ended
+        if stage not in started:
+            # The core's stages follow one another (reading overlaps them): a new one
+            # ends any before it whose total is not known.
+            for other in [s for s, (_, t) in last.items() if t is None and s != READING]:
+                line(other)
+            started[stage] = time.monotonic()
+        last[stage] = (done, total)
+        if total is not None and done >= total:
+            line(stage)
+
+    yield report  # after an error, the stages that did not end are not logged as ended
+    for stage in list(last):
+        line(stage)
 
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import codecs
+import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from clusterer.errors import InputError
@@ -81,6 +83,46 @@ class ReaderConfig:
         return codecs.lookup(self.encoding).name in ("utf-8", "utf-8-sig")
 
 
+@dataclass(frozen=True)
+class Skipped:
+    """One record or file left out of a run (``--skip-report`` writes one per line).
+
+    Attributes:
+        location: ``file:line``, ``file:item N`` or ``file``.
+        what: ``record``, ``rest of file`` (after a fatal error in it) or ``file``.
+        reason: What was wrong.
+        hint: How to fix it.
+    """
+
+    location: str
+    what: str
+    reason: str
+    hint: str = ""
+
+    def to_dict(self) -> dict[str, object]:
+        """``{"file", "line", "item", "skipped", "reason", "hint"}`` (line and item None
+        when they do not apply)."""
+        file, line, item = self.location, None, None
+        head, _, place = self.location.rpartition(":")
+        if head and place.isdigit():
+            file, line = head, int(place)
+        elif head and place.startswith("item ") and place[5:].isdigit():
+            file, item = head, int(place[5:])
+        return {"file": file, "line": line, "item": item, "skipped": self.what,
+                "reason": self.reason, "hint": self.hint}
+
+
+_VALUES = re.compile(r'(?<=id )"[^"]*"|\d[\d,.]*')
+
+
+def reason_kind(problem: str) -> str:
+    """A problem without its particulars, to count like problems together:
+    ``invalid JSON: expected ',' at column 7`` gives ``invalid JSON``, ``duplicate id
+    "a7" (first at f:1)`` gives ``duplicate id "…"``."""
+    kind = re.split(r": | \(", problem, maxsplit=1)[0]
+    return _VALUES.sub(lambda m: '"…"' if m.group().startswith('"') else "N", kind).strip()
+
+
 @dataclass
 class ReadReport:
     """What :func:`~clusterer.readers.read_articles` read, skipped and ignored.
@@ -90,36 +132,64 @@ class ReadReport:
         articles: Articles yielded.
         skipped: Bad records skipped (``skip_bad`` only).
         truncated_files: Files whose unreadable rest was skipped (``skip_bad`` only).
+        unreadable_files: Files skipped whole, found bad before reading (not a format
+            that can be told, binary data, cannot be opened; ``skip_bad`` only).
+        reasons: How many of the skipped records and files each kind of problem
+            (:func:`reason_kind`) took.
         examples: The first ``MAX_EXAMPLES`` skipped errors, for the summary.
+        entries: Every skipped record and file, when ``keep_all`` (for
+            ``--skip-report``).
         ignored: Files in input directories left out (unknown extension).
         special: Entries of input directories that are not regular files (FIFOs,
             sockets, devices, broken or looping symlinks), left out, as
             ``"path (kind)"``.
         reading: The file being read (the last one opened), for the message when
             the process runs out of memory.
+        keep_all: Keep every skipped record in ``entries``.
     """
 
     files: int = 0
     articles: int = 0
     skipped: int = 0
     truncated_files: int = 0
+    unreadable_files: int = 0
+    reasons: Counter[str] = field(default_factory=Counter)
     examples: list[InputError] = field(default_factory=list)
+    entries: list[Skipped] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
     special: list[str] = field(default_factory=list)
     reading: str = ""
+    keep_all: bool = False
 
-    def skip(self, error: InputError, rest_of_file: bool = False) -> None:
-        """Count one skipped record (or the rest of a file) and keep the first examples."""
-        if rest_of_file:
+    def skip(self, error: InputError, what: str = "record") -> None:
+        """Count one skipped record (or the rest of a file, or a file) and keep the
+        first examples."""
+        if what == "rest of file":
             self.truncated_files += 1
+        elif what == "file":
+            self.unreadable_files += 1
         else:
             self.skipped += 1
+        self.reasons[reason_kind(error.problem)] += 1
         if len(self.examples) < MAX_EXAMPLES:
             self.examples.append(error)
+        if self.keep_all:
+            self.entries.append(Skipped(error.location, what, error.problem, error.hint))
+
+    def skipped_entries(self) -> list[Skipped]:
+        """Every record and file left out: the skipped ones (``keep_all`` only), then the
+        files of input directories that were not read."""
+        left_out = [Skipped(path, "file", "unknown file type",
+                            "pass --format to read such files") for path in self.ignored]
+        for entry in self.special:
+            path, _, kind = entry.rpartition(" (")
+            left_out.append(Skipped(path, "file", f"not a regular file: {kind.rstrip(')')}"))
+        return [*self.entries, *left_out]
 
     def summary(self) -> list[str]:
         """Warning lines about skipped records, empty when nothing was skipped."""
-        if not self.skipped and not self.truncated_files:
+        total = self.skipped + self.truncated_files + self.unreadable_files
+        if not total:
             return []
         parts = []
         if self.skipped:
@@ -127,9 +197,16 @@ class ReadReport:
         if self.truncated_files:
             n = self.truncated_files
             parts.append(f"the rest of {n} broken file{'s' if n != 1 else ''}")
-        lines = [f"Skipped {' and '.join(parts)} (--skip-bad):"]
+        if self.unreadable_files:
+            n = self.unreadable_files
+            parts.append(f"{n} unreadable file{'s' if n != 1 else ''}")
+        joined = ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
+        lines = [f"Skipped {joined} (--skip-bad):"]
         lines.extend(f"  {error}" for error in self.examples)
-        more = self.skipped + self.truncated_files - len(self.examples)
+        more = total - len(self.examples)
         if more > 0:
-            lines.append(f"  … and {more} more")
+            counts = ", ".join(f"{n:,} {kind}" for kind, n in
+                               sorted(self.reasons.items(), key=lambda kv: (-kv[1], kv[0])))
+            lines.append(f"  … and {more:,} more; by reason: {counts} (--skip-report FILE "
+                         "lists them all)")
         return lines

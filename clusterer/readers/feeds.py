@@ -18,6 +18,7 @@ import feedparser
 
 from clusterer.errors import InputError
 from clusterer.readers.config import ReaderConfig
+from clusterer.readers.encodings import bom_encoding, drop_nuls
 from clusterer.readers.fields import (
     Draft,
     MarkupTooDeep,
@@ -27,6 +28,7 @@ from clusterer.readers.fields import (
     parse_time,
 )
 from clusterer.readers.sources import read_whole
+from clusterer.readers.titles import headline_from_text
 
 _JSONFEED_VERSION = "https://jsonfeed.org/version/"
 _SKIP_HINT = "pass --skip-bad to skip such items"
@@ -39,10 +41,15 @@ def read_feed(stream: IO[bytes], name: str, config: ReaderConfig) -> Iterator[Dr
         InputError: If the data is not a feed at all. A feed with small XML errors is
             still read, as far as feedparser gets.
     """
-    data = read_whole(stream, name, config)
+    data = drop_nuls(read_whole(stream, name, config), config.encoding)
+    # A charset given (--encoding) or found (UTF-16 without a BOM) is passed the way a
+    # server would: it wins over the XML declaration (RFC 3023, as feedparser reads it).
+    # A BOM feedparser reads itself (told "utf-16" too, it fails on the BOM).
+    headers = {} if config.is_utf8 or bom_encoding(data) else {
+        "content-type": f"application/xml; charset={config.encoding}"}
     try:
         parsed = feedparser.parse(io.BytesIO(data), sanitize_html=True,
-                                  resolve_relative_uris=False)
+                                  resolve_relative_uris=False, response_headers=headers)
     except Exception as exc:  # noqa: BLE001 - feedparser can crash on garbage (e.g. a
         # non-ASCII byte in the XML encoding declaration); that is bad input, not our bug.
         raise InputError(name, f"not a readable RSS or Atom feed ({type(exc).__name__}: "
@@ -68,8 +75,6 @@ def _entry_draft(entry: Mapping[str, Any], origin: str,
 
 def _entry(entry: Mapping[str, Any], origin: str, feed_title: str | None) -> Draft | InputError:
     title = _plain(entry.get("title"), entry.get("title_detail"))
-    if title is None:
-        return InputError(origin, "missing <title>", _SKIP_HINT)
     text = ""
     for content in entry.get("content") or ():
         text = _plain(content.get("value"), content) or ""
@@ -77,6 +82,9 @@ def _entry(entry: Mapping[str, Any], origin: str, feed_title: str | None) -> Dra
             break
     if not text:
         text = _plain(entry.get("summary"), entry.get("summary_detail")) or ""
+    title, title_from = _title_or_text(title, text)
+    if title is None:
+        return InputError(origin, "no <title> and no text", _SKIP_HINT)
     source = entry.get("source")
     if not isinstance(source, Mapping):
         source = {}
@@ -84,7 +92,7 @@ def _entry(entry: Mapping[str, Any], origin: str, feed_title: str | None) -> Dra
     guid = as_text(entry.get("id"))
     published = _struct_time(_own(entry, "published_parsed") or _own(entry, "updated_parsed"))
     fields = {
-        "title": title, "text": text, "url": link,
+        "title": title, "title_from": title_from, "text": text, "url": link,
         "source": as_text(source.get("title")) or feed_title,
         "published": as_text(_own(entry, "published") or _own(entry, "updated")),
         "guid": guid, "author": as_text(entry.get("author")),
@@ -92,6 +100,15 @@ def _entry(entry: Mapping[str, Any], origin: str, feed_title: str | None) -> Dra
     return make_draft(
         origin, title=title, text=text, url=link, source=fields["source"], published=published,
         guid=guid, fields={k: v for k, v in fields.items() if v is not None})
+
+
+def _title_or_text(title: str | None, text: str) -> tuple[str | None, str | None]:
+    """The item's title, else one made from its text (and ``"text"`` to say so); None
+    when it has neither."""
+    if title and title.strip():
+        return title, None
+    made = headline_from_text(text)
+    return (made, "text") if made else (None, None)
 
 
 def _own(entry: Mapping[str, Any], key: str) -> Any:
@@ -152,19 +169,22 @@ def _jsonfeed_item(item: Any, origin: str, feed_title: str | None) -> Draft | In
 def _jsonfeed_entry(item: Any, origin: str, feed_title: str | None) -> Draft | InputError:
     if not isinstance(item, Mapping):
         return InputError(origin, "expected a JSON object as item", _SKIP_HINT)
-    title = as_text(item.get("title"))
-    if title is None:
-        return InputError(origin, 'missing field "title"', _SKIP_HINT)
     text = as_text(item.get("content_text"))
     if not text:
         html = as_text(item.get("content_html"))
         text = html_to_text(html) if html else as_text(item.get("summary")) or ""
+    title, title_from = _title_or_text(as_text(item.get("title")), text)
+    if title is None:
+        return InputError(origin, 'no "title" and no text', _SKIP_HINT)
     published = parse_time(item.get("date_published") or item.get("date_modified"), origin,
                            "date_published")
     if isinstance(published, InputError):
         return published
     guid = as_text(item.get("id"))
     fields = {("guid" if key == "id" else key): value for key, value in item.items()}
+    if title_from:
+        fields = {"title": title, "title_from": title_from,
+                  **{key: value for key, value in fields.items() if key != "title"}}
     return make_draft(
         origin, title=title, text=text,
         url=as_text(item.get("url")) or as_text(item.get("external_url")),

@@ -21,6 +21,7 @@ import orjson
 
 from clusterer.errors import InputError
 from clusterer.readers.config import ReaderConfig
+from clusterer.readers.titles import has_separator, site_words, strip_site_affix
 from clusterer.readers.urls import canonical_url, url_host
 from clusterer.records import Article
 
@@ -119,21 +120,31 @@ def record_draft(record: Any, origin: str, config: ReaderConfig) -> Draft | Inpu
     source = _source_name(record.get(names.source))
     return make_draft(
         origin, title=title, text=text, url=raw_url, source=source, published=published,
-        guid=as_text(record.get("guid")), fields=dict(record), explicit_id=explicit_id or None)
+        guid=as_text(record.get("guid")), fields=dict(record),
+        # An id that is empty or only whitespace is no id: one is derived.
+        explicit_id=explicit_id if explicit_id and explicit_id.strip() else None)
 
 
 def make_draft(origin: str, *, title: str, text: str, url: str | None, source: str | None,
                published: datetime | None, guid: str | None, fields: Mapping[str, Any],
                explicit_id: str | None = None) -> Draft | InputError:
-    """The article, with canonical URL, source fallback and id (explicit or derived)."""
+    """The article, with canonical URL, source fallback and id (explicit or derived).
+
+    Its ``title`` is the headline without an affix naming the site
+    (:func:`~.titles.strip_site_affix`); ``fields`` keep the title as it was. A derived
+    id is made from the title as it was, so that it does not change with the affix rules.
+    """
     if not title.strip() and not text.strip():
         return InputError(origin, "empty article: no title and no text",
                           "remove the record or fill in its title")
     canonical = canonical_url(url) if url else None
+    cut = has_separator(title)
+    host = url_host(canonical) if cut or not source else None
+    headline = strip_site_affix(title, site_words((source, host))) if cut else title
     article = Article(
         id=explicit_id or derived_id(canonical, guid, title, text),
-        title=title, text=text, url=canonical,
-        source=source or url_host(canonical), published=published, guid=guid or None,
+        title=headline, text=text, url=canonical,
+        source=source or host, published=published, guid=guid or None,
         fields=fields, origin=origin,
     )
     return Draft(article, derived=explicit_id is None)

@@ -8,6 +8,7 @@ pages are often named ``index.html`` or after the very ids another input uses.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from typing import IO, Any
 
@@ -17,14 +18,18 @@ import trafilatura
 
 from clusterer.errors import InputError
 from clusterer.readers.config import ReaderConfig
+from clusterer.readers.encodings import drop_nuls
 from clusterer.readers.fields import Draft, MarkupTooDeep, make_draft, parse_time, too_deep_markup
 from clusterer.readers.sources import read_whole
+from clusterer.readers.titles import choose_page_title, site_words
+from clusterer.readers.urls import canonical_url, url_host
 
 # trafilatura logs "empty HTML tree" and the like at ERROR for pages it cannot use; the
 # reader reports those itself, so keep them off stderr unless the app configures logging.
 for _name in ("trafilatura", "htmldate", "courlan"):  # courlan comes with trafilatura
     logging.getLogger(_name).addHandler(logging.NullHandler())
 
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 # htmldate finds the publication time; ask for it with the time of day, not just the date.
 _DATE_PARAMS = {"extensive_search": False, "original_date": True,
                 "outputformat": "%Y-%m-%dT%H:%M:%S%z"}
@@ -38,12 +43,17 @@ def read_html(stream: IO[bytes], name: str, config: ReaderConfig) -> Iterator[Dr
     except InputError as exc:  # one page is one record: skipped like one with --skip-bad
         yield exc
         return
-    root, deep = _parse(data)
+    page = _decoded(data, config)
+    root, deep = _parse(page)
     if deep:
         yield InputError(origin, MarkupTooDeep.problem, "pass --skip-bad to skip such pages")
         return
-    document = _extract(data)
-    title = (document.get("title") or _page_title(root) or "").strip()
+    document = _extract(page)
+    url = document.get("url") or None
+    source = document.get("sitename") or _first(root, "//meta[@property='og:site_name']/@content")
+    title = (choose_page_title([*_title_candidates(root), document.get("title")],
+                               site_words((source, url_host(canonical_url(url) if url else None))))
+             or "").strip()
     text = (document.get("text") or "").strip()
     first, _, rest = text.partition("\n")
     if title and first.strip() == title:
@@ -56,9 +66,7 @@ def read_html(stream: IO[bytes], name: str, config: ReaderConfig) -> Iterator[Dr
     published = parse_time(raw_date, origin, "date")
     if isinstance(published, InputError):
         published = None  # a page's or htmldate's guess, not the user's data: never an error
-    url = document.get("url") or None
-    fields = {"title": title, "text": text, "url": url,
-              "source": document.get("sitename") or None,
+    fields = {"title": title, "text": text, "url": url, "source": source or None,
               "published": raw_date or None,
               "author": document.get("author") or None}
     yield make_draft(origin, title=title, text=text, url=url, source=fields["source"],
@@ -66,7 +74,22 @@ def read_html(stream: IO[bytes], name: str, config: ReaderConfig) -> Iterator[Dr
                      fields={k: v for k, v in fields.items() if v is not None})
 
 
-def _extract(data: bytes) -> dict[str, Any]:
+def _decoded(data: bytes, config: ReaderConfig) -> bytes | str:
+    """The page as text when it is UTF-8 or its encoding is given or was found (UTF-16
+    without a BOM), else as bytes for trafilatura and lxml to decode by its ``<meta
+    charset>`` (lxml alone takes a page that declares none for Latin-1); stray NUL bytes
+    dropped either way."""
+    data = drop_nuls(data, config.encoding)
+    try:
+        text = data.decode("utf-8-sig") if config.is_utf8 else data.decode(
+            config.encoding, errors="replace").lstrip("\ufeff")
+    except UnicodeDecodeError:
+        return data
+    # lxml refuses text that declares an encoding; the declaration is moot once decoded.
+    return _XML_DECLARATION.sub("", text, count=1)
+
+
+def _extract(data: bytes | str) -> dict[str, Any]:
     try:
         document = trafilatura.bare_extraction(
             data, with_metadata=True, include_comments=False, include_tables=True,
@@ -90,7 +113,7 @@ def _meta_time(root: Any) -> str | None:
     return None
 
 
-def _parse(data: bytes) -> tuple[Any, bool]:
+def _parse(data: bytes | str) -> tuple[Any, bool]:
     """The page's tree (None when it cannot be parsed), and whether it is too deep."""
     parser = lxml.html.HTMLParser()
     try:
@@ -99,11 +122,18 @@ def _parse(data: bytes) -> tuple[Any, bool]:
         return None, False
 
 
-def _page_title(root: Any) -> str | None:
+def _title_candidates(root: Any) -> list[str | None]:
+    """``og:title``, the first two ``<h1>`` and ``<title>``, in that order (see
+    :func:`~.titles.choose_page_title`)."""
+    if root is None:
+        return []
+    headings = [" ".join(h.text_content().split()) for h in root.xpath("//h1")[:2]]
+    return [_first(root, "//meta[@property='og:title']/@content"), *headings,
+            _first(root, "//title/text()")]
+
+
+def _first(root: Any, path: str) -> str | None:
     if root is None:
         return None
-    for path in ("//meta[@property='og:title']/@content", "//title/text()", "//h1//text()"):
-        found = [str(v).strip() for v in root.xpath(path) if str(v).strip()]
-        if found:
-            return " ".join(found) if path.startswith("//h1") else found[0]
-    return None
+    found = (str(v).strip() for v in root.xpath(path))
+    return next((v for v in found if v), None)

@@ -3,7 +3,7 @@
 Every input, whatever the format:
 
 1. gzip data (magic bytes ``1f 8b``) is decompressed, whatever the name.
-2. Data with NUL bytes and no UTF-16/32 byte order mark is a binary file: an error.
+2. Its encoding is told (:mod:`.encodings`); binary data is an error.
 
 Then, when the format is ``auto``:
 
@@ -28,8 +28,9 @@ import os
 import re
 import stat
 import sys
+import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -38,7 +39,9 @@ import orjson
 
 from clusterer.errors import InputError
 from clusterer.readers.config import ReaderConfig
+from clusterer.readers.encodings import bom_encoding
 
+READING = "reading"  # the progress stage of reading, counted in bytes of input
 HEAD_SIZE = 1 << 16  # bytes looked at to tell the format
 CHUNK = 1 << 16
 ENCODING_HINT = ("pass --encoding with the file's encoding (e.g. --encoding cp1252), "
@@ -50,10 +53,6 @@ EXTENSIONS = {
     ".html": "html", ".htm": "html", ".xhtml": "html",
 }
 _TRUSTED = frozenset({"txt", "csv", "tsv"})
-_BOMS = (  # UTF-32 first: its little-endian BOM starts with UTF-16's
-    (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
-)
 _MARKUP_PROLOG = re.compile(r"\s*(?:<\?.*?\?>\s*|<!--.*?-->\s*|<!doctype\s+(?!html)[^>]*>\s*)*",
                             re.S | re.I)
 _FEED_TAG = re.compile(r"<(?:rss|rdf:rdf|feed)[\s>/]", re.I)
@@ -175,8 +174,9 @@ class _Chained(io.RawIOBase):
     """
 
     def __init__(self, head: bytes, rest: IO[bytes], name: str, gzipped: bool,
-                 limit: int | None = None) -> None:
+                 limit: int | None = None, meter: ByteMeter | None = None) -> None:
         super().__init__()
+        self._meter = meter
         self._head = head
         self._rest = rest
         self._name = name
@@ -195,6 +195,8 @@ class _Chained(io.RawIOBase):
             return n
         if self._left is None:
             data = read_checked(self._rest, len(buffer), self._name, self._gzipped)
+            if self._meter is not None:
+                self._meter.done += len(data)
         else:
             data = b"" if self._left < 0 else read_checked(
                 self._rest, min(len(buffer), self._left + 1), self._name, self._gzipped)
@@ -237,8 +239,41 @@ def _read_head(stream: IO[bytes], size: int, name: str, gzipped: bool) -> bytes:
     return b"".join(parts)
 
 
+class ByteMeter:
+    """Bytes of input read so far (before decompression), told to a progress callback
+    as ``progress(READING, done, total)`` at most ten times a second.
+
+    Args:
+        progress: The callback, or None.
+        total: Bytes of every input (None when stdin or a FIFO is among them).
+    """
+
+    def __init__(self, progress: Callable[[str, int, int | None], None] | None,
+                 total: int | None) -> None:
+        self.progress = progress
+        self.total = total
+        self.done = 0
+        self._last = 0.0
+
+    def tick(self, force: bool = False) -> None:
+        """Tell the callback, if a tenth of a second has passed (or ``force``)."""
+        if self.progress is None:
+            return
+        now = time.monotonic()
+        if force or now - self._last >= 0.1:
+            self._last = now
+            # Bytes are read ahead of the records made of them: the total only when done.
+            done = self.done if self.total is None else min(self.done, self.total - 1)
+            self.progress(READING, max(done, 0), self.total)
+
+    def finish(self) -> None:
+        """Tell the callback that reading is done: the bytes read are the total."""
+        if self.progress is not None:
+            self.progress(READING, self.done, self.done)
+
+
 @contextlib.contextmanager
-def open_source(source: Source, max_bytes: int | None = None
+def open_source(source: Source, max_bytes: int | None = None, meter: ByteMeter | None = None
                 ) -> Iterator[tuple[io.BufferedReader, bytes]]:
     """The source's (decompressed) bytes as a buffered stream, and its first bytes.
 
@@ -258,7 +293,10 @@ def open_source(source: Source, max_bytes: int | None = None
                                 "check the path and its permissions") from None
         magic = _read_head(raw, 2, source.name, False)
         gzipped = magic == b"\x1f\x8b"
-        stream: IO[bytes] = io.BufferedReader(_Chained(magic, raw, source.name, False))
+        if meter is not None:
+            meter.done += len(magic)
+        stream: IO[bytes] = io.BufferedReader(_Chained(magic, raw, source.name, False,
+                                                       meter=meter))
         if gzipped:
             stream = gzip.GzipFile(fileobj=stream, mode="rb")  # type: ignore[assignment]
         head = _read_head(stream, HEAD_SIZE, source.name, gzipped)
@@ -306,34 +344,16 @@ def bounded_lines(stream: IO[bytes], limit: int) -> Iterator[bytes | None]:
         yield None
 
 
-def bom_encoding(head: bytes) -> str | None:
-    """``utf-16``/``utf-32`` when the data starts with their byte order mark."""
-    for bom, encoding in _BOMS:
-        if head.startswith(bom):
-            return encoding
-    return None
-
-
-def check_binary(name: str, head: bytes, config: ReaderConfig) -> None:
-    """Refuse data with NUL bytes, unless it is UTF-16/32 (which has them)."""
-    if b"\x00" not in head or bom_encoding(head):
-        return
-    if codecs.lookup(config.encoding).name.startswith(("utf-16", "utf-32")):
-        return
-    offset = head.index(b"\x00")
-    raise InputError(name, f"binary data (a NUL byte at offset {offset}), "
-                     "not a feed", "pass JSONL, JSON, CSV, TSV, RSS, Atom, HTML or .txt files "
-                     "(UTF-16 text without a byte order mark needs --encoding utf-16)")
-
-
-def detect(source: Source, head: bytes, config: ReaderConfig) -> str:
-    """The format to read ``source`` with (see the module docstring)."""
+def detect(source: Source, head: bytes, config: ReaderConfig,
+           encoding: str | None = None) -> str:
+    """The format to read ``source`` with (see the module docstring); ``encoding`` is
+    the one :func:`~.encodings.text_encoding` found."""
     if config.format != "auto":
         return config.format
     by_name = format_from_name(source.path.name) if source.path is not None else None
     if by_name in _TRUSTED:
         return by_name
-    by_content = _format_from_content(head, by_name)
+    by_content = _format_from_content(head, by_name, encoding)
     if by_content is not None:
         return by_content
     if by_name is not None:
@@ -342,9 +362,12 @@ def detect(source: Source, head: bytes, config: ReaderConfig) -> str:
                      "pass --format (e.g. --format csv, tsv or txt)")
 
 
-def _format_from_content(head: bytes, by_name: str | None) -> str | None:
-    encoding = bom_encoding(head) or "utf-8"
-    text = head[:8192].decode(encoding, errors="replace").lstrip("\ufeff \t\r\n")
+def _format_from_content(head: bytes, by_name: str | None, encoding: str | None) -> str | None:
+    try:
+        text = head[:8192].decode(encoding or "utf-8", errors="replace")
+    except LookupError:  # checked by ReaderConfig; a guess is a name Python knows
+        text = head[:8192].decode("utf-8", errors="replace")
+    text = text.replace("\x00", "").lstrip("\ufeff \t\r\n")
     if text.startswith("<"):
         body = text[_MARKUP_PROLOG.match(text).end():]  # type: ignore[union-attr]
         if _FEED_TAG.match(body):

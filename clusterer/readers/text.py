@@ -34,7 +34,7 @@ def read_txt(stream: IO[bytes], name: str, config: ReaderConfig,
         yield InputError(f"{name}:{line}", f"not valid UTF-8 (byte 0x{data[exc.start]:02x})",
                          ENCODING_HINT)
         return
-    lines = raw.splitlines()
+    lines = raw.replace("\x00", "").splitlines()  # a stray NUL is no text
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
     if first is None:
         return
