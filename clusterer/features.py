@@ -26,6 +26,9 @@ from clusterer.language import ENGLISH_DATES, stop_words
 from clusterer.validation import check_range
 
 _MANY_DOCS = 50  # documents: fewer make pairs of documents rare and the mean noisy
+_SHORT_DIMS = 50  # SVD dimensions for documents that are mostly a headline
+_LONG_DIMS = 100  # SVD dimensions for documents that mostly hold a body
+_LONG_WORDS = 60  # words (headline twice and body) from which a document holds a body
 
 
 @dataclass(frozen=True)
@@ -34,7 +37,13 @@ class FeatureConfig:
 
     Args:
         title_weight: Times the headline is repeated in the document, 1 to 5.
-        svd_dims: Dimensions after TruncatedSVD, 2 to 500 (fewer for tiny inputs).
+        svd_dims: Dimensions after TruncatedSVD, 2 to 500 (fewer for tiny inputs); None
+            chooses by the documents' length: ``_SHORT_DIMS`` (50) when most are
+            headlines or short items, ``_LONG_DIMS`` (100) when most hold a body. A
+            few words per document support few independent directions (more split
+            the stories of a headline dump: uci-dev B-cubed F1 0.80 at 50, 0.71 at
+            100); a body supports more, which keeps apart neighbouring stories told in
+            full text (topic sets: precision 0.91 at 50, 0.94 at 100).
         max_features: Vocabulary size cap (most frequent terms), 1,000 to 10,000,000.
         body_words: Words of the body used, from its start (news puts the story in the
             lead; the rest costs time and adds topic drift), 0 to 100,000.
@@ -42,14 +51,15 @@ class FeatureConfig:
     """
 
     title_weight: int = 2
-    svd_dims: int = 50
+    svd_dims: int | None = None
     max_features: int = 262_144
     body_words: int = 250
     seed: int = 0
 
     def __post_init__(self) -> None:
         check_range("title_weight", self.title_weight, 1, 5)
-        check_range("svd_dims", self.svd_dims, 2, 500)
+        if self.svd_dims is not None:
+            check_range("svd_dims", self.svd_dims, 2, 500)
         check_range("max_features", self.max_features, 1000, 10_000_000)
         check_range("body_words", self.body_words, 0, 100_000)
         check_range("seed", self.seed, 0, 2**32 - 1)
@@ -112,7 +122,7 @@ def build_features(documents: Sequence[str], config: FeatureConfig | None = None
         terms = vectorizer.get_feature_names_out()
     except ValueError:  # no term at all (empty or stop-word-only documents)
         return Features(np.zeros((n, 1)), sp.csr_matrix((n, 0)), np.array([], dtype=object))
-    dims = min(config.svd_dims, tfidf.shape[1] - 1, n - 1)
+    dims = min(config.svd_dims or _auto_dims(documents), tfidf.shape[1] - 1, n - 1)
     if dims >= 2:
         # Constant columns make sklearn's explained-variance ratio 0/0: harmless here.
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -124,6 +134,12 @@ def build_features(documents: Sequence[str], config: FeatureConfig | None = None
     if n >= _MANY_DOCS:
         reduced -= reduced.mean(axis=0)
     return Features(vectors=normalize(reduced), tfidf=tfidf, terms=terms)
+
+
+def _auto_dims(documents: Sequence[str]) -> int:
+    """SVD dimensions for these documents: more when most of them hold a body."""
+    words = sorted(len(d.split()) for d in documents)
+    return _LONG_DIMS if words[len(words) // 2] >= _LONG_WORDS else _SHORT_DIMS
 
 
 def title_terms(titles: Sequence[str], language: str = "en",

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from clusterer.features import FeatureConfig, build_features, document, site_words, title_terms
+from clusterer.features import FeatureConfig, _auto_dims, build_features, document, site_words, title_terms
 
 
 def test_document_repeats_the_headline():
@@ -92,3 +92,12 @@ def test_headline_words_of_the_article_s_own_site_are_no_evidence():
     shared = (terms @ terms.T).toarray()
     assert shared[0, 1] == 0  # only the site's name in common
     assert shared[0, 2] == 0 and shared[2, 2] == 3  # the third is not from that site
+
+
+def test_svd_dimensions_follow_the_documents_length():
+    headlines = ["Fed official says weak data caused by weather"] * 9
+    bodies = [" ".join(["word"] * 80)] * 9
+    assert _auto_dims(headlines) == 50
+    assert _auto_dims(bodies) == 100
+    assert _auto_dims(headlines[:5] + bodies[:4]) == 50  # most are headlines
+    assert _auto_dims(headlines[:4] + bodies[:5]) == 100
