@@ -8,15 +8,24 @@ parameters for the seed) computed for many sets at once with numpy instead of on
 ``MinHash.update`` call per shingle: the values are identical to
 ``MinHash.update_batch`` with a hash function returning our 32-bit shingle hashes
 (tested), at a fraction of the cost.
+
+datasketch is the reference, imported only when needed: importing it imports
+``scipy.integrate`` (two thirds of a second), which it uses only to choose LSH bands.
+The permutations are drawn here as datasketch draws them, and the bands of the default
+thresholds are looked up (both tested against datasketch).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash, MinHashLSH
+
+if TYPE_CHECKING:
+    from datasketch import LeanMinHash
 
 _U32 = np.uint32
 _EMPTY = np.zeros(0, dtype=_U32)
@@ -219,9 +228,7 @@ class Signer:
     def __init__(self, num_perm: int = 128, seed: int = 1) -> None:
         self.num_perm = num_perm
         self.seed = seed
-        a, b = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
-        self._a = np.asarray(a, dtype=_U32)
-        self._b = np.asarray(b, dtype=_U32)
+        self._a, self._b = permutations(num_perm, seed)
 
     def signatures(self, sets: Sequence[np.ndarray]) -> np.ndarray:
         """MinHash hash values of each set, shape (len(sets), num_perm), uint32.
@@ -272,12 +279,39 @@ class Signer:
 
     def lean(self, signature: np.ndarray) -> LeanMinHash:
         """A datasketch LeanMinHash holding one signature row."""
+        from datasketch import LeanMinHash
+
         return LeanMinHash(seed=self.seed, hashvalues=signature, scheme="affine32")
 
 
+def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``a`` (odd) and ``b`` parameters of datasketch's ``affine32`` permutations for
+    ``seed``: ``MinHash(num_perm, seed, scheme="affine32").permutations``, drawn the same
+    way (tested), without importing datasketch."""
+    generator = np.random.RandomState(seed)
+    a = generator.randint(0, 1 << 31, num_perm, dtype=_U32) * _U32(2) + _U32(1)
+    b = generator.randint(0, 1 << 32, num_perm, dtype=_U32)
+    return a, b
+
+
+# datasketch's choice for the thresholds the default settings band for (Jaccard 0.4, and
+# the headline floor ``screen_floor(0.8, 128)``), at 128 permutations. Choosing costs an
+# import of scipy.integrate and about 400 integrals; a test checks every entry.
+KNOWN_LSH_PARAMS: dict[tuple[float, int], tuple[int, int]] = {
+    (0.4, 128): (32, 4),
+    (0.6585786437626906, 128): (16, 8),
+}
+
+
+@lru_cache(maxsize=64)
 def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
     """Bands and rows per band that datasketch's ``MinHashLSH`` chooses for a Jaccard
     ``threshold`` (minimising its weighted false positive and negative areas)."""
+    known = KNOWN_LSH_PARAMS.get((float(threshold), num_perm))
+    if known is not None:
+        return known
+    from datasketch import MinHashLSH
+
     lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
     return lsh.b, lsh.r
 

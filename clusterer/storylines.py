@@ -39,10 +39,9 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import scipy.sparse as sp
 
 from clusterer.features import FeatureConfig, Features, build_features, document, title_terms
 from clusterer.language import SAMPLE_CHARS, detect_languages, stop_words
@@ -53,7 +52,12 @@ Progress = Callable[[str, int, int], None]
 NOISE = -1
 _CHUNK_CELLS = 4_000_000  # article-by-storyline scores held at once when rescuing
 _FEW_OTHERS = 0.5  # evidence needed: similarity x (1 + this / other members), 1.5x for a pair
-Evidence = tuple[sp.csr_matrix, sp.csr_matrix]  # TF-IDF rows, headline words
+# scipy.sparse is imported by the functions that use it: importing it costs 0.15 s,
+# which every command would pay at start-up.
+if TYPE_CHECKING:
+    import scipy.sparse as sp
+
+    Evidence = tuple[sp.csr_matrix, sp.csr_matrix]  # TF-IDF rows, headline words
 _SVD_SIMILARITY = 0.2  # average cosine of reduced centroids that proposes a merge
 
 
@@ -320,6 +324,8 @@ def _drop_singletons(labels: np.ndarray) -> np.ndarray:
 
 def _sums(space: Any, weights: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, Any]:
     """Cluster ids (ascending) and the weighted sums of their members' rows."""
+    import scipy.sparse as sp
+
     inside = labels != NOISE
     ids = np.unique(labels[inside])
     index = np.searchsorted(ids, labels[inside])
@@ -331,6 +337,7 @@ def _sums(space: Any, weights: np.ndarray, labels: np.ndarray) -> tuple[np.ndarr
 def _centroids(space: Any, weights: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, Any]:
     """Cluster ids (ascending) and their weighted, normalised centroids (dense rows for
     a dense space, sparse for a sparse one)."""
+    import scipy.sparse as sp
     from sklearn.preprocessing import normalize
 
     ids, sums = _sums(space, weights, labels)
@@ -391,6 +398,8 @@ def _rescue(evidence: Evidence, weights: np.ndarray, hours: np.ndarray, labels: 
     storyline's articles) and lies within ``window_hours`` of its time span. All
     articles are judged against the same storylines, so the order does not matter.
     """
+    import scipy.sparse as sp
+
     tfidf, titles = evidence
     alone = np.flatnonzero(labels == NOISE)
     if len(alone) == 0 or len(alone) == len(labels) or tfidf.shape[1] == 0 \
@@ -435,6 +444,8 @@ def _dots_with_own_sum(rows: sp.csr_matrix, cluster: np.ndarray, weights: np.nda
         cluster: Cluster index of each row, 0 to k - 1, shape (n,).
         weights: Weight of each row in its cluster's sum, shape (n,).
     """
+    import scipy.sparse as sp
+
     n, width = rows.shape
     k = int(cluster.max()) + 1 if n else 0
     member = sp.csr_matrix((weights, (cluster, np.arange(n))), shape=(k, n))
@@ -513,6 +524,8 @@ def _assemble(groups: list[DuplicateGroup], features: Features, weights: np.ndar
               labels: np.ndarray, config: StorylineConfig, language: str
               ) -> tuple[list[Storyline], list[DuplicateGroup]]:
     """Storyline records (members most central first) and the unclustered groups."""
+    import scipy.sparse as sp
+
     storylines: list[Storyline] = []
     unclustered_index: list[int] = []
     space = features.tfidf if features.tfidf.shape[1] else features.vectors
@@ -570,6 +583,8 @@ def _with_keywords(storylines: list[Storyline], groups: list[DuplicateGroup], fe
     word is not listed beside a chosen word pair that holds it ("hong kong", not also
     "hong" and "kong").
     """
+    import scipy.sparse as sp
+
     if not storylines or features.tfidf.shape[1] == 0:
         return storylines
     row_of = {g.kept.id: i for i, g in enumerate(groups)}

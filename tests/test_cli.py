@@ -173,3 +173,27 @@ def test_dedup_records_carry_normalized_fields_beside_the_originals(tmp_path):
         "title": first["title"], "published": "2024-10-16T19:00:00Z", "source": "Outlet A",
         "url": "https://outlet-a.example/2024/10/16/ukraine-urges-nato-invitation-before-biden-leaves",
         "origin": {"file": rss, "line": None, "item": 1}}
+
+
+def test_help_and_a_small_dedup_import_only_what_they_use(tmp_path):
+    # Start-up: scipy (datasketch imports scipy.integrate to choose LSH bands),
+    # scikit-learn, trafilatura and feedparser are imported only by what needs them.
+    import subprocess
+    import sys
+
+    heavy = ("datasketch", "scipy", "sklearn", "trafilatura", "feedparser", "hdbscan")
+    script = (
+        "import sys\n"
+        "from clusterer.cli import app\n"
+        f"for argv in (['--help'], ['dedup', {str(SAMPLES / 'feed.jsonl')!r}, '-q',\n"
+        f"             '-o', {str(tmp_path / 'out.jsonl')!r}]):\n"
+        "    try:\n"
+        "        app(argv, prog_name='clusterer')\n"
+        "    except SystemExit as exit:\n"
+        "        assert not exit.code, exit.code\n"
+        f"    print(sorted(m for m in {heavy!r} if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.splitlines()[-2:] == ["[]", "[]"]
+    assert (tmp_path / "out.jsonl").stat().st_size > 0

@@ -7,12 +7,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from clusterer.minhash import (
+    KNOWN_LSH_PARAMS,
     Signer,
     char_shingles,
     hash_units,
     lsh_buckets,
     lsh_pairs,
     lsh_params,
+    permutations,
     union_pairs,
     unit_hashes,
     word_shingles,
@@ -76,6 +78,29 @@ def test_lsh_params_are_datasketch_choices():
 
     lsh = MinHashLSH(threshold=0.4, num_perm=128)
     assert lsh_params(0.4, 128) == (lsh.b, lsh.r) == (32, 4)
+
+
+def test_known_lsh_params_are_datasketch_choices():
+    from datasketch import MinHashLSH
+
+    from clusterer.candidates import screen_floor
+
+    # The thresholds the default settings band for are known (no datasketch import).
+    assert (0.4, 128) in KNOWN_LSH_PARAMS
+    assert (float(screen_floor(0.8, 128)), 128) in KNOWN_LSH_PARAMS
+    for (threshold, num_perm), params in KNOWN_LSH_PARAMS.items():
+        lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+        assert params == (lsh.b, lsh.r)
+    lsh = MinHashLSH(threshold=0.55, num_perm=64)
+    assert lsh_params(0.55, 64) == (lsh.b, lsh.r)  # not known: asked of datasketch
+
+
+@pytest.mark.parametrize(("num_perm", "seed"), [(16, 0), (128, 1), (256, 7), (1024, 12345)])
+def test_permutations_are_datasketch_affine32_permutations(num_perm, seed):
+    a, b = permutations(num_perm, seed)
+    theirs = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
+    assert a.dtype == b.dtype == np.uint32
+    assert np.array_equal(a, theirs[0]) and np.array_equal(b, theirs[1])
 
 
 def test_lsh_buckets_give_the_same_candidates_as_datasketch_minhashlsh():

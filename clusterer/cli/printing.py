@@ -7,7 +7,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from rich.console import Console
@@ -23,11 +23,13 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from clusterer.dedup import DedupResult
-from clusterer.explain import Explanation
-from clusterer.readers import ReadReport
 from clusterer.records import iso_utc
-from clusterer.storylines import StorylineResult
+
+if TYPE_CHECKING:
+    from clusterer.dedup import DedupResult
+    from clusterer.explain import Explanation
+    from clusterer.readers import ReadReport
+    from clusterer.storylines import StorylineResult
 
 stderr = Console(stderr=True)
 stdout = Console()

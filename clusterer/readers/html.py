@@ -13,7 +13,6 @@ from typing import IO, Any
 
 import lxml.etree
 import lxml.html
-import trafilatura
 
 from clusterer.errors import InputError
 from clusterer.readers.config import ReaderConfig
@@ -67,6 +66,8 @@ def read_html(stream: IO[bytes], name: str, config: ReaderConfig) -> Iterator[Dr
 
 
 def _extract(data: bytes) -> dict[str, Any]:
+    import trafilatura  # here, not at start-up: importing it takes 0.1 s
+
     try:
         document = trafilatura.bare_extraction(
             data, with_metadata=True, include_comments=False, include_tables=True,
