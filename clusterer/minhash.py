@@ -32,9 +32,9 @@ _EMPTY = np.zeros(0, dtype=_U32)
 # MurmurHash3 32-bit finalizer constants, as datasketch's affine32 pre-mix.
 _FMIX = (_U32(16), _U32(0x85EBCA6B), _U32(13), _U32(0xC2B2AE35), _U32(16))
 _POLY = np.uint64(0x100000001B3)  # odd multiplier combining token hashes into a shingle hash
-# Shingles per numpy batch: the (shingles x perms) matrix stays in cache (measured:
-# about 20% faster than batches 4 times larger, 2x faster than 32 times larger).
-_BATCH_ELEMENTS = 1 << 10
+# Shingles per numpy batch: the (perms x shingles) matrix, 2 MiB at 128 permutations,
+# stays in cache (measured: 1.6x faster than batches of 1,024, as fast as 8,192).
+_BATCH_ELEMENTS = 1 << 12
 
 
 @dataclass(frozen=True)
@@ -217,6 +217,17 @@ def char_shingles(text: str, k: int) -> np.ndarray:
     return _combine(codes * np.uint64(0x9E3779B97F4A7C15), k)
 
 
+def _premix(values: np.ndarray) -> np.ndarray:
+    """datasketch's affine32 pre-mix of 32-bit hashes: the MurmurHash3 finaliser."""
+    s1, m1, s2, m2, s3 = _FMIX
+    hashed = values ^ (values >> s1)
+    hashed *= m1
+    hashed ^= hashed >> s2
+    hashed *= m2
+    hashed ^= hashed >> s3
+    return hashed
+
+
 class Signer:
     """Batched datasketch MinHash signatures.
 
@@ -235,47 +246,50 @@ class Signer:
 
         An empty set gets the all-maximum signature, as an empty datasketch MinHash.
         """
-        out = np.full((len(sets), self.num_perm), np.iinfo(_U32).max, dtype=_U32)
-        start = 0
-        while start < len(sets):
-            if len(sets[start]) > _BATCH_ELEMENTS:
-                # A large set alone, in slices: its (shingles x perms) matrix whole would
+        n = len(sets)
+        out = np.full((n, self.num_perm), np.iinfo(_U32).max, dtype=_U32)
+        if n == 0:
+            return out
+        lengths = np.fromiter(map(len, sets), dtype=np.int64, count=n)
+        hashed = _premix(np.concatenate(sets).astype(_U32, copy=False))
+        ends = np.cumsum(lengths)
+        starts = ends - lengths
+        first = 0
+        while first < n:
+            if lengths[first] > _BATCH_ELEMENTS:
+                # A large set alone, in slices: its (perms x shingles) matrix whole would
                 # cost 512 bytes per shingle (1.5 GiB for a 25 MB article).
-                self._sign_large(sets[start], out[start])
-                start += 1
+                self._sign_large(hashed[starts[first]:ends[first]], out[first])
+                first += 1
                 continue
-            stop, size = start, 0
-            while stop < len(sets) and (size == 0 or size + len(sets[stop]) <= _BATCH_ELEMENTS):
-                size += len(sets[stop])
-                stop += 1
-            self._sign_batch(sets[start:stop], out[start:stop])
-            start = stop
+            # The sets that fit in one batch (at least this one).
+            stop = int(np.searchsorted(ends, starts[first] + _BATCH_ELEMENTS, side="right"))
+            self._sign_batch(hashed[starts[first]:ends[stop - 1]], lengths[first:stop],
+                             out[first:stop])
+            first = stop
         return out
 
-    def _sign_large(self, values: np.ndarray, out: np.ndarray) -> None:
-        """The signature of one large set: the minimum over its slices' signatures."""
-        part = np.empty((1, self.num_perm), dtype=_U32)
-        for start in range(0, len(values), _BATCH_ELEMENTS):
-            self._sign_batch([values[start:start + _BATCH_ELEMENTS]], part)
-            np.minimum(out, part[0], out=out)
+    def _sign_large(self, hashed: np.ndarray, out: np.ndarray) -> None:
+        """The signature of one large set: the minimum over its slices' values."""
+        for start in range(0, len(hashed), _BATCH_ELEMENTS):
+            permuted = self._permuted(hashed[start:start + _BATCH_ELEMENTS])
+            np.minimum(out, permuted.min(axis=1), out=out)
 
-    def _sign_batch(self, sets: Sequence[np.ndarray], out: np.ndarray) -> None:
-        lengths = np.fromiter((len(s) for s in sets), dtype=np.int64, count=len(sets))
+    def _sign_batch(self, hashed: np.ndarray, lengths: np.ndarray, out: np.ndarray) -> None:
+        """Signatures of consecutive sets whose pre-mixed values are ``hashed``."""
         nonempty = np.flatnonzero(lengths)
         if len(nonempty) == 0:
             return
-        values = np.concatenate([sets[int(i)] for i in nonempty]).astype(_U32, copy=False)
-        s1, m1, s2, m2, s3 = _FMIX
-        with np.errstate(over="ignore"):
-            hv = values ^ (values >> s1)
-            hv = hv * m1
-            hv = hv ^ (hv >> s2)
-            hv = hv * m2
-            hv = hv ^ (hv >> s3)
-            permuted = np.multiply(hv[:, None], self._a[None, :])
-            np.add(permuted, self._b[None, :], out=permuted)
-        offsets = np.concatenate(([0], np.cumsum(lengths[nonempty])[:-1]))
-        out[nonempty] = np.minimum.reduceat(permuted, offsets, axis=0)
+        offsets = (np.cumsum(lengths) - lengths)[nonempty]
+        out[nonempty] = np.minimum.reduceat(self._permuted(hashed), offsets, axis=1).T
+
+    def _permuted(self, hashed: np.ndarray) -> np.ndarray:
+        """``a * h + b`` modulo 2**32 for every permutation (rows) and value (columns):
+        this layout makes the minimum over each set's columns run along memory, 3 to 4
+        times faster than one row per value."""
+        permuted = self._a[:, None] * hashed[None, :]  # arrays wrap silently
+        permuted += self._b[:, None]
+        return permuted
 
     def lean(self, signature: np.ndarray) -> LeanMinHash:
         """A datasketch LeanMinHash holding one signature row."""
