@@ -27,8 +27,16 @@ import numpy as np
 
 from clusterer.boilerplate import BoilerplateConfig, BoilerplateModel, unit_key
 from clusterer.engine import MIN_PARALLEL, Engine, LocalEngine, return_free_memory, run_stage
-from clusterer.minhash import HashedUnits, Signer, char_shingles, distinct, hash_units, shingles
-from clusterer.normalize import units
+from clusterer.minhash import (
+    HashedUnits,
+    Signer,
+    char_shingles,
+    distinct,
+    hash_unit_text,
+    hash_units,
+    shingles,
+)
+from clusterer.normalize import unit_text, units
 from clusterer.readers.urls import source_key
 from clusterer.records import Article
 from clusterer.validation import check_range
@@ -251,10 +259,9 @@ class _Split:
 
 
 def _units_chunk(state: None, texts: list[bytes]) -> _Split:
-    per_article = [units(t.decode("utf-8", "surrogatepass")) if t else [] for t in texts]
-    joined = "\n".join(u for article in per_article for u in article)
-    return _Split(np.fromiter(map(len, per_article), dtype=np.int64, count=len(texts)),
-                  hash_units(joined))
+    hashed, counts = hash_unit_text([unit_text(t.decode("utf-8", "surrogatepass")) if t else ""
+                                     for t in texts])
+    return _Split(counts, hashed)
 
 
 def _prints_chunk(state: tuple[BoilerplateModel, FingerprintConfig],

@@ -10,6 +10,7 @@ from clusterer.minhash import (
     KNOWN_LSH_PARAMS,
     Signer,
     char_shingles,
+    hash_unit_text,
     hash_units,
     lsh_buckets,
     lsh_pairs,
@@ -206,3 +207,17 @@ def test_hashing_in_pieces_gives_the_values_of_one_piece(monkeypatch, piece):
         for name in ("tokens", "unit_tokens", "unit_hashes", "unit_chars"):
             assert getattr(got, name).dtype == getattr(expected, name).dtype
             assert getattr(got, name).tolist() == getattr(expected, name).tolist(), (text, name)
+
+
+@pytest.mark.fuzz
+@given(st.lists(st.text(alphabet=st.sampled_from(list("ab é中 \n\t.!?A")), max_size=30),
+                max_size=6))
+def test_hash_unit_text_equals_hashing_the_folded_units(texts):
+    from clusterer.normalize import unit_text, units
+
+    hashed, counts = hash_unit_text([unit_text(t) for t in texts])
+    expected = hash_units("\n".join(u for t in texts for u in units(t)))
+    assert counts.tolist() == [len(units(t)) for t in texts]
+    for name in ("tokens", "unit_tokens", "unit_hashes", "unit_chars"):
+        assert np.array_equal(getattr(hashed, name), getattr(expected, name)), name
+        assert getattr(hashed, name).dtype == getattr(expected, name).dtype, name
