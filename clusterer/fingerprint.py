@@ -290,10 +290,10 @@ def _prints_chunk(state: tuple[BoilerplateModel, FingerprintConfig],
                                          word_counts[regular], config)
     out: dict[str, Any] = {name: [] for name in ("body", "lead", "title", "head", "title_only",
                                                  "digest", "length")}
+    title_texts = [" ".join(model.title_tokens(title, key)) for key, title in zip(keys, titles)]
+    title_sets = _title_sets(title_texts)
     row = 0
-    for article, (key, title) in enumerate(zip(keys, titles)):
-        title_text = " ".join(model.title_tokens(title, key))
-        title_set = distinct(char_shingles(title_text, TITLE_SHINGLE))
+    for article, (title, title_text, title_set) in enumerate(zip(titles, title_texts, title_sets)):
         article_words = words[word_at[article]:word_at[article + 1]]
         if regular[article]:
             prints = (body[row], lead[row], title_set, head[row], False,
@@ -348,6 +348,35 @@ def _regular_shingles(words: np.ndarray, counts: np.ndarray, config: Fingerprint
     in_lead = position < config.lead_shingles
     return (_distinct_rows(ordered, article, len(counts)),
             _distinct_rows(ordered[in_lead], article[in_lead], len(counts)), head)
+
+
+def _title_sets(texts: list[str]) -> list[np.ndarray]:
+    """``distinct(char_shingles(text, TITLE_SHINGLE))`` of every text (tested), at once
+    for the texts of at least ``TITLE_SHINGLE`` characters."""
+    sizes = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    regular = sizes >= TITLE_SHINGLE
+    long_texts = [t for t, ok in zip(texts, regular) if ok]
+    rows = _regular_char_sets(long_texts, sizes[regular]) if long_texts else []
+    out = []
+    row = 0
+    for text, ok in zip(texts, regular):
+        if ok:
+            out.append(rows[row])
+            row += 1
+        else:
+            out.append(distinct(char_shingles(text, TITLE_SHINGLE)))
+    return out
+
+
+def _regular_char_sets(texts: list[str], sizes: np.ndarray) -> list[np.ndarray]:
+    """The distinct character shingles of texts of at least ``TITLE_SHINGLE``
+    characters each (windows across two texts are dropped)."""
+    windows = char_shingles("".join(texts), TITLE_SHINGLE)
+    per_text = sizes - TITLE_SHINGLE + 1
+    first = np.cumsum(per_text) - per_text
+    position = np.arange(int(per_text.sum())) - np.repeat(first, per_text)
+    chosen = windows[np.repeat(np.cumsum(sizes) - sizes, per_text) + position]
+    return _distinct_rows(chosen, np.repeat(np.arange(len(texts)), per_text), len(texts))
 
 
 def _distinct_rows(values: np.ndarray, rows: np.ndarray, n: int) -> list[np.ndarray]:

@@ -12,6 +12,7 @@ from clusterer.fingerprint import (
     Packed,
     _article_prints,
     _prints_chunk,
+    _title_sets,
     _units_chunk,
     fingerprint,
 )
@@ -122,3 +123,14 @@ def test_chunk_prints_equal_each_articles_own(texts, shingle_size, min_body_word
             got = out[name][i]
             assert (np.array_equal(got, value) and got.dtype == value.dtype
                     if isinstance(value, np.ndarray) else got == value), (name, i)
+
+
+@pytest.mark.fuzz
+@given(st.lists(st.text(alphabet=st.sampled_from(list("ab Zé中\U0001F600-")), max_size=9),
+                max_size=8))
+def test_title_sets_equal_each_titles_own(texts) -> None:
+    got = _title_sets(texts)
+    assert len(got) == len(texts)
+    for text, row in zip(texts, got):
+        expected = distinct(char_shingles(text, TITLE_SHINGLE))
+        assert np.array_equal(row, expected) and row.dtype == expected.dtype
