@@ -71,11 +71,13 @@ def test_bench_runs_end_to_end(tmp_path, capsys, monkeypatch):
 def test_bench_runs_on_the_reuse_corpus(tmp_path):
     out = tmp_path / "bench.md"
     done = subprocess.run([sys.executable, str(SCRIPTS / "bench.py"), "--sizes", "300", "--out",
-                           str(out), "--work-dir", str(tmp_path / "work"), "--corpus", "reuse"],
+                           str(out), "--work-dir", str(tmp_path / "work"), "--corpus", "reuse",
+                           "--skip-storylines"],  # the end-to-end test runs storylines
                           capture_output=True, text=True, check=False, timeout=120)
     assert done.returncode == 0, done.stderr
     text = out.read_text(encoding="utf-8")
     assert "- Dumps: `scripts/make_reuse_corpus.py N DUMP --seed 0`" in text
+    assert "Storylines: skipped (`--skip-storylines`)." in text
     assert [p.name.startswith("corpus-reuse-300-seed0-") for p in (tmp_path / "work").glob("*.jsonl")
             ] == [True]
 
