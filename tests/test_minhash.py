@@ -85,10 +85,15 @@ def test_known_lsh_params_are_datasketch_choices():
     from datasketch import MinHashLSH
 
     from clusterer.candidates import screen_floor
+    from clusterer.dedup import DedupConfig
 
-    # The thresholds the default settings band for are known (no datasketch import).
-    assert (0.4, 128) in KNOWN_LSH_PARAMS
-    assert (float(screen_floor(0.8, 128)), 128) in KNOWN_LSH_PARAMS
+    # The thresholds the default settings band for are known (no datasketch import):
+    # LSH for bodies, and the headline floor (match._headline_floor).
+    defaults = DedupConfig()
+    floor = float(max(defaults.lsh_threshold,
+                      screen_floor(defaults.headline_threshold, defaults.num_perm)))
+    assert (defaults.lsh_threshold, defaults.num_perm) in KNOWN_LSH_PARAMS
+    assert (floor, defaults.num_perm) in KNOWN_LSH_PARAMS
     for (threshold, num_perm), params in KNOWN_LSH_PARAMS.items():
         lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
         assert params == (lsh.b, lsh.r)
