@@ -16,11 +16,49 @@ or stage by stage::
 
 __version__ = "0.1.0"
 
-from clusterer.dedup import DedupConfig, DedupResult, deduplicate  # noqa: E402
-from clusterer.errors import ClustererError, InputError, OutputError  # noqa: E402
-from clusterer.pipeline import DedupRun, StorylinesRun, run_dedup, run_storylines  # noqa: E402
-from clusterer.readers import ReaderConfig, read_articles  # noqa: E402
-from clusterer.records import Article, DuplicateGroup, Match  # noqa: E402
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from clusterer.dedup import DedupConfig, DedupResult, deduplicate
+    from clusterer.errors import ClustererError, InputError, OutputError
+    from clusterer.pipeline import DedupRun, StorylinesRun, run_dedup, run_storylines
+    from clusterer.readers import ReaderConfig, read_articles
+    from clusterer.records import Article, DuplicateGroup, Match
+
+# Imported on first use (PEP 562): `clusterer --help` and the light commands need none
+# of the pipeline's dependencies.
+_EXPORTS = {
+    "Article": "clusterer.records",
+    "ClustererError": "clusterer.errors",
+    "DedupConfig": "clusterer.dedup",
+    "DedupResult": "clusterer.dedup",
+    "DedupRun": "clusterer.pipeline",
+    "DuplicateGroup": "clusterer.records",
+    "InputError": "clusterer.errors",
+    "Match": "clusterer.records",
+    "OutputError": "clusterer.errors",
+    "ReaderConfig": "clusterer.readers",
+    "StorylinesRun": "clusterer.pipeline",
+    "deduplicate": "clusterer.dedup",
+    "read_articles": "clusterer.readers",
+    "run_dedup": "clusterer.pipeline",
+    "run_storylines": "clusterer.pipeline",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'clusterer' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])
+
 
 __all__ = [
     "Article",

@@ -18,12 +18,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
 
 from clusterer.language import ENGLISH_DATES, stop_words
 from clusterer.validation import check_range
+
+if TYPE_CHECKING:  # imported where used, like scikit-learn: 0.15 s of every start-up
+    import scipy.sparse as sp
 
 _MANY_DOCS = 50  # documents: fewer make pairs of documents rare and the mean noisy
 _SHORT_DIMS = 50  # SVD dimensions for documents that are mostly a headline
@@ -103,6 +106,8 @@ def build_features(documents: Sequence[str], config: FeatureConfig | None = None
         config: Parameters; defaults to :class:`FeatureConfig`.
         language: ISO 639-1 code of the documents, for stop words.
     """
+    import scipy.sparse as sp
+
     config = config or FeatureConfig()
     n = len(documents)
     if n == 0:
@@ -153,6 +158,7 @@ def title_terms(titles: Sequence[str], language: str = "en",
     left out of its headline. Day and month names are no evidence either ("The 52-Week
     Low Club for Monday" and "The 4 Stocks That Slimmed the DJIA Monday Slide").
     """
+    import scipy.sparse as sp
     from sklearn.feature_extraction.text import CountVectorizer
 
     stop = stop_words(language) | (ENGLISH_DATES if language == "en" else frozenset())

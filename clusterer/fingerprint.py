@@ -27,8 +27,16 @@ import numpy as np
 
 from clusterer.boilerplate import BoilerplateConfig, BoilerplateModel, unit_key
 from clusterer.engine import MIN_PARALLEL, Engine, LocalEngine, return_free_memory, run_stage
-from clusterer.minhash import HashedUnits, Signer, char_shingles, distinct, hash_units, shingles
-from clusterer.normalize import units
+from clusterer.minhash import (
+    HashedUnits,
+    Signer,
+    char_shingles,
+    distinct,
+    hash_unit_text,
+    hash_units,
+    shingles,
+)
+from clusterer.normalize import unit_text, units
 from clusterer.readers.urls import source_key
 from clusterer.records import Article
 from clusterer.validation import check_range
@@ -251,58 +259,137 @@ class _Split:
 
 
 def _units_chunk(state: None, texts: list[bytes]) -> _Split:
-    per_article = [units(t.decode("utf-8", "surrogatepass")) if t else [] for t in texts]
-    joined = "\n".join(u for article in per_article for u in article)
-    return _Split(np.fromiter(map(len, per_article), dtype=np.int64, count=len(texts)),
-                  hash_units(joined))
+    hashed, counts = hash_unit_text([unit_text(t.decode("utf-8", "surrogatepass")) if t else ""
+                                     for t in texts])
+    return _Split(counts, hashed)
 
 
 def _prints_chunk(state: tuple[BoilerplateModel, FingerprintConfig],
                   job: tuple[_Split, list[str], list[str]]) -> dict[str, Any]:
+    """The fingerprints of a chunk of articles: those of :func:`_article_prints` for
+    every article (tested), computed for the whole chunk at once where the body has at
+    least ``shingle_size`` words (nearly every article): a numpy call per chunk, not
+    several per article."""
     model, config = state
     split, keys, titles = job
     hashed = split.hashed
-    unit_at = np.concatenate(([0], np.cumsum(split.units))).tolist()
-    token_at = np.concatenate(([0], np.cumsum(hashed.unit_tokens)))
+    n, k = len(keys), config.shingle_size
+    bounds = np.concatenate(([0], np.cumsum(split.units))).tolist()
     all_hashes = hashed.unit_hashes.tolist()
-    out: dict[str, Any] = {k: [] for k in ("body", "lead", "title", "head", "title_only",
+    kept = np.fromiter(itertools.chain.from_iterable(
+        model.content_mask(key, all_hashes[bounds[i]:bounds[i + 1]]) for i, key in enumerate(keys)),
+        dtype=bool, count=len(all_hashes))
+    unit_article = np.repeat(np.arange(n), split.units)[kept]
+    words = hashed.tokens[np.repeat(kept, hashed.unit_tokens)]
+    word_counts = np.bincount(unit_article, hashed.unit_tokens[kept], minlength=n).astype(np.int64)
+    word_at = np.concatenate(([0], np.cumsum(word_counts))).tolist()
+    chars = np.bincount(unit_article, hashed.unit_chars[kept], minlength=n).astype(np.int64)
+    lengths = (chars + np.bincount(unit_article, minlength=n) - 1).tolist()
+    regular = (word_counts >= config.min_body_words) & (word_counts >= k)
+    body, lead, head = _regular_shingles(words[np.repeat(regular, word_counts)],
+                                         word_counts[regular], config)
+    out: dict[str, Any] = {name: [] for name in ("body", "lead", "title", "head", "title_only",
                                                  "digest", "length")}
-    for article, (key, title) in enumerate(zip(keys, titles)):
-        first, last = unit_at[article], unit_at[article + 1]
-        kept = np.asarray(model.content_mask(key, all_hashes[first:last]), dtype=bool)
-        tokens = hashed.tokens[token_at[first]:token_at[last]]
-        words = tokens if kept.all() else tokens[np.repeat(kept, hashed.unit_tokens[first:last])]
-        title_text = " ".join(model.title_tokens(title, key))
-        title_set = distinct(char_shingles(title_text, TITLE_SHINGLE))
-        title_only = len(words) < config.min_body_words
-        if title_only:
-            body, lead, head = title_set, title_set, title_set[:0]
-            digest, length = unit_key("t:" + title_text), len(title_text)
-            if not title_text:  # no headline word ("!", "?"): its raw form and body decide
-                digest = hashlib.blake2b(b"r:" + title.encode("utf-8", "surrogatepass")
-                                         + b"\0" + words.tobytes(), digest_size=8).digest()
+    title_texts = [" ".join(model.title_tokens(title, key)) for key, title in zip(keys, titles)]
+    title_sets = _title_sets(title_texts)
+    row = 0
+    for article, (title, title_text, title_set) in enumerate(zip(titles, title_texts, title_sets)):
+        article_words = words[word_at[article]:word_at[article + 1]]
+        if regular[article]:
+            prints = (body[row], lead[row], title_set, head[row], False,
+                      hashlib.blake2b(b"b:" + article_words.tobytes(), digest_size=8).digest(),
+                      lengths[article])
+            row += 1
         else:
-            ordered = shingles(words, config.shingle_size)
-            head = ordered[:HEAD_SHINGLES].copy()
-            body = distinct(ordered)
-            lead_span = words[: config.lead_shingles + config.shingle_size - 1]
-            lead = distinct(shingles(lead_span, config.shingle_size))
-            digest = hashlib.blake2b(b"b:" + words.tobytes(), digest_size=8).digest()
-            # Characters of the content joined by spaces, as ``content_text`` gives it.
-            length = int(hashed.unit_chars[first:last][kept].sum()) + int(kept.sum()) - 1
-        out["body"].append(body)
-        out["lead"].append(lead)
-        out["title"].append(title_set)
-        out["head"].append(head)
-        out["title_only"].append(title_only)
-        out["digest"].append(digest)
-        out["length"].append(length)
+            prints = _article_prints(config, title, title_text, title_set, article_words,
+                                     lengths[article])
+        for name, value in zip(out, prints):
+            out[name].append(value)
     signer = Signer(config.num_perm, config.seed)
     for name in ("body", "lead", "title"):
         out[f"{name}_sig"] = signer.signatures(out[name])
     for name in ("body", "lead", "title", "head"):
         out[name] = Packed.of(out[name])
     return out
+
+
+def _article_prints(config: FingerprintConfig, title: str, title_text: str,
+                    title_set: np.ndarray, words: np.ndarray, length: int) -> tuple[Any, ...]:
+    """One article's body, lead, title, head shingles, title_only, digest and length,
+    from its content words (token hashes, chrome left out) and its headline."""
+    if len(words) < config.min_body_words:
+        digest = unit_key("t:" + title_text)
+        if not title_text:  # no headline word ("!", "?"): its raw form and body decide
+            digest = hashlib.blake2b(b"r:" + title.encode("utf-8", "surrogatepass")
+                                     + b"\0" + words.tobytes(), digest_size=8).digest()
+        return title_set, title_set, title_set, title_set[:0], True, digest, len(title_text)
+    ordered = shingles(words, config.shingle_size)
+    lead_span = words[: config.lead_shingles + config.shingle_size - 1]
+    return (distinct(ordered), distinct(shingles(lead_span, config.shingle_size)), title_set,
+            ordered[:HEAD_SHINGLES].copy(), False,
+            hashlib.blake2b(b"b:" + words.tobytes(), digest_size=8).digest(), length)
+
+
+def _regular_shingles(words: np.ndarray, counts: np.ndarray, config: FingerprintConfig
+                      ) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
+    """Body, lead and head shingles (as :func:`_article_prints`) of articles whose
+    ``counts`` words, at least ``shingle_size`` each, follow one another in ``words``."""
+    if len(counts) == 0:
+        return [], [], []
+    k = config.shingle_size
+    windows = shingles(words, k)  # every window; those across two articles are dropped
+    per_article = counts - k + 1
+    first = np.cumsum(per_article) - per_article
+    position = np.arange(int(per_article.sum())) - np.repeat(first, per_article)
+    ordered = windows[np.repeat(np.cumsum(counts) - counts, per_article) + position]
+    article = np.repeat(np.arange(len(counts)), per_article)
+    at_start = position < HEAD_SHINGLES
+    head = _cut(ordered[at_start].copy(), np.minimum(per_article, HEAD_SHINGLES))
+    in_lead = position < config.lead_shingles
+    return (_distinct_rows(ordered, article, len(counts)),
+            _distinct_rows(ordered[in_lead], article[in_lead], len(counts)), head)
+
+
+def _title_sets(texts: list[str]) -> list[np.ndarray]:
+    """``distinct(char_shingles(text, TITLE_SHINGLE))`` of every text (tested), at once
+    for the texts of at least ``TITLE_SHINGLE`` characters."""
+    sizes = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    regular = sizes >= TITLE_SHINGLE
+    long_texts = [t for t, ok in zip(texts, regular) if ok]
+    rows = _regular_char_sets(long_texts, sizes[regular]) if long_texts else []
+    out = []
+    row = 0
+    for text, ok in zip(texts, regular):
+        if ok:
+            out.append(rows[row])
+            row += 1
+        else:
+            out.append(distinct(char_shingles(text, TITLE_SHINGLE)))
+    return out
+
+
+def _regular_char_sets(texts: list[str], sizes: np.ndarray) -> list[np.ndarray]:
+    """The distinct character shingles of texts of at least ``TITLE_SHINGLE``
+    characters each (windows across two texts are dropped)."""
+    windows = char_shingles("".join(texts), TITLE_SHINGLE)
+    per_text = sizes - TITLE_SHINGLE + 1
+    first = np.cumsum(per_text) - per_text
+    position = np.arange(int(per_text.sum())) - np.repeat(first, per_text)
+    chosen = windows[np.repeat(np.cumsum(sizes) - sizes, per_text) + position]
+    return _distinct_rows(chosen, np.repeat(np.arange(len(texts)), per_text), len(texts))
+
+
+def _distinct_rows(values: np.ndarray, rows: np.ndarray, n: int) -> list[np.ndarray]:
+    """:func:`clusterer.minhash.distinct` of the values of each row ``0 .. n - 1``."""
+    keyed = np.sort((rows.astype(np.uint64) << np.uint64(32)) | values.astype(np.uint64))
+    keyed = keyed[np.concatenate(([True], keyed[1:] != keyed[:-1]))] if len(keyed) else keyed
+    counts = np.bincount((keyed >> np.uint64(32)).astype(np.int64), minlength=n)
+    return _cut((keyed & np.uint64(0xFFFFFFFF)).astype(np.uint32), counts)
+
+
+def _cut(values: np.ndarray, counts: np.ndarray) -> list[np.ndarray]:
+    """``values`` cut into consecutive rows of ``counts`` values (views)."""
+    return np.split(values, np.cumsum(counts)[:-1].tolist())
 
 
 # ---------------------------------------------------------------- plumbing

@@ -11,12 +11,14 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
 
-from clusterer.features import Features
 from clusterer.records import DuplicateGroup
+
+if TYPE_CHECKING:  # imported where used: scipy costs every start-up 0.15 s
+    from clusterer.features import Features
 
 _CUT = ("...", "\u2026", " -", " |", ":")
 _SYNDICATION_BONUS = 0.05  # centrality added per doubling of an article's copies
@@ -75,6 +77,8 @@ def keywords(rows: Sequence[Sequence[int]], titles: Sequence[Sequence[str]], fea
         features: The articles' features.
         count: Keywords per storyline.
     """
+    import scipy.sparse as sp
+
     if not rows or features.tfidf.shape[1] == 0:
         return [() for _ in rows]
     indicator = sp.csr_matrix((np.ones(sum(map(len, rows))),

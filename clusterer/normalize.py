@@ -89,12 +89,19 @@ def units(text: str) -> list[str]:
         Case-folded, token-joined units (``"ukraine is on an irreversible path"``);
         units without a word character are dropped.
     """
+    return [unit for unit in (" ".join(piece.split()) for piece in unit_text(text).split("\n"))
+            if unit]
+
+
+def unit_text(text: str) -> str:
+    """The units of ``text`` before spaces are folded: pieces separated by newlines,
+    words by one or more spaces, empty pieces kept. :func:`units` folds it in Python;
+    :func:`clusterer.minhash.hash_unit_text` hashes it as folded, in numpy."""
     # One pass over the whole text for each step (this runs on every article): the
     # word tokens of every piece, with the pieces kept apart by newlines.
     text = _DATELINE.sub("", clean(text))
     joined = "\n".join(_UNIT_BOUNDARY.split(text)).casefold()
-    joined = joined.translate(_ASCII_NON_WORD) if joined.isascii() else _NON_WORD.sub(" ", joined)
-    return [unit for unit in (" ".join(piece.split()) for piece in joined.split("\n")) if unit]
+    return joined.translate(_ASCII_NON_WORD) if joined.isascii() else _NON_WORD.sub(" ", joined)
 
 
 def title_tokens(title: str) -> list[str]:

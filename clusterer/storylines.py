@@ -38,10 +38,9 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import scipy.sparse as sp
 
 from clusterer.features import (
     FeatureConfig,
@@ -61,7 +60,12 @@ Progress = Callable[[str, int, int], None]
 NOISE = -1
 _CHUNK_CELLS = 4_000_000  # article-by-storyline scores held at once when rescuing
 _FEW_OTHERS = 0.5  # evidence needed: similarity x (1 + this / other members), 1.5x for a pair
-Evidence = tuple[sp.csr_matrix, sp.csr_matrix]  # TF-IDF rows, headline words
+# scipy.sparse is imported by the functions that use it: importing it costs 0.15 s,
+# which every command would pay at start-up.
+if TYPE_CHECKING:
+    import scipy.sparse as sp
+
+    Evidence = tuple[sp.csr_matrix, sp.csr_matrix]  # TF-IDF rows, headline words
 _SVD_SIMILARITY = 0.2  # average cosine of reduced centroids that proposes a merge
 _NEIGHBOURS = 2  # closest members an unclustered article is judged against
 _NEAR_FACTOR = 2.0  # their average cosine must reach similarity x this
@@ -332,6 +336,8 @@ def _drop_singletons(labels: np.ndarray) -> np.ndarray:
 
 def _sums(space: Any, weights: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, Any]:
     """Cluster ids (ascending) and the weighted sums of their members' rows."""
+    import scipy.sparse as sp
+
     inside = labels != NOISE
     ids = np.unique(labels[inside])
     index = np.searchsorted(ids, labels[inside])
@@ -343,6 +349,7 @@ def _sums(space: Any, weights: np.ndarray, labels: np.ndarray) -> tuple[np.ndarr
 def _centroids(space: Any, weights: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, Any]:
     """Cluster ids (ascending) and their weighted, normalised centroids (dense rows for
     a dense space, sparse for a sparse one)."""
+    import scipy.sparse as sp
     from sklearn.preprocessing import normalize
 
     ids, sums = _sums(space, weights, labels)
@@ -403,6 +410,8 @@ def _rescue(evidence: Evidence, weights: np.ndarray, hours: np.ndarray, labels: 
     storyline's articles) and lies within ``window_hours`` of its time span. All
     articles are judged against the same storylines, so the order does not matter.
     """
+    import scipy.sparse as sp
+
     tfidf, titles = evidence
     alone = np.flatnonzero(labels == NOISE)
     if len(alone) == 0 or len(alone) == len(labels) or tfidf.shape[1] == 0 \
@@ -498,6 +507,8 @@ def _dots_with_own_sum(rows: sp.csr_matrix, cluster: np.ndarray, weights: np.nda
         cluster: Cluster index of each row, 0 to k - 1, shape (n,).
         weights: Weight of each row in its cluster's sum, shape (n,).
     """
+    import scipy.sparse as sp
+
     n, width = rows.shape
     k = int(cluster.max()) + 1 if n else 0
     member = sp.csr_matrix((weights, (cluster, np.arange(n))), shape=(k, n))
@@ -576,6 +587,8 @@ def _assemble(groups: list[DuplicateGroup], features: Features, weights: np.ndar
               labels: np.ndarray, config: StorylineConfig, language: str
               ) -> tuple[list[Storyline], list[DuplicateGroup]]:
     """Storyline records (members most central first) and the unclustered groups."""
+    import scipy.sparse as sp
+
     storylines: list[Storyline] = []
     unclustered_index: list[int] = []
     space = features.tfidf if features.tfidf.shape[1] else features.vectors

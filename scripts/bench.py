@@ -1,11 +1,12 @@
 """Speed, memory and quality of `clusterer dedup` and `clusterer storylines` by dump size.
 
 Usage: python scripts/bench.py [--sizes 1000,10000,100000] [--out docs/benchmarks.md]
-       [--corpus syndication|reuse]
+       [--corpus syndication|reuse|long] [--skip-storylines]
 
 For each size: a dump from ``scripts/make_corpus.py`` (``--corpus syndication``, the
-default) or ``scripts/make_reuse_corpus.py`` (``--corpus reuse``: 8 sites whose distinct
-stories share sentences and numbered headlines), cached under ``build/bench/``,
+default), ``scripts/make_reuse_corpus.py`` (``--corpus reuse``: 8 sites whose distinct
+stories share sentences and numbered headlines) or ``scripts/make_long_corpus.py``
+(``--corpus long``: about 2,800 bytes an article, no chrome), cached under ``build/bench/``,
 then the real CLI as child processes, ``clusterer dedup DUMP -o OUT -q`` and
 ``clusterer storylines DUMP --json OUT -q``, each timed (wall clock) and measured for
 memory two ways: the peak RSS of its largest single process (``os.wait4``: the parent
@@ -31,6 +32,12 @@ speedup of the end-to-end CLI over it is, if anything, understated. Above
 throughput is extrapolated linearly (LSH queries get slower as the index grows, so
 that flatters the baseline too).
 
+Peers, as child processes measured the same way (wall, CPU of the process and its
+workers, memory), right after our dedup on the same dump (``scripts/peers.py``): a bare
+rensa MinHash loop (one process; needs ``pip install -e '.[bench]'``, else left out) and
+the numpy floor (read, lowercase, split, hash 4-word shingles on two processes: the least
+CPU any shingling dedup spends).
+
 Prints the report (Markdown) and writes it to ``--out``.
 """
 
@@ -40,6 +47,7 @@ import argparse
 import contextlib
 import hashlib
 import importlib.metadata
+import importlib.util
 import os
 import platform
 import shlex
@@ -60,7 +68,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
 import make_corpus  # noqa: E402
+import make_long_corpus  # noqa: E402
 import make_reuse_corpus  # noqa: E402
+import peers  # noqa: E402
 
 from clusterer.evaluate import load_prediction, pairwise  # noqa: E402
 
@@ -81,17 +91,22 @@ CORPORA = {
               "stories on 8 sites whose real sentences recur in about 10 distinct stories of "
               "a site, 40% with a shared base headline and a running number or date, 20% "
               "republished 1-3 times with syndication edits, 10% more copies headline-only"),
+    "long": (make_long_corpus.write_long_corpus, "make_long_corpus.py",
+             "long articles (about 2,800 bytes a record, no chrome) recombining the sentences "
+             "of the real pages of data/pages-dev.jsonl, 30% republished 1-20 times on ~200 "
+             "sites with syndication edits"),
 }
 
 
 # ---------------------------------------------------------------- measuring a child
 @dataclass(frozen=True)
 class Measured:
-    """One child process: wall time and memory."""
+    """One child process: wall time, CPU time and memory."""
 
     wall_s: float
     rss_mib: float  # peak RSS of its largest single process (wait4)
     pss_mib: float  # peak summed PSS of its process tree (sampled); 0 if /proc has none
+    cpu_s: float = 0.0  # user + system CPU of it and its reaped workers (wait4)
 
     @property
     def memory_mib(self) -> float:
@@ -153,7 +168,8 @@ def run_measured(cmd: Sequence[str], log: Path) -> Measured:
     if proc.returncode != 0:
         tail = log.read_text(errors="replace")[-2000:]
         sys.exit(f"Error: {shlex.join(cmd)} exited with {proc.returncode}; its stderr ({log}):\n{tail}")
-    return Measured(wall, usage.ru_maxrss / 1024, sampler.peak_kib / 1024)
+    return Measured(wall, usage.ru_maxrss / 1024, sampler.peak_kib / 1024,
+                    usage.ru_utime + usage.ru_stime)
 
 
 # ---------------------------------------------------------------- corpus and quality
@@ -231,9 +247,22 @@ class SizeResult:
     naive_n: int
     naive_s: float
     naive_quality: tuple[float, float, float, int]
-    storylines: Measured
+    storylines: Measured | None  # None: skipped
     storyline_count: int
     clustered: int
+    rensa: Measured | None = None  # None: rensa not installed
+    rensa_quality: tuple[float, float, float, int] | None = None
+    floor: Measured | None = None
+
+    @property
+    def rensa_ratio(self) -> float | None:
+        """Our dedup's wall time over the rensa loop's."""
+        return self.dedup.wall_s / self.rensa.wall_s if self.rensa else None
+
+    @property
+    def floor_ratio(self) -> float | None:
+        """Our dedup's CPU time over the numpy floor's."""
+        return self.dedup.cpu_s / self.floor.cpu_s if self.floor else None
 
     @property
     def dedup_rate(self) -> float:
@@ -255,7 +284,7 @@ def clusterer_cmd() -> list[str]:
 
 
 def bench_size(n: int, seed: int, work: Path, naive_limit: int,
-               corpus: str = "syndication") -> SizeResult:
+               corpus: str = "syndication", storylines_too: bool = True) -> SizeResult:
     """Generate (or reuse) the dump of ``n`` articles and measure everything on it."""
     dump = corpus_path(work, n, seed, corpus)
     if dump.exists():
@@ -276,13 +305,16 @@ def bench_size(n: int, seed: int, work: Path, naive_limit: int,
     pred = load_prediction(str(dedup_out))
     quality = scores(pred, gold)
     largest = (max(Counter(pred.values()).values()), max(Counter(gold.values()).values()))
+    rensa, rensa_quality, floor = _peers(n, dump, out, gold)
 
-    story_out = out / "storylines.json"
-    storylines = run_measured([*cli, "storylines", str(dump), "--json", str(story_out), "-q"],
-                              out / "storylines.log")
-    stats = orjson.loads(story_out.read_bytes())["stats"]
-    _log(f"[{n}] storylines: {storylines.wall_s:.1f} s, peak RSS {storylines.rss_mib:.0f} MiB, "
-         f"tree PSS {storylines.pss_mib:.0f} MiB, {stats['storylines']} storylines")
+    storylines, stats = None, {"storylines": 0, "clustered": 0}
+    if storylines_too:
+        story_out = out / "storylines.json"
+        storylines = run_measured([*cli, "storylines", str(dump), "--json", str(story_out), "-q"],
+                                  out / "storylines.log")
+        stats = orjson.loads(story_out.read_bytes())["stats"]
+        _log(f"[{n}] storylines: {storylines.wall_s:.1f} s, peak RSS {storylines.rss_mib:.0f} "
+             f"MiB, tree PSS {storylines.pss_mib:.0f} MiB, {stats['storylines']} storylines")
 
     records = list(read_records(dump, naive_limit))
     if len(records) < n:
@@ -292,7 +324,26 @@ def bench_size(n: int, seed: int, work: Path, naive_limit: int,
     naive_quality = scores(naive_pred, {r["id"]: r["group"] for r in records})
     _log(f"[{n}] naive: {len(records)} articles in {naive_s:.1f} s")
     return SizeResult(n, dedup, quality, largest, len(records), naive_s, naive_quality, storylines,
-                      stats["storylines"], stats["clustered"])
+                      stats["storylines"], stats["clustered"], rensa, rensa_quality, floor)
+
+
+def _peers(n: int, dump: Path, out: Path, gold: dict[str, str]
+           ) -> tuple[Measured | None, tuple[float, float, float, int] | None, Measured]:
+    """The rensa loop (if rensa is installed) and the numpy floor on ``dump``."""
+    peers = [sys.executable, str(ROOT / "scripts" / "peers.py")]
+    rensa = rensa_quality = None
+    if importlib.util.find_spec("rensa") is None:
+        _log(f"[{n}] rensa: not installed (pip install -e '.[bench]'); left out")
+    else:
+        labels = out / "rensa.json"
+        rensa = run_measured([*peers, "rensa", str(dump), str(labels)], out / "rensa.log")
+        rensa_quality = scores(orjson.loads(labels.read_bytes()), gold)
+        _log(f"[{n}] rensa: {rensa.wall_s:.1f} s, {rensa.cpu_s:.1f} s CPU, peak RSS "
+             f"{rensa.rss_mib:.0f} MiB")
+    floor = run_measured([*peers, "floor", str(dump)], out / "floor.log")
+    _log(f"[{n}] numpy floor: {floor.wall_s:.1f} s, {floor.cpu_s:.1f} s CPU, peak RSS "
+         f"{floor.rss_mib:.0f} MiB")
+    return rensa, rensa_quality, floor
 
 
 def _log(message: str) -> None:
@@ -360,14 +411,39 @@ def targets(results: dict[int, SizeResult]) -> list[list[str]]:
          lambda r: (f"{r.storylines.memory_mib:,.0f} MiB", r.storylines.memory_mib < 4 * GIB_MIB)),
     ]
     for name, measure in at_100k:
+        if name.startswith("storylines") and big and big.storylines is None:
+            rows.append(_target(name, "skipped", None))
+            continue
         rows.append(_target(name, *measure(big)) if big else _target(name, "not run", None))
     for stage in ("dedup", "storylines"):
         name = f"{stage} time 10,000 -> 100,000 <= 12x"
-        if big and small:
+        if big and small and getattr(big, stage) and getattr(small, stage):
             ratio = getattr(big, stage).wall_s / getattr(small, stage).wall_s
             rows.append(_target(name, f"{ratio:.1f}x", ratio <= 12))
         else:
             rows.append(_target(name, "not run", None))
+    return rows + peer_targets(results)
+
+
+def peer_targets(results: dict[int, SizeResult]) -> list[list[str]]:
+    """Issue 21's targets against the peers, at the sizes run."""
+    rows = []
+    for n, r in sorted(results.items()):
+        limit = 1.0 if n >= 100_000 else 1.5
+        rows.append(_target(f"dedup wall / rensa loop <= {limit} ({n:,})",
+                            "rensa not installed" if r.rensa_ratio is None
+                            else f"{r.rensa_ratio:.2f}x",
+                            None if r.rensa_ratio is None else r.rensa_ratio <= limit))
+        if r.floor_ratio is not None:
+            rows.append(_target(f"dedup CPU within 1.5x of the numpy floor ({n:,})",
+                                f"{r.floor_ratio:.2f}x", r.floor_ratio <= 1.5))
+    if 5000 in results:
+        rows.append(_target("dedup >= 15x naive throughput (5,000)",
+                            f"{results[5000].speedup:.1f}x", results[5000].speedup >= 15))
+    if 100_000 in results:
+        memory = results[100_000].dedup.memory_mib
+        rows.append(_target("dedup peak memory <= 1 GiB (100,000)", f"{memory:,.0f} MiB",
+                            memory <= GIB_MIB))
     return rows
 
 
@@ -389,9 +465,11 @@ def report(results: dict[int, SizeResult], command: str, seed: int, work: Path,
         f"- Command: `{command}`",
         f"- Dumps: `scripts/{CORPORA[corpus][1]} N DUMP --seed {seed}` (cached in "
         f"`{_display(work)}/`): {CORPORA[corpus][2]}; `group` is the true duplicate group.",
-        f"- Per size: `{cli} dedup DUMP -o OUT -q` and `{cli} storylines DUMP --json OUT -q`, "
+        f"- Per size: `{cli} dedup DUMP -o OUT -q`, the peers (`scripts/peers.py rensa|floor "
+        f"DUMP`) and `{cli} storylines DUMP --json OUT -q`, "
         "one after the other, with every core (`--jobs 0`, the default). Wall time of each "
-        "child; peak RSS = its largest single process (`os.wait4`); tree PSS = peak of the "
+        "child; CPU = user + system time of it and its workers (`os.wait4`); "
+        "peak RSS = its largest single process (`os.wait4`); tree PSS = peak of the "
         f"summed PSS of the child and its workers, sampled every {SAMPLE_EVERY_S} s or less "
         f"often, so that sampling takes at most {SAMPLE_SHARE:.0%} of one core.",
         "",
@@ -420,22 +498,15 @@ def report(results: dict[int, SizeResult], command: str, seed: int, work: Path,
                   f"{r.naive_quality[0]:.4f}", f"{r.naive_quality[1]:.4f}",
                   f"{r.naive_quality[2]:.4f}"] for r in ordered]),
         "",
-        "## Storylines",
-        "",
-        "Wall time includes the dedup that `storylines` runs first.",
-        "",
-        *_table(["articles", "storylines wall s", "articles/s", "peak RSS MiB", "tree PSS MiB",
-                 "storylines", "clustered articles"],
-                [[f"{r.n:,}", f"{r.storylines.wall_s:.1f}", f"{r.n / r.storylines.wall_s:,.0f}",
-                  f"{r.storylines.rss_mib:,.0f}", f"{r.storylines.pss_mib:,.0f}",
-                  f"{r.storyline_count:,}", f"{r.clustered:,}"] for r in ordered]),
-        "",
+        *peers_section(ordered),
+        *storylines_section(ordered),
         "## Scaling",
         "",
         *_table(["sizes", "dedup time ratio", "storylines time ratio"],
                 [[f"{a.n:,} -> {b.n:,} ({b.n / a.n:g}x articles)",
                   f"{b.dedup.wall_s / a.dedup.wall_s:.1f}x",
-                  f"{b.storylines.wall_s / a.storylines.wall_s:.1f}x"]
+                  f"{b.storylines.wall_s / a.storylines.wall_s:.1f}x"
+                  if a.storylines and b.storylines else "skipped"]
                  for a, b in zip(ordered, ordered[1:])]),
         "",
         "## Targets",
@@ -446,6 +517,61 @@ def report(results: dict[int, SizeResult], command: str, seed: int, work: Path,
         "",
     ]
     return "\n".join(lines)
+
+
+def peers_section(ordered: Sequence[SizeResult]) -> list[str]:
+    """Our dedup beside the rensa loop and the numpy floor, measured in the same run."""
+    def ratio(value: float | None) -> str:
+        return "n/a" if value is None else f"{value:.2f}x"
+
+    def peer(m: Measured | None) -> list[str]:
+        return ["n/a"] * 3 if m is None else [f"{m.wall_s:.1f}", f"{m.cpu_s:.1f}",
+                                               f"{m.memory_mib:,.0f}"]
+
+    return [
+        "## Peers (same run)",
+        "",
+        f"rensa loop (`scripts/peers.py rensa`): one process, lowercase `\\w+` words of title "
+        f"and text, {peers.RENSA_SHINGLE}-word shingles, `RMinHash(num_perm={peers.RENSA_PERM})`, "
+        f"`RMinHashLSH(threshold={peers.RENSA_THRESHOLD}, num_bands={peers.RENSA_BANDS})`, "
+        "query then insert, union-find over candidates of estimated Jaccard >= "
+        f"{peers.RENSA_THRESHOLD}. numpy floor (`scripts/peers.py floor`): read with orjson, "
+        f"lowercase, `\\w+` split, hash {peers.FLOOR_SHINGLE}-word shingles on "
+        f"{peers.FLOOR_PROCESSES} processes; nothing signed or matched. Memory: the larger of "
+        "peak RSS and tree PSS.",
+        "",
+        *_table(["articles", "ours wall s", "ours CPU s", "ours MiB", "rensa wall s",
+                 "rensa CPU s", "rensa MiB", "ours/rensa wall", "ours/rensa CPU",
+                 "floor wall s", "floor CPU s", "floor MiB", "ours/floor CPU",
+                 "rensa pairwise P", "rensa pairwise R"],
+                [[f"{r.n:,}", f"{r.dedup.wall_s:.1f}", f"{r.dedup.cpu_s:.1f}",
+                  f"{r.dedup.memory_mib:,.0f}", *peer(r.rensa), ratio(r.rensa_ratio),
+                  ratio(r.dedup.cpu_s / r.rensa.cpu_s if r.rensa else None), *peer(r.floor),
+                  ratio(r.floor_ratio),
+                  *([f"{r.rensa_quality[0]:.4f}", f"{r.rensa_quality[1]:.4f}"]
+                    if r.rensa_quality else ["n/a", "n/a"])] for r in ordered]),
+        "",
+    ]
+
+
+def storylines_section(ordered: Sequence[SizeResult]) -> list[str]:
+    """The storylines table, unless storylines were skipped."""
+    done = [r for r in ordered if r.storylines is not None]
+    if not done:
+        return ["Storylines: skipped (`--skip-storylines`).", ""]
+    return [
+        "## Storylines",
+        "",
+        "Wall time includes the dedup that `storylines` runs first.",
+        "",
+        *_table(["articles", "storylines wall s", "articles/s", "peak RSS MiB", "tree PSS MiB",
+                 "storylines", "clustered articles"],
+                [[f"{r.n:,}", f"{r.storylines.wall_s:.1f}", f"{r.n / r.storylines.wall_s:,.0f}",
+                  f"{r.storylines.rss_mib:,.0f}", f"{r.storylines.pss_mib:,.0f}",
+                  f"{r.storyline_count:,}", f"{r.clustered:,}"] for r in done
+                 if r.storylines is not None]),
+        "",
+    ]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -459,8 +585,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--naive-limit", type=int, default=10_000,
                         help="largest number of articles the naive loop runs on (default 10000)")
     parser.add_argument("--corpus", choices=sorted(CORPORA), default="syndication",
-                        help="dump generator: make_corpus.py (syndication, the default) or "
-                             "make_reuse_corpus.py (reuse)")
+                        help="dump generator: make_corpus.py (syndication, the default), "
+                             "make_reuse_corpus.py (reuse) or make_long_corpus.py (long)")
+    parser.add_argument("--skip-storylines", action="store_true",
+                        help="time dedup and its peers only")
     parser.add_argument("--work-dir", type=Path, default=ROOT / "build" / "bench",
                         help="cached dumps and outputs (default build/bench)")
     args = parser.parse_args(argv)
@@ -472,7 +600,8 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("--sizes and --naive-limit need at least 2 articles each")
     command = shlex.join([_display(sys.executable), _display(sys.argv[0]), *sys.argv[1:]])
     args.work_dir.mkdir(parents=True, exist_ok=True)
-    results = {n: bench_size(n, args.seed, args.work_dir, args.naive_limit, args.corpus)
+    results = {n: bench_size(n, args.seed, args.work_dir, args.naive_limit, args.corpus,
+                             not args.skip_storylines)
                for n in sorted(set(sizes))}
     text = report(results, command, args.seed, args.work_dir, args.corpus)
     print(text)

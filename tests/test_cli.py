@@ -219,3 +219,27 @@ def test_progress_counts_bytes_for_reading_and_nothing_for_one_step(stage, done,
     from clusterer.cli.printing import _count
 
     assert _count(stage, done, total) == shown
+
+
+def test_help_and_a_small_dedup_import_only_what_they_use(tmp_path):
+    # Start-up: scipy (datasketch imports scipy.integrate to choose LSH bands),
+    # scikit-learn, trafilatura and feedparser are imported only by what needs them.
+    import subprocess
+    import sys
+
+    heavy = ("datasketch", "scipy", "sklearn", "trafilatura", "feedparser", "hdbscan")
+    script = (
+        "import sys\n"
+        "from clusterer.cli import app\n"
+        f"for argv in (['--help'], ['dedup', {str(SAMPLES / 'feed.jsonl')!r}, '-q',\n"
+        f"             '-o', {str(tmp_path / 'out.jsonl')!r}]):\n"
+        "    try:\n"
+        "        app(argv, prog_name='clusterer')\n"
+        "    except SystemExit as exit:\n"
+        "        assert not exit.code, exit.code\n"
+        f"    print(sorted(m for m in {heavy!r} if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.splitlines()[-2:] == ["[]", "[]"]
+    assert (tmp_path / "out.jsonl").stat().st_size > 0

@@ -1,12 +1,25 @@
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from clusterer.boilerplate import BoilerplateConfig, BoilerplateModel
 from clusterer.engine import MIN_PARALLEL, LocalEngine
-from clusterer.fingerprint import HEAD_SHINGLES, FingerprintConfig, Packed, fingerprint
-from clusterer.minhash import unit_hashes, word_shingles
+from clusterer.fingerprint import (
+    HEAD_SHINGLES,
+    TITLE_SHINGLE,
+    FingerprintConfig,
+    Packed,
+    _article_prints,
+    _prints_chunk,
+    _title_sets,
+    _units_chunk,
+    fingerprint,
+)
+from clusterer.minhash import char_shingles, distinct, unit_hashes, word_shingles
 from clusterer.normalize import units
 
-from conftest import make_article
+from conftest import examples, make_article
 
 
 def _quiet(stage: str, done: int, total: int) -> None:
@@ -73,3 +86,51 @@ def test_packed_rows_are_views_of_one_array_in_order() -> None:
     assert [r.tolist() for r in joined] == [[3, 1], [], [7], [9, 9]]
     with pytest.raises(IndexError):
         packed[3]
+
+
+_WORDS = ["alpha", "beta", "gamma", "delta", "Donate today.", "Read more.", "\n", "x", "Über"]
+
+
+@pytest.mark.fuzz
+@examples(150)
+@given(st.lists(st.lists(st.sampled_from(_WORDS), max_size=40).map(" ".join), min_size=1,
+                max_size=8),
+       st.integers(1, 6), st.integers(0, 8))
+def test_chunk_prints_equal_each_articles_own(texts, shingle_size, min_body_words) -> None:
+    # _prints_chunk computes most articles' shingles for the chunk at once: the same
+    # rows as _article_prints gives for each article alone, whatever its length.
+    config = FingerprintConfig(shingle_size=shingle_size, min_body_words=min_body_words,
+                               lead_shingles=5)
+    keys = [f"site-{i % 2}" for i in range(len(texts))]
+    titles = [f"Headline {i % 3} - Site" for i in range(len(texts))]
+    split = _units_chunk(None, [t.encode() for t in texts])
+    h = split.hashed
+    model = BoilerplateModel(BoilerplateConfig(min_docs=2)).fit_hashed(
+        keys, split.units, h.unit_hashes, h.unit_tokens, titles)
+    out = _prints_chunk((model, config), (split, keys, titles))
+    unit_at = np.concatenate(([0], np.cumsum(split.units)))
+    token_at = np.concatenate(([0], np.cumsum(h.unit_tokens)))
+    for i, (key, title) in enumerate(zip(keys, titles)):
+        first, last = unit_at[i], unit_at[i + 1]
+        kept = np.asarray(model.content_mask(key, h.unit_hashes[first:last].tolist()), dtype=bool)
+        words = h.tokens[token_at[first]:token_at[last]][np.repeat(kept, h.unit_tokens[first:last])]
+        title_text = " ".join(model.title_tokens(title, key))
+        title_set = distinct(char_shingles(title_text, TITLE_SHINGLE))
+        length = int(h.unit_chars[first:last][kept].sum()) + int(kept.sum()) - 1
+        expected = _article_prints(config, title, title_text, title_set, words, length)
+        for name, value in zip(("body", "lead", "title", "head", "title_only", "digest",
+                                "length"), expected):
+            got = out[name][i]
+            assert (np.array_equal(got, value) and got.dtype == value.dtype
+                    if isinstance(value, np.ndarray) else got == value), (name, i)
+
+
+@pytest.mark.fuzz
+@given(st.lists(st.text(alphabet=st.sampled_from(list("ab Zé中\U0001F600-")), max_size=9),
+                max_size=8))
+def test_title_sets_equal_each_titles_own(texts) -> None:
+    got = _title_sets(texts)
+    assert len(got) == len(texts)
+    for text, row in zip(texts, got):
+        expected = distinct(char_shingles(text, TITLE_SHINGLE))
+        assert np.array_equal(row, expected) and row.dtype == expected.dtype

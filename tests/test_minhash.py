@@ -7,12 +7,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from clusterer.minhash import (
+    KNOWN_LSH_PARAMS,
     Signer,
     char_shingles,
+    hash_unit_text,
     hash_units,
     lsh_buckets,
     lsh_pairs,
     lsh_params,
+    permutations,
     union_pairs,
     unit_hashes,
     word_shingles,
@@ -76,6 +79,34 @@ def test_lsh_params_are_datasketch_choices():
 
     lsh = MinHashLSH(threshold=0.4, num_perm=128)
     assert lsh_params(0.4, 128) == (lsh.b, lsh.r) == (32, 4)
+
+
+def test_known_lsh_params_are_datasketch_choices():
+    from datasketch import MinHashLSH
+
+    from clusterer.candidates import screen_floor
+    from clusterer.dedup import DedupConfig
+
+    # The thresholds the default settings band for are known (no datasketch import):
+    # LSH for bodies, and the headline floor (match._headline_floor).
+    defaults = DedupConfig()
+    floor = float(max(defaults.lsh_threshold,
+                      screen_floor(defaults.headline_threshold, defaults.num_perm)))
+    assert (defaults.lsh_threshold, defaults.num_perm) in KNOWN_LSH_PARAMS
+    assert (floor, defaults.num_perm) in KNOWN_LSH_PARAMS
+    for (threshold, num_perm), params in KNOWN_LSH_PARAMS.items():
+        lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+        assert params == (lsh.b, lsh.r)
+    lsh = MinHashLSH(threshold=0.55, num_perm=64)
+    assert lsh_params(0.55, 64) == (lsh.b, lsh.r)  # not known: asked of datasketch
+
+
+@pytest.mark.parametrize(("num_perm", "seed"), [(16, 0), (128, 1), (256, 7), (1024, 12345)])
+def test_permutations_are_datasketch_affine32_permutations(num_perm, seed):
+    a, b = permutations(num_perm, seed)
+    theirs = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
+    assert a.dtype == b.dtype == np.uint32
+    assert np.array_equal(a, theirs[0]) and np.array_equal(b, theirs[1])
 
 
 def test_lsh_buckets_give_the_same_candidates_as_datasketch_minhashlsh():
@@ -181,3 +212,17 @@ def test_hashing_in_pieces_gives_the_values_of_one_piece(monkeypatch, piece):
         for name in ("tokens", "unit_tokens", "unit_hashes", "unit_chars"):
             assert getattr(got, name).dtype == getattr(expected, name).dtype
             assert getattr(got, name).tolist() == getattr(expected, name).tolist(), (text, name)
+
+
+@pytest.mark.fuzz
+@given(st.lists(st.text(alphabet=st.sampled_from(list("ab é中 \n\t.!?A")), max_size=30),
+                max_size=6))
+def test_hash_unit_text_equals_hashing_the_folded_units(texts):
+    from clusterer.normalize import unit_text, units
+
+    hashed, counts = hash_unit_text([unit_text(t) for t in texts])
+    expected = hash_units("\n".join(u for t in texts for u in units(t)))
+    assert counts.tolist() == [len(units(t)) for t in texts]
+    for name in ("tokens", "unit_tokens", "unit_hashes", "unit_chars"):
+        assert np.array_equal(getattr(hashed, name), getattr(expected, name)), name
+        assert getattr(hashed, name).dtype == getattr(expected, name).dtype, name

@@ -62,17 +62,22 @@ def test_bench_runs_end_to_end(tmp_path, capsys, monkeypatch):
     assert header in text
     assert "| dedup >= 10x naive throughput (30) |" in text
     assert "| storylines < 120 s (100,000) | not run | n/a |" in text
+    assert "## Peers (same run)" in text
+    assert "| dedup wall / rensa loop <= 1.5 (30) |" in text
+    assert "| dedup CPU within 1.5x of the numpy floor (30) |" in text
     assert f"Wrote {out}" in done.err
 
 
 def test_bench_runs_on_the_reuse_corpus(tmp_path):
     out = tmp_path / "bench.md"
     done = subprocess.run([sys.executable, str(SCRIPTS / "bench.py"), "--sizes", "300", "--out",
-                           str(out), "--work-dir", str(tmp_path / "work"), "--corpus", "reuse"],
+                           str(out), "--work-dir", str(tmp_path / "work"), "--corpus", "reuse",
+                           "--skip-storylines"],  # the end-to-end test runs storylines
                           capture_output=True, text=True, check=False, timeout=120)
     assert done.returncode == 0, done.stderr
     text = out.read_text(encoding="utf-8")
     assert "- Dumps: `scripts/make_reuse_corpus.py N DUMP --seed 0`" in text
+    assert "Storylines: skipped (`--skip-storylines`)." in text
     assert [p.name.startswith("corpus-reuse-300-seed0-") for p in (tmp_path / "work").glob("*.jsonl")
             ] == [True]
 
@@ -142,3 +147,42 @@ def test_feed_survey_counts_items_rejections_and_headlines(capsys):
     result.print("test", 0.0, 1)
     assert capsys.readouterr().out.splitlines()[:3] == [
         "== test (0.0 s)", "files read: 5 (2 with items)", "items read: 148 (1 titled from their text)"]
+
+
+def test_make_long_corpus_is_deterministic_with_long_real_articles(tmp_path):
+    a, b, c = tmp_path / "a.jsonl", tmp_path / "b.jsonl", tmp_path / "c.jsonl"
+    for path, seed in ((a, "3"), (b, "3"), (c, "4")):
+        done = run_script("make_long_corpus.py", "400", str(path), "--seed", seed)
+        assert done.returncode == 0, done.stderr
+        assert done.stderr.startswith("Wrote 400 articles (")
+    assert a.read_bytes() == b.read_bytes()
+    assert a.read_bytes() != c.read_bytes()
+    records = [orjson.loads(line) for line in a.read_bytes().splitlines()]
+    assert all(list(r) == FIELDS for r in records)
+    assert len({r["id"] for r in records}) == 400
+    assert 2400 <= len(a.read_bytes()) / 400 <= 3200  # about 2,800 bytes a record
+    assert sum(len(r["text"]) >= 2000 for r in records) > 300  # long, but for cut copies
+    assert max(Counter(r["group"] for r in records).values()) > 1  # some stories are syndicated
+    # Real text: every body sentence comes from data/pages-dev.jsonl.
+    pages = (ROOT / "data" / "pages-dev.jsonl").read_text(encoding="utf-8")
+    first = records[0]["text"].split("\n\n")[0].split(". ")[0]
+    assert first and json_text(first) in pages
+
+
+def json_text(text: str) -> str:
+    return orjson.dumps(text).decode()[1:-1]
+
+
+def test_peers_rensa_loop_and_numpy_floor(tmp_path):
+    dump, labels = tmp_path / "dump.jsonl", tmp_path / "labels.json"
+    run_script("make_long_corpus.py", "300", str(dump))
+    records = [orjson.loads(line) for line in dump.read_bytes().splitlines()]
+    done = run_script("peers.py", "rensa", str(dump), str(labels))
+    assert done.returncode == 0, done.stderr
+    pred = orjson.loads(labels.read_bytes())
+    assert set(pred) == {r["id"] for r in records}
+    assert 1 < len(set(pred.values())) < len(records)  # some copies merged, not all
+    done = run_script("peers.py", "floor", str(dump))
+    assert done.returncode == 0, done.stderr
+    # Distinct 4-word shingles: copies share theirs; ~120 stories of ~400 words.
+    assert 120 * 300 < int(done.stdout) < 300 * 500

@@ -10,7 +10,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from rich.console import Console
@@ -26,11 +26,14 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from clusterer.dedup import DedupResult
-from clusterer.explain import Explanation
-from clusterer.readers import READING, ReadReport
+from clusterer.readers.sources import READING
 from clusterer.records import iso_utc
-from clusterer.storylines import StorylineResult
+
+if TYPE_CHECKING:
+    from clusterer.dedup import DedupResult
+    from clusterer.explain import Explanation
+    from clusterer.readers import ReadReport
+    from clusterer.storylines import StorylineResult
 
 stderr = Console(stderr=True)
 stdout = Console()

@@ -14,7 +14,6 @@ from typing import IO, Any
 
 import lxml.etree
 import lxml.html
-import trafilatura
 
 from clusterer.errors import InputError
 from clusterer.readers.config import ReaderConfig
@@ -90,6 +89,8 @@ def _decoded(data: bytes, config: ReaderConfig) -> bytes | str:
 
 
 def _extract(data: bytes | str) -> dict[str, Any]:
+    import trafilatura  # here, not at start-up: importing it takes 0.1 s
+
     try:
         document = trafilatura.bare_extraction(
             data, with_metadata=True, include_comments=False, include_tables=True,
