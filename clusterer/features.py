@@ -28,6 +28,8 @@ from clusterer.validation import check_range
 if TYPE_CHECKING:  # imported where used, like scikit-learn: 0.15 s of every start-up
     import scipy.sparse as sp
 
+FEATURE_KINDS = ("tfidf", "semantic", "hybrid")
+_SEMANTIC_WEIGHT = 0.25  # of the semantic part in hybrid vectors (0.75 for TF-IDF+SVD)
 _MANY_DOCS = 50  # documents: fewer make pairs of documents rare and the mean noisy
 _SHORT_DIMS = 50  # SVD dimensions for documents that are mostly a headline
 _LONG_DIMS = 100  # SVD dimensions for documents that mostly hold a body
@@ -51,6 +53,10 @@ class FeatureConfig:
         body_words: Words of the body used, from its start (news puts the story in the
             lead; the rest costs time and adds topic drift), 0 to 100,000.
         seed: Seed of the randomised SVD, 0 to 2**32 - 1.
+        kind: The vectors HDBSCAN and merging see (the sparse TF-IDF is the evidence
+            whatever this is): ``tfidf`` (TF-IDF reduced by SVD), ``semantic`` (a
+            static word embedding, :mod:`clusterer.semantic`, an optional extra) or
+            ``hybrid`` (both, centred, joined with weights 0.75 and 0.25).
     """
 
     title_weight: int = 2
@@ -58,8 +64,12 @@ class FeatureConfig:
     max_features: int = 262_144
     body_words: int = 250
     seed: int = 0
+    kind: str = "tfidf"
 
     def __post_init__(self) -> None:
+        if self.kind not in FEATURE_KINDS:
+            raise ValueError(f"features must be one of {', '.join(FEATURE_KINDS)}, "
+                             f"got {self.kind!r}")
         check_range("title_weight", self.title_weight, 1, 5)
         if self.svd_dims is not None:
             check_range("svd_dims", self.svd_dims, 2, 500)
@@ -136,9 +146,25 @@ def build_features(documents: Sequence[str], config: FeatureConfig | None = None
     else:
         reduced = tfidf.toarray()
     reduced = reduced.astype(np.float64)
+    if config.kind != "tfidf":
+        from clusterer.semantic import embed
+
+        meaning = embed(documents)
+        reduced = meaning if config.kind == "semantic" else np.hstack([
+            (1 - _SEMANTIC_WEIGHT) * _centred_unit(reduced),
+            _SEMANTIC_WEIGHT * _centred_unit(meaning)])
     if n >= _MANY_DOCS:
         reduced -= reduced.mean(axis=0)
     return Features(vectors=normalize(reduced), tfidf=tfidf, terms=terms)
+
+
+def _centred_unit(vectors: np.ndarray) -> np.ndarray:
+    """Rows centred (from ``_MANY_DOCS`` rows on) and scaled to unit length."""
+    from sklearn.preprocessing import normalize
+
+    if len(vectors) >= _MANY_DOCS:
+        vectors = vectors - vectors.mean(axis=0)
+    return np.asarray(normalize(vectors))
 
 
 def _auto_dims(documents: Sequence[str]) -> int:

@@ -1,6 +1,7 @@
 """Storyline quality on real labelled dumps and their mixtures, over several seeds.
 
 Usage: python scripts/storyline_quality.py [--data DIR] [--seeds 5] [--similarity S]
+       [--features tfidf|semantic|hybrid]
        [--sets uci,pages,uci+pages]
 
 Sets (files from ``--data``, default the repository's ``data/``):
@@ -114,9 +115,11 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--sets", default="uci,pages,uci+pages,topics,topics+pages")
     parser.add_argument("--similarity", type=float, default=None)
+    parser.add_argument("--features", default="tfidf", help="tfidf, semantic or hybrid")
     args = parser.parse_args()
     folder = _data_dir(args.data)
     config = StorylineConfig()
+    config = replace(config, features=replace(config.features, kind=args.features))
     if args.similarity is not None:
         config = replace(config, similarity=args.similarity)
     print("| set | precision | recall | F1 | ARI | storylines |")

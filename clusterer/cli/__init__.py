@@ -42,6 +42,7 @@ from clusterer.cli.printing import (
 from clusterer.errors import UsageError
 from clusterer.evaluate import check_same_ids, gold_labels, load_prediction, score
 from clusterer.explain import explain as explain_pair
+from clusterer.features import FeatureConfig
 from clusterer.output import STDOUT, OutputSet, dedup_records
 from clusterer.pipeline import DedupRun, run_dedup, run_storylines
 from clusterer.readers import ReadReport, read_articles
@@ -147,6 +148,12 @@ def storylines(
         float, typer.Option("--similarity", help="Evidence to share a storyline: TF-IDF cosine "
                             "of an article with the rest of it, 0 to 1; lower joins more.")
     ] = StorylineConfig.similarity,
+    features: Annotated[
+        str, typer.Option("--features", help="Vectors that propose storylines (the TF-IDF "
+                          "evidence decides either way): tfidf, semantic (a static word "
+                          "embedding; pip install 'clusterer[semantic]') or hybrid (both). "
+                          "Example: --features hybrid")
+    ] = FeatureConfig.kind,
     csv_path: Annotated[
         Optional[str],  # noqa: UP045
         typer.Option("--csv", help="Also write one CSV row per input article: id, storyline_id, "
@@ -168,7 +175,8 @@ def storylines(
         raise UsageError(f"invalid option: --output-format must be one of "
                          f"{', '.join(PRINT_FORMATS)}, got {print_format!r}")
     config = build_config(StorylineConfig, min_size=min_size, window_hours=window,
-                     similarity=similarity)
+                          similarity=similarity,
+                          features=build_config(FeatureConfig, kind=features))
     outputs = OutputSet([json_path, csv_path, parquet_path, common.skip_report], common.inputs)
     deduped = _read_and_deduplicate(common)
     with progress_bar(common.quiet) as progress:
