@@ -231,19 +231,25 @@ class BoilerplateModel:
         short, spread, usual = self.short_chrome_, self.spread_chrome_, self.usual_before_
         mask: list[bool] = []
         next_kept = False
-        for at in range(len(hashes) - 1, -1, -1):
-            unit = hashes[at]
+        for unit in reversed(hashes):
             if unit in short:
                 keep = False
             elif unit in chrome:
-                keep = unit in spread and (next_kept or (
-                    int(hashes[at - 1]) if at else int(_START)) not in usual.get(
-                        (source, int(unit)), ()))
+                keep = next_kept and unit in spread
             else:
                 keep = True
             mask.append(keep)
             next_kept = keep
         mask.reverse()
+        # A run of sidebar text that starts out of its usual place is kept whole.
+        moved = False
+        for at, unit in enumerate(hashes):
+            if mask[at] or unit in short or unit not in chrome or unit not in spread:
+                moved = False
+                continue
+            before = int(hashes[at - 1]) if at else int(_START)
+            moved = moved or before not in usual.get((source, int(unit)), ())
+            mask[at] = moved
         return mask
 
     def title_tokens(self, title: str, source: str = "") -> list[str]:
