@@ -92,8 +92,9 @@ class BoilerplateModel:
         spread_chrome_: Hashes of source chrome also seen on other sources' pages: text
             of a story shown in a sidebar. It counts as content where it leads into content
             or does not stand in its usual place.
-        usual_before_: Per ``(source key, unit hash)`` of spread chrome, the units that
-            usually come before it on that source's pages (``_START`` at the page start).
+        usual_before_: Per ``(source key, unit hash)`` of spread chrome or of a short
+            unit, the units that usually come before it on that source's pages
+            (``_START`` at the page start).
         affixes_: Normalised headline affixes that are stripped.
     """
 
@@ -166,7 +167,8 @@ class BoilerplateModel:
         source = source_of_doc[doc]
 
         short, short_docs = _runs(np.sort(unit[size <= cfg.short_unit_words]))
-        self.short_chrome_ = frozenset(short[short_docs >= cfg.min_docs].tolist())
+        short = short[short_docs >= cfg.min_docs]
+        self.short_chrome_ = frozenset(short.tolist())
 
         # Per (source, unit): articles of that source carrying it; per unit: all pages
         # of any source carrying it.
@@ -206,7 +208,7 @@ class BoilerplateModel:
         self.usual_before_ = {
             (names[number_ - 1], hashed): before for (number_, hashed), before in
             _usual_before(source_of_doc, unit_counts, hashes, counted,
-                          _pair_keys(source[spread], unit[spread])).items()}
+                          _pair_keys(source[spread], unit[spread]), short).items()}
         self.affixes_ = frozenset(a for a, n in affixes.items() if n >= cfg.min_docs)
         return self
 
@@ -241,13 +243,18 @@ class BoilerplateModel:
             mask.append(keep)
             next_kept = keep
         mask.reverse()
-        # A run of sidebar text that starts out of its usual place is kept whole.
+        # A run of sidebar text that starts out of its usual place is kept whole. Short
+        # units stay out; one inside the run ("Mt." of "Mt. Gox") does not end it where
+        # it follows the unit it usually follows, as a "Latest news" heading does not.
         moved = False
         for at, unit in enumerate(hashes):
-            if mask[at] or unit in short or unit not in chrome or unit not in spread:
+            before = int(hashes[at - 1]) if at else int(_START)
+            if unit in short:
+                moved = moved and before in usual.get((source, int(unit)), ())
+                continue
+            if mask[at] or unit not in chrome or unit not in spread:
                 moved = False
                 continue
-            before = int(hashes[at - 1]) if at else int(_START)
             moved = moved or before not in usual.get((source, int(unit)), ())
             mask[at] = moved
         return mask
@@ -333,9 +340,10 @@ def _placed(source_of_doc: np.ndarray, unit_counts: np.ndarray, hashes: np.ndarr
 
 
 def _usual_before(source_of_doc: np.ndarray, unit_counts: np.ndarray, hashes: np.ndarray,
-                  counted: np.ndarray, wanted: np.ndarray
+                  counted: np.ndarray, wanted: np.ndarray, short: np.ndarray
                   ) -> dict[tuple[int, int], frozenset[int]]:
-    """For each ``wanted`` :func:`_pair_keys` of ``(source number, unit hash)``, the units
+    """For each ``wanted`` :func:`_pair_keys` of ``(source number, unit hash)``, and each
+    source's ``short`` units (hashes, sorted), the units
     usually before it on that source's counted pages (``_START`` at a page start): each
     found before it at least half as often as the most frequent one (a unit repeated
     in a sidebar has two usual places).
@@ -344,14 +352,14 @@ def _usual_before(source_of_doc: np.ndarray, unit_counts: np.ndarray, hashes: np
         ``{(source number, unit hash): hashes of the units before}``.
     """
     if not len(wanted):
-        return {}
+        return {}  # no spread chrome: nothing asks
     doc = np.repeat(np.arange(len(unit_counts)), unit_counts)
     unit = hashes.astype(np.uint64, copy=False)
     before = np.roll(unit, 1)
     starts = np.concatenate(([0], np.cumsum(unit_counts)[:-1]))
     before[starts[unit_counts > 0]] = _START
     source = source_of_doc[doc]
-    rows = counted[doc] & np.isin(_pair_keys(source, unit), wanted)
+    rows = counted[doc] & (np.isin(_pair_keys(source, unit), wanted) | np.isin(unit, short))
     source, unit, before = source[rows], unit[rows], before[rows]
     order = np.lexsort((before, unit, source))
     source, unit, before = source[order], unit[order], before[order]

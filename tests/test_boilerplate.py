@@ -162,3 +162,16 @@ def test_a_copy_that_is_its_sites_sidebar_item_keeps_its_text():
     abridged = ["top of the small site page", *lead, "latest news", *lead,
                 "copyright small site all rights reserved"]
     assert model.content_units("small", abridged) == lead
+
+
+def test_a_short_unit_inside_a_moved_sidebar_run_does_not_end_it():
+    lead = [STORY[0], "mt", STORY[1]]  # "Mt." of "Mt. Gox" splits a sentence
+    docs = [(f"site-{s}", [*lead, *STORY[2:], f"ending of site {s}"], f"t{s}") for s in range(6)]
+    for d in range(4):
+        own = [f"page {d} of the small site sentence number {w} here" for w in range(4)]
+        docs.append(("small", ["top of the small site page", *own, "latest news", *lead,
+                               "copyright small site all rights reserved"], f"p{d}"))
+    model = BoilerplateModel().fit(docs)
+    abridged = ["top of the small site page", *lead, "latest news", *lead,
+                "copyright small site all rights reserved"]
+    assert model.content_units("small", abridged) == [STORY[0], STORY[1]]
