@@ -261,6 +261,8 @@ class _Attach:
             known = offers.setdefault(group, {}).get(target)
             if known is None or _better(offer, known):
                 offers[group][target] = offer
+        offers = {group: weighed for group, targets in offers.items()
+                  if (weighed := self._weigh(targets))}
         sizes = self.comparer.prints.body.lengths()
         largest: dict[int, int] = {}  # a group's longest body (the fullest version of it)
         for article, root in enumerate(roots.tolist()):
@@ -286,6 +288,11 @@ class _Attach:
             for offer, ok in zip(ranked[1:], agree):
                 if ok:
                     join(offer[3], offer[4], offer[5], offer[0])
+
+    def _weigh(self, targets: dict[int, tuple[float, int, int, int, int, str]]
+               ) -> dict[int, tuple[float, int, int, int, int, str]]:
+        """The offers of one group worth resolving (all of them here)."""
+        return targets
 
     def _groups_agree(self, first: int, second: int) -> bool:
         """Whether two groups, by their longest bodies, do not clearly differ: a short
@@ -346,12 +353,52 @@ class _HeadlineJoin(_Attach):
         anchored_roots = np.zeros(len(roots), dtype=bool)
         anchored_roots[roots[has_body]] = True
         self.anchored = anchored_roots[roots]  # per article, fixed before any match
+        self._short: dict[int, np.ndarray] = {}  # short bodies of headline-only articles
+        self._vetoed: dict[int, list[int]] = {}  # headline matches the numbers vetoed
+
+    def _weigh(self, targets: dict[int, tuple[float, int, int, int, int, str]]
+               ) -> dict[int, tuple[float, int, int, int, int, str]]:
+        """Body evidence before headlines: a headline-only article may keep a few words of
+        body (a copy cut to a sentence or two). Where those words are found in some of
+        the bodies its headline matches, the others are not offered: a headline shared
+        by two stories ("… (Jan" cut from "… (Jan 8)" and "… (Jan 14)") does not say
+        which one it is, its body does. So where those words are, for the most part
+        (the recheck level), inside some of those bodies, or of those whose headline
+        match the numbers vetoed ("… (Jan 8)"), the bodies holding less than half as
+        many of them as the one holding most are not offered. Where they are found in
+        none (a caption, a byline), they say nothing."""
+        found = {target: self._held(offer[3], offer[4]) for target, offer in targets.items()}
+        best = max([*found.values(), *(self._held(offer[3], other) for offer in targets.values()
+                                       for other in self._vetoed.get(offer[3], ()))])
+        if best < _RECHECK * self.comparer.config.threshold:
+            return targets
+        return {target: offer for target, offer in targets.items() if 2 * found[target] >= best}
+
+    def _held(self, weak: int, target: int) -> float:
+        """The share of the short body of headline-only ``weak`` inside the body of
+        ``target`` (0 where either has none)."""
+        comparer = self.comparer
+        if comparer.prints.title_only[target] or not comparer.docs[weak].text:
+            return 0.0
+        size = comparer.config.shingle_size
+        short = self._short.get(weak)
+        if short is None:
+            doc = comparer.docs[weak]
+            short = self._short[weak] = shingles_without(doc, comparer.model,
+                                                         [source_key(doc)], size)
+        if not len(short):
+            return 0.0
+        shared = len(np.intersect1d(short, comparer.prints.body[target], assume_unique=True))
+        return shared / len(short)
 
     def __call__(self, i: int, j: int) -> bool:
         match = self.comparer.compare(i, j)
-        if not match.copy:
-            return False
         anchored_i, anchored_j = self.anchored[i], self.anchored[j]
+        if not match.copy:
+            if match.veto and anchored_i != anchored_j:
+                weak, target = (j, i) if anchored_i else (i, j)
+                self._vetoed.setdefault(weak, []).append(target)
+            return False
         if not anchored_i and not anchored_j:
             return self.uf.union(i, j, match.kind, match.similarity)
         if anchored_i and anchored_j:
