@@ -266,9 +266,10 @@ class BoilerplateModel:
         segments = title_segments(title)
         if len(segments) > 1:
             own = _source_names(source)
-            if self._is_affix(segments[-1], own):
+            # Affixes pile up: "… - Images Gallery | Site A News" ends in two.
+            while len(segments) > 1 and self._is_affix(segments[-1], own):
                 segments = segments[:-1]
-            if len(segments) > 1 and self._is_affix(segments[0], own):
+            while len(segments) > 1 and self._is_affix(segments[0], own):
                 segments = segments[1:]
         return title_tokens(" - ".join(segments))
 

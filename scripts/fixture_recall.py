@@ -5,7 +5,8 @@ the widened fixture: heavy chrome, abridged copies, lone sites, OCR scans, copie
 copies), prints pairwise precision/recall per seed, pooled, mean and worst; the recall
 of each kind of copy (a true pair counts for every edit either of its two copies got;
 ``original`` for pairs with the unedited original, ``copy-copy`` for pairs of two
-copies); and every missed pair (or wrong merge) with how it compares
+copies, ``(no lone_site)`` for all pairs but those with a copy on a site seen once);
+and every missed pair (or wrong merge) with how it compares
 (:meth:`clusterer.match.Comparer.compare`, as ``clusterer explain`` shows).
 
 Usage: python scripts/fixture_recall.py [--seeds 50] [--hard] [--jobs 2] [--quiet]
@@ -60,6 +61,8 @@ def measure(job: tuple[int, bool]) -> dict:
         found += same_group
         kinds = set(fixture.kinds[a]) | set(fixture.kinds[b])
         kinds.add("original" if a.endswith("-0") or b.endswith("-0") else "copy-copy")
+        if hard and "lone_site" not in kinds:
+            kinds.add("(no lone_site)")  # the pairs whose sites' chrome can be learned
         for kind in kinds:
             per_kind[kind] += 1
             per_kind_found[kind] += same_group

@@ -175,3 +175,10 @@ def test_a_short_unit_inside_a_moved_sidebar_run_does_not_end_it():
     abridged = ["top of the small site page", *lead, "latest news", *lead,
                 "copyright small site all rights reserved"]
     assert model.content_units("small", abridged) == [STORY[0], STORY[1]]
+
+
+def test_piled_headline_affixes_are_all_stripped():
+    titles = ["Story one - Images Gallery", "Story two - Images Gallery"]
+    model = BoilerplateModel().fit([("site-a", [f"text of {t}"], t) for t in titles])
+    assert model.title_tokens("Story three - Images Gallery | Site A", "Site A") == [
+        "story", "three"]
