@@ -343,11 +343,11 @@ def _placed(source_of_doc: np.ndarray, unit_counts: np.ndarray, hashes: np.ndarr
 def _usual_before(source_of_doc: np.ndarray, unit_counts: np.ndarray, hashes: np.ndarray,
                   counted: np.ndarray, wanted: np.ndarray, short: np.ndarray
                   ) -> dict[tuple[int, int], frozenset[int]]:
-    """For each ``wanted`` :func:`_pair_keys` of ``(source number, unit hash)``, and each
-    source's ``short`` units (hashes, sorted), the units
-    usually before it on that source's counted pages (``_START`` at a page start): each
-    found before it at least half as often as the most frequent one (a unit repeated
-    in a sidebar has two usual places).
+    """For each ``wanted`` :func:`_pair_keys` of ``(source number, unit hash)``, and for
+    the ``short`` chrome units (hashes) on every source, the units usually before it on
+    that source's counted pages (``_START`` at a page start): each found before it at
+    least half as often as the most frequent one (a unit repeated in a sidebar has two
+    usual places).
 
     Returns:
         ``{(source number, unit hash): hashes of the units before}``.
