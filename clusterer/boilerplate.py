@@ -90,7 +90,11 @@ class BoilerplateModel:
             normalised, then hashed by :func:`clusterer.minhash.unit_hashes`).
         short_chrome_: Hashes of short units that are chrome everywhere.
         spread_chrome_: Hashes of source chrome also seen on other sources' pages: text
-            of a story shown in a sidebar. It counts as content where it leads into content.
+            of a story shown in a sidebar. It counts as content where it leads into content
+            or does not stand in its usual place.
+        usual_before_: Per ``(source key, unit hash)`` of spread chrome or of a short
+            unit, the units that usually come before it on that source's pages
+            (``_START`` at the page start).
         affixes_: Normalised headline affixes that are stripped.
     """
 
@@ -99,6 +103,7 @@ class BoilerplateModel:
         self.source_chrome_: dict[str, frozenset[int]] = {}
         self.short_chrome_: frozenset[int] = frozenset()
         self.spread_chrome_: frozenset[int] = frozenset()
+        self.usual_before_: dict[tuple[str, int], frozenset[int]] = {}
         self.affixes_: frozenset[str] = frozenset()
 
     def fit(self, docs: Iterable[tuple[str, Sequence[str], str]]) -> BoilerplateModel:
@@ -162,7 +167,8 @@ class BoilerplateModel:
         source = source_of_doc[doc]
 
         short, short_docs = _runs(np.sort(unit[size <= cfg.short_unit_words]))
-        self.short_chrome_ = frozenset(short[short_docs >= cfg.min_docs].tolist())
+        short = short[short_docs >= cfg.min_docs]
+        self.short_chrome_ = frozenset(short.tolist())
 
         # Per (source, unit): articles of that source carrying it; per unit: all pages
         # of any source carrying it.
@@ -188,11 +194,21 @@ class BoilerplateModel:
         placed = _lookup(*_placed(source_of_doc, unit_counts, hashes, counted),
                          _pair_keys(source, unit))
         placed = (placed >= cfg.min_docs) & (2 * placed >= per_source)
-        chrome = (2 * within > all_pages) & (placed | (2 * per_source >= site_pages))
+        half_site = 2 * per_source >= site_pages
+        # A unit standing in place on half a source's pages (more than min_docs of them)
+        # is that source's chrome however many other sites carry it: a "Latest news" box
+        # showing the lead of a story that every other site syndicated once.
+        sitewide = placed & half_site & (per_source > cfg.min_docs)
+        chrome = ((2 * within > all_pages) & (placed | half_site)) | sitewide
         self.source_chrome_ = {}
         for number_, hashed in _grouped(source[chrome], unit[chrome]):
             self.source_chrome_[names[number_ - 1]] = frozenset(hashed)
-        self.spread_chrome_ = frozenset(unit[chrome & (all_pages > per_source)].tolist())
+        spread = chrome & (all_pages > per_source)
+        self.spread_chrome_ = frozenset(unit[spread].tolist())
+        self.usual_before_ = {
+            (names[number_ - 1], hashed): before for (number_, hashed), before in
+            _usual_before(source_of_doc, unit_counts, hashes, counted,
+                          _pair_keys(source[spread], unit[spread]), short).items()}
         self.affixes_ = frozenset(a for a, n in affixes.items() if n >= cfg.min_docs)
         return self
 
@@ -208,10 +224,13 @@ class BoilerplateModel:
         A site's "Latest news" sidebar may show the lead of a story the site also
         carries, which makes that lead chrome of the site. On the story's own page the
         lead is followed by the story, in the sidebar by more chrome: chrome also seen
-        on other sources is kept where the unit after it is kept.
+        on other sources is kept where the unit after it is kept. An abridged copy may
+        be no more than the lead the sidebar shows, followed by chrome; but it does not
+        stand where the sidebar's lead stands: such chrome is also kept where the unit
+        before it is not the one that usually comes before it on the source's pages.
         """
         chrome = self.source_chrome_.get(source, frozenset())
-        short, spread = self.short_chrome_, self.spread_chrome_
+        short, spread, usual = self.short_chrome_, self.spread_chrome_, self.usual_before_
         mask: list[bool] = []
         next_kept = False
         for unit in reversed(hashes):
@@ -224,6 +243,20 @@ class BoilerplateModel:
             mask.append(keep)
             next_kept = keep
         mask.reverse()
+        # A run of sidebar text that starts out of its usual place is kept whole. Short
+        # units stay out; one inside the run ("Mt." of "Mt. Gox") does not end it where
+        # it follows the unit it usually follows, as a "Latest news" heading does not.
+        moved = False
+        for at, unit in enumerate(hashes):
+            before = int(hashes[at - 1]) if at else int(_START)
+            if unit in short:
+                moved = moved and before in usual.get((source, int(unit)), ())
+                continue
+            if mask[at] or unit not in chrome or unit not in spread:
+                moved = False
+                continue
+            moved = moved or before not in usual.get((source, int(unit)), ())
+            mask[at] = moved
         return mask
 
     def title_tokens(self, title: str, source: str = "") -> list[str]:
@@ -233,9 +266,10 @@ class BoilerplateModel:
         segments = title_segments(title)
         if len(segments) > 1:
             own = _source_names(source)
-            if self._is_affix(segments[-1], own):
+            # Affixes pile up: "… - Images Gallery | Site A News" ends in two.
+            while len(segments) > 1 and self._is_affix(segments[-1], own):
                 segments = segments[:-1]
-            if len(segments) > 1 and self._is_affix(segments[0], own):
+            while len(segments) > 1 and self._is_affix(segments[0], own):
                 segments = segments[1:]
         return title_tokens(" - ".join(segments))
 
@@ -304,6 +338,39 @@ def _placed(source_of_doc: np.ndarray, unit_counts: np.ndarray, hashes: np.ndarr
     key, count = key[order], count[order]
     first = _run_starts(key)
     return key[first], count[first]
+
+
+def _usual_before(source_of_doc: np.ndarray, unit_counts: np.ndarray, hashes: np.ndarray,
+                  counted: np.ndarray, wanted: np.ndarray, short: np.ndarray
+                  ) -> dict[tuple[int, int], frozenset[int]]:
+    """For each ``wanted`` :func:`_pair_keys` of ``(source number, unit hash)``, and for
+    the ``short`` chrome units (hashes) on every source, the units usually before it on
+    that source's counted pages (``_START`` at a page start): each found before it at
+    least half as often as the most frequent one (a unit repeated in a sidebar has two
+    usual places).
+
+    Returns:
+        ``{(source number, unit hash): hashes of the units before}``.
+    """
+    if not len(wanted):
+        return {}  # no spread chrome: nothing asks
+    doc = np.repeat(np.arange(len(unit_counts)), unit_counts)
+    unit = hashes.astype(np.uint64, copy=False)
+    before = np.roll(unit, 1)
+    starts = np.concatenate(([0], np.cumsum(unit_counts)[:-1]))
+    before[starts[unit_counts > 0]] = _START
+    source = source_of_doc[doc]
+    rows = counted[doc] & (np.isin(_pair_keys(source, unit), wanted) | np.isin(unit, short))
+    source, unit, before = source[rows], unit[rows], before[rows]
+    order = np.lexsort((before, unit, source))
+    source, unit, before = source[order], unit[order], before[order]
+    starts = _run_starts(source, unit, before)
+    counts = _run_lengths(starts, len(source))
+    seen: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    for at, count in zip(starts.tolist(), counts.tolist()):
+        seen.setdefault((int(source[at]), int(unit[at])), []).append((count, int(before[at])))
+    return {key: frozenset(b for count, b in found if 2 * count >= max(found)[0])
+            for key, found in seen.items()}
 
 
 def _lookup(keys: np.ndarray, values: np.ndarray, query: np.ndarray) -> np.ndarray:

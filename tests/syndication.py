@@ -12,6 +12,14 @@ Copies are republished on other sites with every edit users see: rewritten headl
 dateline, trimmed bottom, cut to the first paragraphs, light word edits, quotes
 straightened or curled, HTML entities, non-breaking spaces, tags, OCR-like noise, and
 headline-only copies.
+
+``hard=True`` widens it to the hardest copies (issue 19): chrome as long as the story
+(a donation header of several sentences, a "Latest news" sidebar of four other stories'
+titles and leads), abridged copies of two paragraphs inside such chrome, copies on a
+site seen only once in the dump (whose chrome cannot be learned), scans with 1-3% OCR
+noise and no chrome, and copies of copies (whose edits add up, linked to the original
+only through the copy they were made from). Every copy records which edits it got
+(``Fixture.kinds``), so recall can be measured per kind of copy.
 """
 
 from __future__ import annotations
@@ -19,7 +27,7 @@ from __future__ import annotations
 import json
 import random
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,6 +38,8 @@ PAGES = DATA / "pages-dev.jsonl"
 SAMPLES = ROOT / "samples" / "feed.jsonl"
 TRANSFORMS = ("headline", "dateline", "trim", "cut", "edit", "quotes", "entities", "nbsp",
               "tags", "noise", "headline_only")
+# The kinds of copy only ``make_fixture(hard=True)`` makes.
+HARD_TRANSFORMS = ("abridged", "lone_site", "ocr", "chain")
 DATELINES = ("KYIV (AP) — ", "PARIS (AFP) - ", "LONDON, March 10 (Reuters) - ", "WASHINGTON — ",
              "BRUSSELS (AP) — ", "NEW YORK (Reuters) -- ")
 
@@ -46,6 +56,7 @@ class Fixture:
     records: list[dict]
     truth: dict[str, str]  # record id -> story label
     applied: dict[str, int]  # transformation -> number of copies it was applied to
+    kinds: dict[str, tuple[str, ...]] = field(default_factory=dict)  # record id -> its edits
 
 
 def _uci() -> list[dict]:
@@ -61,7 +72,7 @@ def _sample_stories() -> list[Story]:
     return out
 
 
-def _headline_stories(rng: random.Random, n_events: int) -> list[Story]:
+def _headline_stories(rng: random.Random, n_events: int, per_paragraph: int = 2) -> list[Story]:
     by_story: dict[str, list[str]] = defaultdict(list)
     for record in _uci():
         by_story[record["story"]].append(record["title"].strip())
@@ -74,23 +85,47 @@ def _headline_stories(rng: random.Random, n_events: int) -> list[Story]:
         for half in (0, 1):  # two different articles about the same event
             pool = titles[half::2]
             body = pool[1:]
-            paragraphs = tuple(" ".join(s.rstrip(".") + "." for s in body[i:i + 2])
-                               for i in range(0, min(len(body), 24), 2))
+            paragraphs = tuple(" ".join(s.rstrip(".") + "." for s in body[i:i + per_paragraph])
+                               for i in range(0, min(len(body), 24), per_paragraph))
             stories.append(Story(f"{event}-{half}", pool[0], paragraphs))
     return stories
 
 
-def _site_chrome(rng: random.Random, name: str, others: list[Story]) -> tuple[list[str], list[str]]:
-    sidebar = rng.sample(others, 3)
+def _site_chrome(rng: random.Random, name: str, others: list[Story],
+                 hard: bool = False) -> tuple[list[str], list[str]]:
+    sidebar = rng.sample(others, 4 if hard else 3)
     top = [f"{name} | World | Politics | Business | Opinion",
            "News Feed", f"Support independent journalism at {name}: donate today and help our "
            "small newsroom keep reporting from the ground."]
+    if hard:
+        top += _pitch(rng, name)
     bottom = ["Related Posts", f"Sign up for the {name} newsletter to get the day's most important "
               "stories delivered to your inbox every morning.", "Latest news"]
     for story in sidebar:
-        bottom += [story.title, story.paragraphs[0]]
+        bottom += [story.title, *story.paragraphs[:2 if hard else 1]]
     bottom.append(f"Copyright {name}. All rights reserved.")
     return top, bottom
+
+
+_PITCH = (
+    ("Every story we publish is", "Our reporting is", "Each article on this site is"),
+    ("free to read and free of paywalls", "paid for by readers like you",
+     "written without a billionaire owner or a corporate parent"),
+    ("because", "and that is possible only because", "since"),
+    ("thousands of our readers give a little each month", "readers chip in what they can",
+     "members keep the lights on in our newsroom"),
+)
+
+
+def _pitch(rng: random.Random, name: str) -> list[str]:
+    """A donation header of several sentences, worded anew for each site."""
+    sentences = []
+    for _ in range(4):
+        parts = [rng.choice(options) for options in _PITCH]
+        tail = rng.choice(("Give today.", f"Join {name} members now.", "Any amount helps.",
+                           "It takes a minute.", "Thank you for reading."))
+        sentences.append(" ".join(parts) + ". " + tail)
+    return sentences
 
 
 def _edit_words(rng: random.Random, text: str, n: int) -> str:
@@ -116,6 +151,18 @@ def _noise(rng: random.Random, text: str, rate: float = 0.003) -> str:
 
 def _copy(rng: random.Random, story: Story, site: str, chrome: tuple[list[str], list[str]],
           applied: dict[str, int], original: bool) -> tuple[str, str]:
+    """A copy of ``story`` as ``site`` publishes it, in its chrome: headline and text."""
+    title, paragraphs, _ = _edited(rng, story, site, applied, original)
+    if paragraphs is None:
+        return title, ""
+    top, bottom = chrome
+    return title, "\n\n".join([*top, *paragraphs, *bottom])
+
+
+def _edited(rng: random.Random, story: Story, site: str, applied: dict[str, int],
+            original: bool, hard: bool = False) -> tuple[str, list[str] | None, set[str]]:
+    """A copy of ``story`` as ``site`` publishes it: its headline, its paragraphs (None
+    for a headline-only item; chrome is added by the caller) and the edits it got."""
     paragraphs = list(story.paragraphs)
     title = story.title
     used: set[str] = set()
@@ -159,33 +206,66 @@ def _copy(rng: random.Random, story: Story, site: str, chrome: tuple[list[str], 
         if rng.random() < 0.3:
             used.add("noise")
             paragraphs = [_noise(rng, p) for p in paragraphs]
+        if hard:
+            if rng.random() < 0.2 and len(paragraphs) > 3:
+                used -= {"cut", "trim"}
+                used.add("abridged")  # the first two paragraphs only
+                paragraphs = paragraphs[:2]
+            if rng.random() < 0.12:
+                used.add("ocr")  # a scan: 1-3% of characters misread, no page chrome
+                rate = rng.uniform(0.01, 0.03)
+                paragraphs = [_noise(rng, p, rate) for p in paragraphs]
     for name in used:
-        applied[name] += 1
-    if "headline_only" in used:
-        return title, ""
-    top, bottom = chrome
-    return title, "\n\n".join([*top, *paragraphs, *bottom])
+        applied[name] = applied.get(name, 0) + 1
+    return title, None if "headline_only" in used else paragraphs, used
 
 
 def make_fixture(seed: int = 0, n_events: int = 12, n_sites: int = 8,
-                 max_copies: int = 5) -> Fixture:
-    """A feed dump of originals, copies and hard negatives with its true groups."""
+                 max_copies: int = 5, hard: bool = False) -> Fixture:
+    """A feed dump of originals, copies and hard negatives with its true groups
+    (``hard``: with the hardest copies too, see the module docstring)."""
     rng = random.Random(seed)
-    stories = _sample_stories() + _headline_stories(rng, n_events)
+    stories = _sample_stories() + _headline_stories(rng, n_events, 3 if hard else 2)
     sites = [f"Site {chr(65 + i)} News" for i in range(n_sites)]
-    chrome = {site: _site_chrome(rng, site, stories) for site in sites}
-    applied: dict[str, int] = {name: 0 for name in TRANSFORMS}
-    records, truth = [], {}
+    chrome = {site: _site_chrome(rng, site, stories, hard) for site in sites}
+    applied: dict[str, int] = {name: 0 for name in TRANSFORMS + (HARD_TRANSFORMS if hard else ())}
+    records, truth, kinds = [], {}, {}
     for number, story in enumerate(stories):
         home = sites[number % n_sites]
         copy_sites = [home] + rng.sample([s for s in sites if s != home], rng.randint(0, max_copies))
+        made: list[Story] = []  # the versions published so far, to copy from
         for k, site in enumerate(copy_sites):
-            title, text = _copy(rng, story, site, chrome[site], applied, original=k == 0)
+            source = story
+            extra: set[str] = set()
+            if hard and len(made) >= 2 and rng.random() < 0.3:
+                extra.add("chain")  # copied from an earlier copy, not from the original
+                source = made[rng.randrange(1, len(made))]
+            if hard and k >= 1 and rng.random() < 0.15:
+                extra.add("lone_site")  # a site with this one page in the dump
+                site = f"{rng.choice(('Valley', 'Harbor', 'Metro', 'County'))} Gazette {number}-{k}"
+                chrome[site] = _site_chrome(rng, site, stories, hard=True)
+            title, paragraphs, used = _edited(rng, source, site, applied, k == 0, hard)
+            used |= extra
+            for name in extra:
+                applied[name] += 1
+            if paragraphs:
+                made.append(Story(story.label, title, tuple(paragraphs)))
+            if paragraphs is None:
+                text = ""
+            elif "ocr" in used:
+                text = "\n\n".join(paragraphs)
+            else:
+                top, bottom = chrome[site]
+                text = "\n\n".join([*top, *paragraphs, *bottom])
             record_id = f"{number:03d}-{k}"
-            slug = site.split()[1].lower()
+            slug = site.split()[1].lower() if site.startswith("Site ") else (
+                "-".join(site.lower().split()))
             records.append({"id": record_id, "title": title, "text": text,
                             "url": f"https://{slug}.example.com/{number}/{k}", "source": site,
                             "published": f"2024-11-{20 + k % 3:02d}T10:{k:02d}:00Z"})
             truth[record_id] = story.label
+            # A headline-only item shows only its headline's edits.
+            kinds[record_id] = tuple(sorted(used if paragraphs is not None else used & {
+                "headline_only", "headline", "chain", "lone_site"}))
     rng.shuffle(records)
-    return Fixture(records=records, truth=truth, applied=applied)
+    return Fixture(records=records, truth=truth, applied=applied, kinds=kinds)

@@ -125,3 +125,60 @@ def test_a_headline_affix_naming_the_own_source_is_stripped_without_recurring():
 def test_config_rejects_out_of_range(name, value):
     with pytest.raises(ValueError, match=f"{name} must be in \\["):
         BoilerplateConfig(**{name: value})
+
+
+def _sidebar_site(n_pages: int, syndicated_on: int):
+    """A site whose "Latest news" box shows the lead of a story that ``syndicated_on``
+    other sites carry once each (followed by its own text)."""
+    lead = STORY[:2]
+    docs = [(f"site-{s}", [*lead, *STORY[2:], f"ending of site {s}"], f"t{s}")
+            for s in range(syndicated_on)]
+    for d in range(n_pages):
+        own = [f"page {d} of the small site sentence number {w} here" for w in range(4)]
+        docs.append(("small", ["top of the small site page", *own, "latest news", *lead,
+                               "copyright small site all rights reserved"], f"p{d}"))
+    return docs, lead
+
+
+def test_a_sidebar_on_most_pages_of_a_site_is_chrome_however_widely_its_story_spreads():
+    docs, lead = _sidebar_site(n_pages=4, syndicated_on=6)  # 4 pages carry it, 6 elsewhere
+    model = BoilerplateModel().fit(docs)
+    page = docs[-1][1]
+    assert model.content_units("small", page) == page[1:5]
+    assert model.content_units("site-0", docs[0][1]) == docs[0][1]
+
+
+def test_a_sidebar_on_min_docs_pages_only_stays_content_where_its_story_spreads():
+    docs, lead = _sidebar_site(n_pages=2, syndicated_on=6)  # 2 pages: min_docs, not more
+    model = BoilerplateModel().fit(docs)
+    assert set(unit_hashes(lead)).isdisjoint(model.source_chrome_.get("small", ()))
+
+
+def test_a_copy_that_is_its_sites_sidebar_item_keeps_its_text():
+    docs, lead = _sidebar_site(n_pages=4, syndicated_on=6)
+    model = BoilerplateModel().fit(docs)
+    # An abridged copy of the story on the small site: its lead alone, then the chrome;
+    # it stands after the page top, not after "latest news" as the sidebar's lead does.
+    abridged = ["top of the small site page", *lead, "latest news", *lead,
+                "copyright small site all rights reserved"]
+    assert model.content_units("small", abridged) == lead
+
+
+def test_a_short_unit_inside_a_moved_sidebar_run_does_not_end_it():
+    lead = [STORY[0], "mt", STORY[1]]  # "Mt." of "Mt. Gox" splits a sentence
+    docs = [(f"site-{s}", [*lead, *STORY[2:], f"ending of site {s}"], f"t{s}") for s in range(6)]
+    for d in range(4):
+        own = [f"page {d} of the small site sentence number {w} here" for w in range(4)]
+        docs.append(("small", ["top of the small site page", *own, "latest news", *lead,
+                               "copyright small site all rights reserved"], f"p{d}"))
+    model = BoilerplateModel().fit(docs)
+    abridged = ["top of the small site page", *lead, "latest news", *lead,
+                "copyright small site all rights reserved"]
+    assert model.content_units("small", abridged) == [STORY[0], STORY[1]]
+
+
+def test_piled_headline_affixes_are_all_stripped():
+    titles = ["Story one - Images Gallery", "Story two - Images Gallery"]
+    model = BoilerplateModel().fit([("site-a", [f"text of {t}"], t) for t in titles])
+    assert model.title_tokens("Story three - Images Gallery | Site A", "Site A") == [
+        "story", "three"]

@@ -160,6 +160,22 @@ def test_headline_only_items_of_a_numbered_series_are_not_copies_on_the_headline
     assert _ids(deduplicate([a, b, c, d])) == [("a", ["c"]), ("b", []), ("d", [])]
 
 
+def test_a_headline_only_items_few_words_of_body_say_which_headline_match_it_is():
+    # Two items of a series whose headlines were cut before their dates, and a copy of
+    # the first cut to one sentence (too short to match by body, so headline-only): its
+    # headline equals the second's, but its words are the first's.
+    base = "Chinese weak trading data paused world stocks"
+    first = make_article("first", f"{base} (Jan 8)", _body("alpha"))
+    second = make_article("second", f"{base} (Jan", _body("omega"))
+    cut = make_article("cut", f"{base} (Jan", _body("alpha", 15))
+    assert _ids(deduplicate([first, second, cut])) == [("first", []), ("second", []),
+                                                        ("cut", [])]
+    # Where its words are in no body it matches (a caption), the headline decides.
+    caption = make_article("caption", f"{base} (Jan", _body("photo", 15))
+    assert _ids(deduplicate([first, second, caption])) == [("first", []),
+                                                            ("second", ["caption"])]
+
+
 @pytest.mark.parametrize(("kwargs", "message"), [
     ({"threshold": 0.0}, r"threshold must be in \(0.0, 1.0\], got 0.0"),
     ({"threshold": 1.5}, r"threshold must be in \(0.0, 1.0\], got 1.5"),

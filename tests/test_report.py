@@ -278,8 +278,10 @@ def real(tmp_path_factory) -> tuple[dict[str, Any], Path]:
     5 storylines to a page."""
     work = tmp_path_factory.mktemp("report")
     dump = work / "dump.jsonl"
+    # Seed 4: on seed 3, once small sites' "Latest news" boxes are left out as chrome,
+    # 10 storylines remain, too few to page.
     subprocess.run([sys.executable, str(ROOT / "scripts" / "make_corpus.py"), "500", str(dump),
-                    "--seed", "3"], check=True, capture_output=True)
+                    "--seed", "4"], check=True, capture_output=True)
     deduped = run_dedup([str(dump)], ReaderConfig(), DedupConfig(workers=1))
     doc = json.loads(json.dumps(run_storylines(deduped).document(), default=str))
     (work / "storylines.json").write_text(json.dumps(doc))

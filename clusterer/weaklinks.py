@@ -1,0 +1,224 @@
+"""Weak links: matches that say "A belongs with B" without saying that A is B.
+
+A headline-only article matching a headline, a short text contained in a long one: such
+an article can be contained in, or share its headline with, several articles that have
+nothing else in common, and union-find over every such match would chain them together.
+:class:`BodyJoin` and :class:`HeadlineJoin` (called by :func:`clusterer.match.merge_near`
+for each candidate pair) join strong matches at once and collect weak ones as offers,
+resolved by :meth:`_Attach.attach` so that a group never holds two bodies that clearly
+differ.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from clusterer.fingerprint import shingles_without
+from clusterer.readers.urls import source_key
+from clusterer.records import Match
+
+if TYPE_CHECKING:
+    from clusterer.match import Comparer, UnionFind
+
+# The recheck level, as a share of the threshold: a cross-source pair within it is
+# compared again with both sources' chrome left out (Comparer.compare), and two bodies
+# reaching it do not clearly differ.
+RECHECK = 0.7
+# Body groups tied for a headline-only article's best match that are compared with each
+# other (a headline shared by more groups than this is too common to say anything).
+_MAX_TIED = 8
+
+
+class _Attach:
+    """Weak links, resolved so that they never chain different articles together.
+
+    Some matches say "A belongs with B" without saying that A is B: a headline-only
+    article matching a headline, a short text contained in a long one. Such an article
+    can be contained in, or share its headline with, several articles that have nothing
+    else in common (a sentence a site reuses, a recurring headline), and union-find over
+    every such match would join them all. So these matches are collected as offers
+    (from the weak side's group to a target group) and resolved at the end: a group joins
+    the target it matches best, and every other target whose body does not clearly
+    differ from the best one's (similarity at least the recheck level, ``RECHECK`` of
+    the threshold: an abridged or edited version of one story). Where the best match is
+    tied between targets whose bodies clearly differ, it cannot say which it belongs to,
+    and joins none.
+
+    Ties are broken, and groups resolved, in the order of article ids, never of input
+    positions: the groups do not depend on the order of the input.
+    """
+
+    def __init__(self, comparer: Comparer, uf: UnionFind) -> None:
+        self.comparer = comparer
+        self.uf = uf
+        self.offers: list[tuple[int, int, str, float]] = []  # weak side, target, kind, similarity
+        ids = [article.id for article in comparer.docs]
+        self.rank = np.empty(len(ids), dtype=np.int64)
+        self.rank[sorted(range(len(ids)), key=ids.__getitem__)] = np.arange(len(ids))
+
+    def offer(self, weak: int, target: int, match: Match) -> bool:
+        self.offers.append((weak, target, match.kind, match.similarity))
+        return False
+
+    def attach(self) -> None:
+        """Resolve the offers (see the class docstring)."""
+        uf, rank = self.uf, self.rank
+        roots = uf.roots()
+        first = np.full(len(rank), len(rank), dtype=np.int64)  # a group's least id rank
+        np.minimum.at(first, roots, rank)
+        offers: dict[int, dict[int, tuple[float, int, int, int, int, str]]] = {}
+        for weak, target_article, kind, similarity in self.offers:
+            group, target = int(roots[weak]), int(roots[target_article])
+            if group == target:
+                continue
+            offer = (similarity, int(rank[weak]), int(rank[target_article]), weak, target_article,
+                     kind)
+            known = offers.setdefault(group, {}).get(target)
+            if known is None or _better(offer, known):
+                offers[group][target] = offer
+        offers = {group: weighed for group, targets in offers.items()
+                  if (weighed := self._weigh(targets))}
+        sizes = self.comparer.prints.body.lengths()
+        largest: dict[int, int] = {}  # a group's longest body (the fullest version of it)
+        for article, root in enumerate(roots.tolist()):
+            longest = largest.get(root)
+            if longest is None or (sizes[article], -rank[article]) > (sizes[longest],
+                                                                      -rank[longest]):
+                largest[root] = article
+
+        def join(weak: int, target: int, kind: str, similarity: float) -> None:
+            ends = [largest[uf.find(weak)], largest[uf.find(target)]]
+            if uf.union(weak, target, kind, similarity):
+                largest[uf.find(weak)] = max(ends, key=lambda a: (sizes[a], -rank[a]))
+
+        for group in sorted(offers, key=lambda g: first[g]):
+            ranked = sorted(offers[group].values(), key=lambda o: (-o[0], o[1], o[2]))[:_MAX_TIED]
+            best_similarity, _, _, weak, anchor, kind = ranked[0]
+            agree = [self._agree(anchor, offer[4]) for offer in ranked[1:]]
+            tied = [ok for offer, ok in zip(ranked[1:], agree) if offer[0] == best_similarity]
+            if not all(tied) or not self._groups_agree(largest[uf.find(weak)],
+                                                       largest[uf.find(anchor)]):
+                continue
+            join(weak, anchor, kind, best_similarity)
+            for offer, ok in zip(ranked[1:], agree):
+                if ok:
+                    join(offer[3], offer[4], offer[5], offer[0])
+
+    def _weigh(self, targets: dict[int, tuple[float, int, int, int, int, str]]
+               ) -> dict[int, tuple[float, int, int, int, int, str]]:
+        """The offers of one group worth resolving (all of them here)."""
+        return targets
+
+    def _groups_agree(self, first: int, second: int) -> bool:
+        """Whether two groups, by their longest bodies, do not clearly differ: a short
+        text inside a long one says little when the two groups' full versions share
+        nothing (sentences a site reuses in several stories). A group without a body
+        (headlines only) has nothing to disagree with."""
+        prints = self.comparer.prints
+        if prints.title_only[first] or prints.title_only[second]:
+            return True
+        return self._agree(first, second)
+
+    def _agree(self, first: int, second: int) -> bool:
+        """Whether two articles' bodies do not clearly differ: their similarity, or the
+        share of the smaller text inside the other (however short it is), reaches the
+        recheck level."""
+        match = self.comparer.compare(first, second)
+        level = RECHECK * self.comparer.config.threshold
+        smaller = min(match.sizes)
+        return match.similarity >= level or bool(smaller) and match.shared / smaller >= level
+
+
+def _better(offer: tuple[float, int, int, int, int, str],
+            known: tuple[float, int, int, int, int, str]) -> bool:
+    """Higher similarity, then lower id ranks."""
+    return (-offer[0], offer[1], offer[2]) < (-known[0], known[1], known[2])
+
+
+class BodyJoin(_Attach):
+    """Joins two articles whose bodies verify as copies: near-identical texts at once;
+    a text contained in another (the smaller side is weak) by :meth:`attach`."""
+
+    def __call__(self, i: int, j: int) -> bool:
+        match = self.comparer.compare(i, j)
+        if not match.copy:
+            return False
+        if match.kind != "containment":
+            return self.uf.union(i, j, match.kind, match.similarity)
+        key_i, key_j = (match.sizes[0], self.rank[i]), (match.sizes[1], self.rank[j])
+        small, large = (i, j) if key_i < key_j else (j, i)
+        return self.offer(small, large, match)
+
+
+class HeadlineJoin(_Attach):
+    """Joins headline matches without letting a headline bridge two body groups.
+
+    A group is *anchored* if it holds an article with a body when headline matching
+    starts (a headline-only feed item may be a URL copy of a full article). Headline
+    matches between articles of groups that are not anchored are joined; a match
+    between one of those and an anchored article is an offer (:meth:`attach`); a match
+    between two anchored articles is ignored (it would bridge two bodies).
+    """
+
+    def __init__(self, comparer: Comparer, uf: UnionFind) -> None:
+        super().__init__(comparer, uf)
+        prints = comparer.prints
+        has_body = ~np.asarray(prints.title_only, dtype=bool) & (prints.body.lengths() > 0)
+        roots = uf.roots()
+        anchored_roots = np.zeros(len(roots), dtype=bool)
+        anchored_roots[roots[has_body]] = True
+        self.anchored = anchored_roots[roots]  # per article, fixed before any match
+        self._short: dict[int, np.ndarray] = {}  # short bodies of headline-only articles
+        self._vetoed: dict[int, list[int]] = {}  # headline matches the numbers vetoed
+
+    def _weigh(self, targets: dict[int, tuple[float, int, int, int, int, str]]
+               ) -> dict[int, tuple[float, int, int, int, int, str]]:
+        """Body evidence before headlines: a headline-only article may keep a few words of
+        body (a copy cut to a sentence or two). Where those words are found in some of
+        the bodies its headline matches, the others are not offered: a headline shared
+        by two stories ("… (Jan" cut from "… (Jan 8)" and "… (Jan 14)") does not say
+        which one it is, its body does. So where those words are, for the most part
+        (the recheck level), inside some of those bodies, or of those whose headline
+        match the numbers vetoed ("… (Jan 8)"), the bodies holding less than half as
+        many of them as the one holding most are not offered. Where they are found in
+        none (a caption, a byline), they say nothing."""
+        found = {target: self._held(offer[3], offer[4]) for target, offer in targets.items()}
+        best = max([*found.values(), *(self._held(offer[3], other) for offer in targets.values()
+                                       for other in self._vetoed.get(offer[3], ()))])
+        if best < RECHECK * self.comparer.config.threshold:
+            return targets
+        return {target: offer for target, offer in targets.items() if 2 * found[target] >= best}
+
+    def _held(self, weak: int, target: int) -> float:
+        """The share of the short body of headline-only ``weak`` inside the body of
+        ``target`` (0 where either has none)."""
+        comparer = self.comparer
+        if comparer.prints.title_only[target] or not comparer.docs[weak].text:
+            return 0.0
+        size = comparer.config.shingle_size
+        short = self._short.get(weak)
+        if short is None:
+            doc = comparer.docs[weak]
+            short = self._short[weak] = shingles_without(doc, comparer.model,
+                                                         [source_key(doc)], size)
+        if not len(short):
+            return 0.0
+        shared = len(np.intersect1d(short, comparer.prints.body[target], assume_unique=True))
+        return shared / len(short)
+
+    def __call__(self, i: int, j: int) -> bool:
+        match = self.comparer.compare(i, j)
+        anchored_i, anchored_j = self.anchored[i], self.anchored[j]
+        if not match.copy:
+            if match.veto and anchored_i != anchored_j:
+                weak, target = (j, i) if anchored_i else (i, j)
+                self._vetoed.setdefault(weak, []).append(target)
+            return False
+        if not anchored_i and not anchored_j:
+            return self.uf.union(i, j, match.kind, match.similarity)
+        if anchored_i and anchored_j:
+            return False
+        weak, target = (j, i) if anchored_i else (i, j)
+        return self.offer(weak, target, match)
