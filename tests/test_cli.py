@@ -243,3 +243,22 @@ def test_help_and_a_small_dedup_import_only_what_they_use(tmp_path):
                           check=True)
     assert done.stdout.splitlines()[-2:] == ["[]", "[]"]
     assert (tmp_path / "out.jsonl").stat().st_size > 0
+
+
+def test_storylines_features_option(tmp_path):
+    out = tmp_path / "s.json"
+    result = runner.invoke(app, ["storylines", str(SAMPLES / "feed.jsonl"), "--features",
+                                 "semantic", "--json", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    document = json.loads(out.read_text())
+    assert document["params"]["storylines"]["features"]["kind"] == "semantic"
+    ids = [a["id"] for s in document["storylines"] for a in s["articles"]] + [
+        a["id"] for a in document["unclustered"]]
+    ids += [d for s in document["storylines"] for a in s["articles"] for d in a["duplicates"]]
+    ids += [d for a in document["unclustered"] for d in a["duplicates"]]
+    given = [json.loads(line)["id"] for line in (SAMPLES / "feed.jsonl").read_text().splitlines()]
+    assert sorted(ids) == sorted(given)  # every article exactly once
+    bad = runner.invoke(app, ["storylines", str(SAMPLES / "feed.jsonl"), "--features", "bert"])
+    assert bad.exit_code == 1
+    assert bad.stderr == ("Error: invalid option: features must be one of tfidf, semantic, "
+                          "hybrid, got 'bert'\n")

@@ -101,3 +101,41 @@ def test_svd_dimensions_follow_the_documents_length():
     assert _auto_dims(bodies) == 100
     assert _auto_dims(headlines[:5] + bodies[:4]) == 50  # most are headlines
     assert _auto_dims(headlines[:4] + bodies[:5]) == 100
+
+
+HEADLINES = ["Fed official says weak data caused by weather", "Fed's Plosser sees high bar for taper",
+             "Titanfall review: prepare for the revolution", "Titanfall launches on Xbox One",
+             "Apple releases iOS 7.1 with CarPlay", "iOS 7.1 brings CarPlay to iPhones"]
+
+
+def test_feature_kind_is_checked():
+    with pytest.raises(ValueError, match="features must be one of tfidf, semantic, hybrid, "
+                                         "got 'bert'"):
+        FeatureConfig(kind="bert")
+
+
+@pytest.mark.parametrize(("kind", "width"), [("semantic", 256), ("hybrid", 5 + 256)])
+def test_semantic_and_hybrid_vectors(kind, width):
+    features = build_features(HEADLINES, FeatureConfig(kind=kind, svd_dims=5))
+    plain = build_features(HEADLINES, FeatureConfig(svd_dims=5))
+    assert features.vectors.shape == (6, width)
+    assert np.allclose(np.linalg.norm(features.vectors, axis=1), 1.0)
+    # The evidence does not change with the vectors.
+    assert (features.tfidf != plain.tfidf).nnz == 0
+    # Two headlines of one story are closer than two of different stories.
+    similar = features.vectors @ features.vectors.T
+    assert similar[2, 3] > similar[2, 0] and similar[4, 5] > similar[4, 1]
+
+
+def test_semantic_without_its_extra_says_how_to_install_it(monkeypatch):
+    import sys
+
+    from clusterer import semantic
+    from clusterer.errors import UsageError
+
+    semantic._model.cache_clear()
+    monkeypatch.setitem(sys.modules, "wordllama", None)  # as if not installed
+    with pytest.raises(UsageError, match=r"^--features semantic and hybrid need wordllama: "
+                                         r"pip install 'clusterer\[semantic\]'$"):
+        build_features(HEADLINES, FeatureConfig(kind="semantic"))
+    semantic._model.cache_clear()
