@@ -1,7 +1,8 @@
 """Incremental runs: new articles added to a state store, copies of earlier articles
 found, storylines that keep their ids from run to run.
 
-How a run works (the simple route, chosen for exactness; its cost grows with the state):
+How a run works (exact, simple, and with a cost that grows with the state, not only
+with the new articles):
 
 1. Intake: each new article is compared with the state by id: an unknown id is
    **new**; a known id with the same content (:func:`clusterer.state.digest`: every
@@ -19,10 +20,16 @@ How a run works (the simple route, chosen for exactness; its cost grows with the
    everything. The price: every run re-fingerprints the whole state, so its time is
    proportional to the state's size, not to the new articles (``--expire-after``
    bounds it; ``scripts/incremental_check.py`` measures it).
-3. Storylines: the batch code (:func:`clusterer.storylines.build_storylines`) runs
-   over every duplicate group of the state, so vectors are always comparable (one
-   TF-IDF vocabulary fitted on what the state holds); its storylines are then given
-   the ids of the stored ones by shared members (:func:`assign_ids`).
+3. Storylines (:func:`clusterer.storylines.extend_storylines`): stored storylines keep
+   their members; each new (or still unclustered) article joins the stored storyline
+   for which it has the evidence a batch run asks of a member (TF-IDF cosine with the
+   storyline's centroid and a shared headline word, within the time window); the rest
+   are clustered among themselves and the unclustered stored articles by the batch
+   code; then storylines merge as a batch run merges its fragments. Vectors stay
+   comparable because none is stored: the TF-IDF vocabulary is refitted every run on
+   every article the state holds (stored text, not stored vectors), at a cost
+   proportional to the state. The storylines then get the ids of the stored ones by
+   shared members (:func:`assign_ids`).
 """
 
 from __future__ import annotations
@@ -36,11 +43,11 @@ from typing import Any
 from clusterer.dedup import DedupConfig, deduplicate
 from clusterer.engine import Engine
 from clusterer.errors import OutOfMemory
-from clusterer.pipeline import DedupRun, StorylinesRun, run_storylines
+from clusterer.pipeline import DedupRun, StorylinesRun
 from clusterer.readers import ReaderConfig, ReadReport, read_articles
 from clusterer.records import Article, DuplicateGroup
 from clusterer.state import State, StoredArticle, StoredStoryline, digest
-from clusterer.storylines import Storyline, StorylineConfig, StorylineResult
+from clusterer.storylines import Storyline, StorylineConfig, StorylineResult, extend_storylines
 from clusterer.validation import check_range
 
 Progress = Callable[[str, int, "int | None"], None]
@@ -198,15 +205,27 @@ class IncrementalStorylines:
 
 def storylines_with_state(state: State, dedup: IncrementalDedup,
                           config: StorylineConfig | None = None,
-                          progress: Progress | None = None) -> IncrementalStorylines:
-    """Cluster every duplicate group the state holds and give the storylines the ids
-    of the stored ones; store them (inside the state's open transaction)."""
-    batch = run_storylines(dedup.run, config, progress)
+                          progress: Progress | None = None,
+                          merge_stored: bool = True) -> IncrementalStorylines:
+    """Extend the stored storylines with the state's new articles and store them
+    (inside the state's open transaction).
+
+    Args:
+        state: The open state.
+        dedup: This run's dedup step on it.
+        config: Storyline parameters.
+        progress: Called as ``progress(stage, done, total)``.
+        merge_stored: Whether two stored storylines may merge (one id then goes).
+    """
     stored = state.storylines()
-    ids, changes, merged = assign_ids(batch.result.storylines, stored, state.retired_ids())
-    storylines = sorted((replace(s, id=ids[s.id]) for s in batch.result.storylines),
+    groups = dedup.run.result.groups
+    found = extend_storylines(groups, _seeds(groups, stored), config,
+                              body_text=dedup.run.result.content_text, progress=progress,
+                              merge_seeded=merge_stored)
+    ids, changes, merged = assign_ids(found.storylines, stored, state.retired_ids())
+    storylines = sorted((replace(s, id=ids[s.id]) for s in found.storylines),
                         key=lambda s: (-s.size, s.id))
-    result = StorylineResult(storylines, batch.result.unclustered, batch.result.config)
+    result = StorylineResult(storylines, found.unclustered, found.config)
     created = {sid: stored[sid].created for sid in stored}
     state.set_storylines(
         [(s.id, created.get(s.id, state.run), s.first_seen, s.last_seen, s.size,
@@ -217,6 +236,22 @@ def storylines_with_state(state: State, dedup: IncrementalDedup,
     return IncrementalStorylines(StorylinesRun(result, dedup.run), dedup,
                                  {ids[k]: v for k, v in changes.items()},
                                  {ids[k]: v for k, v in merged.items() if v}, ended)
+
+
+def _seeds(groups: Sequence[DuplicateGroup], stored: dict[str, StoredStoryline]) -> list[int]:
+    """Per group, the stored storyline (an index in id order) holding most of its
+    articles (ties: the smaller id), or -1."""
+    numbers = {sid: n for n, sid in enumerate(sorted(stored))}
+    home = {i: sid for sid, s in stored.items() for i in s.members}
+    seeds = []
+    for group in groups:
+        counts: dict[str, int] = {}
+        for article_id in group.ids:
+            if article_id in home:
+                counts[home[article_id]] = counts.get(home[article_id], 0) + 1
+        best = min(counts, key=lambda sid: (-counts[sid], sid)) if counts else None
+        seeds.append(-1 if best is None else numbers[best])
+    return seeds
 
 
 def assign_ids(found: Sequence[Storyline], stored: dict[str, StoredStoryline],
