@@ -132,13 +132,13 @@ def open_state(path: str, wait: float = WAIT_SECONDS) -> Iterator[State]:
     """
     connection = _connect(path, wait)
     try:
-        _begin(connection, path, "BEGIN IMMEDIATE")
+        _begin(connection, path, "BEGIN IMMEDIATE", wait)
         state = State(connection, path)
         state.prepare()
         yield state
         connection.execute("COMMIT")
     except BaseException:
-        if connection.in_transaction:
+        if connection.in_transaction:  # not when BEGIN itself failed
             connection.execute("ROLLBACK")
         raise
     finally:
@@ -155,7 +155,7 @@ def read_summary(path: str) -> Summary:
         raise StateError(f"{path}: no state here; the first run with --state {path} creates it")
     connection = _connect(path, WAIT_SECONDS)
     try:
-        _begin(connection, path, "BEGIN")
+        _begin(connection, path, "BEGIN", WAIT_SECONDS)
         state = State(connection, path)
         if not state.check_version():
             raise StateError(f"{path}: not a clusterer state (an SQLite database without "
@@ -176,22 +176,22 @@ def _connect(path: str, wait: float) -> sqlite3.Connection:
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("PRAGMA synchronous=NORMAL")  # WAL: durable at checkpoints
     except sqlite3.DatabaseError as exc:
-        raise _state_error(path, exc) from None
+        raise _state_error(path, exc, wait) from None
     return connection
 
 
-def _begin(connection: sqlite3.Connection, path: str, statement: str) -> None:
+def _begin(connection: sqlite3.Connection, path: str, statement: str, wait: float) -> None:
     try:
         connection.execute(statement)
     except sqlite3.DatabaseError as exc:
-        connection.close()
-        raise _state_error(path, exc) from None
+        raise _state_error(path, exc, wait) from None
 
 
-def _state_error(path: str, exc: sqlite3.DatabaseError) -> StateError:
+def _state_error(path: str, exc: sqlite3.DatabaseError, wait: float = WAIT_SECONDS
+                 ) -> StateError:
     text = str(exc)
     if "locked" in text or "busy" in text:
-        return StateError(f"{path}: state is in use by another run (waited {WAIT_SECONDS:g} s); "
+        return StateError(f"{path}: state is in use by another run (waited {wait:g} s); "
                           "wait for it to finish, or pass another --state path")
     if "not a database" in text or "malformed" in text:
         return StateError(f"{path}: not a clusterer state ({text}); {_HINT_NEW}")
