@@ -219,7 +219,8 @@ def storylines_with_state(state: State, dedup: IncrementalDedup,
     """
     stored = state.storylines()
     groups = dedup.run.result.groups
-    found = extend_storylines(groups, _seeds(groups, stored), config,
+    # An updated article is placed afresh, on its new content.
+    found = extend_storylines(groups, _seeds(groups, stored, set(dedup.intake.updated)), config,
                               body_text=dedup.run.result.content_text, progress=progress,
                               merge_seeded=merge_stored)
     ids, changes, merged = assign_ids(found.storylines, stored, state.retired_ids())
@@ -238,11 +239,12 @@ def storylines_with_state(state: State, dedup: IncrementalDedup,
                                  {ids[k]: v for k, v in merged.items() if v}, ended)
 
 
-def _seeds(groups: Sequence[DuplicateGroup], stored: dict[str, StoredStoryline]) -> list[int]:
+def _seeds(groups: Sequence[DuplicateGroup], stored: dict[str, StoredStoryline],
+           updated: set[str]) -> list[int]:
     """Per group, the stored storyline (an index in id order) holding most of its
-    articles (ties: the smaller id), or -1."""
+    articles, updated ones not counted (ties: the smaller id), or -1."""
     numbers = {sid: n for n, sid in enumerate(sorted(stored))}
-    home = {i: sid for sid, s in stored.items() for i in s.members}
+    home = {i: sid for sid, s in stored.items() for i in s.members if i not in updated}
     seeds = []
     for group in groups:
         counts: dict[str, int] = {}

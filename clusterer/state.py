@@ -3,7 +3,7 @@
 An embedded SQLite database (the standard library's :mod:`sqlite3`, WAL journal),
 created on first use. It holds what a later run cannot get back from its own input:
 
-- every article seen (the record as read, a digest of its content, the run that
+- every article seen (the record as read, zlib-compressed, a digest of its content, the run that
   stored it and the newest publication time known when it arrived, for expiry);
 - the duplicate groups of the last ``dedup`` run (which article each is kept under);
 - the storylines (id, the run that created the id, first/last seen, size) with their
@@ -26,6 +26,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -137,6 +138,9 @@ def open_state(path: str, wait: float = WAIT_SECONDS) -> Iterator[State]:
         state.prepare()
         yield state
         connection.execute("COMMIT")
+        # Fold the journal into the database and empty it: the state's size on disk is
+        # what it holds (busy readers may keep part of it until the next run).
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     except BaseException:
         if connection.in_transaction:  # not when BEGIN itself failed
             connection.execute("ROLLBACK")
@@ -248,7 +252,7 @@ class State:
     def articles(self) -> list[StoredArticle]:
         """Every stored article, in the order they were first stored."""
         rows = self.db.execute("SELECT seq, run, digest, seen, record FROM articles ORDER BY seq")
-        return [StoredArticle(_article(record), seq, run, dig, _time(seen))
+        return [StoredArticle(_article(zlib.decompress(record)), seq, run, dig, _time(seen))
                 for seq, run, dig, seen, record in rows]
 
     def put_articles(self, articles: Iterable[Article], seen: datetime | None) -> None:
@@ -263,7 +267,8 @@ class State:
                 seq, next_seq = next_seq, next_seq + 1
             self.db.execute("INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?)",
                             (article.id, seq, self.run, digest(article),
-                             iso_utc(article.published), iso_utc(seen), _record(article)))
+                             iso_utc(article.published), iso_utc(seen),
+                             zlib.compress(_record(article), 1)))
 
     def delete_articles(self, ids: Iterable[str]) -> None:
         """Drop articles (expired) from the state."""

@@ -269,3 +269,20 @@ def test_a_run_killed_half_way_can_simply_be_repeated(tmp_path):
     assert _dedup(two, state, out).wait() == 0
     assert out.read_bytes() == reference.read_bytes()
     assert read_summary(state).runs == 2
+
+
+def test_storylines_cli_with_state_says_what_changed(tmp_path):
+    rows = _uci(120)
+    state = str(tmp_path / "s.db")
+    out = tmp_path / "storylines.json"
+    runner = CliRunner()
+    for part in (rows[:60], rows[60:]):
+        result = runner.invoke(app, ["storylines", _write(tmp_path / "in.jsonl", part), "--state",
+                                     state, "--json", str(out), "-q", "-j", "1"])
+        assert result.exit_code == 0
+    document = json.loads(out.read_text())
+    assert document["changes"]["run"] == 2
+    assert document["stats"]["articles"] == 120
+    assert all(s["change"] in ("new", "grown", "merged", "shrunk", "unchanged")
+               for s in document["storylines"])
+    assert read_summary(state).storylines == len(document["storylines"])
