@@ -336,8 +336,12 @@ def _record(article: Article, with_origin: bool = True) -> bytes:
         "id": article.id, "title": article.title, "text": article.text, "url": article.url,
         "source": article.source, "published": iso_utc(article.published),
         "guid": article.guid, "fields": dict(article.fields)}
-    if with_origin:
+    if with_origin:  # stored: a body or headline read as is from a field is kept once
         record["origin"] = article.origin
+        for name in ("text", "title"):
+            key = next((k for k, v in article.fields.items() if v == record[name] and v), None)
+            if key is not None:
+                record[name] = {"field": key}
     try:
         return orjson.dumps(record, default=_default)
     except TypeError:  # an integer beyond 64 bits in the original fields: json keeps it exact
@@ -357,6 +361,9 @@ def _article(blob: bytes) -> Article:
         record = orjson.loads(blob)
     except orjson.JSONDecodeError:
         record = json.loads(blob)
+    for name in ("text", "title"):
+        if isinstance(record[name], dict):
+            record[name] = record["fields"][record[name]["field"]]
     return Article(id=record["id"], title=record["title"], text=record["text"],
                    url=record["url"], source=record["source"],
                    published=_time(record["published"]), guid=record["guid"],
