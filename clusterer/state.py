@@ -161,10 +161,11 @@ def read_summary(path: str) -> Summary:
     try:
         _begin(connection, path, "BEGIN", WAIT_SECONDS)
         state = State(connection, path)
-        if not state.check_version():
-            raise StateError(f"{path}: not a clusterer state (an SQLite database without "
-                             f"clusterer's tables); {_HINT_NEW}")
-        summary = state.summary()
+        if state.check_version():
+            summary = state.summary()
+        else:  # created by a first run that has not finished (or was killed)
+            summary = Summary(path, SCHEMA_VERSION, 0, 0, 0, 0, 0, 0, None, None, 0,
+                              os.path.getsize(path))
         connection.execute("COMMIT")
         return summary
     finally:

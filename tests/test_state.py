@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 import pytest
 from typer.testing import CliRunner
 
+from clusterer import __version__
 from clusterer.cli import app
 from clusterer.errors import StateError
 from clusterer.records import Article, DuplicateGroup
@@ -148,3 +149,32 @@ def test_state_command_on_a_missing_state(tmp_path):
     assert result.exit_code == 1
     assert result.stderr == (f"Error: {path}: no state here; the first run with --state "
                              f"{path} creates it\n")
+
+
+def test_a_first_run_that_never_finished_leaves_an_empty_state(tmp_path):
+    path = str(tmp_path / "s.db")
+    with pytest.raises(KeyboardInterrupt), open_state(path) as state:
+        state.put_articles([_article(1)], WHEN)
+        raise KeyboardInterrupt
+    summary = read_summary(path)
+    assert (summary.runs, summary.articles, summary.storylines) == (0, 0, 0)
+    with open_state(path) as state:
+        assert state.run == 1
+
+
+def test_dedup_on_a_state_of_another_version_is_one_line_and_exit_1(tmp_path):
+    path = str(tmp_path / "s.db")
+    with open_state(path):
+        pass
+    db = sqlite3.connect(path)
+    db.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    db.execute("UPDATE meta SET value = '9.9' WHERE key = 'clusterer'")
+    db.commit()
+    db.close()
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text('{"id": "a", "title": "A headline", "text": "Some text."}\n')
+    result = CliRunner().invoke(app, ["dedup", str(feed), "--state", path, "-q"])
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: {path}: state written with schema version 99 (clusterer "
+                             f"9.9); this clusterer ({__version__}) reads schema version 1; use "
+                             "that version or pass another --state path to start a new state\n")
