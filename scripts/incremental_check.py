@@ -1,7 +1,7 @@
 """Figures for incremental runs on a state (``--state``), printed as they are measured.
 
 Usage:
-    python scripts/incremental_check.py uci [--keep-apart]
+    python scripts/incremental_check.py uci [--keep-apart] [--data DUMP.jsonl]
     python scripts/incremental_check.py syndication [--seeds 10]
     python scripts/incremental_check.py timing DUMP.jsonl [--runs 10] [--command dedup]
 
@@ -10,7 +10,8 @@ the first, run 2 on the rest, one state. Prints whether every id is in run 2's o
 exactly once, the share of run 1's storylines with >= 3 articles that keep their id in
 run 2 (and the share whose id lives on or was merged into a live one), and run 2's
 B-cubed F1 against the gold ``story`` labels next to one batch run on all 2,000.
-``--keep-apart``: stored storylines never merge with each other.
+``--keep-apart``: stored storylines never merge with each other. ``--data``: another
+dump with a gold ``story`` field (``data/pages-dev.jsonl``).
 
 ``syndication``: ``tests/syndication.py`` fixtures (seeds 0..N-1), originals in run 1,
 their copies in run 2: pairwise recall of the duplicate groups, incremental vs batch.
@@ -65,8 +66,8 @@ def _f1(labels: dict[str, str], gold: dict[str, str]) -> float:
     return bcubed([labels[i] for i in ids], [gold[i] for i in ids])[2]
 
 
-def uci(keep_apart: bool) -> None:
-    rows = [json.loads(line) for line in (ROOT / "data" / "uci-dev.jsonl").read_text().splitlines()]
+def uci(keep_apart: bool, data: str) -> None:
+    rows = [json.loads(line) for line in Path(data).read_text().splitlines()]
     rows.sort(key=lambda r: (r["published"] or "", r["id"]))
     gold = {r["id"]: r["story"] for r in rows}
     half = len(rows) // 2
@@ -98,11 +99,13 @@ def uci(keep_apart: bool) -> None:
     changes: dict[str, int] = {}
     for s in second["storylines"]:
         changes[s["change"]] = changes.get(s["change"], 0) + 1
-    print(f"uci-dev halves ({half} + {len(rows) - half}), merge stored: {not keep_apart}")
+    print(f"{Path(data).name} halves ({half} + {len(rows) - half}), merge stored: "
+          f"{not keep_apart}")
     print(f"  every id exactly once in run 2's output: {once}")
+    share = max(len(big), 1)
     print(f"  run 1 storylines with >= 3 articles: {len(big)}; keep their id in run 2: "
-          f"{kept} ({kept / len(big):.1%}); id live or merged into a live one: {traced} "
-          f"({traced / len(big):.1%})")
+          f"{kept} ({kept / share:.1%}); id live or merged into a live one: {traced} "
+          f"({traced / share:.1%})")
     print(f"  run 2 changes: {dict(sorted(changes.items()))}, merged away "
           f"{len(into)}, ended {len(second['changes']['ended'])}")
     print(f"  B-cubed F1: run 2 {_f1(_labels(second), gold):.4f}, batch on all "
@@ -166,6 +169,8 @@ def main() -> None:
     sub = parser.add_subparsers(dest="what", required=True)
     u = sub.add_parser("uci")
     u.add_argument("--keep-apart", action="store_true")
+    u.add_argument("--data", default=str(ROOT / "data" / "uci-dev.jsonl"),
+                   help="A JSONL dump with a gold 'story' field.")
     s = sub.add_parser("syndication")
     s.add_argument("--seeds", type=int, default=10)
     t = sub.add_parser("timing")
@@ -174,7 +179,7 @@ def main() -> None:
     t.add_argument("--command", choices=("dedup", "storylines"), default="dedup")
     args = parser.parse_args()
     if args.what == "uci":
-        uci(args.keep_apart)
+        uci(args.keep_apart, args.data)
     elif args.what == "syndication":
         syndication(args.seeds)
     else:
