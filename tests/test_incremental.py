@@ -286,3 +286,16 @@ def test_storylines_cli_with_state_says_what_changed(tmp_path):
     assert all(s["change"] in ("new", "grown", "merged", "shrunk", "unchanged")
                for s in document["storylines"])
     assert read_summary(state).storylines == len(document["storylines"])
+
+
+def test_run_two_does_not_depend_on_input_order(tmp_path):
+    rows = _uci(160)
+    documents = []
+    for name, second in (("a", rows[80:]), ("b", rows[80:][::-1])):
+        state = str(tmp_path / f"{name}.db")
+        for number, part in enumerate((rows[:80], second)):
+            path = _write(tmp_path / f"{name}{number}.jsonl", part)
+            with open_state(state) as store:
+                run = storylines_with_state(store, dedup_with_state(store, [path], config=CONFIG))
+        documents.append(json.dumps(run.document(), sort_keys=True, default=str))
+    assert documents[0] == documents[1]
