@@ -15,6 +15,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from clusterer.cli import app
@@ -27,6 +29,7 @@ from clusterer.records import Article, DuplicateGroup
 from clusterer.state import StoredStoryline, open_state, read_summary
 from clusterer.storylines import Storyline
 
+from conftest import examples
 from syndication import UCI, make_fixture
 
 CONFIG = DedupConfig(workers=1)
@@ -299,3 +302,23 @@ def test_run_two_does_not_depend_on_input_order(tmp_path):
                 run = storylines_with_state(store, dedup_with_state(store, [path], config=CONFIG))
         documents.append(json.dumps(run.document(), sort_keys=True, default=str))
     assert documents[0] == documents[1]
+
+
+@pytest.mark.fuzz
+@examples(4)
+@given(st.lists(st.integers(0, 2), min_size=40, max_size=40))
+def test_runs_in_any_split_find_the_groups_of_one_batch_run(tmp_path_factory, runs):
+    rows = make_fixture(seed=1).records[:40]
+    tmp = tmp_path_factory.mktemp("split")
+    state = str(tmp / "s.db")
+    for number in range(3):
+        part = [r for r, k in zip(rows, runs) if k == number]
+        with open_state(state) as store:
+            run = dedup_with_state(store, [_write(tmp / f"{number}.jsonl", part)], config=CONFIG)
+    batch = deduplicate(read_articles([_write(tmp / "all.jsonl", rows)]), CONFIG)
+    assert sorted(map(sorted, _partition(run.run.result.groups))) == \
+        sorted(map(sorted, _partition(batch.groups)))
+
+
+def _partition(groups: list[DuplicateGroup]) -> list[list[str]]:
+    return [list(g.ids) for g in groups]
