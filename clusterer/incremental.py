@@ -220,9 +220,13 @@ def storylines_with_state(state: State, dedup: IncrementalDedup,
     stored = state.storylines()
     groups = dedup.run.result.groups
     # An updated article is placed afresh, on its new content.
+    # New to storylines: stored since the last storylines run (a dedup run may have
+    # stored some), this run's new and updated articles among them.
+    changed = state.added_since("storylines")
     found = extend_storylines(groups, _seeds(groups, stored, set(dedup.intake.updated)), config,
                               body_text=dedup.run.result.content_text, progress=progress,
-                              merge_seeded=merge_stored)
+                              merge_seeded=merge_stored,
+                              fresh=[any(i in changed for i in g.ids) for g in groups])
     ids, changes, merged = assign_ids(found.storylines, stored, state.retired_ids())
     storylines = sorted((replace(s, id=ids[s.id]) for s in found.storylines),
                         key=lambda s: (-s.size, s.id))

@@ -274,6 +274,14 @@ class State:
                              iso_utc(article.published), iso_utc(seen),
                              zlib.compress(_record(article), 1)))
 
+    def added_since(self, command: str) -> set[str]:
+        """Ids of the articles stored or updated since the last earlier run of
+        ``command`` (all of them if there was none)."""
+        last = self.db.execute("SELECT MAX(run) FROM runs WHERE command = ? AND run < ?",
+                               (command, self.run)).fetchone()[0]
+        return {row[0] for row in self.db.execute("SELECT id FROM articles WHERE run > ?",
+                                                  (last or 0,))}
+
     def delete_articles(self, ids: Iterable[str]) -> None:
         """Drop articles (expired) from the state."""
         self.db.executemany("DELETE FROM articles WHERE id = ?", [(i,) for i in ids])

@@ -663,18 +663,21 @@ _EPOCH = datetime.fromisoformat("1970-01-01T00:00:00+00:00")
 def extend_storylines(groups: Sequence[DuplicateGroup], seeds: Sequence[int],
                       config: StorylineConfig | None = None,
                       body_text: Callable[[Article], str] | None = None,
-                      progress: Progress | None = None, merge_seeded: bool = True
-                      ) -> StorylineResult:
+                      progress: Progress | None = None, merge_seeded: bool = True,
+                      fresh: Sequence[bool] | None = None) -> StorylineResult:
     """Storylines that continue given ones (the hook of :mod:`clusterer.incremental`).
 
     ``seeds[i]`` is the storyline (any number >= 0) ``groups[i]`` already belongs to,
-    or -1. Each unseeded group joins the seeded storyline for which it has the
-    evidence a batch run asks (:func:`_rescue`); the groups left are clustered among
-    themselves as by :func:`build_storylines`. Then, when there are seeds, all
-    storylines merge as a batch run merges fragments (:func:`_merge`, then
-    :func:`_prune`); with ``merge_seeded`` False, two seeded storylines never merge (new
-    ones may still join one). A storyline left with fewer than ``min_size`` articles is
-    unclustered. Without seeds the result is that of :func:`build_storylines`.
+    or -1; ``fresh[i]`` whether it is new in this run (default: every unseeded one).
+    Each fresh group joins the seeded storyline for which it has the evidence a batch
+    run asks (:func:`_rescue`); the unseeded groups left are clustered among themselves
+    as by :func:`build_storylines`, keeping the clusters with a fresh group. Then, when
+    there are seeds, storylines merge as a batch run merges fragments (:func:`_merge`,
+    then :func:`_prune`), but only where a fresh group is among those merged. So a run
+    with nothing fresh changes nothing. With
+    ``merge_seeded`` False, two seeded storylines never merge (new ones may still join
+    one). A storyline left with fewer than ``min_size`` articles is unclustered.
+    Without seeds the result is that of :func:`build_storylines`.
     """
     config = config or StorylineConfig()
     report = progress or (lambda stage, done, total: None)
@@ -682,6 +685,7 @@ def extend_storylines(groups: Sequence[DuplicateGroup], seeds: Sequence[int],
     order = sorted(range(len(groups)), key=lambda i: _order_key(groups[i]))
     groups = [groups[i] for i in order]
     seeded = np.array([seeds[i] for i in order], dtype=np.int64)
+    new = np.array([(seeds[i] < 0) if fresh is None else fresh[i] for i in order], dtype=bool)
     bodies = [body(g.kept) for g in groups]
     languages = detect_languages([f"{g.kept.title}\n{text[:SAMPLE_CHARS]}"
                                   for g, text in zip(groups, bodies)])
@@ -696,25 +700,30 @@ def extend_storylines(groups: Sequence[DuplicateGroup], seeds: Sequence[int],
         hours = np.array([_hours(g.kept.published) for g in part], dtype=np.float64)
         titles = title_terms([g.kept.title for g in part], language)
         evidence = (features.tfidf, titles)
-        labels = _rescue(evidence, weights, hours, np.where(seeded[index] >= 0,
-                                                            seeded[index], NOISE), config)
+        is_new = new[index]
+        labels = np.where(seeded[index] >= 0, seeded[index], NOISE)
+        # Only new groups are placed by evidence: stored unclustered ones had their turn.
+        judged = np.flatnonzero((labels != NOISE) | is_new)
+        labels[judged] = _rescue((evidence[0][judged], evidence[1][judged]), weights[judged],
+                                 hours[judged], labels[judged], config)
         rest = np.flatnonzero(labels == NOISE)
         more, _ = _cluster_language([docs[k] for k in rest], [part[k] for k in rest],
                                     language, config, report)
         where = {part[k].kept.id: k for k in rest}
         label = int(labels.max(initial=-1)) + 1
         for found in more:
-            labels[[where[g.kept.id] for g in found.groups]] = label
-            label += 1
+            members = [where[g.kept.id] for g in found.groups]
+            if is_new[members].any():  # stored unclustered ones alone: as they were
+                labels[members] = label
+                label += 1
         if (seeded[index] >= 0).any():  # with no seeds: exactly a batch run
             merged = _merge(features.vectors, weights, labels, only_multi=True)
-            if not merge_seeded:
-                first_new = int(seeded[index].max()) + 1
-                for value in np.unique(merged[merged != NOISE]).tolist():
-                    at = merged == value
-                    old = np.unique(labels[at & (labels >= 0) & (labels < first_new)])
-                    if len(old) > 1:
-                        merged[at] = labels[at]
+            first_new = int(seeded[index].max()) + 1
+            for value in np.unique(merged[merged != NOISE]).tolist():
+                at = merged == value
+                old = np.unique(labels[at & (labels >= 0) & (labels < first_new)])
+                if not is_new[at].any() or (not merge_seeded and len(old) > 1):
+                    merged[at] = labels[at]
             labels = _drop_singletons(_prune(evidence, weights, merged, config.similarity))
         found_here, alone = _assemble(part, features, weights, labels, config, language)
         storylines += found_here

@@ -289,6 +289,12 @@ def test_storylines_cli_with_state_says_what_changed(tmp_path):
     assert all(s["change"] in ("new", "grown", "merged", "shrunk", "unchanged")
                for s in document["storylines"])
     assert read_summary(state).storylines == len(document["storylines"])
+    result = runner.invoke(app, ["storylines", str(tmp_path / "in.jsonl"), "--state", state,
+                                 "--json", str(out), "-q", "-j", "1"])
+    again = json.loads(out.read_text())  # nothing new: nothing changes
+    assert {s["change"] for s in again["storylines"]} == {"unchanged"}
+    assert again["changes"] == {"run": 3, "merged_away": [], "ended": []}
+    assert [s["id"] for s in again["storylines"]] == [s["id"] for s in document["storylines"]]
 
 
 def test_run_two_does_not_depend_on_input_order(tmp_path):
@@ -322,3 +328,19 @@ def test_runs_in_any_split_find_the_groups_of_one_batch_run(tmp_path_factory, ru
 
 def _partition(groups: list[DuplicateGroup]) -> list[list[str]]:
     return [list(g.ids) for g in groups]
+
+
+def test_storylines_place_what_a_dedup_run_stored_since(tmp_path):
+    rows = _uci(120)
+    state = str(tmp_path / "s.db")
+    with open_state(state) as store:
+        dedup_with_state(store, [_write(tmp_path / "one.jsonl", rows)], config=CONFIG,
+                         command="dedup")
+    with open_state(state) as store:
+        tracked = storylines_with_state(store, dedup_with_state(
+            store, [_write(tmp_path / "one.jsonl", rows)], config=CONFIG, command="storylines"))
+    assert tracked.dedup.intake.skipped == tuple(r["id"] for r in rows)
+    batch = run_storylines(run_dedup([str(tmp_path / "one.jsonl")], config=CONFIG)).document()
+    assert [s["id"] for s in tracked.document()["storylines"]] == \
+        [s["id"] for s in batch["storylines"]]
+    assert len(batch["storylines"]) >= 1
