@@ -142,13 +142,19 @@ def _group_labels(groups: list, ids: list[str]) -> list[str]:
 
 
 def timing(dump: str, runs: int, command: str) -> None:
-    lines = Path(dump).read_text().splitlines()
-    size = len(lines) // runs
+    with open(dump, "rb") as handle:
+        total = sum(1 for _ in handle)
+    size = total // runs
     with tempfile.TemporaryDirectory() as tmp:
         state = str(Path(tmp, "s.db"))
+        # The parts are written first, so that the process holds no copy of the dump.
+        with open(dump, "rb") as handle:
+            for number in range(runs):
+                with open(Path(tmp, f"part{number}.jsonl"), "wb") as out:
+                    for _ in range(size):
+                        out.write(next(handle))
         for number in range(runs):
             part = Path(tmp, f"part{number}.jsonl")
-            part.write_text("\n".join(lines[number * size:(number + 1) * size]) + "\n")
             start = time.perf_counter()
             with open_state(state) as store:
                 run = dedup_with_state(store, [str(part)], config=CONFIG)
