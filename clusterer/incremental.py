@@ -232,12 +232,12 @@ def storylines_with_state(state: State, dedup: IncrementalDedup,
                         key=lambda s: (-s.size, s.id))
     result = StorylineResult(storylines, found.unclustered, found.config)
     created = {sid: stored[sid].created for sid in stored}
+    survivors = set(ids.values()) | {old for olds in merged.values() for old in olds}
+    ended = tuple(sorted(set(stored) - survivors))
     state.set_storylines(
         [(s.id, created.get(s.id, state.run), s.first_seen, s.last_seen, s.size,
           sorted(i for g in s.groups for i in g.ids)) for s in storylines],
-        [(old, sid) for sid, olds in merged.items() for old in olds])
-    survivors = set(ids.values()) | {old for olds in merged.values() for old in olds}
-    ended = tuple(sorted(set(stored) - survivors))
+        [(old, ids[sid]) for sid, olds in merged.items() for old in olds], ended)
     return IncrementalStorylines(StorylinesRun(result, dedup.run), dedup,
                                  {ids[k]: v for k, v in changes.items()},
                                  {ids[k]: v for k, v in merged.items() if v}, ended)

@@ -7,7 +7,8 @@ created on first use. It holds what a later run cannot get back from its own inp
   stored it and the newest publication time known when it arrived, for expiry);
 - the duplicate groups of the last ``dedup`` run (which article each is kept under);
 - the storylines (id, the run that created the id, first/last seen, size) with their
-  member article ids (kept articles and copies), and the ids merged away.
+  member article ids (kept articles and copies), and the ids merged away or ended
+  (never given again).
 
 Fingerprints are not stored: incremental runs re-fingerprint every stored article
 (:mod:`clusterer.incremental` says why and what it costs).
@@ -56,6 +57,7 @@ CREATE TABLE storylines (id TEXT PRIMARY KEY, created INTEGER NOT NULL,
                          size INTEGER NOT NULL);
 CREATE TABLE members (article_id TEXT PRIMARY KEY, storyline_id TEXT NOT NULL);
 CREATE TABLE merged (id TEXT PRIMARY KEY, into_id TEXT NOT NULL, run INTEGER NOT NULL);
+-- into_id '': the storyline ended (its articles expired or are unclustered)
 """
 
 
@@ -303,14 +305,15 @@ class State:
                 for sid, created in self.db.execute("SELECT id, created FROM storylines")}
 
     def retired_ids(self) -> set[str]:
-        """Ids merged away in earlier runs (never given to a new storyline)."""
+        """Ids merged away or ended in earlier runs (never given to a new storyline)."""
         return {row[0] for row in self.db.execute("SELECT id FROM merged")}
 
     def set_storylines(self, storylines: Iterable[tuple[str, int, datetime | None,
                                                         datetime | None, int, list[str]]],
-                       merged: Iterable[tuple[str, str]]) -> None:
+                       merged: Iterable[tuple[str, str]], ended: Iterable[str] = ()) -> None:
         """Replace the storylines: ``(id, created run, first seen, last seen, size,
-        member ids)`` each, and record ``(id, into)`` merges of this run."""
+        member ids)`` each, and record ``(id, into)`` merges and the ids ended in this
+        run (``into`` empty)."""
         self.db.execute("DELETE FROM storylines")
         self.db.execute("DELETE FROM members")
         for sid, created, first, last, size, ids in storylines:
@@ -318,7 +321,8 @@ class State:
                             (sid, created, self.run, iso_utc(first), iso_utc(last), size))
             self.db.executemany("INSERT INTO members VALUES (?, ?)", [(i, sid) for i in ids])
         self.db.executemany("INSERT OR REPLACE INTO merged VALUES (?, ?, ?)",
-                            [(old, into, self.run) for old, into in merged])
+                            [(old, into, self.run) for old, into in merged]
+                            + [(old, "", self.run) for old in ended])
 
     # ------------------------------------------------------------ summary
     def summary(self) -> Summary:
@@ -335,7 +339,7 @@ class State:
                        runs=one("SELECT COUNT(*) FROM runs"),
                        articles=one("SELECT COUNT(*) FROM articles"), groups=grouped,
                        duplicates=duplicates, storylines=one("SELECT COUNT(*) FROM storylines"),
-                       merged=one("SELECT COUNT(*) FROM merged"),
+                       merged=one("SELECT COUNT(*) FROM merged WHERE into_id != ''"),
                        oldest=_time(one("SELECT MIN(published) FROM articles")),
                        newest=_time(one("SELECT MAX(published) FROM articles")),
                        undated=one("SELECT COUNT(*) FROM articles WHERE published IS NULL"),

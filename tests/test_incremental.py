@@ -141,6 +141,8 @@ def test_expire_after_drops_old_articles_and_their_storylines(tmp_path):
     assert tracked.ended == ("s-00000000000a",)
     summary = read_summary(state)
     assert (summary.articles, summary.storylines) == (2, 0)
+    with open_state(state) as store:
+        assert store.retired_ids() == {"s-00000000000a"}  # never given again
 
 
 # ---------------------------------------------------------------- storyline ids
@@ -229,6 +231,9 @@ def test_first_run_on_a_state_is_the_batch_run_and_ids_hold_in_the_second(tmp_pa
             old["id"] in second["changes"]["ended"]
     assert {s["change"] for s in second["storylines"]} <= {"new", "grown", "merged", "shrunk",
                                                            "unchanged"}
+    with sqlite3.connect(state) as db:
+        recorded = dict(db.execute("SELECT id, into_id FROM merged WHERE into_id != ''"))
+    assert recorded == away
 
 
 # ---------------------------------------------------------------- kill test
