@@ -14,6 +14,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -349,3 +350,14 @@ def test_storylines_place_what_a_dedup_run_stored_since(tmp_path):
     assert [s["id"] for s in tracked.document()["storylines"]] == \
         [s["id"] for s in batch["storylines"]]
     assert len(batch["storylines"]) >= 1
+
+
+def test_only_what_lies_near_the_new_articles_is_clustered_again():
+    from clusterer.storylines import _near
+
+    hours = np.array([0.0, 10.0, 100.0, 200.0, np.nan])
+    new = np.array([False, False, True, False, False])
+    assert _near(hours, new, 72.0).tolist() == [False, True, True, False, True]
+    assert _near(hours, np.zeros(5, dtype=bool), 72.0).tolist() == [False] * 5
+    undated_new = np.array([False, False, False, False, True])
+    assert _near(hours, undated_new, 72.0).tolist() == [True] * 5
