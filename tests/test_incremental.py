@@ -355,7 +355,7 @@ def test_storylines_place_what_a_dedup_run_stored_since(tmp_path):
 def test_only_what_lies_near_the_new_articles_is_clustered_again():
     from clusterer.storylines import _near
 
-    hours = np.array([0.0, 10.0, 100.0, 200.0, np.nan])
+    hours = np.array([0.0, 30.0, 100.0, 200.0, np.nan])
     new = np.array([False, False, True, False, False])
     assert _near(hours, new, 72.0).tolist() == [False, True, True, False, True]
     assert _near(hours, np.zeros(5, dtype=bool), 72.0).tolist() == [False] * 5
