@@ -50,3 +50,8 @@ class OutOfMemory(ClustererError):
 
 class UsageError(ClustererError):
     """An option value out of its allowed range (the message names it and the range)."""
+
+
+class StateError(ClustererError):
+    """A state store (``--state``) that cannot be used: not a state, written by another
+    schema version, or in use by another run."""

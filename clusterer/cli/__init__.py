@@ -9,7 +9,9 @@ commands live here, the shared options in :mod:`~clusterer.cli.options`, what th
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+import contextlib
+from collections.abc import Callable
+from typing import Annotated, Any, Optional
 
 import orjson
 import typer
@@ -34,6 +36,7 @@ from clusterer.cli.printing import (
     print_dedup_summary,
     print_explanation,
     print_read_report,
+    print_state,
     print_storylines,
     progress_bar,
     stderr,
@@ -43,11 +46,13 @@ from clusterer.errors import UsageError
 from clusterer.evaluate import check_same_ids, gold_labels, load_prediction, score
 from clusterer.explain import explain as explain_pair
 from clusterer.features import FeatureConfig
+from clusterer.incremental import IncrementalDedup, dedup_with_state, storylines_with_state
 from clusterer.output import STDOUT, OutputSet, dedup_records
 from clusterer.pipeline import DedupRun, run_dedup, run_storylines
 from clusterer.readers import ReadReport, read_articles
 from clusterer.report import ReportConfig, load_storylines, write_report
-from clusterer.storylines import StorylineConfig
+from clusterer.state import State, open_state, read_summary
+from clusterer.storylines import StorylineConfig, StorylineResult
 from clusterer.tables import article_rows, csv_bytes, parquet_bytes
 
 app = typer.Typer(
@@ -78,6 +83,32 @@ def main(
 
 
 
+StatePath = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--state", help="SQLite state of earlier runs (created on first use): new "
+                 "articles are added to it and matched against everything it holds; the outputs "
+                 "hold every article it holds. Example: --state news.state"),
+]
+ExpireAfter = Annotated[
+    Optional[float],  # noqa: UP045
+    typer.Option("--expire-after", help="With --state: drop stored articles published more than "
+                 "DAYS before the newest one (and storylines left empty). Example: "
+                 "--expire-after 30", metavar="DAYS"),
+]
+
+
+def _check_state_options(state: str | None, expire_after: float | None, only_new: bool,
+                         paths: list[str | None]) -> None:
+    if state is None and (expire_after is not None or only_new):
+        option = "--expire-after" if expire_after is not None else "--only-new"
+        raise UsageError(f"invalid option: {option} needs --state")
+    if state is not None and state in paths:
+        raise UsageError(f"invalid option: --state {state} is also an input or output; "
+                         "choose another path")
+    if expire_after is not None and not expire_after > 0:
+        raise UsageError(f"invalid option: --expire-after must be > 0, got {expire_after:g}")
+
+
 # ---------------------------------------------------------------- dedup
 @app.command()
 @reads_a_dump
@@ -90,6 +121,12 @@ def dedup(
         typer.Option("--groups", help="Also write every duplicate group as JSON, with similarities."),
     ] = None,
     top: Annotated[int, typer.Option("--top", help="Largest groups shown in the summary table.")] = 10,
+    state: StatePath = None,
+    only_new: Annotated[
+        bool, typer.Option("--only-new", help="With --state: --output holds only the groups "
+                           "with an article added or updated by this run.")
+    ] = False,
+    expire_after: ExpireAfter = None,
     *,
     common: Common,
 ) -> None:
@@ -97,7 +134,20 @@ def dedup(
 
     Example: clusterer dedup feeds/ --output deduped.jsonl --groups groups.json
     """
+    _check_state_options(state, expire_after, only_new, [*common.inputs, output, groups])
     outputs = OutputSet([output, groups, common.skip_report], common.inputs)
+    if state is not None:
+        with open_state(state) as store:
+            incremental = _deduplicate_with_state(common, store, expire_after, "dedup")
+            chosen = incremental.touched() if only_new else incremental.run.result.groups
+            with outputs:
+                outputs.write_jsonl(output, dedup_records(chosen))
+                if groups is not None:
+                    outputs.write_json(groups, incremental.run.groups_document())
+                _write_skip_report(outputs, common, incremental.run)
+        if not common.quiet:
+            print_dedup_summary(incremental.run.result, top)
+        return
     run = _read_and_deduplicate(common)
     with outputs:
         outputs.write_jsonl(output, dedup_records(run.result.groups))
@@ -121,6 +171,22 @@ def _write_skip_report(outputs: OutputSet, common: Common, run: DedupRun) -> Non
     if common.skip_report is not None:
         outputs.write_jsonl(common.skip_report,
                             (entry.to_dict() for entry in run.read.skipped_entries()))
+
+
+def _deduplicate_with_state(common: Common, store: State, expire_after: float | None,
+                            command: str) -> IncrementalDedup:
+    """Read every input into the state and merge copies over all it holds."""
+    with engine_for(common) as engine, progress_bar(common.quiet) as progress:
+        incremental = dedup_with_state(store, common.inputs, common.reader, common.dedup,
+                                       progress, engine, expire_after, command)
+    print_read_report(incremental.run.read, common.inputs, common.quiet)
+    if not common.quiet:
+        counts = incremental.intake.to_dict()
+        stderr.print(f"State {store.path}, run {incremental.number}: {counts['new']} new, "
+                     f"{counts['updated']} updated, {counts['skipped']} already held, "
+                     f"{counts['expired']} expired.", markup=False, highlight=False,
+                     soft_wrap=True)
+    return incremental
 
 
 # ---------------------------------------------------------------- storylines
@@ -164,10 +230,15 @@ def storylines(
         typer.Option("--parquet", help="The same rows as Parquet (needs pyarrow: "
                      "pip install 'clusterer[parquet]')."),
     ] = None,
+    state: StatePath = None,
+    expire_after: ExpireAfter = None,
     *,
     common: Common,
 ) -> None:
     """List the storylines of a dump, one representative headline each (copies merged first).
+
+    With --state, storylines keep their ids from run to run and the JSON says, for each,
+    whether it is new, grown, merged, shrunk or unchanged.
 
     Example: clusterer storylines feeds/ --json storylines.json --limit 10
     """
@@ -177,24 +248,62 @@ def storylines(
     config = build_config(StorylineConfig, min_size=min_size, window_hours=window,
                           similarity=similarity,
                           features=build_config(FeatureConfig, kind=features))
+    _check_state_options(state, expire_after, False,
+                         [*common.inputs, json_path, csv_path, parquet_path])
     outputs = OutputSet([json_path, csv_path, parquet_path, common.skip_report], common.inputs)
-    deduped = _read_and_deduplicate(common)
-    with progress_bar(common.quiet) as progress:
-        run = run_storylines(deduped, config, progress)
-    rows = list(article_rows(run.result)) if csv_path or parquet_path else []
+    with contextlib.ExitStack() as stack:
+        if state is None:
+            deduped = _read_and_deduplicate(common)
+            with progress_bar(common.quiet) as progress:
+                run = run_storylines(deduped, config, progress)
+            document = run.document
+        else:
+            store = stack.enter_context(open_state(state))
+            incremental = _deduplicate_with_state(common, store, expire_after, "storylines")
+            deduped = incremental.run
+            with progress_bar(common.quiet) as progress:
+                tracked = storylines_with_state(store, incremental, config, progress)
+            run, document = tracked.run, tracked.document
+        _write_storylines(outputs, run.result, document, json_path, csv_path, parquet_path,
+                          lambda: _write_skip_report(outputs, common, deduped))
+    if json_path != STDOUT or not common.quiet:  # -q silences stderr only
+        print_storylines(stderr if json_path == STDOUT else stdout, run.result, limit,
+                          print_format, common.quiet)
+
+
+def _write_storylines(outputs: OutputSet, result: StorylineResult,
+                      document: Callable[[], dict[str, Any]], json_path: str | None,
+                      csv_path: str | None, parquet_path: str | None,
+                      skip_report: Callable[[], None]) -> None:
+    rows = list(article_rows(result)) if csv_path or parquet_path else []
     with outputs:
         if json_path is not None:
-            outputs.write_json(json_path, run.document())
+            outputs.write_json(json_path, document())
         if csv_path is not None:
             with outputs.open(csv_path) as handle:
                 handle.write(csv_bytes(rows))
         if parquet_path is not None:
             with outputs.open(parquet_path) as handle:
                 handle.write(parquet_bytes(rows))
-        _write_skip_report(outputs, common, deduped)
-    if json_path != STDOUT or not common.quiet:  # -q silences stderr only
-        print_storylines(stderr if json_path == STDOUT else stdout, run.result, limit,
-                          print_format, common.quiet)
+        skip_report()
+
+
+# ---------------------------------------------------------------- state
+@app.command("state")
+def state_command(
+    path: Annotated[str, typer.Argument(help="A state written by --state.", show_default=False)],
+    as_json: Annotated[bool, typer.Option("--json", help="Print it as JSON.")] = False,
+) -> None:
+    """Say what a state holds: articles, duplicate groups, storylines, oldest/newest.
+
+    Example: clusterer state news.state
+    """
+    with error_boundary():
+        summary = read_summary(path)
+        if as_json:
+            typer.echo(orjson.dumps(summary.to_dict(), option=orjson.OPT_INDENT_2).decode())
+            return
+        print_state(summary)
 
 
 # ---------------------------------------------------------------- explain

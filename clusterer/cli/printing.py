@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from clusterer.dedup import DedupResult
     from clusterer.explain import Explanation
     from clusterer.readers import ReadReport
+    from clusterer.state import Summary
     from clusterer.storylines import StorylineResult
 
 stderr = Console(stderr=True)
@@ -283,3 +284,19 @@ def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
+
+
+def print_state(summary: Summary) -> None:
+    """What a state holds, one fact a line, on stdout."""
+    lines = [
+        f"state        {summary.path} (schema version {summary.schema_version}, "
+        f"{summary.bytes / 1e6:.1f} MB)",
+        f"runs         {summary.runs}",
+        f"articles     {summary.articles} ({summary.undated} undated)",
+        f"groups       {summary.groups} of two or more ({summary.duplicates} duplicates)",
+        f"storylines   {summary.storylines} ({summary.merged} ids merged away)",
+        f"oldest       {iso_utc(summary.oldest) or '-'}",
+        f"newest       {iso_utc(summary.newest) or '-'}",
+    ]
+    for line in lines:
+        stdout.print(line, markup=False, highlight=False, soft_wrap=True)

@@ -1,0 +1,393 @@
+"""The state store: what incremental runs (``--state PATH``) keep between runs.
+
+An embedded SQLite database (the standard library's :mod:`sqlite3`, WAL journal),
+created on first use. It holds what a later run cannot get back from its own input:
+
+- every article seen (the record as read, zlib-compressed, a digest of its content, the run that
+  stored it and the newest publication time known when it arrived, for expiry);
+- the duplicate groups of the last ``dedup`` run (which article each is kept under);
+- the storylines (id, the run that created the id, first/last seen, size) with their
+  member article ids (kept articles and copies), and the ids merged away or ended
+  (never given again).
+
+Fingerprints are not stored: incremental runs re-fingerprint every stored article
+(:mod:`clusterer.incremental` says why and what it costs).
+
+Safety: a run is one transaction (``BEGIN IMMEDIATE`` when the state is opened,
+``COMMIT`` only when the run and its outputs succeeded), so a run that fails or is
+killed leaves the state as it was. SQLite's write lock is taken at once: a second run
+on the same state waits up to ``wait`` seconds, then stops with a clear message. A
+state written with another schema version is refused in one line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sqlite3
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+import orjson
+
+from clusterer import __version__
+from clusterer.errors import StateError
+from clusterer.records import Article, DuplicateGroup, iso_utc
+
+SCHEMA_VERSION = 1
+WAIT_SECONDS = 5.0  # how long a second run waits for the state's lock before stopping
+_HINT_NEW = "pass another --state path to start a new state"
+
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE runs (run INTEGER PRIMARY KEY, command TEXT NOT NULL, new INTEGER NOT NULL,
+                   updated INTEGER NOT NULL, skipped INTEGER NOT NULL,
+                   expired INTEGER NOT NULL);
+CREATE TABLE articles (id TEXT PRIMARY KEY, seq INTEGER NOT NULL UNIQUE,
+                       run INTEGER NOT NULL, digest TEXT NOT NULL, published TEXT,
+                       seen TEXT, record BLOB NOT NULL);
+CREATE TABLE groups (article_id TEXT PRIMARY KEY, kept_id TEXT NOT NULL);
+CREATE TABLE storylines (id TEXT PRIMARY KEY, created INTEGER NOT NULL,
+                         updated INTEGER NOT NULL, first_seen TEXT, last_seen TEXT,
+                         size INTEGER NOT NULL);
+CREATE TABLE members (article_id TEXT PRIMARY KEY, storyline_id TEXT NOT NULL);
+CREATE TABLE merged (id TEXT PRIMARY KEY, into_id TEXT NOT NULL, run INTEGER NOT NULL);
+-- into_id '': the storyline ended (its articles expired or are unclustered)
+"""
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    """An article as the state holds it.
+
+    Attributes:
+        article: The article as read (its ``origin`` is where it was first read).
+        seq: Position in the order articles were first stored (input order per run).
+        run: The run that stored (or last updated) it.
+        digest: Digest of its content (:func:`digest`).
+        seen: The newest publication time the state knew when it arrived: expires
+            an undated article.
+    """
+
+    article: Article
+    seq: int
+    run: int
+    digest: str
+    seen: datetime | None
+
+
+@dataclass(frozen=True)
+class StoredStoryline:
+    """A storyline as the state holds it: its id, the run that created the id, and the
+    ids of its articles (kept articles and copies)."""
+
+    id: str
+    created: int
+    members: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What ``clusterer state`` prints."""
+
+    path: str
+    schema_version: int
+    runs: int
+    articles: int
+    groups: int
+    duplicates: int
+    storylines: int
+    merged: int
+    oldest: datetime | None
+    newest: datetime | None
+    undated: int
+    bytes: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form, keys in a fixed order."""
+        return {"path": self.path, "schema_version": self.schema_version, "runs": self.runs,
+                "articles": self.articles, "groups": self.groups,
+                "duplicates": self.duplicates, "storylines": self.storylines,
+                "merged": self.merged, "oldest": iso_utc(self.oldest),
+                "newest": iso_utc(self.newest), "undated": self.undated,
+                "bytes": self.bytes}
+
+
+def digest(article: Article) -> str:
+    """A digest of an article's content (fields as read, not where it was read): the
+    same id with the same digest is the same article."""
+    return hashlib.blake2b(_record(article, with_origin=False), digest_size=16).hexdigest()
+
+
+@contextlib.contextmanager
+def open_state(path: str, wait: float = WAIT_SECONDS) -> Iterator[State]:
+    """Open (or create) the state at ``path`` for one run: one write transaction,
+    committed when the block ends normally, rolled back on any exception.
+
+    Raises:
+        StateError: Not a state, another schema version, or in use by another run for
+            longer than ``wait`` seconds.
+    """
+    connection = _connect(path, wait)
+    try:
+        _begin(connection, path, "BEGIN IMMEDIATE", wait)
+        state = State(connection, path)
+        state.prepare()
+        yield state
+        connection.execute("COMMIT")
+        # Fold the journal into the database and empty it: the state's size on disk is
+        # what it holds (busy readers may keep part of it until the next run).
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    except BaseException:
+        if connection.in_transaction:  # not when BEGIN itself failed
+            connection.execute("ROLLBACK")
+        raise
+    finally:
+        connection.close()
+
+
+def read_summary(path: str) -> Summary:
+    """What the state at ``path`` holds, read without taking the write lock.
+
+    Raises:
+        StateError: No state there, not a state, or another schema version.
+    """
+    if not os.path.isfile(path):
+        raise StateError(f"{path}: no state here; the first run with --state {path} creates it")
+    connection = _connect(path, WAIT_SECONDS)
+    try:
+        _begin(connection, path, "BEGIN", WAIT_SECONDS)
+        state = State(connection, path)
+        if state.check_version():
+            summary = state.summary()
+        else:  # created by a first run that has not finished (or was killed)
+            summary = Summary(path, SCHEMA_VERSION, 0, 0, 0, 0, 0, 0, None, None, 0,
+                              os.path.getsize(path))
+        connection.execute("COMMIT")
+        return summary
+    finally:
+        connection.close()
+
+
+def _connect(path: str, wait: float) -> sqlite3.Connection:
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise StateError(f"{path}: directory {directory!r} does not exist; create it first")
+    try:
+        connection = sqlite3.connect(path, timeout=wait, isolation_level=None)
+        # Set before the file is first written (ignored after): a stored article is a
+        # few KB, and a 4 KB page holds only one of them.
+        connection.execute("PRAGMA page_size=16384")
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=NORMAL")  # WAL: durable at checkpoints
+    except sqlite3.DatabaseError as exc:
+        raise _state_error(path, exc, wait) from None
+    return connection
+
+
+def _begin(connection: sqlite3.Connection, path: str, statement: str, wait: float) -> None:
+    try:
+        connection.execute(statement)
+    except sqlite3.DatabaseError as exc:
+        raise _state_error(path, exc, wait) from None
+
+
+def _state_error(path: str, exc: sqlite3.DatabaseError, wait: float = WAIT_SECONDS
+                 ) -> StateError:
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return StateError(f"{path}: state is in use by another run (waited {wait:g} s); "
+                          "wait for it to finish, or pass another --state path")
+    if "not a database" in text or "malformed" in text:
+        return StateError(f"{path}: not a clusterer state ({text}); {_HINT_NEW}")
+    return StateError(f"{path}: cannot open the state ({text})")
+
+
+class State:
+    """The state inside one open transaction (see :func:`open_state`)."""
+
+    def __init__(self, connection: sqlite3.Connection, path: str) -> None:
+        self.db = connection
+        self.path = path
+        self.run = 0
+
+    # ------------------------------------------------------------ schema
+    def check_version(self) -> bool:
+        """Whether the schema exists; raises if it is another version's."""
+        tables = {row[0] for row in self.db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not tables:
+            return False
+        if "meta" not in tables:
+            raise StateError(f"{self.path}: not a clusterer state (an SQLite database without "
+                             f"clusterer's tables); {_HINT_NEW}")
+        meta = dict(self.db.execute("SELECT key, value FROM meta").fetchall())
+        version = meta.get("schema_version")
+        if version != str(SCHEMA_VERSION):
+            raise StateError(f"{self.path}: state written with schema version {version} "
+                             f"(clusterer {meta.get('clusterer', '?')}); this clusterer "
+                             f"({__version__}) reads schema version {SCHEMA_VERSION}; use that "
+                             f"version or {_HINT_NEW}")
+        return True
+
+    def prepare(self) -> None:
+        """Create the schema on first use, check its version, and number this run."""
+        if not self.check_version():
+            # One statement at a time: executescript() would COMMIT the run's transaction.
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    self.db.execute(statement)
+            self.db.executemany("INSERT INTO meta VALUES (?, ?)",
+                                [("schema_version", str(SCHEMA_VERSION)),
+                                 ("clusterer", __version__)])
+        last = self.db.execute("SELECT MAX(run) FROM runs").fetchone()[0]
+        self.run = (last or 0) + 1
+
+    def record_run(self, command: str, new: int, updated: int, skipped: int,
+                   expired: int) -> None:
+        """Log this run (``clusterer state`` counts them)."""
+        self.db.execute("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?)",
+                        (self.run, command, new, updated, skipped, expired))
+
+    # ------------------------------------------------------------ articles
+    def articles(self) -> list[StoredArticle]:
+        """Every stored article, in the order they were first stored."""
+        rows = self.db.execute("SELECT seq, run, digest, seen, record FROM articles ORDER BY seq")
+        return [StoredArticle(_article(zlib.decompress(record)), seq, run, dig, _time(seen))
+                for seq, run, dig, seen, record in rows]
+
+    def put_articles(self, articles: Iterable[Article], seen: datetime | None) -> None:
+        """Store new articles (after every stored one) or replace updated ones (keeping
+        their place)."""
+        rows = self.db.execute("SELECT id, seq FROM articles").fetchall()
+        places = dict(rows)
+        next_seq = max(places.values(), default=-1) + 1
+        for article in articles:
+            seq = places.get(article.id)
+            if seq is None:
+                seq, next_seq = next_seq, next_seq + 1
+            self.db.execute("INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            (article.id, seq, self.run, digest(article),
+                             iso_utc(article.published), iso_utc(seen),
+                             zlib.compress(_record(article), 1)))
+
+    def added_since(self, command: str) -> set[str]:
+        """Ids of the articles stored or updated since the last earlier run of
+        ``command`` (all of them if there was none)."""
+        last = self.db.execute("SELECT MAX(run) FROM runs WHERE command = ? AND run < ?",
+                               (command, self.run)).fetchone()[0]
+        return {row[0] for row in self.db.execute("SELECT id FROM articles WHERE run > ?",
+                                                  (last or 0,))}
+
+    def delete_articles(self, ids: Iterable[str]) -> None:
+        """Drop articles (expired) from the state."""
+        self.db.executemany("DELETE FROM articles WHERE id = ?", [(i,) for i in ids])
+
+    def set_groups(self, groups: Iterable[DuplicateGroup]) -> None:
+        """Replace the duplicate groups with those of this run."""
+        self.db.execute("DELETE FROM groups")
+        self.db.executemany("INSERT INTO groups VALUES (?, ?)",
+                            [(i, g.kept.id) for g in groups for i in g.ids])
+
+    # ------------------------------------------------------------ storylines
+    def storylines(self) -> dict[str, StoredStoryline]:
+        """The stored storylines by id, with their member article ids."""
+        members: dict[str, set[str]] = {}
+        for article_id, storyline_id in self.db.execute("SELECT article_id, storyline_id "
+                                                        "FROM members"):
+            members.setdefault(storyline_id, set()).add(article_id)
+        return {sid: StoredStoryline(sid, created, frozenset(members.get(sid, ())))
+                for sid, created in self.db.execute("SELECT id, created FROM storylines")}
+
+    def retired_ids(self) -> set[str]:
+        """Ids merged away or ended in earlier runs (never given to a new storyline)."""
+        return {row[0] for row in self.db.execute("SELECT id FROM merged")}
+
+    def set_storylines(self, storylines: Iterable[tuple[str, int, datetime | None,
+                                                        datetime | None, int, list[str]]],
+                       merged: Iterable[tuple[str, str]], ended: Iterable[str] = ()) -> None:
+        """Replace the storylines: ``(id, created run, first seen, last seen, size,
+        member ids)`` each, and record ``(id, into)`` merges and the ids ended in this
+        run (``into`` empty)."""
+        self.db.execute("DELETE FROM storylines")
+        self.db.execute("DELETE FROM members")
+        for sid, created, first, last, size, ids in storylines:
+            self.db.execute("INSERT INTO storylines VALUES (?, ?, ?, ?, ?, ?)",
+                            (sid, created, self.run, iso_utc(first), iso_utc(last), size))
+            self.db.executemany("INSERT INTO members VALUES (?, ?)", [(i, sid) for i in ids])
+        self.db.executemany("INSERT OR REPLACE INTO merged VALUES (?, ?, ?)",
+                            [(old, into, self.run) for old, into in merged]
+                            + [(old, "", self.run) for old in ended])
+
+    # ------------------------------------------------------------ summary
+    def summary(self) -> Summary:
+        """Counts and time span of what the state holds."""
+        def one(sql: str) -> Any:
+            return self.db.execute(sql).fetchone()[0]
+
+        size = sum(os.path.getsize(self.path + suffix) for suffix in ("", "-wal")
+                   if os.path.exists(self.path + suffix))
+        grouped = one("SELECT COUNT(*) FROM (SELECT kept_id FROM groups GROUP BY kept_id "
+                      "HAVING COUNT(*) > 1)")
+        duplicates = one("SELECT COUNT(*) FROM groups WHERE article_id != kept_id")
+        return Summary(path=self.path, schema_version=SCHEMA_VERSION,
+                       runs=one("SELECT COUNT(*) FROM runs"),
+                       articles=one("SELECT COUNT(*) FROM articles"), groups=grouped,
+                       duplicates=duplicates, storylines=one("SELECT COUNT(*) FROM storylines"),
+                       merged=one("SELECT COUNT(*) FROM merged WHERE into_id != ''"),
+                       oldest=_time(one("SELECT MIN(published) FROM articles")),
+                       newest=_time(one("SELECT MAX(published) FROM articles")),
+                       undated=one("SELECT COUNT(*) FROM articles WHERE published IS NULL"),
+                       bytes=size)
+
+
+# ---------------------------------------------------------------- records
+def _record(article: Article, with_origin: bool = True) -> bytes:
+    record: dict[str, Any] = {
+        "id": article.id, "title": article.title, "text": article.text, "url": article.url,
+        "source": article.source, "published": iso_utc(article.published),
+        "guid": article.guid, "fields": dict(article.fields)}
+    if with_origin:  # stored: a body or headline read as is from a field is kept once
+        record["origin"] = article.origin
+        for name in ("text", "title"):
+            key = next((k for k, v in article.fields.items() if v == record[name] and v), None)
+            if key is not None:
+                record[name] = {"field": key}
+    try:
+        return orjson.dumps(record, default=_default)
+    except TypeError:  # an integer beyond 64 bits in the original fields: json keeps it exact
+        return json.dumps(record, default=_default, ensure_ascii=False,
+                          separators=(",", ":")).encode()
+
+
+def _default(value: Any) -> Any:
+    # Non-JSON values in original fields are written as the outputs write them.
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def _article(blob: bytes) -> Article:
+    try:
+        record = orjson.loads(blob)
+    except orjson.JSONDecodeError:
+        record = json.loads(blob)
+    for name in ("text", "title"):
+        if isinstance(record[name], dict):
+            record[name] = record["fields"][record[name]["field"]]
+    return Article(id=record["id"], title=record["title"], text=record["text"],
+                   url=record["url"], source=record["source"],
+                   published=_time(record["published"]), guid=record["guid"],
+                   fields=record["fields"], origin=record["origin"])
+
+
+def _time(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

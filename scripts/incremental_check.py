@@ -1,0 +1,196 @@
+"""Figures for incremental runs on a state (``--state``), printed as they are measured.
+
+Usage:
+    python scripts/incremental_check.py uci [--keep-apart] [--data DUMP.jsonl]
+    python scripts/incremental_check.py syndication [--seeds 10]
+    python scripts/incremental_check.py timing DUMP.jsonl [--runs 10] [--command dedup]
+
+``uci``: ``data/uci-dev.jsonl`` sorted by time (then id), split in two halves; run 1 on
+the first, run 2 on the rest, one state. Prints whether every id is in run 2's output
+exactly once, the share of run 1's storylines with >= 3 articles that keep their id in
+run 2 (and the share whose id lives on or was merged into a live one), and run 2's
+B-cubed F1 against the gold ``story`` labels next to one batch run on all 2,000.
+``--keep-apart``: stored storylines never merge with each other. ``--data``: another
+dump with a gold ``story`` field (``data/pages-dev.jsonl``).
+
+``syndication``: ``tests/syndication.py`` fixtures (seeds 0..N-1), originals in run 1,
+their copies in run 2: pairwise recall of the duplicate groups, incremental vs batch.
+
+``timing``: DUMP split into ``--runs`` consecutive parts fed one by one into one state
+(``dedup`` or ``storylines``, one worker): seconds per run, state size on disk.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))  # the syndication fixture
+
+from clusterer.dedup import DedupConfig, deduplicate  # noqa: E402
+from clusterer.evaluate import bcubed, pairwise  # noqa: E402
+from clusterer.incremental import dedup_with_state, storylines_with_state  # noqa: E402
+from clusterer.output import dedup_records, write_json, write_jsonl  # noqa: E402
+from clusterer.pipeline import run_dedup, run_storylines  # noqa: E402
+from clusterer.readers import read_articles  # noqa: E402
+from clusterer.state import open_state, read_summary  # noqa: E402
+
+CONFIG = DedupConfig(workers=1)
+
+
+def _write(path: Path, records: list[dict]) -> str:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    return str(path)
+
+
+def _labels(document: dict) -> dict[str, str]:
+    labels = {}
+    for s in document["storylines"]:
+        for a in s["articles"]:
+            for i in [a["id"], *a["duplicates"]]:
+                labels[i] = s["id"]
+    for a in document["unclustered"]:
+        for i in [a["id"], *a["duplicates"]]:
+            labels[i] = "u-" + a["id"]
+    return labels
+
+
+def _f1(labels: dict[str, str], gold: dict[str, str]) -> float:
+    ids = sorted(gold)
+    return bcubed([labels[i] for i in ids], [gold[i] for i in ids])[2]
+
+
+def uci(keep_apart: bool, data: str) -> None:
+    rows = [json.loads(line) for line in Path(data).read_text().splitlines()]
+    rows.sort(key=lambda r: (r["published"] or "", r["id"]))
+    gold = {r["id"]: r["story"] for r in rows}
+    half = len(rows) // 2
+    with tempfile.TemporaryDirectory() as tmp:
+        one, two = _write(Path(tmp, "one.jsonl"), rows[:half]), _write(Path(tmp, "two.jsonl"),
+                                                                       rows[half:])
+        state = str(Path(tmp, "s.db"))
+        documents, seconds = [], []
+        for part in (one, two):
+            start = time.perf_counter()
+            with open_state(state) as store:
+                run = storylines_with_state(store, dedup_with_state(store, [part], config=CONFIG),
+                                            merge_stored=not keep_apart)
+            seconds.append(time.perf_counter() - start)
+            documents.append(run.document())
+        start = time.perf_counter()
+        batch = run_storylines(run_dedup([_write(Path(tmp, "all.jsonl"), rows)],
+                                         config=CONFIG)).document()
+        batch_seconds = time.perf_counter() - start
+    first, second = documents
+    listed = [i for s in second["storylines"] for a in s["articles"] for i in [a["id"], *a["duplicates"]]]
+    listed += [i for a in second["unclustered"] for i in [a["id"], *a["duplicates"]]]
+    once = sorted(listed) == sorted(gold)
+    live = {s["id"] for s in second["storylines"]}
+    into = {m["id"]: m["into"] for m in second["changes"]["merged_away"]}
+    big = [s["id"] for s in first["storylines"] if s["size"] >= 3]
+    kept = sum(sid in live for sid in big)
+    traced = sum(sid in live or into.get(sid) in live for sid in big)
+    changes: dict[str, int] = {}
+    for s in second["storylines"]:
+        changes[s["change"]] = changes.get(s["change"], 0) + 1
+    print(f"{Path(data).name} halves ({half} + {len(rows) - half}), merge stored: "
+          f"{not keep_apart}")
+    print(f"  every id exactly once in run 2's output: {once}")
+    share = max(len(big), 1)
+    print(f"  run 1 storylines with >= 3 articles: {len(big)}; keep their id in run 2: "
+          f"{kept} ({kept / share:.1%}); id live or merged into a live one: {traced} "
+          f"({traced / share:.1%})")
+    print(f"  run 2 changes: {dict(sorted(changes.items()))}, merged away "
+          f"{len(into)}, ended {len(second['changes']['ended'])}")
+    print(f"  B-cubed F1: run 2 {_f1(_labels(second), gold):.4f}, batch on all "
+          f"{_f1(_labels(batch), gold):.4f}")
+    print(f"  seconds: run 1 {seconds[0]:.1f}, run 2 {seconds[1]:.1f}, batch {batch_seconds:.1f}")
+
+
+def syndication(seeds: int) -> None:
+    from syndication import make_fixture
+
+    for seed in range(seeds):
+        fixture = make_fixture(seed)
+        originals = [r for r in fixture.records if r["id"].endswith("-0")]
+        copies = [r for r in fixture.records if not r["id"].endswith("-0")]
+        with tempfile.TemporaryDirectory() as tmp:
+            state = str(Path(tmp, "s.db"))
+            for name, part in (("one", originals), ("two", copies)):
+                with open_state(state) as store:
+                    run = dedup_with_state(store, [_write(Path(tmp, f"{name}.jsonl"), part)],
+                                           config=CONFIG)
+            batch = deduplicate(read_articles([_write(Path(tmp, "all.jsonl"),
+                                                      originals + copies)]), CONFIG)
+        ids = sorted(fixture.truth)
+        truth = [fixture.truth[i] for i in ids]
+        found = [pairwise(_group_labels(groups, ids), truth)[1]
+                 for groups in (run.run.result.groups, batch.groups)]
+        print(f"seed {seed}: {len(originals)} originals then {len(copies)} copies; pairwise "
+              f"recall incremental {found[0]:.4f}, batch {found[1]:.4f}")
+
+
+def _group_labels(groups: list, ids: list[str]) -> list[str]:
+    labels = {i: g.kept.id for g in groups for i in g.ids}
+    return [labels[i] for i in ids]
+
+
+def timing(dump: str, runs: int, command: str) -> None:
+    with open(dump, "rb") as handle:
+        total = sum(1 for _ in handle)
+    size = total // runs
+    with tempfile.TemporaryDirectory() as tmp:
+        state = str(Path(tmp, "s.db"))
+        # The parts are written first, so that the process holds no copy of the dump.
+        with open(dump, "rb") as handle:
+            for number in range(runs):
+                with open(Path(tmp, f"part{number}.jsonl"), "wb") as out:
+                    for _ in range(size):
+                        out.write(next(handle))
+        for number in range(runs):
+            part = Path(tmp, f"part{number}.jsonl")
+            start = time.perf_counter()
+            with open_state(state) as store:
+                run = dedup_with_state(store, [str(part)], config=CONFIG)
+                if command == "storylines":
+                    tracked = storylines_with_state(store, run)
+                    write_json(str(Path(tmp, "out.json")), tracked.document())
+                else:
+                    write_jsonl(str(Path(tmp, "out.jsonl")), dedup_records(run.run.result.groups))
+            seconds = time.perf_counter() - start
+            summary = read_summary(state)
+            print(f"run {number + 1}: +{size} articles, state {summary.articles} articles, "
+                  f"{seconds:.1f} s, state on disk {summary.bytes / 1e6:.1f} MB "
+                  f"(pid {os.getpid()})", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="what", required=True)
+    u = sub.add_parser("uci")
+    u.add_argument("--keep-apart", action="store_true")
+    u.add_argument("--data", default=str(ROOT / "data" / "uci-dev.jsonl"),
+                   help="A JSONL dump with a gold 'story' field.")
+    s = sub.add_parser("syndication")
+    s.add_argument("--seeds", type=int, default=10)
+    t = sub.add_parser("timing")
+    t.add_argument("dump")
+    t.add_argument("--runs", type=int, default=10)
+    t.add_argument("--command", choices=("dedup", "storylines"), default="dedup")
+    args = parser.parse_args()
+    if args.what == "uci":
+        uci(args.keep_apart, args.data)
+    elif args.what == "syndication":
+        syndication(args.seeds)
+    else:
+        timing(args.dump, args.runs, args.command)
+
+
+if __name__ == "__main__":
+    main()
