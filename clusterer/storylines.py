@@ -702,6 +702,8 @@ def _extend_language(docs: list[str], part: list[DuplicateGroup], seeds: np.ndar
     judged = np.flatnonzero((labels != NOISE) | is_new)
     labels[judged] = _rescue((evidence[0][judged], evidence[1][judged]), weights[judged],
                              hours[judged], labels[judged], config)
+    labels[judged] = _rescue_near((evidence[0][judged], evidence[1][judged]), hours[judged],
+                                  labels[judged], config)
     near = _near(hours, is_new, config.window_hours)
     rest = np.flatnonzero((labels == NOISE) & near)
     more, _ = _cluster_language([docs[k] for k in rest], [part[k] for k in rest], language,
@@ -716,6 +718,14 @@ def _extend_language(docs: list[str], part: list[DuplicateGroup], seeds: np.ndar
     if (seeds >= 0).any():  # with no seeds: exactly a batch run
         labels = _merge_new(features.vectors, evidence, weights, labels, near, seeds, is_new,
                             config.similarity, merge_seeded)
+        # As a batch run ends: groups still alone near the new ones (stored ones too: a
+        # storyline that grew may now hold their closest members) join their closest
+        # members' storyline.
+        judged = np.flatnonzero((labels != NOISE) | is_new | near)
+        labels[judged] = _rescue((evidence[0][judged], evidence[1][judged]), weights[judged],
+                                 hours[judged], labels[judged], config)
+        labels[judged] = _rescue_near((evidence[0][judged], evidence[1][judged]),
+                                      hours[judged], labels[judged], config)
     return _assemble(part, features, weights, labels, config, language)
 
 
