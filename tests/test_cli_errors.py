@@ -489,3 +489,14 @@ def test_skip_report_lists_every_skipped_record_and_file(in_bad):
     ]
     assert [json.loads(line)["title"] for line in Path("out.jsonl").read_text().splitlines()
             ] == ["A", "B"]
+
+
+def test_skip_report_hint_does_not_ask_for_skip_bad_again(in_bad):
+    Path("big.jsonl").write_text('{"title": "A"}\n{"title": "' + "x" * 2000 + '"}\n')
+    result = dedup("big.jsonl", "--skip-bad", "-q", "-o", "out.jsonl", "--max-record-bytes",
+                   "1024", "--skip-report", "skip.jsonl")
+    assert result.exit_code == 0
+    assert [json.loads(line) for line in Path("skip.jsonl").read_text().splitlines()] == [
+        {"file": "big.jsonl", "line": 2, "item": None, "skipped": "record",
+         "reason": "record larger than 1,024 bytes (--max-record-bytes)",
+         "hint": "a larger --max-record-bytes"}]

@@ -112,6 +112,15 @@ class Skipped:
                 "reason": self.reason, "hint": self.hint}
 
 
+_SKIP_BAD = re.compile(r"(?:,\s*)?\bor pass --skip-bad\b[^,;]*|\bpass --skip-bad\b[^,;]*(?:,\s*or\s*)?")
+
+
+def _without_skip_bad(hint: str) -> str:
+    """A hint as the skip report gives it: the run had --skip-bad, so "pass --skip-bad
+    to skip it, or a larger --max-record-bytes" says "a larger --max-record-bytes"."""
+    return _SKIP_BAD.sub("", hint).strip(" ,;")
+
+
 _VALUES = re.compile(r'(?<=id )"[^"]*"|\d[\d,.]*')
 
 
@@ -174,7 +183,8 @@ class ReadReport:
         if len(self.examples) < MAX_EXAMPLES:
             self.examples.append(error)
         if self.keep_all:
-            self.entries.append(Skipped(error.location, what, error.problem, error.hint))
+            self.entries.append(Skipped(error.location, what, error.problem,
+                                        _without_skip_bad(error.hint)))
 
     def skipped_entries(self) -> list[Skipped]:
         """Every record and file left out: the skipped ones (``keep_all`` only), then the
