@@ -223,7 +223,7 @@ class OutputSet:
         count = 0
         with self.open(given) as handle:
             for record in records:
-                handle.write(_dumps(record))
+                handle.write(dumps_record(record))
                 handle.write(b"\n")
                 count += 1
         return count
@@ -354,7 +354,9 @@ def _check_target(path: str, target: Path) -> None:
         raise OutputError(f"{path}: is a directory; give a file path")
 
 
-def _dumps(record: dict[str, Any]) -> bytes:
+def dumps_record(record: dict[str, Any]) -> bytes:
+    """One record as compact JSON bytes; values JSON lacks (datetimes, integers beyond 64
+    bits kept exact from the input) are written, never a crash."""
     try:
         return orjson.dumps(record, default=_default)
     except TypeError:  # an integer beyond 64 bits, kept exact from the input: json writes it

@@ -37,6 +37,7 @@ import orjson
 
 from clusterer import __version__
 from clusterer.errors import StateError
+from clusterer.output import dumps_record
 from clusterer.records import Article, DuplicateGroup, iso_utc
 
 SCHEMA_VERSION = 1
@@ -358,18 +359,7 @@ def _record(article: Article, with_origin: bool = True) -> bytes:
             key = next((k for k, v in article.fields.items() if v == record[name] and v), None)
             if key is not None:
                 record[name] = {"field": key}
-    try:
-        return orjson.dumps(record, default=_default)
-    except TypeError:  # an integer beyond 64 bits in the original fields: json keeps it exact
-        return json.dumps(record, default=_default, ensure_ascii=False,
-                          separators=(",", ":")).encode()
-
-
-def _default(value: Any) -> Any:
-    # Non-JSON values in original fields are written as the outputs write them.
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value)
+    return dumps_record(record)
 
 
 def _article(blob: bytes) -> Article:

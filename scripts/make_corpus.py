@@ -236,11 +236,17 @@ def write_corpus(n: int, out: Path, seed: int = 0, n_sites: int = 200,
                  syndicated: float = 0.3) -> CorpusStats:
     """Write ``n`` records as JSONL to ``out`` (via a temporary file) and describe them."""
     applied: Counter[str] = Counter()
+    return write_records(iter_corpus(n, seed, n_sites, syndicated, applied), out, applied)
+
+
+def write_records(records: Iterator[dict], out: Path, applied: Counter[str]) -> CorpusStats:
+    """Write generated records as JSONL to ``out`` (via a temporary file) and describe
+    them; ``applied`` counts the edits, filled while the records are drawn."""
     groups: Counter[str] = Counter()
     tmp = out.with_name(out.name + ".tmp")
     out.parent.mkdir(parents=True, exist_ok=True)
     with tmp.open("wb") as fh:
-        for record in iter_corpus(n, seed, n_sites, syndicated, applied):
+        for record in records:
             groups[record["group"]] += 1
             fh.write(orjson.dumps(record) + b"\n")
     tmp.replace(out)

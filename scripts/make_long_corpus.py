@@ -36,8 +36,6 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
-import orjson
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -51,9 +49,10 @@ from make_corpus import (  # noqa: E402
     _Pending,
     _render,
     site_names,
+    write_records,
 )
 
-from syndication import PAGES, TRANSFORMS, UCI, Story  # noqa: E402
+from syndication import PAGES, UCI, Story  # noqa: E402
 
 BODY_CHARS = 2400  # characters of body text a story is built up to
 MIN_PARAGRAPH = 80  # shorter real paragraphs (bylines, captions) are left out
@@ -147,18 +146,7 @@ def write_long_corpus(n: int, out: Path, seed: int = 0, n_sites: int = 200,
                       syndicated: float = 0.3) -> CorpusStats:
     """Write ``n`` records as JSONL to ``out`` (via a temporary file) and describe them."""
     applied: Counter[str] = Counter()
-    groups: Counter[str] = Counter()
-    tmp = out.with_name(out.name + ".tmp")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with tmp.open("wb") as fh:
-        for record in iter_long_corpus(n, seed, n_sites, syndicated, applied):
-            groups[record["group"]] += 1
-            fh.write(orjson.dumps(record) + b"\n")
-    tmp.replace(out)
-    return CorpusStats(articles=sum(groups.values()), stories=len(groups),
-                       syndicated_stories=sum(1 for size in groups.values() if size > 1),
-                       largest_group=max(groups.values(), default=0),
-                       applied={name: applied[name] for name in TRANSFORMS})
+    return write_records(iter_long_corpus(n, seed, n_sites, syndicated, applied), out, applied)
 
 
 def main(argv: list[str] | None = None) -> None:
