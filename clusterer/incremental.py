@@ -43,11 +43,12 @@ from typing import Any
 from clusterer.dedup import DedupConfig, deduplicate
 from clusterer.engine import Engine
 from clusterer.errors import OutOfMemory
+from clusterer.extend import extend_storylines
 from clusterer.pipeline import DedupRun, StorylinesRun
 from clusterer.readers import ReaderConfig, ReadReport, read_articles
 from clusterer.records import Article, DuplicateGroup
 from clusterer.state import State, StoredArticle, StoredStoryline, digest
-from clusterer.storylines import Storyline, StorylineConfig, StorylineResult, extend_storylines
+from clusterer.storylines import Storyline, StorylineConfig, StorylineResult
 from clusterer.validation import check_range
 
 Progress = Callable[[str, int, "int | None"], None]

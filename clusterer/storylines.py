@@ -42,6 +42,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from clusterer.evidence import (
+    NOISE,
+    cluster_centroids,
+    drop_singletons,
+    prune,
+    rescue,
+    rescue_near,
+)
 from clusterer.features import (
     FeatureConfig,
     Features,
@@ -57,18 +65,12 @@ from clusterer.records import Article, DuplicateGroup, iso_utc
 from clusterer.validation import check_range
 
 Progress = Callable[[str, int, int], None]
-NOISE = -1
-_CHUNK_CELLS = 4_000_000  # article-by-storyline scores held at once when rescuing
-_FEW_OTHERS = 0.5  # evidence needed: similarity x (1 + this / other members), 1.5x for a pair
 # scipy.sparse is imported by the functions that use it: importing it costs 0.15 s,
 # which every command would pay at start-up.
 if TYPE_CHECKING:
     import scipy.sparse as sp
 
-    Evidence = tuple[sp.csr_matrix, sp.csr_matrix]  # TF-IDF rows, headline words
 _SVD_SIMILARITY = 0.2  # average cosine of reduced centroids that proposes a merge
-_NEIGHBOURS = 2  # closest members an unclustered article is judged against
-_NEAR_FACTOR = 2.0  # their average cosine must reach similarity x this
 
 
 @dataclass(frozen=True)
@@ -261,9 +263,9 @@ def _cluster_language(docs: list[str], groups: list[DuplicateGroup], language: s
                          [site_words(g.kept.source, url_host(g.kept.url)) for g in groups])
     labels = _cluster_blocks(features, titles, weights, hours, config, report)
     labels = _split_in_time(features.vectors, hours, labels, config)
-    labels = _drop_singletons(_prune((features.tfidf, titles), weights, labels, config.similarity))
-    labels = _rescue((features.tfidf, titles), weights, hours, labels, config)
-    labels = _rescue_near((features.tfidf, titles), hours, labels, config)
+    labels = drop_singletons(prune((features.tfidf, titles), weights, labels, config.similarity))
+    labels = rescue((features.tfidf, titles), weights, hours, labels, config)
+    labels = rescue_near((features.tfidf, titles), hours, labels, config)
     return _assemble(groups, features, weights, labels, config, language)
 
 
@@ -305,7 +307,7 @@ def _cluster_blocks(features: Features, titles: sp.csr_matrix, weights: np.ndarr
     for number, block in enumerate(blocks):
         report("clustering", number, len(blocks))
         local = _hdbscan(vectors[block], config)
-        local = _singletons(_prune((tfidf[block], titles[block]), weights[block], local,
+        local = _singletons(prune((tfidf[block], titles[block]), weights[block], local,
                                          config.similarity))
         local = _merge(vectors[block], weights[block], local)
         labels[block] = local + next_label
@@ -314,7 +316,7 @@ def _cluster_blocks(features: Features, titles: sp.csr_matrix, weights: np.ndarr
     for first, second in zip(blocks, blocks[1:]):
         both = np.concatenate([first, second])
         labels[both] = _merge(vectors[both], weights[both], labels[both], only_multi=True)
-    return _drop_singletons(labels)
+    return drop_singletons(labels)
 
 
 def _hdbscan(vectors: np.ndarray, config: StorylineConfig) -> np.ndarray:
@@ -327,211 +329,13 @@ def _hdbscan(vectors: np.ndarray, config: StorylineConfig) -> np.ndarray:
     return np.asarray(clusterer.fit_predict(vectors), dtype=np.int64)
 
 
-def _drop_singletons(labels: np.ndarray) -> np.ndarray:
-    """Clusters of one article are noise again."""
-    ids, counts = np.unique(labels, return_counts=True)
-    lonely = ids[counts == 1]
-    return np.where(np.isin(labels, lonely), NOISE, labels)
-
-
-def _sums(space: Any, weights: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, Any]:
-    """Cluster ids (ascending) and the weighted sums of their members' rows."""
-    import scipy.sparse as sp
-
-    inside = labels != NOISE
-    ids = np.unique(labels[inside])
-    index = np.searchsorted(ids, labels[inside])
-    member = sp.csr_matrix((weights[inside], (index, np.flatnonzero(inside))),
-                           shape=(len(ids), space.shape[0]))
-    return ids, member @ space
-
-
-def _centroids(space: Any, weights: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, Any]:
-    """Cluster ids (ascending) and their weighted, normalised centroids (dense rows for
-    a dense space, sparse for a sparse one)."""
-    import scipy.sparse as sp
-    from sklearn.preprocessing import normalize
-
-    ids, sums = _sums(space, weights, labels)
-    if len(ids) == 0:
-        return ids, np.zeros((0, space.shape[1]))
-    return ids, normalize(np.asarray(sums) if not sp.issparse(sums) else sums)
-
-
-def _prune(evidence: Evidence, weights: np.ndarray, labels: np.ndarray,
-           similarity: float, rounds: int = 3) -> np.ndarray:
-    """Members of a cluster without evidence of belonging become noise; repeated while
-    some leave.
-
-    Evidence, against the other members of its cluster: a TF-IDF cosine of at least
-    ``similarity`` with their (weighted) centroid (times ``1 + _FEW_OTHERS / others``:
-    1.5 times for a pair, where the centroid is one article), and a headline word
-    (not a stop word) shared with one of their headlines. Both hold in a dump of
-    unrelated news, where unrelated articles score near 0 on the sparse TF-IDF (in a
-    low-dimensional SVD of such a dump they do not) and pages of one site share
-    boilerplate in their bodies, not their headlines.
-    """
-    tfidf, titles = evidence
-    labels = labels.copy()
-    for _ in range(rounds):
-        inside = np.flatnonzero(labels != NOISE)
-        if len(inside) == 0:
-            return labels
-        if tfidf.shape[1] == 0 or titles.shape[1] == 0:
-            labels[inside] = NOISE
-            return labels
-        index = np.unique(labels[inside], return_inverse=True)[1]
-        w = weights[inside]
-        dots, norms = _dots_with_own_sum(tfidf[inside], index, w)
-        # The rest of the cluster: its sum less the member's row (rows have unit norm).
-        rest = np.sqrt(np.maximum(norms - 2 * w * dots + w * w, 0.0))
-        cosine = (dots - w) / np.where(rest > 1e-9, rest, np.inf)
-        mine = titles[inside]
-        shared = _dots_with_own_sum(mine, index, np.ones(len(inside)))[0] - mine.getnnz(axis=1)
-        # Against few others the cosine is a noisy estimate (against one, a single
-        # pair's): the evidence needed grows as the rest of the storyline shrinks.
-        others = np.bincount(index)[index] - 1
-        need = similarity * (1 + _FEW_OTHERS / np.maximum(others, 1))
-        gone = inside[(cosine < need) | (shared < 0.5)]
-        if len(gone) == 0:
-            return labels
-        labels[gone] = NOISE
-        labels = _drop_singletons(labels)
-    return labels
-
-
-def _rescue(evidence: Evidence, weights: np.ndarray, hours: np.ndarray, labels: np.ndarray,
-            config: StorylineConfig) -> np.ndarray:
-    """Unclustered articles join the storyline for which they have the most evidence.
-
-    HDBSCAN and the reduced vectors miss members that share few words with the rest;
-    an unclustered article joins the storyline whose TF-IDF centroid it is closest to
-    when it has the evidence :func:`_prune` asks of a member (against all the
-    storyline's articles) and lies within ``window_hours`` of its time span. All
-    articles are judged against the same storylines, so the order does not matter.
-    """
-    import scipy.sparse as sp
-
-    tfidf, titles = evidence
-    alone = np.flatnonzero(labels == NOISE)
-    if len(alone) == 0 or len(alone) == len(labels) or tfidf.shape[1] == 0 \
-            or titles.shape[1] == 0:
-        return labels
-    from sklearn.preprocessing import normalize
-
-    ids, sums = _sums(tfidf, weights, labels)
-    centroids = normalize(sp.csr_matrix(sums)).T.tocsr()
-    words = sp.csr_matrix(_sums(titles, np.ones(len(labels)), labels)[1]).T.tocsr()
-    inside = labels != NOISE
-    order = np.searchsorted(ids, labels[inside])
-    need = config.similarity * (1 + _FEW_OTHERS / np.bincount(order, minlength=len(ids)))
-    first = np.full(len(ids), np.inf)
-    np.minimum.at(first, order, np.where(np.isnan(hours[inside]), np.inf, hours[inside]))
-    last = np.full(len(ids), -np.inf)
-    np.maximum.at(last, order, np.where(np.isnan(hours[inside]), -np.inf, hours[inside]))
-    labels = labels.copy()
-    # In chunks: an article-by-storyline matrix of a whole dump may not fit in memory.
-    rows = max(1, _CHUNK_CELLS // len(ids))
-    for chunk in np.array_split(alone, math.ceil(len(alone) / rows)):
-        cosine = (tfidf[chunk] @ centroids).toarray()
-        fits = (cosine >= need) & ((titles[chunk] @ words).toarray() > 0.5)
-        when = hours[chunk][:, None]
-        with np.errstate(invalid="ignore"):  # storylines with no dated article: inf - inf
-            near = np.isnan(when) | ~np.isfinite(first) | (
-                (when >= first - config.window_hours) & (when <= last + config.window_hours))
-        score = np.where(fits & near, cosine, -np.inf)
-        best = score.argmax(axis=1)
-        joins = np.isfinite(score[np.arange(len(chunk)), best])
-        labels[chunk[joins]] = ids[best[joins]]
-    return labels
-
-
-def _rescue_near(evidence: Evidence, hours: np.ndarray, labels: np.ndarray,
-                 config: StorylineConfig) -> np.ndarray:
-    """Unclustered articles join the storyline of their closest members.
-
-    A storyline of headlines or short reports is wide: an article that tells it in
-    other words is far from its centroid (the :func:`_rescue` test) but close to a
-    few of its members. An unclustered article joins the storyline whose
-    ``_NEIGHBOURS`` members closest to it (within ``window_hours``) reach an average
-    TF-IDF cosine of ``_NEAR_FACTOR`` x ``similarity`` (0.3 by default: unrelated
-    articles stay far below it on the sparse TF-IDF), and with one of which it shares
-    a headline word. All are judged against the same storylines: the order does not
-    matter.
-    """
-    tfidf, titles = evidence
-    need = _NEAR_FACTOR * config.similarity
-    alone = np.flatnonzero(labels == NOISE)
-    # Members grouped by storyline, so that each storyline is a run of columns.
-    inside = np.flatnonzero(labels != NOISE)
-    if len(alone) == 0 or len(inside) == 0 or tfidf.shape[1] == 0 or titles.shape[1] == 0:
-        return labels
-    inside = inside[np.argsort(labels[inside], kind="stable")]
-    ids, starts, counts = np.unique(labels[inside], return_index=True, return_counts=True)
-    members_t = tfidf[inside].T.tocsr()
-    words_t = titles[inside].T.tocsr()
-    labels = labels.copy()
-    rows = max(1, _CHUNK_CELLS // len(inside))
-    for chunk in np.array_split(alone, math.ceil(len(alone) / rows)):
-        cosine = (tfidf[chunk] @ members_t).toarray()
-        when = hours[chunk][:, None]
-        them = hours[inside][None, :]
-        with np.errstate(invalid="ignore"):  # undated articles are near any time
-            far = np.abs(when - them) > config.window_hours
-        cosine[far] = 0.0
-        # The average of each storyline's two closest members (one, for a storyline of one).
-        first = np.maximum.reduceat(cosine, starts, axis=1)
-        top = cosine >= np.repeat(first, counts, axis=1)
-        # Only the first column holding a storyline's largest value leaves (ties count).
-        running = np.cumsum(top, axis=1)
-        before = np.hstack([np.zeros((len(chunk), 1)), running[:, starts[1:] - 1]])
-        first_top = top & (running - np.repeat(before, counts, axis=1) == 1)
-        rest = np.where(first_top, -np.inf, cosine)
-        second = np.maximum.reduceat(rest, starts, axis=1)
-        near = np.where(counts >= _NEIGHBOURS, (first + np.maximum(second, 0.0)) / 2, first)
-        shares = np.add.reduceat((titles[chunk] @ words_t).toarray(), starts, axis=1) > 0.5
-        score = np.where(shares & (near >= need), near, -np.inf)
-        best = score.argmax(axis=1)
-        joins = np.isfinite(score[np.arange(len(chunk)), best])
-        labels[chunk[joins]] = ids[best[joins]]
-    return labels
-
-
-def _dots_with_own_sum(rows: sp.csr_matrix, cluster: np.ndarray, weights: np.ndarray
-                       ) -> tuple[np.ndarray, np.ndarray]:
-    """Each row's dot product with the weighted sum of its cluster's rows, and the
-    squared norm of that sum.
-
-    Args:
-        rows: Sparse rows, shape (n, terms).
-        cluster: Cluster index of each row, 0 to k - 1, shape (n,).
-        weights: Weight of each row in its cluster's sum, shape (n,).
-    """
-    import scipy.sparse as sp
-
-    n, width = rows.shape
-    k = int(cluster.max()) + 1 if n else 0
-    member = sp.csr_matrix((weights, (cluster, np.arange(n))), shape=(k, n))
-    sums = sp.csr_matrix(member @ rows)
-    sums.sum_duplicates()
-    sums.sort_indices()
-    sum_rows = np.repeat(np.arange(k, dtype=np.int64), np.diff(sums.indptr))
-    keys = sum_rows * width + sums.indices  # sorted: by row, then column
-    coo = rows.tocoo()
-    # A row's terms are all in its cluster's sum: look each one up there.
-    where = np.searchsorted(keys, cluster[coo.row].astype(np.int64) * width + coo.col)
-    dots = np.bincount(coo.row, weights=coo.data * sums.data[where], minlength=n)
-    norms = np.bincount(sum_rows, weights=sums.data.astype(np.float64) ** 2, minlength=k)
-    return dots, norms[cluster]
-
-
 def _merge(vectors: np.ndarray, weights: np.ndarray, labels: np.ndarray,
            only_multi: bool = False) -> np.ndarray:
     """Join clusters whose reduced (SVD) centroids are similar: average linkage on
     cosine similarity, cut at ``_SVD_SIMILARITY``. Labels keep the smallest id of each
     merged set.
 
-    The SVD proposes (it links headlines that share few words); :func:`_prune` then
+    The SVD proposes (it links headlines that share few words); :func:`~clusterer.evidence.prune` then
     keeps only the members with evidence on the sparse TF-IDF.
     With ``only_multi``, clusters of one article take no part (used across blocks).
     """
@@ -540,7 +344,7 @@ def _merge(vectors: np.ndarray, weights: np.ndarray, labels: np.ndarray,
         ids = ids[counts > 1]
     if len(ids) < 2:
         return labels
-    _, centroids = _centroids(vectors, weights, np.where(np.isin(labels, ids), labels, NOISE))
+    _, centroids = cluster_centroids(vectors, weights, np.where(np.isin(labels, ids), labels, NOISE))
     distances = np.clip(1.0 - centroids @ centroids.T, 0.0, 2.0)
     np.fill_diagonal(distances, 0.0)
     from scipy.cluster.hierarchy import fcluster, linkage
@@ -592,7 +396,7 @@ def _assemble(groups: list[DuplicateGroup], features: Features, weights: np.ndar
     storylines: list[Storyline] = []
     unclustered_index: list[int] = []
     space = features.tfidf if features.tfidf.shape[1] else features.vectors
-    ids, centroids = _centroids(space, weights, labels)
+    ids, centroids = cluster_centroids(space, weights, labels)
     stop = stop_words(language)
     for row, label in enumerate(ids.tolist()):
         members = np.flatnonzero(labels == label)
@@ -638,122 +442,3 @@ def _hours(moment: datetime | None) -> float:
 
 
 _EPOCH = datetime.fromisoformat("1970-01-01T00:00:00+00:00")
-
-
-# ---------------------------------------------------------------- incremental runs
-def extend_storylines(groups: Sequence[DuplicateGroup], seeds: Sequence[int],
-                      config: StorylineConfig | None = None,
-                      body_text: Callable[[Article], str] | None = None,
-                      progress: Progress | None = None, merge_seeded: bool = True,
-                      fresh: Sequence[bool] | None = None) -> StorylineResult:
-    """Storylines that continue given ones (the hook of :mod:`clusterer.incremental`).
-
-    ``seeds[i]`` is the storyline (any number >= 0) ``groups[i]`` already belongs to,
-    or -1; ``fresh[i]`` whether it is new in this run (default: every unseeded one).
-    Each fresh group joins the seeded storyline for which it has the evidence a batch
-    run asks (:func:`_rescue`); the unseeded groups left are clustered among themselves
-    as by :func:`build_storylines`, keeping the clusters with a fresh group. Then, when
-    there are seeds, storylines merge as a batch run merges fragments (:func:`_merge`,
-    then :func:`_prune`), but only where a fresh group is among those merged. Only
-    groups and storylines within ``window_hours`` of the fresh groups' time span are
-    clustered or merged again. So a run with nothing fresh changes nothing. With
-    ``merge_seeded`` False, two seeded storylines never merge (new ones may still join
-    one). A storyline left with fewer than ``min_size`` articles is unclustered.
-    Without seeds the result is that of :func:`build_storylines`.
-    """
-    config = config or StorylineConfig()
-    report = progress or (lambda stage, done, total: None)
-    body = body_text or (lambda article: article.text)
-    order = sorted(range(len(groups)), key=lambda i: _order_key(groups[i]))
-    groups = [groups[i] for i in order]
-    seeded = np.array([seeds[i] for i in order], dtype=np.int64)
-    new = np.array([(seeds[i] < 0) if fresh is None else fresh[i] for i in order], dtype=bool)
-    bodies = [body(g.kept) for g in groups]
-    languages = detect_languages([f"{g.kept.title}\n{text[:SAMPLE_CHARS]}"
-                                  for g, text in zip(groups, bodies)])
-    storylines: list[Storyline] = []
-    unclustered: list[DuplicateGroup] = []
-    for language in sorted(set(languages)):
-        index = [i for i, lang in enumerate(languages) if lang == language]
-        part = [groups[i] for i in index]
-        docs = [document(g.kept.title, bodies[i], config.features) for i, g in zip(index, part)]
-        found, alone = _extend_language(docs, part, seeded[index], new[index], language, config,
-                                        report, merge_seeded)
-        storylines += found
-        unclustered += alone
-    storylines.sort(key=lambda s: (-s.size, s.id))
-    unclustered.sort(key=_order_key)
-    return StorylineResult(storylines=storylines, unclustered=unclustered, config=config)
-
-
-def _extend_language(docs: list[str], part: list[DuplicateGroup], seeds: np.ndarray,
-                     is_new: np.ndarray, language: str, config: StorylineConfig,
-                     report: Progress, merge_seeded: bool
-                     ) -> tuple[list[Storyline], list[DuplicateGroup]]:
-    """:func:`extend_storylines` within one language (groups in time order). Only
-    what lies within ``window_hours`` of the new groups' time span is clustered or
-    merged again (all of it when a new group is undated)."""
-    features = build_features(docs, config.features, language)
-    weights = np.array([g.size for g in part], dtype=np.float64)
-    hours = np.array([_hours(g.kept.published) for g in part], dtype=np.float64)
-    evidence = (features.tfidf, title_terms([g.kept.title for g in part], language))
-    labels = np.where(seeds >= 0, seeds, NOISE)
-    # Only new groups are placed by evidence: stored unclustered ones had their turn.
-    judged = np.flatnonzero((labels != NOISE) | is_new)
-    labels[judged] = _rescue((evidence[0][judged], evidence[1][judged]), weights[judged],
-                             hours[judged], labels[judged], config)
-    labels[judged] = _rescue_near((evidence[0][judged], evidence[1][judged]), hours[judged],
-                                  labels[judged], config)
-    near = _near(hours, is_new, config.window_hours)
-    rest = np.flatnonzero((labels == NOISE) & near)
-    more, _ = _cluster_language([docs[k] for k in rest], [part[k] for k in rest], language,
-                                config, report)
-    where = {part[k].kept.id: k for k in rest}
-    label = int(labels.max(initial=-1)) + 1
-    for found in more:
-        members = [where[g.kept.id] for g in found.groups]
-        if is_new[members].any():  # stored unclustered ones alone: as they were
-            labels[members] = label
-            label += 1
-    if (seeds >= 0).any():  # with no seeds: exactly a batch run
-        labels = _merge_new(features.vectors, evidence, weights, labels, near, seeds, is_new,
-                            config.similarity, merge_seeded)
-        # As a batch run ends: groups still alone near the new ones (stored ones too: a
-        # storyline that grew may now hold their closest members) join their closest
-        # members' storyline.
-        judged = np.flatnonzero((labels != NOISE) | is_new | near)
-        labels[judged] = _rescue((evidence[0][judged], evidence[1][judged]), weights[judged],
-                                 hours[judged], labels[judged], config)
-        labels[judged] = _rescue_near((evidence[0][judged], evidence[1][judged]),
-                                      hours[judged], labels[judged], config)
-    return _assemble(part, features, weights, labels, config, language)
-
-
-def _near(hours: np.ndarray, is_new: np.ndarray, window: float) -> np.ndarray:
-    """Groups within ``window`` hours of the new groups' time span (undated ones too);
-    every group when a new one is undated, none when nothing is new."""
-    dated = hours[is_new]
-    if len(dated) == 0:
-        return np.zeros(len(hours), dtype=bool)
-    if np.isnan(dated).any():
-        return np.ones(len(hours), dtype=bool)
-    return np.isnan(hours) | ((hours >= dated.min() - window) & (hours <= dated.max() + window))
-
-
-def _merge_new(vectors: np.ndarray, evidence: Evidence, weights: np.ndarray, labels: np.ndarray,
-               near: np.ndarray, seeds: np.ndarray, is_new: np.ndarray, similarity: float,
-               merge_seeded: bool) -> np.ndarray:
-    """Storylines with a member near the new groups merge as a batch run merges
-    fragments (:func:`_merge`, then :func:`_prune`), where a new group is among those
-    merged (and, unless ``merge_seeded``, at most one seeded storyline)."""
-    touched = np.isin(labels, np.unique(labels[near & (labels != NOISE)]))
-    merged = _merge(vectors, weights, np.where(touched, labels, NOISE), only_multi=True)
-    first_new = int(seeds.max()) + 1
-    for value in np.unique(merged[merged != NOISE]).tolist():
-        at = merged == value
-        old = np.unique(labels[at & (labels >= 0) & (labels < first_new)])
-        if not is_new[at].any() or (not merge_seeded and len(old) > 1):
-            merged[at] = labels[at]
-    merged = np.where(touched, merged, labels)
-    pruned = _prune(evidence, weights, np.where(touched, merged, NOISE), similarity)
-    return _drop_singletons(np.where(touched, pruned, merged))

@@ -353,7 +353,7 @@ def test_storylines_place_what_a_dedup_run_stored_since(tmp_path):
 
 
 def test_only_what_lies_near_the_new_articles_is_clustered_again():
-    from clusterer.storylines import _near
+    from clusterer.extend import _near
 
     hours = np.array([0.0, 30.0, 100.0, 200.0, np.nan])
     new = np.array([False, False, True, False, False])

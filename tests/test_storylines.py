@@ -12,10 +12,11 @@ from hypothesis import strategies as st
 
 from clusterer.dedup import deduplicate
 from clusterer.evaluate import adjusted_rand, bcubed
+from clusterer.evidence import NOISE, rescue_near
 from clusterer.naming import _name_like, pick_keywords
 from clusterer.readers import read_articles
 from clusterer.records import DuplicateGroup
-from clusterer.storylines import NOISE, StorylineConfig, _rescue_near, build_storylines
+from clusterer.storylines import StorylineConfig, build_storylines
 
 from conftest import ROOT, examples, make_article
 from syndication import PAGES, UCI
@@ -244,10 +245,10 @@ def test_schema_file_is_a_valid_schema():
 
 
 def test_rescue_in_small_chunks_gives_the_same_storylines(uci, monkeypatch):
-    import clusterer.storylines as storylines
+    import clusterer.evidence as evidence
 
     articles, _, result = uci
-    monkeypatch.setattr(storylines, "_CHUNK_CELLS", 100)  # a few articles at a time
+    monkeypatch.setattr(evidence, "_CHUNK_CELLS", 100)  # a few articles at a time
     assert _run(articles).to_dict() == result.to_dict()
 
 
@@ -268,7 +269,7 @@ def test_unclustered_article_joins_the_storyline_of_its_two_closest_members():
          [0, 0, 0, 0, 1], [1, 1, 1, 1, 0]],
         [[1, 0], [1, 0], [1, 0], [1, 0], [1, 0], [0, 1]])
     labels = np.array([7, 7, 7, NOISE, NOISE, NOISE])
-    out = _rescue_near(evidence, hours, labels, StorylineConfig())
+    out = rescue_near(evidence, hours, labels, StorylineConfig())
     assert out.tolist() == [7, 7, 7, 7, NOISE, NOISE]
 
 
@@ -276,8 +277,8 @@ def test_closest_members_must_be_within_the_window():
     evidence, hours = _near_case([[1, 1, 0], [1, 0, 1], [1, 1, 1]], [[1], [1], [1]],
                                  hours=[0.0, 1.0, 500.0])
     labels = np.array([3, 3, NOISE])
-    assert _rescue_near(evidence, hours, labels, StorylineConfig()).tolist() == [3, 3, NOISE]
-    assert _rescue_near(evidence, hours, labels, StorylineConfig(window_hours=600)
+    assert rescue_near(evidence, hours, labels, StorylineConfig()).tolist() == [3, 3, NOISE]
+    assert rescue_near(evidence, hours, labels, StorylineConfig(window_hours=600)
                         ).tolist() == [3, 3, 3]
 
 
@@ -287,7 +288,7 @@ def test_closest_members_need_twice_the_similarity_on_average():
     evidence, hours = _near_case([[1, 1, 0, 0], [0, 0, 1, 1], [1, 0, 1, 0], [1, 0, 0, 0]],
                                  [[1], [1], [1], [1]])
     labels = np.array([0, 0, NOISE, NOISE])
-    assert _rescue_near(evidence, hours, labels, StorylineConfig(similarity=0.24)
+    assert rescue_near(evidence, hours, labels, StorylineConfig(similarity=0.24)
                         ).tolist() == [0, 0, 0, NOISE]  # 0.5 >= 0.48 > 0.35
-    assert _rescue_near(evidence, hours, labels, StorylineConfig(similarity=0.3)
+    assert rescue_near(evidence, hours, labels, StorylineConfig(similarity=0.3)
                         ).tolist() == [0, 0, NOISE, NOISE]

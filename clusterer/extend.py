@@ -1,0 +1,145 @@
+"""Storylines that continue stored ones: the hook :mod:`clusterer.incremental` calls,
+built from the batch run's own steps (:mod:`clusterer.storylines`,
+:mod:`clusterer.evidence`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from clusterer.evidence import NOISE, drop_singletons, prune, rescue, rescue_near
+from clusterer.features import build_features, document, title_terms
+from clusterer.language import SAMPLE_CHARS, detect_languages
+from clusterer.records import Article, DuplicateGroup
+from clusterer.storylines import (
+    Progress,
+    Storyline,
+    StorylineConfig,
+    StorylineResult,
+    _assemble,
+    _cluster_language,
+    _hours,
+    _merge,
+    _order_key,
+)
+
+if TYPE_CHECKING:
+    from clusterer.evidence import Evidence
+def extend_storylines(groups: Sequence[DuplicateGroup], seeds: Sequence[int],
+                      config: StorylineConfig | None = None,
+                      body_text: Callable[[Article], str] | None = None,
+                      progress: Progress | None = None, merge_seeded: bool = True,
+                      fresh: Sequence[bool] | None = None) -> StorylineResult:
+    """Storylines that continue given ones (the hook of :mod:`clusterer.incremental`).
+
+    ``seeds[i]`` is the storyline (any number >= 0) ``groups[i]`` already belongs to,
+    or -1; ``fresh[i]`` whether it is new in this run (default: every unseeded one).
+    Each fresh group joins the seeded storyline for which it has the evidence a batch
+    run asks (:func:`~clusterer.evidence.rescue`); the unseeded groups left are clustered among themselves
+    as by :func:`build_storylines`, keeping the clusters with a fresh group. Then, when
+    there are seeds, storylines merge as a batch run merges fragments (:func:`_merge`,
+    then :func:`~clusterer.evidence.prune`), but only where a fresh group is among those merged. Only
+    groups and storylines within ``window_hours`` of the fresh groups' time span are
+    clustered or merged again. So a run with nothing fresh changes nothing. With
+    ``merge_seeded`` False, two seeded storylines never merge (new ones may still join
+    one). A storyline left with fewer than ``min_size`` articles is unclustered.
+    Without seeds the result is that of :func:`build_storylines`.
+    """
+    config = config or StorylineConfig()
+    report = progress or (lambda stage, done, total: None)
+    body = body_text or (lambda article: article.text)
+    order = sorted(range(len(groups)), key=lambda i: _order_key(groups[i]))
+    groups = [groups[i] for i in order]
+    seeded = np.array([seeds[i] for i in order], dtype=np.int64)
+    new = np.array([(seeds[i] < 0) if fresh is None else fresh[i] for i in order], dtype=bool)
+    bodies = [body(g.kept) for g in groups]
+    languages = detect_languages([f"{g.kept.title}\n{text[:SAMPLE_CHARS]}"
+                                  for g, text in zip(groups, bodies)])
+    storylines: list[Storyline] = []
+    unclustered: list[DuplicateGroup] = []
+    for language in sorted(set(languages)):
+        index = [i for i, lang in enumerate(languages) if lang == language]
+        part = [groups[i] for i in index]
+        docs = [document(g.kept.title, bodies[i], config.features) for i, g in zip(index, part)]
+        found, alone = _extend_language(docs, part, seeded[index], new[index], language, config,
+                                        report, merge_seeded)
+        storylines += found
+        unclustered += alone
+    storylines.sort(key=lambda s: (-s.size, s.id))
+    unclustered.sort(key=_order_key)
+    return StorylineResult(storylines=storylines, unclustered=unclustered, config=config)
+
+
+def _extend_language(docs: list[str], part: list[DuplicateGroup], seeds: np.ndarray,
+                     is_new: np.ndarray, language: str, config: StorylineConfig,
+                     report: Progress, merge_seeded: bool
+                     ) -> tuple[list[Storyline], list[DuplicateGroup]]:
+    """:func:`extend_storylines` within one language (groups in time order). Only
+    what lies within ``window_hours`` of the new groups' time span is clustered or
+    merged again (all of it when a new group is undated)."""
+    features = build_features(docs, config.features, language)
+    weights = np.array([g.size for g in part], dtype=np.float64)
+    hours = np.array([_hours(g.kept.published) for g in part], dtype=np.float64)
+    evidence = (features.tfidf, title_terms([g.kept.title for g in part], language))
+    labels = np.where(seeds >= 0, seeds, NOISE)
+    # Only new groups are placed by evidence: stored unclustered ones had their turn.
+    judged = np.flatnonzero((labels != NOISE) | is_new)
+    labels[judged] = rescue((evidence[0][judged], evidence[1][judged]), weights[judged],
+                             hours[judged], labels[judged], config)
+    labels[judged] = rescue_near((evidence[0][judged], evidence[1][judged]), hours[judged],
+                                  labels[judged], config)
+    near = _near(hours, is_new, config.window_hours)
+    rest = np.flatnonzero((labels == NOISE) & near)
+    more, _ = _cluster_language([docs[k] for k in rest], [part[k] for k in rest], language,
+                                config, report)
+    where = {part[k].kept.id: k for k in rest}
+    label = int(labels.max(initial=-1)) + 1
+    for found in more:
+        members = [where[g.kept.id] for g in found.groups]
+        if is_new[members].any():  # stored unclustered ones alone: as they were
+            labels[members] = label
+            label += 1
+    if (seeds >= 0).any():  # with no seeds: exactly a batch run
+        labels = _merge_new(features.vectors, evidence, weights, labels, near, seeds, is_new,
+                            config.similarity, merge_seeded)
+        # As a batch run ends: groups still alone near the new ones (stored ones too: a
+        # storyline that grew may now hold their closest members) join their closest
+        # members' storyline.
+        judged = np.flatnonzero((labels != NOISE) | is_new | near)
+        labels[judged] = rescue((evidence[0][judged], evidence[1][judged]), weights[judged],
+                                 hours[judged], labels[judged], config)
+        labels[judged] = rescue_near((evidence[0][judged], evidence[1][judged]),
+                                      hours[judged], labels[judged], config)
+    return _assemble(part, features, weights, labels, config, language)
+
+
+def _near(hours: np.ndarray, is_new: np.ndarray, window: float) -> np.ndarray:
+    """Groups within ``window`` hours of the new groups' time span (undated ones too);
+    every group when a new one is undated, none when nothing is new."""
+    dated = hours[is_new]
+    if len(dated) == 0:
+        return np.zeros(len(hours), dtype=bool)
+    if np.isnan(dated).any():
+        return np.ones(len(hours), dtype=bool)
+    return np.isnan(hours) | ((hours >= dated.min() - window) & (hours <= dated.max() + window))
+
+
+def _merge_new(vectors: np.ndarray, evidence: Evidence, weights: np.ndarray, labels: np.ndarray,
+               near: np.ndarray, seeds: np.ndarray, is_new: np.ndarray, similarity: float,
+               merge_seeded: bool) -> np.ndarray:
+    """Storylines with a member near the new groups merge as a batch run merges
+    fragments (:func:`_merge`, then :func:`~clusterer.evidence.prune`), where a new group is among those
+    merged (and, unless ``merge_seeded``, at most one seeded storyline)."""
+    touched = np.isin(labels, np.unique(labels[near & (labels != NOISE)]))
+    merged = _merge(vectors, weights, np.where(touched, labels, NOISE), only_multi=True)
+    first_new = int(seeds.max()) + 1
+    for value in np.unique(merged[merged != NOISE]).tolist():
+        at = merged == value
+        old = np.unique(labels[at & (labels >= 0) & (labels < first_new)])
+        if not is_new[at].any() or (not merge_seeded and len(old) > 1):
+            merged[at] = labels[at]
+    merged = np.where(touched, merged, labels)
+    pruned = prune(evidence, weights, np.where(touched, merged, NOISE), similarity)
+    return drop_singletons(np.where(touched, pruned, merged))
