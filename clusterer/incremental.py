@@ -94,7 +94,8 @@ class IncrementalDedup:
 def dedup_with_state(state: State, inputs: Sequence[str], reader: ReaderConfig | None = None,
                      config: DedupConfig | None = None, progress: Progress | None = None,
                      engine: Engine | None = None, expire_after: float | None = None,
-                     command: str = "dedup") -> IncrementalDedup:
+                     command: str = "dedup", report: ReadReport | None = None
+                     ) -> IncrementalDedup:
     """Read ``inputs``, add them to ``state`` and deduplicate everything it holds.
 
     The state is changed inside its open transaction (committed by the caller's
@@ -110,11 +111,12 @@ def dedup_with_state(state: State, inputs: Sequence[str], reader: ReaderConfig |
         engine: Where fingerprinting runs.
         expire_after: Days; stored articles older than that are dropped (None: keep all).
         command: Recorded in the state's log of runs.
+        report: Counts what was read and skipped (a new one by default).
     """
     if expire_after is not None:
         check_range("expire_after", expire_after, 0.0, None, low_open=True)
-    report = ReadReport()
-    incoming = list(read_articles(inputs, reader, report))
+    report = report if report is not None else ReadReport()
+    incoming = list(read_articles(inputs, reader, report, progress))
     stored = state.articles()
     intake, articles = _intake(stored, incoming, expire_after)
     newest = _newest([s.article for s in stored] + incoming)

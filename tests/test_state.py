@@ -178,3 +178,19 @@ def test_dedup_on_a_state_of_another_version_is_one_line_and_exit_1(tmp_path):
     assert result.stderr == (f"Error: {path}: state written with schema version 99 (clusterer "
                              f"9.9); this clusterer ({__version__}) reads schema version 1; use "
                              "that version or pass another --state path to start a new state\n")
+
+
+def test_skip_report_with_a_state_lists_every_skipped_record(tmp_path):
+    from typer.testing import CliRunner
+
+    from clusterer.cli import app
+
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("".join(f'{{"id": "b{i}"}}\n' for i in range(30)) + '{"title": "A"}\n')
+    result = CliRunner().invoke(app, ["dedup", str(feed), "--skip-bad", "-q", "--state",
+                                      str(tmp_path / "s.db"), "-o", str(tmp_path / "o.jsonl"),
+                                      "--skip-report", str(tmp_path / "skip.jsonl")])
+    assert result.exit_code == 0, result.output
+    lines = (tmp_path / "skip.jsonl").read_text().splitlines()
+    assert len(lines) == 30  # every one, not the few the summary lists
+    assert (tmp_path / "o.jsonl").read_text().count("\n") == 1

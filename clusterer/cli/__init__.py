@@ -176,9 +176,10 @@ def _write_skip_report(outputs: OutputSet, common: Common, run: DedupRun) -> Non
 def _deduplicate_with_state(common: Common, store: State, expire_after: float | None,
                             command: str) -> IncrementalDedup:
     """Read every input into the state and merge copies over all it holds."""
+    report = ReadReport(keep_all=common.skip_report is not None)
     with engine_for(common) as engine, progress_bar(common.quiet) as progress:
         incremental = dedup_with_state(store, common.inputs, common.reader, common.dedup,
-                                       progress, engine, expire_after, command)
+                                       progress, engine, expire_after, command, report)
     print_read_report(incremental.run.read, common.inputs, common.quiet)
     if not common.quiet:
         counts = incremental.intake.to_dict()
