@@ -39,17 +39,25 @@ class DaskEngine:
         in_flight: Tasks submitted ahead of the one awaited (bounds the memory of
             chunks sent but not yet done).
         timeout: Seconds to wait for ``scheduler`` to answer.
+        memory_limit: Memory of each worker of a started local cluster (``"4GiB"``,
+            bytes, or ``"auto"``: the machine's memory shared out); a worker past it is
+            restarted by its nanny. Ignored with ``scheduler``.
 
     Use as a context manager, or call :meth:`close`: a started cluster is stopped.
     """
 
+    # Exact verification of candidate pairs runs on the workers too (clusterer.verify).
+    ships_comparisons = True
+
     def __init__(self, workers: int = 0, scheduler: str | None = None,
-                 chunk_size: int = CHUNK_SIZE, in_flight: int = 64, timeout: float = 10) -> None:
+                 chunk_size: int = CHUNK_SIZE, in_flight: int = 64, timeout: float = 10,
+                 memory_limit: str | int = "auto") -> None:
         self.workers = workers
         self.scheduler = scheduler
         self.chunk_size = chunk_size
         self.in_flight = in_flight
         self.timeout = timeout
+        self.memory_limit = memory_limit
         self._client: Any = None
         self._cluster: Any = None
 
@@ -70,6 +78,7 @@ class DaskEngine:
         if self.scheduler is None:
             self._cluster = LocalCluster(n_workers=worker_count(self.workers), threads_per_worker=1,
                                          processes=True, dashboard_address=None,
+                                         memory_limit=self.memory_limit,
                                          silence_logs=logging.ERROR)
             self._client = Client(self._cluster)
         else:
@@ -95,7 +104,10 @@ class DaskEngine:
     @contextlib.contextmanager
     def mapper(self, items: int, state: Any) -> Iterator[MapFn]:
         client = self.client()
-        shared = client.scatter(state, broadcast=True) if state is not None else None
+        # hash=False: a fresh key per stage, so that cancelling one stage's copy never
+        # cancels the same state scattered again by the next stage.
+        shared = (client.scatter(state, broadcast=True, hash=False) if state is not None
+                  else None)
 
         def run(fn: Stage, jobs: Iterable[Any]) -> Iterator[Any]:
             pending: collections.deque[Any] = collections.deque()

@@ -1,5 +1,6 @@
 """The Dask engine gives byte-identical results to the local engine (a LocalCluster of 2
-worker processes, inputs cut into many partitions so that copies cross them)."""
+worker processes, inputs cut into many partitions so that copies cross them), with
+fingerprinting and the exact verification of candidate pairs run on the workers."""
 
 import operator
 import sys
@@ -42,7 +43,11 @@ def test_dask_gives_the_local_engines_outputs(tmp_path, dask_engine, seed):
     path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in fixture.records))
     assert len(fixture.records) >= 8 * dask_engine.chunk_size  # at least 8 partitions
     local = _documents(path, LocalEngine(1))
-    assert _documents(path, dask_engine) == local
+    with get_task_stream(client=dask_engine.client()) as stream:
+        assert _documents(path, dask_engine) == local
+    # Fingerprinting and the exact verification of candidate pairs ran on the workers.
+    stages = {task["key"].rsplit("-", 5)[0] for task in stream.data}
+    assert {"_units_chunk", "_prints_chunk", "compare_chunk"} <= stages
     groups = orjson.loads(local[1])["groups"]
     assert any(len(g["members"]) >= 3 for g in groups)  # chains of copies to cross partitions
 
