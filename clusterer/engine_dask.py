@@ -39,6 +39,10 @@ class DaskEngine:
         in_flight: Tasks submitted ahead of the one awaited (bounds the memory of
             chunks sent but not yet done).
         timeout: Seconds to wait for ``scheduler`` to answer.
+        ship_comparisons: Also run the exact verification of candidate pairs on the
+            workers (:mod:`clusterer.verify`). Off by default: the pairs' articles and
+            fingerprints cost the client more to send than comparing them here (100,000
+            articles: see docs/dask.md).
         memory_limit: Memory of each worker of a started local cluster (``"4GiB"``,
             bytes, or ``"auto"``: the machine's memory shared out); a worker past it is
             restarted by its nanny. Ignored with ``scheduler``.
@@ -46,18 +50,16 @@ class DaskEngine:
     Use as a context manager, or call :meth:`close`: a started cluster is stopped.
     """
 
-    # Exact verification of candidate pairs runs on the workers too (clusterer.verify).
-    ships_comparisons = True
-
     def __init__(self, workers: int = 0, scheduler: str | None = None,
                  chunk_size: int = CHUNK_SIZE, in_flight: int = 64, timeout: float = 10,
-                 memory_limit: str | int = "auto") -> None:
+                 memory_limit: str | int = "auto", ship_comparisons: bool = False) -> None:
         self.workers = workers
         self.scheduler = scheduler
         self.chunk_size = chunk_size
         self.in_flight = in_flight
         self.timeout = timeout
         self.memory_limit = memory_limit
+        self.ships_comparisons = ship_comparisons  # read by clusterer.verify.comparer_for
         self._client: Any = None
         self._cluster: Any = None
 

@@ -1,24 +1,25 @@
 """Dedup with the local engine vs the Dask engine: wall time, memory per process, outputs.
 
 Usage: python scripts/bench_dask.py [--size 100000] [--workers 2] [--memory-limit 4GiB]
-       [--engines local,dask-fp,dask] [--seed 0] [--work-dir build/bench]
+       [--engines local,dask,dask-verify] [--seed 0] [--work-dir build/bench]
 
 The dump comes from ``scripts/make_corpus.py`` (cached under ``build/bench/`` with the
 name ``scripts/bench.py`` gives it). Each engine runs once, in a child process of this
 script (``--child``) that reads the dump, runs :func:`clusterer.pipeline.run_dedup` with
 ``LocalEngine(workers)`` (``local``) or ``DaskEngine(workers, memory_limit=…)`` (a
 LocalCluster of ``workers`` single-threaded worker processes, each with that memory
-limit; ``dask``: fingerprinting and exact verification on the workers, ``dask-fp``: only
-fingerprinting, verification on the client), and writes
+limit; ``dask``: fingerprinting on the workers, as ``--engine dask`` does,
+``dask-verify``: the exact verification of candidate pairs there too), and writes
 the records (JSONL) and the groups document, as the CLI's dedup does, with the time
-at which each stage first reported progress.
+and the client's CPU time (all its threads) at which each stage first reported progress.
 
 Memory: every process of the child's tree is sampled from ``/proc`` every 0.2 s for its
 ``VmHWM`` (the kernel's own peak RSS of that process, so a short peak between two
 samples is not missed, only the last 0.2 s of a process's life); the child is the
 client (with the local engine, the parent of the pool), the others are the workers (the
 Dask worker processes, or the local pool's forks, whose RSS counts pages shared with
-the parent). The outputs' sha256 are printed side by side.
+the parent). The client's RSS is also kept over time, to give its largest RSS in each
+stage. The outputs' sha256 are printed side by side.
 
 Prints a Markdown table. One run per engine: on a loaded machine, timings are noisy.
 """
@@ -55,8 +56,12 @@ def _child(engine_name: str, dump: Path, out: Path, workers: int, memory_limit: 
     started = time.perf_counter()
     stages: dict[str, float] = {}
 
+    cpu: dict[str, float] = {}  # the client process's CPU seconds (all its threads) so far
+
     def progress(stage: str, done: int, total: int | None) -> None:
-        stages.setdefault(stage, round(time.perf_counter() - started, 1))
+        if stage not in stages:
+            stages[stage] = round(time.perf_counter() - started, 1)
+            cpu[stage] = round(time.process_time(), 1)
 
     config = DedupConfig(workers=workers)
     if engine_name == "local":
@@ -65,19 +70,20 @@ def _child(engine_name: str, dump: Path, out: Path, workers: int, memory_limit: 
     else:
         from clusterer.engine_dask import DaskEngine
 
-        with DaskEngine(workers, chunk_size=chunk_size, memory_limit=memory_limit) as engine:
-            # dask-fp: only fingerprinting on the workers, verification on the client.
-            engine.ships_comparisons = engine_name != "dask-fp"
+        with DaskEngine(workers, chunk_size=chunk_size, memory_limit=memory_limit,
+                        ship_comparisons=engine_name == "dask-verify") as engine:
             engine.client()  # the cluster's start-up is not a stage
             stages["cluster started"] = round(time.perf_counter() - started, 1)
             run = run_dedup([str(dump)], config=config, progress=progress, engine=engine)
     stages["matched and grouped"] = round(time.perf_counter() - started, 1)
+    cpu["matched and grouped"] = round(time.process_time(), 1)
     with (out / "dedup.jsonl").open("wb") as fh:
         for record in run.records():
             fh.write(orjson.dumps(record) + b"\n")
     (out / "groups.json").write_bytes(orjson.dumps(run.groups_document()))
     stages["written"] = round(time.perf_counter() - started, 1)
     (out / "stages.json").write_bytes(orjson.dumps(stages))
+    (out / "cpu.json").write_bytes(orjson.dumps(cpu))
 
 
 def _descendants(pid: int) -> list[int]:
@@ -92,16 +98,18 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
-def _status(pid: int) -> tuple[int, str]:
-    """(VmHWM in KiB, command line) of a live process; (0, '') if gone."""
+def _status(pid: int) -> tuple[int, str, int]:
+    """(VmHWM in KiB, command line, VmRSS in KiB) of a live process; (0, '', 0) if gone."""
     try:
         with open(f"/proc/{pid}/status") as fh:
-            hwm = next((int(line.split()[1]) for line in fh if line.startswith("VmHWM:")), 0)
+            fields = {line.split(":")[0]: line.split()[1] for line in fh
+                      if line.startswith(("VmHWM:", "VmRSS:"))}
+        hwm, rss = int(fields.get("VmHWM", 0)), int(fields.get("VmRSS", 0))
         with open(f"/proc/{pid}/cmdline", "rb") as fh:
             cmdline = fh.read().replace(b"\0", b" ").decode(errors="replace")
     except OSError:
-        return 0, ""
-    return hwm, cmdline
+        return 0, "", 0
+    return hwm, cmdline, rss
 
 
 class _Sampler(threading.Thread):
@@ -111,14 +119,28 @@ class _Sampler(threading.Thread):
         super().__init__(daemon=True)
         self.pid, self.done = pid, threading.Event()
         self.peaks: dict[int, tuple[int, str]] = {}
+        self.client_rss: list[tuple[float, int]] = []  # (s from start, KiB) of the root
+        self.started = time.perf_counter()
 
     def run(self) -> None:
         while not self.done.is_set():
             for pid in _descendants(self.pid):
-                hwm, cmdline = _status(pid)
+                hwm, cmdline, rss = _status(pid)
                 if hwm and hwm >= self.peaks.get(pid, (0, ""))[0]:
                     self.peaks[pid] = (hwm, cmdline)
+                if pid == self.pid and rss:
+                    self.client_rss.append((time.perf_counter() - self.started, rss))
             self.done.wait(SAMPLE_EVERY_S)
+
+    def client_at(self, stages: dict[str, float]) -> dict[str, int]:
+        """The root's largest RSS (MiB) in each stage (from its start to the next's)."""
+        bounds = sorted(stages.items(), key=lambda item: item[1])
+        out = {}
+        for k, (stage, start) in enumerate(bounds):
+            end = bounds[k + 1][1] if k + 1 < len(bounds) else float("inf")
+            inside = [rss for t, rss in self.client_rss if start <= t < end]
+            out[stage] = round(max(inside, default=0) / 1024)
+        return out
 
 
 def _sha(path: Path) -> str:
@@ -144,9 +166,11 @@ def measure(engine: str, dump: Path, out: Path, args: argparse.Namespace) -> dic
     client = sampler.peaks.pop(proc.pid, (0, ""))[0] / 1024
     workers = sorted((hwm / 1024 for hwm, cmdline in sampler.peaks.values()
                       if "resource_tracker" not in cmdline and hwm > 60 * 1024), reverse=True)
+    stages = orjson.loads((out / "stages.json").read_bytes())
     return {"engine": engine, "wall_s": wall, "client_mib": client, "workers_mib": workers,
             "records_sha": _sha(out / "dedup.jsonl"), "groups_sha": _sha(out / "groups.json"),
-            "stages": orjson.loads((out / "stages.json").read_bytes())}
+            "stages": stages, "client_cpu_s": orjson.loads((out / "cpu.json").read_bytes()),
+            "client_mib_by_stage": sampler.client_at(stages)}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -155,8 +179,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=2, help="workers of each engine (default 2)")
     parser.add_argument("--memory-limit", default="4GiB", help="per Dask worker (default 4GiB)")
     parser.add_argument("--chunk-size", type=int, default=256, help="articles per task (default 256)")
-    parser.add_argument("--engines", default="local,dask-fp,dask",
-                        help="engines, in order: local, dask-fp, dask (default all three)")
+    parser.add_argument("--engines", default="local,dask,dask-verify",
+                        help="engines, in order: local, dask, dask-verify (default all three)")
     parser.add_argument("--seed", type=int, default=0, help="corpus seed (default 0)")
     parser.add_argument("--work-dir", type=Path, default=ROOT / "build" / "bench")
     parser.add_argument("--child", nargs=3, metavar=("ENGINE", "DUMP", "OUT"), help=argparse.SUPPRESS)
@@ -186,7 +210,9 @@ def main(argv: list[str] | None = None) -> None:
               f"{r['records_sha']} | {r['groups_sha']} |")
     print()
     for r in results:
-        print(f"- {r['engine']} stages (s from start, first progress report): {r['stages']}")
+        print(f"- {r['engine']} stages (s from start, first progress report): {r['stages']}; "
+              f"client's CPU s so far: {r['client_cpu_s']}; "
+              f"client's largest RSS in each (MiB): {r['client_mib_by_stage']}")
 
 
 if __name__ == "__main__":

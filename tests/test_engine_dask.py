@@ -1,6 +1,7 @@
 """The Dask engine gives byte-identical results to the local engine (a LocalCluster of 2
 worker processes, inputs cut into many partitions so that copies cross them), with
-fingerprinting and the exact verification of candidate pairs run on the workers."""
+fingerprinting run on the workers, and optionally the exact verification of candidate
+pairs."""
 
 import operator
 import sys
@@ -36,18 +37,20 @@ def _documents(path, engine):
     return records, orjson.dumps(deduped.groups_document()), run_storylines(deduped).document()
 
 
-@pytest.mark.parametrize("seed", [0])
-def test_dask_gives_the_local_engines_outputs(tmp_path, dask_engine, seed):
-    fixture = make_fixture(seed)
+@pytest.mark.parametrize("ship", [False, True])
+def test_dask_gives_the_local_engines_outputs(tmp_path, dask_engine, monkeypatch, ship):
+    monkeypatch.setattr(dask_engine, "ships_comparisons", ship)
+    fixture = make_fixture(0)
     path = tmp_path / "fixture.jsonl"
     path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in fixture.records))
     assert len(fixture.records) >= 8 * dask_engine.chunk_size  # at least 8 partitions
     local = _documents(path, LocalEngine(1))
     with get_task_stream(client=dask_engine.client()) as stream:
         assert _documents(path, dask_engine) == local
-    # Fingerprinting and the exact verification of candidate pairs ran on the workers.
+    # Fingerprinting ran on the workers, and with ship_comparisons the exact verification
+    # of candidate pairs too.
     stages = {task["key"].rsplit("-", 5)[0] for task in stream.data}
-    assert {"_units_chunk", "_prints_chunk", "compare_chunk"} <= stages
+    assert stages == {"_units_chunk", "_prints_chunk", *(["compare_chunk"] if ship else [])}
     groups = orjson.loads(local[1])["groups"]
     assert any(len(g["members"]) >= 3 for g in groups)  # chains of copies to cross partitions
 
