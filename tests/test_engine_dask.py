@@ -22,7 +22,7 @@ from syndication import make_fixture
 pytest.importorskip("distributed")
 from distributed import get_task_stream  # noqa: E402
 
-from clusterer.engine_dask import DaskEngine  # noqa: E402
+from clusterer.engine_dask import LOG_LENGTH, DaskEngine  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -85,3 +85,15 @@ def test_missing_extra_names_it(monkeypatch):
 def test_an_unreachable_scheduler_is_one_line():
     with pytest.raises(UsageError, match=r"cannot reach the Dask scheduler at tcp://127.0.0.1:9"):
         DaskEngine(scheduler="tcp://127.0.0.1:9", timeout=1).client()
+
+
+def _stream_log_lengths(dask_scheduler):
+    return {stream.recent_message_log.maxlen for stream in dask_scheduler.stream_comms.values()}
+
+
+def test_dask_streams_keep_few_messages(dask_engine):
+    # The client's messages to the scheduler, and the scheduler's to the workers, each
+    # hold a chunk of texts: Dask keeps the last 1,000 of them by default.
+    client = dask_engine.client()
+    assert client.scheduler_comm.recent_message_log.maxlen == LOG_LENGTH == 16
+    assert client.run_on_scheduler(_stream_log_lengths) == {LOG_LENGTH}
