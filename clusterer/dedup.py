@@ -29,12 +29,15 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+import numpy as np
+
 from clusterer.boilerplate import BoilerplateConfig, BoilerplateModel
 from clusterer.engine import Engine, LocalEngine
 from clusterer.fingerprint import FingerprintConfig, content_text, fingerprint
 from clusterer.match import Comparer, MatchConfig, UnionFind, merge_exact, merge_near
 from clusterer.records import Article, DuplicateGroup, Link
 from clusterer.validation import check_range
+from clusterer.verify import comparer_for
 
 KEEP_POLICIES = ("longest", "earliest", "first")
 Progress = Callable[[str, int, "int | None"], None]  # stage, done, total (None: unknown)
@@ -184,7 +187,7 @@ def match_dump(articles: Iterable[Article], config: DedupConfig, progress: Progr
     docs, prints, model = fingerprint(articles, config.fingerprint_config(), report, engine)
     uf = UnionFind(len(docs))
     merge_exact(docs, prints, uf)
-    comparer = Comparer(docs, prints, model, config.match_config())
+    comparer = comparer_for(engine, docs, prints, model, config.match_config())
     merge_near(comparer, uf, report)
     return comparer, uf
 
@@ -200,6 +203,8 @@ def _groups(comparer: Comparer, uf: UnionFind, keep: str) -> list[DuplicateGroup
         chosen.append((kept, [i for i in group if i != kept]))
     chosen.sort(key=lambda item: item[0])
     joined_by = uf.paths(kept for kept, others in chosen if others)
+    comparer.prefetch(np.asarray([(kept, j) for kept, others in chosen for j in others],
+                                 dtype=np.int64).reshape(-1, 2))
     out = []
     for kept, others in chosen:
         matches = [comparer.compare(kept, j) for j in others]

@@ -26,6 +26,11 @@ from clusterer.engine import CHUNK_SIZE, MapFn, Stage, worker_count
 from clusterer.errors import UsageError
 
 EXTRA_HINT = "install them with pip install 'clusterer[dask]'"
+# Messages each of Dask's batched streams keeps for debugging (default 1,000, each up to
+# 1 MB): the client's stream to the scheduler, and a local cluster's scheduler's streams
+# to the workers, would keep the last 1,000 chunks of texts sent (1.1 GiB of the client's
+# 2.8 GiB at 100,000 articles).
+LOG_LENGTH = 16
 
 
 class DaskEngine:
@@ -39,17 +44,27 @@ class DaskEngine:
         in_flight: Tasks submitted ahead of the one awaited (bounds the memory of
             chunks sent but not yet done).
         timeout: Seconds to wait for ``scheduler`` to answer.
+        ship_comparisons: Also run the exact verification of candidate pairs on the
+            workers (:mod:`clusterer.verify`). Off by default: the pairs' articles and
+            fingerprints cost the client more to send than comparing them here (100,000
+            articles: see docs/dask.md).
+        memory_limit: Memory of each worker of a started local cluster (``"4GiB"``,
+            bytes, or ``"auto"``: the machine's memory shared out); a worker past it is
+            restarted by its nanny. Ignored with ``scheduler``.
 
     Use as a context manager, or call :meth:`close`: a started cluster is stopped.
     """
 
     def __init__(self, workers: int = 0, scheduler: str | None = None,
-                 chunk_size: int = CHUNK_SIZE, in_flight: int = 64, timeout: float = 10) -> None:
+                 chunk_size: int = CHUNK_SIZE, in_flight: int = 64, timeout: float = 10,
+                 memory_limit: str | int = "auto", ship_comparisons: bool = False) -> None:
         self.workers = workers
         self.scheduler = scheduler
         self.chunk_size = chunk_size
         self.in_flight = in_flight
         self.timeout = timeout
+        self.memory_limit = memory_limit
+        self.ships_comparisons = ship_comparisons  # read by clusterer.verify.comparer_for
         self._client: Any = None
         self._cluster: Any = None
 
@@ -64,12 +79,19 @@ class DaskEngine:
         if self._client is not None:
             return self._client
         try:
+            import dask
             from distributed import Client, LocalCluster
         except ImportError:
             raise UsageError(f"--engine dask needs dask and distributed; {EXTRA_HINT}") from None
+        with dask.config.set({"distributed.admin.low-level-log-length": LOG_LENGTH}):
+            return self._connect(Client, LocalCluster)
+
+    def _connect(self, Client: Any, LocalCluster: Any) -> Any:  # noqa: N803
         if self.scheduler is None:
+            # The dashboard on any free port: a second cluster on one machine does not warn.
             self._cluster = LocalCluster(n_workers=worker_count(self.workers), threads_per_worker=1,
-                                         processes=True, dashboard_address=None,
+                                         processes=True, dashboard_address=":0",
+                                         memory_limit=self.memory_limit,
                                          silence_logs=logging.ERROR)
             self._client = Client(self._cluster)
         else:
@@ -95,7 +117,10 @@ class DaskEngine:
     @contextlib.contextmanager
     def mapper(self, items: int, state: Any) -> Iterator[MapFn]:
         client = self.client()
-        shared = client.scatter(state, broadcast=True) if state is not None else None
+        # hash=False: a fresh key per stage, so that cancelling one stage's copy never
+        # cancels the same state scattered again by the next stage.
+        shared = (client.scatter(state, broadcast=True, hash=False) if state is not None
+                  else None)
 
         def run(fn: Stage, jobs: Iterable[Any]) -> Iterator[Any]:
             pending: collections.deque[Any] = collections.deque()

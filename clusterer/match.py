@@ -188,6 +188,7 @@ def merge_near(comparer: Comparer, uf: UnionFind, report: Progress) -> None:
         screen = Screen(prints.body_sig, _RECHECK * config.threshold, config.threshold,
                          prints.body)
         joiner = BodyJoin(comparer, uf)
+        comparer.prefetch(pairs, screen)
         verify_pairs(pairs, big, None, screen, joiner, uf)
         joiner.attach()
         report("matching (body)", 1, 1)
@@ -203,9 +204,9 @@ def merge_near(comparer: Comparer, uf: UnionFind, report: Progress) -> None:
         pairs, buckets = lsh_pairs(signatures[titled], bands, rows, asking[titled])
         # A headline pair is verified by the Jaccard of the very sets signed.
         headlines = HeadlineJoin(comparer, uf)
-        verify_pairs(titled[pairs], [titled[b] for b in buckets], asking,
-                      Screen(signatures, _headline_floor(config, num_perm),
-                              config.headline_threshold), headlines, uf)
+        screen = Screen(signatures, _headline_floor(config, num_perm), config.headline_threshold)
+        comparer.prefetch(titled[pairs], screen)
+        verify_pairs(titled[pairs], [titled[b] for b in buckets], asking, screen, headlines, uf)
         headlines.attach()
         report("matching (headline)", 1, 1)
 
@@ -258,6 +259,11 @@ class Comparer:
         if identity is None:
             return match
         return replace(match, kind=identity, threshold=1.0, copy=True, veto="")
+
+    def prefetch(self, pairs: np.ndarray, screen: Screen | None = None) -> None:
+        """The pairs (shape (k, 2)) matching may compare next, those passing ``screen``:
+        a comparer on an engine off this machine compares them there in bulk
+        (:mod:`clusterer.verify`); this one compares pair by pair when asked."""
 
     def _recheck(self, i: int, j: int, match: Match) -> Match:
         sources = sorted({source_key(self.docs[i]), source_key(self.docs[j])})

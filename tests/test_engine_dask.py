@@ -1,5 +1,7 @@
 """The Dask engine gives byte-identical results to the local engine (a LocalCluster of 2
-worker processes, inputs cut into many partitions so that copies cross them)."""
+worker processes, inputs cut into many partitions so that copies cross them), with
+fingerprinting run on the workers, and optionally the exact verification of candidate
+pairs."""
 
 import operator
 import sys
@@ -20,7 +22,7 @@ from syndication import make_fixture
 pytest.importorskip("distributed")
 from distributed import get_task_stream  # noqa: E402
 
-from clusterer.engine_dask import DaskEngine  # noqa: E402
+from clusterer.engine_dask import LOG_LENGTH, DaskEngine  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -35,14 +37,20 @@ def _documents(path, engine):
     return records, orjson.dumps(deduped.groups_document()), run_storylines(deduped).document()
 
 
-@pytest.mark.parametrize("seed", [0])
-def test_dask_gives_the_local_engines_outputs(tmp_path, dask_engine, seed):
-    fixture = make_fixture(seed)
+@pytest.mark.parametrize("ship", [False, True])
+def test_dask_gives_the_local_engines_outputs(tmp_path, dask_engine, monkeypatch, ship):
+    monkeypatch.setattr(dask_engine, "ships_comparisons", ship)
+    fixture = make_fixture(0)
     path = tmp_path / "fixture.jsonl"
     path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in fixture.records))
     assert len(fixture.records) >= 8 * dask_engine.chunk_size  # at least 8 partitions
     local = _documents(path, LocalEngine(1))
-    assert _documents(path, dask_engine) == local
+    with get_task_stream(client=dask_engine.client()) as stream:
+        assert _documents(path, dask_engine) == local
+    # Fingerprinting ran on the workers, and with ship_comparisons the exact verification
+    # of candidate pairs too.
+    stages = {task["key"].rsplit("-", 5)[0] for task in stream.data}
+    assert stages == {"_units_chunk", "_prints_chunk", *(["compare_chunk"] if ship else [])}
     groups = orjson.loads(local[1])["groups"]
     assert any(len(g["members"]) >= 3 for g in groups)  # chains of copies to cross partitions
 
@@ -77,3 +85,15 @@ def test_missing_extra_names_it(monkeypatch):
 def test_an_unreachable_scheduler_is_one_line():
     with pytest.raises(UsageError, match=r"cannot reach the Dask scheduler at tcp://127.0.0.1:9"):
         DaskEngine(scheduler="tcp://127.0.0.1:9", timeout=1).client()
+
+
+def _stream_log_lengths(dask_scheduler):
+    return {stream.recent_message_log.maxlen for stream in dask_scheduler.stream_comms.values()}
+
+
+def test_dask_streams_keep_few_messages(dask_engine):
+    # The client's messages to the scheduler, and the scheduler's to the workers, each
+    # hold a chunk of texts: Dask keeps the last 1,000 of them by default.
+    client = dask_engine.client()
+    assert client.scheduler_comm.recent_message_log.maxlen == LOG_LENGTH == 16
+    assert client.run_on_scheduler(_stream_log_lengths) == {LOG_LENGTH}

@@ -1,0 +1,59 @@
+"""Whether the Dask engine gives the local engine's outputs, byte for byte, on given dumps.
+
+Usage: python scripts/check_dask_identity.py DUMP... [--chunk-size 8] [--workers 2]
+
+For each dump: dedup records (JSONL), the groups document and the storylines document,
+hashed together (sha256), with ``LocalEngine(workers)`` and with a LocalCluster of
+``workers`` Dask workers, verification on the client and shipped to the workers
+(``DaskEngine(ship_comparisons=True)``), every engine cutting the input into chunks of
+``--chunk-size`` articles. Prints one line per dump; exits 1 if any differs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import sys
+
+import orjson
+
+from clusterer.dedup import DedupConfig
+from clusterer.engine import Engine, LocalEngine
+from clusterer.pipeline import run_dedup, run_storylines
+
+
+def digest(path: str, engine: Engine, workers: int) -> tuple[str, dict[str, int]]:
+    run = run_dedup([path], config=DedupConfig(workers=workers), engine=engine)
+    out = hashlib.sha256()
+    for record in run.records():
+        out.update(orjson.dumps(record) + b"\n")
+    out.update(orjson.dumps(run.groups_document()))
+    out.update(orjson.dumps(run_storylines(run).document()))
+    return out.hexdigest()[:16], run.result.stats
+
+
+def main(argv: list[str] | None = None) -> None:
+    from clusterer.engine_dask import DaskEngine
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("dumps", nargs="+")
+    parser.add_argument("--chunk-size", type=int, default=8, help="articles per chunk (default 8)")
+    parser.add_argument("--workers", type=int, default=2, help="workers (default 2)")
+    args = parser.parse_args(argv)
+    same = True
+    for path in args.dumps:
+        local, stats = digest(path, LocalEngine(args.workers, args.chunk_size), args.workers)
+        cells = [f"{path}: {stats['articles']:,} articles, "
+                 f"{-(-stats['articles'] // args.chunk_size):,} chunks, local {local}"]
+        for ship in (False, True):
+            with DaskEngine(args.workers, chunk_size=args.chunk_size,
+                            ship_comparisons=ship) as engine:
+                got = digest(path, engine, args.workers)[0]
+            same &= got == local
+            cells.append(f"dask{' (shipped verification)' if ship else ''} {got}")
+        print("; ".join(cells), flush=True)
+    sys.exit(0 if same else 1)
+
+
+if __name__ == "__main__":
+    main()
