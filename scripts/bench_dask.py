@@ -27,9 +27,7 @@ Prints a Markdown table. One run per engine: on a loaded machine, timings are no
 from __future__ import annotations
 
 import argparse
-import contextlib
 import hashlib
-import os
 import subprocess
 import sys
 import threading
@@ -41,7 +39,7 @@ import orjson
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from bench import corpus_path  # noqa: E402
+from bench import _descendants, corpus_path  # noqa: E402
 from make_corpus import write_corpus  # noqa: E402
 
 SAMPLE_EVERY_S = 0.2
@@ -84,18 +82,6 @@ def _child(engine_name: str, dump: Path, out: Path, workers: int, memory_limit: 
     stages["written"] = round(time.perf_counter() - started, 1)
     (out / "stages.json").write_bytes(orjson.dumps(stages))
     (out / "cpu.json").write_bytes(orjson.dumps(cpu))
-
-
-def _descendants(pid: int) -> list[int]:
-    found, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        found.append(current)
-        with contextlib.suppress(OSError):
-            for task in os.listdir(f"/proc/{current}/task"):
-                with open(f"/proc/{current}/task/{task}/children") as fh:
-                    todo += [int(c) for c in fh.read().split()]
-    return found
 
 
 def _status(pid: int) -> tuple[int, str, int]:
