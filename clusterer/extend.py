@@ -10,8 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from clusterer.evidence import NOISE, drop_singletons, prune, rescue, rescue_near
-from clusterer.features import build_features, document, title_terms
-from clusterer.language import SAMPLE_CHARS, detect_languages
+from clusterer.features import build_features, title_terms
 from clusterer.records import Article, DuplicateGroup
 from clusterer.storylines import (
     Progress,
@@ -22,7 +21,7 @@ from clusterer.storylines import (
     _cluster_language,
     _hours,
     _merge,
-    _order_key,
+    by_language,
 )
 
 if TYPE_CHECKING:
@@ -49,27 +48,12 @@ def extend_storylines(groups: Sequence[DuplicateGroup], seeds: Sequence[int],
     """
     config = config or StorylineConfig()
     report = progress or (lambda stage, done, total: None)
-    body = body_text or (lambda article: article.text)
-    order = sorted(range(len(groups)), key=lambda i: _order_key(groups[i]))
-    groups = [groups[i] for i in order]
-    seeded = np.array([seeds[i] for i in order], dtype=np.int64)
-    new = np.array([(seeds[i] < 0) if fresh is None else fresh[i] for i in order], dtype=bool)
-    bodies = [body(g.kept) for g in groups]
-    languages = detect_languages([f"{g.kept.title}\n{text[:SAMPLE_CHARS]}"
-                                  for g, text in zip(groups, bodies)])
-    storylines: list[Storyline] = []
-    unclustered: list[DuplicateGroup] = []
-    for language in sorted(set(languages)):
-        index = [i for i, lang in enumerate(languages) if lang == language]
-        part = [groups[i] for i in index]
-        docs = [document(g.kept.title, bodies[i], config.features) for i, g in zip(index, part)]
-        found, alone = _extend_language(docs, part, seeded[index], new[index], language, config,
-                                        report, merge_seeded)
-        storylines += found
-        unclustered += alone
-    storylines.sort(key=lambda s: (-s.size, s.id))
-    unclustered.sort(key=_order_key)
-    return StorylineResult(storylines=storylines, unclustered=unclustered, config=config)
+    seeded = np.asarray(seeds, dtype=np.int64)
+    new = seeded < 0 if fresh is None else np.asarray(fresh, dtype=bool)
+    return by_language(groups, config, body_text, report,
+                       lambda docs, part, positions, language: _extend_language(
+                           docs, part, seeded[positions], new[positions], language, config,
+                           report, merge_seeded))
 
 
 def _extend_language(docs: list[str], part: list[DuplicateGroup], seeds: np.ndarray,

@@ -226,23 +226,42 @@ def build_storylines(groups: Sequence[DuplicateGroup], config: StorylineConfig |
     """
     config = config or StorylineConfig()
     report = progress or (lambda stage, done, total: None)
+    return by_language(groups, config, body_text, report,
+                       lambda docs, part, _, language: _cluster_language(
+                           docs, part, language, config, report))
+
+
+Cluster = Callable[[list[str], list[DuplicateGroup], list[int], str],
+                   tuple[list["Storyline"], list[DuplicateGroup]]]
+
+
+def by_language(groups: Sequence[DuplicateGroup], config: StorylineConfig,
+                body_text: Callable[[Article], str] | None, report: Progress,
+                cluster: Cluster) -> StorylineResult:
+    """Storylines found language by language: ``cluster(docs, part, positions,
+    language)`` gets one language's articles in time order (then id), their documents
+    and their positions in ``groups``, and returns its storylines and unclustered
+    groups.
+
+    Every order-sensitive step (SVD, HDBSCAN, merging) so sees the articles in one
+    order that does not depend on the input's, and articles in different languages
+    never share a storyline.
+    """
     body = body_text or (lambda article: article.text)
-    # Every order-sensitive step (SVD, HDBSCAN, merging) sees the articles in one order
-    # that does not depend on the input's: time, then id.
-    groups = sorted(groups, key=_order_key)
-    bodies = [body(g.kept) for g in groups]
-    docs = [document(g.kept.title, text, config.features) for g, text in zip(groups, bodies)]
+    order = sorted(range(len(groups)), key=lambda i: _order_key(groups[i]))
+    ordered = [groups[i] for i in order]
+    bodies = [body(g.kept) for g in ordered]
     report("languages", 0, 1)
     languages = detect_languages([f"{g.kept.title}\n{text[:SAMPLE_CHARS]}"
-                                  for g, text in zip(groups, bodies)])
+                                  for g, text in zip(ordered, bodies)])
     report("languages", 1, 1)
     storylines: list[Storyline] = []
     unclustered: list[DuplicateGroup] = []
     for language in sorted(set(languages)):
-        index = [i for i, lang in enumerate(languages) if lang == language]
-        part = [groups[i] for i in index]
-        found, alone = _cluster_language([docs[i] for i in index], part, language, config,
-                                         report)
+        index = [k for k, lang in enumerate(languages) if lang == language]
+        part = [ordered[k] for k in index]
+        docs = [document(g.kept.title, bodies[k], config.features) for k, g in zip(index, part)]
+        found, alone = cluster(docs, part, [order[k] for k in index], language)
         storylines += found
         unclustered += alone
     storylines.sort(key=lambda s: (-s.size, s.id))
