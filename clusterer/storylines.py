@@ -88,7 +88,9 @@ class StorylineConfig:
             real dumps of three kinds (all-story headlines, unrelated full-text pages,
             and both mixed); lower joins more.
         window_hours: Largest time gap inside one storyline, in hours (> 0).
-        min_size: Smallest storyline, counting copies; smaller ones are unclustered.
+        min_size: Smallest storyline, counting copies; smaller ones are unclustered. An
+            unclustered article whose copies make it this large (and at least 2) is a
+            storyline of its own: one story that several sites carried.
         keywords: Keywords per storyline, 1 to 50.
         block_size: Articles per HDBSCAN run, 500 to 1,000,000.
         features: How articles become vectors.
@@ -414,12 +416,14 @@ def _assemble(groups: list[DuplicateGroup], features: Features, weights: np.ndar
 
     storylines: list[Storyline] = []
     unclustered_index: list[int] = []
+    smallest = max(config.min_size, 2)
+    labels = _copies_alone(labels, weights, smallest)
     space = features.tfidf if features.tfidf.shape[1] else features.vectors
     ids, centroids = cluster_centroids(space, weights, labels)
     stop = stop_words(language)
     for row, label in enumerate(ids.tolist()):
         members = np.flatnonzero(labels == label)
-        if sum(groups[i].size for i in members) < config.min_size or len(members) < 2:
+        if sum(groups[i].size for i in members) < smallest:
             unclustered_index.extend(members.tolist())
             continue
         product = space[members] @ centroids[row].T
@@ -443,6 +447,15 @@ def _assemble(groups: list[DuplicateGroup], features: Features, weights: np.ndar
                           features, config.keywords)
         storylines = [replace(s, keywords=k) for s, k in zip(storylines, chosen)]
     return storylines, [groups[i] for i in sorted(unclustered_index)]
+
+
+def _copies_alone(labels: np.ndarray, weights: np.ndarray, smallest: int) -> np.ndarray:
+    """An unclustered article with at least ``smallest`` articles counting its copies is
+    a storyline of its own: one story that several sites carried."""
+    labels = labels.copy()
+    alone = np.flatnonzero((labels == NOISE) & (weights >= smallest))
+    labels[alone] = labels.max(initial=-1) + 1 + np.arange(len(alone))
+    return labels
 
 
 def _storyline_id(groups: Sequence[DuplicateGroup]) -> str:

@@ -73,8 +73,9 @@ def test_unrelated_real_pages_stay_apart():
     articles = list(read_articles([str(PAGES)]))
     gold = _gold(PAGES)
     label = _labels(_run(articles))
-    precision, _, _ = bcubed([label[a.id] for a in articles], [gold[a.id] for a in articles])
+    precision, recall, _ = bcubed([label[a.id] for a in articles], [gold[a.id] for a in articles])
     assert precision >= 0.95  # regression guard (0.707 before evidence was required)
+    assert recall == 1.0  # the page saved twice is a storyline of its own
 
 
 def test_storylines_do_not_depend_on_input_order(uci, tmp_path):
@@ -182,6 +183,17 @@ def test_samples_001_and_002_share_a_storyline(sample_articles):
     assert story.keywords == ("sybiha", "ukraine", "russia", "nato", "foreign", "invitation")
     assert sorted(g.kept.id for g in result.unclustered) == [
         "000_572e8aadae5dc2a1", "003_0256ba80296706a5", "004_067f50a622b83cf2"]
+
+
+def test_an_article_carried_by_several_sites_is_a_storyline_of_its_own(sample_articles):
+    original = sample_articles[3]
+    copy = make_article("003-copy", original.title, original.text, source="elsewhere")
+    result = _run([*sample_articles, copy])
+    assert [(sorted(s.representative.ids), s.size, len(s.groups)) for s in result.storylines] \
+        == [(["003-copy", original.id], 2, 1)]
+    assert len(result.unclustered) == 4
+    # Unless the smallest storyline asked for is larger than the article's copies.
+    assert _run([*sample_articles, copy], StorylineConfig(min_size=3)).storylines == []
 
 
 def test_output_is_deterministic_and_independent_of_order(sample_articles):
