@@ -12,7 +12,15 @@ Sets (files from ``--data``, default the repository's ``data/``):
 - ``uci+pages``: both, labels prefixed per file so they never collide;
 - ``topics``: full-text articles about real stories, built from uci-dev (see
   :func:`topic_articles`): about 280 articles in 33 stories;
-- ``topics+pages``: those and the 147 unrelated pages: topics among unrelated news.
+- ``topics+pages``: those and the 147 unrelated pages: topics among unrelated news;
+- ``syndication``: the dedup test fixture (``tests/syndication.py``, built with the
+  seed): five sample articles and two different articles about each of 12 uci-dev
+  events, each published by up to six sites with syndication edits, chrome and
+  sidebars; the gold storyline is the event (both articles and all their copies), a
+  sample article's own;
+- ``syndication+other``: several languages side by side: ``syndication``'s (English)
+  articles and the pages of ``pages-dev.jsonl`` in other languages (German, Arabic,
+  Spanish, Thai), each its own story.
 
 Every article's label is its storyline id, or its own id when unclustered. For each
 seed the input lines are shuffled (storylines must not depend on their order) and the
@@ -41,9 +49,12 @@ from clusterer.readers import read_articles  # noqa: E402
 from clusterer.storylines import StorylineConfig, build_storylines  # noqa: E402
 
 TOPICS = "topics (full text from uci-dev)"
+FIXTURE = "syndication fixture"
+OTHER = "pages-dev pages not in English"
 FILES = {"uci": ["uci-dev.jsonl"], "pages": ["pages-dev.jsonl"],
          "uci+pages": ["uci-dev.jsonl", "pages-dev.jsonl"],
-         "topics": [TOPICS], "topics+pages": [TOPICS, "pages-dev.jsonl"]}
+         "topics": [TOPICS], "topics+pages": [TOPICS, "pages-dev.jsonl"],
+         "syndication": [FIXTURE], "syndication+other": [FIXTURE, OTHER]}
 
 
 def _data_dir(given: str | None) -> Path:
@@ -80,12 +91,42 @@ def topic_articles(folder: Path, per_article: int = 6) -> list[bytes]:
     return out
 
 
-def load(folder: Path, name: str) -> tuple[list[bytes], dict[str, str]]:
+def fixture_articles(seed: int) -> list[bytes]:
+    """The syndication fixture of ``seed`` as lines, each with its event as ``story``
+    (the two articles about one event, ``<event>-0`` and ``<event>-1``, share it)."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from syndication import make_fixture
+
+    fixture = make_fixture(seed)
+    return [orjson.dumps({**record, "story": fixture.truth[record["id"]].rsplit("-", 1)[0]
+                          if not fixture.truth[record["id"]].startswith("sample-")
+                          else fixture.truth[record["id"]]})
+            for record in fixture.records]
+
+
+def other_languages(folder: Path) -> list[bytes]:
+    """The pages of ``pages-dev.jsonl`` not in English (by the language detector)."""
+    from clusterer.language import detect_languages
+
+    lines = (folder / "pages-dev.jsonl").read_bytes().splitlines()
+    records = [orjson.loads(line) for line in lines]
+    found = detect_languages([f"{r['title']}\n{r['text'][:160]}" for r in records])
+    return [line for line, language in zip(lines, found) if language != "en"]
+
+
+def load(folder: Path, name: str, seed: int = 0) -> tuple[list[bytes], dict[str, str]]:
     """Lines of the set's files and the gold label of each id (prefixed by file)."""
     lines: list[bytes] = []
     gold: dict[str, str] = {}
     for file in FILES[name]:
-        raw = topic_articles(folder) if file == TOPICS else (folder / file).read_bytes().splitlines()
+        if file == TOPICS:
+            raw = topic_articles(folder)
+        elif file == FIXTURE:
+            raw = fixture_articles(seed)
+        elif file == OTHER:
+            raw = other_languages(folder)
+        else:
+            raw = (folder / file).read_bytes().splitlines()
         for line in raw:
             record = orjson.loads(line)
             gold[record["id"]] = f"{file}:{record['story']}"
@@ -113,7 +154,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", default=None)
     parser.add_argument("--seeds", type=int, default=5)
-    parser.add_argument("--sets", default="uci,pages,uci+pages,topics,topics+pages")
+    parser.add_argument("--sets", default=",".join(FILES))
     parser.add_argument("--similarity", type=float, default=None)
     parser.add_argument("--features", default="tfidf", help="tfidf, semantic or hybrid")
     args = parser.parse_args()
@@ -125,9 +166,9 @@ def main() -> None:
     print("| set | precision | recall | F1 | ARI | storylines |")
     print("| --- | --- | --- | --- | --- | --- |")
     for name in args.sets.split(","):
-        lines, gold = load(folder, name)
         runs = []
         for seed in range(args.seeds):
+            lines, gold = load(folder, name, seed)
             shuffled = lines[:]
             random.Random(seed).shuffle(shuffled)
             seeded = replace(config, features=replace(config.features, seed=seed))
