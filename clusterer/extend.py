@@ -12,14 +12,11 @@ import numpy as np
 from clusterer.evidence import NOISE, drop_singletons, prune, rescue, rescue_near
 from clusterer.features import build_features, title_terms
 from clusterer.records import Article, DuplicateGroup
+from clusterer.storyline_records import Storyline, StorylineResult, assemble, time_hours
 from clusterer.storylines import (
     Progress,
-    Storyline,
     StorylineConfig,
-    StorylineResult,
-    _assemble,
     _cluster_language,
-    _hours,
     _merge,
     by_language,
 )
@@ -65,7 +62,7 @@ def _extend_language(docs: list[str], part: list[DuplicateGroup], seeds: np.ndar
     merged again (all of it when a new group is undated)."""
     features = build_features(docs, config.features, language)
     weights = np.array([g.size for g in part], dtype=np.float64)
-    hours = np.array([_hours(g.kept.published) for g in part], dtype=np.float64)
+    hours = np.array([time_hours(g.kept.published) for g in part], dtype=np.float64)
     evidence = (features.tfidf, title_terms([g.kept.title for g in part], language))
     labels = np.where(seeds >= 0, seeds, NOISE)
     # Only new groups are placed by evidence: stored unclustered ones had their turn.
@@ -96,7 +93,7 @@ def _extend_language(docs: list[str], part: list[DuplicateGroup], seeds: np.ndar
                                  hours[judged], labels[judged], config)
         labels[judged] = rescue_near((evidence[0][judged], evidence[1][judged]),
                                       hours[judged], labels[judged], config)
-    return _assemble(part, features, weights, labels, config, language)
+    return assemble(part, features, weights, labels, config, language)
 
 
 def _near(hours: np.ndarray, is_new: np.ndarray, window: float) -> np.ndarray:

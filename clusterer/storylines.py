@@ -24,8 +24,9 @@ Pipeline (kept articles only; copies travel with their kept article):
    unclustered is a normal outcome.
 4. Time: a storyline is split wherever two consecutive articles are more than
    ``window_hours`` apart (articles without a time go with the closest part).
-5. Each storyline gets a stable id, members ordered by closeness to the TF-IDF
-   centroid (weighing each article by its copies), a representative headline
+5. Each storyline (:mod:`clusterer.storyline_records`) gets a stable id, members
+   ordered by closeness to the TF-IDF centroid (weighing each article by its copies),
+   a representative headline
    (complete, not cut with "...", then central, with a bonus for copies), class TF-IDF
    keywords (no word beside a chosen word pair holding it), size counting copies,
    sources and first/last time.
@@ -33,11 +34,9 @@ Pipeline (kept articles only; copies travel with their kept article):
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -58,10 +57,16 @@ from clusterer.features import (
     site_words,
     title_terms,
 )
-from clusterer.language import SAMPLE_CHARS, detect_languages, stop_words
-from clusterer.naming import keywords, representative
+from clusterer.language import SAMPLE_CHARS, detect_languages
 from clusterer.readers.urls import url_host
-from clusterer.records import Article, DuplicateGroup, iso_utc
+from clusterer.records import Article, DuplicateGroup
+from clusterer.storyline_records import (
+    Storyline,
+    StorylineResult,
+    assemble,
+    time_hours,
+    time_sort_key,
+)
 from clusterer.validation import check_range
 
 Progress = Callable[[str, int, int], None]
@@ -117,97 +122,6 @@ class StorylineConfig:
     def to_dict(self) -> dict[str, Any]:
         """Parameters as written into the JSON file."""
         return asdict(self)
-
-
-@dataclass(frozen=True)
-class Storyline:
-    """One storyline: distinct articles (with their copies) about one story.
-
-    Attributes:
-        id: Stable id derived from the member ids.
-        representative: The duplicate group whose kept article names the storyline.
-        keywords: Class TF-IDF keywords, most distinctive first.
-        groups: Members, most central first.
-    """
-
-    id: str
-    representative: DuplicateGroup
-    keywords: tuple[str, ...]
-    groups: tuple[DuplicateGroup, ...]
-
-    @property
-    def headline(self) -> str:
-        """The representative article's headline."""
-        return self.representative.kept.title
-
-    @property
-    def size(self) -> int:
-        """Articles in the storyline, copies included."""
-        return sum(g.size for g in self.groups)
-
-    @property
-    def sources(self) -> int:
-        """Distinct sources over all articles and copies."""
-        return len({a.source for g in self.groups for a in (g.kept, *g.duplicates) if a.source})
-
-    @property
-    def first_seen(self) -> datetime | None:
-        """Earliest publication time over all articles and copies."""
-        times = _times(self.groups)
-        return min(times) if times else None
-
-    @property
-    def last_seen(self) -> datetime | None:
-        """Latest publication time over all articles and copies."""
-        times = _times(self.groups)
-        return max(times) if times else None
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON form, keys in schema order."""
-        return {
-            "id": self.id,
-            "headline": self.headline,
-            "representative_id": self.representative.kept.id,
-            "size": self.size,
-            "keywords": list(self.keywords),
-            "sources": self.sources,
-            "first_seen": iso_utc(self.first_seen),
-            "last_seen": iso_utc(self.last_seen),
-            "articles": [article_entry(g) for g in self.groups],
-        }
-
-
-@dataclass(frozen=True)
-class StorylineResult:
-    """Storylines, largest first, and the duplicate groups left unclustered."""
-
-    storylines: list[Storyline]
-    unclustered: list[DuplicateGroup]
-    config: StorylineConfig
-
-    def to_dict(self, params: dict[str, Any] | None = None) -> dict[str, Any]:
-        """The JSON cluster file (``schema_version`` 1)."""
-        kept = sum(len(s.groups) for s in self.storylines) + len(self.unclustered)
-        clustered = sum(s.size for s in self.storylines)
-        unclustered = sum(g.size for g in self.unclustered)
-        return {
-            "schema_version": 1,
-            "params": params if params is not None else {"storylines": self.config.to_dict()},
-            "stats": {"articles": clustered + unclustered, "kept": kept,
-                      "storylines": len(self.storylines), "clustered": clustered,
-                      "unclustered": unclustered},
-            "storylines": [s.to_dict() for s in self.storylines],
-            "unclustered": [article_entry(g) for g in self.unclustered],
-        }
-
-
-def article_entry(group: DuplicateGroup) -> dict[str, Any]:
-    """A kept article as listed in the JSON file, with its copies' ids (in time order,
-    then by id: not in input order, so that the file does not depend on it)."""
-    a = group.kept
-    copies = sorted(group.duplicates, key=lambda d: (_hours_key(d.published), d.id))
-    return {"id": a.id, "title": a.title, "url": a.url, "source": a.source,
-            "published": iso_utc(a.published), "duplicates": [d.id for d in copies]}
 
 
 def build_storylines(groups: Sequence[DuplicateGroup], config: StorylineConfig | None = None,
@@ -279,7 +193,7 @@ def _cluster_language(docs: list[str], groups: list[DuplicateGroup], language: s
     features = build_features(docs, config.features, language)
     report("features", 1, 1)
     weights = np.array([g.size for g in groups], dtype=np.float64)
-    hours = np.array([_hours(g.kept.published) for g in groups], dtype=np.float64)
+    hours = np.array([time_hours(g.kept.published) for g in groups], dtype=np.float64)
     titles = title_terms([g.kept.title for g in groups], language,
                          [site_words(g.kept.source, url_host(g.kept.url)) for g in groups])
     labels = _cluster_blocks(features, titles, weights, hours, config, report)
@@ -287,16 +201,11 @@ def _cluster_language(docs: list[str], groups: list[DuplicateGroup], language: s
     labels = drop_singletons(prune((features.tfidf, titles), weights, labels, config.similarity))
     labels = rescue((features.tfidf, titles), weights, hours, labels, config)
     labels = rescue_near((features.tfidf, titles), hours, labels, config)
-    return _assemble(groups, features, weights, labels, config, language)
+    return assemble(groups, features, weights, labels, config, language)
 
 
 def _order_key(group: DuplicateGroup) -> tuple[float, str]:
-    return (_hours_key(group.kept.published), group.kept.id)
-
-
-def _hours_key(moment: datetime | None) -> float:
-    """Hours since 1970 for sorting, undated last."""
-    return math.inf if moment is None else _hours(moment)
+    return (time_sort_key(group.kept.published), group.kept.id)
 
 
 # ---------------------------------------------------------------- clustering steps
@@ -405,72 +314,3 @@ def _split_in_time(vectors: np.ndarray, hours: np.ndarray, labels: np.ndarray,
             centres = np.array([vectors[p].mean(axis=0) for p in parts])
             labels[undated] = np.array(part_labels)[(vectors[undated] @ centres.T).argmax(axis=1)]
     return labels
-
-
-# ---------------------------------------------------------------- assembling records
-def _assemble(groups: list[DuplicateGroup], features: Features, weights: np.ndarray,
-              labels: np.ndarray, config: StorylineConfig, language: str
-              ) -> tuple[list[Storyline], list[DuplicateGroup]]:
-    """Storyline records (members most central first) and the unclustered groups."""
-    import scipy.sparse as sp
-
-    storylines: list[Storyline] = []
-    unclustered_index: list[int] = []
-    smallest = max(config.min_size, 2)
-    labels = _copies_alone(labels, weights, smallest)
-    space = features.tfidf if features.tfidf.shape[1] else features.vectors
-    ids, centroids = cluster_centroids(space, weights, labels)
-    stop = stop_words(language)
-    for row, label in enumerate(ids.tolist()):
-        members = np.flatnonzero(labels == label)
-        if sum(groups[i].size for i in members) < smallest:
-            unclustered_index.extend(members.tolist())
-            continue
-        product = space[members] @ centroids[row].T
-        centrality = np.asarray(product.toarray() if sp.issparse(product) else product).ravel()
-        order = sorted(range(len(members)), key=lambda k: (-round(float(centrality[k]), 9),
-                                                            -groups[members[k]].size,
-                                                            groups[members[k]].kept.id))
-        ranked = tuple(groups[members[k]] for k in order)
-        storylines.append(Storyline(
-            id=_storyline_id(ranked),
-            representative=representative(ranked, sorted(centrality.tolist(), reverse=True),
-                                          stop),
-            keywords=(),
-            groups=ranked,
-        ))
-    unclustered_index.extend(np.flatnonzero(labels == NOISE).tolist())
-    if storylines:
-        row_of = {g.kept.id: i for i, g in enumerate(groups)}
-        chosen = keywords([[row_of[g.kept.id] for g in s.groups] for s in storylines],
-                          [[g.kept.title for g in s.groups] for s in storylines],
-                          features, config.keywords)
-        storylines = [replace(s, keywords=k) for s, k in zip(storylines, chosen)]
-    return storylines, [groups[i] for i in sorted(unclustered_index)]
-
-
-def _copies_alone(labels: np.ndarray, weights: np.ndarray, smallest: int) -> np.ndarray:
-    """An unclustered article with at least ``smallest`` articles counting its copies is
-    a storyline of its own: one story that several sites carried."""
-    labels = labels.copy()
-    alone = np.flatnonzero((labels == NOISE) & (weights >= smallest))
-    labels[alone] = labels.max(initial=-1) + 1 + np.arange(len(alone))
-    return labels
-
-
-def _storyline_id(groups: Sequence[DuplicateGroup]) -> str:
-    ids = sorted(i for g in groups for i in g.ids)
-    return "s-" + hashlib.blake2b("\n".join(ids).encode("utf-8"), digest_size=6).hexdigest()
-
-
-def _times(groups: Sequence[DuplicateGroup]) -> list[datetime]:
-    return [a.published for g in groups for a in (g.kept, *g.duplicates) if a.published]
-
-
-def _hours(moment: datetime | None) -> float:
-    if moment is None:
-        return float("nan")
-    return (moment - _EPOCH).total_seconds() / 3600.0
-
-
-_EPOCH = datetime.fromisoformat("1970-01-01T00:00:00+00:00")
