@@ -1,0 +1,523 @@
+"""Dedup on a state at the cost of what changed: stored fingerprints, matched against.
+
+A state keeps, per article, what matching needs (:class:`StoredPrint`): its unit hashes
+(what chrome is learned from), its fingerprints and LSH band keys, its exact keys. A run
+(:func:`match_on_state`):
+
+1. splits only the new articles (pass 1 of :mod:`clusterer.fingerprint`);
+2. learns the chrome again from the stored unit hashes and the new ones (numpy over
+   numbers: a tenth of fingerprinting's cost), exactly as one batch run over everything
+   would;
+3. finds the stored fingerprints this made *stale*: an article holding a unit whose
+   chrome status changed anywhere (a source's chrome, short or spread chrome, the units
+   usually before it), or a headline segment whose affix status changed. Those are
+   fingerprinted again from their stored text, with the new articles (pass 2). When the
+   dedup parameters differ from the stored ones, every stored article is stale;
+4. matches a *fresh* set: the new and stale articles and every member of a stored group
+   that lost a member (expired or updated). Candidates are the stored articles sharing
+   an LSH band key or an exact key (content, URL, GUID) with a fresh one; the batch code
+   matches the fresh articles and their candidates together. Where a candidate interacts
+   with a fresh article (joined to it, offered to it as a weak link, or vetoed by its
+   headline numbers), its whole stored group becomes fresh and the matching is done
+   again; when none does, the stored groups of everything not fresh stand as they were
+   and the fresh articles' groups are those of the batch code. So the groups are those
+   of one batch run over everything (the groups of every pair that touches nothing new
+   are as stored; every pair that does is matched by the batch code).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from clusterer.boilerplate import BoilerplateModel
+from clusterer.dedup import DedupConfig, group_members
+from clusterer.engine import Engine
+from clusterer.fingerprint import Fingerprints, Packed, prints_of, split_articles
+from clusterer.match import (
+    Comparer,
+    MatchConfig,
+    UnionFind,
+    by_content,
+    headline_floor,
+    merge_exact,
+    merge_near,
+)
+from clusterer.minhash import band_key, distinct, lsh_params
+from clusterer.normalize import title_segments, title_tokens
+from clusterer.records import Article, DuplicateGroup, Match
+
+Progress = Callable[[str, int, "int | None"], None]
+_log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class StoredPrint:
+    """What a state keeps per article for matching (one row of its ``prints`` table).
+
+    Attributes:
+        seq: The article's place in the state.
+        source: Its source key (chrome is learned per source).
+        segments: The normalised segments of a headline cut into two or more (affixes),
+            else empty.
+        units: Unit hashes (uint64) then words per unit (uint32), as bytes.
+        bands: LSH band keys (uint32, see :func:`band_keys`), as bytes.
+        exact: Its content digest where exact content matches it (else None), URL, GUID.
+        prints: Its fingerprints (:func:`pack_row`).
+    """
+
+    seq: int
+    source: str
+    segments: tuple[str, ...]
+    units: bytes
+    bands: bytes
+    exact: tuple[bytes | None, str | None, str | None]
+    prints: bytes
+
+
+# ---------------------------------------------------------------- fingerprints as bytes
+def pack_row(prints: Fingerprints, i: int) -> bytes:
+    """Row ``i`` of ``prints`` as bytes (:func:`unpack_rows` reads it back)."""
+    arrays = [prints.body[i], prints.lead[i], prints.title[i], prints.head[i]]
+    digest = prints.digest[i]
+    header = np.asarray([*map(len, arrays), int(prints.title_only[i]), prints.length[i],
+                         len(digest)], dtype=np.int64)
+    sigs = np.concatenate([prints.body_sig[i], prints.lead_sig[i], prints.title_sig[i]])
+    # Not compressed: hashes do not compress.
+    return (header.tobytes() + digest + np.concatenate(arrays).astype(np.uint32).tobytes()
+            + sigs.astype(np.uint32).tobytes())
+
+
+def unpack_rows(blobs: Sequence[bytes], num_perm: int) -> Fingerprints:
+    """The fingerprints packed by :func:`pack_row`, row k from ``blobs[k]``."""
+    columns: dict[str, list] = {name: [] for name in ("body", "lead", "title", "head", "title_only",
+                                                       "digest", "length", "sigs")}
+    for blob in blobs:
+        data = blob
+        header = np.frombuffer(data[:56], dtype=np.int64).tolist()
+        at = 56 + header[6]
+        columns["digest"].append(data[56:at])
+        values = np.frombuffer(data[at:], dtype=np.uint32)
+        start = 0
+        for name, size in zip(("body", "lead", "title", "head"), header[:4]):
+            columns[name].append(values[start:start + size])
+            start += size
+        columns["sigs"].append(values[start:start + 3 * num_perm])
+        columns["title_only"].append(bool(header[4]))
+        columns["length"].append(header[5])
+    sigs = (np.stack(columns.pop("sigs")) if blobs
+            else np.zeros((0, 3 * num_perm), dtype=np.uint32))
+    return Fingerprints(
+        body=Packed.of(columns["body"]), lead=Packed.of(columns["lead"]),
+        title=Packed.of(columns["title"]), head=Packed.of(columns["head"]),
+        title_only=columns["title_only"], digest=columns["digest"], length=columns["length"],
+        body_sig=sigs[:, :num_perm].copy(), lead_sig=sigs[:, num_perm:2 * num_perm].copy(),
+        title_sig=sigs[:, 2 * num_perm:].copy())
+
+
+def band_keys(prints: Fingerprints, config: MatchConfig) -> np.ndarray:
+    """Every LSH band key matching may look up, per article: the body, lead and headline
+    bands of ``lsh_threshold`` and the headline bands of the headline floor, folded to
+    32 bits (a collision only adds a candidate). Shape (n, columns), uint32. A column of
+    an empty set is never looked up (:func:`_wanted_keys`)."""
+    num_perm = prints.body_sig.shape[1]
+    columns = []
+    for signatures, (bands, rows) in _schemes(prints, config, num_perm):
+        for band in range(bands):
+            key = band_key(signatures[:, band * rows:(band + 1) * rows])
+            columns.append((key ^ (key >> np.uint64(32))).astype(np.uint32))
+    return (np.stack(columns, axis=1) if columns
+            else np.zeros((len(prints.body), 0), dtype=np.uint32))
+
+
+def _schemes(prints: Fingerprints, config: MatchConfig, num_perm: int
+             ) -> list[tuple[np.ndarray, tuple[int, int]]]:
+    params = lsh_params(config.lsh_threshold, num_perm)
+    floor = lsh_params(headline_floor(config, num_perm), num_perm)
+    return [(prints.body_sig, params), (prints.lead_sig, params), (prints.title_sig, params),
+            (prints.title_sig, floor)]
+
+
+def _wanted_keys(prints: Fingerprints, keys: np.ndarray, config: MatchConfig) -> np.ndarray:
+    """The band keys of ``keys`` (rows of :func:`band_keys`) worth looking up, each
+    tagged with its column (uint64): not those of empty sets (every empty set has the
+    same signature)."""
+    num_perm = prints.body_sig.shape[1]
+    body = prints.body.lengths() > 0
+    title = prints.title.lengths() > 0
+    masks = []
+    for (_, (bands, _)), present in zip(_schemes(prints, config, num_perm),
+                                        (body, body, title, title)):
+        masks.extend([present] * bands)
+    if not masks:
+        return np.zeros(0, dtype=np.uint64)
+    wanted = np.stack(masks, axis=1)
+    return distinct(_tagged(keys)[wanted])
+
+
+def _tagged(keys: np.ndarray) -> np.ndarray:
+    """Band keys with their column in the upper 32 bits."""
+    column = np.arange(keys.shape[1], dtype=np.uint64)[None, :] << np.uint64(32)
+    return keys.astype(np.uint64) | column
+
+
+# ---------------------------------------------------------------- chrome
+def segment_keys(title: str) -> tuple[str, ...]:
+    """The normalised segments of a headline cut into two or more (what affixes are
+    matched on), else ``()``."""
+    segments = title_segments(title)
+    if len(segments) < 2:
+        return ()
+    return tuple(" ".join(title_tokens(s)) for s in segments)
+
+
+def affix_candidates(segments: tuple[str, ...], affix_words: int) -> list[str]:
+    """:meth:`BoilerplateModel.affix_candidates` from a headline's :func:`segment_keys`."""
+    if len(segments) < 2:
+        return []
+    return [k for k in {segments[0], segments[-1]} if 0 < len(k.split()) <= affix_words]
+
+
+def model_json(model: BoilerplateModel) -> str:
+    """The learned state of a chrome model, as JSON (:func:`model_from_json`)."""
+    return json.dumps({
+        "source": {s: sorted(u) for s, u in sorted(model.source_chrome_.items())},
+        "short": sorted(model.short_chrome_), "spread": sorted(model.spread_chrome_),
+        "before": sorted([s, u, sorted(b)] for (s, u), b in model.usual_before_.items()),
+        "affixes": sorted(model.affixes_)})
+
+
+def model_from_json(text: str, model: BoilerplateModel) -> BoilerplateModel:
+    """Fill ``model`` with the state :func:`model_json` wrote."""
+    data = json.loads(text)
+    model.source_chrome_ = {s: frozenset(u) for s, u in data["source"].items()}
+    model.short_chrome_ = frozenset(data["short"])
+    model.spread_chrome_ = frozenset(data["spread"])
+    model.usual_before_ = {(s, u): frozenset(b) for s, u, b in data["before"]}
+    model.affixes_ = frozenset(data["affixes"])
+    return model
+
+
+def changed_chrome(old: BoilerplateModel, new: BoilerplateModel
+                   ) -> tuple[np.ndarray, frozenset[str]]:
+    """The units whose chrome status changed anywhere between two models (sorted
+    uint64), and the affixes added or dropped."""
+    units: set[int] = set(old.short_chrome_ ^ new.short_chrome_)
+    units |= old.spread_chrome_ ^ new.spread_chrome_
+    for source in set(old.source_chrome_) | set(new.source_chrome_):
+        units |= (old.source_chrome_.get(source, frozenset())
+                  ^ new.source_chrome_.get(source, frozenset()))
+    for key in set(old.usual_before_) | set(new.usual_before_):
+        if old.usual_before_.get(key) != new.usual_before_.get(key):
+            units.add(key[1])
+    return (np.asarray(sorted(units), dtype=np.uint64),
+            frozenset(old.affixes_ ^ new.affixes_))
+
+
+def split_units(blob: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """Unit hashes and words per unit from a :attr:`StoredPrint.units` blob."""
+    n = len(blob) // 12
+    return (np.frombuffer(blob, dtype=np.uint64, count=n),
+            np.frombuffer(blob, dtype=np.uint32, offset=8 * n).astype(np.int64))
+
+
+def units_blob(hashes: np.ndarray, words: np.ndarray) -> bytes:
+    """:attr:`StoredPrint.units` of an article's unit hashes and words per unit."""
+    return hashes.astype(np.uint64).tobytes() + words.astype(np.uint32).tobytes()
+
+
+# ---------------------------------------------------------------- matching
+@dataclass
+class WatchingComparer(Comparer):
+    """A :class:`Comparer` noting the articles that are not fresh but meet a fresh one
+    (joined, offered as a weak link, or vetoed by headline numbers), and the pairs
+    compared again with both sources' chrome left out (``rechecked``)."""
+
+    fresh: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    crossed: set[int] = field(default_factory=set)
+    rechecked: set[tuple[int, int]] = field(default_factory=set)
+
+    def _recheck(self, i: int, j: int, match: Match) -> Match:
+        self.rechecked.add((min(i, j), max(i, j)))
+        return super()._recheck(i, j, match)
+
+    def compare(self, i: int, j: int) -> Match:
+        match = super().compare(i, j)
+        if self.fresh[i] != self.fresh[j] and (match.copy or match.veto):
+            self.crossed.add(j if self.fresh[i] else i)
+        return match
+
+
+def match_rows(docs: Sequence[Article], prints: Fingerprints, model: BoilerplateModel,
+               config: DedupConfig, fresh: np.ndarray, report: Progress
+               ) -> tuple[WatchingComparer, UnionFind, set[int]]:
+    """The batch matching over ``docs`` (fresh articles and their candidates, in state
+    order). Returns the comparer, the union-find, and the rows that are not fresh but
+    met a fresh one."""
+    uf = UnionFind(len(docs))
+    merge_exact(docs, prints, uf)
+    comparer = WatchingComparer(docs, prints, model, config.match_config(), fresh=fresh)
+    merge_near(comparer, uf, report, fresh)
+    crossed = set(comparer.crossed)
+    for a, b, _, _ in uf.links:
+        if fresh[a] != fresh[b]:
+            crossed.add(b if fresh[a] else a)
+    return comparer, uf, crossed
+
+
+def exact_keys(docs: Sequence[Article], prints: Fingerprints
+               ) -> list[tuple[bytes | None, str | None, str | None]]:
+    """Per article, the keys :func:`clusterer.match.merge_exact` joins on."""
+    return [(prints.digest[i] if by_content(prints, i) else None, a.url or None, a.guid or None)
+            for i, a in enumerate(docs)]
+
+
+@dataclass
+class _Pool:
+    """Articles and fingerprints of one run, by seq: those fingerprinted in this run
+    (``fresh``) and stored ones loaded on demand (cached)."""
+
+    state: StoreLike
+    num_perm: int
+    made: dict[int, tuple[Article, Fingerprints, int]] = field(default_factory=dict)
+    loaded: dict[int, tuple[Article, Fingerprints, int]] = field(default_factory=dict)
+
+    def load(self, seqs: Sequence[int]) -> None:
+        wanted = [s for s in seqs if s not in self.made and s not in self.loaded]
+        if not wanted:
+            return
+        records = self.state.records(wanted)
+        blobs = self.state.print_blobs(wanted)
+        prints = unpack_rows([blobs[s] for s in wanted], self.num_perm)
+        for row, seq in enumerate(wanted):
+            self.loaded[seq] = (records[seq], prints, row)
+
+    def get(self, seq: int) -> tuple[Article, Fingerprints, int]:
+        return self.made[seq] if seq in self.made else self.loaded[seq]
+
+    def subset(self, seqs: Sequence[int]) -> tuple[list[Article], Fingerprints]:
+        """The articles and fingerprints of ``seqs``, row k for ``seqs[k]``."""
+        self.load(seqs)
+        picked = [self.get(s) for s in seqs]
+        rows = {name: [getattr(p, name)[r] for _, p, r in picked]
+                for name in ("body", "lead", "title", "head", "title_only", "digest", "length")}
+        sigs = {name: (np.stack([getattr(p, name)[r] for _, p, r in picked]) if picked
+                       else np.zeros((0, self.num_perm), dtype=np.uint32))
+                for name in ("body_sig", "lead_sig", "title_sig")}
+        prints = Fingerprints(
+            body=Packed.of(rows["body"]), lead=Packed.of(rows["lead"]),
+            title=Packed.of(rows["title"]), head=Packed.of(rows["head"]),
+            title_only=rows["title_only"], digest=rows["digest"], length=rows["length"], **sigs)
+        return [a for a, _, _ in picked], prints
+
+
+class StoreLike(Protocol):
+    """What :func:`match_on_state` reads and writes (a :class:`clusterer.state.State`)."""
+
+    def meta(self, key: str) -> str | None: ...
+    def set_meta(self, key: str, value: str) -> None: ...
+    def print_rows(self) -> list[StoredPrint]: ...
+    def print_blobs(self, seqs: Iterable[int]) -> dict[int, bytes]: ...
+    def records(self, seqs: Iterable[int]) -> dict[int, Article]: ...
+    def put_prints(self, rows: Iterable[StoredPrint]) -> None: ...
+    def rechecked(self) -> list[tuple[int, int]]: ...
+    def set_rechecked(self, fresh: set[int], pairs: Iterable[tuple[int, int]]) -> None: ...
+
+
+@dataclass
+class Placed:
+    """What :func:`match_on_state` found.
+
+    Attributes:
+        model: The chrome learned over everything the state holds now.
+        groups: The groups of the fresh articles (see the module docstring).
+        fresh: Seqs of the fresh articles (their stored groups are replaced).
+        refreshed: Stored articles fingerprinted again (their chrome changed).
+        rounds: Matching rounds (1 when no stored group met a fresh article).
+    """
+
+    model: BoilerplateModel
+    groups: list[DuplicateGroup]
+    fresh: set[int]
+    refreshed: int
+    rounds: int
+
+
+def match_on_state(state: StoreLike, incoming: Sequence[tuple[int, Article]],
+                   gone: set[int], stored_groups: dict[int, list[int]],
+                   config: DedupConfig, engine: Engine, report: Progress) -> Placed:
+    """Fingerprint and match what changed in the state (the module docstring says how).
+
+    Args:
+        state: The open state.
+        incoming: ``(seq, article)`` of the new and updated articles.
+        gone: Seqs of stored articles dropped (expired) or replaced (updated).
+        stored_groups: Per stored seq, the seqs of its stored group (gone ones included).
+        config: Dedup parameters.
+        engine: Runs the fingerprinting passes.
+        report: Progress.
+
+    Returns:
+        The new chrome model and the groups of the fresh articles; the state's
+        fingerprints and meta are updated (its groups are the caller's to write).
+    """
+    incoming = sorted(incoming, key=lambda item: item[0])
+    stored = [r for r in state.print_rows() if r.seq not in gone]
+    split = split_articles([a for _, a in incoming], engine, report)
+    counts = split.unit_counts()
+    hashes, words = split.unit_hashes(), split.unit_words()
+    bounds = np.concatenate(([0], np.cumsum(counts))).tolist()
+    entries = [(r.seq, r.source, *split_units(r.units),
+                affix_candidates(r.segments, config.boilerplate.affix_words)) for r in stored]
+    stored_units = (_joined([e[2] for e in entries], np.uint64),
+                    np.asarray([len(e[2]) for e in entries], dtype=np.int64))
+    model_cut = BoilerplateModel(config.boilerplate)
+    for k, (seq, article) in enumerate(incoming):
+        cut = slice(bounds[k], bounds[k + 1])
+        entries.append((seq, split.keys[k], hashes[cut], words[cut],
+                        model_cut.affix_candidates(article.title)))
+    entries.sort(key=lambda e: e[0])
+    report("learning chrome", 0, 1)
+    model = BoilerplateModel(config.boilerplate).fit_hashed(
+        [e[1] for e in entries], np.asarray([len(e[2]) for e in entries], dtype=np.int64),
+        _joined([e[2] for e in entries], np.uint64), _joined([e[3] for e in entries], np.int64),
+        [], affixes=[e[4] for e in entries])
+    report("learning chrome", 1, 1)
+    del entries
+
+    settings = json.dumps(config.to_dict(), sort_keys=True)
+    known = state.meta("model")
+    sensitive: set[int] = set()
+    if known is None or state.meta("dedup") != settings:
+        stale = [r.seq for r in stored]
+    else:
+        stale, sensitive = _stale(stored, *stored_units, model_from_json(
+            known, BoilerplateModel(config.boilerplate)), model)
+    del stored_units
+    stale_set = set(stale)
+    if stale:
+        records = state.records(stale)
+        split.extend(split_articles([records[s] for s in stale], engine, report))
+    seqs = [seq for seq, _ in incoming] + stale
+    prints = prints_of(split, model, config.fingerprint_config(), engine, report)
+    pool = _Pool(state, config.num_perm)
+    for row, (seq, article) in enumerate(zip(seqs, split.docs)):
+        pool.made[seq] = (article, prints, row)
+    match_config = config.match_config()
+    keys = band_keys(prints, match_config)
+    exact = exact_keys(split.docs, prints)
+    units = [units_blob(hashes[bounds[k]:bounds[k + 1]], words[bounds[k]:bounds[k + 1]])
+             for k in range(len(incoming))]
+    units += [r.units for r in stored if r.seq in stale_set]  # stored in seq order, as stale
+    state.put_prints(StoredPrint(seq, split.keys[row], segment_keys(article.title), units[row],
+                                 keys[row].tobytes(), exact[row], pack_row(prints, row))
+                     for row, (seq, article) in enumerate(zip(seqs, split.docs)))
+    state.set_meta("model", model_json(model))
+    state.set_meta("dedup", settings)
+
+    # Stored groups touched: those of stale, replaced and expired articles.
+    fresh = {seq for seq, _ in incoming}
+    for seq in [*stale, *gone]:
+        fresh.update(stored_groups.get(seq, ()))
+    # Pairs compared again with both sources' chrome left out depend on the model.
+    for pair in state.rechecked():
+        if sensitive.intersection(pair):
+            for seq in pair:
+                fresh.update(stored_groups.get(seq, (seq,)))
+    dropped = gone - {seq for seq, _ in incoming}  # expired (an updated one is back)
+    fresh -= dropped
+    index = _Index(stored, match_config)
+    rounds = 0
+    while True:
+        rounds += 1
+        order = sorted(fresh)
+        pool.load([s for s in order if s not in pool.made])
+        docs, subset = pool.subset(order)
+        candidates = index.candidates(subset, band_keys(subset, match_config),
+                                      exact_keys(docs, subset)) - fresh
+        order = sorted(fresh | candidates)
+        _log.debug("matching round %d: %d fresh articles, %d stored candidates", rounds,
+                   len(fresh), len(candidates))
+        docs, subset = pool.subset(order)
+        mask = np.asarray([s in fresh for s in order], dtype=bool)
+        comparer, uf, crossed = match_rows(docs, subset, model, config, mask, report)
+        touched = {s for k in crossed for s in stored_groups.get(order[k], [order[k]])} - dropped
+        if not touched - fresh:
+            break
+        fresh |= touched
+    groups = group_members(comparer, uf, config.keep, mask)
+    state.set_rechecked(fresh | dropped, [(order[i], order[j]) for i, j in comparer.rechecked])
+    return Placed(model, groups, fresh, len(stale_set), rounds)
+
+
+def _joined(arrays: list[np.ndarray], dtype: Any) -> np.ndarray:
+    return np.concatenate(arrays).astype(dtype, copy=False) if arrays else np.zeros(0, dtype)
+
+
+def _stale(stored: list[StoredPrint], hashes: np.ndarray, counts: np.ndarray,
+           old: BoilerplateModel, new: BoilerplateModel) -> tuple[list[int], set[int]]:
+    """Which stored fingerprints the new chrome model made stale.
+
+    Returns:
+        The seqs of the stored articles whose content (the units their source's chrome
+        leaves, :meth:`BoilerplateModel.content_mask`) or headline affixes may differ
+        under ``new``, in state order; and the seqs of those holding a unit whose
+        chrome status changed anywhere (:func:`changed_chrome`): a pair of them
+        compared with both sources' chrome left out may compare otherwise.
+    """
+    units, affixes = changed_chrome(old, new)
+    hit = np.zeros(len(stored), dtype=bool)
+    if len(units) and len(hashes):
+        owner = np.repeat(np.arange(len(stored)), counts)
+        hit[owner[np.isin(hashes, units)]] = True
+    sensitive = {stored[k].seq for k in np.flatnonzero(hit).tolist()}
+    bounds = np.concatenate(([0], np.cumsum(counts))).tolist()
+    stale = np.zeros(len(stored), dtype=bool)
+    for k in np.flatnonzero(hit).tolist():
+        row = hashes[bounds[k]:bounds[k + 1]].tolist()
+        stale[k] = old.content_mask(stored[k].source, row) != new.content_mask(stored[k].source,
+                                                                                row)
+    if affixes:
+        stale |= np.asarray([any(s in affixes for s in r.segments) for r in stored], dtype=bool)
+    return [r.seq for r, h in zip(stored, stale.tolist()) if h], sensitive
+
+
+class _Index:
+    """The band keys and exact keys of the stored articles, to look candidates up."""
+
+    def __init__(self, stored: list[StoredPrint], config: MatchConfig) -> None:
+        self.config = config
+        self.seqs = np.asarray([r.seq for r in stored], dtype=np.int64)
+        width = len(stored[0].bands) // 4 if stored else 0
+        keys = np.frombuffer(b"".join(r.bands for r in stored), dtype=np.uint32).reshape(
+            len(stored), width)
+        flat = _tagged(keys).ravel()
+        self.order = np.argsort(flat, kind="stable")
+        self.sorted = flat[self.order]
+        self.width = max(width, 1)
+        self.exact: dict[tuple[int, bytes | str], list[int]] = {}
+        for r in stored:
+            for kind, key in enumerate(r.exact):
+                if key is not None:
+                    self.exact.setdefault((kind, key), []).append(r.seq)
+
+    def candidates(self, prints: Fingerprints, keys: np.ndarray,
+                   exact: list[tuple[bytes | None, str | None, str | None]]) -> set[int]:
+        """Seqs of the stored articles sharing a band key or an exact key with one of
+        these articles (``keys`` from :func:`band_keys`)."""
+        wanted = _wanted_keys(prints, keys, self.config)
+        low = np.searchsorted(self.sorted, wanted, side="left")
+        high = np.searchsorted(self.sorted, wanted, side="right")
+        sizes = high - low
+        at = np.repeat(low - np.cumsum(sizes) + sizes, sizes) + np.arange(int(sizes.sum()))
+        found = set(self.seqs[self.order[at] // self.width].tolist())
+        for keys_of in exact:
+            for kind, key in enumerate(keys_of):
+                if key is not None:
+                    found.update(self.exact.get((kind, key), ()))
+        return found
