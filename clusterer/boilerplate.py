@@ -296,6 +296,7 @@ class BoilerplateModel:
 
 
 _START, _END = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F)  # page edges
+PAGE_START = _START  # what stands before a page's first unit (usual_before_)
 
 
 def _pair_keys(first: np.ndarray, second: np.ndarray) -> np.ndarray:

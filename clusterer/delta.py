@@ -35,7 +35,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from clusterer.boilerplate import BoilerplateModel
+from clusterer.boilerplate import PAGE_START, BoilerplateModel
 from clusterer.dedup import DedupConfig, group_members
 from clusterer.engine import Engine
 from clusterer.fingerprint import Fingerprints, Packed, prints_of, split_articles
@@ -69,6 +69,8 @@ class StoredPrint:
         bands: LSH band keys (uint32, see :func:`band_keys`), as bytes.
         exact: Its content digest where exact content matches it (else None), URL, GUID.
         prints: Its fingerprints (:func:`pack_row`).
+        flags: :data:`TITLE_ONLY`, :data:`HAS_BODY`, :data:`HAS_TITLE` (which LSH
+            indexes it is in).
     """
 
     seq: int
@@ -78,6 +80,16 @@ class StoredPrint:
     bands: bytes
     exact: tuple[bytes | None, str | None, str | None]
     prints: bytes
+    flags: int = 0
+
+
+TITLE_ONLY, HAS_BODY, HAS_TITLE = 1, 2, 4
+
+
+def print_flags(prints: Fingerprints) -> np.ndarray:
+    """:attr:`StoredPrint.flags` of every article."""
+    return (np.asarray(prints.title_only, dtype=np.int64) * TITLE_ONLY
+            + (prints.body.lengths() > 0) * HAS_BODY + (prints.title.lengths() > 0) * HAS_TITLE)
 
 
 # ---------------------------------------------------------------- fingerprints as bytes
@@ -143,29 +155,6 @@ def _schemes(prints: Fingerprints, config: MatchConfig, num_perm: int
             (prints.title_sig, floor)]
 
 
-def _wanted_keys(prints: Fingerprints, keys: np.ndarray, config: MatchConfig) -> np.ndarray:
-    """The band keys of ``keys`` (rows of :func:`band_keys`) worth looking up, each
-    tagged with its column (uint64): not those of empty sets (every empty set has the
-    same signature)."""
-    num_perm = prints.body_sig.shape[1]
-    body = prints.body.lengths() > 0
-    title = prints.title.lengths() > 0
-    masks = []
-    for (_, (bands, _)), present in zip(_schemes(prints, config, num_perm),
-                                        (body, body, title, title)):
-        masks.extend([present] * bands)
-    if not masks:
-        return np.zeros(0, dtype=np.uint64)
-    wanted = np.stack(masks, axis=1)
-    return distinct(_tagged(keys)[wanted])
-
-
-def _tagged(keys: np.ndarray) -> np.ndarray:
-    """Band keys with their column in the upper 32 bits."""
-    column = np.arange(keys.shape[1], dtype=np.uint64)[None, :] << np.uint64(32)
-    return keys.astype(np.uint64) | column
-
-
 # ---------------------------------------------------------------- chrome
 def segment_keys(title: str) -> tuple[str, ...]:
     """The normalised segments of a headline cut into two or more (what affixes are
@@ -203,20 +192,41 @@ def model_from_json(text: str, model: BoilerplateModel) -> BoilerplateModel:
     return model
 
 
-def changed_chrome(old: BoilerplateModel, new: BoilerplateModel
-                   ) -> tuple[np.ndarray, frozenset[str]]:
-    """The units whose chrome status changed anywhere between two models (sorted
-    uint64), and the affixes added or dropped."""
-    units: set[int] = set(old.short_chrome_ ^ new.short_chrome_)
-    units |= old.spread_chrome_ ^ new.spread_chrome_
+@dataclass(frozen=True)
+class ChromeChange:
+    """What changed between two chrome models.
+
+    Attributes:
+        units: Every unit whose chrome status changed anywhere (sorted uint64).
+        anywhere: Units whose short or spread chrome status changed (on every source).
+        on_source: ``(source, unit)`` pairs whose source chrome status changed.
+        before: Per ``(source, unit)``, the units added to or dropped from those
+            usually before it.
+        affixes: Headline affixes added or dropped.
+    """
+
+    units: np.ndarray
+    anywhere: frozenset[int]
+    on_source: frozenset[tuple[str, int]]
+    before: dict[tuple[str, int], frozenset[int]]
+    affixes: frozenset[str]
+
+
+def changed_chrome(old: BoilerplateModel, new: BoilerplateModel) -> ChromeChange:
+    """What changed between two chrome models."""
+    anywhere = (old.short_chrome_ ^ new.short_chrome_) | (old.spread_chrome_ ^ new.spread_chrome_)
+    on_source: set[tuple[str, int]] = set()
     for source in set(old.source_chrome_) | set(new.source_chrome_):
-        units |= (old.source_chrome_.get(source, frozenset())
-                  ^ new.source_chrome_.get(source, frozenset()))
+        on_source.update((source, u) for u in (old.source_chrome_.get(source, frozenset())
+                                              ^ new.source_chrome_.get(source, frozenset())))
+    before: dict[tuple[str, int], frozenset[int]] = {}
     for key in set(old.usual_before_) | set(new.usual_before_):
-        if old.usual_before_.get(key) != new.usual_before_.get(key):
-            units.add(key[1])
-    return (np.asarray(sorted(units), dtype=np.uint64),
-            frozenset(old.affixes_ ^ new.affixes_))
+        moved = old.usual_before_.get(key, frozenset()) ^ new.usual_before_.get(key, frozenset())
+        if moved or (key in old.usual_before_) != (key in new.usual_before_):
+            before[key] = moved
+    units = anywhere | {u for _, u in on_source} | {u for _, u in before}
+    return ChromeChange(np.asarray(sorted(units), dtype=np.uint64), frozenset(anywhere),
+                        frozenset(on_source), before, frozenset(old.affixes_ ^ new.affixes_))
 
 
 def split_units(blob: bytes) -> tuple[np.ndarray, np.ndarray]:
@@ -284,6 +294,7 @@ class _Pool:
 
     state: StoreLike
     num_perm: int
+    articles: dict[int, Article]
     made: dict[int, tuple[Article, Fingerprints, int]] = field(default_factory=dict)
     loaded: dict[int, tuple[Article, Fingerprints, int]] = field(default_factory=dict)
 
@@ -291,7 +302,8 @@ class _Pool:
         wanted = [s for s in seqs if s not in self.made and s not in self.loaded]
         if not wanted:
             return
-        records = self.state.records(wanted)
+        records = self.state.records([s for s in wanted if s not in self.articles])
+        records.update((s, self.articles[s]) for s in wanted if s in self.articles)
         blobs = self.state.print_blobs(wanted)
         prints = unpack_rows([blobs[s] for s in wanted], self.num_perm)
         for row, seq in enumerate(wanted):
@@ -350,7 +362,8 @@ class Placed:
 
 def match_on_state(state: StoreLike, incoming: Sequence[tuple[int, Article]],
                    gone: set[int], stored_groups: dict[int, list[int]],
-                   config: DedupConfig, engine: Engine, report: Progress) -> Placed:
+                   config: DedupConfig, engine: Engine, report: Progress,
+                   articles: dict[int, Article] | None = None) -> Placed:
     """Fingerprint and match what changed in the state (the module docstring says how).
 
     Args:
@@ -361,6 +374,7 @@ def match_on_state(state: StoreLike, incoming: Sequence[tuple[int, Article]],
         config: Dedup parameters.
         engine: Runs the fingerprinting passes.
         report: Progress.
+        articles: Stored articles already read, by seq (others are read from the state).
 
     Returns:
         The new chrome model and the groups of the fresh articles; the state's
@@ -400,12 +414,14 @@ def match_on_state(state: StoreLike, incoming: Sequence[tuple[int, Article]],
             known, BoilerplateModel(config.boilerplate)), model)
     del stored_units
     stale_set = set(stale)
+    articles = articles if articles is not None else {}
     if stale:
-        records = state.records(stale)
+        records = state.records([s for s in stale if s not in articles])
+        records.update((s, articles[s]) for s in stale if s in articles)
         split.extend(split_articles([records[s] for s in stale], engine, report))
     seqs = [seq for seq, _ in incoming] + stale
     prints = prints_of(split, model, config.fingerprint_config(), engine, report)
-    pool = _Pool(state, config.num_perm)
+    pool = _Pool(state, config.num_perm, articles)
     for row, (seq, article) in enumerate(zip(seqs, split.docs)):
         pool.made[seq] = (article, prints, row)
     match_config = config.match_config()
@@ -414,8 +430,10 @@ def match_on_state(state: StoreLike, incoming: Sequence[tuple[int, Article]],
     units = [units_blob(hashes[bounds[k]:bounds[k + 1]], words[bounds[k]:bounds[k + 1]])
              for k in range(len(incoming))]
     units += [r.units for r in stored if r.seq in stale_set]  # stored in seq order, as stale
+    flags = print_flags(prints).tolist()
     state.put_prints(StoredPrint(seq, split.keys[row], segment_keys(article.title), units[row],
-                                 keys[row].tobytes(), exact[row], pack_row(prints, row))
+                                 keys[row].tobytes(), exact[row], pack_row(prints, row),
+                                 flags[row])
                      for row, (seq, article) in enumerate(zip(seqs, split.docs)))
     state.set_meta("model", model_json(model))
     state.set_meta("dedup", settings)
@@ -431,7 +449,7 @@ def match_on_state(state: StoreLike, incoming: Sequence[tuple[int, Article]],
                 fresh.update(stored_groups.get(seq, (seq,)))
     dropped = gone - {seq for seq, _ in incoming}  # expired (an updated one is back)
     fresh -= dropped
-    index = _Index(stored, match_config)
+    index = _Index(stored, match_config, config.num_perm)
     rounds = 0
     while True:
         rounds += 1
@@ -470,36 +488,61 @@ def _stale(stored: list[StoredPrint], hashes: np.ndarray, counts: np.ndarray,
         chrome status changed anywhere (:func:`changed_chrome`): a pair of them
         compared with both sources' chrome left out may compare otherwise.
     """
-    units, affixes = changed_chrome(old, new)
-    hit = np.zeros(len(stored), dtype=bool)
-    if len(units) and len(hashes):
-        owner = np.repeat(np.arange(len(stored)), counts)
-        hit[owner[np.isin(hashes, units)]] = True
-    sensitive = {stored[k].seq for k in np.flatnonzero(hit).tolist()}
+    change = changed_chrome(old, new)
+    owner = np.repeat(np.arange(len(stored)), counts)
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1])) if len(counts) else counts
+    hit = np.flatnonzero(np.isin(hashes, change.units)) if len(change.units) else owner[:0]
+    sensitive = {stored[k].seq for k in set(owner[hit].tolist())}
+    # Of those, the articles whose own content mask may change: a unit that changed on
+    # their source or everywhere, or whose usual neighbour changed for the one before it.
+    maybe: set[int] = set()
+    first = set(starts.tolist())
+    for at, unit in zip(hit.tolist(), hashes[hit].tolist()):
+        k = int(owner[at])
+        source = stored[k].source
+        if k in maybe:
+            continue
+        if unit in change.anywhere or (source, unit) in change.on_source:
+            maybe.add(k)
+            continue
+        moved = change.before.get((source, unit))
+        if moved is not None:
+            before = int(PAGE_START) if at in first else int(hashes[at - 1])
+            if before in moved or not moved:
+                maybe.add(k)
     bounds = np.concatenate(([0], np.cumsum(counts))).tolist()
     stale = np.zeros(len(stored), dtype=bool)
-    for k in np.flatnonzero(hit).tolist():
+    for k in sorted(maybe):
         row = hashes[bounds[k]:bounds[k + 1]].tolist()
         stale[k] = old.content_mask(stored[k].source, row) != new.content_mask(stored[k].source,
                                                                                 row)
-    if affixes:
-        stale |= np.asarray([any(s in affixes for s in r.segments) for r in stored], dtype=bool)
+    if change.affixes:
+        stale |= np.asarray([any(s in change.affixes for s in r.segments) for r in stored],
+                            dtype=bool)
     return [r.seq for r, h in zip(stored, stale.tolist()) if h], sensitive
 
 
 class _Index:
-    """The band keys and exact keys of the stored articles, to look candidates up."""
+    """The band keys and exact keys of the stored articles, to look candidates up.
 
-    def __init__(self, stored: list[StoredPrint], config: MatchConfig) -> None:
-        self.config = config
-        self.seqs = np.asarray([r.seq for r in stored], dtype=np.int64)
-        width = len(stored[0].bands) // 4 if stored else 0
+    As matching pairs them: bodies (body, lead and headline-floor bands) with bodies;
+    headlines (headline bands) only where one side is a headline-only article.
+    """
+
+    def __init__(self, stored: list[StoredPrint], config: MatchConfig, num_perm: int) -> None:
+        bands = lsh_params(config.lsh_threshold, num_perm)[0]
+        self.title_columns = np.arange(2 * bands, 3 * bands)
+        seqs = np.asarray([r.seq for r in stored], dtype=np.int64)
+        flags = np.asarray([r.flags for r in stored], dtype=np.int64)
+        width = 3 * bands + lsh_params(headline_floor(config, num_perm), num_perm)[0]
+        self.body_columns = np.setdiff1d(np.arange(width), self.title_columns)
         keys = np.frombuffer(b"".join(r.bands for r in stored), dtype=np.uint32).reshape(
             len(stored), width)
-        flat = _tagged(keys).ravel()
-        self.order = np.argsort(flat, kind="stable")
-        self.sorted = flat[self.order]
-        self.width = max(width, 1)
+        body, heads, heads_only = _kinds(flags)
+        self.bodies = _Sorted(keys[body][:, self.body_columns], seqs[body])
+        self.headlines = _Sorted(keys[heads & ~heads_only][:, self.title_columns],
+                                 seqs[heads & ~heads_only])
+        self.headlines_only = _Sorted(keys[heads_only][:, self.title_columns], seqs[heads_only])
         self.exact: dict[tuple[int, bytes | str], list[int]] = {}
         for r in stored:
             for kind, key in enumerate(r.exact):
@@ -509,15 +552,48 @@ class _Index:
     def candidates(self, prints: Fingerprints, keys: np.ndarray,
                    exact: list[tuple[bytes | None, str | None, str | None]]) -> set[int]:
         """Seqs of the stored articles sharing a band key or an exact key with one of
-        these articles (``keys`` from :func:`band_keys`)."""
-        wanted = _wanted_keys(prints, keys, self.config)
-        low = np.searchsorted(self.sorted, wanted, side="left")
-        high = np.searchsorted(self.sorted, wanted, side="right")
-        sizes = high - low
-        at = np.repeat(low - np.cumsum(sizes) + sizes, sizes) + np.arange(int(sizes.sum()))
-        found = set(self.seqs[self.order[at] // self.width].tolist())
+        these articles (``keys`` from :func:`band_keys`) where matching would pair them."""
+        body, heads, heads_only = _kinds(print_flags(prints))
+        found = set(self.bodies.lookup(keys[body][:, self.body_columns]))
+        found.update(self.headlines_only.lookup(keys[heads][:, self.title_columns]))
+        found.update(self.headlines.lookup(keys[heads_only][:, self.title_columns]))
         for keys_of in exact:
             for kind, key in enumerate(keys_of):
                 if key is not None:
                     found.update(self.exact.get((kind, key), ()))
         return found
+
+
+def _kinds(flags: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Masks: matched by body; with a headline; headline-only with a headline."""
+    heads = (flags & HAS_TITLE) > 0
+    only = (flags & TITLE_ONLY) > 0
+    return ((flags & HAS_BODY) > 0) & ~only, heads, heads & only
+
+
+class _Sorted:
+    """Band keys (one column per band) sorted for lookups, each tagged with its column."""
+
+    def __init__(self, keys: np.ndarray, seqs: np.ndarray) -> None:
+        self.width = max(keys.shape[1], 1)
+        flat = _tagged(keys).ravel()
+        self.order = np.argsort(flat, kind="stable")
+        self.sorted = flat[self.order]
+        self.seqs = seqs
+
+    def lookup(self, keys: np.ndarray) -> list[int]:
+        """Seqs of the rows holding one of ``keys``' values in the same column."""
+        if not len(keys) or not len(self.sorted):
+            return []
+        wanted = distinct(_tagged(keys).ravel())
+        low = np.searchsorted(self.sorted, wanted, side="left")
+        high = np.searchsorted(self.sorted, wanted, side="right")
+        sizes = high - low
+        at = np.repeat(low - np.cumsum(sizes) + sizes, sizes) + np.arange(int(sizes.sum()))
+        return self.seqs[self.order[at] // self.width].tolist()
+
+
+def _tagged(keys: np.ndarray) -> np.ndarray:
+    """Band keys with their column in the upper 32 bits."""
+    column = np.arange(keys.shape[1], dtype=np.uint64)[None, :] << np.uint64(32)
+    return keys.astype(np.uint64) | column

@@ -137,7 +137,8 @@ def dedup_with_state(state: State, inputs: Sequence[str], reader: ReaderConfig |
         placed = match_on_state(state, [(places[a.id], a) for a in incoming if a.id in changed],
                                 gone, _stored_groups(state, seq_of), config,
                                 engine or LocalEngine(config.workers),
-                                progress or (lambda stage, done, total: None))
+                                progress or (lambda stage, done, total: None),
+                                {s.seq: s.article for s in stored})
     except MemoryError:
         raise OutOfMemory(report.reading) from None
     places.update((i, seq) for i, seq in seq_of.items() if i not in places)
