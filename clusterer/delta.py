@@ -36,6 +36,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from clusterer.boilerplate import PAGE_START, BoilerplateModel
+from clusterer.candidates import Screen
 from clusterer.dedup import DedupConfig, group_members
 from clusterer.engine import Engine
 from clusterer.fingerprint import Fingerprints, Packed, prints_of, split_articles
@@ -51,6 +52,7 @@ from clusterer.match import (
 from clusterer.minhash import band_key, distinct, lsh_params
 from clusterer.normalize import title_segments, title_tokens
 from clusterer.records import Article, DuplicateGroup, Match
+from clusterer.weaklinks import RECHECK
 
 Progress = Callable[[str, int, "int | None"], None]
 _log = logging.getLogger(__name__)
@@ -68,7 +70,7 @@ class StoredPrint:
         units: Unit hashes (uint64) then words per unit (uint32), as bytes.
         bands: LSH band keys (uint32, see :func:`band_keys`), as bytes.
         exact: Its content digest where exact content matches it (else None), URL, GUID.
-        prints: Its fingerprints (:func:`pack_row`).
+        prints: Its fingerprints, and what screening reads (:func:`pack_row`).
         flags: :data:`TITLE_ONLY`, :data:`HAS_BODY`, :data:`HAS_TITLE` (which LSH
             indexes it is in).
     """
@@ -79,7 +81,7 @@ class StoredPrint:
     units: bytes
     bands: bytes
     exact: tuple[bytes | None, str | None, str | None]
-    prints: bytes
+    prints: tuple[bytes, bytes]
     flags: int = 0
 
 
@@ -93,24 +95,36 @@ def print_flags(prints: Fingerprints) -> np.ndarray:
 
 
 # ---------------------------------------------------------------- fingerprints as bytes
-def pack_row(prints: Fingerprints, i: int) -> bytes:
-    """Row ``i`` of ``prints`` as bytes (:func:`unpack_rows` reads it back)."""
+def pack_row(prints: Fingerprints, i: int) -> tuple[bytes, bytes]:
+    """Row ``i`` of ``prints`` as bytes (:func:`unpack_rows` reads it back): the shingle
+    sets and the rest, and what screening a pair reads (:func:`screen_rows`): the size
+    of the body set and the MinHash signatures."""
     arrays = [prints.body[i], prints.lead[i], prints.title[i], prints.head[i]]
     digest = prints.digest[i]
     header = np.asarray([*map(len, arrays), int(prints.title_only[i]), prints.length[i],
                          len(digest)], dtype=np.int64)
-    sigs = np.concatenate([prints.body_sig[i], prints.lead_sig[i], prints.title_sig[i]])
+    sigs = np.concatenate([[len(arrays[0])], prints.body_sig[i], prints.lead_sig[i],
+                           prints.title_sig[i]])
     # Not compressed: hashes do not compress.
-    return (header.tobytes() + digest + np.concatenate(arrays).astype(np.uint32).tobytes()
-            + sigs.astype(np.uint32).tobytes())
+    return (header.tobytes() + digest + np.concatenate(arrays).astype(np.uint32).tobytes(),
+            sigs.astype(np.uint32).tobytes())
 
 
-def unpack_rows(blobs: Sequence[bytes], num_perm: int) -> Fingerprints:
+def screen_rows(screens: Sequence[bytes], num_perm: int
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Body set sizes and body, lead and headline signatures from :func:`pack_row`'s
+    second part, row k from ``screens[k]``."""
+    values = (np.frombuffer(b"".join(screens), dtype=np.uint32).reshape(len(screens),
+                                                                        1 + 3 * num_perm))
+    return (values[:, 0].astype(np.int64), values[:, 1:1 + num_perm],
+            values[:, 1 + num_perm:1 + 2 * num_perm], values[:, 1 + 2 * num_perm:])
+
+
+def unpack_rows(blobs: Sequence[tuple[bytes, bytes]], num_perm: int) -> Fingerprints:
     """The fingerprints packed by :func:`pack_row`, row k from ``blobs[k]``."""
-    columns: dict[str, list] = {name: [] for name in ("body", "lead", "title", "head", "title_only",
-                                                       "digest", "length", "sigs")}
-    for blob in blobs:
-        data = blob
+    columns: dict[str, list[Any]] = {name: [] for name in ("body", "lead", "title", "head",
+                                                            "title_only", "digest", "length")}
+    for data, _ in blobs:
         header = np.frombuffer(data[:56], dtype=np.int64).tolist()
         at = 56 + header[6]
         columns["digest"].append(data[56:at])
@@ -119,17 +133,14 @@ def unpack_rows(blobs: Sequence[bytes], num_perm: int) -> Fingerprints:
         for name, size in zip(("body", "lead", "title", "head"), header[:4]):
             columns[name].append(values[start:start + size])
             start += size
-        columns["sigs"].append(values[start:start + 3 * num_perm])
         columns["title_only"].append(bool(header[4]))
         columns["length"].append(header[5])
-    sigs = (np.stack(columns.pop("sigs")) if blobs
-            else np.zeros((0, 3 * num_perm), dtype=np.uint32))
+    _, body_sig, lead_sig, title_sig = screen_rows([b for _, b in blobs], num_perm)
     return Fingerprints(
         body=Packed.of(columns["body"]), lead=Packed.of(columns["lead"]),
         title=Packed.of(columns["title"]), head=Packed.of(columns["head"]),
         title_only=columns["title_only"], digest=columns["digest"], length=columns["length"],
-        body_sig=sigs[:, :num_perm].copy(), lead_sig=sigs[:, num_perm:2 * num_perm].copy(),
-        title_sig=sigs[:, 2 * num_perm:].copy())
+        body_sig=body_sig, lead_sig=lead_sig, title_sig=title_sig)
 
 
 def band_keys(prints: Fingerprints, config: MatchConfig) -> np.ndarray:
@@ -334,7 +345,8 @@ class StoreLike(Protocol):
     def meta(self, key: str) -> str | None: ...
     def set_meta(self, key: str, value: str) -> None: ...
     def print_rows(self) -> list[StoredPrint]: ...
-    def print_blobs(self, seqs: Iterable[int]) -> dict[int, bytes]: ...
+    def print_blobs(self, seqs: Iterable[int]) -> dict[int, tuple[bytes, bytes]]: ...
+    def screens(self, seqs: Iterable[int]) -> dict[int, bytes]: ...
     def records(self, seqs: Iterable[int]) -> dict[int, Article]: ...
     def put_prints(self, rows: Iterable[StoredPrint]) -> None: ...
     def rechecked(self) -> list[tuple[int, int]]: ...
@@ -457,7 +469,7 @@ def match_on_state(state: StoreLike, incoming: Sequence[tuple[int, Article]],
         pool.load([s for s in order if s not in pool.made])
         docs, subset = pool.subset(order)
         candidates = index.candidates(subset, band_keys(subset, match_config),
-                                      exact_keys(docs, subset)) - fresh
+                                      exact_keys(docs, subset), state.screens) - fresh
         order = sorted(fresh | candidates)
         _log.debug("matching round %d: %d fresh articles, %d stored candidates", rounds,
                    len(fresh), len(candidates))
@@ -530,6 +542,7 @@ class _Index:
     """
 
     def __init__(self, stored: list[StoredPrint], config: MatchConfig, num_perm: int) -> None:
+        self.config = config
         bands = lsh_params(config.lsh_threshold, num_perm)[0]
         self.title_columns = np.arange(2 * bands, 3 * bands)
         seqs = np.asarray([r.seq for r in stored], dtype=np.int64)
@@ -550,18 +563,50 @@ class _Index:
                     self.exact.setdefault((kind, key), []).append(r.seq)
 
     def candidates(self, prints: Fingerprints, keys: np.ndarray,
-                   exact: list[tuple[bytes | None, str | None, str | None]]) -> set[int]:
-        """Seqs of the stored articles sharing a band key or an exact key with one of
-        these articles (``keys`` from :func:`band_keys`) where matching would pair them."""
+                   exact: list[tuple[bytes | None, str | None, str | None]],
+                   screens: Callable[[list[int]], dict[int, bytes]]) -> set[int]:
+        """Seqs of the stored articles that matching could pair with one of these
+        articles (``keys`` from :func:`band_keys`): sharing an exact key; or a band key
+        where matching pairs them (bodies with bodies, headlines where one side is
+        headline-only) and passing the screen a pair must pass before it is compared
+        (the MinHash estimate of :class:`clusterer.candidates.Screen`, from the stored
+        ``screens``)."""
         body, heads, heads_only = _kinds(print_flags(prints))
-        found = set(self.bodies.lookup(keys[body][:, self.body_columns]))
-        found.update(self.headlines_only.lookup(keys[heads][:, self.title_columns]))
-        found.update(self.headlines.lookup(keys[heads_only][:, self.title_columns]))
+        found = [_at(self.bodies.pairs(keys[body][:, self.body_columns]), body)]
+        headlines = [_at(self.headlines_only.pairs(keys[heads][:, self.title_columns]), heads),
+                     _at(self.headlines.pairs(keys[heads_only][:, self.title_columns]),
+                         heads_only)]
+        seqs = sorted({s for _, found_seqs in found + headlines for s in found_seqs.tolist()})
+        out: set[int] = set()
+        if seqs:
+            stored = screens(seqs)
+            sizes, body_sig, _, title_sig = screen_rows([stored[s] for s in seqs],
+                                                        prints.body_sig.shape[1])
+            where = {s: len(prints.body) + k for k, s in enumerate(seqs)}
+            config = self.config
+            num_perm = prints.body_sig.shape[1]
+            tests = [(found, Screen(np.concatenate([prints.body_sig, body_sig]),
+                                    RECHECK * config.threshold, config.threshold,
+                                    sizes=np.concatenate([prints.body.lengths(), sizes]))),
+                     (headlines, Screen(np.concatenate([prints.title_sig, title_sig]),
+                                        headline_floor(config, num_perm),
+                                        config.headline_threshold))]
+            for pairs, screen in tests:
+                for rows, pair_seqs in pairs:
+                    other = np.asarray([where[s] for s in pair_seqs.tolist()], dtype=np.int64)
+                    passes = screen.estimate(rows, other)[0]
+                    out.update(pair_seqs[passes].tolist())
         for keys_of in exact:
             for kind, key in enumerate(keys_of):
                 if key is not None:
-                    found.update(self.exact.get((kind, key), ()))
-        return found
+                    out.update(self.exact.get((kind, key), ()))
+        return out
+
+
+def _at(pairs: tuple[np.ndarray, np.ndarray], mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs found for the rows of ``mask``, numbered among all rows."""
+    rows, seqs = pairs
+    return np.flatnonzero(mask)[rows], seqs
 
 
 def _kinds(flags: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -581,16 +626,20 @@ class _Sorted:
         self.sorted = flat[self.order]
         self.seqs = seqs
 
-    def lookup(self, keys: np.ndarray) -> list[int]:
-        """Seqs of the rows holding one of ``keys``' values in the same column."""
+    def pairs(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The distinct pairs ``(row of keys, seq)`` holding one value in one column."""
         if not len(keys) or not len(self.sorted):
-            return []
-        wanted = distinct(_tagged(keys).ravel())
-        low = np.searchsorted(self.sorted, wanted, side="left")
-        high = np.searchsorted(self.sorted, wanted, side="right")
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        flat = _tagged(keys).ravel()
+        low = np.searchsorted(self.sorted, flat, side="left")
+        high = np.searchsorted(self.sorted, flat, side="right")
         sizes = high - low
         at = np.repeat(low - np.cumsum(sizes) + sizes, sizes) + np.arange(int(sizes.sum()))
-        return self.seqs[self.order[at] // self.width].tolist()
+        rows = np.repeat(np.arange(len(flat)) // keys.shape[1], sizes)
+        seqs = self.seqs[self.order[at] // self.width]
+        span = int(self.seqs.max()) + 1
+        both = distinct(rows * span + seqs)
+        return both // span, both % span
 
 
 def _tagged(keys: np.ndarray) -> np.ndarray:

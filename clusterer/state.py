@@ -57,7 +57,8 @@ CREATE TABLE articles (id TEXT PRIMARY KEY, seq INTEGER NOT NULL UNIQUE,
                        seen TEXT, record BLOB NOT NULL);
 CREATE TABLE prints (seq INTEGER PRIMARY KEY, source TEXT NOT NULL, segments TEXT NOT NULL,
                      units BLOB NOT NULL, bands BLOB NOT NULL, digest BLOB, url TEXT,
-                     guid TEXT, prints BLOB NOT NULL, flags INTEGER NOT NULL);
+                     guid TEXT, prints BLOB NOT NULL, screen BLOB NOT NULL,
+                     flags INTEGER NOT NULL);
 CREATE TABLE rechecked (a INTEGER NOT NULL, b INTEGER NOT NULL, PRIMARY KEY (a, b));
 CREATE INDEX rechecked_b ON rechecked (b);
 -- pairs compared with both sources' chrome left out (their result depends on it)
@@ -339,14 +340,19 @@ class State:
         """What matching needs of every stored article, without its fingerprints
         (``prints`` empty), in state order."""
         return [StoredPrint(seq, source, tuple(segments.split("\n")) if segments else (),
-                            units, bands, (digest, url, guid), b"", flags)
+                            units, bands, (digest, url, guid), (b"", b""), flags)
                 for seq, source, segments, units, bands, digest, url, guid, flags
                 in self.db.execute("SELECT seq, source, segments, units, bands, digest, url, "
                                    "guid, flags FROM prints ORDER BY seq")]
 
-    def print_blobs(self, seqs: Iterable[int]) -> dict[int, bytes]:
+    def print_blobs(self, seqs: Iterable[int]) -> dict[int, tuple[bytes, bytes]]:
         """The packed fingerprints of articles ``seqs``."""
-        return dict(self._by_seq("SELECT seq, prints FROM prints", seqs))
+        return {seq: (blob, screen) for seq, blob, screen
+                in self._by_seq("SELECT seq, prints, screen FROM prints", seqs)}
+
+    def screens(self, seqs: Iterable[int]) -> dict[int, bytes]:
+        """What screening reads of articles ``seqs`` (body set size, signatures)."""
+        return dict(self._by_seq("SELECT seq, screen FROM prints", seqs))
 
     def records(self, seqs: Iterable[int]) -> dict[int, Article]:
         """The stored articles ``seqs`` by seq."""
@@ -364,9 +370,10 @@ class State:
 
     def put_prints(self, rows: Iterable[StoredPrint]) -> None:
         """Store (or replace) articles' fingerprints."""
-        self.db.executemany("INSERT OR REPLACE INTO prints VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        self.db.executemany("INSERT OR REPLACE INTO prints VALUES "
+                            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                             [(r.seq, r.source, "\n".join(r.segments), r.units, r.bands,
-                              *r.exact, r.prints, r.flags) for r in rows])
+                              *r.exact, *r.prints, r.flags) for r in rows])
 
     def rechecked(self) -> list[tuple[int, int]]:
         """The stored pairs (seqs) compared with both sources' chrome left out."""

@@ -10,7 +10,14 @@ import numpy as np
 
 from clusterer.boilerplate import BoilerplateModel
 from clusterer.dedup import DedupConfig, deduplicate
-from clusterer.delta import changed_chrome, model_from_json, model_json, pack_row, unpack_rows
+from clusterer.delta import (
+    changed_chrome,
+    model_from_json,
+    model_json,
+    pack_row,
+    screen_rows,
+    unpack_rows,
+)
 from clusterer.engine import LocalEngine
 from clusterer.fingerprint import FingerprintConfig, fingerprint
 from clusterer.incremental import dedup_with_state
@@ -57,6 +64,8 @@ def test_packed_fingerprints_read_back_as_they_were():
             for i in range(4)]
     _, prints, _ = fingerprint(docs, FingerprintConfig(), engine=LocalEngine(1))
     back = unpack_rows([pack_row(prints, i) for i in range(4)], 128)
+    sizes = screen_rows([pack_row(prints, i)[1] for i in range(4)], 128)[0]
+    assert sizes.tolist() == prints.body.lengths().tolist()
     for name in ("body", "lead", "title", "head"):
         assert [list(r) for r in getattr(back, name)] == [list(r) for r in getattr(prints, name)]
     assert (back.title_only, back.digest, back.length) == (prints.title_only, prints.digest,
