@@ -1,8 +1,7 @@
 """Incremental runs: new articles added to a state store, copies of earlier articles
 found, storylines that keep their ids from run to run.
 
-How a run works (exact, simple, and with a cost that grows with the state, not only
-with the new articles):
+How a run works:
 
 1. Intake: each new article is compared with the state by id: an unknown id is
    **new**; a known id with the same content (:func:`clusterer.state.digest`: every
@@ -13,13 +12,14 @@ with the new articles):
    newest publication time in the state and input are dropped first (an undated
    article by the newest time known when it arrived). Articles of this run are never
    expired by it.
-2. Dedup: the stored articles (in the order they were first stored) and the new ones
-   go through the batch code (:func:`clusterer.dedup.deduplicate`) together. Nothing
-   is approximated: every copy in the new articles of a stored article is found
-   exactly as one batch run over everything would find it, and chrome is learned over
-   everything. The price: every run re-fingerprints the whole state, so its time is
-   proportional to the state's size, not to the new articles (``--expire-after``
-   bounds it; ``scripts/incremental_check.py`` measures it).
+2. Dedup (:func:`clusterer.delta.match_on_state`): only the new and updated articles
+   are fingerprinted; chrome is learned again over everything from the stored unit
+   hashes, and the stored fingerprints it made stale are made again; the new articles
+   are matched against their stored candidates (stored LSH band keys, then the MinHash
+   screen), and any stored group one of them meets is matched again whole. The groups
+   are those of one batch run over everything, entry for entry
+   (``scripts/incremental_check.py identity``); what still grows with the state is
+   reading it (the stored records, unit hashes and band keys) and learning chrome.
 3. Storylines (:func:`clusterer.storylines.extend_storylines`): stored storylines keep
    their members; each new (or still unclustered) article joins the stored storyline
    for which it has the evidence a batch run asks of a member (TF-IDF cosine with the

@@ -5,11 +5,11 @@ created on first use. It holds what a later run cannot get back from its own inp
 
 - every article seen (the record as read, zlib-compressed, a digest of its content, the run that
   stored it and the newest publication time known when it arrived, for expiry);
-- the duplicate groups of the last ``dedup`` run (which article each is kept under);
+- the duplicate groups (which article each is kept under, its similarity to it and
+  the match that joined it), and the pairs compared with both sources' chrome left out;
 - the storylines (id, the run that created the id, first/last seen, size) with their
   member article ids (kept articles and copies), and the ids merged away or ended
-  (never given again).
-
+  (never given again);
 - per article, what matching needs (:class:`clusterer.delta.StoredPrint`): unit hashes,
   fingerprints, LSH band keys, exact keys; and the chrome model and dedup parameters
   they were made with (``meta``), so that a run fingerprints only what changed
