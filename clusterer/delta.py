@@ -257,32 +257,42 @@ def units_blob(hashes: np.ndarray, words: np.ndarray) -> bytes:
 class WatchingComparer(Comparer):
     """A :class:`Comparer` noting the articles that are not fresh but meet a fresh one
     (joined, offered as a weak link, or vetoed by headline numbers), and the pairs
-    compared again with both sources' chrome left out (``rechecked``)."""
+    compared again with both sources' chrome left out (``rechecked``, by seq).
+    Comparisons are kept by seq in ``known`` (shared by the rounds of one run: a
+    comparison depends on the two articles and the model only)."""
 
     fresh: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
-    crossed: set[int] = field(default_factory=set)
+    seqs: Sequence[int] = ()
+    known: dict[tuple[int, int], Match] = field(default_factory=dict)
     rechecked: set[tuple[int, int]] = field(default_factory=set)
+    crossed: set[int] = field(default_factory=set)
 
     def _recheck(self, i: int, j: int, match: Match) -> Match:
-        self.rechecked.add((min(i, j), max(i, j)))
+        a, b = self.seqs[i], self.seqs[j]
+        self.rechecked.add((min(a, b), max(a, b)))
         return super()._recheck(i, j, match)
 
     def compare(self, i: int, j: int) -> Match:
-        match = super().compare(i, j)
+        key = (self.seqs[i], self.seqs[j])
+        match = self.known.get(key)
+        if match is None:
+            match = self.known[key] = super().compare(i, j)
         if self.fresh[i] != self.fresh[j] and (match.copy or match.veto):
             self.crossed.add(j if self.fresh[i] else i)
         return match
 
 
 def match_rows(docs: Sequence[Article], prints: Fingerprints, model: BoilerplateModel,
-               config: DedupConfig, fresh: np.ndarray, report: Progress
-               ) -> tuple[WatchingComparer, UnionFind, set[int]]:
+               config: DedupConfig, fresh: np.ndarray, report: Progress,
+               seqs: Sequence[int], known: dict[tuple[int, int], Match],
+               rechecked: set[tuple[int, int]]) -> tuple[WatchingComparer, UnionFind, set[int]]:
     """The batch matching over ``docs`` (fresh articles and their candidates, in state
-    order). Returns the comparer, the union-find, and the rows that are not fresh but
-    met a fresh one."""
+    order, ``seqs``). Returns the comparer, the union-find, and the rows that are not
+    fresh but met a fresh one."""
     uf = UnionFind(len(docs))
     merge_exact(docs, prints, uf)
-    comparer = WatchingComparer(docs, prints, model, config.match_config(), fresh=fresh)
+    comparer = WatchingComparer(docs, prints, model, config.match_config(), fresh=fresh,
+                                seqs=seqs, known=known, rechecked=rechecked)
     merge_near(comparer, uf, report, fresh)
     crossed = set(comparer.crossed)
     for a, b, _, _ in uf.links:
@@ -463,6 +473,8 @@ def match_on_state(state: StoreLike, incoming: Sequence[tuple[int, Article]],
     fresh -= dropped
     index = _Index(stored, match_config, config.num_perm)
     rounds = 0
+    compared: dict[tuple[int, int], Match] = {}
+    rechecked: set[tuple[int, int]] = set()
     while True:
         rounds += 1
         order = sorted(fresh)
@@ -475,13 +487,14 @@ def match_on_state(state: StoreLike, incoming: Sequence[tuple[int, Article]],
                    len(fresh), len(candidates))
         docs, subset = pool.subset(order)
         mask = np.asarray([s in fresh for s in order], dtype=bool)
-        comparer, uf, crossed = match_rows(docs, subset, model, config, mask, report)
+        comparer, uf, crossed = match_rows(docs, subset, model, config, mask, report, order,
+                                           compared, rechecked)
         touched = {s for k in crossed for s in stored_groups.get(order[k], [order[k]])} - dropped
         if not touched - fresh:
             break
         fresh |= touched
     groups = group_members(comparer, uf, config.keep, mask)
-    state.set_rechecked(fresh | dropped, [(order[i], order[j]) for i, j in comparer.rechecked])
+    state.set_rechecked(fresh | dropped, sorted(rechecked))
     return Placed(model, groups, fresh, len(stale_set), rounds)
 
 
@@ -631,11 +644,13 @@ class _Sorted:
         if not len(keys) or not len(self.sorted):
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         flat = _tagged(keys).ravel()
-        low = np.searchsorted(self.sorted, flat, side="left")
-        high = np.searchsorted(self.sorted, flat, side="right")
+        asked = np.argsort(flat, kind="stable")  # searched in order: 3x faster, sort included
+        ordered = flat[asked]
+        low = np.searchsorted(self.sorted, ordered, side="left")
+        high = np.searchsorted(self.sorted, ordered, side="right")
         sizes = high - low
         at = np.repeat(low - np.cumsum(sizes) + sizes, sizes) + np.arange(int(sizes.sum()))
-        rows = np.repeat(np.arange(len(flat)) // keys.shape[1], sizes)
+        rows = np.repeat(asked // keys.shape[1], sizes)
         seqs = self.seqs[self.order[at] // self.width]
         span = int(self.seqs.max()) + 1
         both = distinct(rows * span + seqs)
