@@ -4,6 +4,7 @@ Usage:
     python scripts/incremental_check.py uci [--keep-apart] [--data DUMP.jsonl]
     python scripts/incremental_check.py syndication [--seeds 10]
     python scripts/incremental_check.py identity DUMP.jsonl [--runs 3]
+    python scripts/incremental_check.py add BASE.jsonl NEW.jsonl
     python scripts/incremental_check.py timing DUMP.jsonl [--runs 10] [--command dedup]
 
 ``uci``: ``data/uci-dev.jsonl`` sorted by time (then id), split in two halves; run 1 on
@@ -19,6 +20,9 @@ their copies in run 2: pairwise recall of the duplicate groups, incremental vs b
 
 ``identity``: DUMP fed in ``--runs`` parts into one state; whether the last run's
 duplicate groups are those of one batch run over DUMP, entry for entry.
+
+``add``: a state holding BASE (one run), then one run adding NEW: its seconds, CPU
+seconds (less noisy on a loaded machine) and peak RSS.
 
 ``timing``: DUMP split into ``--runs`` consecutive parts fed one by one into one state
 (``dedup`` or ``storylines``, one worker): seconds per run, state size on disk.
@@ -212,6 +216,27 @@ def identity(dump: str, runs: int) -> None:
         print(f"  first of {len(differ)} differing: {differ[:1]}")
 
 
+def add(base: str, new: str) -> None:
+    """A state holding BASE (one run), then one run adding NEW: seconds, CPU seconds and
+    peak RSS of that run (with --output of every stored article)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        state = str(Path(tmp, "s.db"))
+        with open_state(state) as store:
+            dedup_with_state(store, [base], config=CONFIG)
+        start, cpu = time.perf_counter(), _cpu()
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        with open_state(state) as store:
+            run = dedup_with_state(store, [new], config=CONFIG)
+            write_jsonl(str(Path(tmp, "out.jsonl")), dedup_records(run.run.result.groups))
+        seconds, cpu = time.perf_counter() - start, _cpu() - cpu
+        summary = read_summary(state)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"+{Path(new).name} on {Path(base).name}: {seconds:.1f} s (CPU {cpu:.1f} s), state "
+          f"{summary.articles} articles, {summary.bytes / 1e6:.1f} MB; matched "
+          f"{getattr(run, 'fresh', '?')}, fingerprinted again {getattr(run, 'refreshed', '?')}; "
+          f"peak RSS {peak:.0f} MB (after the first run: {before:.0f} MB)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="what", required=True)
@@ -228,11 +253,16 @@ def main() -> None:
     i = sub.add_parser("identity")
     i.add_argument("dump")
     i.add_argument("--runs", type=int, default=3)
+    a = sub.add_parser("add")
+    a.add_argument("base")
+    a.add_argument("new")
     args = parser.parse_args()
     if args.what == "uci":
         uci(args.keep_apart, args.data)
     elif args.what == "syndication":
         syndication(args.seeds)
+    elif args.what == "add":
+        add(args.base, args.new)
     elif args.what == "identity":
         identity(args.dump, args.runs)
     else:
