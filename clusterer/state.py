@@ -10,7 +10,7 @@ created on first use. It holds what a later run cannot get back from its own inp
 - the storylines (id, the run that created the id, first/last seen, size) with their
   member article ids (kept articles and copies), and the ids merged away or ended
   (never given again);
-- per article, what matching needs (:class:`clusterer.delta.StoredPrint`): unit hashes,
+- per article, what matching needs (:class:`clusterer.stored.StoredPrint`): unit hashes,
   fingerprints, LSH band keys, exact keys; and the chrome model and dedup parameters
   they were made with (``meta``), so that a run fingerprints only what changed
   (:mod:`clusterer.delta`).
@@ -38,10 +38,10 @@ from typing import Any
 import orjson
 
 from clusterer import __version__
-from clusterer.delta import StoredPrint
 from clusterer.errors import StateError
 from clusterer.output import dumps_record
 from clusterer.records import Article, DuplicateGroup, iso_utc
+from clusterer.stored import StoredPrint
 
 SCHEMA_VERSION = 2  # 2: fingerprints stored (prints), group members' matches
 WAIT_SECONDS = 5.0  # how long a second run waits for the state's lock before stopping
