@@ -176,16 +176,50 @@ class _Pool:
         """The articles and fingerprints of ``seqs``, row k for ``seqs[k]``."""
         self.load(seqs)
         picked = [self.get(s) for s in seqs]
-        rows = {name: [getattr(p, name)[r] for _, p, r in picked]
-                for name in ("body", "lead", "title", "head", "title_only", "digest", "length")}
-        sigs = {name: (np.stack([getattr(p, name)[r] for _, p, r in picked]) if picked
-                       else np.zeros((0, self.num_perm), dtype=np.uint32))
-                for name in ("body_sig", "lead_sig", "title_sig")}
-        prints = Fingerprints(
-            body=Packed.of(rows["body"]), lead=Packed.of(rows["lead"]),
-            title=Packed.of(rows["title"]), head=Packed.of(rows["head"]),
-            title_only=rows["title_only"], digest=rows["digest"], length=rows["length"], **sigs)
-        return [a for a, _, _ in picked], prints
+        sources: dict[int, tuple[Fingerprints, list[int], list[int]]] = {}
+        for at, (_, prints, row) in enumerate(picked):
+            source = sources.setdefault(id(prints), (prints, [], []))
+            source[1].append(row)
+            source[2].append(at)
+        parts = [take(p, np.asarray(rows, dtype=np.int64)) for p, rows, _ in sources.values()]
+        placed = np.concatenate([np.asarray(at, dtype=np.int64) for _, _, at in sources.values()]
+                                ) if sources else np.zeros(0, dtype=np.int64)
+        order = np.empty(len(placed), dtype=np.int64)
+        order[placed] = np.arange(len(placed))
+        return [a for a, _, _ in picked], take(_joined_prints(parts, self.num_perm), order)
+
+
+def take(prints: Fingerprints, rows: np.ndarray) -> Fingerprints:
+    """Rows ``rows`` of ``prints`` (row k of the result is ``rows[k]``), in bulk."""
+    def packed(column: Packed) -> Packed:
+        lengths = column.lengths()[rows]
+        offsets = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        at = np.repeat(column.offsets[:-1][rows] - offsets[:-1], lengths) + np.arange(
+            offsets[-1])
+        return Packed(column.values[at], offsets)
+
+    listed = rows.tolist()
+    return Fingerprints(
+        body=packed(prints.body), lead=packed(prints.lead), title=packed(prints.title),
+        head=packed(prints.head), title_only=[prints.title_only[r] for r in listed],
+        digest=[prints.digest[r] for r in listed], length=[prints.length[r] for r in listed],
+        body_sig=prints.body_sig[rows], lead_sig=prints.lead_sig[rows],
+        title_sig=prints.title_sig[rows])
+
+
+def _joined_prints(parts: list[Fingerprints], num_perm: int) -> Fingerprints:
+    """The rows of every part, in order."""
+    def sigs(name: str) -> np.ndarray:
+        arrays = [getattr(p, name) for p in parts]
+        return np.concatenate(arrays) if arrays else np.zeros((0, num_perm), dtype=np.uint32)
+
+    return Fingerprints(
+        body=Packed.joined([p.body for p in parts]), lead=Packed.joined([p.lead for p in parts]),
+        title=Packed.joined([p.title for p in parts]), head=Packed.joined([p.head for p in parts]),
+        title_only=[v for p in parts for v in p.title_only],
+        digest=[v for p in parts for v in p.digest], length=[v for p in parts for v in p.length],
+        body_sig=sigs("body_sig"), lead_sig=sigs("lead_sig"), title_sig=sigs("title_sig"))
 
 
 class StoreLike(Protocol):
