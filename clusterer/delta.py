@@ -349,12 +349,19 @@ def match_on_state(state: StoreLike, incoming: Sequence[tuple[int, Article]],
     compared: dict[tuple[int, int], Match] = {}
     rechecked: set[tuple[int, int]] = set()
     while True:
-        rounds += 1
         order = sorted(fresh)
         pool.load([s for s in order if s not in pool.made])
         docs, subset = pool.subset(order)
-        candidates = index.candidates(subset, band_keys(subset, match_config),
-                                      exact_keys(docs, subset), state.screens) - fresh
+        candidates, likely = index.candidates(subset, band_keys(subset, match_config),
+                                              exact_keys(docs, subset), state.screens)
+        # The stored groups of likely copies are made fresh at once: they would most
+        # likely be met, and each matching round costs more than a lookup.
+        sure = {s for c in likely - fresh for s in stored_groups.get(c, [c])} - dropped
+        if sure - fresh:
+            fresh |= sure
+            continue
+        rounds += 1
+        candidates -= fresh
         order = sorted(fresh | candidates)
         _log.debug("matching round %d: %d fresh articles, %d stored candidates", rounds,
                    len(fresh), len(candidates))

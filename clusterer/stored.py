@@ -219,13 +219,15 @@ class CandidateIndex:
 
     def candidates(self, prints: Fingerprints, keys: np.ndarray,
                    exact: list[tuple[bytes | None, str | None, str | None]],
-                   screens: Callable[[list[int]], dict[int, bytes]]) -> set[int]:
+                   screens: Callable[[list[int]], dict[int, bytes]]
+                   ) -> tuple[set[int], set[int]]:
         """Seqs of the stored articles that matching could pair with one of these
         articles (``keys`` from :func:`band_keys`): sharing an exact key; or a band key
         where matching pairs them (bodies with bodies, headlines where one side is
         headline-only) and passing the screen a pair must pass before it is compared
         (the MinHash estimate of :class:`clusterer.candidates.Screen`, from the stored
-        ``screens``)."""
+        ``screens``). And those of them that are likely copies (an exact key, or an
+        estimate the screen finds likely)."""
         body, heads, heads_only = _kinds(print_flags(prints))
         found = [_at(self.bodies.pairs(keys[body][:, self.body_columns]), body)]
         headlines = [_at(self.headlines_only.pairs(keys[heads][:, self.title_columns]), heads),
@@ -233,6 +235,7 @@ class CandidateIndex:
                          heads_only)]
         seqs = sorted({s for _, found_seqs in found + headlines for s in found_seqs.tolist()})
         out: set[int] = set()
+        likely: set[int] = set()
         if seqs:
             stored = screens(seqs)
             sizes, body_sig, _, title_sig = screen_rows([stored[s] for s in seqs],
@@ -249,13 +252,14 @@ class CandidateIndex:
             for pairs, screen in tests:
                 for rows, pair_seqs in pairs:
                     other = np.asarray([where[s] for s in pair_seqs.tolist()], dtype=np.int64)
-                    passes = screen.estimate(rows, other)[0]
+                    passes, probable = screen.estimate(rows, other)
                     out.update(pair_seqs[passes].tolist())
+                    likely.update(pair_seqs[probable].tolist())
         for keys_of in exact:
             for kind, key in enumerate(keys_of):
                 if key is not None:
-                    out.update(self.exact.get((kind, key), ()))
-        return out
+                    likely.update(self.exact.get((kind, key), ()))
+        return out | likely, likely
 
 
 def _at(pairs: tuple[np.ndarray, np.ndarray], mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
