@@ -126,7 +126,8 @@ class BoilerplateModel:
                                hashed.unit_tokens, titles)
 
     def fit_hashed(self, sources: Sequence[str], unit_counts: np.ndarray, hashes: np.ndarray,
-                   words: np.ndarray, titles: Sequence[str]) -> BoilerplateModel:
+                   words: np.ndarray, titles: Sequence[str],
+                   affixes: Sequence[Sequence[str]] | None = None) -> BoilerplateModel:
         """:meth:`fit` from units already hashed (:func:`clusterer.minhash.hash_units`),
         counted in numpy.
 
@@ -135,7 +136,9 @@ class BoilerplateModel:
             unit_counts: Units of each article.
             hashes: Hash of every unit, the articles' units one after another.
             words: Words of every unit, same order.
-            titles: Headline of each article.
+            titles: Headline of each article (unused with ``affixes``).
+            affixes: Each headline's :meth:`affix_candidates`, if known (a state keeps
+                them instead of the headlines).
 
         Returns:
             self
@@ -144,14 +147,15 @@ class BoilerplateModel:
         offsets = np.concatenate(([0], np.cumsum(unit_counts))).tolist()
         seen_texts: set[tuple[str, bytes]] = set()
         counted = np.zeros(len(sources), dtype=bool)
-        affixes: Counter[str] = Counter()
+        affix_counts: Counter[str] = Counter()
         for index, name in enumerate(sources):
             text_key = (name, hashes[offsets[index]:offsets[index + 1]].tobytes())
             if text_key in seen_texts:  # exact copies on one source count once
                 continue
             seen_texts.add(text_key)
             counted[index] = True
-            affixes.update(set(self._affix_candidates(titles[index])))
+            affix_counts.update(set(self.affix_candidates(titles[index]) if affixes is None
+                                    else affixes[index]))
         names = sorted(set(sources) - {""})
         number = {name: k for k, name in enumerate(names, start=1)}  # 0: no source
         source_of_doc = np.asarray([number.get(s, 0) for s in sources], dtype=np.int64)
@@ -209,7 +213,7 @@ class BoilerplateModel:
             (names[number_ - 1], hashed): before for (number_, hashed), before in
             _usual_before(source_of_doc, unit_counts, hashes, counted,
                           _pair_keys(source[spread], unit[spread]), short).items()}
-        self.affixes_ = frozenset(a for a, n in affixes.items() if n >= cfg.min_docs)
+        self.affixes_ = frozenset(a for a, n in affix_counts.items() if n >= cfg.min_docs)
         return self
 
     def content_units(self, source: str, doc_units: Sequence[str]) -> list[str]:
@@ -277,7 +281,8 @@ class BoilerplateModel:
         key = " ".join(title_tokens(segment))
         return key in self.affixes_ or key in own
 
-    def _affix_candidates(self, title: str) -> list[str]:
+    def affix_candidates(self, title: str) -> list[str]:
+        """The end segments of a headline that may be affixes (as counted)."""
         segments = title_segments(title)
         if len(segments) < 2:
             return []
@@ -291,6 +296,7 @@ class BoilerplateModel:
 
 
 _START, _END = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F)  # page edges
+PAGE_START = _START  # what stands before a page's first unit (usual_before_)
 
 
 def _pair_keys(first: np.ndarray, second: np.ndarray) -> np.ndarray:

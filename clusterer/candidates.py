@@ -49,17 +49,20 @@ class Screen:
             but passes.
         likely: The estimated Jaccard (containment with ``sets``) from which a pair is
             probably a copy: such pairs are verified first (see :func:`verify_pairs`).
+        sizes: Without ``sets``, their sizes: :meth:`estimate` judges as with ``sets``
+            (:meth:`exact` passes every pair).
     """
 
     CHUNK = 1 << 14  # pairs compared at once (CHUNK x num_perm x 2 values in memory)
 
     def __init__(self, signatures: np.ndarray, least: float, likely: float,
-                 sets: Sequence[np.ndarray] | None = None) -> None:
+                 sets: Sequence[np.ndarray] | None = None, sizes: np.ndarray | None = None
+                 ) -> None:
         self.signatures = signatures
         self.least = least
         self.likely = likely
         self.sets = sets
-        self.sizes = None if sets is None else np.fromiter(
+        self.sizes = sizes if sets is None else np.fromiter(
             (len(s) for s in sets), dtype=np.int64, count=len(sets))
 
     def estimate(self, first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

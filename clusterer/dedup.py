@@ -193,10 +193,18 @@ def match_dump(articles: Iterable[Article], config: DedupConfig, progress: Progr
 
 
 def _groups(comparer: Comparer, uf: UnionFind, keep: str) -> list[DuplicateGroup]:
+    return group_members(comparer, uf, keep)
+
+
+def group_members(comparer: Comparer, uf: UnionFind, keep: str,
+                  rows: np.ndarray | None = None) -> list[DuplicateGroup]:
+    """The duplicate groups of the union-find's sets, in the order of their kept
+    articles; only those of ``rows`` (a mask of whole sets) if given."""
     docs, prints = comparer.docs, comparer.prints
     members: dict[int, list[int]] = {}
     for i in range(len(docs)):
-        members.setdefault(uf.find(i), []).append(i)
+        if rows is None or rows[i]:
+            members.setdefault(uf.find(i), []).append(i)
     chosen = []
     for group in members.values():
         kept = min(group, key=lambda i: _keep_key(docs[i], i, prints.length[i], keep))

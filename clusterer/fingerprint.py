@@ -175,12 +175,63 @@ def fingerprint(articles: Iterable[Article], config: FingerprintConfig | None = 
         fitted boilerplate model.
     """
     config = config or FingerprintConfig()
-    report = report or (lambda stage, done, total: None)
     engine = engine or LocalEngine()
-    docs: list[Article] = []
-    keys: list[str] = []
-    titles: list[str] = []
-    sizes: list[int] = []
+    split = split_articles(articles, engine, report)
+    model = BoilerplateModel(config.boilerplate).fit_hashed(
+        split.keys, split.unit_counts(), split.unit_hashes(), split.unit_words(), split.titles)
+    docs = split.docs
+    return docs, prints_of(split, model, config, engine, report), model
+
+
+@dataclass
+class SplitDump:
+    """Pass 1 over some articles: each body cut into units, units and words hashed.
+
+    Attributes:
+        docs: The articles, in input order.
+        keys: Their source keys.
+        titles: Their headlines.
+        sizes: Articles per chunk of ``parts``.
+        parts: The hashed units, chunk by chunk.
+    """
+
+    docs: list[Article] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)
+    titles: list[str] = field(default_factory=list)
+    sizes: list[int] = field(default_factory=list)
+    parts: list[_Split] = field(default_factory=list)
+
+    def extend(self, other: SplitDump) -> None:
+        """Append the articles of ``other`` (its chunks after these)."""
+        self.docs += other.docs
+        self.keys += other.keys
+        self.titles += other.titles
+        self.sizes += other.sizes
+        self.parts += other.parts
+
+    def unit_counts(self) -> np.ndarray:
+        """Units of each article."""
+        return _joined([c.units for c in self.parts], np.int64)
+
+    def unit_hashes(self) -> np.ndarray:
+        """The hash of every unit, article after article."""
+        return _joined([c.hashed.unit_hashes for c in self.parts], np.uint64)
+
+    def unit_words(self) -> np.ndarray:
+        """The words of every unit, same order."""
+        return _joined([c.hashed.unit_tokens for c in self.parts], np.int64)
+
+
+def _joined(arrays: list[np.ndarray], dtype: Any) -> np.ndarray:
+    return np.concatenate(arrays) if arrays else np.zeros(0, dtype)
+
+
+def split_articles(articles: Iterable[Article], engine: Engine, report: Progress | None = None
+                   ) -> SplitDump:
+    """Pass 1: read the articles while the engine's workers cut them into units and
+    hash them (what chrome learning and pass 2 read)."""
+    report = report or (lambda stage, done, total: None)
+    out = SplitDump()
     iterator = iter(articles)
     first = list(itertools.islice(iterator, MIN_PARALLEL))
 
@@ -192,10 +243,10 @@ def fingerprint(articles: Iterable[Article], config: FingerprintConfig | None = 
         # one it makes for a non-ASCII str), 40% more memory for the articles.
         try:
             for chunk in _chunks(itertools.chain(first, iterator), engine.chunk_size):
-                docs.extend(chunk)
-                keys.extend(source_key(a) for a in chunk)
-                titles.extend(a.title for a in chunk)
-                sizes.append(len(chunk))
+                out.docs.extend(chunk)
+                out.keys.extend(source_key(a) for a in chunk)
+                out.titles.extend(a.title for a in chunk)
+                out.sizes.append(len(chunk))
                 yield [a.text.encode("utf-8", "surrogatepass") for a in chunk]
         except Exception as error:  # raised below, not inside the pool's task thread
             failed.append(error)
@@ -204,31 +255,34 @@ def fingerprint(articles: Iterable[Article], config: FingerprintConfig | None = 
     # goes on while the workers split. Units come back hashed (HashedUnits): numbers,
     # not a string per unit or word.
     with engine.mapper(len(first), None) as mapper:
-        split: list[_Split] = run_stage(mapper, _units_chunk, encoded(), None,
-                                        "reading and splitting", None, report)
+        out.parts = run_stage(mapper, _units_chunk, encoded(), None, "reading and splitting",
+                              None, report)
     if failed:
         raise failed[0]
-    model = BoilerplateModel(config.boilerplate).fit_hashed(
-        keys,
-        np.concatenate([c.units for c in split]) if split else np.zeros(0, np.int64),
-        np.concatenate([c.hashed.unit_hashes for c in split]) if split else np.zeros(0, np.uint64),
-        np.concatenate([c.hashed.unit_tokens for c in split]) if split else np.zeros(0, np.int64),
-        titles,
-    )
-    size = engine.chunk_size
-    jobs = deque(zip(split, _chunks(keys, size), _chunks(titles, size)))
-    del split
+    return out
+
+
+def prints_of(split: SplitDump, model: BoilerplateModel, config: FingerprintConfig,
+              engine: Engine, report: Progress | None = None) -> Fingerprints:
+    """Pass 2: the fingerprints of the split articles with ``model``'s chrome left out
+    (row i for ``split.docs[i]``). ``split.parts`` is emptied on the way (a chunk's
+    hashes are let go once a worker has them)."""
+    report = report or (lambda stage, done, total: None)
+    bounds = np.cumsum([0, *split.sizes]).tolist()
+    jobs = deque((part, split.keys[start:end], split.titles[start:end])
+                 for part, start, end in zip(split.parts, bounds, bounds[1:]))
+    split.parts = []
 
     def handed_out() -> Iterator[tuple[_Split, list[str], list[str]]]:
-        while jobs:  # a chunk's hashes are let go once a worker has them
+        while jobs:
             yield jobs.popleft()
 
-    with engine.mapper(len(docs), (model, config)) as mapper:
-        parts = run_stage(mapper, _prints_chunk, handed_out(), sizes, "fingerprinting",
-                          len(docs), report)
+    with engine.mapper(len(split.docs), (model, config)) as mapper:
+        parts = run_stage(mapper, _prints_chunk, handed_out(), split.sizes, "fingerprinting",
+                          len(split.docs), report)
     prints = _concat(parts, config.num_perm)
     return_free_memory()  # the parts, now copied
-    return docs, prints, model
+    return prints
 
 
 def content_text(article: Article, model: BoilerplateModel) -> str:

@@ -1,8 +1,7 @@
 """Incremental runs: new articles added to a state store, copies of earlier articles
 found, storylines that keep their ids from run to run.
 
-How a run works (exact, simple, and with a cost that grows with the state, not only
-with the new articles):
+How a run works:
 
 1. Intake: each new article is compared with the state by id: an unknown id is
    **new**; a known id with the same content (:func:`clusterer.state.digest`: every
@@ -13,13 +12,14 @@ with the new articles):
    newest publication time in the state and input are dropped first (an undated
    article by the newest time known when it arrived). Articles of this run are never
    expired by it.
-2. Dedup: the stored articles (in the order they were first stored) and the new ones
-   go through the batch code (:func:`clusterer.dedup.deduplicate`) together. Nothing
-   is approximated: every copy in the new articles of a stored article is found
-   exactly as one batch run over everything would find it, and chrome is learned over
-   everything. The price: every run re-fingerprints the whole state, so its time is
-   proportional to the state's size, not to the new articles (``--expire-after``
-   bounds it; ``scripts/incremental_check.py`` measures it).
+2. Dedup (:func:`clusterer.delta.match_on_state`): only the new and updated articles
+   are fingerprinted; chrome is learned again over everything from the stored unit
+   hashes, and the stored fingerprints it made stale are made again; the new articles
+   are matched against their stored candidates (stored LSH band keys, then the MinHash
+   screen), and any stored group one of them meets is matched again whole. The groups
+   are those of one batch run over everything, entry for entry
+   (``scripts/incremental_check.py identity``); what still grows with the state is
+   reading it (the stored records, unit hashes and band keys) and learning chrome.
 3. Storylines (:func:`clusterer.storylines.extend_storylines`): stored storylines keep
    their members; each new (or still unclustered) article joins the stored storyline
    for which it has the evidence a batch run asks of a member (TF-IDF cosine with the
@@ -40,13 +40,14 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from clusterer.dedup import DedupConfig, deduplicate
-from clusterer.engine import Engine
+from clusterer.dedup import DedupConfig, DedupResult
+from clusterer.delta import match_on_state
+from clusterer.engine import Engine, LocalEngine
 from clusterer.errors import OutOfMemory
 from clusterer.extend import extend_storylines
 from clusterer.pipeline import DedupRun, StorylinesRun
 from clusterer.readers import ReaderConfig, ReadReport, read_articles
-from clusterer.records import Article, DuplicateGroup
+from clusterer.records import Article, DuplicateGroup, Link
 from clusterer.state import State, StoredArticle, StoredStoryline, digest
 from clusterer.storylines import Storyline, StorylineConfig, StorylineResult
 from clusterer.validation import check_range
@@ -79,11 +80,16 @@ class IncrementalDedup:
         run: The groups (of every stored article) and what reading skipped.
         intake: Which input articles were new, updated or skipped, and what expired.
         number: The run's number in the state.
+        fresh: Articles matched in this run (new, updated, and stored ones whose group
+            a new one touched or whose chrome changed): the rest kept their groups.
+        refreshed: Stored articles fingerprinted again because their chrome changed.
     """
 
     run: DedupRun
     intake: Intake
     number: int
+    fresh: int = 0
+    refreshed: int = 0
 
     def touched(self) -> list[DuplicateGroup]:
         """The groups holding an article this run added or updated (``--only-new``)."""
@@ -116,21 +122,63 @@ def dedup_with_state(state: State, inputs: Sequence[str], reader: ReaderConfig |
     if expire_after is not None:
         check_range("expire_after", expire_after, 0.0, None, low_open=True)
     report = report if report is not None else ReadReport()
+    config = config or DedupConfig()
     incoming = list(read_articles(inputs, reader, report, progress))
     stored = state.articles()
     intake, articles = _intake(stored, incoming, expire_after)
     newest = _newest([s.article for s in stored] + incoming)
+    seq_of = {s.article.id: s.seq for s in stored}
+    changed = set(intake.new) | set(intake.updated)
+    next_seq = state.next_seq()
+    places = {**{i: seq_of[i] for i in intake.updated},
+              **{i: next_seq + k for k, i in enumerate(intake.new)}}
+    gone = {seq_of[i] for i in (*intake.expired, *intake.updated)}
     try:
-        result = deduplicate(articles, config, progress, engine)
+        placed = match_on_state(state, [(places[a.id], a) for a in incoming if a.id in changed],
+                                gone, _stored_groups(state, seq_of), config,
+                                engine or LocalEngine(config.workers),
+                                progress or (lambda stage, done, total: None),
+                                {s.seq: s.article for s in stored})
     except MemoryError:
         raise OutOfMemory(report.reading) from None
+    places.update((i, seq) for i, seq in seq_of.items() if i not in places)
+    kept_groups = _kept_groups(state, {a.id: a for a in articles}, places, placed.fresh | gone)
+    groups = sorted([*kept_groups, *placed.groups], key=lambda g: places[g.kept.id])
+    result = DedupResult(groups=groups, config=config, boilerplate=placed.model)
     state.delete_articles(intake.expired)
-    changed = set(intake.new) | set(intake.updated)
-    state.put_articles((a for a in incoming if a.id in changed), newest)
-    state.set_groups(result.groups)
+    state.put_articles((a for a in incoming if a.id in changed), newest, places)
+    state.set_groups(placed.groups)
     state.record_run(command, len(intake.new), len(intake.updated), len(intake.skipped),
                      len(intake.expired))
-    return IncrementalDedup(DedupRun(result, report), intake, state.run)
+    return IncrementalDedup(DedupRun(result, report), intake, state.run, len(placed.fresh),
+                            placed.refreshed)
+
+
+def _stored_groups(state: State, seq_of: dict[str, int]) -> dict[int, list[int]]:
+    """Per stored seq, the seqs of its stored duplicate group."""
+    members: dict[str, list[int]] = {}
+    for row in state.group_rows():
+        if row[0] in seq_of:
+            members.setdefault(row[1], []).append(seq_of[row[0]])
+    return {seq: group for group in members.values() for seq in group}
+
+
+def _kept_groups(state: State, articles: dict[str, Article], places: dict[str, int],
+                 fresh: set[int]) -> list[DuplicateGroup]:
+    """The stored duplicate groups that stand as they were (no member fresh or gone)."""
+    rows: dict[str, list[tuple[Any, ...]]] = {}
+    for row in state.group_rows():
+        if row[0] in articles and places[row[0]] not in fresh:
+            rows.setdefault(row[1], []).append(row)
+    out = []
+    for kept, members in rows.items():
+        others = sorted((r for r in members if r[0] != kept), key=lambda r: places[r[0]])
+        out.append(DuplicateGroup(
+            kept=articles[kept], duplicates=tuple(articles[r[0]] for r in others),
+            similarities=tuple(r[2] for r in others if r[2] is not None),
+            kinds=tuple(r[3] for r in others if r[3] is not None),
+            links=tuple(Link(r[4], r[5], r[6]) for r in others if r[4] is not None)))
+    return out
 
 
 def _intake(stored: list[StoredArticle], incoming: list[Article], expire_after: float | None

@@ -150,9 +150,12 @@ def by_content(prints: Fingerprints, i: int) -> bool:
     return not prints.title_only[i] or len(prints.title[i]) == 0
 
 
-def merge_near(comparer: Comparer, uf: UnionFind, report: Progress) -> None:
+def merge_near(comparer: Comparer, uf: UnionFind, report: Progress,
+               fresh: np.ndarray | None = None) -> None:
     """Join the near-duplicate pairs that LSH proposes and :meth:`Comparer.compare`
-    accepts: bodies by their whole and their lead, headline-only articles by headline."""
+    accepts: bodies by their whole and their lead, headline-only articles by headline.
+    With ``fresh`` (a mask), only pairs with a fresh article are offered: the others
+    were matched before (:mod:`clusterer.delta`)."""
     prints, config = comparer.prints, comparer.config
     num_perm = prints.body_sig.shape[1]
     n = len(prints.body)
@@ -173,13 +176,15 @@ def merge_near(comparer: Comparer, uf: UnionFind, report: Progress) -> None:
         # body pairs they propose are nearly all futile.
         # Banded for that floor, not for lsh_threshold: far fewer pairs to screen.
         titled_reps = body_reps[prints.title.lengths()[body_reps] > 0]
-        floor = _headline_floor(config, num_perm)
+        floor = headline_floor(config, num_perm)
         by_title, title_buckets = lsh_pairs(prints.title_sig[titled_reps],
-                                            *lsh_params(floor, num_perm))
+                                            *lsh_params(floor, num_perm),
+                                            None if fresh is None else fresh[titled_reps])
         close = Screen(prints.title_sig, floor, 1.0).estimate(
             titled_reps[by_title[:, 0]], titled_reps[by_title[:, 1]])[0]
-        found = [(body_reps, lsh_pairs(prints.body_sig[body_reps], bands, rows)),
-                 (body_reps, lsh_pairs(prints.lead_sig[body_reps], bands, rows)),
+        wanted = None if fresh is None else fresh[body_reps]
+        found = [(body_reps, lsh_pairs(prints.body_sig[body_reps], bands, rows, wanted)),
+                 (body_reps, lsh_pairs(prints.lead_sig[body_reps], bands, rows, wanted)),
                  (titled_reps, (by_title[close], title_buckets))]
         pairs = union_pairs([members[p] for members, (p, _) in found], n)
         big = [members[b] for members, (_, buckets) in found for b in buckets]
@@ -202,16 +207,18 @@ def merge_near(comparer: Comparer, uf: UnionFind, report: Progress) -> None:
         report("matching (headline)", 0, 1)
         signatures = prints.title_sig
         pairs, buckets = lsh_pairs(signatures[titled], bands, rows, asking[titled])
+        if fresh is not None:
+            pairs = pairs[fresh[titled[pairs[:, 0]]] | fresh[titled[pairs[:, 1]]]]
         # A headline pair is verified by the Jaccard of the very sets signed.
         headlines = HeadlineJoin(comparer, uf)
-        screen = Screen(signatures, _headline_floor(config, num_perm), config.headline_threshold)
+        screen = Screen(signatures, headline_floor(config, num_perm), config.headline_threshold)
         comparer.prefetch(titled[pairs], screen)
         verify_pairs(titled[pairs], [titled[b] for b in buckets], asking, screen, headlines, uf)
         headlines.attach()
         report("matching (headline)", 1, 1)
 
 
-def _headline_floor(config: MatchConfig, num_perm: int) -> float:
+def headline_floor(config: MatchConfig, num_perm: int) -> float:
     """The least estimated headline Jaccard worth verifying."""
     return float(max(config.lsh_threshold, screen_floor(config.headline_threshold, num_perm)))
 

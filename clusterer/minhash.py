@@ -454,7 +454,7 @@ def _bucket_pairs(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.
     return first, first + 1 + step
 
 
-def _band_key(block: np.ndarray) -> np.ndarray:
+def band_key(block: np.ndarray) -> np.ndarray:
     """One 64-bit key per row of a band: its values packed when they fit, else hashed
     (a sort on one key is several times faster than on ``rows`` keys). Two different
     band values share a hashed key about once in 2**64 pairs; that would only add a
@@ -479,7 +479,7 @@ def _band_buckets(signatures: np.ndarray, bands: int, rows: int, wanted: np.ndar
     if n < 2:
         return
     for band in range(bands):
-        key = _band_key(signatures[:, band * rows:(band + 1) * rows])
+        key = band_key(signatures[:, band * rows:(band + 1) * rows])
         order = np.argsort(key, kind="stable")
         ordered = key[order]
         starts = np.concatenate(([0], np.flatnonzero(ordered[1:] != ordered[:-1]) + 1))

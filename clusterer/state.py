@@ -5,13 +5,15 @@ created on first use. It holds what a later run cannot get back from its own inp
 
 - every article seen (the record as read, zlib-compressed, a digest of its content, the run that
   stored it and the newest publication time known when it arrived, for expiry);
-- the duplicate groups of the last ``dedup`` run (which article each is kept under);
+- the duplicate groups (which article each is kept under, its similarity to it and
+  the match that joined it), and the pairs compared with both sources' chrome left out;
 - the storylines (id, the run that created the id, first/last seen, size) with their
   member article ids (kept articles and copies), and the ids merged away or ended
-  (never given again).
-
-Fingerprints are not stored: incremental runs re-fingerprint every stored article
-(:mod:`clusterer.incremental` says why and what it costs).
+  (never given again);
+- per article, what matching needs (:class:`clusterer.stored.StoredPrint`): unit hashes,
+  fingerprints, LSH band keys, exact keys; and the chrome model and dedup parameters
+  they were made with (``meta``), so that a run fingerprints only what changed
+  (:mod:`clusterer.delta`).
 
 Safety: a run is one transaction (``BEGIN IMMEDIATE`` when the state is opened,
 ``COMMIT`` only when the run and its outputs succeeded), so a run that fails or is
@@ -39,8 +41,9 @@ from clusterer import __version__
 from clusterer.errors import StateError
 from clusterer.output import dumps_record
 from clusterer.records import Article, DuplicateGroup, iso_utc
+from clusterer.stored import StoredPrint
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: fingerprints stored (prints), group members' matches
 WAIT_SECONDS = 5.0  # how long a second run waits for the state's lock before stopping
 _HINT_NEW = "pass another --state path to start a new state"
 
@@ -52,7 +55,15 @@ CREATE TABLE runs (run INTEGER PRIMARY KEY, command TEXT NOT NULL, new INTEGER N
 CREATE TABLE articles (id TEXT PRIMARY KEY, seq INTEGER NOT NULL UNIQUE,
                        run INTEGER NOT NULL, digest TEXT NOT NULL, published TEXT,
                        seen TEXT, record BLOB NOT NULL);
-CREATE TABLE groups (article_id TEXT PRIMARY KEY, kept_id TEXT NOT NULL);
+CREATE TABLE prints (seq INTEGER PRIMARY KEY, source TEXT NOT NULL, segments TEXT NOT NULL,
+                     units BLOB NOT NULL, bands BLOB NOT NULL, digest BLOB, url TEXT,
+                     guid TEXT, prints BLOB NOT NULL, screen BLOB NOT NULL,
+                     flags INTEGER NOT NULL);
+CREATE TABLE rechecked (a INTEGER NOT NULL, b INTEGER NOT NULL, PRIMARY KEY (a, b));
+CREATE INDEX rechecked_b ON rechecked (b);
+-- pairs compared with both sources' chrome left out (their result depends on it)
+CREATE TABLE groups (article_id TEXT PRIMARY KEY, kept_id TEXT NOT NULL, similarity REAL,
+                     kind TEXT, via TEXT, via_kind TEXT, via_similarity REAL);
 CREATE TABLE storylines (id TEXT PRIMARY KEY, created INTEGER NOT NULL,
                          updated INTEGER NOT NULL, first_seen TEXT, last_seen TEXT,
                          size INTEGER NOT NULL);
@@ -262,11 +273,12 @@ class State:
         return [StoredArticle(_article(zlib.decompress(record)), seq, run, dig, _time(seen))
                 for seq, run, dig, seen, record in rows]
 
-    def put_articles(self, articles: Iterable[Article], seen: datetime | None) -> None:
-        """Store new articles (after every stored one) or replace updated ones (keeping
-        their place)."""
+    def put_articles(self, articles: Iterable[Article], seen: datetime | None,
+                     places: dict[str, int] | None = None) -> None:
+        """Store new articles (after every stored one, or at ``places``) or replace
+        updated ones (keeping their place)."""
         rows = self.db.execute("SELECT id, seq FROM articles").fetchall()
-        places = dict(rows)
+        places = {**dict(rows), **(places or {})}
         next_seq = max(places.values(), default=-1) + 1
         for article in articles:
             seq = places.get(article.id)
@@ -286,14 +298,97 @@ class State:
                                                   (last or 0,))}
 
     def delete_articles(self, ids: Iterable[str]) -> None:
-        """Drop articles (expired) from the state."""
-        self.db.executemany("DELETE FROM articles WHERE id = ?", [(i,) for i in ids])
+        """Drop articles (expired) from the state, with their fingerprints and group rows."""
+        rows = [(i,) for i in ids]
+        self.db.executemany("DELETE FROM prints WHERE seq = (SELECT seq FROM articles "
+                            "WHERE id = ?)", rows)
+        self.db.executemany("DELETE FROM articles WHERE id = ?", rows)
+        self.db.executemany("DELETE FROM groups WHERE article_id = ?", rows)
 
-    def set_groups(self, groups: Iterable[DuplicateGroup]) -> None:
-        """Replace the duplicate groups with those of this run."""
-        self.db.execute("DELETE FROM groups")
-        self.db.executemany("INSERT INTO groups VALUES (?, ?)",
-                            [(i, g.kept.id) for g in groups for i in g.ids])
+    def set_groups(self, groups: Iterable[DuplicateGroup], replaced: Iterable[str] = ()
+                   ) -> None:
+        """Store the duplicate groups of this run, with each member's match, in place
+        of the stored rows of ``replaced`` ids (and of the groups' members)."""
+        self.db.executemany("DELETE FROM groups WHERE article_id = ?", [(i,) for i in replaced])
+        rows: list[tuple[Any, ...]] = []
+        for g in groups:
+            rows.append((g.kept.id, g.kept.id, None, None, None, None, None))
+            for k, article in enumerate(g.duplicates):
+                link = g.links[k] if k < len(g.links) else None
+                rows.append((article.id, g.kept.id,
+                             g.similarities[k] if k < len(g.similarities) else None,
+                             g.kinds[k] if k < len(g.kinds) else None,
+                             *((link.via, link.kind, link.similarity) if link else (None,) * 3)))
+        self.db.executemany("INSERT OR REPLACE INTO groups VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+
+    def group_rows(self) -> list[tuple[Any, ...]]:
+        """Every stored group member: ``(article id, kept id, similarity, kind, via,
+        via kind, via similarity)``."""
+        return self.db.execute("SELECT * FROM groups").fetchall()
+
+    # ------------------------------------------------------------ fingerprints
+    def meta(self, key: str) -> str | None:
+        """A value of the ``meta`` table (None if unset)."""
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Set a value of the ``meta`` table."""
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def print_rows(self) -> list[StoredPrint]:
+        """What matching needs of every stored article, without its fingerprints
+        (``prints`` empty), in state order."""
+        return [StoredPrint(seq, source, tuple(segments.split("\n")) if segments else (),
+                            units, bands, (digest, url, guid), (b"", b""), flags)
+                for seq, source, segments, units, bands, digest, url, guid, flags
+                in self.db.execute("SELECT seq, source, segments, units, bands, digest, url, "
+                                   "guid, flags FROM prints ORDER BY seq")]
+
+    def print_blobs(self, seqs: Iterable[int]) -> dict[int, tuple[bytes, bytes]]:
+        """The packed fingerprints of articles ``seqs``."""
+        return {seq: (blob, screen) for seq, blob, screen
+                in self._by_seq("SELECT seq, prints, screen FROM prints", seqs)}
+
+    def screens(self, seqs: Iterable[int]) -> dict[int, bytes]:
+        """What screening reads of articles ``seqs`` (body set size, signatures)."""
+        return dict(self._by_seq("SELECT seq, screen FROM prints", seqs))
+
+    def records(self, seqs: Iterable[int]) -> dict[int, Article]:
+        """The stored articles ``seqs`` by seq."""
+        return {seq: _article(zlib.decompress(record))
+                for seq, record in self._by_seq("SELECT seq, record FROM articles", seqs)}
+
+    def _by_seq(self, select: str, seqs: Iterable[int]) -> list[tuple[Any, ...]]:
+        wanted = sorted(set(seqs))
+        out: list[tuple[Any, ...]] = []
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            out += self.db.execute(f"{select} WHERE seq IN ({','.join('?' * len(chunk))})",
+                                   chunk).fetchall()
+        return out
+
+    def put_prints(self, rows: Iterable[StoredPrint]) -> None:
+        """Store (or replace) articles' fingerprints."""
+        self.db.executemany("INSERT OR REPLACE INTO prints VALUES "
+                            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            [(r.seq, r.source, "\n".join(r.segments), r.units, r.bands,
+                              *r.exact, *r.prints, r.flags) for r in rows])
+
+    def rechecked(self) -> list[tuple[int, int]]:
+        """The stored pairs (seqs) compared with both sources' chrome left out."""
+        return [(a, b) for a, b in self.db.execute("SELECT a, b FROM rechecked")]
+
+    def set_rechecked(self, fresh: set[int], pairs: Iterable[tuple[int, int]]) -> None:
+        """Replace the rechecked pairs of the ``fresh`` seqs with ``pairs``."""
+        self.db.executemany("DELETE FROM rechecked WHERE a = ? OR b = ?",
+                            [(seq, seq) for seq in fresh])
+        self.db.executemany("INSERT OR IGNORE INTO rechecked VALUES (?, ?)", pairs)
+
+    def next_seq(self) -> int:
+        """The place the next new article takes."""
+        last = self.db.execute("SELECT MAX(seq) FROM articles").fetchone()[0]
+        return 0 if last is None else int(last) + 1
 
     # ------------------------------------------------------------ storylines
     def storylines(self) -> dict[str, StoredStoryline]:

@@ -3,6 +3,8 @@
 Usage:
     python scripts/incremental_check.py uci [--keep-apart] [--data DUMP.jsonl]
     python scripts/incremental_check.py syndication [--seeds 10]
+    python scripts/incremental_check.py identity DUMP.jsonl [--runs 3]
+    python scripts/incremental_check.py add BASE.jsonl NEW.jsonl
     python scripts/incremental_check.py timing DUMP.jsonl [--runs 10] [--command dedup]
 
 ``uci``: ``data/uci-dev.jsonl`` sorted by time (then id), split in two halves; run 1 on
@@ -16,6 +18,12 @@ dump with a gold ``story`` field (``data/pages-dev.jsonl``).
 ``syndication``: ``tests/syndication.py`` fixtures (seeds 0..N-1), originals in run 1,
 their copies in run 2: pairwise recall of the duplicate groups, incremental vs batch.
 
+``identity``: DUMP fed in ``--runs`` parts into one state; whether the last run's
+duplicate groups are those of one batch run over DUMP, entry for entry.
+
+``add``: a state holding BASE (one run), then one run adding NEW: its seconds, CPU
+seconds (less noisy on a loaded machine) and peak RSS.
+
 ``timing``: DUMP split into ``--runs`` consecutive parts fed one by one into one state
 (``dedup`` or ``storylines``, one worker): seconds per run, state size on disk.
 """
@@ -25,6 +33,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -141,6 +150,14 @@ def _group_labels(groups: list, ids: list[str]) -> list[str]:
     return [labels[i] for i in ids]
 
 
+def _cpu() -> float:
+    """CPU seconds of this process and its finished children (less noisy than the
+    clock on a loaded machine)."""
+    own, children = (resource.getrusage(who) for who in (resource.RUSAGE_SELF,
+                                                          resource.RUSAGE_CHILDREN))
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def timing(dump: str, runs: int, command: str) -> None:
     with open(dump, "rb") as handle:
         total = sum(1 for _ in handle)
@@ -155,7 +172,7 @@ def timing(dump: str, runs: int, command: str) -> None:
                         out.write(next(handle))
         for number in range(runs):
             part = Path(tmp, f"part{number}.jsonl")
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), _cpu()
             with open_state(state) as store:
                 run = dedup_with_state(store, [str(part)], config=CONFIG)
                 if command == "storylines":
@@ -163,11 +180,61 @@ def timing(dump: str, runs: int, command: str) -> None:
                     write_json(str(Path(tmp, "out.json")), tracked.document())
                 else:
                     write_jsonl(str(Path(tmp, "out.jsonl")), dedup_records(run.run.result.groups))
-            seconds = time.perf_counter() - start
+            seconds, cpu = time.perf_counter() - start, _cpu() - cpu
             summary = read_summary(state)
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             print(f"run {number + 1}: +{size} articles, state {summary.articles} articles, "
-                  f"{seconds:.1f} s, state on disk {summary.bytes / 1e6:.1f} MB "
+                  f"{seconds:.1f} s (CPU {cpu:.1f} s), state on disk {summary.bytes / 1e6:.1f} MB, matched "
+                  f"{getattr(run, 'fresh', '?')}, fingerprinted again "
+                  f"{getattr(run, 'refreshed', '?')}, peak RSS so far {peak:.0f} MB "
                   f"(pid {os.getpid()})", flush=True)
+
+
+def identity(dump: str, runs: int) -> None:
+    """DUMP fed in ``runs`` parts into one state: are the last run's groups those of one
+    batch run over DUMP (members, and every group's --groups entry)?"""
+    lines = Path(dump).read_bytes().splitlines(keepends=True)
+    size = -(-len(lines) // runs)
+    with tempfile.TemporaryDirectory() as tmp:
+        state = str(Path(tmp, "s.db"))
+        for number in range(runs):
+            part = Path(tmp, f"part{number}.jsonl")
+            part.write_bytes(b"".join(lines[number * size:(number + 1) * size]))
+            with open_state(state) as store:
+                run = dedup_with_state(store, [str(part)], config=CONFIG)
+            print(f"run {number + 1}: matched {run.fresh}, fingerprinted again {run.refreshed}",
+                  flush=True)
+        batch = deduplicate(read_articles([dump]), CONFIG)
+    mine = [g.to_dict() for g in run.run.result.groups]
+    theirs = [g.to_dict() for g in batch.groups]
+    same_members = sorted(sorted(g.ids) for g in run.run.result.groups) == sorted(
+        sorted(g.ids) for g in batch.groups)
+    print(f"{Path(dump).name} in {runs} runs: {len(mine)} groups, batch {len(theirs)}; same "
+          f"members: {same_members}; --groups entries identical: {mine == theirs}")
+    if mine != theirs:
+        differ = [(a, b) for a, b in zip(mine, theirs) if a != b]
+        print(f"  first of {len(differ)} differing: {differ[:1]}")
+
+
+def add(base: str, new: str) -> None:
+    """A state holding BASE (one run), then one run adding NEW: seconds, CPU seconds and
+    peak RSS of that run (with --output of every stored article)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        state = str(Path(tmp, "s.db"))
+        with open_state(state) as store:
+            dedup_with_state(store, [base], config=CONFIG)
+        start, cpu = time.perf_counter(), _cpu()
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        with open_state(state) as store:
+            run = dedup_with_state(store, [new], config=CONFIG)
+            write_jsonl(str(Path(tmp, "out.jsonl")), dedup_records(run.run.result.groups))
+        seconds, cpu = time.perf_counter() - start, _cpu() - cpu
+        summary = read_summary(state)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"+{Path(new).name} on {Path(base).name}: {seconds:.1f} s (CPU {cpu:.1f} s), state "
+          f"{summary.articles} articles, {summary.bytes / 1e6:.1f} MB; matched "
+          f"{getattr(run, 'fresh', '?')}, fingerprinted again {getattr(run, 'refreshed', '?')}; "
+          f"peak RSS {peak:.0f} MB (after the first run: {before:.0f} MB)")
 
 
 def main() -> None:
@@ -183,11 +250,21 @@ def main() -> None:
     t.add_argument("dump")
     t.add_argument("--runs", type=int, default=10)
     t.add_argument("--command", choices=("dedup", "storylines"), default="dedup")
+    i = sub.add_parser("identity")
+    i.add_argument("dump")
+    i.add_argument("--runs", type=int, default=3)
+    a = sub.add_parser("add")
+    a.add_argument("base")
+    a.add_argument("new")
     args = parser.parse_args()
     if args.what == "uci":
         uci(args.keep_apart, args.data)
     elif args.what == "syndication":
         syndication(args.seeds)
+    elif args.what == "add":
+        add(args.base, args.new)
+    elif args.what == "identity":
+        identity(args.dump, args.runs)
     else:
         timing(args.dump, args.runs, args.command)
 

@@ -1,0 +1,427 @@
+"""Dedup on a state at the cost of what changed: stored fingerprints, matched against.
+
+A state keeps, per article, what matching needs (:class:`clusterer.stored.StoredPrint`): its unit hashes
+(what chrome is learned from), its fingerprints and LSH band keys, its exact keys. A run
+(:func:`match_on_state`):
+
+1. splits only the new articles (pass 1 of :mod:`clusterer.fingerprint`);
+2. learns the chrome again from the stored unit hashes and the new ones (numpy over
+   numbers: a tenth of fingerprinting's cost), exactly as one batch run over everything
+   would;
+3. finds the stored fingerprints this made *stale*: an article holding a unit whose
+   chrome status changed anywhere (a source's chrome, short or spread chrome, the units
+   usually before it), or a headline segment whose affix status changed. Those are
+   fingerprinted again from their stored text, with the new articles (pass 2). When the
+   dedup parameters differ from the stored ones, every stored article is stale;
+4. matches a *fresh* set: the new and stale articles and every member of a stored group
+   that lost a member (expired or updated). Candidates are the stored articles sharing
+   an LSH band key or an exact key (content, URL, GUID) with a fresh one; the batch code
+   matches the fresh articles and their candidates together. Where a candidate interacts
+   with a fresh article (joined to it, offered to it as a weak link, or vetoed by its
+   headline numbers), its whole stored group becomes fresh and the matching is done
+   again; when none does, the stored groups of everything not fresh stand as they were
+   and the fresh articles' groups are those of the batch code. So the groups are those
+   of one batch run over everything (the groups of every pair that touches nothing new
+   are as stored; every pair that does is matched by the batch code).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from clusterer.boilerplate import PAGE_START, BoilerplateModel
+from clusterer.dedup import DedupConfig, group_members
+from clusterer.engine import Engine
+from clusterer.fingerprint import Fingerprints, Packed, prints_of, split_articles
+from clusterer.match import Comparer, UnionFind, merge_exact, merge_near
+from clusterer.records import Article, DuplicateGroup, Match
+from clusterer.stored import (
+    CandidateIndex,
+    StoredPrint,
+    affix_candidates,
+    band_keys,
+    exact_keys,
+    model_from_json,
+    model_json,
+    pack_row,
+    print_flags,
+    segment_keys,
+    split_units,
+    units_blob,
+    unpack_rows,
+)
+
+Progress = Callable[[str, int, "int | None"], None]
+_log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ChromeChange:
+    """What changed between two chrome models.
+
+    Attributes:
+        units: Every unit whose chrome status changed anywhere (sorted uint64).
+        anywhere: Units whose short or spread chrome status changed (on every source).
+        on_source: ``(source, unit)`` pairs whose source chrome status changed.
+        before: Per ``(source, unit)``, the units added to or dropped from those
+            usually before it.
+        affixes: Headline affixes added or dropped.
+    """
+
+    units: np.ndarray
+    anywhere: frozenset[int]
+    on_source: frozenset[tuple[str, int]]
+    before: dict[tuple[str, int], frozenset[int]]
+    affixes: frozenset[str]
+
+
+def changed_chrome(old: BoilerplateModel, new: BoilerplateModel) -> ChromeChange:
+    """What changed between two chrome models."""
+    anywhere = (old.short_chrome_ ^ new.short_chrome_) | (old.spread_chrome_ ^ new.spread_chrome_)
+    on_source: set[tuple[str, int]] = set()
+    for source in set(old.source_chrome_) | set(new.source_chrome_):
+        on_source.update((source, u) for u in (old.source_chrome_.get(source, frozenset())
+                                              ^ new.source_chrome_.get(source, frozenset())))
+    before: dict[tuple[str, int], frozenset[int]] = {}
+    for key in set(old.usual_before_) | set(new.usual_before_):
+        moved = old.usual_before_.get(key, frozenset()) ^ new.usual_before_.get(key, frozenset())
+        if moved or (key in old.usual_before_) != (key in new.usual_before_):
+            before[key] = moved
+    units = anywhere | {u for _, u in on_source} | {u for _, u in before}
+    return ChromeChange(np.asarray(sorted(units), dtype=np.uint64), frozenset(anywhere),
+                        frozenset(on_source), before, frozenset(old.affixes_ ^ new.affixes_))
+
+
+# ---------------------------------------------------------------- matching
+@dataclass
+class WatchingComparer(Comparer):
+    """A :class:`Comparer` noting the articles that are not fresh but meet a fresh one
+    (joined, offered as a weak link, or vetoed by headline numbers), and the pairs
+    compared again with both sources' chrome left out (``rechecked``, by seq).
+    Comparisons are kept by seq in ``known`` (shared by the rounds of one run: a
+    comparison depends on the two articles and the model only)."""
+
+    fresh: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    seqs: Sequence[int] = ()
+    known: dict[tuple[int, int], Match] = field(default_factory=dict)
+    rechecked: set[tuple[int, int]] = field(default_factory=set)
+    crossed: set[int] = field(default_factory=set)
+
+    def _recheck(self, i: int, j: int, match: Match) -> Match:
+        a, b = self.seqs[i], self.seqs[j]
+        self.rechecked.add((min(a, b), max(a, b)))
+        return super()._recheck(i, j, match)
+
+    def compare(self, i: int, j: int) -> Match:
+        key = (self.seqs[i], self.seqs[j])
+        match = self.known.get(key)
+        if match is None:
+            match = self.known[key] = super().compare(i, j)
+        if self.fresh[i] != self.fresh[j] and (match.copy or match.veto):
+            self.crossed.add(j if self.fresh[i] else i)
+        return match
+
+
+def match_rows(docs: Sequence[Article], prints: Fingerprints, model: BoilerplateModel,
+               config: DedupConfig, fresh: np.ndarray, report: Progress,
+               seqs: Sequence[int], known: dict[tuple[int, int], Match],
+               rechecked: set[tuple[int, int]]) -> tuple[WatchingComparer, UnionFind, set[int]]:
+    """The batch matching over ``docs`` (fresh articles and their candidates, in state
+    order, ``seqs``). Returns the comparer, the union-find, and the rows that are not
+    fresh but met a fresh one."""
+    uf = UnionFind(len(docs))
+    merge_exact(docs, prints, uf)
+    comparer = WatchingComparer(docs, prints, model, config.match_config(), fresh=fresh,
+                                seqs=seqs, known=known, rechecked=rechecked)
+    merge_near(comparer, uf, report, fresh)
+    crossed = set(comparer.crossed)
+    for a, b, _, _ in uf.links:
+        if fresh[a] != fresh[b]:
+            crossed.add(b if fresh[a] else a)
+    return comparer, uf, crossed
+
+
+@dataclass
+class _Pool:
+    """Articles and fingerprints of one run, by seq: those fingerprinted in this run
+    (``fresh``) and stored ones loaded on demand (cached)."""
+
+    state: StoreLike
+    num_perm: int
+    articles: dict[int, Article]
+    made: dict[int, tuple[Article, Fingerprints, int]] = field(default_factory=dict)
+    loaded: dict[int, tuple[Article, Fingerprints, int]] = field(default_factory=dict)
+
+    def load(self, seqs: Sequence[int]) -> None:
+        wanted = [s for s in seqs if s not in self.made and s not in self.loaded]
+        if not wanted:
+            return
+        records = self.state.records([s for s in wanted if s not in self.articles])
+        records.update((s, self.articles[s]) for s in wanted if s in self.articles)
+        blobs = self.state.print_blobs(wanted)
+        prints = unpack_rows([blobs[s] for s in wanted], self.num_perm)
+        for row, seq in enumerate(wanted):
+            self.loaded[seq] = (records[seq], prints, row)
+
+    def get(self, seq: int) -> tuple[Article, Fingerprints, int]:
+        return self.made[seq] if seq in self.made else self.loaded[seq]
+
+    def subset(self, seqs: Sequence[int]) -> tuple[list[Article], Fingerprints]:
+        """The articles and fingerprints of ``seqs``, row k for ``seqs[k]``."""
+        self.load(seqs)
+        picked = [self.get(s) for s in seqs]
+        sources: dict[int, tuple[Fingerprints, list[int], list[int]]] = {}
+        for at, (_, prints, row) in enumerate(picked):
+            source = sources.setdefault(id(prints), (prints, [], []))
+            source[1].append(row)
+            source[2].append(at)
+        parts = [take(p, np.asarray(rows, dtype=np.int64)) for p, rows, _ in sources.values()]
+        placed = np.concatenate([np.asarray(at, dtype=np.int64) for _, _, at in sources.values()]
+                                ) if sources else np.zeros(0, dtype=np.int64)
+        order = np.empty(len(placed), dtype=np.int64)
+        order[placed] = np.arange(len(placed))
+        return [a for a, _, _ in picked], take(_joined_prints(parts, self.num_perm), order)
+
+
+def take(prints: Fingerprints, rows: np.ndarray) -> Fingerprints:
+    """Rows ``rows`` of ``prints`` (row k of the result is ``rows[k]``), in bulk."""
+    def packed(column: Packed) -> Packed:
+        lengths = column.lengths()[rows]
+        offsets = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        at = np.repeat(column.offsets[:-1][rows] - offsets[:-1], lengths) + np.arange(
+            offsets[-1])
+        return Packed(column.values[at], offsets)
+
+    listed = rows.tolist()
+    return Fingerprints(
+        body=packed(prints.body), lead=packed(prints.lead), title=packed(prints.title),
+        head=packed(prints.head), title_only=[prints.title_only[r] for r in listed],
+        digest=[prints.digest[r] for r in listed], length=[prints.length[r] for r in listed],
+        body_sig=prints.body_sig[rows], lead_sig=prints.lead_sig[rows],
+        title_sig=prints.title_sig[rows])
+
+
+def _joined_prints(parts: list[Fingerprints], num_perm: int) -> Fingerprints:
+    """The rows of every part, in order."""
+    def sigs(name: str) -> np.ndarray:
+        arrays = [getattr(p, name) for p in parts]
+        return np.concatenate(arrays) if arrays else np.zeros((0, num_perm), dtype=np.uint32)
+
+    return Fingerprints(
+        body=Packed.joined([p.body for p in parts]), lead=Packed.joined([p.lead for p in parts]),
+        title=Packed.joined([p.title for p in parts]), head=Packed.joined([p.head for p in parts]),
+        title_only=[v for p in parts for v in p.title_only],
+        digest=[v for p in parts for v in p.digest], length=[v for p in parts for v in p.length],
+        body_sig=sigs("body_sig"), lead_sig=sigs("lead_sig"), title_sig=sigs("title_sig"))
+
+
+class StoreLike(Protocol):
+    """What :func:`match_on_state` reads and writes (a :class:`clusterer.state.State`)."""
+
+    def meta(self, key: str) -> str | None: ...
+    def set_meta(self, key: str, value: str) -> None: ...
+    def print_rows(self) -> list[StoredPrint]: ...
+    def print_blobs(self, seqs: Iterable[int]) -> dict[int, tuple[bytes, bytes]]: ...
+    def screens(self, seqs: Iterable[int]) -> dict[int, bytes]: ...
+    def records(self, seqs: Iterable[int]) -> dict[int, Article]: ...
+    def put_prints(self, rows: Iterable[StoredPrint]) -> None: ...
+    def rechecked(self) -> list[tuple[int, int]]: ...
+    def set_rechecked(self, fresh: set[int], pairs: Iterable[tuple[int, int]]) -> None: ...
+
+
+@dataclass
+class Placed:
+    """What :func:`match_on_state` found.
+
+    Attributes:
+        model: The chrome learned over everything the state holds now.
+        groups: The groups of the fresh articles (see the module docstring).
+        fresh: Seqs of the fresh articles (their stored groups are replaced).
+        refreshed: Stored articles fingerprinted again (their chrome changed).
+        rounds: Matching rounds (1 when no stored group met a fresh article).
+    """
+
+    model: BoilerplateModel
+    groups: list[DuplicateGroup]
+    fresh: set[int]
+    refreshed: int
+    rounds: int
+
+
+def match_on_state(state: StoreLike, incoming: Sequence[tuple[int, Article]],
+                   gone: set[int], stored_groups: dict[int, list[int]],
+                   config: DedupConfig, engine: Engine, report: Progress,
+                   articles: dict[int, Article] | None = None) -> Placed:
+    """Fingerprint and match what changed in the state (the module docstring says how).
+
+    Args:
+        state: The open state.
+        incoming: ``(seq, article)`` of the new and updated articles.
+        gone: Seqs of stored articles dropped (expired) or replaced (updated).
+        stored_groups: Per stored seq, the seqs of its stored group (gone ones included).
+        config: Dedup parameters.
+        engine: Runs the fingerprinting passes.
+        report: Progress.
+        articles: Stored articles already read, by seq (others are read from the state).
+
+    Returns:
+        The new chrome model and the groups of the fresh articles; the state's
+        fingerprints and meta are updated (its groups are the caller's to write).
+    """
+    incoming = sorted(incoming, key=lambda item: item[0])
+    stored = [r for r in state.print_rows() if r.seq not in gone]
+    split = split_articles([a for _, a in incoming], engine, report)
+    counts = split.unit_counts()
+    hashes, words = split.unit_hashes(), split.unit_words()
+    bounds = np.concatenate(([0], np.cumsum(counts))).tolist()
+    entries = [(r.seq, r.source, *split_units(r.units),
+                affix_candidates(r.segments, config.boilerplate.affix_words)) for r in stored]
+    stored_units = (_joined([e[2] for e in entries], np.uint64),
+                    np.asarray([len(e[2]) for e in entries], dtype=np.int64))
+    model_cut = BoilerplateModel(config.boilerplate)
+    for k, (seq, article) in enumerate(incoming):
+        cut = slice(bounds[k], bounds[k + 1])
+        entries.append((seq, split.keys[k], hashes[cut], words[cut],
+                        model_cut.affix_candidates(article.title)))
+    entries.sort(key=lambda e: e[0])
+    report("learning chrome", 0, 1)
+    model = BoilerplateModel(config.boilerplate).fit_hashed(
+        [e[1] for e in entries], np.asarray([len(e[2]) for e in entries], dtype=np.int64),
+        _joined([e[2] for e in entries], np.uint64), _joined([e[3] for e in entries], np.int64),
+        [], affixes=[e[4] for e in entries])
+    report("learning chrome", 1, 1)
+    del entries
+
+    settings = json.dumps(config.to_dict(), sort_keys=True)
+    known = state.meta("model")
+    sensitive: set[int] = set()
+    if known is None or state.meta("dedup") != settings:
+        stale = [r.seq for r in stored]
+    else:
+        stale, sensitive = _stale(stored, *stored_units, model_from_json(
+            known, BoilerplateModel(config.boilerplate)), model)
+    del stored_units
+    stale_set = set(stale)
+    articles = articles if articles is not None else {}
+    if stale:
+        records = state.records([s for s in stale if s not in articles])
+        records.update((s, articles[s]) for s in stale if s in articles)
+        split.extend(split_articles([records[s] for s in stale], engine, report))
+    seqs = [seq for seq, _ in incoming] + stale
+    prints = prints_of(split, model, config.fingerprint_config(), engine, report)
+    pool = _Pool(state, config.num_perm, articles)
+    for row, (seq, article) in enumerate(zip(seqs, split.docs)):
+        pool.made[seq] = (article, prints, row)
+    match_config = config.match_config()
+    keys = band_keys(prints, match_config)
+    exact = exact_keys(split.docs, prints)
+    units = [units_blob(hashes[bounds[k]:bounds[k + 1]], words[bounds[k]:bounds[k + 1]])
+             for k in range(len(incoming))]
+    units += [r.units for r in stored if r.seq in stale_set]  # stored in seq order, as stale
+    flags = print_flags(prints).tolist()
+    state.put_prints(StoredPrint(seq, split.keys[row], segment_keys(article.title), units[row],
+                                 keys[row].tobytes(), exact[row], pack_row(prints, row),
+                                 flags[row])
+                     for row, (seq, article) in enumerate(zip(seqs, split.docs)))
+    state.set_meta("model", model_json(model))
+    state.set_meta("dedup", settings)
+
+    # Stored groups touched: those of stale, replaced and expired articles.
+    fresh = {seq for seq, _ in incoming}
+    for seq in [*stale, *gone]:
+        fresh.update(stored_groups.get(seq, ()))
+    # Pairs compared again with both sources' chrome left out depend on the model.
+    for pair in state.rechecked():
+        if sensitive.intersection(pair):
+            for seq in pair:
+                fresh.update(stored_groups.get(seq, (seq,)))
+    dropped = gone - {seq for seq, _ in incoming}  # expired (an updated one is back)
+    fresh -= dropped
+    index = CandidateIndex(stored, match_config, config.num_perm)
+    rounds = 0
+    compared: dict[tuple[int, int], Match] = {}
+    rechecked: set[tuple[int, int]] = set()
+    while True:
+        order = sorted(fresh)
+        pool.load([s for s in order if s not in pool.made])
+        docs, subset = pool.subset(order)
+        candidates, likely = index.candidates(subset, band_keys(subset, match_config),
+                                              exact_keys(docs, subset), state.screens)
+        # The stored groups of likely copies are made fresh at once: they would most
+        # likely be met, and each matching round costs more than a lookup.
+        sure = {s for c in likely - fresh for s in stored_groups.get(c, [c])} - dropped
+        if sure - fresh:
+            fresh |= sure
+            continue
+        rounds += 1
+        candidates -= fresh
+        order = sorted(fresh | candidates)
+        _log.debug("matching round %d: %d fresh articles, %d stored candidates", rounds,
+                   len(fresh), len(candidates))
+        docs, subset = pool.subset(order)
+        mask = np.asarray([s in fresh for s in order], dtype=bool)
+        comparer, uf, crossed = match_rows(docs, subset, model, config, mask, report, order,
+                                           compared, rechecked)
+        touched = {s for k in crossed for s in stored_groups.get(order[k], [order[k]])} - dropped
+        if not touched - fresh:
+            break
+        fresh |= touched
+    groups = group_members(comparer, uf, config.keep, mask)
+    state.set_rechecked(fresh | dropped, sorted(rechecked))
+    return Placed(model, groups, fresh, len(stale_set), rounds)
+
+
+def _joined(arrays: list[np.ndarray], dtype: Any) -> np.ndarray:
+    return np.concatenate(arrays).astype(dtype, copy=False) if arrays else np.zeros(0, dtype)
+
+
+def _stale(stored: list[StoredPrint], hashes: np.ndarray, counts: np.ndarray,
+           old: BoilerplateModel, new: BoilerplateModel) -> tuple[list[int], set[int]]:
+    """Which stored fingerprints the new chrome model made stale.
+
+    Returns:
+        The seqs of the stored articles whose content (the units their source's chrome
+        leaves, :meth:`BoilerplateModel.content_mask`) or headline affixes may differ
+        under ``new``, in state order; and the seqs of those holding a unit whose
+        chrome status changed anywhere (:func:`changed_chrome`): a pair of them
+        compared with both sources' chrome left out may compare otherwise.
+    """
+    change = changed_chrome(old, new)
+    owner = np.repeat(np.arange(len(stored)), counts)
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1])) if len(counts) else counts
+    hit = np.flatnonzero(np.isin(hashes, change.units)) if len(change.units) else owner[:0]
+    sensitive = {stored[k].seq for k in set(owner[hit].tolist())}
+    # Of those, the articles whose own content mask may change: a unit that changed on
+    # their source or everywhere, or whose usual neighbour changed for the one before it.
+    maybe: set[int] = set()
+    first = set(starts.tolist())
+    for at, unit in zip(hit.tolist(), hashes[hit].tolist()):
+        k = int(owner[at])
+        source = stored[k].source
+        if k in maybe:
+            continue
+        if unit in change.anywhere or (source, unit) in change.on_source:
+            maybe.add(k)
+            continue
+        moved = change.before.get((source, unit))
+        if moved is not None:
+            before = int(PAGE_START) if at in first else int(hashes[at - 1])
+            if before in moved or not moved:
+                maybe.add(k)
+    bounds = np.concatenate(([0], np.cumsum(counts))).tolist()
+    stale = np.zeros(len(stored), dtype=bool)
+    for k in sorted(maybe):
+        row = hashes[bounds[k]:bounds[k + 1]].tolist()
+        stale[k] = old.content_mask(stored[k].source, row) != new.content_mask(stored[k].source,
+                                                                                row)
+    if change.affixes:
+        stale |= np.asarray([any(s in change.affixes for s in r.segments) for r in stored],
+                            dtype=bool)
+    return [r.seq for r, h in zip(stored, stale.tolist()) if h], sensitive

@@ -1,0 +1,309 @@
+"""What a state keeps per article for matching, and the index candidates are looked up in.
+
+Per article (:class:`StoredPrint`, one row of the state's ``prints`` table): its unit
+hashes (what chrome is learned from), its fingerprints packed as bytes, its LSH band keys
+and its exact keys. :class:`CandidateIndex` looks up the stored articles that matching
+could pair with new ones (:mod:`clusterer.delta` runs the matching).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from clusterer.boilerplate import BoilerplateModel
+from clusterer.candidates import Screen
+from clusterer.fingerprint import Fingerprints, Packed
+from clusterer.match import MatchConfig, by_content, headline_floor
+from clusterer.minhash import band_key, distinct, lsh_params
+from clusterer.normalize import title_segments, title_tokens
+from clusterer.records import Article
+from clusterer.weaklinks import RECHECK
+
+
+@dataclass(frozen=True)
+class StoredPrint:
+    """What a state keeps per article for matching (one row of its ``prints`` table).
+
+    Attributes:
+        seq: The article's place in the state.
+        source: Its source key (chrome is learned per source).
+        segments: The normalised segments of a headline cut into two or more (affixes),
+            else empty.
+        units: Unit hashes (uint64) then words per unit (uint32), as bytes.
+        bands: LSH band keys (uint32, see :func:`band_keys`), as bytes.
+        exact: Its content digest where exact content matches it (else None), URL, GUID.
+        prints: Its fingerprints, and what screening reads (:func:`pack_row`).
+        flags: :data:`TITLE_ONLY`, :data:`HAS_BODY`, :data:`HAS_TITLE` (which LSH
+            indexes it is in).
+    """
+
+    seq: int
+    source: str
+    segments: tuple[str, ...]
+    units: bytes
+    bands: bytes
+    exact: tuple[bytes | None, str | None, str | None]
+    prints: tuple[bytes, bytes]
+    flags: int = 0
+
+
+TITLE_ONLY, HAS_BODY, HAS_TITLE = 1, 2, 4
+
+
+def print_flags(prints: Fingerprints) -> np.ndarray:
+    """:attr:`StoredPrint.flags` of every article."""
+    return (np.asarray(prints.title_only, dtype=np.int64) * TITLE_ONLY
+            + (prints.body.lengths() > 0) * HAS_BODY + (prints.title.lengths() > 0) * HAS_TITLE)
+
+
+# ---------------------------------------------------------------- fingerprints as bytes
+def pack_row(prints: Fingerprints, i: int) -> tuple[bytes, bytes]:
+    """Row ``i`` of ``prints`` as bytes (:func:`unpack_rows` reads it back): the shingle
+    sets and the rest, and what screening a pair reads (:func:`screen_rows`): the size
+    of the body set and the MinHash signatures."""
+    arrays = [prints.body[i], prints.lead[i], prints.title[i], prints.head[i]]
+    digest = prints.digest[i]
+    header = np.asarray([*map(len, arrays), int(prints.title_only[i]), prints.length[i],
+                         len(digest)], dtype=np.int64)
+    sigs = np.concatenate([[len(arrays[0])], prints.body_sig[i], prints.lead_sig[i],
+                           prints.title_sig[i]])
+    # Not compressed: hashes do not compress.
+    return (header.tobytes() + digest + np.concatenate(arrays).astype(np.uint32).tobytes(),
+            sigs.astype(np.uint32).tobytes())
+
+
+def screen_rows(screens: Sequence[bytes], num_perm: int
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Body set sizes and body, lead and headline signatures from :func:`pack_row`'s
+    second part, row k from ``screens[k]``."""
+    values = (np.frombuffer(b"".join(screens), dtype=np.uint32).reshape(len(screens),
+                                                                        1 + 3 * num_perm))
+    return (values[:, 0].astype(np.int64), values[:, 1:1 + num_perm],
+            values[:, 1 + num_perm:1 + 2 * num_perm], values[:, 1 + 2 * num_perm:])
+
+
+def unpack_rows(blobs: Sequence[tuple[bytes, bytes]], num_perm: int) -> Fingerprints:
+    """The fingerprints packed by :func:`pack_row`, row k from ``blobs[k]``."""
+    columns: dict[str, list[Any]] = {name: [] for name in ("body", "lead", "title", "head",
+                                                            "title_only", "digest", "length")}
+    for data, _ in blobs:
+        header = np.frombuffer(data[:56], dtype=np.int64).tolist()
+        at = 56 + header[6]
+        columns["digest"].append(data[56:at])
+        values = np.frombuffer(data[at:], dtype=np.uint32)
+        start = 0
+        for name, size in zip(("body", "lead", "title", "head"), header[:4]):
+            columns[name].append(values[start:start + size])
+            start += size
+        columns["title_only"].append(bool(header[4]))
+        columns["length"].append(header[5])
+    _, body_sig, lead_sig, title_sig = screen_rows([b for _, b in blobs], num_perm)
+    return Fingerprints(
+        body=Packed.of(columns["body"]), lead=Packed.of(columns["lead"]),
+        title=Packed.of(columns["title"]), head=Packed.of(columns["head"]),
+        title_only=columns["title_only"], digest=columns["digest"], length=columns["length"],
+        body_sig=body_sig, lead_sig=lead_sig, title_sig=title_sig)
+
+
+def band_keys(prints: Fingerprints, config: MatchConfig) -> np.ndarray:
+    """Every LSH band key matching may look up, per article: the body, lead and headline
+    bands of ``lsh_threshold`` and the headline bands of the headline floor, folded to
+    32 bits (a collision only adds a candidate). Shape (n, columns), uint32. A column of
+    an empty set is never looked up (:func:`_wanted_keys`)."""
+    num_perm = prints.body_sig.shape[1]
+    columns = []
+    for signatures, (bands, rows) in _schemes(prints, config, num_perm):
+        for band in range(bands):
+            key = band_key(signatures[:, band * rows:(band + 1) * rows])
+            columns.append((key ^ (key >> np.uint64(32))).astype(np.uint32))
+    return (np.stack(columns, axis=1) if columns
+            else np.zeros((len(prints.body), 0), dtype=np.uint32))
+
+
+def _schemes(prints: Fingerprints, config: MatchConfig, num_perm: int
+             ) -> list[tuple[np.ndarray, tuple[int, int]]]:
+    params = lsh_params(config.lsh_threshold, num_perm)
+    floor = lsh_params(headline_floor(config, num_perm), num_perm)
+    return [(prints.body_sig, params), (prints.lead_sig, params), (prints.title_sig, params),
+            (prints.title_sig, floor)]
+
+
+# ---------------------------------------------------------------- chrome
+def segment_keys(title: str) -> tuple[str, ...]:
+    """The normalised segments of a headline cut into two or more (what affixes are
+    matched on), else ``()``."""
+    segments = title_segments(title)
+    if len(segments) < 2:
+        return ()
+    return tuple(" ".join(title_tokens(s)) for s in segments)
+
+
+def affix_candidates(segments: tuple[str, ...], affix_words: int) -> list[str]:
+    """:meth:`BoilerplateModel.affix_candidates` from a headline's :func:`segment_keys`."""
+    if len(segments) < 2:
+        return []
+    return [k for k in {segments[0], segments[-1]} if 0 < len(k.split()) <= affix_words]
+
+
+def model_json(model: BoilerplateModel) -> str:
+    """The learned state of a chrome model, as JSON (:func:`model_from_json`)."""
+    return json.dumps({
+        "source": {s: sorted(u) for s, u in sorted(model.source_chrome_.items())},
+        "short": sorted(model.short_chrome_), "spread": sorted(model.spread_chrome_),
+        "before": sorted([s, u, sorted(b)] for (s, u), b in model.usual_before_.items()),
+        "affixes": sorted(model.affixes_)})
+
+
+def model_from_json(text: str, model: BoilerplateModel) -> BoilerplateModel:
+    """Fill ``model`` with the state :func:`model_json` wrote."""
+    data = json.loads(text)
+    model.source_chrome_ = {s: frozenset(u) for s, u in data["source"].items()}
+    model.short_chrome_ = frozenset(data["short"])
+    model.spread_chrome_ = frozenset(data["spread"])
+    model.usual_before_ = {(s, u): frozenset(b) for s, u, b in data["before"]}
+    model.affixes_ = frozenset(data["affixes"])
+    return model
+
+
+def split_units(blob: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """Unit hashes and words per unit from a :attr:`StoredPrint.units` blob."""
+    n = len(blob) // 12
+    return (np.frombuffer(blob, dtype=np.uint64, count=n),
+            np.frombuffer(blob, dtype=np.uint32, offset=8 * n).astype(np.int64))
+
+
+def units_blob(hashes: np.ndarray, words: np.ndarray) -> bytes:
+    """:attr:`StoredPrint.units` of an article's unit hashes and words per unit."""
+    return hashes.astype(np.uint64).tobytes() + words.astype(np.uint32).tobytes()
+
+
+def exact_keys(docs: Sequence[Article], prints: Fingerprints
+               ) -> list[tuple[bytes | None, str | None, str | None]]:
+    """Per article, the keys :func:`clusterer.match.merge_exact` joins on."""
+    return [(prints.digest[i] if by_content(prints, i) else None, a.url or None, a.guid or None)
+            for i, a in enumerate(docs)]
+
+
+class CandidateIndex:
+    """The band keys and exact keys of the stored articles, to look candidates up.
+
+    As matching pairs them: bodies (body, lead and headline-floor bands) with bodies;
+    headlines (headline bands) only where one side is a headline-only article.
+    """
+
+    def __init__(self, stored: list[StoredPrint], config: MatchConfig, num_perm: int) -> None:
+        self.config = config
+        bands = lsh_params(config.lsh_threshold, num_perm)[0]
+        self.title_columns = np.arange(2 * bands, 3 * bands)
+        seqs = np.asarray([r.seq for r in stored], dtype=np.int64)
+        flags = np.asarray([r.flags for r in stored], dtype=np.int64)
+        width = 3 * bands + lsh_params(headline_floor(config, num_perm), num_perm)[0]
+        self.body_columns = np.setdiff1d(np.arange(width), self.title_columns)
+        keys = np.frombuffer(b"".join(r.bands for r in stored), dtype=np.uint32).reshape(
+            len(stored), width)
+        body, heads, heads_only = _kinds(flags)
+        self.bodies = _Sorted(keys[body][:, self.body_columns], seqs[body])
+        self.headlines = _Sorted(keys[heads & ~heads_only][:, self.title_columns],
+                                 seqs[heads & ~heads_only])
+        self.headlines_only = _Sorted(keys[heads_only][:, self.title_columns], seqs[heads_only])
+        self.exact: dict[tuple[int, bytes | str], list[int]] = {}
+        for r in stored:
+            for kind, key in enumerate(r.exact):
+                if key is not None:
+                    self.exact.setdefault((kind, key), []).append(r.seq)
+
+    def candidates(self, prints: Fingerprints, keys: np.ndarray,
+                   exact: list[tuple[bytes | None, str | None, str | None]],
+                   screens: Callable[[list[int]], dict[int, bytes]]
+                   ) -> tuple[set[int], set[int]]:
+        """Seqs of the stored articles that matching could pair with one of these
+        articles (``keys`` from :func:`band_keys`): sharing an exact key; or a band key
+        where matching pairs them (bodies with bodies, headlines where one side is
+        headline-only) and passing the screen a pair must pass before it is compared
+        (the MinHash estimate of :class:`clusterer.candidates.Screen`, from the stored
+        ``screens``). And those of them that are likely copies (an exact key, or an
+        estimate the screen finds likely)."""
+        body, heads, heads_only = _kinds(print_flags(prints))
+        found = [_at(self.bodies.pairs(keys[body][:, self.body_columns]), body)]
+        headlines = [_at(self.headlines_only.pairs(keys[heads][:, self.title_columns]), heads),
+                     _at(self.headlines.pairs(keys[heads_only][:, self.title_columns]),
+                         heads_only)]
+        seqs = sorted({s for _, found_seqs in found + headlines for s in found_seqs.tolist()})
+        out: set[int] = set()
+        likely: set[int] = set()
+        if seqs:
+            stored = screens(seqs)
+            sizes, body_sig, _, title_sig = screen_rows([stored[s] for s in seqs],
+                                                        prints.body_sig.shape[1])
+            where = {s: len(prints.body) + k for k, s in enumerate(seqs)}
+            config = self.config
+            num_perm = prints.body_sig.shape[1]
+            tests = [(found, Screen(np.concatenate([prints.body_sig, body_sig]),
+                                    RECHECK * config.threshold, config.threshold,
+                                    sizes=np.concatenate([prints.body.lengths(), sizes]))),
+                     (headlines, Screen(np.concatenate([prints.title_sig, title_sig]),
+                                        headline_floor(config, num_perm),
+                                        config.headline_threshold))]
+            for pairs, screen in tests:
+                for rows, pair_seqs in pairs:
+                    other = np.asarray([where[s] for s in pair_seqs.tolist()], dtype=np.int64)
+                    passes, probable = screen.estimate(rows, other)
+                    out.update(pair_seqs[passes].tolist())
+                    likely.update(pair_seqs[probable].tolist())
+        for keys_of in exact:
+            for kind, key in enumerate(keys_of):
+                if key is not None:
+                    likely.update(self.exact.get((kind, key), ()))
+        return out | likely, likely
+
+
+def _at(pairs: tuple[np.ndarray, np.ndarray], mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs found for the rows of ``mask``, numbered among all rows."""
+    rows, seqs = pairs
+    return np.flatnonzero(mask)[rows], seqs
+
+
+def _kinds(flags: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Masks: matched by body; with a headline; headline-only with a headline."""
+    heads = (flags & HAS_TITLE) > 0
+    only = (flags & TITLE_ONLY) > 0
+    return ((flags & HAS_BODY) > 0) & ~only, heads, heads & only
+
+
+class _Sorted:
+    """Band keys (one column per band) sorted for lookups, each tagged with its column."""
+
+    def __init__(self, keys: np.ndarray, seqs: np.ndarray) -> None:
+        self.width = max(keys.shape[1], 1)
+        flat = _tagged(keys).ravel()
+        self.order = np.argsort(flat, kind="stable")
+        self.sorted = flat[self.order]
+        self.seqs = seqs
+
+    def pairs(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The distinct pairs ``(row of keys, seq)`` holding one value in one column."""
+        if not len(keys) or not len(self.sorted):
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        flat = _tagged(keys).ravel()
+        asked = np.argsort(flat, kind="stable")  # searched in order: 3x faster, sort included
+        ordered = flat[asked]
+        low = np.searchsorted(self.sorted, ordered, side="left")
+        high = np.searchsorted(self.sorted, ordered, side="right")
+        sizes = high - low
+        at = np.repeat(low - np.cumsum(sizes) + sizes, sizes) + np.arange(int(sizes.sum()))
+        rows = np.repeat(asked // keys.shape[1], sizes)
+        seqs = self.seqs[self.order[at] // self.width]
+        span = int(self.seqs.max()) + 1
+        both = distinct(rows * span + seqs)
+        return both // span, both % span
+
+
+def _tagged(keys: np.ndarray) -> np.ndarray:
+    """Band keys with their column in the upper 32 bits."""
+    column = np.arange(keys.shape[1], dtype=np.uint64)[None, :] << np.uint64(32)
+    return keys.astype(np.uint64) | column

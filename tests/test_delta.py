@@ -1,0 +1,126 @@
+"""Dedup on a state at the cost of what changed: stored fingerprints, chrome changes,
+and groups identical to one batch run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from clusterer.boilerplate import BoilerplateModel
+from clusterer.dedup import DedupConfig, deduplicate
+from clusterer.delta import changed_chrome
+from clusterer.engine import LocalEngine
+from clusterer.fingerprint import FingerprintConfig, fingerprint
+from clusterer.incremental import dedup_with_state
+from clusterer.readers import read_articles
+from clusterer.state import open_state
+from clusterer.stored import model_from_json, model_json, pack_row, screen_rows, unpack_rows
+
+from conftest import make_article
+from syndication import UCI
+
+CONFIG = DedupConfig(workers=1)
+STORY = " ".join(f"Story word{k} runs on and on about matter{k % 9} today." for k in range(12))
+OTHER = " ".join(f"Other text{k} says something else entirely{k % 5} here." for k in range(12))
+CHROME = "Support the Daily Example, subscribe now to our newsletter for more news."
+
+
+def _write(path: Path, records: list[dict]) -> str:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    return str(path)
+
+
+def _runs(tmp_path: Path, parts: list[list[dict]]) -> list:
+    state = str(tmp_path / "s.db")
+    out = []
+    for number, part in enumerate(parts):
+        with open_state(state) as store:
+            out.append(dedup_with_state(store, [_write(tmp_path / f"{number}.jsonl", part)],
+                                        config=CONFIG))
+    return out
+
+
+def _batch(tmp_path: Path, records: list[dict]) -> list[dict]:
+    batch = deduplicate(read_articles([_write(tmp_path / "all.jsonl", records)]), CONFIG)
+    return [g.to_dict() for g in batch.groups]
+
+
+def _uci(n: int) -> list[dict]:
+    rows = [json.loads(line) for line in UCI.read_text().splitlines()]
+    rows.sort(key=lambda r: (r["published"], r["id"]))
+    return rows[:n]
+
+
+def test_packed_fingerprints_read_back_as_they_were():
+    docs = [make_article(f"a{i}", f"Headline number {i}", STORY if i % 2 else "")
+            for i in range(4)]
+    _, prints, _ = fingerprint(docs, FingerprintConfig(), engine=LocalEngine(1))
+    back = unpack_rows([pack_row(prints, i) for i in range(4)], 128)
+    sizes = screen_rows([pack_row(prints, i)[1] for i in range(4)], 128)[0]
+    assert sizes.tolist() == prints.body.lengths().tolist()
+    for name in ("body", "lead", "title", "head"):
+        assert [list(r) for r in getattr(back, name)] == [list(r) for r in getattr(prints, name)]
+    assert (back.title_only, back.digest, back.length) == (prints.title_only, prints.digest,
+                                                           prints.length)
+    for name in ("body_sig", "lead_sig", "title_sig"):
+        assert np.array_equal(getattr(back, name), getattr(prints, name))
+
+
+def test_a_model_is_stored_and_read_back_and_its_changes_found():
+    docs = [make_article(f"a{i}", f"Headline {i} | Daily Example", f"{STORY} {i}\n{CHROME}",
+                         source="daily") for i in range(3)]
+    _, _, model = fingerprint(docs, FingerprintConfig(), engine=LocalEngine(1))
+    back = model_from_json(model_json(model), BoilerplateModel(model.config))
+    assert (back.source_chrome_, back.short_chrome_, back.spread_chrome_, back.usual_before_,
+            back.affixes_) == (model.source_chrome_, model.short_chrome_, model.spread_chrome_,
+                               model.usual_before_, model.affixes_)
+    assert model.source_chrome_["daily"]  # the chrome line recurs: it is learned
+    change = changed_chrome(BoilerplateModel(model.config), model)
+    assert ("daily", next(iter(model.source_chrome_["daily"]))) in change.on_source
+    assert change.affixes == {"daily example"}
+    assert not len(changed_chrome(model, back).units)
+
+
+def test_a_stored_article_whose_chrome_is_learned_later_is_fingerprinted_again(tmp_path):
+    # Run 1 holds one page of the Daily Example (its chrome lines seen once: content) and
+    # its story on a wire: a near copy (Jaccard 0.82). Run 2 brings a second Daily Example
+    # page: the lines are chrome now, the stored page's fingerprint is stale, and without
+    # them the two are exact copies, as in one batch run.
+    first = [{"id": "d1", "title": "Story one", "text": f"{STORY}\n{CHROME}\n{CHROME} again.",
+              "source": "Daily"},
+             {"id": "w1", "title": "Story one", "text": STORY, "source": "Wire"}]
+    second = [{"id": "d2", "title": "Something else", "text": f"{OTHER}\n{CHROME}\n"
+               f"{CHROME} again.", "source": "Daily"}]
+    runs = _runs(tmp_path, [first, second])
+    assert runs[1].refreshed == 1  # d1, and only d1
+    assert [g.to_dict() for g in runs[1].run.result.groups] == _batch(tmp_path, first + second)
+
+
+def test_groups_equal_one_batch_run_entry_for_entry(tmp_path):
+    rows = _uci(300)
+    runs = _runs(tmp_path, [rows[:100], rows[100:180], rows[180:]])
+    assert [g.to_dict() for g in runs[-1].run.result.groups] == _batch(tmp_path, rows)
+    assert runs[-1].fresh < 300  # the stored groups no new article met stood as they were
+
+
+def test_a_run_with_nothing_new_matches_nothing_again(tmp_path):
+    rows = _uci(60)
+    runs = _runs(tmp_path, [rows, rows])
+    assert (runs[1].fresh, runs[1].refreshed) == (0, 0)
+    assert [g.to_dict() for g in runs[1].run.result.groups] == \
+        [g.to_dict() for g in runs[0].run.result.groups]
+
+
+def test_changed_dedup_parameters_fingerprint_everything_again(tmp_path):
+    rows = _uci(40)
+    state = str(tmp_path / "s.db")
+    with open_state(state) as store:
+        dedup_with_state(store, [_write(tmp_path / "a.jsonl", rows[:30])], config=CONFIG)
+    other = DedupConfig(workers=1, threshold=0.5)
+    with open_state(state) as store:
+        run = dedup_with_state(store, [_write(tmp_path / "b.jsonl", rows[30:])], config=other)
+    assert run.refreshed == 30
+    batch = deduplicate(read_articles([_write(tmp_path / "all.jsonl", rows)]), other)
+    assert [g.to_dict() for g in run.run.result.groups] == [g.to_dict() for g in batch.groups]
