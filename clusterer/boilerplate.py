@@ -360,7 +360,7 @@ def _usual_before(source_of_doc: np.ndarray, unit_counts: np.ndarray, hashes: np
     starts = np.concatenate(([0], np.cumsum(unit_counts)[:-1]))
     before[starts[unit_counts > 0]] = _START
     source = source_of_doc[doc]
-    rows = counted[doc] & (np.isin(_pair_keys(source, unit), wanted) | np.isin(unit, short))
+    rows = counted[doc] & (_member(_pair_keys(source, unit), wanted) | _member(unit, short))
     source, unit, before = source[rows], unit[rows], before[rows]
     order = np.lexsort((before, unit, source))
     source, unit, before = source[order], unit[order], before[order]
@@ -371,6 +371,16 @@ def _usual_before(source_of_doc: np.ndarray, unit_counts: np.ndarray, hashes: np
         seen.setdefault((int(source[at]), int(unit[at])), []).append((count, int(before[at])))
     return {key: frozenset(b for count, b in found if 2 * count >= max(found)[0])
             for key, found in seen.items()}
+
+
+def _member(values: np.ndarray, of: np.ndarray) -> np.ndarray:
+    """Whether each of ``values`` is in ``of`` (as ``np.isin``, by a binary search in
+    ``of`` sorted: faster here, and ``np.isin`` imports ``numpy.ma``)."""
+    if not len(of):
+        return np.zeros(len(values), dtype=bool)
+    of = np.sort(of)
+    at = np.minimum(np.searchsorted(of, values), len(of) - 1)
+    return of[at] == values
 
 
 def _lookup(keys: np.ndarray, values: np.ndarray, query: np.ndarray) -> np.ndarray:

@@ -34,6 +34,7 @@ from clusterer.minhash import (
     distinct,
     hash_unit_text,
     hash_units,
+    permutations,
     shingles,
 )
 from clusterer.normalize import unit_text, units
@@ -223,6 +224,7 @@ def fingerprint(articles: Iterable[Article], config: FingerprintConfig | None = 
         while jobs:  # a chunk's hashes are let go once a worker has them
             yield jobs.popleft()
 
+    permutations(config.num_perm, config.seed)  # drawn once, here: forked workers inherit them
     with engine.mapper(len(docs), (model, config)) as mapper:
         parts = run_stage(mapper, _prints_chunk, handed_out(), sizes, "fingerprinting",
                           len(docs), report)

@@ -371,13 +371,19 @@ class Signer:
         return LeanMinHash(seed=self.seed, hashvalues=signature, scheme="affine32")
 
 
+@lru_cache(maxsize=8)
 def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """The ``a`` (odd) and ``b`` parameters of datasketch's ``affine32`` permutations for
     ``seed``: ``MinHash(num_perm, seed, scheme="affine32").permutations``, drawn the same
-    way (tested), without importing datasketch."""
+    way (tested), without importing datasketch. Cached: the parent draws them before
+    the workers fork (:func:`clusterer.fingerprint.fingerprint`), which then neither
+    import ``numpy.random`` nor draw them again. The arrays are shared: not to be
+    written to."""
     generator = np.random.RandomState(seed)
     a = generator.randint(0, 1 << 31, num_perm, dtype=_U32) * _U32(2) + _U32(1)
     b = generator.randint(0, 1 << 32, num_perm, dtype=_U32)
+    a.setflags(write=False)
+    b.setflags(write=False)
     return a, b
 
 
