@@ -1,5 +1,4 @@
-"""Exact verification of candidate pairs as an engine stage: on engines off this machine,
-and on the local pool of forked workers.
+"""Exact verification of candidate pairs as an engine stage, for engines off this machine.
 
 The matching loop (:func:`clusterer.candidates.verify_pairs`) asks for one comparison at
 a time and decides from each answer which pair to ask next, so it stays on the client.
@@ -16,32 +15,20 @@ component, a weak link weighed against another) is compared here, by the same co
 
 Answers do not depend on where they were computed, so the groups are byte-identical to
 the local engine's; the price is comparing pairs the walk would have skipped (already
-joined through another pair). On the local pool (:class:`ForkedComparer`) the workers are
-forked after fingerprinting and inherit the articles and fingerprints, so only pair numbers
-are sent: matching then keeps both cores busy instead of one (59,500 pairs compared ahead
-on the 20k ``make_corpus`` dump where the walk alone compared 49,800).
+joined through another pair).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import multiprocessing
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
 from clusterer.boilerplate import BoilerplateModel
 from clusterer.candidates import Screen
-from clusterer.engine import (
-    MIN_PARALLEL,
-    Engine,
-    LocalEngine,
-    Stage,
-    return_free_memory,
-    worker_count,
-)
+from clusterer.engine import Engine, return_free_memory
 from clusterer.fingerprint import Fingerprints, Packed
 from clusterer.match import Comparer, MatchConfig
 from clusterer.records import Article, Match
@@ -111,26 +98,16 @@ class ShippedComparer(Comparer):
             likely[rest[screen.exact(pairs[rest, 0], pairs[rest, 1])]] = True
             pairs = pairs[likely]
         listed = pairs.tolist()
-        if not self._worth(len(listed)):
-            return
         self.fetched += len(listed)
-        with self.engine.mapper(len(listed), self._state()) as mapper:
+        state = (self.model, self.config)
+        with self.engine.mapper(len(listed), state) as mapper:
             for start, matches in zip(range(0, len(listed), PAIRS_PER_JOB),
-                                      mapper(self._stage(), self._jobs(pairs))):
+                                      mapper(compare_chunk, self._jobs(pairs))):
                 for pair, match in zip(listed[start:start + PAIRS_PER_JOB], matches):
                     self.known[(pair[0], pair[1])] = match
         return_free_memory()
 
-    def _stage(self) -> Stage:
-        return compare_chunk
-
-    def _worth(self, pairs: int) -> bool:
-        return True
-
-    def _state(self) -> Any:
-        return (self.model, self.config)
-
-    def _jobs(self, pairs: np.ndarray) -> Iterator[Any]:
+    def _jobs(self, pairs: np.ndarray) -> Iterator[_Job]:
         for start in range(0, len(pairs), PAIRS_PER_JOB):
             batch = pairs[start:start + PAIRS_PER_JOB]
             rows, inverse = np.unique(batch, return_inverse=True)
@@ -141,35 +118,6 @@ class ShippedComparer(Comparer):
     def compare(self, i: int, j: int) -> Match:
         known = self.known.pop((i, j), None)
         return known if known is not None else super().compare(i, j)
-
-
-def compare_pairs(comparer: Comparer, pairs: list[tuple[int, int]]) -> list[Match]:
-    """The stage of :class:`ForkedComparer`: :meth:`Comparer.compare` of every pair, the
-    comparer being the parent's own, inherited by the forked worker (never sent)."""
-    return [comparer.compare(i, j) for i, j in pairs]
-
-
-@dataclass
-class ForkedComparer(ShippedComparer):
-    """A :class:`ShippedComparer` on a local pool of forked workers: they inherit the
-    articles, fingerprints and model as the parent holds them, so only pair numbers go
-    out and answers come back. Matching would otherwise keep one core idle. Fewer pairs
-    than :data:`~clusterer.engine.MIN_PARALLEL` are compared here, when asked.
-    """
-
-    def _stage(self) -> Stage:
-        return compare_pairs
-
-    def _worth(self, pairs: int) -> bool:
-        return pairs >= MIN_PARALLEL
-
-    def _state(self) -> Any:
-        return Comparer(self.docs, self.prints, self.model, self.config)
-
-    def _jobs(self, pairs: np.ndarray) -> Iterator[Any]:
-        listed = pairs.tolist()
-        for start in range(0, len(listed), PAIRS_PER_JOB):
-            yield [(i, j) for i, j in listed[start:start + PAIRS_PER_JOB]]
 
 
 def _bare(docs: Sequence[Article], rows: np.ndarray) -> list[Article]:
@@ -185,13 +133,9 @@ def shipped(engine: Engine | None) -> bool:
 
 def comparer_for(engine: Engine | None, docs: Sequence[Article], prints: Fingerprints,
                  model: BoilerplateModel, config: MatchConfig) -> Comparer:
-    """A :class:`ShippedComparer` on an engine that ships comparisons, a
-    :class:`ForkedComparer` on a local pool of two or more forked workers, else a plain
-    :class:`Comparer` (one process compares pair by pair, and skips pairs already
-    joined)."""
+    """A :class:`ShippedComparer` on an engine that ships comparisons, else a plain
+    :class:`Comparer` (the local engine compares in this process, pair by pair, and
+    skips pairs already joined)."""
     if shipped(engine):
         return ShippedComparer(docs, prints, model, config, engine=engine)
-    if (isinstance(engine, LocalEngine) and worker_count(engine.workers) > 1
-            and "fork" in multiprocessing.get_all_start_methods()):
-        return ForkedComparer(docs, prints, model, config, engine=engine)
     return Comparer(docs, prints, model, config)

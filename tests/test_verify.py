@@ -4,11 +4,11 @@ import numpy as np
 import orjson
 
 from clusterer.dedup import DedupConfig
-from clusterer.engine import MIN_PARALLEL, LocalEngine
+from clusterer.engine import LocalEngine
 from clusterer.fingerprint import fingerprint
 from clusterer.match import Comparer
 from clusterer.readers import ReaderConfig, read_articles
-from clusterer.verify import PAIRS_PER_JOB, ForkedComparer, ShippedComparer, comparer_for
+from clusterer.verify import PAIRS_PER_JOB, ShippedComparer, comparer_for
 
 from conftest import make_article
 from syndication import make_fixture
@@ -90,21 +90,3 @@ def test_the_local_engine_compares_pair_by_pair(tmp_path):
     comparer = comparer_for(LocalEngine(1), docs, prints, model, config)
     assert type(comparer) is Comparer
     comparer.prefetch(np.asarray([(0, 1)], dtype=np.int64))  # nothing to do
-
-
-def test_a_local_pool_compares_ahead_in_forked_workers_with_the_same_answers(tmp_path):
-    docs, prints, model, config = _dump(tmp_path)
-    local = Comparer(docs, prints, model, config)
-    forked = comparer_for(LocalEngine(2), docs, prints, model, config)
-    assert isinstance(forked, ForkedComparer)
-    n = len(docs)
-    pairs = np.asarray([(i, j) for i in range(n) for j in range(i + 1, n)], dtype=np.int64)
-    assert len(pairs) >= MIN_PARALLEL
-    forked.prefetch(pairs)
-    assert forked.fetched == len(pairs) == len(forked.known)
-    assert forked.known == {(i, j): local.compare(i, j) for i, j in pairs.tolist()}
-    # Too few pairs to be worth a pool: compared here when asked.
-    forked.prefetch(pairs[:MIN_PARALLEL - 1])
-    assert forked.fetched == len(pairs) and not forked.known
-    i, j = pairs[0].tolist()
-    assert forked.compare(i, j) == local.compare(i, j)
