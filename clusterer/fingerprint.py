@@ -34,6 +34,7 @@ from clusterer.minhash import (
     distinct,
     hash_unit_text,
     hash_units,
+    permutations,
     shingles,
 )
 from clusterer.normalize import unit_text, units
@@ -277,6 +278,7 @@ def prints_of(split: SplitDump, model: BoilerplateModel, config: FingerprintConf
         while jobs:
             yield jobs.popleft()
 
+    permutations(config.num_perm, config.seed)  # drawn once, here: forked workers inherit them
     with engine.mapper(len(split.docs), (model, config)) as mapper:
         parts = run_stage(mapper, _prints_chunk, handed_out(), split.sizes, "fingerprinting",
                           len(split.docs), report)

@@ -104,25 +104,70 @@ def hash_unit_text(texts: Sequence[str]) -> tuple[HashedUnits, np.ndarray]:
     pieces by newlines, empty pieces), and the number of units of each text: the same
     values as ``hash_units("\\n".join(all units))``, with the spaces folded in numpy
     rather than one Python string per unit (tested).
+
+    The words are found once, on the bytes as given; their places in the folded text
+    follow from their lengths, so the folded text is hashed without finding them again.
     """
     encoded = [text.encode("utf-8") for text in texts]
+    ascii_only = sum(map(len, encoded)) == sum(map(len, texts))
     data = np.frombuffer(b"\n".join(encoded), dtype=np.uint8)
     text_ends = np.cumsum([len(e) + 1 for e in encoded])  # each text's end, past its newline
-    separator = (data == 32) | (data == 10)
-    if separator.all():  # no word at all (or no text)
+    word = (data != 32) & (data != 10)
+    padded = np.zeros(len(data) + 2, dtype=bool)
+    padded[1:-1] = word
+    # Where a word begins or ends: they alternate, a beginning first.
+    edges = np.flatnonzero(padded[1:] != padded[:-1])
+    del padded
+    if not len(edges):  # no word at all (or no text)
         return _hash_bytes(b""), np.zeros(len(texts), dtype=np.int64)
-    starts = np.flatnonzero(~separator & np.concatenate(([True], separator[:-1])))
-    ends = np.flatnonzero(~separator & np.concatenate((separator[1:], [True]))) + 1
+    starts, ends = edges[0::2], edges[1::2]
     # Between two words: one newline if the gap holds one (a unit ends), else one space.
-    newlines = np.flatnonzero(data == 10)
-    unit_break = (np.searchsorted(newlines, starts[1:]) > np.searchsorted(newlines, ends[:-1]))
+    # A newline lies in the gap before the first word that starts after it.
+    after = np.searchsorted(starts, np.flatnonzero(data == 10))
+    unit_break = np.zeros(len(starts) - 1, dtype=bool)
+    unit_break[after[(after > 0) & (after < len(starts))] - 1] = True
     folded = data.copy()
     folded[ends[:-1]] = np.where(unit_break, 10, 32)
-    keep = ~separator
-    keep[ends[:-1]] = True
-    firsts = starts[np.concatenate(([True], unit_break))]
-    counts = np.bincount(np.searchsorted(text_ends, firsts, side="right"), minlength=len(texts))
-    return _hash_bytes(folded[keep].tobytes()), counts[:len(texts)].astype(np.int64)
+    word[ends[:-1]] = True
+    folded = folded[word]
+    del word
+    firsts = np.flatnonzero(np.concatenate(([True], unit_break)))  # first word of each unit
+    in_text = np.searchsorted(text_ends, starts[firsts], side="right")
+    counts = np.bincount(in_text, minlength=len(texts))[:len(texts)].astype(np.int64)
+    if len(folded) > _PIECE:  # bounded memory: in pieces
+        return _hash_bytes(folded.tobytes()), counts
+    lengths = ends - starts
+    at = np.cumsum(lengths + 1) - (lengths + 1)  # each word's start in the folded text
+    unit_at = at[firsts]
+    unit_end = np.concatenate((at[firsts[1:] - 1] + lengths[firsts[1:] - 1],
+                               [len(folded)]))
+    with np.errstate(over="ignore"):
+        prefix, powers = _prefix_hashes(folded)
+        tokens = (_mix((prefix[at + lengths] - prefix[at]) * powers[at + lengths - 1])
+                  >> np.uint64(32)).astype(_U32)
+        raw = (prefix[unit_end] - prefix[unit_at]) * powers[unit_end - 1]
+    if ascii_only:
+        chars = unit_end - unit_at
+    else:
+        characters = np.zeros(len(folded) + 1, dtype=np.int64)
+        np.cumsum((folded & 0xC0) != 0x80, out=characters[1:])
+        chars = characters[unit_end] - characters[unit_at]
+    unit_tokens = np.diff(np.append(firsts, len(starts)))
+    return _finish((tokens, unit_tokens, raw, chars.astype(np.int64), unit_end - unit_at)), counts
+
+
+def _prefix_hashes(data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``prefix[k]`` = sum of ``(byte + 1) * P**-m`` for ``m < k``, and ``P**k``: a
+    span's hash is ``(prefix[end] - prefix[start]) * P**(end - 1)``, the sum of
+    ``(byte + 1) * P**(end - 1 - m)`` over its bytes (wrapping modulo 2**64)."""
+    n = len(data)
+    weighted = data.astype(np.uint64)
+    weighted += np.uint64(1)
+    weighted *= _power_table(_P_INVERSE, n)
+    prefix = np.empty(n + 1, dtype=np.uint64)
+    prefix[0] = 0
+    np.cumsum(weighted, out=prefix[1:])
+    return prefix, _power_table(_P, n)
 
 
 def _hash_bytes(data: bytes) -> HashedUnits:
@@ -194,10 +239,7 @@ def _hash_piece(joined: bytes) -> _Piece:
     with np.errstate(over="ignore"):
         # prefix[k] = sum of (byte + 1) * P**-m for m < k; a span's hash is
         # (prefix[end] - prefix[start]) * P**(end - 1) = sum of (byte + 1) * P**(end-1-m).
-        weighted = (data.astype(np.uint64) + np.uint64(1)) * _power_table(_P_INVERSE, n)
-        prefix = np.concatenate((np.zeros(1, np.uint64), np.cumsum(weighted, dtype=np.uint64)))
-        del weighted
-        powers = _power_table(_P, n)
+        prefix, powers = _prefix_hashes(data)
 
         def spans(first: np.ndarray, last: np.ndarray) -> np.ndarray:
             return (prefix[last] - prefix[first]) * powers[np.maximum(last, 1) - 1]
@@ -271,6 +313,7 @@ class Signer:
         self.num_perm = num_perm
         self.seed = seed
         self._a, self._b = permutations(num_perm, seed)
+        self._buffer: np.ndarray | None = None
 
     def signatures(self, sets: Sequence[np.ndarray]) -> np.ndarray:
         """MinHash hash values of each set, shape (len(sets), num_perm), uint32.
@@ -317,8 +360,14 @@ class Signer:
     def _permuted(self, hashed: np.ndarray) -> np.ndarray:
         """``a * h + b`` modulo 2**32 for every permutation (rows) and value (columns):
         this layout makes the minimum over each set's columns run along memory, 3 to 4
-        times faster than one row per value."""
-        permuted = self._a[:, None] * hashed[None, :]  # arrays wrap silently
+        times faster than one row per value. Written into one buffer that every batch
+        reuses (a fresh 2 MiB array per batch costs a quarter more in page faults): the
+        result is read before the next call."""
+        if self._buffer is None or self._buffer.shape[1] < len(hashed):
+            self._buffer = np.empty((self.num_perm, max(len(hashed), _BATCH_ELEMENTS)),
+                                    dtype=_U32)
+        permuted = self._buffer[:, :len(hashed)]
+        np.multiply(self._a[:, None], hashed[None, :], out=permuted)  # arrays wrap silently
         permuted += self._b[:, None]
         return permuted
 
@@ -329,13 +378,19 @@ class Signer:
         return LeanMinHash(seed=self.seed, hashvalues=signature, scheme="affine32")
 
 
+@lru_cache(maxsize=8)
 def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """The ``a`` (odd) and ``b`` parameters of datasketch's ``affine32`` permutations for
     ``seed``: ``MinHash(num_perm, seed, scheme="affine32").permutations``, drawn the same
-    way (tested), without importing datasketch."""
+    way (tested), without importing datasketch. Cached: the parent draws them before
+    the workers fork (:func:`clusterer.fingerprint.fingerprint`), which then neither
+    import ``numpy.random`` nor draw them again. The arrays are shared: not to be
+    written to."""
     generator = np.random.RandomState(seed)
     a = generator.randint(0, 1 << 31, num_perm, dtype=_U32) * _U32(2) + _U32(1)
     b = generator.randint(0, 1 << 32, num_perm, dtype=_U32)
+    a.setflags(write=False)
+    b.setflags(write=False)
     return a, b
 
 

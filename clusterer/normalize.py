@@ -37,9 +37,13 @@ _PUNCT_RE = re.compile("[" + "".join(_PUNCT) + "]")
 # every position. The glued case drops the stop itself, which is no word anyway.
 _UNIT_BOUNDARY = re.compile(
     r"[\n.!?](?:(?<=\n)|(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])|(?<=[a-z][.!?])(?=[A-Z][a-z]))")
+# The ASCII whitespace (and line breaks) other than space and newline.
+_ASCII_ODD_SPACES = "\t\r\x0b\x0c\x1c\x1d\x1e\x1f"
 _TOKEN = re.compile(r"\w+")
-# Everything but word characters and newlines, as a space (same tokens as ``_TOKEN``).
-_NON_WORD = re.compile(r"[^\w\n]+")
+# Everything but word characters, newlines and spaces, as a space (same tokens as
+# ``_TOKEN``). Spaces are left alone rather than replaced run by run: a text has far fewer
+# runs of other characters than words, and the spaces are folded later anyway.
+_NON_WORD = re.compile(r"[^\w\n ]+")
 _ASCII_NON_WORD = str.maketrans(
     {chr(c): " " for c in range(128) if not (chr(c).isalnum() or chr(c) in "_\n")})
 # Wire datelines: "KYIV (AP) - ", "PARIS (AFP) -- ", "LONDON, March 10 (Reuters) - ",
@@ -68,6 +72,12 @@ def clean(text: str) -> str:
         text = unicodedata.normalize("NFKC", text)
     if not text.isascii():
         text = _PUNCT_RE.sub(lambda m: _PUNCT[m.group()], text)
+    if text.isascii() and not any(space in text for space in _ASCII_ODD_SPACES):
+        # Only spaces and newlines (most texts): a line is folded only if it needs to be,
+        # twice as fast as splitting every line into words (same result, tested).
+        return "\n".join(filter(None, [
+            " ".join(line.split()) if line[:1] == " " or line[-1:] == " " or "  " in line
+            else line for line in text.split("\n")]))
     # str.split() folds every Unicode space at C speed; blank lines go.
     return "\n".join(filter(None, (" ".join(line.split()) for line in text.splitlines())))
 

@@ -226,3 +226,21 @@ def test_hash_unit_text_equals_hashing_the_folded_units(texts):
     for name in ("tokens", "unit_tokens", "unit_hashes", "unit_chars"):
         assert np.array_equal(getattr(hashed, name), getattr(expected, name)), name
         assert getattr(hashed, name).dtype == getattr(expected, name).dtype, name
+
+
+def test_hash_unit_text_of_a_text_longer_than_a_piece_gives_the_same_values(monkeypatch):
+    # Past _PIECE bytes the folded text is hashed in pieces (bounded memory): the
+    # values are those of one piece.
+    from clusterer.normalize import unit_text
+
+    rng = random.Random(7)
+    alphabet = ["a", "b", "é", "字", " ", "  ", "\n", "Xyz. ", "Ab? ", "\n\n"]
+    texts = [unit_text("".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 60))))
+             for _ in range(40)]
+    whole, whole_counts = hash_unit_text(texts)
+    monkeypatch.setattr("clusterer.minhash._PIECE", 7)
+    pieces, counts = hash_unit_text(texts)
+    assert counts.tolist() == whole_counts.tolist()
+    for name in ("tokens", "unit_tokens", "unit_hashes", "unit_chars"):
+        assert getattr(pieces, name).dtype == getattr(whole, name).dtype
+        assert getattr(pieces, name).tolist() == getattr(whole, name).tolist(), name

@@ -90,3 +90,27 @@ def test_unit_boundaries_give_the_same_units_as_first_written(text: str) -> None
 
     assert words(_UNIT_BOUNDARY) == words(_BOUNDARY_AS_WRITTEN)
     assert words(_UNIT_BOUNDARY) != [] or not re.search(r"\w", text)
+
+
+def test_the_ascii_odd_spaces_are_every_ascii_space_but_space_and_newline():
+    from clusterer.normalize import _ASCII_ODD_SPACES
+
+    assert sorted(_ASCII_ODD_SPACES) == [c for c in map(chr, range(128))
+                                         if c.isspace() and c not in " \n"]
+
+
+@pytest.mark.fuzz
+@given(st.text(alphabet=st.sampled_from(list("ab .\n \n\t\r\x0b\x0c\x1c\x1f\u00a0\u2028é")),
+               max_size=40))
+def test_clean_folds_spaces_line_by_line_whatever_the_path(text: str) -> None:
+    # Lines with only spaces and newlines take a shortcut: the same lines as folding
+    # every line into words.
+    expected = "\n".join(filter(None, (" ".join(line.split()) for line in
+                                        clean_reference_input(text).splitlines())))
+    assert clean(text) == expected
+
+
+def clean_reference_input(text: str) -> str:
+    """``text`` as clean sees it before folding (no entity, tag or quote here but the
+    non-breaking space, which becomes a space)."""
+    return text.replace("\u00a0", " ") if not text.isascii() else text

@@ -186,3 +186,18 @@ def test_peers_rensa_loop_and_numpy_floor(tmp_path):
     assert done.returncode == 0, done.stderr
     # Distinct 4-word shingles: copies share theirs; ~120 stories of ~400 words.
     assert 120 * 300 < int(done.stdout) < 300 * 500
+
+
+def test_stage_cpu_times_every_stage_of_a_dedup_run(tmp_path):
+    dump = tmp_path / "dump.jsonl"
+    make_corpus("300", str(dump), "--seed", "1")
+    done = run_script("stage_cpu.py", str(dump))
+    assert done.returncode == 0, done.stderr
+    figures = dict(part.rsplit(" ", 1) for part in done.stdout.strip().split(" | "))
+    assert set(figures) == {"splitting", "fingerprinting", "of which signing", "chrome fit",
+                            "matching", "groups", "records", "reading and the rest",
+                            "run_dedup"}
+    seconds = {label: float(value) for label, value in figures.items()}
+    assert all(value >= 0 for value in seconds.values())
+    assert seconds["splitting"] > 0 and seconds["run_dedup"] >= seconds["splitting"]
+    assert run_script("stage_cpu.py").returncode != 0  # usage
