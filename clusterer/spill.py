@@ -22,10 +22,12 @@ disappears with the process, however the process ends.
 
 from __future__ import annotations
 
+import array
 import collections
 import dataclasses
 import os
 import pickle
+import sys
 import tempfile
 import threading
 from collections.abc import Iterable, Iterator, Mapping
@@ -53,7 +55,7 @@ class ArticleSpill:
         self.directory = directory
         self.recent = recent
         self._file: Any = None
-        self._offsets: list[int] = [0]
+        self._offsets = array.array("q", [0])  # where article i starts, and the end
         self._written = 0  # bytes already on disk (the rest is in the file's buffer)
         self._latest: dict[int, Article] = {}
         self._loaded: collections.OrderedDict[int, Article] = collections.OrderedDict()
@@ -131,6 +133,13 @@ class StoredArticle(Article):
     """An :class:`Article` whose ``text`` and ``fields`` stay in an
     :class:`ArticleSpill` until read. Made by :meth:`ArticleSpill.add` only."""
 
+    # Slots, not a dict per article: 100 bytes less each (0.9 KiB in all, strings
+    # included, at 20,000 make_corpus articles).
+    __slots__ = ("id", "title", "url", "source", "published", "guid", "origin", "_spill",
+                 "_index")
+    _spill: ArticleSpill
+    _index: int
+
     def __new__(cls, *args: Any, **kwargs: Any) -> Any:
         # dataclasses.replace and copies build a new one from every field: a plain
         # Article, with the text and fields loaded.
@@ -139,11 +148,13 @@ class StoredArticle(Article):
     @classmethod
     def of(cls, article: Article, spill: ArticleSpill, index: int) -> StoredArticle:
         stored: StoredArticle = object.__new__(cls)
-        values = stored.__dict__
+        put = object.__setattr__  # frozen: Article.__setattr__ refuses
         for name in _HEADER:
-            values[name] = getattr(article, name)
-        values["_spill"] = spill
-        values["_index"] = index
+            put(stored, name, getattr(article, name))
+        if article.source:  # a few hundred sources: one string each, not one per article
+            put(stored, "source", sys.intern(article.source))
+        put(stored, "_spill", spill)
+        put(stored, "_index", index)
         return stored
 
     @property
@@ -156,8 +167,7 @@ class StoredArticle(Article):
 
     def loaded(self) -> Article:
         """The whole article, read back."""
-        spill: ArticleSpill = self.__dict__["_spill"]
-        return spill.load(self.__dict__["_index"], self)
+        return self._spill.load(self._index, self)
 
     def __reduce_ex__(self, protocol: Any) -> Any:
         article = self.loaded()
