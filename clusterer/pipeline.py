@@ -26,6 +26,7 @@ from clusterer.engine import Engine
 from clusterer.errors import OutOfMemory
 from clusterer.output import dedup_records
 from clusterer.readers import ReaderConfig, ReadReport, read_articles
+from clusterer.spill import ArticleSpill
 from clusterer.storylines import StorylineConfig, StorylineResult, build_storylines
 
 Progress = Callable[[str, int, "int | None"], None]  # stage, done, total (None: unknown)
@@ -86,7 +87,8 @@ def run_dedup(inputs: Sequence[str], reader: ReaderConfig | None = None,
         OutOfMemory: The process could not get memory (says what was being read).
     """
     report = report if report is not None else ReadReport()
-    articles = read_articles(inputs, reader, report, progress)
+    # Only a few fields of each article stay in memory (see clusterer.spill).
+    articles = ArticleSpill().spilled(read_articles(inputs, reader, report, progress))
     try:
         return DedupRun(deduplicate(articles, config, progress, engine), report)
     except MemoryError:

@@ -1,0 +1,65 @@
+"""Articles spilled to disk come back whole, and pass for the articles they store."""
+
+import dataclasses
+import pickle
+from datetime import datetime, timezone
+
+import pytest
+
+from clusterer.errors import OutputError
+from clusterer.records import Article
+from clusterer.spill import ArticleSpill, StoredArticle
+
+
+def _articles(n):
+    return [Article(f"id-{i}", f"Headline {i} é", f"Body {i} ünïcode \ud83d\ude00 " * (i + 1),
+                    url=f"https://example.com/{i}" if i % 2 else None, source="example.com",
+                    published=datetime(2024, 1, 1 + i, tzinfo=timezone.utc), guid=None,
+                    fields={"id": f"id-{i}", "text": f"raw {i}", "n": 2**70 + i,
+                            "nested": {"a": [i, None]}},
+                    origin=f"dump.jsonl:{i + 1}")
+            for i in range(n)]
+
+
+@pytest.mark.parametrize("recent", [0, 2, 100])
+def test_stored_articles_read_back_equal_the_originals(recent):
+    originals = _articles(6)
+    spill = ArticleSpill(recent=recent)
+    stored = list(spill.spilled(originals))
+    assert len(spill) == 6
+    for article, copy in zip(reversed(originals), reversed(stored)):  # out of order
+        assert isinstance(copy, StoredArticle)
+        assert copy == article and article == copy
+        assert hash(copy) == hash(article)
+        assert copy.text == article.text
+        assert copy.fields == article.fields
+        assert copy.origin == article.origin
+        assert copy.to_dict() == article.to_dict()
+        assert copy.normalized() == article.normalized()
+    assert stored[0] != originals[1]
+
+
+def test_text_stays_on_disk_beyond_the_recent_articles():
+    spill = ArticleSpill(recent=2)
+    stored = list(spill.spilled(_articles(5)))
+    assert sorted(spill._latest) == [3, 4]  # the last two only
+    assert stored[0].text == _articles(1)[0].text
+
+
+def test_a_stored_article_pickles_and_copies_as_a_plain_article():
+    original = _articles(3)[2]
+    spill = ArticleSpill(recent=0)
+    stored = list(spill.spilled(_articles(3)))[2]
+    back = pickle.loads(pickle.dumps(stored))
+    assert type(back) is Article
+    assert back == original and back.fields == original.fields
+    changed = dataclasses.replace(stored, fields={})
+    assert type(changed) is Article
+    assert changed.text == original.text and changed.fields == {}
+
+
+def test_a_spill_that_cannot_be_written_is_one_line(tmp_path):
+    spill = ArticleSpill(directory=str(tmp_path / "missing"))
+    with pytest.raises(OutputError, match=r"missing: cannot write the temporary copy of the "
+                                          r"input: .*; set TMPDIR to a directory"):
+        spill.add(_articles(1)[0])
