@@ -182,12 +182,13 @@ def _reasons(comparer: Comparer, match: Match, copies: bool, path: tuple[Step, .
                            f"{config.min_body_words} words of body once chrome is left out")
     if match.rechecked:
         reasons.append("compared again with the chrome of both sites left out of both texts")
-    if not match.copy and match.kind in ("jaccard", "containment"):
+    if not match.copy and match.kind in ("jaccard", "containment", "coverage"):
         reasons.extend(_why_not_containment(match, config))
     if copies and len(path) > 1:
         chain = " → ".join([path[0].source, *(step.target for step in path)])
         reasons.append(f"joined through other copies: {chain}")
-    elif not copies and match.copy and match.kind in ("headline", "containment"):
+    elif not copies and match.copy and match.kind in ("headline", "containment", "coverage",
+                                                      "lead"):
         reasons.append(f"a {match.kind} match is a weak link: it joins the group it matches "
                        "best, and none where it matches groups whose bodies clearly differ "
                        "equally well")
@@ -203,6 +204,10 @@ def _rule(match: Match) -> str:
     reached = match.similarity >= match.threshold
     sign = "≥" if reached else "<"
     measure = {"containment": "containment (the smaller text inside the other)",
+               "coverage": "coverage (the share of the smaller text's words in shingles "
+                           "the other holds)",
+               "lead": "the share of the headline-only article's few words of body that "
+                       "begin the other's body",
                "jaccard": "Jaccard similarity of the texts",
                "headline": "Jaccard similarity of the headlines"}[match.kind]
     verdict = "a match" if reached else "no match"

@@ -145,7 +145,7 @@ class BodyJoin(_Attach):
         match = self.comparer.compare(i, j)
         if not match.copy:
             return False
-        if match.kind != "containment":
+        if match.kind not in ("containment", "coverage"):
             return self.uf.union(i, j, match.kind, match.similarity)
         key_i, key_j = (match.sizes[0], self.rank[i]), (match.sizes[1], self.rank[j])
         small, large = (i, j) if key_i < key_j else (j, i)
