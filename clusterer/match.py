@@ -278,6 +278,14 @@ class Comparer:
         a comparer on an engine off this machine compares them there in bulk
         (:mod:`clusterer.verify`); this one compares pair by pair when asked."""
 
+    def stretch(self, i: int, j: int) -> float:
+        """The :func:`coverage` of article ``i``'s body by one stretch of ``j``'s (each
+        without its own source's chrome, as fingerprinted)."""
+        docs, model, size = self.docs, self.model, self.config.shingle_size
+        return coverage(ordered_shingles_without(docs[i], model, [source_key(docs[i])], size),
+                        ordered_shingles_without(docs[j], model, [source_key(docs[j])], size),
+                        size)
+
     def _lead(self, i: int, j: int, match: Match) -> Match:
         """A headline-only article that kept a few words of body (a feed item's summary,
         a copy cut to a paragraph), whose headline comes near the other's (the recheck
@@ -327,7 +335,7 @@ class Comparer:
                               heads=(ordered[0][:HEAD_SHINGLES], ordered[1][:HEAD_SHINGLES]))
         small = 0 if (len(sets[0]), docs[i].id) <= (len(sets[1]), docs[j].id) else 1
         if not again.copy and again.kind == "containment" and len(sets[small]) <= HEAD_SHINGLES:
-            covered = coverage(ordered[small], sets[1 - small], config.shingle_size)
+            covered = coverage(ordered[small], ordered[1 - small], config.shingle_size)
             if covered > again.similarity:
                 again = replace(again, kind="coverage", similarity=covered,
                                 copy=covered >= config.threshold)
@@ -376,20 +384,41 @@ def _near(match: Match, config: MatchConfig) -> bool:
 
 
 def coverage(ordered: np.ndarray, other: np.ndarray, shingle_size: int) -> float:
-    """The share of the words of a text (its shingles ``ordered``, in text order) that
-    lie in a shingle the sorted set ``other`` holds: an edited or misread word costs
-    that word, not every shingle around it."""
-    if not len(ordered):
+    """The share of the words of a text that lie in one stretch of the other text, copied
+    in order but for a few words: an edited or misread word costs that word, not every
+    shingle around it.
+
+    ``ordered`` and ``other`` are the two texts' shingles in text order. A shared shingle
+    at position ``p`` here and ``q`` there has the offset ``q - p``; an edit
+    moves the offset by a word or two, so shared shingles whose offsets move by at most
+    ``shingle_size`` from one to the next belong to one stretch. Sentences that two
+    different texts both carry, in other places or orders (a site reusing its
+    sentences), are as many stretches: only the stretch covering most words counts.
+    """
+    if not len(ordered) or not len(other):
         return 0.0
-    at = np.minimum(np.searchsorted(other, ordered), max(len(other) - 1, 0))
-    shared = (other[at] == ordered) if len(other) else np.zeros(len(ordered), dtype=bool)
-    words = len(ordered) + shingle_size - 1
-    # Word w is covered if one of the shingles starting at w - size + 1 .. w is shared.
-    starts = np.concatenate(([0], np.cumsum(shared)))
-    ends = np.arange(words)
-    first = np.maximum(ends - shingle_size + 1, 0)
-    last = np.minimum(ends, len(ordered) - 1)
-    return float(np.count_nonzero(starts[last + 1] - starts[first] > 0)) / words
+    places: dict[int, list[int]] = {}
+    for q, value in enumerate(other.tolist()):
+        places.setdefault(value, []).append(q)
+    # Per offset, the words covered by the best stretch at that offset so far, and the
+    # position of its last shared shingle. A shingle the other text repeats may continue
+    # any of the stretches its positions fit.
+    stretches: dict[int, tuple[int, int]] = {}
+    best = 0
+    for p, value in enumerate(ordered.tolist()):
+        found = []
+        for q in places.get(value, ()):
+            offset = q - p
+            near = [stretches[o] for o in range(offset - shingle_size, offset + shingle_size + 1)
+                    if o in stretches]
+            covered = max((c + min(p - last, shingle_size) for c, last in near),
+                          default=shingle_size)
+            found.append((offset, covered))
+        for offset, covered in found:
+            if covered > stretches.get(offset, (0, 0))[0]:
+                stretches[offset] = (covered, p)
+            best = max(best, covered)
+    return best / (len(ordered) + shingle_size - 1)
 
 
 def shingles_before(head: np.ndarray, other: np.ndarray) -> int:

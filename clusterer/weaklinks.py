@@ -139,7 +139,20 @@ def _better(offer: tuple[float, int, int, int, int, str],
 
 class BodyJoin(_Attach):
     """Joins two articles whose bodies verify as copies: near-identical texts at once;
-    a text contained in another (the smaller side is weak) by :meth:`attach`."""
+    a text contained in another (the smaller side is weak) by :meth:`attach`.
+
+    A text contained in another is a copy of a stretch of it: an abridged copy holds
+    the story's first paragraphs in their order. A site that reuses its sentences in
+    several stories makes a short page whose sentences are nearly all in another story,
+    scattered through it in another order; so a containment match is offered only
+    where the smaller text lies in the other as one stretch (its
+    :meth:`~clusterer.match.Comparer.stretch` reaches the threshold).
+    """
+
+    @property
+    def level(self) -> float:
+        """The least stretch of a containment match."""
+        return self.comparer.config.threshold
 
     def __call__(self, i: int, j: int) -> bool:
         match = self.comparer.compare(i, j)
@@ -149,6 +162,8 @@ class BodyJoin(_Attach):
             return self.uf.union(i, j, match.kind, match.similarity)
         key_i, key_j = (match.sizes[0], self.rank[i]), (match.sizes[1], self.rank[j])
         small, large = (i, j) if key_i < key_j else (j, i)
+        if match.kind == "containment" and self.comparer.stretch(small, large) < self.level:
+            return False
         return self.offer(small, large, match)
 
 

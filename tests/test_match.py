@@ -85,12 +85,19 @@ def _substituted(words: str, at: tuple[int, ...]) -> str:
     return " ".join(out)
 
 
-def test_coverage_counts_an_edited_word_once() -> None:
+def test_coverage_counts_an_edited_word_once_in_one_stretch() -> None:
     ordered = np.arange(20, dtype=np.uint32)  # 20 shingles of 4 words: 23 words
-    other = np.setdiff1d(np.arange(100, dtype=np.uint32), np.arange(8, 12))  # word 11 edited
-    assert coverage(ordered, other, 4) == pytest.approx(22 / 23)
-    assert coverage(ordered, other[:0], 4) == 0.0
-    assert coverage(ordered[:0], other, 4) == 0.0
+    edited = np.arange(100, dtype=np.uint32)
+    edited[8:12] = [900, 901, 902, 903]  # word 11 substituted: 4 shingles lost
+    assert coverage(ordered, edited, 4) == pytest.approx(22 / 23)
+    inserted = np.concatenate([edited[:8], [904], edited[8:]]).astype(np.uint32)  # offset + 1
+    assert coverage(ordered, inserted, 4) == pytest.approx(22 / 23)
+    # The same shingles in another order (sentences carried elsewhere): the largest
+    # stretch only, shingles 12-19 (8 shingles: 11 words).
+    moved = np.concatenate([np.arange(12, 20), np.arange(500, 520), np.arange(0, 8)])
+    assert coverage(ordered, moved.astype(np.uint32), 4) == pytest.approx(11 / 23)
+    assert coverage(ordered, edited[:0], 4) == 0.0
+    assert coverage(ordered[:0], edited, 4) == 0.0
 
 
 def test_compare_covers_a_short_copy_with_a_few_edited_words() -> None:
@@ -166,3 +173,23 @@ def test_union_find_roots_are_each_elements_find(unions: list[tuple[int, int]]) 
         uf.union(a, b)
     roots = uf.roots().tolist()  # before find() compresses any path
     assert roots == [uf.find(x) for x in range(30)]
+
+
+def test_a_text_contained_in_another_joins_only_as_one_stretch_of_it() -> None:
+    sentences = [_words(f"s{k}x", 12) + "." for k in range(10)]
+    story = " ".join(sentences)
+    abridged = " ".join(sentences[:4])
+    # Four of its sentences in another order (a site reusing its sentences in a page that
+    # begins as the story does).
+    scattered = " ".join([sentences[0], sentences[7], sentences[9], sentences[2]])
+    docs = [make_article("story", "Story", story, source="a"),
+            make_article("abridged", "Abridged", abridged, source="b"),
+            make_article("scattered", "Scattered", scattered, source="c")]
+    comparer = _comparer(docs)
+    assert comparer.compare(0, 1).copy and comparer.compare(0, 2).copy  # both contained
+    assert comparer.stretch(1, 0) == 1.0
+    assert comparer.compare(0, 2).similarity == pytest.approx(36 / 45)
+    assert comparer.stretch(2, 0) == pytest.approx(12 / 48)  # one sentence of 48 words
+    groups = deduplicate(docs, DedupConfig(workers=1)).groups
+    assert sorted(sorted([g.kept.id, *(d.id for d in g.duplicates)]) for g in groups) == [
+        ["abridged", "story"], ["scattered"]]
