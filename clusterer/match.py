@@ -383,6 +383,9 @@ def _near(match: Match, config: MatchConfig) -> bool:
                                          and match.shared >= level * smaller)
 
 
+_SHIFT = 2  # how far an edit may move a stretch's offset, in shingle sizes
+
+
 def coverage(ordered: np.ndarray, other: np.ndarray, shingle_size: int) -> float:
     """The share of the words of a text that lie in one stretch of the other text, copied
     in order but for a few words: an edited or misread word costs that word, not every
@@ -390,11 +393,13 @@ def coverage(ordered: np.ndarray, other: np.ndarray, shingle_size: int) -> float
 
     ``ordered`` and ``other`` are the two texts' shingles in text order. A shared shingle
     at position ``p`` here and ``q`` there has the offset ``q - p``; an edit
-    moves the offset by a word or two, so shared shingles whose offsets move by at most
-    ``shingle_size`` from one to the next belong to one stretch. Sentences that two
-    different texts both carry, in other places or orders (a site reusing its
+    moves the offset by a few words (a word inserted, an entity or a misread word split
+    in three), so shared shingles whose offsets move by at most ``_SHIFT`` shingles
+    (twice ``shingle_size``) from one to the next belong to one stretch. Sentences that
+    two different texts both carry, in other places or orders (a site reusing its
     sentences), are as many stretches: only the stretch covering most words counts.
     """
+    shift = _SHIFT * shingle_size
     if not len(ordered) or not len(other):
         return 0.0
     places: dict[int, list[int]] = {}
@@ -409,7 +414,7 @@ def coverage(ordered: np.ndarray, other: np.ndarray, shingle_size: int) -> float
         found = []
         for q in places.get(value, ()):
             offset = q - p
-            near = [stretches[o] for o in range(offset - shingle_size, offset + shingle_size + 1)
+            near = [stretches[o] for o in range(offset - shift, offset + shift + 1)
                     if o in stretches]
             covered = max((c + min(p - last, shingle_size) for c, last in near),
                           default=shingle_size)

@@ -169,11 +169,6 @@ class BodyJoin(_Attach):
     :meth:`~clusterer.match.Comparer.compare`).
     """
 
-    @property
-    def level(self) -> float:
-        """The least stretch of a containment match."""
-        return self.comparer.config.threshold
-
     def __call__(self, i: int, j: int) -> bool:
         match = self.comparer.compare(i, j)
         if not match.copy:
@@ -182,23 +177,37 @@ class BodyJoin(_Attach):
             return self.uf.union(i, j, match.kind, match.similarity)
         key_i, key_j = (match.sizes[0], self.rank[i]), (match.sizes[1], self.rank[j])
         small, large = (i, j) if key_i < key_j else (j, i)
-        if match.kind == "containment" and self.comparer.stretch(small, large) < self.level:
-            return False
-        if len(self.comparer.prints.body[small]) <= HEAD_SHINGLES and not self._headlines_near(
-                small, large):
+        if refusal(self.comparer, small, large, match):
             return False
         return self.offer(small, large, match)
 
-    def _headlines_near(self, i: int, j: int) -> bool:
-        """Whether two articles' headlines come near: the share of the shorter one's
-        character shingles in the other reaches the recheck level of the headline
-        threshold (a headline cut short is inside the full one), or one has none."""
-        comparer = self.comparer
-        a, b = comparer.prints.title[i], comparer.prints.title[j]
-        if not len(a) or not len(b):
-            return True
-        shared = len(np.intersect1d(a, b, assume_unique=True))
-        return shared >= RECHECK * comparer.config.headline_threshold * min(len(a), len(b))
+
+def refusal(comparer: Comparer, small: int, large: int, match: Match) -> str:
+    """Why a containment or coverage match of text ``small`` inside ``large`` is not
+    offered (see :class:`BodyJoin`), or ``""``."""
+    threshold = comparer.config.threshold
+    if match.kind == "containment":
+        stretch = comparer.stretch(small, large)
+        if stretch < threshold:
+            return (f"the smaller text is not one stretch of the other: its longest stretch "
+                    f"copied in order covers {stretch:.2f} of its words, < {threshold:.2f} "
+                    "(sentences carried in other places)")
+    size = len(comparer.prints.body[small])
+    if size <= HEAD_SHINGLES and not _headlines_near(comparer, small, large):
+        return (f"the smaller text is short ({size} shingles) and the headlines do not come "
+                "near: a short text joins another only where the headlines come near too")
+    return ""
+
+
+def _headlines_near(comparer: Comparer, i: int, j: int) -> bool:
+    """Whether two articles' headlines come near: the share of the shorter one's character
+    shingles in the other reaches the recheck level of the headline threshold (a
+    headline cut short is inside the full one), or one has none."""
+    a, b = comparer.prints.title[i], comparer.prints.title[j]
+    if not len(a) or not len(b):
+        return True
+    shared = len(np.intersect1d(a, b, assume_unique=True))
+    return shared >= RECHECK * comparer.config.headline_threshold * min(len(a), len(b))
 
 
 class HeadlineJoin(_Attach):

@@ -183,8 +183,8 @@ def test_a_text_contained_in_another_joins_only_as_one_stretch_of_it() -> None:
     # begins as the story does).
     scattered = " ".join([sentences[0], sentences[7], sentences[9], sentences[2]])
     docs = [make_article("story", "Story", story, source="a"),
-            make_article("abridged", "Abridged", abridged, source="b"),
-            make_article("scattered", "Scattered", scattered, source="c")]
+            make_article("abridged", "Story", abridged, source="b"),
+            make_article("scattered", "Story", scattered, source="c")]
     comparer = _comparer(docs)
     assert comparer.compare(0, 1).copy and comparer.compare(0, 2).copy  # both contained
     assert comparer.stretch(1, 0) == 1.0
