@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import collections
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -244,6 +244,7 @@ class Comparer:
     prints: Fingerprints
     model: BoilerplateModel
     config: MatchConfig
+    ordered_bodies: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
 
     def compare(self, i: int, j: int) -> Match:
         """How articles ``i`` and ``j`` compare, and whether they are copies.
@@ -278,13 +279,32 @@ class Comparer:
         a comparer on an engine off this machine compares them there in bulk
         (:mod:`clusterer.verify`); this one compares pair by pair when asked."""
 
-    def stretch(self, i: int, j: int) -> float:
+    def stretch(self, i: int, j: int, enough: float = 1.0) -> float:
         """The :func:`coverage` of article ``i``'s body by one stretch of ``j``'s (each
-        without its own source's chrome, as fingerprinted)."""
-        docs, model, size = self.docs, self.model, self.config.shingle_size
-        return coverage(ordered_shingles_without(docs[i], model, [source_key(docs[i])], size),
-                        ordered_shingles_without(docs[j], model, [source_key(docs[j])], size),
-                        size)
+        without its own source's chrome, as fingerprinted), or, where the two heads
+        alone show a stretch of at least ``enough`` (an abridged copy is the start of
+        the story), that (a stretch of a part is one of the whole)."""
+        size = self.config.shingle_size
+        head_i, head_j = self.prints.head[i], self.prints.head[j]
+        if len(head_i) < HEAD_SHINGLES:  # the whole of i
+            early = coverage(head_i, head_j, size)
+            if early >= enough:
+                return early
+        return coverage(self._ordered(i), self._ordered(j), size)
+
+    def _ordered(self, i: int) -> np.ndarray:
+        """Article ``i``'s body shingles in text order, as fingerprinted: its head where
+        that is the whole body, else made again (and kept: a story is compared with
+        each of its copies)."""
+        head = self.prints.head[i]
+        if len(head) < HEAD_SHINGLES:
+            return head
+        known = self.ordered_bodies.get(i)
+        if known is None:
+            doc = self.docs[i]
+            known = self.ordered_bodies[i] = ordered_shingles_without(
+                doc, self.model, [source_key(doc)], self.config.shingle_size)
+        return known
 
     def _lead(self, i: int, j: int, match: Match) -> Match:
         """A headline-only article that kept a few words of body (a feed item's summary,
@@ -405,23 +425,30 @@ def coverage(ordered: np.ndarray, other: np.ndarray, shingle_size: int) -> float
     places: dict[int, list[int]] = {}
     for q, value in enumerate(other.tolist()):
         places.setdefault(value, []).append(q)
-    # Per offset, the words covered by the best stretch at that offset so far, and the
-    # position of its last shared shingle. A shingle the other text repeats may continue
-    # any of the stretches its positions fit.
-    stretches: dict[int, tuple[int, int]] = {}
+    # The stretches so far: [offset, words covered, position of its last shared shingle].
+    # A shingle the other text repeats may continue any of the stretches its positions fit.
+    stretches: list[list[int]] = []
     best = 0
     for p, value in enumerate(ordered.tolist()):
+        qs = places.get(value)
+        if qs is None:
+            continue
         found = []
-        for q in places.get(value, ()):
+        for q in qs:
             offset = q - p
-            near = [stretches[o] for o in range(offset - shift, offset + shift + 1)
-                    if o in stretches]
-            covered = max((c + min(p - last, shingle_size) for c, last in near),
-                          default=shingle_size)
+            covered = shingle_size
+            for o, c, last in stretches:
+                if abs(o - offset) <= shift and c + min(p - last, shingle_size) > covered:
+                    covered = c + min(p - last, shingle_size)
             found.append((offset, covered))
         for offset, covered in found:
-            if covered > stretches.get(offset, (0, 0))[0]:
-                stretches[offset] = (covered, p)
+            for known in stretches:
+                if known[0] == offset:
+                    if covered > known[1]:
+                        known[1], known[2] = covered, p
+                    break
+            else:
+                stretches.append([offset, covered, p])
             best = max(best, covered)
     return best / (len(ordered) + shingle_size - 1)
 

@@ -159,14 +159,15 @@ class BodyJoin(_Attach):
     A text contained in another is a copy of a stretch of it: an abridged copy holds
     the story's first paragraphs in their order. A site that reuses its sentences in
     several stories makes a short page whose sentences are nearly all in another story,
-    scattered through it in another order; so a containment match is offered only
-    where the smaller text lies in the other as one stretch (its
-    :meth:`~clusterer.match.Comparer.stretch` reaches the threshold). And a short text
-    (at most ``HEAD_SHINGLES`` shingles: one or two sentences once chrome is left out)
-    may be no more than one sentence the site reuses: its body says too little alone,
-    so it is offered only where the two headlines come near too (the recheck level of
-    the headline threshold, as for a headline-only article's few words, see
-    :meth:`~clusterer.match.Comparer.compare`).
+    scattered through it in another order. So a short text (at most ``HEAD_SHINGLES``
+    shingles: a few sentences once chrome is left out) contained in another is offered
+    only where it lies in the other as one stretch (its
+    :meth:`~clusterer.match.Comparer.stretch` reaches the threshold), and, as it may
+    be no more than one sentence the site reuses (its body says too little alone),
+    where the two headlines come near too (the recheck level of the headline
+    threshold, as for a headline-only article's few words, see
+    :meth:`~clusterer.match.Comparer.compare`). A longer text has most of its
+    sentences in the other: not by chance.
     """
 
     def __call__(self, i: int, j: int) -> bool:
@@ -186,14 +187,16 @@ def refusal(comparer: Comparer, small: int, large: int, match: Match) -> str:
     """Why a containment or coverage match of text ``small`` inside ``large`` is not
     offered (see :class:`BodyJoin`), or ``""``."""
     threshold = comparer.config.threshold
+    size = len(comparer.prints.body[small])
+    if size > HEAD_SHINGLES:
+        return ""
     if match.kind == "containment":
-        stretch = comparer.stretch(small, large)
+        stretch = comparer.stretch(small, large, threshold)
         if stretch < threshold:
             return (f"the smaller text is not one stretch of the other: its longest stretch "
                     f"copied in order covers {stretch:.2f} of its words, < {threshold:.2f} "
                     "(sentences carried in other places)")
-    size = len(comparer.prints.body[small])
-    if size <= HEAD_SHINGLES and not _headlines_near(comparer, small, large):
+    if not _headlines_near(comparer, small, large):
         return (f"the smaller text is short ({size} shingles) and the headlines do not come "
                 "near: a short text joins another only where the headlines come near too")
     return ""
