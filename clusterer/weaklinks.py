@@ -233,7 +233,8 @@ class HeadlineJoin(_Attach):
         self.anchored = anchored_roots[roots]  # per article, fixed before any match
         self._short: dict[int, np.ndarray] = {}  # short bodies of headline-only articles
         self._vetoed: dict[int, list[int]] = {}  # headline matches the numbers vetoed
-        self._members: dict[int, list[int]] = {}  # groups of headline-only articles joined
+        # Matches between groups that are not anchored, joined by attach (best first).
+        self._among: list[tuple[float, int, int, str]] = []
 
     def _weigh(self, targets: dict[int, tuple[float, int, int, int, int, str]]
                ) -> dict[int, tuple[float, int, int, int, int, str]]:
@@ -252,6 +253,25 @@ class HeadlineJoin(_Attach):
         if best < RECHECK * self.comparer.config.threshold:
             return targets
         return {target: offer for target, offer in targets.items() if 2 * found[target] >= best}
+
+    def attach(self) -> None:
+        """Join the matches between groups that are not anchored, best first (then by
+        id ranks: whatever the input order), unless the two groups hold two items of a
+        series (:meth:`_may_join`); then resolve the offers."""
+        uf, rank = self.uf, self.rank
+        members: dict[int, list[int]] = {}
+        for similarity, i, j, kind in sorted(
+                self._among, key=lambda m: (-m[0], *sorted((int(rank[m[1]]), int(rank[m[2]]))))):
+            roots = uf.find(i), uf.find(j)
+            if roots[0] == roots[1]:
+                continue
+            first, second = (members.get(root, [k]) for root, k in zip(roots, (i, j)))
+            if self._may_join(first, second):
+                uf.union(i, j, kind, similarity)
+                members.pop(roots[0], None)
+                members.pop(roots[1], None)
+                members[uf.find(i)] = first + second
+        super().attach()
 
     def _may_join(self, first: list[int], second: list[int]) -> bool:
         """Headline matches never chain items of a series: two groups where a member's
@@ -288,12 +308,8 @@ class HeadlineJoin(_Attach):
                 self._vetoed.setdefault(weak, []).append(target)
             return False
         if not anchored_i and not anchored_j:
-            first, second = (self._members.get(self.uf.find(k), [k]) for k in (i, j))
-            if first is second or not self._may_join(first, second):
-                return False
-            self.uf.union(i, j, match.kind, match.similarity)
-            self._members[self.uf.find(i)] = first + second
-            return True
+            self._among.append((match.similarity, i, j, match.kind))
+            return False
         if anchored_i and anchored_j:
             return False
         weak, target = (j, i) if anchored_i else (i, j)

@@ -1,3 +1,5 @@
+import itertools
+
 from clusterer.dedup import DedupConfig, deduplicate
 
 from conftest import make_article
@@ -35,3 +37,15 @@ def test_headline_matches_never_chain_two_items_of_a_series() -> None:
     # "bare" (no number, no body) matches both; "item18" and "item33" differ in their
     # number, so the group of "bare" and "item18" does not join "item33".
     assert _groups(docs) == [["bare", "item18"], ["item33"]]
+
+
+def test_headline_only_items_of_a_series_group_alike_in_any_input_order() -> None:
+    docs = [make_article("item18", "Stocks to watch this week (18)", ""),
+            make_article("bare", "Stocks to watch this week", ""),
+            make_article("item33", "Stocks to watch this week (33)", ""),
+            make_article("again33", "STOCKS TO WATCH THIS WEEK (33)", "")]
+    # Best matches first ("item33" and "again33", 1.0); "bare" matches the others alike,
+    # and ties go by id ranks: it joins "again33" first, and then "item18" may not join.
+    expected = [["again33", "bare", "item33"], ["item18"]]
+    for order in itertools.permutations(docs):
+        assert _groups(list(order)) == expected
