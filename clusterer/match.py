@@ -348,13 +348,19 @@ class Comparer:
         """
         docs, config = self.docs, self.config
         sources = sorted({source_key(docs[i]), source_key(docs[j])})
-        ordered = [ordered_shingles_without(docs[k], self.model, sources, config.shingle_size)
-                   for k in (i, j)]
-        sets = [distinct(o) for o in ordered]
-        again = self._measure(i, j, sets[0], sets[1], rechecked=len(sources) > 1,
-                              heads=(ordered[0][:HEAD_SHINGLES], ordered[1][:HEAD_SHINGLES]))
-        small = 0 if (len(sets[0]), docs[i].id) <= (len(sets[1]), docs[j].id) else 1
-        if not again.copy and again.kind == "containment" and len(sets[small]) <= HEAD_SHINGLES:
+        if len(sources) > 1:
+            ordered = [ordered_shingles_without(docs[k], self.model, sources, config.shingle_size)
+                       for k in (i, j)]
+            sizes = [len(distinct(o)) for o in ordered]
+            again = self._measure(i, j, distinct(ordered[0]), distinct(ordered[1]),
+                                  rechecked=True,
+                                  heads=(ordered[0][:HEAD_SHINGLES], ordered[1][:HEAD_SHINGLES]))
+        else:  # one site's chrome: the texts as fingerprinted, measured already
+            again, ordered = match, []
+            sizes = [len(self.prints.body[i]), len(self.prints.body[j])]
+        small = 0 if (sizes[0], docs[i].id) <= (sizes[1], docs[j].id) else 1
+        if not again.copy and again.kind == "containment" and sizes[small] <= HEAD_SHINGLES:
+            ordered = ordered or [self._ordered(i), self._ordered(j)]
             covered = coverage(ordered[small], ordered[1 - small], config.shingle_size)
             if covered > again.similarity:
                 again = replace(again, kind="coverage", similarity=covered,
