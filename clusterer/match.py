@@ -401,12 +401,12 @@ class Comparer:
 
 def _near(match: Match, config: MatchConfig) -> bool:
     """Whether two bodies that are no copies come near enough to be compared again: their
-    similarity, or the share of the smaller set inside the other where containment
-    applies (however aligned), reaches the recheck level."""
-    level = _RECHECK * config.threshold
+    similarity reaches the recheck level, or the share of the smaller set inside the
+    other reaches the threshold where containment applies but the shared text is not
+    aligned (which the other site's chrome, left out, may change)."""
     smaller = min(match.sizes)
-    return match.similarity >= level or (smaller >= config.min_containment_shingles
-                                         and match.shared >= level * smaller)
+    return match.similarity >= _RECHECK * config.threshold or (
+        smaller >= config.min_containment_shingles and match.shared >= config.threshold * smaller)
 
 
 _SHIFT = 2  # how far an edit may move a stretch's offset, in shingle sizes
