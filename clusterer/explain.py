@@ -22,6 +22,7 @@ from clusterer.minhash import unit_hashes
 from clusterer.normalize import units
 from clusterer.readers.urls import source_key
 from clusterer.records import Article, Match
+from clusterer.weaklinks import refusal
 
 _RULES = {
     "exact": "the same content once normalised",
@@ -117,7 +118,7 @@ def explain_matched(comparer: Comparer, uf: UnionFind, id_a: str, id_b: str,
         a=comparer.docs[i], b=comparer.docs[j], match=match, copies=copies, path=path,
         headline_only=headline_only, shared=_shared_passages(comparer, i, j, match),
         chrome=(_chrome(comparer, i), _chrome(comparer, j)),
-        reasons=_reasons(comparer, match, copies, path, headline_only, config))
+        reasons=_reasons(comparer, match, copies, path, headline_only, config, (i, j)))
 
 
 def _path(uf: UnionFind, docs: Sequence[Article], start: int, goal: int) -> tuple[Step, ...]:
@@ -172,7 +173,8 @@ def _chrome(comparer: Comparer, i: int) -> tuple[str, ...]:
 
 
 def _reasons(comparer: Comparer, match: Match, copies: bool, path: tuple[Step, ...],
-             headline_only: tuple[bool, bool], config: DedupConfig) -> tuple[str, ...]:
+             headline_only: tuple[bool, bool], config: DedupConfig,
+             pair: tuple[int, int]) -> tuple[str, ...]:
     reasons = [_rule(match)]
     if match.veto:
         reasons.append(f"but {match.veto}")
@@ -182,12 +184,16 @@ def _reasons(comparer: Comparer, match: Match, copies: bool, path: tuple[Step, .
                            f"{config.min_body_words} words of body once chrome is left out")
     if match.rechecked:
         reasons.append("compared again with the chrome of both sites left out of both texts")
-    if not match.copy and match.kind in ("jaccard", "containment"):
+    if not match.copy and match.kind in ("jaccard", "containment", "coverage"):
         reasons.extend(_why_not_containment(match, config))
     if copies and len(path) > 1:
         chain = " → ".join([path[0].source, *(step.target for step in path)])
         reasons.append(f"joined through other copies: {chain}")
-    elif not copies and match.copy and match.kind in ("headline", "containment"):
+    elif not copies and match.copy and match.kind in ("containment", "coverage") and (
+            why := refusal(comparer, *_smaller_first(comparer, match, pair))):
+        reasons.append(f"but {why}")
+    elif not copies and match.copy and match.kind in ("headline", "containment", "coverage",
+                                                      "lead"):
         reasons.append(f"a {match.kind} match is a weak link: it joins the group it matches "
                        "best, and none where it matches groups whose bodies clearly differ "
                        "equally well")
@@ -197,12 +203,25 @@ def _reasons(comparer: Comparer, match: Match, copies: bool, path: tuple[Step, .
     return tuple(reasons)
 
 
+def _smaller_first(comparer: Comparer, match: Match, pair: tuple[int, int]
+                   ) -> tuple[int, int, Match]:
+    """The pair, the article with the smaller compared set first (as ``BodyJoin`` orders
+    it: by size, then id)."""
+    i, j = pair
+    key_i, key_j = ((size, comparer.docs[k].id) for size, k in zip(match.sizes, pair))
+    return (i, j, match) if key_i < key_j else (j, i, match)
+
+
 def _rule(match: Match) -> str:
     if match.kind in _RULES:
         return f"a match: {_RULES[match.kind]}"
     reached = match.similarity >= match.threshold
     sign = "≥" if reached else "<"
     measure = {"containment": "containment (the smaller text inside the other)",
+               "coverage": "coverage (the share of the smaller text's words in shingles "
+                           "the other holds)",
+               "lead": "the share of the headline-only article's few words of body that "
+                       "begin the other's body",
                "jaccard": "Jaccard similarity of the texts",
                "headline": "Jaccard similarity of the headlines"}[match.kind]
     verdict = "a match" if reached else "no match"

@@ -296,10 +296,17 @@ def shingles_without(article: Article, model: BoilerplateModel, sources: Sequenc
                      shingle_size: int) -> np.ndarray:
     """Body shingles of ``article`` with the chrome of every one of ``sources`` left out
     (to compare two articles with both sites' chrome excluded)."""
+    return distinct(ordered_shingles_without(article, model, sources, shingle_size))
+
+
+def ordered_shingles_without(article: Article, model: BoilerplateModel, sources: Sequence[str],
+                             shingle_size: int) -> np.ndarray:
+    """:func:`shingles_without` in text order, repeats kept (where the shared text
+    starts, and which words it covers)."""
     content = units(article.text)
     for source in sources:
         content = model.content_units(source, content)
-    return distinct(shingles(hash_units("\n".join(content)).tokens, shingle_size))
+    return shingles(hash_units("\n".join(content)).tokens, shingle_size)
 
 
 # ---------------------------------------------------------------- stages (run by an engine)

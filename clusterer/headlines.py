@@ -80,7 +80,7 @@ def _cached_numbers(text: str) -> dict[str, int]:
     return dict(distinctive_tokens(title_tokens(text)))
 
 
-def articles_numbers_differ(a: Article, b: Article) -> bool:
+def articles_numbers_differ(a: Article, b: Article, bodies: bool = True) -> bool:
     """:func:`numbers_differ` of two articles' headlines, wire prefixes ("UPDATE 2-")
     left out, and numbers in either article's source name ("Channel 4") too.
 
@@ -90,7 +90,8 @@ def articles_numbers_differ(a: Article, b: Article) -> bool:
     One exception to "numbers on one side only are no difference": the side lacking
     them has a body. Its body, not a headline cut before "(13)", says which item of a
     series it is, and it finds its own copies by that body; matched on the headline
-    alone it would join every numbered item of the series.
+    alone it would join every numbered item of the series. ``bodies=False`` leaves
+    this exception out (each headline must have a number or date of its own).
     """
     first, second = _numbers(a.title), _numbers(b.title)
     if first or second:
@@ -98,6 +99,6 @@ def articles_numbers_differ(a: Article, b: Article) -> bool:
             for number in _numbers(key):
                 first.pop(number, None)
                 second.pop(number, None)
-    if (second - first and a.text.strip()) or (first - second and b.text.strip()):
+    if bodies and ((second - first and a.text.strip()) or (first - second and b.text.strip())):
         return True
     return _each_has_its_own(first, second)

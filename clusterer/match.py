@@ -17,15 +17,15 @@ from __future__ import annotations
 
 import collections
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from clusterer.boilerplate import BoilerplateModel
 from clusterer.candidates import Screen, screen_floor, verify_pairs
-from clusterer.fingerprint import HEAD_SHINGLES, Fingerprints, shingles_without
+from clusterer.fingerprint import HEAD_SHINGLES, Fingerprints, ordered_shingles_without
 from clusterer.headlines import articles_numbers_differ
-from clusterer.minhash import lsh_pairs, lsh_params, union_pairs
+from clusterer.minhash import distinct, lsh_pairs, lsh_params, union_pairs
 from clusterer.readers.urls import source_key
 from clusterer.records import Article, Match
 from clusterer.validation import check_range
@@ -214,13 +214,26 @@ def merge_near(comparer: Comparer, uf: UnionFind, report: Progress,
         screen = Screen(signatures, headline_floor(config, num_perm), config.headline_threshold)
         comparer.prefetch(titled[pairs], screen)
         verify_pairs(titled[pairs], [titled[b] for b in buckets], asking, screen, headlines, uf)
+        # A headline-only article with a few words of body may match by them (a "lead"
+        # match, see Comparer._lead) where its headline only comes near: such pairs are
+        # screened for the recheck level of the headline threshold.
+        worded = asking & np.asarray([bool(doc.text) for doc in comparer.docs], dtype=bool)
+        near = titled[pairs][worded[titled[pairs]].any(axis=1)]
+        near = near[~screen.estimate(near[:, 0], near[:, 1])[0]]
+        if len(near):
+            low = Screen(signatures, headline_floor(config, num_perm, _RECHECK),
+                         config.headline_threshold)
+            comparer.prefetch(near, low)
+            verify_pairs(near, [], asking, low, headlines, uf)
         headlines.attach()
         report("matching (headline)", 1, 1)
 
 
-def headline_floor(config: MatchConfig, num_perm: int) -> float:
-    """The least estimated headline Jaccard worth verifying."""
-    return float(max(config.lsh_threshold, screen_floor(config.headline_threshold, num_perm)))
+def headline_floor(config: MatchConfig, num_perm: int, share: float = 1.0) -> float:
+    """The least estimated headline Jaccard worth verifying (against ``share`` of the
+    headline threshold)."""
+    return float(max(config.lsh_threshold,
+                     screen_floor(share * config.headline_threshold, num_perm)))
 
 
 @dataclass
@@ -238,16 +251,15 @@ class Comparer:
     prints: Fingerprints
     model: BoilerplateModel
     config: MatchConfig
+    ordered_bodies: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
 
     def compare(self, i: int, j: int) -> Match:
         """How articles ``i`` and ``j`` compare, and whether they are copies.
 
         Exact content, then canonical URL, then feed GUID decide first. Otherwise a
         headline-only article (on either side) is compared by headline, and two bodies
-        by body similarity. A site's sidebar can carry the lead of a story the same site
-        published, which makes that lead chrome there and leaves it out of one copy
-        only; so a pair from two sources that falls short is compared again with the
-        chrome of both sources left out of both texts.
+        by body similarity. Two bodies that fall short but come near (see
+        :meth:`_recheck`) are compared again.
         """
         prints, config = self.prints, self.config
         if prints.digest[i] == prints.digest[j] and by_content(prints, i):
@@ -257,11 +269,13 @@ class Comparer:
                     else "guid" if a.guid and a.guid == b.guid else None)
         if prints.title_only[i] or prints.title_only[j]:
             match = self._measure(i, j, prints.title[i], prints.title[j], headline=True)
+            if not match.copy and match.similarity >= _RECHECK * config.headline_threshold:
+                match = self._lead(i, j, match)
             if match.copy and articles_numbers_differ(a, b):
                 match = replace(match, copy=False, veto=_NUMBERS_VETO)
         else:
             match = self._measure(i, j, prints.body[i], prints.body[j])
-            if _RECHECK * config.threshold <= match.similarity < config.threshold:
+            if not match.copy and _near(match, config):
                 match = self._recheck(i, j, match)
         if identity is None:
             return match
@@ -272,21 +286,106 @@ class Comparer:
         a comparer on an engine off this machine compares them there in bulk
         (:mod:`clusterer.verify`); this one compares pair by pair when asked."""
 
-    def _recheck(self, i: int, j: int, match: Match) -> Match:
-        sources = sorted({source_key(self.docs[i]), source_key(self.docs[j])})
-        if len(sources) < 2:
-            return match
+    def stretch(self, i: int, j: int, enough: float = 1.0) -> float:
+        """The :func:`coverage` of article ``i``'s body by one stretch of ``j``'s (each
+        without its own source's chrome, as fingerprinted), or, where the two heads
+        alone show a stretch of at least ``enough`` (an abridged copy is the start of
+        the story), that (a stretch of a part is one of the whole)."""
         size = self.config.shingle_size
-        a = shingles_without(self.docs[i], self.model, sources, size)
-        b = shingles_without(self.docs[j], self.model, sources, size)
-        again = self._measure(i, j, a, b, rechecked=True)
-        return again if again.similarity > match.similarity else match
+        head_i, head_j = self.prints.head[i], self.prints.head[j]
+        if len(head_i) < HEAD_SHINGLES:  # the whole of i
+            early = coverage(head_i, head_j, size)
+            if early >= enough:
+                return early
+        return coverage(self._ordered(i), self._ordered(j), size)
+
+    def _ordered(self, i: int) -> np.ndarray:
+        """Article ``i``'s body shingles in text order, as fingerprinted: its head where
+        that is the whole body, else made again (and kept: a story is compared with
+        each of its copies)."""
+        head = self.prints.head[i]
+        if len(head) < HEAD_SHINGLES:
+            return head
+        known = self.ordered_bodies.get(i)
+        if known is None:
+            doc = self.docs[i]
+            known = self.ordered_bodies[i] = ordered_shingles_without(
+                doc, self.model, [source_key(doc)], self.config.shingle_size)
+        return known
+
+    def _lead(self, i: int, j: int, match: Match) -> Match:
+        """A headline-only article that kept a few words of body (a feed item's summary,
+        a copy cut to a paragraph), whose headline comes near the other's (the recheck
+        level of the headline threshold: a cut or rewritten headline): a copy where
+        those words are the start of the other's body (``lead``: the share of them in
+        it reaches the threshold, and the shared text is aligned in both)."""
+        prints, docs, config = self.prints, self.docs, self.config
+        if prints.title_only[i] == prints.title_only[j]:
+            return match
+        short, full = (i, j) if prints.title_only[i] else (j, i)
+        ordered = ordered_shingles_without(docs[short], self.model, [source_key(docs[short])],
+                                           config.shingle_size)
+        if not docs[short].text or not len(ordered):
+            return match
+        words = distinct(ordered)
+        shared = len(np.intersect1d(words, prints.body[full], assume_unique=True))
+        value = shared / len(words)
+        if (value < config.threshold or not aligned(ordered[:HEAD_SHINGLES], prints.body[full], shared)
+                or not aligned(prints.head[full], words, shared)):
+            return match
+        sizes = (len(words), len(prints.body[full]))
+        return Match("lead", value, config.threshold, True, shared,
+                     sizes if short == i else sizes[::-1], (None, None))
+
+    def _recheck(self, i: int, j: int, match: Match) -> Match:
+        """Two bodies that came near, compared again (the better of the two answers).
+
+        A site's sidebar can carry the lead of a story the same site published, which
+        makes that lead chrome there and leaves it out of one copy only (which may then
+        share the story only after the other's lead: not aligned); so a pair from two
+        sources is compared with the chrome of both sources left out of both texts.
+        Then, where the smaller text is short (at most ``HEAD_SHINGLES`` shingles) and
+        inside the other but for a few words (and aligned), by its word coverage
+        (:func:`coverage`): containment counts an edited or misread word once per
+        shingle it is in, so that a short copy with three such words falls short of the
+        threshold however much of its text is the other's. Not for longer texts: two
+        pages of sites seen once in the dump (whose chrome cannot be learned) share
+        their template's words, scattered through it, and coverage counts each scattered
+        shingle four times over (on the hard fixture it merged such pages).
+        """
+        docs, config = self.docs, self.config
+        sources = sorted({source_key(docs[i]), source_key(docs[j])})
+        if len(sources) > 1:
+            ordered = [ordered_shingles_without(docs[k], self.model, sources, config.shingle_size)
+                       for k in (i, j)]
+            sizes = [len(distinct(o)) for o in ordered]
+            again = self._measure(i, j, distinct(ordered[0]), distinct(ordered[1]),
+                                  rechecked=True,
+                                  heads=(ordered[0][:HEAD_SHINGLES], ordered[1][:HEAD_SHINGLES]))
+        else:  # one site's chrome: the texts as fingerprinted, measured already
+            again, ordered = match, []
+            sizes = [len(self.prints.body[i]), len(self.prints.body[j])]
+        small = 0 if (sizes[0], docs[i].id) <= (sizes[1], docs[j].id) else 1
+        if not again.copy and again.kind == "containment" and sizes[small] <= HEAD_SHINGLES:
+            ordered = ordered or [self._ordered(i), self._ordered(j)]
+            covered = coverage(ordered[small], ordered[1 - small], config.shingle_size)
+            if covered > again.similarity:
+                again = replace(again, kind="coverage", similarity=covered,
+                                copy=covered >= config.threshold)
+        # A pair that only came near by the share of the smaller set, not by similarity,
+        # keeps its first answer unless it is now a copy (that share is what says whether
+        # two bodies clearly differ, see weaklinks).
+        better = again.similarity > match.similarity
+        return again if again.copy or better and match.similarity >= _RECHECK * config.threshold \
+            else match
 
     def _measure(self, i: int, j: int, a: np.ndarray, b: np.ndarray, headline: bool = False,
-                 rechecked: bool = False) -> Match:
+                 rechecked: bool = False,
+                 heads: tuple[np.ndarray, np.ndarray] | None = None) -> Match:
         """Similarity of the sorted, unique shingle sets ``a`` (of ``i``) and ``b`` (of
         ``j``): the Jaccard index for headlines; for bodies, containment where it applies
-        and the shared text is aligned (see :func:`aligned`), else the Jaccard index."""
+        and the shared text is aligned (see :func:`aligned`; ``heads``: the texts'
+        first shingles in order, else the fingerprinted ones), else the Jaccard index."""
         config = self.config
         threshold = config.headline_threshold if headline else config.threshold
         kind = "headline" if headline else "jaccard"
@@ -298,14 +397,73 @@ class Comparer:
         before: tuple[int | None, int | None] = (None, None)
         smaller = min(sizes)
         if not headline and smaller >= config.min_containment_shingles and value < threshold:
-            heads = self.prints.head
-            head_i, head_j = heads[i], heads[j]
+            head_i, head_j = heads or (self.prints.head[i], self.prints.head[j])
             before = (shingles_before(head_i, b), shingles_before(head_j, a))
             if (_aligned(before[0], len(head_i), shared)
                     and _aligned(before[1], len(head_j), shared)):
                 kind, value = "containment", shared / smaller
         return Match(kind, value, threshold, value >= threshold, shared, sizes, before,
                      rechecked)
+
+
+def _near(match: Match, config: MatchConfig) -> bool:
+    """Whether two bodies that are no copies come near enough to be compared again: their
+    similarity reaches the recheck level, or the share of the smaller set inside the
+    other reaches the threshold where containment applies but the shared text is not
+    aligned (which the other site's chrome, left out, may change)."""
+    smaller = min(match.sizes)
+    return match.similarity >= _RECHECK * config.threshold or (
+        smaller >= config.min_containment_shingles and match.shared >= config.threshold * smaller)
+
+
+_SHIFT = 2  # how far an edit may move a stretch's offset, in shingle sizes
+
+
+def coverage(ordered: np.ndarray, other: np.ndarray, shingle_size: int) -> float:
+    """The share of the words of a text that lie in one stretch of the other text, copied
+    in order but for a few words: an edited or misread word costs that word, not every
+    shingle around it.
+
+    ``ordered`` and ``other`` are the two texts' shingles in text order. A shared shingle
+    at position ``p`` here and ``q`` there has the offset ``q - p``; an edit
+    moves the offset by a few words (a word inserted, an entity or a misread word split
+    in three), so shared shingles whose offsets move by at most ``_SHIFT`` shingles
+    (twice ``shingle_size``) from one to the next belong to one stretch. Sentences that
+    two different texts both carry, in other places or orders (a site reusing its
+    sentences), are as many stretches: only the stretch covering most words counts.
+    """
+    shift = _SHIFT * shingle_size
+    if not len(ordered) or not len(other):
+        return 0.0
+    places: dict[int, list[int]] = {}
+    for q, value in enumerate(other.tolist()):
+        places.setdefault(value, []).append(q)
+    # The stretches so far: [offset, words covered, position of its last shared shingle].
+    # A shingle the other text repeats may continue any of the stretches its positions fit.
+    stretches: list[list[int]] = []
+    best = 0
+    for p, value in enumerate(ordered.tolist()):
+        qs = places.get(value)
+        if qs is None:
+            continue
+        found = []
+        for q in qs:
+            offset = q - p
+            covered = shingle_size
+            for o, c, last in stretches:
+                if abs(o - offset) <= shift and c + min(p - last, shingle_size) > covered:
+                    covered = c + min(p - last, shingle_size)
+            found.append((offset, covered))
+        for offset, covered in found:
+            for known in stretches:
+                if known[0] == offset:
+                    if covered > known[1]:
+                        known[1], known[2] = covered, p
+                    break
+            else:
+                stretches.append([offset, covered, p])
+            best = max(best, covered)
+    return best / (len(ordered) + shingle_size - 1)
 
 
 def shingles_before(head: np.ndarray, other: np.ndarray) -> int:

@@ -146,7 +146,8 @@ def iso_utc(moment: datetime | None) -> str | None:
     return moment.isoformat().replace("+00:00", "Z") if moment else None
 
 
-MATCH_KINDS = ("exact", "url", "guid", "containment", "jaccard", "headline")
+MATCH_KINDS = ("exact", "url", "guid", "containment", "coverage", "jaccard", "headline",
+               "lead")
 
 
 @dataclass(frozen=True)
@@ -156,8 +157,12 @@ class Match:
     Attributes:
         kind: The rule that decided: ``exact`` (the same normalised content), ``url``
             (the same canonical URL), ``guid`` (the same feed GUID), ``containment``
-            (an abridged copy inside the other), ``jaccard`` (shingle-set overlap) or
-            ``headline`` (a headline-only article, by headline character shingles).
+            (an abridged copy inside the other), ``coverage`` (the same, word by word:
+            the share of the smaller text's words in shingles the other holds),
+            ``jaccard`` (shingle-set overlap),
+            ``headline`` (a headline-only article, by headline character shingles) or
+            ``lead`` (a headline-only article whose few words of body begin the other's
+            body, and whose headline comes near).
         similarity: The content similarity measured (1.0 for ``exact``; for ``url``
             and ``guid``, the body or headline similarity, which did not decide).
         threshold: The similarity the rule needs (``--threshold`` or

@@ -246,8 +246,10 @@ class CandidateIndex:
             tests = [(found, Screen(np.concatenate([prints.body_sig, body_sig]),
                                     RECHECK * config.threshold, config.threshold,
                                     sizes=np.concatenate([prints.body.lengths(), sizes]))),
+                     # The recheck level: a headline-only article with a few words
+                     # of body is compared from there (a "lead" match, match.merge_near).
                      (headlines, Screen(np.concatenate([prints.title_sig, title_sig]),
-                                        headline_floor(config, num_perm),
+                                        headline_floor(config, num_perm, RECHECK),
                                         config.headline_threshold))]
             for pairs, screen in tests:
                 for rows, pair_seqs in pairs:

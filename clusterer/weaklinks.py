@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from clusterer.fingerprint import shingles_without
+from clusterer.fingerprint import HEAD_SHINGLES, shingles_without
+from clusterer.headlines import articles_numbers_differ
 from clusterer.readers.urls import source_key
 from clusterer.records import Match
 
@@ -29,6 +30,8 @@ RECHECK = 0.7
 # Body groups tied for a headline-only article's best match that are compared with each
 # other (a headline shared by more groups than this is too common to say anything).
 _MAX_TIED = 8
+# Members of each group whose headlines are checked for a number or date that differs.
+_MAX_CHECKED = 32
 
 
 class _Attach:
@@ -88,10 +91,18 @@ class _Attach:
                                                                       -rank[longest]):
                 largest[root] = article
 
+        members: dict[int, list[int]] = {}
+        for article, root in enumerate(roots.tolist()):
+            members.setdefault(root, []).append(article)
+
         def join(weak: int, target: int, kind: str, similarity: float) -> None:
-            ends = [largest[uf.find(weak)], largest[uf.find(target)]]
-            if uf.union(weak, target, kind, similarity):
-                largest[uf.find(weak)] = max(ends, key=lambda a: (sizes[a], -rank[a]))
+            roots = [uf.find(weak), uf.find(target)]
+            if roots[0] == roots[1] or not self._may_join(members[roots[0]], members[roots[1]]):
+                return
+            ends = [largest[roots[0]], largest[roots[1]]]
+            uf.union(weak, target, kind, similarity)
+            largest[uf.find(weak)] = max(ends, key=lambda a: (sizes[a], -rank[a]))
+            members[uf.find(weak)] = members.pop(roots[0]) + members.pop(roots[1])
 
         for group in sorted(offers, key=lambda g: first[g]):
             ranked = sorted(offers[group].values(), key=lambda o: (-o[0], o[1], o[2]))[:_MAX_TIED]
@@ -110,6 +121,10 @@ class _Attach:
                ) -> dict[int, tuple[float, int, int, int, int, str]]:
         """The offers of one group worth resolving (all of them here)."""
         return targets
+
+    def _may_join(self, first: list[int], second: list[int]) -> bool:
+        """Whether two groups (their members) may be joined (always, here)."""
+        return True
 
     def _groups_agree(self, first: int, second: int) -> bool:
         """Whether two groups, by their longest bodies, do not clearly differ: a short
@@ -139,17 +154,63 @@ def _better(offer: tuple[float, int, int, int, int, str],
 
 class BodyJoin(_Attach):
     """Joins two articles whose bodies verify as copies: near-identical texts at once;
-    a text contained in another (the smaller side is weak) by :meth:`attach`."""
+    a text contained in another (the smaller side is weak) by :meth:`attach`.
+
+    A text contained in another is a copy of a stretch of it: an abridged copy holds
+    the story's first paragraphs in their order. A site that reuses its sentences in
+    several stories makes a short page whose sentences are nearly all in another story,
+    scattered through it in another order. So a short text (at most ``HEAD_SHINGLES``
+    shingles: a few sentences once chrome is left out) contained in another is offered
+    only where it lies in the other as one stretch (its
+    :meth:`~clusterer.match.Comparer.stretch` reaches the threshold), and, as it may
+    be no more than one sentence the site reuses (its body says too little alone),
+    where the two headlines come near too (the recheck level of the headline
+    threshold, as for a headline-only article's few words, see
+    :meth:`~clusterer.match.Comparer.compare`). A longer text has most of its
+    sentences in the other: not by chance.
+    """
 
     def __call__(self, i: int, j: int) -> bool:
         match = self.comparer.compare(i, j)
         if not match.copy:
             return False
-        if match.kind != "containment":
+        if match.kind not in ("containment", "coverage"):
             return self.uf.union(i, j, match.kind, match.similarity)
         key_i, key_j = (match.sizes[0], self.rank[i]), (match.sizes[1], self.rank[j])
         small, large = (i, j) if key_i < key_j else (j, i)
+        if refusal(self.comparer, small, large, match):
+            return False
         return self.offer(small, large, match)
+
+
+def refusal(comparer: Comparer, small: int, large: int, match: Match) -> str:
+    """Why a containment or coverage match of text ``small`` inside ``large`` is not
+    offered (see :class:`BodyJoin`), or ``""``."""
+    threshold = comparer.config.threshold
+    size = len(comparer.prints.body[small])
+    if size > HEAD_SHINGLES:
+        return ""
+    if match.kind == "containment":
+        stretch = comparer.stretch(small, large, threshold)
+        if stretch < threshold:
+            return (f"the smaller text is not one stretch of the other: its longest stretch "
+                    f"copied in order covers {stretch:.2f} of its words, < {threshold:.2f} "
+                    "(sentences carried in other places)")
+    if not _headlines_near(comparer, small, large):
+        return (f"the smaller text is short ({size} shingles) and the headlines do not come "
+                "near: a short text joins another only where the headlines come near too")
+    return ""
+
+
+def _headlines_near(comparer: Comparer, i: int, j: int) -> bool:
+    """Whether two articles' headlines come near: the share of the shorter one's character
+    shingles in the other reaches the recheck level of the headline threshold (a
+    headline cut short is inside the full one), or one has none."""
+    a, b = comparer.prints.title[i], comparer.prints.title[j]
+    if not len(a) or not len(b):
+        return True
+    shared = len(np.intersect1d(a, b, assume_unique=True))
+    return shared >= RECHECK * comparer.config.headline_threshold * min(len(a), len(b))
 
 
 class HeadlineJoin(_Attach):
@@ -172,6 +233,8 @@ class HeadlineJoin(_Attach):
         self.anchored = anchored_roots[roots]  # per article, fixed before any match
         self._short: dict[int, np.ndarray] = {}  # short bodies of headline-only articles
         self._vetoed: dict[int, list[int]] = {}  # headline matches the numbers vetoed
+        # Matches between groups that are not anchored, joined by attach (best first).
+        self._among: list[tuple[float, int, int, str]] = []
 
     def _weigh(self, targets: dict[int, tuple[float, int, int, int, int, str]]
                ) -> dict[int, tuple[float, int, int, int, int, str]]:
@@ -190,6 +253,34 @@ class HeadlineJoin(_Attach):
         if best < RECHECK * self.comparer.config.threshold:
             return targets
         return {target: offer for target, offer in targets.items() if 2 * found[target] >= best}
+
+    def attach(self) -> None:
+        """Join the matches between groups that are not anchored, best first (then by
+        id ranks: whatever the input order), unless the two groups hold two items of a
+        series (:meth:`_may_join`); then resolve the offers."""
+        uf, rank = self.uf, self.rank
+        members: dict[int, list[int]] = {}
+        for similarity, i, j, kind in sorted(
+                self._among, key=lambda m: (-m[0], *sorted((int(rank[m[1]]), int(rank[m[2]]))))):
+            roots = uf.find(i), uf.find(j)
+            if roots[0] == roots[1]:
+                continue
+            first, second = (members.get(root, [k]) for root, k in zip(roots, (i, j)))
+            if self._may_join(first, second):
+                uf.union(i, j, kind, similarity)
+                members.pop(roots[0], None)
+                members.pop(roots[1], None)
+                members[uf.find(i)] = first + second
+        super().attach()
+
+    def _may_join(self, first: list[int], second: list[int]) -> bool:
+        """Headline matches never chain items of a series: two groups where a member's
+        headline has a number or date and one of the other's has another
+        (:func:`articles_numbers_differ` without its exception for bodies; "… (18)"
+        and "… (33)", joined through "…" without a number) are not joined."""
+        docs = self.comparer.docs
+        return not any(articles_numbers_differ(docs[a], docs[b], bodies=False)
+                       for a in first[:_MAX_CHECKED] for b in second[:_MAX_CHECKED])
 
     def _held(self, weak: int, target: int) -> float:
         """The share of the short body of headline-only ``weak`` inside the body of
@@ -217,7 +308,8 @@ class HeadlineJoin(_Attach):
                 self._vetoed.setdefault(weak, []).append(target)
             return False
         if not anchored_i and not anchored_j:
-            return self.uf.union(i, j, match.kind, match.similarity)
+            self._among.append((match.similarity, i, j, match.kind))
+            return False
         if anchored_i and anchored_j:
             return False
         weak, target = (j, i) if anchored_i else (i, j)

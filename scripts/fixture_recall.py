@@ -9,7 +9,7 @@ copies, ``(no lone_site)`` for all pairs but those with a copy on a site seen on
 and every missed pair (or wrong merge) with how it compares
 (:meth:`clusterer.match.Comparer.compare`, as ``clusterer explain`` shows).
 
-Usage: python scripts/fixture_recall.py [--seeds 50] [--hard] [--jobs 2] [--quiet]
+Usage: python scripts/fixture_recall.py [--seeds 50] [--first 0] [--hard] [--jobs 2] [--quiet]
 """
 
 from __future__ import annotations
@@ -83,11 +83,14 @@ def _describe(comparer, index: dict[str, int], fixture, a: str, b: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seeds", type=int, default=50)
+    parser.add_argument("--first", type=int, default=0,
+                        help="first seed (seeds first .. first + seeds - 1; others than the "
+                             "first 50 are held out)")
     parser.add_argument("--hard", action="store_true", help="the widened fixture")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--quiet", action="store_true", help="no list of missed pairs")
     args = parser.parse_args()
-    jobs = [(seed, args.hard) for seed in range(args.seeds)]
+    jobs = [(seed, args.hard) for seed in range(args.first, args.first + args.seeds)]
     with Pool(args.jobs) as pool:
         results = pool.map(measure, jobs)
     precision = [r["correct"] / r["predicted"] if r["predicted"] else 1.0 for r in results]

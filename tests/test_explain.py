@@ -17,7 +17,9 @@ def _words(prefix: str, n: int, start: int = 0) -> str:
 
 def _dump():
     full = make_article("full", "Full story", _words("story", 100), source="A")
-    abridged = make_article("abridged", "Abridged", _words("story", 40), source="B")
+    # A short copy (37 shingles) carries the story's headline, cut: where its headline
+    # is another's, its body alone says too little (weaklinks.BodyJoin).
+    abridged = make_article("abridged", "Full", _words("story", 40), source="B")
     page = make_article("page", "Another story",
                         f"{_words('own', 40)}\n\nLatest news\n\n{_words('story', 60)}", source="D")
     return [full, abridged, page]
@@ -49,7 +51,7 @@ def test_a_short_text_inside_two_different_articles_joins_neither():
     # The abridged lead is inside `full` and inside `extended`, which share nothing
     # else: it cannot say which it belongs to.
     # The abridged part, then text of its own: `abridged` lies inside it, not `full`.
-    extended = make_article("extended", "Extended", _words("story", 40) + " " + _words("new", 60),
+    extended = make_article("extended", "Full story", _words("story", 40) + " " + _words("new", 60),
                             source="C")
     run = explain([*_dump(), extended], "abridged", "extended")
     assert run.match.copy and not run.copies
@@ -102,3 +104,13 @@ def test_cli_explain_prints_the_verdict_and_json(tmp_path):
     assert result.exit_code == 1
     assert result.stderr == ("Error: no article has the id 'missing' in the input; give ids as "
                              "the dedup output lists them\n")
+
+
+def test_a_short_text_under_another_headline_is_explained():
+    docs = [make_article("full", "Full story", _words("story", 100), source="A"),
+            make_article("short", "Lottery results", _words("story", 40), source="B")]
+    run = explain(docs, "full", "short")
+    assert run.match.copy and not run.copies
+    assert run.reasons[-1] == (
+        "but the smaller text is short (37 shingles) and the headlines do not come near: a "
+        "short text joins another only where the headlines come near too")

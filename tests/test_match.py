@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from clusterer.dedup import DedupConfig
+from clusterer.dedup import DedupConfig, deduplicate
 from clusterer.engine import LocalEngine
 from clusterer.fingerprint import fingerprint
 from clusterer.match import (
@@ -11,6 +11,7 @@ from clusterer.match import (
     MatchConfig,
     UnionFind,
     aligned,
+    coverage,
     shingles_before,
 )
 from clusterer.records import Match
@@ -77,6 +78,70 @@ def test_compare_reports_where_a_sidebar_shares_the_text() -> None:
     assert match.shared == 57
 
 
+def _substituted(words: str, at: tuple[int, ...]) -> str:
+    out = words.split()
+    for k in at:
+        out[k] = f"edited{k}"
+    return " ".join(out)
+
+
+def test_coverage_counts_an_edited_word_once_in_one_stretch() -> None:
+    ordered = np.arange(20, dtype=np.uint32)  # 20 shingles of 4 words: 23 words
+    edited = np.arange(100, dtype=np.uint32)
+    edited[8:12] = [900, 901, 902, 903]  # word 11 substituted: 4 shingles lost
+    assert coverage(ordered, edited, 4) == pytest.approx(22 / 23)
+    inserted = np.concatenate([edited[:8], [904], edited[8:]]).astype(np.uint32)  # offset + 1
+    assert coverage(ordered, inserted, 4) == pytest.approx(22 / 23)
+    # The same shingles in another order (sentences carried elsewhere): the largest
+    # stretch only, shingles 12-19 (8 shingles: 11 words).
+    moved = np.concatenate([np.arange(12, 20), np.arange(500, 520), np.arange(0, 8)])
+    assert coverage(ordered, moved.astype(np.uint32), 4) == pytest.approx(11 / 23)
+    assert coverage(ordered, edited[:0], 4) == 0.0
+    assert coverage(ordered[:0], edited, 4) == 0.0
+
+
+def test_compare_covers_a_short_copy_with_a_few_edited_words() -> None:
+    story = _words("story", 200)
+    short = _substituted(_words("story", 40), (8, 20, 32))  # 37 shingles, 12 lost
+    docs = [make_article("full", "Full", story, source="a"),
+            make_article("short", "Short", short, source="b"),
+            # The same share of edits in a text longer than the head: containment only.
+            make_article("long", "Long", _substituted(_words("story", 100), (8, 20, 32, 44, 56,
+                                                                           68, 80, 92)),
+                         source="c")]
+    comparer = _comparer(docs)
+    match = comparer.compare(0, 1)
+    assert (match.kind, match.copy, match.shared, match.sizes) == ("coverage", True, 25, (197, 37))
+    assert match.similarity == pytest.approx(37 / 40)  # 25 / 37 = 0.68 by containment
+    longer = comparer.compare(0, 2)
+    assert (longer.kind, longer.copy) == ("containment", False)
+    assert longer.similarity == pytest.approx(65 / 97)
+
+
+def test_a_headline_only_article_matches_by_the_lead_its_few_words_begin() -> None:
+    story = _words("story", 120)
+    headline = "Bitcoin exchange files for bankruptcy in US court"
+    cut = "Bitcoin exchange files for bankruptcy"  # headline Jaccard 0.65: near, not a copy
+    docs = [make_article("full", headline, story, source="a"),
+            make_article("item", cut, _words("story", 20), source="b"),
+            make_article("middle", cut, " ".join(story.split()[50:70]), source="c"),
+            make_article("other", "Lottery results for the week", _words("story", 20),
+                         source="d")]
+    comparer = _comparer(docs)
+    lead = comparer.compare(0, 1)
+    assert (lead.kind, lead.similarity, lead.copy, lead.shared, lead.sizes) == (
+        "lead", 1.0, True, 17, (117, 17))
+    middle = comparer.compare(0, 2)  # the same words from the middle of the story: no lead
+    assert (middle.kind, middle.copy) == ("headline", False)
+    assert 0.56 <= middle.similarity < 0.8
+    assert (comparer.compare(0, 3).kind, comparer.compare(0, 3).copy) == ("headline", False)
+    # (Not "middle": two headline-only items with one headline are copies of each other.)
+    groups = deduplicate([docs[0], docs[1], docs[3]], DedupConfig(workers=1)).groups
+    assert sorted(sorted([g.kept.id, *(d.id for d in g.duplicates)]) for g in groups) == [
+        ["full", "item"], ["other"]]
+    assert [link.kind for g in groups for link in g.links] == ["lead"]
+
+
 def test_match_config_validation() -> None:
     with pytest.raises(ValueError, match=r"threshold must be in \(0.0, 1.0\], got 0.0"):
         MatchConfig(threshold=0.0)
@@ -108,3 +173,23 @@ def test_union_find_roots_are_each_elements_find(unions: list[tuple[int, int]]) 
         uf.union(a, b)
     roots = uf.roots().tolist()  # before find() compresses any path
     assert roots == [uf.find(x) for x in range(30)]
+
+
+def test_a_text_contained_in_another_joins_only_as_one_stretch_of_it() -> None:
+    sentences = [_words(f"s{k}x", 12) + "." for k in range(10)]
+    story = " ".join(sentences)
+    abridged = " ".join(sentences[:4])
+    # Four of its sentences in another order (a site reusing its sentences in a page that
+    # begins as the story does).
+    scattered = " ".join([sentences[0], sentences[7], sentences[9], sentences[2]])
+    docs = [make_article("story", "Story", story, source="a"),
+            make_article("abridged", "Story", abridged, source="b"),
+            make_article("scattered", "Story", scattered, source="c")]
+    comparer = _comparer(docs)
+    assert comparer.compare(0, 1).copy and comparer.compare(0, 2).copy  # both contained
+    assert comparer.stretch(1, 0) == 1.0
+    assert comparer.compare(0, 2).similarity == pytest.approx(36 / 45)
+    assert comparer.stretch(2, 0) == pytest.approx(12 / 48)  # one sentence of 48 words
+    groups = deduplicate(docs, DedupConfig(workers=1)).groups
+    assert sorted(sorted([g.kept.id, *(d.id for d in g.duplicates)]) for g in groups) == [
+        ["abridged", "story"], ["scattered"]]

@@ -1,0 +1,51 @@
+import itertools
+
+from clusterer.dedup import DedupConfig, deduplicate
+
+from conftest import make_article
+
+
+def _words(prefix: str, n: int) -> str:
+    return " ".join(f"{prefix}{i}" for i in range(n))
+
+
+def _groups(docs) -> list[list[str]]:
+    groups = deduplicate(docs, DedupConfig(workers=1)).groups
+    return sorted(sorted([g.kept.id, *(d.id for d in g.duplicates)]) for g in groups)
+
+
+def test_a_short_text_inside_another_joins_it_only_where_the_headlines_come_near() -> None:
+    story = _words("story", 150)
+    short = _words("story", 40)  # 37 shingles: one or two sentences
+    docs = [make_article("story", "Sbarro pizza chain files for bankruptcy again", story,
+                         source="a"),
+            make_article("cut", "Sbarro pizza chain files for", short, source="b"),
+            make_article("other", "iOS 7.1: the changes we love", short, source="c")]
+    assert _groups(docs[:2]) == [["cut", "story"]]
+    assert _groups([docs[0], docs[2]]) == [["other"], ["story"]]
+    # A longer text says enough by itself, whatever its headline.
+    longer = [docs[0], make_article("long", "iOS 7.1: the changes we love", _words("story", 90),
+                                    source="c")]
+    assert _groups(longer) == [["long", "story"]]
+
+
+def test_headline_matches_never_chain_two_items_of_a_series() -> None:
+    body = _words("numbered", 120)
+    docs = [make_article("item18", "Stocks to watch this week (18)", ""),
+            make_article("bare", "Stocks to watch this week", ""),
+            make_article("item33", "Stocks to watch this week (33)", body, source="a")]
+    # "bare" (no number, no body) matches both; "item18" and "item33" differ in their
+    # number, so the group of "bare" and "item18" does not join "item33".
+    assert _groups(docs) == [["bare", "item18"], ["item33"]]
+
+
+def test_headline_only_items_of_a_series_group_alike_in_any_input_order() -> None:
+    docs = [make_article("item18", "Stocks to watch this week (18)", ""),
+            make_article("bare", "Stocks to watch this week", ""),
+            make_article("item33", "Stocks to watch this week (33)", ""),
+            make_article("again33", "STOCKS TO WATCH THIS WEEK (33)", "")]
+    # Best matches first ("item33" and "again33", 1.0); "bare" matches the others alike,
+    # and ties go by id ranks: it joins "again33" first, and then "item18" may not join.
+    expected = [["again33", "bare", "item33"], ["item18"]]
+    for order in itertools.permutations(docs):
+        assert _groups(list(order)) == expected
