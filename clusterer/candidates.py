@@ -1,6 +1,6 @@
 """Candidate pairs: dropping those that cannot verify, and walking the rest.
 
-LSH proposes candidate pairs (:func:`clusterer.minhash.lsh_pairs`); most of them are
+LSH proposes candidate pairs (:func:`clusterer.lsh.lsh_pairs`); most of them are
 chance collisions. :class:`Screen` drops, in bulk, the pairs whose MinHash-estimated
 similarity (and, for bodies, exact containment counted for many pairs at once) is too
 low to verify; :func:`verify_pairs` offers the rest to a ``join`` callable (which

@@ -27,11 +27,11 @@ import numpy as np
 
 from clusterer.boilerplate import BoilerplateConfig, BoilerplateModel, unit_key
 from clusterer.engine import MIN_PARALLEL, Engine, LocalEngine, return_free_memory, run_stage
+from clusterer.lsh import distinct
 from clusterer.minhash import (
     HashedUnits,
     Signer,
     char_shingles,
-    distinct,
     hash_unit_text,
     hash_units,
     permutations,
@@ -443,7 +443,7 @@ def _regular_char_sets(texts: list[str], sizes: np.ndarray) -> list[np.ndarray]:
 
 
 def _distinct_rows(values: np.ndarray, rows: np.ndarray, n: int) -> list[np.ndarray]:
-    """:func:`clusterer.minhash.distinct` of the values of each row ``0 .. n - 1``."""
+    """:func:`clusterer.lsh.distinct` of the values of each row ``0 .. n - 1``."""
     keyed = np.sort((rows.astype(np.uint64) << np.uint64(32)) | values.astype(np.uint64))
     keyed = keyed[np.concatenate(([True], keyed[1:] != keyed[:-1]))] if len(keyed) else keyed
     counts = np.bincount((keyed >> np.uint64(32)).astype(np.int64), minlength=n)

@@ -9,7 +9,7 @@ report it, and ``explain`` shows it.
 
 Body similarity is the containment ``|A∩B| / min(|A|,|B|)`` when the smaller set has
 at least ``min_containment_shingles`` shingles and the shared text begins near the
-start of both (:func:`aligned`), else the Jaccard index; headline-only articles are
+start of both (:func:`clusterer.alignment.aligned`), else the Jaccard index; headline-only articles are
 compared by the Jaccard index of their headlines' character shingles.
 """
 
@@ -21,11 +21,12 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from clusterer.alignment import aligned, aligned_counts, coverage, shingles_before
 from clusterer.boilerplate import BoilerplateModel
 from clusterer.candidates import Screen, screen_floor, verify_pairs
 from clusterer.fingerprint import HEAD_SHINGLES, Fingerprints, ordered_shingles_without
 from clusterer.headlines import articles_numbers_differ
-from clusterer.minhash import distinct, lsh_pairs, lsh_params, union_pairs
+from clusterer.lsh import distinct, lsh_pairs, lsh_params, union_pairs
 from clusterer.readers.urls import source_key
 from clusterer.records import Article, Match
 from clusterer.validation import check_range
@@ -399,8 +400,8 @@ class Comparer:
         if not headline and smaller >= config.min_containment_shingles and value < threshold:
             head_i, head_j = heads or (self.prints.head[i], self.prints.head[j])
             before = (shingles_before(head_i, b), shingles_before(head_j, a))
-            if (_aligned(before[0], len(head_i), shared)
-                    and _aligned(before[1], len(head_j), shared)):
+            if (aligned_counts(before[0], len(head_i), shared)
+                    and aligned_counts(before[1], len(head_j), shared)):
                 kind, value = "containment", shared / smaller
         return Match(kind, value, threshold, value >= threshold, shared, sizes, before,
                      rechecked)
@@ -414,81 +415,3 @@ def _near(match: Match, config: MatchConfig) -> bool:
     smaller = min(match.sizes)
     return match.similarity >= _RECHECK * config.threshold or (
         smaller >= config.min_containment_shingles and match.shared >= config.threshold * smaller)
-
-
-_SHIFT = 2  # how far an edit may move a stretch's offset, in shingle sizes
-
-
-def coverage(ordered: np.ndarray, other: np.ndarray, shingle_size: int) -> float:
-    """The share of the words of a text that lie in one stretch of the other text, copied
-    in order but for a few words: an edited or misread word costs that word, not every
-    shingle around it.
-
-    ``ordered`` and ``other`` are the two texts' shingles in text order. A shared shingle
-    at position ``p`` here and ``q`` there has the offset ``q - p``; an edit
-    moves the offset by a few words (a word inserted, an entity or a misread word split
-    in three), so shared shingles whose offsets move by at most ``_SHIFT`` shingles
-    (twice ``shingle_size``) from one to the next belong to one stretch. Sentences that
-    two different texts both carry, in other places or orders (a site reusing its
-    sentences), are as many stretches: only the stretch covering most words counts.
-    """
-    shift = _SHIFT * shingle_size
-    if not len(ordered) or not len(other):
-        return 0.0
-    places: dict[int, list[int]] = {}
-    for q, value in enumerate(other.tolist()):
-        places.setdefault(value, []).append(q)
-    # The stretches so far: [offset, words covered, position of its last shared shingle].
-    # A shingle the other text repeats may continue any of the stretches its positions fit.
-    stretches: list[list[int]] = []
-    best = 0
-    for p, value in enumerate(ordered.tolist()):
-        qs = places.get(value)
-        if qs is None:
-            continue
-        found = []
-        for q in qs:
-            offset = q - p
-            covered = shingle_size
-            for o, c, last in stretches:
-                if abs(o - offset) <= shift and c + min(p - last, shingle_size) > covered:
-                    covered = c + min(p - last, shingle_size)
-            found.append((offset, covered))
-        for offset, covered in found:
-            for known in stretches:
-                if known[0] == offset:
-                    if covered > known[1]:
-                        known[1], known[2] = covered, p
-                    break
-            else:
-                stretches.append([offset, covered, p])
-            best = max(best, covered)
-    return best / (len(ordered) + shingle_size - 1)
-
-
-def shingles_before(head: np.ndarray, other: np.ndarray) -> int:
-    """How many of ``head``'s shingles (an article's first, in text order) come before
-    the first one that sorted ``other`` holds; ``len(head)`` if none does."""
-    # ``other`` is sorted: a binary search per head shingle (np.isin sorts both sides).
-    at = np.searchsorted(other, head)
-    found = np.flatnonzero(other[np.minimum(at, len(other) - 1)] == head) if len(other) else at[:0]
-    return int(found[0]) if len(found) else len(head)
-
-
-def aligned(head: np.ndarray, other: np.ndarray, shared: int) -> bool:
-    """Whether the text shared with ``other`` begins near the start of this article.
-
-    ``head`` holds the article's first shingles in text order. An abridged copy and
-    the full story share their start; a page that carries another story's lead in a
-    "Latest news" sidebar shares it only after its own text. So the shingles before
-    the first shared one may be at most half as many as the shared ones (room for a
-    caption or an editor's note in front). Past the end of ``head`` a long match is
-    taken as aligned.
-    """
-    return _aligned(shingles_before(head, other), len(head), shared)
-
-
-def _aligned(before: int, head_length: int, shared: int) -> bool:
-    if before == head_length and head_length == HEAD_SHINGLES and shared > 2 * HEAD_SHINGLES:
-        return True
-    return 2 * before <= shared

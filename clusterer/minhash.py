@@ -1,4 +1,5 @@
-"""MinHash: token and shingle hashing, batched signatures and LSH candidates.
+"""MinHash: token and shingle hashing and batched signatures (LSH candidates from them:
+:mod:`clusterer.lsh`).
 
 Tokens and units are hashed in numpy from the UTF-8 bytes (:func:`hash_units`), word
 shingles from the token hashes (:func:`shingles`).
@@ -71,7 +72,7 @@ def _power_table(base: int, n: int) -> np.ndarray:
     return table[:n]
 
 
-def _mix(values: np.ndarray) -> np.ndarray:
+def mix64(values: np.ndarray) -> np.ndarray:
     """splitmix64's finaliser: every input bit reaches every output bit."""
     with np.errstate(over="ignore"):
         z = values ^ (values >> np.uint64(30))
@@ -143,7 +144,7 @@ def hash_unit_text(texts: Sequence[str]) -> tuple[HashedUnits, np.ndarray]:
                                [len(folded)]))
     with np.errstate(over="ignore"):
         prefix, powers = _prefix_hashes(folded)
-        tokens = (_mix((prefix[at + lengths] - prefix[at]) * powers[at + lengths - 1])
+        tokens = (mix64((prefix[at + lengths] - prefix[at]) * powers[at + lengths - 1])
                   >> np.uint64(32)).astype(_U32)
         raw = (prefix[unit_end] - prefix[unit_at]) * powers[unit_end - 1]
     if ascii_only:
@@ -220,7 +221,7 @@ def _pieces(data: bytes) -> Iterator[tuple[int, int]]:
 def _finish(piece: _Piece) -> HashedUnits:
     tokens, unit_tokens, raw, chars, _ = piece
     with np.errstate(over="ignore"):
-        units = _mix(raw ^ np.uint64(0x9E3779B97F4A7C15))
+        units = mix64(raw ^ np.uint64(0x9E3779B97F4A7C15))
     return HashedUnits(tokens=tokens, unit_tokens=unit_tokens, unit_hashes=units,
                        unit_chars=chars)
 
@@ -244,7 +245,7 @@ def _hash_piece(joined: bytes) -> _Piece:
         def spans(first: np.ndarray, last: np.ndarray) -> np.ndarray:
             return (prefix[last] - prefix[first]) * powers[np.maximum(last, 1) - 1]
 
-        tokens = (_mix(spans(starts, ends)) >> np.uint64(32)).astype(_U32)
+        tokens = (mix64(spans(starts, ends)) >> np.uint64(32)).astype(_U32)
         raw = spans(unit_starts, unit_ends)
     characters = np.concatenate(([0], np.cumsum((data & 0xC0) != 0x80)))
     return (tokens, np.bincount(np.searchsorted(breaks, starts), minlength=len(unit_starts)),
@@ -397,149 +398,3 @@ def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 # datasketch's choice for the thresholds the default settings band for (Jaccard 0.4, and
 # the headline floor ``screen_floor(0.8, 128)``), at 128 permutations. Choosing costs an
 # import of scipy.integrate and about 400 integrals; a test checks every entry.
-KNOWN_LSH_PARAMS: dict[tuple[float, int], tuple[int, int]] = {
-    (0.4, 128): (32, 4),
-    (0.6585786437626906, 128): (16, 8),
-}
-
-
-@lru_cache(maxsize=64)
-def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
-    """Bands and rows per band that datasketch's ``MinHashLSH`` chooses for a Jaccard
-    ``threshold`` (minimising its weighted false positive and negative areas)."""
-    known = KNOWN_LSH_PARAMS.get((float(threshold), num_perm))
-    if known is not None:
-        return known
-    from datasketch import MinHashLSH
-
-    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
-    return lsh.b, lsh.r
-
-
-def lsh_buckets(signatures: np.ndarray, bands: int, rows: int,
-                wanted: np.ndarray | None = None) -> Iterator[np.ndarray]:
-    """Groups of row indices that share a band: the buckets of a datasketch
-    ``MinHashLSH(params=(bands, rows))`` holding these signatures.
-
-    Same buckets, same candidates (tested against ``MinHashLSH.query``), but one numpy
-    sort per band instead of a Python call per band per article: datasketch's insert
-    was half of the dedup run time at 20k articles.
-
-    Args:
-        signatures: MinHash values, shape (n, num_perm) with num_perm >= bands * rows.
-        bands: Number of bands.
-        rows: Values per band.
-        wanted: Optional boolean mask over the rows: only buckets holding at least one
-            wanted row are yielded (the rows that query the index).
-
-    Yields:
-        Arrays of two or more row indices, ascending, one per shared band value.
-    """
-    for order, starts, ends in _band_buckets(signatures, bands, rows, wanted):
-        for start, end in zip(starts, ends):
-            yield np.sort(order[start:end])
-
-
-def lsh_pairs(signatures: np.ndarray, bands: int, rows: int, wanted: np.ndarray | None = None,
-              max_bucket: int = 1024) -> tuple[np.ndarray, list[np.ndarray]]:
-    """The candidate pairs of :func:`lsh_buckets`, as arrays: no Python object per pair.
-
-    Buckets of more than ``max_bucket`` rows (a stock headline carried by thousands of
-    feeds) would give pairs by the million; they are returned as buckets instead.
-
-    Args:
-        signatures, bands, rows: As for :func:`lsh_buckets`.
-        wanted: Optional boolean mask: only pairs with a wanted row are returned (and
-            only big buckets holding one).
-        max_bucket: Largest bucket given as pairs.
-
-    Returns:
-        Unique pairs ``(i, j)`` with ``i < j`` sharing a bucket of at most ``max_bucket``
-        rows, shape (k, 2), sorted; and the larger buckets, as by :func:`lsh_buckets`.
-    """
-    n = len(signatures)
-    keys: list[np.ndarray] = []
-    big: list[np.ndarray] = []
-    for order, starts, ends in _band_buckets(signatures, bands, rows, wanted):
-        small = ends - starts <= max_bucket
-        big.extend(np.sort(order[s:e]) for s, e in zip(starts[~small], ends[~small]))
-        first, second = _bucket_pairs(starts[small], ends[small])
-        a, b = order[first], order[second]
-        if wanted is not None:
-            keep = wanted[a] | wanted[b]
-            a, b = a[keep], b[keep]
-        keys.append(np.minimum(a, b).astype(np.int64) * n + np.maximum(a, b))
-        if len(keys) > 8:  # bound memory: fold the bands seen so far
-            keys = [distinct(np.concatenate(keys))]
-    return _pairs(distinct(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.int64), n), big
-
-
-def union_pairs(pairs: Sequence[np.ndarray], n: int) -> np.ndarray:
-    """The distinct rows of several pair arrays of :func:`lsh_pairs` (rows below ``n``),
-    sorted."""
-    if not pairs:
-        return np.zeros((0, 2), dtype=np.int64)
-    return _pairs(distinct(np.concatenate([p[:, 0] * n + p[:, 1] for p in pairs])), n)
-
-
-def _pairs(keys: np.ndarray, n: int) -> np.ndarray:
-    return np.stack((keys // max(n, 1), keys % max(n, 1)), axis=1)
-
-
-def distinct(values: np.ndarray) -> np.ndarray:
-    """Sorted distinct values, as ``np.unique`` (whose hash table is several times slower
-    than a sort on these arrays: 26 against 4 microseconds for 500 shingles)."""
-    values = np.sort(values)
-    return values[np.concatenate(([True], values[1:] != values[:-1]))] if len(values) else values
-
-
-def _bucket_pairs(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Positions ``(p, q)``, ``p < q``, of every pair within each range ``[start, end)``."""
-    sizes = ends - starts
-    total = int(sizes.sum())
-    if total == 0:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty
-    first_of = np.repeat(np.cumsum(sizes) - sizes, sizes)
-    position = np.arange(total) - first_of + np.repeat(starts, sizes)
-    partners = np.repeat(ends, sizes) - position - 1
-    count = int(partners.sum())
-    first = np.repeat(position, partners)
-    step = np.arange(count) - np.repeat(np.cumsum(partners) - partners, partners)
-    return first, first + 1 + step
-
-
-def band_key(block: np.ndarray) -> np.ndarray:
-    """One 64-bit key per row of a band: its values packed when they fit, else hashed
-    (a sort on one key is several times faster than on ``rows`` keys). Two different
-    band values share a hashed key about once in 2**64 pairs; that would only add a
-    candidate pair, which is screened and verified like any other."""
-    wide = block.astype(np.uint64)
-    if block.shape[1] == 1:
-        return wide[:, 0]
-    if block.shape[1] == 2:
-        return (wide[:, 0] << np.uint64(32)) | wide[:, 1]
-    key = np.zeros(len(block), dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for column in range(block.shape[1]):
-            key = _mix(key * np.uint64(0x9E3779B97F4A7C15) + wide[:, column])
-    return key
-
-
-def _band_buckets(signatures: np.ndarray, bands: int, rows: int, wanted: np.ndarray | None
-                  ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """Per band: the row order sorted by band value, and the ``[start, end)`` ranges
-    of that order that share a value (two or more rows, one of them wanted)."""
-    n = len(signatures)
-    if n < 2:
-        return
-    for band in range(bands):
-        key = band_key(signatures[:, band * rows:(band + 1) * rows])
-        order = np.argsort(key, kind="stable")
-        ordered = key[order]
-        starts = np.concatenate(([0], np.flatnonzero(ordered[1:] != ordered[:-1]) + 1))
-        ends = np.concatenate((starts[1:], [n]))
-        keep = ends - starts >= 2
-        if wanted is not None:
-            keep &= np.add.reduceat(wanted[order].astype(np.int32), starts) > 0
-        yield order, starts[keep], ends[keep]

@@ -16,7 +16,8 @@ from clusterer.fingerprint import (
     _units_chunk,
     fingerprint,
 )
-from clusterer.minhash import char_shingles, distinct, unit_hashes, word_shingles
+from clusterer.lsh import distinct
+from clusterer.minhash import char_shingles, unit_hashes, word_shingles
 from clusterer.normalize import units
 
 from conftest import examples, make_article

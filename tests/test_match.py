@@ -3,17 +3,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from clusterer.alignment import aligned, coverage, shingles_before
 from clusterer.dedup import DedupConfig, deduplicate
 from clusterer.engine import LocalEngine
 from clusterer.fingerprint import fingerprint
-from clusterer.match import (
-    Comparer,
-    MatchConfig,
-    UnionFind,
-    aligned,
-    coverage,
-    shingles_before,
-)
+from clusterer.match import Comparer, MatchConfig, UnionFind
 from clusterer.records import Match
 
 from conftest import make_article

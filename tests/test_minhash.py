@@ -6,17 +6,13 @@ from datasketch import MinHash
 from hypothesis import given
 from hypothesis import strategies as st
 
+from clusterer.lsh import KNOWN_LSH_PARAMS, lsh_buckets, lsh_pairs, lsh_params, union_pairs
 from clusterer.minhash import (
-    KNOWN_LSH_PARAMS,
     Signer,
     char_shingles,
     hash_unit_text,
     hash_units,
-    lsh_buckets,
-    lsh_pairs,
-    lsh_params,
     permutations,
-    union_pairs,
     unit_hashes,
     word_shingles,
 )
