@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import orjson
 import typer
@@ -46,14 +46,18 @@ from clusterer.errors import UsageError
 from clusterer.evaluate import check_same_ids, gold_labels, load_prediction, score
 from clusterer.explain import explain as explain_pair
 from clusterer.features import FeatureConfig
-from clusterer.incremental import IncrementalDedup, dedup_with_state, storylines_with_state
 from clusterer.output import STDOUT, OutputSet, dedup_records
 from clusterer.pipeline import DedupRun, run_dedup, run_storylines
 from clusterer.readers import ReadReport, read_articles
 from clusterer.report import ReportConfig, load_storylines, write_report
-from clusterer.state import State, open_state, read_summary
 from clusterer.storylines import StorylineConfig, StorylineResult
 from clusterer.tables import article_rows, csv_bytes, parquet_bytes
+
+# --state runs import the state store and the incremental code when used: 30 ms of
+# every start-up otherwise (clusterer --help included).
+if TYPE_CHECKING:
+    from clusterer.incremental import IncrementalDedup
+    from clusterer.state import State
 
 app = typer.Typer(
     name="clusterer",
@@ -137,6 +141,8 @@ def dedup(
     _check_state_options(state, expire_after, only_new, [*common.inputs, output, groups])
     outputs = OutputSet([output, groups, common.skip_report], common.inputs)
     if state is not None:
+        from clusterer.state import open_state
+
         with open_state(state) as store:
             incremental = _deduplicate_with_state(common, store, expire_after, "dedup")
             chosen = incremental.touched() if only_new else incremental.run.result.groups
@@ -176,6 +182,8 @@ def _write_skip_report(outputs: OutputSet, common: Common, run: DedupRun) -> Non
 def _deduplicate_with_state(common: Common, store: State, expire_after: float | None,
                             command: str) -> IncrementalDedup:
     """Read every input into the state and merge copies over all it holds."""
+    from clusterer.incremental import dedup_with_state
+
     report = ReadReport(keep_all=common.skip_report is not None)
     with engine_for(common) as engine, progress_bar(common.quiet) as progress:
         incremental = dedup_with_state(store, common.inputs, common.reader, common.dedup,
@@ -259,6 +267,9 @@ def storylines(
                 run = run_storylines(deduped, config, progress)
             document = run.document
         else:
+            from clusterer.incremental import storylines_with_state
+            from clusterer.state import open_state
+
             store = stack.enter_context(open_state(state))
             incremental = _deduplicate_with_state(common, store, expire_after, "storylines")
             deduped = incremental.run
@@ -299,6 +310,8 @@ def state_command(
 
     Example: clusterer state news.state
     """
+    from clusterer.state import read_summary
+
     with error_boundary():
         summary = read_summary(path)
         if as_json:
