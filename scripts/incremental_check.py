@@ -38,6 +38,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))  # the syndication fixture
@@ -172,15 +173,7 @@ def timing(dump: str, runs: int, command: str) -> None:
                         out.write(next(handle))
         for number in range(runs):
             part = Path(tmp, f"part{number}.jsonl")
-            start, cpu = time.perf_counter(), _cpu()
-            with open_state(state) as store:
-                run = dedup_with_state(store, [str(part)], config=CONFIG)
-                if command == "storylines":
-                    tracked = storylines_with_state(store, run)
-                    write_json(str(Path(tmp, "out.json")), tracked.document())
-                else:
-                    write_jsonl(str(Path(tmp, "out.jsonl")), dedup_records(run.run.result.groups))
-            seconds, cpu = time.perf_counter() - start, _cpu() - cpu
+            run, seconds, cpu = _timed_run(state, str(part), tmp, command)
             summary = read_summary(state)
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             print(f"run {number + 1}: +{size} articles, state {summary.articles} articles, "
@@ -188,6 +181,20 @@ def timing(dump: str, runs: int, command: str) -> None:
                   f"{getattr(run, 'fresh', '?')}, fingerprinted again "
                   f"{getattr(run, 'refreshed', '?')}, peak RSS so far {peak:.0f} MB "
                   f"(pid {os.getpid()})", flush=True)
+
+
+def _timed_run(state: str, path: str, tmp: str, command: str) -> tuple[Any, float, float]:
+    """One run adding ``path`` to ``state`` and writing every stored article (``dedup``)
+    or every storyline (``storylines``): the run, its seconds and CPU seconds."""
+    start, cpu = time.perf_counter(), _cpu()
+    with open_state(state) as store:
+        run = dedup_with_state(store, [path], config=CONFIG)
+        if command == "storylines":
+            tracked = storylines_with_state(store, run)
+            write_json(str(Path(tmp, "out.json")), tracked.document())
+        else:
+            write_jsonl(str(Path(tmp, "out.jsonl")), dedup_records(run.run.result.groups))
+    return run, time.perf_counter() - start, _cpu() - cpu
 
 
 def identity(dump: str, runs: int) -> None:
@@ -223,12 +230,8 @@ def add(base: str, new: str) -> None:
         state = str(Path(tmp, "s.db"))
         with open_state(state) as store:
             dedup_with_state(store, [base], config=CONFIG)
-        start, cpu = time.perf_counter(), _cpu()
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        with open_state(state) as store:
-            run = dedup_with_state(store, [new], config=CONFIG)
-            write_jsonl(str(Path(tmp, "out.jsonl")), dedup_records(run.run.result.groups))
-        seconds, cpu = time.perf_counter() - start, _cpu() - cpu
+        run, seconds, cpu = _timed_run(state, new, tmp, "dedup")
         summary = read_summary(state)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"+{Path(new).name} on {Path(base).name}: {seconds:.1f} s (CPU {cpu:.1f} s), state "
