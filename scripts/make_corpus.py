@@ -256,16 +256,21 @@ def write_records(records: Iterator[dict], out: Path, applied: Counter[str]) -> 
                        applied={name: applied[name] for name in TRANSFORMS})
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     epilog="Example: python scripts/make_corpus.py 10000 "
-                                            "build/corpus-10k.jsonl --seed 1")
+def corpus_arguments(parser: argparse.ArgumentParser) -> None:
+    """The arguments of a corpus generator: N, OUT, --seed, --sites, --syndicated."""
     parser.add_argument("n", type=int, help="number of articles")
     parser.add_argument("out", type=Path, help="output JSONL file")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--sites", type=int, default=200, help="synthetic sites (default 200)")
     parser.add_argument("--syndicated", type=float, default=0.3,
                         help="share of stories republished on other sites (default 0.3)")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     epilog="Example: python scripts/make_corpus.py 10000 "
+                                            "build/corpus-10k.jsonl --seed 1")
+    corpus_arguments(parser)
     args = parser.parse_args(argv)
     started = time.perf_counter()
     try:

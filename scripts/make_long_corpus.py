@@ -48,6 +48,7 @@ from make_corpus import (  # noqa: E402
     _join,
     _Pending,
     _render,
+    corpus_arguments,
     site_names,
     write_records,
 )
@@ -151,12 +152,7 @@ def write_long_corpus(n: int, out: Path, seed: int = 0, n_sites: int = 200,
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("n", type=int, help="number of articles")
-    parser.add_argument("out", type=Path, help="output JSONL file")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    parser.add_argument("--sites", type=int, default=200, help="synthetic sites (default 200)")
-    parser.add_argument("--syndicated", type=float, default=0.3,
-                        help="share of stories republished elsewhere (default 0.3)")
+    corpus_arguments(parser)
     args = parser.parse_args(argv)
     started = time.perf_counter()
     try:
