@@ -34,8 +34,9 @@ import numpy as np
 from clusterer.boilerplate import BoilerplateConfig, BoilerplateModel
 from clusterer.engine import Engine, LocalEngine
 from clusterer.fingerprint import FingerprintConfig, content_text, fingerprint
-from clusterer.match import Comparer, MatchConfig, UnionFind, merge_exact, merge_near
+from clusterer.match import Comparer, MatchConfig, merge_exact, merge_near
 from clusterer.records import Article, DuplicateGroup, Link
+from clusterer.unionfind import UnionFind
 from clusterer.validation import check_range
 from clusterer.verify import comparer_for
 

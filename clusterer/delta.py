@@ -39,7 +39,7 @@ from clusterer.boilerplate import PAGE_START, BoilerplateModel
 from clusterer.dedup import DedupConfig, group_members
 from clusterer.engine import Engine
 from clusterer.fingerprint import Fingerprints, Packed, prints_of, split_articles
-from clusterer.match import Comparer, UnionFind, merge_exact, merge_near
+from clusterer.match import Comparer, merge_exact, merge_near
 from clusterer.records import Article, DuplicateGroup, Match
 from clusterer.stored import (
     CandidateIndex,
@@ -56,6 +56,7 @@ from clusterer.stored import (
     units_blob,
     unpack_rows,
 )
+from clusterer.unionfind import UnionFind
 
 Progress = Callable[[str, int, "int | None"], None]
 _log = logging.getLogger(__name__)

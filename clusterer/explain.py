@@ -17,11 +17,12 @@ from clusterer.dedup import DedupConfig, Progress, match_dump
 from clusterer.engine import Engine
 from clusterer.errors import UsageError
 from clusterer.fingerprint import HEAD_SHINGLES
-from clusterer.match import Comparer, UnionFind
+from clusterer.match import Comparer
 from clusterer.minhash import unit_hashes
 from clusterer.normalize import units
 from clusterer.readers.urls import source_key
 from clusterer.records import Article, Match
+from clusterer.unionfind import UnionFind
 from clusterer.weaklinks import refusal
 
 _RULES = {

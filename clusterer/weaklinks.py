@@ -21,7 +21,8 @@ from clusterer.readers.urls import source_key
 from clusterer.records import Match
 
 if TYPE_CHECKING:
-    from clusterer.match import Comparer, UnionFind
+    from clusterer.match import Comparer
+    from clusterer.unionfind import UnionFind
 
 # The recheck level, as a share of the threshold: a cross-source pair within it is
 # compared again with both sources' chrome left out (Comparer.compare), and two bodies

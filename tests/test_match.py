@@ -7,8 +7,9 @@ from clusterer.alignment import aligned, coverage, shingles_before
 from clusterer.dedup import DedupConfig, deduplicate
 from clusterer.engine import LocalEngine
 from clusterer.fingerprint import fingerprint
-from clusterer.match import Comparer, MatchConfig, UnionFind
+from clusterer.match import Comparer, MatchConfig
 from clusterer.records import Match
+from clusterer.unionfind import UnionFind
 
 from conftest import make_article
 
