@@ -26,16 +26,47 @@ def coverage(ordered: np.ndarray, other: np.ndarray, shingle_size: int) -> float
     two different texts both carry, in other places or orders (a site reusing its
     sentences), are as many stretches: only the stretch covering most words counts.
     """
-    shift = _SHIFT * shingle_size
     if not len(ordered) or not len(other):
         return 0.0
+    best = max((covered for _, covered, _, _ in _stretches(ordered, other, shingle_size)),
+               default=0)
+    return best / (len(ordered) + shingle_size - 1)
+
+
+def opening_inside(ordered: np.ndarray, other: np.ndarray, shingle_size: int
+                   ) -> tuple[float, int, int]:
+    """How a text's opening lies in one stretch of another text, wherever that stretch
+    is in it (a story inside a page whose chrome comes first).
+
+    Of the stretches (as :func:`coverage` finds them) that begin near the start of
+    ``ordered`` (at most half as many shingles before it as the words it covers, as
+    :func:`aligned`), the one covering most words.
+
+    Returns:
+        The share of the words from the start of ``ordered`` to the stretch's end that
+        it covers, the words it covers (0 where no stretch begins near the start), and
+        the position in ``other`` of its first shared shingle.
+    """
+    best = (0.0, 0, 0)
+    if not len(ordered) or not len(other):
+        return best
+    for _, covered, last, (first, start) in _stretches(ordered, other, shingle_size):
+        if 2 * first <= covered and covered > best[1]:
+            best = (covered / (last + shingle_size), covered, start)
+    return best
+
+
+def _stretches(ordered: np.ndarray, other: np.ndarray, shingle_size: int
+               ) -> list[tuple[int, int, int, tuple[int, int]]]:
+    """The stretches of ``ordered`` copied in order into ``other`` (see
+    :func:`coverage`), each ``(offset, words covered, position of its last shared
+    shingle, (position of its first shared shingle here, and there))``."""
+    shift = _SHIFT * shingle_size
     places: dict[int, list[int]] = {}
     for q, value in enumerate(other.tolist()):
         places.setdefault(value, []).append(q)
-    # The stretches so far: [offset, words covered, position of its last shared shingle].
     # A shingle the other text repeats may continue any of the stretches its positions fit.
-    stretches: list[list[int]] = []
-    best = 0
+    stretches: list[list] = []  # [offset, words covered, last position, first positions]
     for p, value in enumerate(ordered.tolist()):
         qs = places.get(value)
         if qs is None:
@@ -43,21 +74,20 @@ def coverage(ordered: np.ndarray, other: np.ndarray, shingle_size: int) -> float
         found = []
         for q in qs:
             offset = q - p
-            covered = shingle_size
-            for o, c, last in stretches:
+            covered, first = shingle_size, (p, q)
+            for o, c, last, start in stretches:
                 if abs(o - offset) <= shift and c + min(p - last, shingle_size) > covered:
-                    covered = c + min(p - last, shingle_size)
-            found.append((offset, covered))
-        for offset, covered in found:
+                    covered, first = c + min(p - last, shingle_size), start
+            found.append((offset, covered, first))
+        for offset, covered, first in found:
             for known in stretches:
                 if known[0] == offset:
                     if covered > known[1]:
-                        known[1], known[2] = covered, p
+                        known[1], known[2], known[3] = covered, p, first
                     break
             else:
-                stretches.append([offset, covered, p])
-            best = max(best, covered)
-    return best / (len(ordered) + shingle_size - 1)
+                stretches.append([offset, covered, p, first])
+    return [(o, c, last, first) for o, c, last, first in stretches]
 
 
 def shingles_before(head: np.ndarray, other: np.ndarray) -> int:

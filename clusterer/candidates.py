@@ -180,6 +180,24 @@ def verify_pairs(pairs: np.ndarray, big: Iterable[np.ndarray], asking: np.ndarra
                 _join_components(first, second, asking, screen, join, rejected)
 
 
+def verify_screened_out(pairs: np.ndarray, screen: Screen, join: Join, uf: UnionFind,
+                        least_shared: int) -> None:
+    """Offer ``join`` the pairs (shape (k, 2)) that ``screen`` drops but that share at
+    least ``least_shared`` shingles, until they are joined: pairs with another reason to
+    be compared (nearly the same headline) whose shared text is a minority of both."""
+    if not len(pairs) or screen.sets is None:
+        return
+    roots = uf.roots()
+    pairs = pairs[roots[pairs[:, 0]] != roots[pairs[:, 1]]]
+    pairs = pairs[~screen.passes(pairs[:, 0], pairs[:, 1])]
+    pairs = pairs[np.argsort(pairs[:, 0], kind="stable")]
+    shared = shared_counts(pairs[:, 0], pairs[:, 1], screen.sets)
+    find = uf.find
+    for i, j in pairs[shared >= least_shared].tolist():
+        if find(i) != find(j):
+            join(i, j)
+
+
 def _join_components(first: list[int], second: list[int], asking: np.ndarray | None,
                      screen: Screen, join: Join, rejected: set[tuple[int, int]]) -> None:
     for i in first:

@@ -194,7 +194,7 @@ def _reasons(comparer: Comparer, match: Match, copies: bool, path: tuple[Step, .
             why := refusal(comparer, *_smaller_first(comparer, match, pair))):
         reasons.append(f"but {why}")
     elif not copies and match.copy and match.kind in ("headline", "containment", "coverage",
-                                                      "lead"):
+                                                      "lead", "inside"):
         reasons.append(f"a {match.kind} match is a weak link: it joins the group it matches "
                        "best, and none where it matches groups whose bodies clearly differ "
                        "equally well")
@@ -223,6 +223,8 @@ def _rule(match: Match) -> str:
                            "the other holds)",
                "lead": "the share of the headline-only article's few words of body that "
                        "begin the other's body",
+               "inside": "the share of one text's opening found in one stretch of the other "
+                         "(a story inside a page of chrome, under nearly the same headline)",
                "jaccard": "Jaccard similarity of the texts",
                "headline": "Jaccard similarity of the headlines"}[match.kind]
     verdict = "a match" if reached else "no match"

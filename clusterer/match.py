@@ -9,8 +9,10 @@ report it, and ``explain`` shows it.
 
 Body similarity is the containment ``|A∩B| / min(|A|,|B|)`` when the smaller set has
 at least ``min_containment_shingles`` shingles and the shared text begins near the
-start of both (:func:`clusterer.alignment.aligned`), else the Jaccard index; headline-only articles are
-compared by the Jaccard index of their headlines' character shingles.
+start of both (:func:`clusterer.alignment.aligned`), else the Jaccard index; a story inside a
+page whose own text comes first is found by its opening under nearly the same headline
+(``inside``, :meth:`Comparer._inside`); headline-only articles are compared by the
+Jaccard index of their headlines' character shingles.
 """
 
 from __future__ import annotations
@@ -20,9 +22,15 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from clusterer.alignment import aligned, aligned_counts, coverage, shingles_before
+from clusterer.alignment import (
+    aligned,
+    aligned_counts,
+    coverage,
+    opening_inside,
+    shingles_before,
+)
 from clusterer.boilerplate import BoilerplateModel
-from clusterer.candidates import Screen, screen_floor, verify_pairs
+from clusterer.candidates import Screen, screen_floor, verify_pairs, verify_screened_out
 from clusterer.fingerprint import HEAD_SHINGLES, Fingerprints, ordered_shingles_without
 from clusterer.headlines import articles_numbers_differ
 from clusterer.lsh import distinct, lsh_pairs, lsh_params, union_pairs
@@ -138,6 +146,10 @@ def merge_near(comparer: Comparer, uf: UnionFind, report: Progress,
         joiner = BodyJoin(comparer, uf)
         comparer.prefetch(pairs, screen)
         verify_pairs(pairs, big, None, screen, joiner, uf)
+        # A story inside a page of long chrome is a minority of the page: the screen drops
+        # the pair, and its shared text alone decides (Comparer._inside).
+        verify_screened_out(titled_reps[by_title[close]], screen, joiner, uf,
+                            config.min_containment_shingles)
         joiner.attach()
         report("matching (body)", 1, 1)
 
@@ -220,6 +232,8 @@ class Comparer:
             match = self._measure(i, j, prints.body[i], prints.body[j])
             if not match.copy and _near(match, config):
                 match = self._recheck(i, j, match)
+            if not match.copy:
+                match = self._inside(i, j, match)
         if identity is None:
             return match
         return replace(match, kind=identity, threshold=1.0, copy=True, veto="")
@@ -280,6 +294,42 @@ class Comparer:
         return Match("lead", value, config.threshold, True, shared,
                      sizes if short == i else sizes[::-1], (None, None))
 
+    def _inside(self, i: int, j: int, match: Match) -> Match:
+        """A story inside a page whose own chrome (long, and not learned: a site seen once
+        in the dump) comes before and after it, so that the shared text begins far from
+        the page's start and is a minority of it (``inside``): a copy where one text's
+        opening lies in one stretch of the other (:func:`opening_inside`, both sources'
+        chrome left out), covering at least ``min_containment_shingles`` shingles' words
+        and ``threshold`` of the words up to its end, and the headlines are nearly the
+        same (the shorter's character shingles inside the other at the headline
+        threshold). The headline is what tells the page's own story from a "Latest news"
+        sidebar that carries another story's opening just as well.
+        """
+        prints, docs, config = self.prints, self.docs, self.config
+        size = config.shingle_size
+        least = config.min_containment_shingles + size - 1  # words
+        if match.shared < config.min_containment_shingles or not headlines_close(
+                prints.title[i], prints.title[j], config.headline_threshold):
+            return match
+        keys = [source_key(docs[i]), source_key(docs[j])]
+        # Each text without its own chrome first (where a sidebar run stands is judged
+        # on the page as its site shows it), then without the other's.
+        ordered = [ordered_shingles_without(docs[k], self.model, [keys[n], keys[1 - n]], size)
+                   for n, k in enumerate((i, j))]
+        best: tuple[float, int, int, int] = (0.0, 0, 0, 0)  # share, words, story side, start
+        for story in (0, 1):
+            share, words, start = opening_inside(ordered[story][:HEAD_SHINGLES],
+                                                 ordered[1 - story], size)
+            # Aligned in both, the shared text is measured as it is (containment): the
+            # page has no text of its own in front.
+            if words >= least and 2 * start > words and (share, words) > best[:2]:
+                best = (share, words, story, start)
+        if not best[1]:
+            return match
+        before = (0, best[3]) if best[2] == 0 else (best[3], 0)
+        return Match("inside", best[0], config.threshold, best[0] >= config.threshold,
+                     match.shared, match.sizes, before, True)
+
     def _recheck(self, i: int, j: int, match: Match) -> Match:
         """Two bodies that came near, compared again (the better of the two answers).
 
@@ -309,7 +359,9 @@ class Comparer:
             again, ordered = match, []
             sizes = [len(self.prints.body[i]), len(self.prints.body[j])]
         small = 0 if (sizes[0], docs[i].id) <= (sizes[1], docs[j].id) else 1
-        if not again.copy and again.kind == "containment" and sizes[small] <= HEAD_SHINGLES:
+        if not again.copy and again.kind == "containment" and (
+                sizes[small] <= HEAD_SHINGLES or headlines_close(
+                    self.prints.title[i], self.prints.title[j], config.headline_threshold)):
             ordered = ordered or [self._ordered(i), self._ordered(j)]
             covered = coverage(ordered[small], ordered[1 - small], config.shingle_size)
             if covered > again.similarity:
@@ -347,6 +399,15 @@ class Comparer:
                 kind, value = "containment", shared / smaller
         return Match(kind, value, threshold, value >= threshold, shared, sizes, before,
                      rechecked)
+
+
+def headlines_close(a: np.ndarray, b: np.ndarray, level: float) -> bool:
+    """Whether two headlines (character shingle sets) are nearly the same: the shorter's
+    shingles inside the other at ``level`` (a headline cut short, or with a site's name
+    or a wire prefix added, is inside the full one)."""
+    if not len(a) or not len(b):
+        return False
+    return len(np.intersect1d(a, b, assume_unique=True)) >= level * min(len(a), len(b))
 
 
 def _near(match: Match, config: MatchConfig) -> bool:

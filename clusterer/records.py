@@ -146,8 +146,8 @@ def iso_utc(moment: datetime | None) -> str | None:
     return moment.isoformat().replace("+00:00", "Z") if moment else None
 
 
-MATCH_KINDS = ("exact", "url", "guid", "containment", "coverage", "jaccard", "headline",
-               "lead")
+MATCH_KINDS = ("exact", "url", "guid", "containment", "coverage", "inside", "jaccard",
+               "headline", "lead")
 
 
 @dataclass(frozen=True)

@@ -110,8 +110,11 @@ class _Attach:
             best_similarity, _, _, weak, anchor, kind = ranked[0]
             agree = [self._agree(anchor, offer[4]) for offer in ranked[1:]]
             tied = [ok for offer, ok in zip(ranked[1:], agree) if offer[0] == best_similarity]
-            if not all(tied) or not self._groups_agree(largest[uf.find(weak)],
-                                                       largest[uf.find(anchor)]):
+            # A story inside a page (``inside``) is the page's opening-to-end match with the
+            # anchor under nearly the same headline; the group's longest version may be
+            # another page with other chrome, which shares the story and little else.
+            if not all(tied) or kind != "inside" and not self._groups_agree(
+                    largest[uf.find(weak)], largest[uf.find(anchor)]):
                 continue
             join(weak, anchor, kind, best_similarity)
             for offer, ok in zip(ranked[1:], agree):
@@ -140,11 +143,15 @@ class _Attach:
     def _agree(self, first: int, second: int) -> bool:
         """Whether two articles' bodies do not clearly differ: their similarity, or the
         share of the smaller text inside the other (however short it is), reaches the
-        recheck level."""
+        recheck level. A story's opening inside a page (``inside``) is not agreement: it
+        may be the page's sidebar, which a page shares with other stories just as well;
+        only the page itself, by its headline and its offers weighed against each other,
+        may join it."""
         match = self.comparer.compare(first, second)
         level = RECHECK * self.comparer.config.threshold
         smaller = min(match.sizes)
-        return match.similarity >= level or bool(smaller) and match.shared / smaller >= level
+        return (match.kind != "inside" and match.similarity >= level
+                or bool(smaller) and match.shared / smaller >= level)
 
 
 def _better(offer: tuple[float, int, int, int, int, str],
@@ -175,6 +182,9 @@ class BodyJoin(_Attach):
         match = self.comparer.compare(i, j)
         if not match.copy:
             return False
+        if match.kind == "inside":  # the page holding the story is the weak side
+            page, story = (i, j) if (match.before[0] or 0) > (match.before[1] or 0) else (j, i)
+            return self.offer(page, story, match)
         if match.kind not in ("containment", "coverage"):
             return self.uf.union(i, j, match.kind, match.similarity)
         key_i, key_j = (match.sizes[0], self.rank[i]), (match.sizes[1], self.rank[j])

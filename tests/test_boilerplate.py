@@ -120,6 +120,17 @@ def test_a_headline_affix_naming_the_own_source_is_stripped_without_recurring():
     assert model.title_tokens("Fed holds | The Herald") == ["fed", "holds", "the", "herald"]
 
 
+def test_a_headline_affix_naming_another_source_of_the_dump_is_stripped():
+    # A copy republished with the first publisher's name in its headline, seen once.
+    model = BoilerplateModel().fit([("site h news", ["a story"], "Gas prices rise"),
+                                    ("gazette", ["a story"], "Gas prices rise - Site H News")])
+    assert model.affixes_ == frozenset({"site h news", "gazette"})
+    assert model.title_tokens("Gas prices rise - Site H News", "gazette") == ["gas", "prices",
+                                                                             "rise"]
+    assert model.title_tokens("Gas prices rise - Site B News", "gazette") == [
+        "gas", "prices", "rise", "site", "b", "news"]  # no source of the dump
+
+
 @pytest.mark.parametrize(("name", "value"), [("min_docs", 1), ("short_unit_words", 21),
                                              ("affix_words", -1)])
 def test_config_rejects_out_of_range(name, value):

@@ -79,7 +79,7 @@ def test_a_model_is_stored_and_read_back_and_its_changes_found():
     assert model.source_chrome_["daily"]  # the chrome line recurs: it is learned
     change = changed_chrome(BoilerplateModel(model.config), model)
     assert ("daily", next(iter(model.source_chrome_["daily"]))) in change.on_source
-    assert change.affixes == {"daily example"}
+    assert change.affixes == {"daily example", "daily"}  # learned, and the source's name
     assert not len(changed_chrome(model, back).units)
 
 

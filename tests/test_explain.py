@@ -41,7 +41,8 @@ def test_copies_joined_through_another_copy_show_the_chain():
             make_article("second", HEADLINE, _words("story", 60) + " " + _words("new", 40)),
             make_article("item", HEADLINE)]
     run = explain(docs, "first", "second")
-    assert run.copies and not run.match.copy and run.match.kind == "containment"
+    # Word coverage (the same headline): 60 of the 100 words in one stretch, < 0.70.
+    assert run.copies and not run.match.copy and run.match.kind == "coverage"
     assert [(s.source, s.target, s.kind) for s in run.path] == [
         ("first", "item", "headline"), ("item", "second", "headline")]
     assert run.reasons[-1] == "joined through other copies: first → item → second"
@@ -114,3 +115,16 @@ def test_a_short_text_under_another_headline_is_explained():
     assert run.reasons[-1] == (
         "but the smaller text is short (37 shingles) and the headlines do not come near: a "
         "short text joins another only where the headlines come near too")
+
+
+def test_a_story_inside_a_page_of_long_chrome_is_explained():
+    page = f"{_words('header', 70)}\n\n{_words('story', 50)}\n\n{_words('footer', 150)}"
+    docs = [make_article("full", HEADLINE, _words("story", 100), source="A"),
+            make_article("page", f"{HEADLINE} | Gazette", page, source="Gazette")]
+    run = explain(docs, "full", "page")
+    assert run.copies and run.match.kind == "inside" and run.match.before == (0, 70)
+    assert run.path == (Step("full", "page", "inside", 1.0),)
+    assert run.reasons[0] == (
+        "a match: the share of one text's opening found in one stretch of the other (a story "
+        "inside a page of chrome, under nearly the same headline) 1.00 ≥ 0.70 (47 of 97 and "
+        "267 shingles shared)")

@@ -3,11 +3,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from clusterer.alignment import aligned, coverage, shingles_before
+from clusterer.alignment import aligned, coverage, opening_inside, shingles_before
 from clusterer.dedup import DedupConfig, deduplicate
 from clusterer.engine import LocalEngine
 from clusterer.fingerprint import fingerprint
-from clusterer.match import Comparer, MatchConfig
+from clusterer.match import Comparer, MatchConfig, headlines_close
 from clusterer.records import Match
 from clusterer.unionfind import UnionFind
 
@@ -188,3 +188,67 @@ def test_a_text_contained_in_another_joins_only_as_one_stretch_of_it() -> None:
     groups = deduplicate(docs, DedupConfig(workers=1)).groups
     assert sorted(sorted([g.kept.id, *(d.id for d in g.duplicates)]) for g in groups) == [
         ["abridged", "story"], ["scattered"]]
+
+
+# A page of a site seen once in the dump: its chrome (long, and not learned) comes before
+# and after the story, which is a minority of the page.
+_HEADER = _words("header", 70)
+_FOOTER = _words("footer", 150)
+
+
+def test_a_story_inside_a_page_of_long_chrome_is_found_by_its_opening() -> None:
+    story = _words("story", 120)
+    abridged = _words("story", 50)  # the first paragraphs only
+    docs = [make_article("original", "Storm hits the coast overnight", story, source="a"),
+            make_article("page", "Storm hits the coast overnight | Gazette",
+                         f"{_HEADER}\n\n{abridged}\n\n{_FOOTER}", source="gazette")]
+    match = _comparer(docs).compare(0, 1)
+    # 47 shared shingles: containment 47/117 = 0.40 and the shared text starts 70 shingles
+    # into the page; the original's opening lies in one stretch of it.
+    assert (match.kind, match.copy, match.similarity) == ("inside", True, 1.0)
+    assert match.before == (0, 70) and match.shared == 47 and match.rechecked
+    groups = deduplicate(docs, DedupConfig(workers=1)).groups
+    # Kept: the longest once learned chrome is left out, and the page's is not learned.
+    assert [(g.kept.id, [d.id for d in g.duplicates], g.kinds) for g in groups] == [
+        ("page", ["original"], ("inside",))]
+
+
+def test_a_sidebar_carrying_the_story_is_no_copy_under_another_headline() -> None:
+    story = _words("story", 120)
+    page = f"{_words('own', 90)}\n\nLatest news\n\n{_words('story', 50)}\n\n{_FOOTER}"
+    docs = [make_article("original", "Storm hits the coast overnight", story, source="a"),
+            make_article("page", "Council approves the budget", page, source="gazette")]
+    match = _comparer(docs).compare(0, 1)
+    assert (match.kind, match.copy) == ("jaccard", False)
+    assert len(deduplicate(docs, DedupConfig(workers=1)).groups) == 2
+
+
+def test_inside_is_not_used_where_the_shared_text_starts_both_texts() -> None:
+    # Two versions sharing their first 60 words: aligned in both, containment decides
+    # (the word coverage of the longer, under the same headline: 0.60).
+    docs = [make_article("first", "Same headline here", _words("story", 100), source="a"),
+            make_article("second", "Same headline here",
+                         _words("story", 60) + " " + _words("new", 40), source="b")]
+    match = _comparer(docs).compare(0, 1)
+    assert (match.kind, match.copy) == ("coverage", False)
+    assert match.similarity == pytest.approx(0.6)
+
+
+def test_opening_inside_finds_a_stretch_that_starts_the_text_anywhere_in_the_other() -> None:
+    text = np.arange(20, dtype=np.uint64)
+    page = np.concatenate([np.arange(100, 140, dtype=np.uint64), text[:10],
+                           np.arange(200, 230, dtype=np.uint64)])
+    # Words 0..12 of the text (10 shingles of 4) lie in the page from shingle 40.
+    assert opening_inside(text, page, 4) == (1.0, 13, 40)
+    # A stretch that starts the text late is not its opening.
+    late = np.concatenate([np.arange(100, 140, dtype=np.uint64), text[12:]])
+    assert opening_inside(text, late, 4) == (0.0, 0, 0)
+    assert opening_inside(text[:0], page, 4) == (0.0, 0, 0)
+
+
+def test_headlines_close_needs_the_shorter_inside_the_other() -> None:
+    a = np.arange(10, dtype=np.uint64)
+    assert headlines_close(a, np.arange(12, dtype=np.uint64), 0.8)
+    assert headlines_close(a, np.arange(2, 12, dtype=np.uint64), 0.8)  # 8 of 10 inside
+    assert not headlines_close(a, np.arange(3, 12, dtype=np.uint64), 0.8)  # 7 of 9
+    assert not headlines_close(a, a[:0], 0.8)

@@ -49,3 +49,25 @@ def test_headline_only_items_of_a_series_group_alike_in_any_input_order() -> Non
     expected = [["again33", "bare", "item33"], ["item18"]]
     for order in itertools.permutations(docs):
         assert _groups(list(order)) == expected
+
+
+def test_a_page_carrying_two_stories_under_near_headlines_joins_neither() -> None:
+    # Two stories about one event under nearly the same headline; a page of a site seen
+    # once carries the first (its own story) and, in its sidebar, the second's opening:
+    # both openings lie inside it under a near headline, so it cannot say which it is.
+    # A headline-only item of the second story joins the second only: a story inside a
+    # page is no agreement between the page and that story.
+    own, other = _words("own", 120), _words("other", 120)
+    page = (f"{_words('header', 70)}\n\n{_words('own', 50)}\n\nLatest news\n\n"
+            f"{_words('other', 50)}\n\n{_words('footer', 60)}")
+    docs = [make_article("own", "Germany's dependence on Russian gas poses risks, says PM", own,
+                         source="a"),
+            make_article("other", "Germany's dependence on Russian gas poses risks", other,
+                         source="b"),
+            make_article("page", "Germany's dependence on Russian gas poses risks, says PM",
+                         page, source="gazette"),
+            make_article("item", "Germany's dependence on Russian gas poses risks",
+                         source="c")]
+    assert _groups(docs) == [["item", "other"], ["own"], ["page"]]
+    # Without the sidebar's story in the dump, the page joins its own.
+    assert _groups([docs[0], docs[2]]) == [["own", "page"]]
