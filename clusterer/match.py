@@ -305,17 +305,13 @@ class Comparer:
         threshold). The headline is what tells the page's own story from a "Latest news"
         sidebar that carries another story's opening just as well.
         """
-        prints, docs, config = self.prints, self.docs, self.config
+        prints, config = self.prints, self.config
         size = config.shingle_size
         least = config.min_containment_shingles + size - 1  # words
         if match.shared < config.min_containment_shingles or not headlines_close(
                 prints.title[i], prints.title[j], config.headline_threshold):
             return match
-        keys = [source_key(docs[i]), source_key(docs[j])]
-        # Each text without its own chrome first (where a sidebar run stands is judged
-        # on the page as its site shows it), then without the other's.
-        ordered = [ordered_shingles_without(docs[k], self.model, [keys[n], keys[1 - n]], size)
-                   for n, k in enumerate((i, j))]
+        ordered = self._without_both(i, j)
         best: tuple[float, int, int, int] = (0.0, 0, 0, 0)  # share, words, story side, start
         for story in (0, 1):
             share, words, start = opening_inside(ordered[story][:HEAD_SHINGLES],
@@ -329,6 +325,15 @@ class Comparer:
         before = (0, best[3]) if best[2] == 0 else (best[3], 0)
         return Match("inside", best[0], config.threshold, best[0] >= config.threshold,
                      match.shared, match.sizes, before, True)
+
+    def _without_both(self, i: int, j: int) -> list[np.ndarray]:
+        """The two bodies' shingles in text order, each without its own source's chrome
+        first (where a sidebar run stands is judged on the page as its site shows it),
+        then without the other's."""
+        keys = [source_key(self.docs[i]), source_key(self.docs[j])]
+        return [ordered_shingles_without(self.docs[k], self.model, [keys[n], keys[1 - n]],
+                                         self.config.shingle_size)
+                for n, k in enumerate((i, j))]
 
     def _recheck(self, i: int, j: int, match: Match) -> Match:
         """Two bodies that came near, compared again (the better of the two answers).
@@ -347,10 +352,9 @@ class Comparer:
         shingle four times over (on the hard fixture it merged such pages).
         """
         docs, config = self.docs, self.config
-        sources = sorted({source_key(docs[i]), source_key(docs[j])})
-        if len(sources) > 1:
-            ordered = [ordered_shingles_without(docs[k], self.model, sources, config.shingle_size)
-                       for k in (i, j)]
+        keys = [source_key(docs[i]), source_key(docs[j])]
+        if keys[0] != keys[1]:
+            ordered = self._without_both(i, j)
             sizes = [len(distinct(o)) for o in ordered]
             again = self._measure(i, j, distinct(ordered[0]), distinct(ordered[1]),
                                   rechecked=True,
