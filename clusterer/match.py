@@ -305,11 +305,10 @@ class Comparer:
         threshold). The headline is what tells the page's own story from a "Latest news"
         sidebar that carries another story's opening just as well.
         """
-        prints, config = self.prints, self.config
+        config = self.config
         size = config.shingle_size
         least = config.min_containment_shingles + size - 1  # words
-        if match.shared < config.min_containment_shingles or not headlines_close(
-                prints.title[i], prints.title[j], config.headline_threshold):
+        if match.shared < config.min_containment_shingles or not self._same_headline(i, j):
             return match
         ordered = self._without_both(i, j)
         best: tuple[float, int, int, int] = (0.0, 0, 0, 0)  # share, words, story side, start
@@ -325,6 +324,15 @@ class Comparer:
         before = (0, best[3]) if best[2] == 0 else (best[3], 0)
         return Match("inside", best[0], config.threshold, best[0] >= config.threshold,
                      match.shared, match.sizes, before, True)
+
+    def _same_headline(self, i: int, j: int) -> bool:
+        """Whether two articles carry nearly the same headline (:func:`headlines_close` at
+        the headline threshold), not two items of a series ("… (13)" and "… (14)": each
+        has a number or date the other lacks, which a site reusing its sentences across
+        the items would otherwise join)."""
+        return headlines_close(self.prints.title[i], self.prints.title[j],
+                               self.config.headline_threshold) and not articles_numbers_differ(
+                                   self.docs[i], self.docs[j], bodies=False)
 
     def _without_both(self, i: int, j: int) -> list[np.ndarray]:
         """The two bodies' shingles in text order, each without its own source's chrome
@@ -352,9 +360,10 @@ class Comparer:
         shingle four times over (on the hard fixture it merged such pages).
         """
         docs, config = self.docs, self.config
-        keys = [source_key(docs[i]), source_key(docs[j])]
-        if keys[0] != keys[1]:
-            ordered = self._without_both(i, j)
+        sources = sorted({source_key(docs[i]), source_key(docs[j])})
+        if len(sources) > 1:
+            ordered = [ordered_shingles_without(docs[k], self.model, sources, config.shingle_size)
+                       for k in (i, j)]
             sizes = [len(distinct(o)) for o in ordered]
             again = self._measure(i, j, distinct(ordered[0]), distinct(ordered[1]),
                                   rechecked=True,
@@ -364,8 +373,7 @@ class Comparer:
             sizes = [len(self.prints.body[i]), len(self.prints.body[j])]
         small = 0 if (sizes[0], docs[i].id) <= (sizes[1], docs[j].id) else 1
         if not again.copy and again.kind == "containment" and (
-                sizes[small] <= HEAD_SHINGLES or headlines_close(
-                    self.prints.title[i], self.prints.title[j], config.headline_threshold)):
+                sizes[small] <= HEAD_SHINGLES or self._same_headline(i, j)):
             ordered = ordered or [self._ordered(i), self._ordered(j)]
             covered = coverage(ordered[small], ordered[1 - small], config.shingle_size)
             if covered > again.similarity:

@@ -252,3 +252,17 @@ def test_headlines_close_needs_the_shorter_inside_the_other() -> None:
     assert headlines_close(a, np.arange(2, 12, dtype=np.uint64), 0.8)  # 8 of 10 inside
     assert not headlines_close(a, np.arange(3, 12, dtype=np.uint64), 0.8)  # 7 of 9
     assert not headlines_close(a, a[:0], 0.8)
+
+
+def test_items_of_a_series_are_not_nearly_the_same_headline() -> None:
+    # A site reusing its sentences across the items of a series ("… (13)", "… (14)"):
+    # the item's opening inside the other page says nothing.
+    story = _words("story", 120)
+    page = f"{_HEADER}\n\n{_words('story', 50)}\n\n{_FOOTER}"
+    docs = [make_article("13", "Markets wrap: stocks edge lower (13)", story, source="a"),
+            make_article("14", "Markets wrap: stocks edge lower (14)", page, source="gazette")]
+    assert (_comparer(docs).compare(0, 1).kind, _comparer(docs).compare(0, 1).copy) == (
+        "jaccard", False)
+    unnumbered = [docs[0], make_article("x", "Markets wrap: stocks edge lower (13)", page,
+                                        source="gazette")]
+    assert _comparer(unnumbered).compare(0, 1).kind == "inside"
