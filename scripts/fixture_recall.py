@@ -112,10 +112,16 @@ def main() -> None:
     for r in results:
         kinds.update(r["kind"])
         kinds_found.update(r["kind_found"])
-    print(f"{'kind of copy':<14} {'pairs':>6} {'found':>6} {'recall':>7}")
+    print(f"{'kind of copy':<14} {'pairs':>6} {'found':>6} {'recall':>7} {'mean':>7} "
+          f"{'worst':>7}  (mean and worst over the seeds with such pairs)")
     for kind in sorted(kinds, key=lambda k: (kinds_found[k] / kinds[k], k)):
+        per_seed = [(r["kind_found"].get(kind, 0) / r["kind"][kind], r["seed"])
+                    for r in results if r["kind"].get(kind)]
+        worst_kind = min(per_seed)
         print(f"{kind:<14} {kinds[kind]:>6} {kinds_found[kind]:>6} "
-              f"{kinds_found[kind] / kinds[kind]:>7.4f}")
+              f"{kinds_found[kind] / kinds[kind]:>7.4f} "
+              f"{statistics.mean(q for q, _ in per_seed):>7.4f} {worst_kind[0]:>7.3f} "
+              f"(seed {worst_kind[1]})")
     if not args.quiet:
         for r in results:
             for line in r["wrong"]:
