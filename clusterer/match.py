@@ -303,12 +303,16 @@ class Comparer:
         and ``threshold`` of the words up to its end, and the headlines are nearly the
         same (the shorter's character shingles inside the other at the headline
         threshold). The headline is what tells the page's own story from a "Latest news"
-        sidebar that carries another story's opening just as well.
+        sidebar that carries another story's opening just as well. Only across sources:
+        on one source the chrome is learned, and a site reusing its sentences opens one
+        story with a sentence another of its stories carries further down.
         """
         config = self.config
         size = config.shingle_size
         least = config.min_containment_shingles + size - 1  # words
-        if match.shared < config.min_containment_shingles or not self._same_headline(i, j):
+        if (match.shared < config.min_containment_shingles
+                or source_key(self.docs[i]) == source_key(self.docs[j])
+                or not self._same_headline(i, j)):
             return match
         ordered = self._without_both(i, j)
         best: tuple[float, int, int, int] = (0.0, 0, 0, 0)  # share, words, story side, start

@@ -266,3 +266,12 @@ def test_items_of_a_series_are_not_nearly_the_same_headline() -> None:
     unnumbered = [docs[0], make_article("x", "Markets wrap: stocks edge lower (13)", page,
                                         source="gazette")]
     assert _comparer(unnumbered).compare(0, 1).kind == "inside"
+
+
+def test_inside_is_only_across_sources() -> None:
+    # One site reusing its sentences: a story opening with a sentence that another of
+    # its stories, under a near headline, carries further down.
+    page = f"{_HEADER}\n\n{_words('story', 50)}\n\n{_FOOTER}"
+    docs = [make_article("a", "Buy Titanfall and save $30", _words("story", 120), source="s"),
+            make_article("b", "Buy Titanfall and save $30 at Target", page, source="s")]
+    assert _comparer(docs).compare(0, 1).kind == "jaccard"
