@@ -45,6 +45,7 @@ from clusterer.evidence import (
     NOISE,
     cluster_centroids,
     drop_singletons,
+    drop_site_themes,
     prune,
     rescue,
     rescue_near,
@@ -58,7 +59,7 @@ from clusterer.features import (
     title_terms,
 )
 from clusterer.language import SAMPLE_CHARS, detect_languages
-from clusterer.readers.urls import url_host
+from clusterer.readers.urls import source_key, url_host
 from clusterer.records import Article, DuplicateGroup
 from clusterer.storyline_records import (
     Storyline,
@@ -201,6 +202,8 @@ def _cluster_language(docs: list[str], groups: list[DuplicateGroup], language: s
     labels = drop_singletons(prune((features.tfidf, titles), weights, labels, config.similarity))
     labels = rescue((features.tfidf, titles), weights, hours, labels, config)
     labels = rescue_near((features.tfidf, titles), hours, labels, config)
+    labels = drop_site_themes(titles, [frozenset(source_key(a) for a in (g.kept, *g.duplicates))
+                                       for g in groups], labels)
     return assemble(groups, features, weights, labels, config, language)
 
 
