@@ -250,13 +250,15 @@ def drop_site_themes(titles: sp.csr_matrix, sites: list[frozenset[str]],
     inside = np.flatnonzero(labels != NOISE)
     inside = inside[np.argsort(labels[inside], kind="stable")]
     starts = np.unique(labels[inside], return_index=True)[1]
+    common: dict[str, np.ndarray] = {}
     for members in np.split(inside, starts[1:]):
         found = frozenset().union(*(sites[k] for k in members.tolist()))
         if len(found) != 1 or "" in found:
             continue
-        pages = pages_of[next(iter(found))]
+        site = next(iter(found))
+        if site not in common:  # the site's headlines holding each word, once per site
+            common[site] = np.asarray(titles[pages_of[site]].sum(axis=0)).ravel()
         shared = np.asarray(titles[members].sum(axis=0)).ravel() >= 2
-        common = np.asarray(titles[pages].sum(axis=0)).ravel()
-        if not (shared & (common <= len(pages) / 2)).any():
+        if not (shared & (common[site] <= len(pages_of[site]) / 2)).any():
             labels[members] = NOISE
     return labels
