@@ -21,7 +21,9 @@ Pipeline (kept articles only; copies travel with their kept article):
    So after HDBSCAN and again at the end a member stays only with evidence against
    the rest of its storyline: a cosine of at least ``similarity`` on the sparse TF-IDF
    (where unrelated articles score near 0) and a headline word in common. Being
-   unclustered is a normal outcome.
+   unclustered is a normal outcome. A storyline of one site's articles alone also
+   needs a headline word that is not in most of that site's headlines
+   (:func:`~clusterer.evidence.drop_site_themes`): one site's pages share its themes.
 4. Time: a storyline is split wherever two consecutive articles are more than
    ``window_hours`` apart (articles without a time go with the closest part).
 5. Each storyline (:mod:`clusterer.storyline_records`) gets a stable id, members
