@@ -224,3 +224,41 @@ def _dots_with_own_sum(rows: sp.csr_matrix, cluster: np.ndarray, weights: np.nda
     dots = np.bincount(coo.row, weights=coo.data * sums.data[where], minlength=n)
     norms = np.bincount(sum_rows, weights=sums.data.astype(np.float64) ** 2, minlength=k)
     return dots, norms[cluster]
+
+
+def drop_site_themes(titles: sp.csr_matrix, sites: list[frozenset[str]],
+                     labels: np.ndarray) -> np.ndarray:
+    """Storylines whose articles all come from one site, held together only by that
+    site's own vocabulary, become noise.
+
+    Pages of one site share more than a story: series, templates and themes ("WNET
+    Audit Committee Meetings" and "WNET Interactive & Technology Committee Meetings").
+    Against other sites' articles that vocabulary is no evidence, but between two
+    pages of the site it looks like a story. A storyline whose articles (copies
+    included: ``sites`` holds each article's sites, ``""`` for unknown) all come from
+    one known site stays only if two of its headlines share a word that is in at most
+    half of that site's headlines in the dump: a word that tells this story apart from
+    the site's other pages. A site none of whose other pages are in the dump gives no
+    such contrast, and its storyline goes; in a dump of one site, a storyline stays
+    when its words are not in most of the site's headlines.
+    """
+    labels = labels.copy()
+    pages_of: dict[str, list[int]] = {}  # articles of each site alone
+    for k, found in enumerate(sites):
+        if len(found) == 1:
+            pages_of.setdefault(next(iter(found)), []).append(k)
+    inside = np.flatnonzero(labels != NOISE)
+    inside = inside[np.argsort(labels[inside], kind="stable")]
+    starts = np.unique(labels[inside], return_index=True)[1]
+    common: dict[str, np.ndarray] = {}
+    for members in np.split(inside, starts[1:]):
+        found = frozenset().union(*(sites[k] for k in members.tolist()))
+        if len(found) != 1 or "" in found:
+            continue
+        site = next(iter(found))
+        if site not in common:  # the site's headlines holding each word, once per site
+            common[site] = np.asarray(titles[pages_of[site]].sum(axis=0)).ravel()
+        shared = np.asarray(titles[members].sum(axis=0)).ravel() >= 2
+        if not (shared & (common[site] <= len(pages_of[site]) / 2)).any():
+            labels[members] = NOISE
+    return labels

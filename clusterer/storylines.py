@@ -21,7 +21,9 @@ Pipeline (kept articles only; copies travel with their kept article):
    So after HDBSCAN and again at the end a member stays only with evidence against
    the rest of its storyline: a cosine of at least ``similarity`` on the sparse TF-IDF
    (where unrelated articles score near 0) and a headline word in common. Being
-   unclustered is a normal outcome.
+   unclustered is a normal outcome. A storyline of one site's articles alone also
+   needs a headline word that is not in most of that site's headlines
+   (:func:`~clusterer.evidence.drop_site_themes`): one site's pages share its themes.
 4. Time: a storyline is split wherever two consecutive articles are more than
    ``window_hours`` apart (articles without a time go with the closest part).
 5. Each storyline (:mod:`clusterer.storyline_records`) gets a stable id, members
@@ -45,6 +47,7 @@ from clusterer.evidence import (
     NOISE,
     cluster_centroids,
     drop_singletons,
+    drop_site_themes,
     prune,
     rescue,
     rescue_near,
@@ -58,7 +61,7 @@ from clusterer.features import (
     title_terms,
 )
 from clusterer.language import SAMPLE_CHARS, detect_languages
-from clusterer.readers.urls import url_host
+from clusterer.readers.urls import source_key, url_host
 from clusterer.records import Article, DuplicateGroup
 from clusterer.storyline_records import (
     Storyline,
@@ -201,6 +204,8 @@ def _cluster_language(docs: list[str], groups: list[DuplicateGroup], language: s
     labels = drop_singletons(prune((features.tfidf, titles), weights, labels, config.similarity))
     labels = rescue((features.tfidf, titles), weights, hours, labels, config)
     labels = rescue_near((features.tfidf, titles), hours, labels, config)
+    labels = drop_site_themes(titles, [frozenset(source_key(a) for a in (g.kept, *g.duplicates))
+                                       for g in groups], labels)
     return assemble(groups, features, weights, labels, config, language)
 
 
