@@ -1,4 +1,5 @@
 import re
+import unicodedata
 
 import pytest
 from hypothesis import given
@@ -114,3 +115,25 @@ def clean_reference_input(text: str) -> str:
     """``text`` as clean sees it before folding (no entity, tag or quote here but the
     non-breaking space, which becomes a space)."""
     return text.replace("\u00a0", " ") if not text.isascii() else text
+
+
+def _punctuation_as_first_written(text: str) -> str:
+    """NFKC of the whole text, then one regex substitution of every :data:`_PUNCT`
+    character if the text is still not ASCII (what ``clean`` did first)."""
+    from clusterer.normalize import _PUNCT
+
+    text = unicodedata.normalize("NFKC", text)
+    if text.isascii():
+        return text
+    return re.sub("[" + "".join(_PUNCT) + "]", lambda m: _PUNCT[m.group()], text)
+
+
+@pytest.mark.fuzz
+@examples(300)
+@given(st.text(alphabet=st.sampled_from(
+    list("a e`'\u00a0\u202f\u2009\u2026\u2018\u2019\u201c\u2014\u2033\u2032\u00b4\u00ad\u200b"
+         "\u0301\u0308\ufb01\uff40\u00bd\u3000\u00e9\u1100\u1161\u00ab")), max_size=30))
+def test_plain_punctuation_is_nfkc_then_every_replacement_at_once(text: str) -> None:
+    from clusterer.normalize import _plain_punctuation
+
+    assert _plain_punctuation(text) == _punctuation_as_first_written(text)
