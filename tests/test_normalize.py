@@ -137,3 +137,16 @@ def test_plain_punctuation_is_nfkc_then_every_replacement_at_once(text: str) -> 
     from clusterer.normalize import _plain_punctuation
 
     assert _plain_punctuation(text) == _punctuation_as_first_written(text)
+
+
+_DATELINE_FRAGMENTS = ["KYIV", "NEW", "YORK", "A", "B.", "(AP)", "(Reuters)", " ", "  ", "\n", "\n\n",
+                       " - ", "--", "-", ", March 10", ",", "MA", "/", "x", "It", "'", "\t"]
+
+
+@pytest.mark.fuzz
+@examples(300)
+@given(st.lists(st.sampled_from(_DATELINE_FRAGMENTS), max_size=25).map("".join))
+def test_datelines_are_dropped_as_by_one_substitution(text: str) -> None:
+    from clusterer.normalize import _drop_datelines
+
+    assert _drop_datelines(text) == _DATELINE.sub("", text)
