@@ -1,4 +1,7 @@
 import os
+from collections.abc import Iterator
+
+import pytest
 
 from clusterer.engine import MIN_PARALLEL, LocalEngine, run_stage, worker_count
 
@@ -40,3 +43,36 @@ def test_run_stage_reports_progress_by_job_sizes() -> None:
 def test_worker_count() -> None:
     assert worker_count(3) == 3
     assert worker_count(0) == len(os.sched_getaffinity(0))
+
+
+def _fails_on_three(state: int, job: list[int]) -> int:
+    if 3 in job:
+        raise ValueError(f"job {job} holds 3")
+    return sum(job)
+
+
+def _exits(state: int, job: list[int]) -> int:
+    os._exit(3)
+
+
+def test_a_pool_raises_a_workers_error_in_the_caller() -> None:
+    error = pytest.raises(ValueError, match=r"job \[0, 1, 2, 3\] holds 3")
+    with error, LocalEngine(2).mapper(MIN_PARALLEL, 0) as mapper:
+        list(mapper(_fails_on_three, _jobs(40)))
+
+
+def test_a_pool_raises_an_error_reading_the_jobs_in_the_caller() -> None:
+    def jobs() -> Iterator[list[int]]:
+        yield [1]
+        raise OSError("disk gone")
+
+    with pytest.raises(OSError, match="disk gone"), LocalEngine(2).mapper(MIN_PARALLEL, 0) as mapper:
+        list(mapper(_pid_and_sum, jobs()))
+
+
+def test_a_pool_maps_no_jobs_and_reports_a_dead_worker() -> None:
+    with LocalEngine(2).mapper(MIN_PARALLEL, 0) as mapper:
+        assert list(mapper(_pid_and_sum, [])) == []
+    error = pytest.raises(RuntimeError, match=r"a worker process ended unexpectedly \(exit codes ")
+    with error, LocalEngine(2).mapper(MIN_PARALLEL, 0) as mapper:
+        list(mapper(_exits, _jobs(8)))
