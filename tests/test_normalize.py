@@ -13,6 +13,8 @@ from clusterer.normalize import (
     title_segments,
     title_tokens,
     tokens,
+    unit_bytes,
+    unit_text,
     units,
 )
 
@@ -71,6 +73,7 @@ def test_units_are_the_word_tokens_of_each_piece(text: str) -> None:
     pieces = _UNIT_BOUNDARY.split(_DATELINE.sub("", clean(text)))
     expected = [" ".join(w) for w in (re.findall(r"\w+", p.casefold()) for p in pieces) if w]
     assert units(text) == expected
+    assert unit_bytes(text) == unit_text(text).encode("utf-8")
 
 
 # The unit boundary as first written: three alternatives tried at every position.
@@ -150,3 +153,9 @@ def test_datelines_are_dropped_as_by_one_substitution(text: str) -> None:
     from clusterer.normalize import _drop_datelines
 
     assert _drop_datelines(text) == _DATELINE.sub("", text)
+
+
+def test_unit_bytes_fold_every_ascii_character_as_unit_text() -> None:
+    text = "".join(map(chr, range(1, 128))) + "\nAbc. Def"
+    assert unit_bytes(text) == unit_text(text).encode("utf-8")
+    assert unit_bytes("A b_C\u00e9.") == "a b_c\u00e9".encode() + b" "
