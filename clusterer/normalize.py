@@ -41,6 +41,11 @@ _PLAIN_COMPATIBLE = tuple((c, r) for c, r in _PUNCT_ITEMS if c in "\u00a0\u202f\
 # every position. The glued case drops the stop itself, which is no word anyway.
 _UNIT_BOUNDARY = re.compile(
     r"[\n.!?](?:(?<=\n)|(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])|(?<=[a-z][.!?])(?=[A-Z][a-z]))")
+# The boundaries that are not line breaks, replaced by one: the same text as joining
+# the pieces of a split at ``_UNIT_BOUNDARY`` with newlines (tested; a line break is its
+# own boundary and is left in place), without a match at every line.
+_SENTENCE_BOUNDARY = re.compile(
+    r"[.!?](?:[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])|(?<=[a-z][.!?])(?=[A-Z][a-z]))")
 # The ASCII whitespace (and line breaks) other than space and newline.
 _ASCII_ODD_SPACES = "\t\r\x0b\x0c\x1c\x1d\x1e\x1f"
 _TOKEN = re.compile(r"\w+")
@@ -154,7 +159,7 @@ def _unit_pieces(text: str) -> str:
     """``text`` cleaned, without datelines, its units on lines of their own (case kept)."""
     # One pass over the whole text for each step (this runs on every article): the
     # word tokens of every piece, with the pieces kept apart by newlines.
-    return "\n".join(_UNIT_BOUNDARY.split(_drop_datelines(clean(text))))
+    return _SENTENCE_BOUNDARY.sub("\n", _drop_datelines(clean(text)))
 
 
 def _drop_datelines(text: str) -> str:

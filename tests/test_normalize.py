@@ -159,3 +159,13 @@ def test_unit_bytes_fold_every_ascii_character_as_unit_text() -> None:
     text = "".join(map(chr, range(1, 128))) + "\nAbc. Def"
     assert unit_bytes(text) == unit_text(text).encode("utf-8")
     assert unit_bytes("A b_C\u00e9.") == "a b_c\u00e9".encode() + b" "
+
+
+@pytest.mark.fuzz
+@examples(300)
+@given(st.lists(st.sampled_from(_FRAGMENTS + ["\n\n", ". ", ".\n", "!", ")", "]", '"', "aB", "Ab"]),
+                max_size=30).map("".join))
+def test_sentence_boundaries_give_the_pieces_of_the_unit_boundary_split(text: str) -> None:
+    from clusterer.normalize import _SENTENCE_BOUNDARY
+
+    assert _SENTENCE_BOUNDARY.sub("\n", text) == "\n".join(_UNIT_BOUNDARY.split(text))
