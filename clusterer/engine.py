@@ -151,7 +151,8 @@ class _Workers:
     def map(self, fn: Stage, jobs: Iterable[Any]) -> Iterator[Any]:
         """``fn(state, job)`` of every job, in order; jobs are read in a thread of
         their own while the workers compute."""
-        self._sender = threading.Thread(target=self._send, args=(fn, jobs), daemon=True)
+        self._sender = threading.Thread(target=self._send, args=(fn, jobs), daemon=True,
+                                        name="clusterer-jobs")
         self._sender.start()
         waiting: dict[int, Any] = {}
         received = 0
@@ -207,10 +208,12 @@ class _Workers:
             process.terminate()
         for process in self._processes:
             process.join()
-        # The sender may be blocked writing a job nobody reads: read them until it ends.
+        # The sender may be blocked writing a job nobody reads: drain the pipe until it
+        # ends. Raw bytes, not messages: a worker may have died halfway through one.
+        reader = self._tasks._reader
         while self._sender is not None and self._sender.is_alive():
-            if self._tasks._reader.poll(0.01):
-                self._tasks._reader.recv_bytes()
+            if reader.poll(0.01):
+                os.read(reader.fileno(), 1 << 16)
 
 
 def _work(tasks: Any, results: Any, state: Any) -> None:

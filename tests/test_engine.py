@@ -1,4 +1,6 @@
 import os
+import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -76,3 +78,25 @@ def test_a_pool_maps_no_jobs_and_reports_a_dead_worker() -> None:
     error = pytest.raises(RuntimeError, match=r"a worker process ended unexpectedly \(exit codes ")
     with error, LocalEngine(2).mapper(MIN_PARALLEL, 0) as mapper:
         list(mapper(_exits, _jobs(8)))
+
+
+def _slow_length(state: int, job: bytes) -> int:
+    time.sleep(0.02)
+    return len(job)
+
+
+def test_a_pool_stops_reading_jobs_when_the_caller_stops() -> None:
+    # Jobs of 1 MiB fill the pipe to the workers: the sending thread is blocked writing
+    # one when the caller stops, and must be released, not left hanging.
+    read = []
+
+    def jobs() -> Iterator[bytes]:
+        for k in range(200):
+            read.append(k)
+            yield b"x" * (1 << 20)
+
+    with pytest.raises(KeyError), LocalEngine(2).mapper(MIN_PARALLEL, 0) as mapper:
+        for _ in mapper(_slow_length, jobs()):
+            raise KeyError("stop")
+    assert 0 < len(read) < 200
+    assert not [t for t in threading.enumerate() if t.name == "clusterer-jobs"]
