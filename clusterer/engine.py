@@ -14,8 +14,10 @@ from __future__ import annotations
 import ctypes
 import gc
 import multiprocessing
+import multiprocessing.connection
 import os
 import signal
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Protocol
@@ -99,23 +101,6 @@ def return_free_memory() -> None:
 
 
 # ---------------------------------------------------------------- local pool
-_STATE: Any = None  # the running stage's shared state, in this process
-
-
-def _init_worker(state: Any, worker: bool = False) -> None:
-    global _STATE
-    _STATE = state
-    if worker:
-        # Ctrl-C reaches the whole process group: the parent handles it and terminates
-        # the workers, which must not each print a traceback.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _call(task: tuple[Stage, Any]) -> Any:
-    fn, job = task
-    return fn(_STATE, job)
-
-
 @contextmanager
 def _local_mapper(count: int, items: int, state: Any) -> Iterator[MapFn]:
     """An ordered ``map`` in ``count`` worker processes, or here for small inputs.
@@ -132,16 +117,113 @@ def _local_mapper(count: int, items: int, state: Any) -> Iterator[MapFn]:
     # (the articles), and each worker would get its own copy of them.
     gc.freeze()
     try:
-        pool = multiprocessing.get_context(method).Pool(count, initializer=_init_worker,
-                                                        initargs=(state, True))
+        pool = _Workers(multiprocessing.get_context(method), count, state)
         try:
-            yield lambda fn, jobs: pool.imap(_call, ((fn, job) for job in jobs))
+            yield pool.map
         except BaseException:
             pool.terminate()
             raise
         else:
             pool.close()
-        finally:
-            pool.join()
     finally:
         gc.unfreeze()
+
+
+class _Workers:
+    """Worker processes fed through one pipe and answering through another: the part
+    of ``multiprocessing.Pool`` an ordered map needs. The pool's worker-handler thread
+    wakes whenever a result waits in the pipe, and spins until the result thread has
+    read it: 0.45 s of CPU at 20,000 articles (6% of the run), holding the lock the
+    parent's reading thread needs. Here one thread sends the jobs (the parent reads the
+    dump in it) and the caller's thread receives the results: nothing polls.
+    """
+
+    def __init__(self, context: Any, count: int, state: Any) -> None:
+        self._tasks = context.SimpleQueue()
+        self._results = context.SimpleQueue()
+        self._processes = [context.Process(target=_work, args=(self._tasks, self._results, state),
+                                           daemon=True) for _ in range(count)]
+        for process in self._processes:
+            process.start()
+        self._sender: threading.Thread | None = None
+        self._stop = threading.Event()
+
+    def map(self, fn: Stage, jobs: Iterable[Any]) -> Iterator[Any]:
+        """``fn(state, job)`` of every job, in order; jobs are read in a thread of
+        their own while the workers compute."""
+        self._sender = threading.Thread(target=self._send, args=(fn, jobs), daemon=True,
+                                        name="clusterer-jobs")
+        self._sender.start()
+        waiting: dict[int, Any] = {}
+        received = 0
+        total: int | None = None  # known once the sender has sent every job
+        while total is None or received < total:
+            index, ok, value = self._receive()
+            if not ok:
+                raise value
+            if index < 0:
+                total = value
+                continue
+            waiting[index] = value
+            while received in waiting:
+                yield waiting.pop(received)
+                received += 1
+        self._sender.join()
+
+    def _send(self, fn: Stage, jobs: Iterable[Any]) -> None:
+        """Send every job, then (-1, True, the number of jobs) through the results; an
+        error reading the jobs as (-1, False, error), raised by :meth:`map`."""
+        count = 0
+        try:
+            for job in jobs:
+                if self._stop.is_set():
+                    return
+                self._tasks.put((count, fn, job))
+                count += 1
+        except BaseException as error:
+            self._results.put((-1, False, error))
+            return
+        self._results.put((-1, True, count))
+
+    def _receive(self) -> tuple[int, bool, Any]:
+        """The next message; an error if a worker died without answering."""
+        readers = [self._results._reader] + [p.sentinel for p in self._processes]
+        if self._results._reader not in multiprocessing.connection.wait(readers):
+            raise RuntimeError("a worker process ended unexpectedly "
+                               f"(exit codes {[p.exitcode for p in self._processes]})")
+        message: tuple[int, bool, Any] = self._results.get()
+        return message
+
+    def close(self) -> None:
+        """Let the workers finish and wait for them."""
+        for _ in self._processes:
+            self._tasks.put(None)
+        for process in self._processes:
+            process.join()
+
+    def terminate(self) -> None:
+        """Stop the workers at once."""
+        self._stop.set()
+        for process in self._processes:
+            process.terminate()
+        for process in self._processes:
+            process.join()
+        # The sender may be blocked writing a job nobody reads: drain the pipe until it
+        # ends. Raw bytes, not messages: a worker may have died halfway through one.
+        reader = self._tasks._reader
+        while self._sender is not None and self._sender.is_alive():
+            if reader.poll(0.01):
+                os.read(reader.fileno(), 1 << 16)
+
+
+def _work(tasks: Any, results: Any, state: Any) -> None:
+    """A worker: run the tasks it is sent until it is sent None."""
+    # Ctrl-C reaches the whole process group: the parent handles it and terminates the
+    # workers, which must not each print a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    while (task := tasks.get()) is not None:
+        index, fn, job = task
+        try:
+            results.put((index, True, fn(state, job)))
+        except Exception as error:
+            results.put((index, False, error))

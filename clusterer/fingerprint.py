@@ -32,12 +32,12 @@ from clusterer.minhash import (
     HashedUnits,
     Signer,
     char_shingles,
-    hash_unit_text,
+    hash_unit_bytes,
     hash_units,
     permutations,
     shingles,
 )
-from clusterer.normalize import unit_text, units
+from clusterer.normalize import unit_bytes, units
 from clusterer.readers.urls import source_key
 from clusterer.records import Article
 from clusterer.validation import check_range
@@ -322,8 +322,8 @@ class _Split:
 
 
 def _units_chunk(state: None, texts: list[bytes]) -> _Split:
-    hashed, counts = hash_unit_text([unit_text(t.decode("utf-8", "surrogatepass")) if t else ""
-                                     for t in texts])
+    hashed, counts = hash_unit_bytes([unit_bytes(t.decode("utf-8", "surrogatepass")) if t else b""
+                                      for t in texts])
     return _Split(counts, hashed)
 
 

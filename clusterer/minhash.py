@@ -109,9 +109,15 @@ def hash_unit_text(texts: Sequence[str]) -> tuple[HashedUnits, np.ndarray]:
     The words are found once, on the bytes as given; their places in the folded text
     follow from their lengths, so the folded text is hashed without finding them again.
     """
-    encoded = [text.encode("utf-8") for text in texts]
-    ascii_only = sum(map(len, encoded)) == sum(map(len, texts))
-    data = np.frombuffer(b"\n".join(encoded), dtype=np.uint8)
+    return hash_unit_bytes([text.encode("utf-8") for text in texts])
+
+
+def hash_unit_bytes(encoded: Sequence[bytes]) -> tuple[HashedUnits, np.ndarray]:
+    """:func:`hash_unit_text` of texts given in UTF-8
+    (:func:`clusterer.normalize.unit_bytes`)."""
+    joined = b"\n".join(encoded)
+    ascii_only = joined.isascii()
+    data = np.frombuffer(joined, dtype=np.uint8)
     text_ends = np.cumsum([len(e) + 1 for e in encoded])  # each text's end, past its newline
     word = (data != 32) & (data != 10)
     padded = np.zeros(len(data) + 2, dtype=bool)
@@ -120,7 +126,7 @@ def hash_unit_text(texts: Sequence[str]) -> tuple[HashedUnits, np.ndarray]:
     edges = np.flatnonzero(padded[1:] != padded[:-1])
     del padded
     if not len(edges):  # no word at all (or no text)
-        return _hash_bytes(b""), np.zeros(len(texts), dtype=np.int64)
+        return _hash_bytes(b""), np.zeros(len(encoded), dtype=np.int64)
     starts, ends = edges[0::2], edges[1::2]
     # Between two words: one newline if the gap holds one (a unit ends), else one space.
     # A newline lies in the gap before the first word that starts after it.
@@ -134,7 +140,7 @@ def hash_unit_text(texts: Sequence[str]) -> tuple[HashedUnits, np.ndarray]:
     del word
     firsts = np.flatnonzero(np.concatenate(([True], unit_break)))  # first word of each unit
     in_text = np.searchsorted(text_ends, starts[firsts], side="right")
-    counts = np.bincount(in_text, minlength=len(texts))[:len(texts)].astype(np.int64)
+    counts = np.bincount(in_text, minlength=len(encoded))[:len(encoded)].astype(np.int64)
     if len(folded) > _PIECE:  # bounded memory: in pieces
         return _hash_bytes(folded.tobytes()), counts
     lengths = ends - starts

@@ -9,6 +9,7 @@ learned and left out of fingerprints.
 from __future__ import annotations
 
 import html
+import itertools
 import re
 import unicodedata
 
@@ -27,9 +28,12 @@ _PUNCT = {
         "\u200b": "", "\u200c": "", "\u200d": "", "\u2060": "", "\ufeff": "", "\u00ad": "",
         "\u2026": "...",
 }
-# A regex over the few special characters is much faster than str.translate on
-# long texts that are mostly ASCII.
-_PUNCT_RE = re.compile("[" + "".join(_PUNCT) + "]")
+_PUNCT_ITEMS = tuple(_PUNCT.items())
+# Characters whose NFKC form is their _PUNCT replacement (no-break and thin spaces, the
+# ellipsis): replaced before the NFKC check, NFKC gives the same text (a character may be
+# replaced by its compatibility decomposition before normalising) and most texts holding
+# one need no normalising at all (5x faster than normalising).
+_PLAIN_COMPATIBLE = tuple((c, r) for c, r in _PUNCT_ITEMS if c in "\u00a0\u202f\u2009\u2026")
 # A unit ends at a sentence end followed by a capital, digit or quote; also where a
 # scraper glued two blocks together ("…the difference.Ukraine is…").
 # One character class first (a line break or a sentence end), then what must follow
@@ -37,6 +41,11 @@ _PUNCT_RE = re.compile("[" + "".join(_PUNCT) + "]")
 # every position. The glued case drops the stop itself, which is no word anyway.
 _UNIT_BOUNDARY = re.compile(
     r"[\n.!?](?:(?<=\n)|(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])|(?<=[a-z][.!?])(?=[A-Z][a-z]))")
+# The boundaries that are not line breaks, replaced by one: the same text as joining
+# the pieces of a split at ``_UNIT_BOUNDARY`` with newlines (tested; a line break is its
+# own boundary and is left in place), without a match at every line.
+_SENTENCE_BOUNDARY = re.compile(
+    r"[.!?](?:[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])|(?<=[a-z][.!?])(?=[A-Z][a-z]))")
 # The ASCII whitespace (and line breaks) other than space and newline.
 _ASCII_ODD_SPACES = "\t\r\x0b\x0c\x1c\x1d\x1e\x1f"
 _TOKEN = re.compile(r"\w+")
@@ -46,6 +55,10 @@ _TOKEN = re.compile(r"\w+")
 _NON_WORD = re.compile(r"[^\w\n ]+")
 _ASCII_NON_WORD = str.maketrans(
     {chr(c): " " for c in range(128) if not (chr(c).isalnum() or chr(c) in "_\n")})
+# The same on ASCII bytes, with case folded: word characters and newlines lowercased,
+# every other byte a space.
+_ASCII_WORD_BYTES = bytes(ord(chr(c).lower()) if chr(c).isalnum() or chr(c) in "_\n" else 32
+                          for c in range(256))
 # Wire datelines: "KYIV (AP) - ", "PARIS (AFP) -- ", "LONDON, March 10 (Reuters) - ",
 # "WASHINGTON - ". Matched on cleaned, case-kept text at the start of a unit.
 _DATELINE = re.compile(
@@ -53,6 +66,10 @@ _DATELINE = re.compile(
     r"(?:,\s*[A-Z][A-Za-z.]+(?:\s+\d{1,2})?)?"
     r"\s*(?:\([A-Za-z][A-Za-z .&'-]{0,30}\))?\s*-{1,2}\s+"
 )
+# Where a dateline may begin after the first line: a line starting with two of its
+# first characters. A search for a newline runs at C speed; trying the dateline at every
+# position (``(?m)^``) does not.
+_DATELINE_START = re.compile(r"\n(?=[A-Z][A-Z.'-])")
 # Wire headline prefixes: "UPDATE 2-", "BREAKING:", "EXCLUSIVE-" …
 _TITLE_PREFIX = re.compile(
     r"^(?:update|updated|breaking(?: news)?|exclusive|wrapup|corrected|correction|refile|rpt"
@@ -68,10 +85,8 @@ def clean(text: str) -> str:
         text = html.unescape(html.unescape(text))
     if "<" in text:
         text = _TAG.sub(" ", _BLOCK_TAG.sub("\n", text))
-    if not unicodedata.is_normalized("NFKC", text):  # a quick check: 5x faster than normalising
-        text = unicodedata.normalize("NFKC", text)
     if not text.isascii():
-        text = _PUNCT_RE.sub(lambda m: _PUNCT[m.group()], text)
+        text = _plain_punctuation(text)
     if text.isascii() and not any(space in text for space in _ASCII_ODD_SPACES):
         # Only spaces and newlines (most texts): a line is folded only if it needs to be,
         # twice as fast as splitting every line into words (same result, tested).
@@ -80,6 +95,24 @@ def clean(text: str) -> str:
             else line for line in text.split("\n")]))
     # str.split() folds every Unicode space at C speed; blank lines go.
     return "\n".join(filter(None, (" ".join(line.split()) for line in text.splitlines())))
+
+
+def _plain_punctuation(text: str) -> str:
+    """NFKC, then plain quotes, dashes and spaces (:data:`_PUNCT`) if the text is still not
+    ASCII. ``str.replace`` of the characters present: a text holds few of them, and a
+    search for one character runs at C speed (3x faster than a regex substitution calling
+    back for every quote)."""
+    for char, plain in _PLAIN_COMPATIBLE:
+        if char in text:
+            text = text.replace(char, plain)
+    if not unicodedata.is_normalized("NFKC", text):  # a quick check: 5x faster than normalising
+        text = unicodedata.normalize("NFKC", text)
+    if not text.isascii():
+        # One character for one or several: no replacement makes another one's character.
+        for char, plain in _PUNCT_ITEMS:
+            if char in text:
+                text = text.replace(char, plain)
+    return text
 
 
 def normalize(text: str) -> str:
@@ -107,11 +140,45 @@ def unit_text(text: str) -> str:
     """The units of ``text`` before spaces are folded: pieces separated by newlines,
     words by one or more spaces, empty pieces kept. :func:`units` folds it in Python;
     :func:`clusterer.minhash.hash_unit_text` hashes it as folded, in numpy."""
+    joined = _unit_pieces(text)
+    return (joined.casefold().translate(_ASCII_NON_WORD) if joined.isascii()
+            else _NON_WORD.sub(" ", joined.casefold()))
+
+
+def unit_bytes(text: str) -> bytes:
+    """:func:`unit_text` in UTF-8 (tested), as :func:`clusterer.minhash.hash_unit_bytes`
+    takes it. An ASCII text is case-folded and its non-word characters blanked in one
+    ``bytes.translate`` (3x faster than ``casefold`` and ``str.translate``)."""
+    joined = _unit_pieces(text)
+    if joined.isascii():
+        return joined.encode("ascii").translate(_ASCII_WORD_BYTES)
+    return _NON_WORD.sub(" ", joined.casefold()).encode("utf-8")
+
+
+def _unit_pieces(text: str) -> str:
+    """``text`` cleaned, without datelines, its units on lines of their own (case kept)."""
     # One pass over the whole text for each step (this runs on every article): the
     # word tokens of every piece, with the pieces kept apart by newlines.
-    text = _DATELINE.sub("", clean(text))
-    joined = "\n".join(_UNIT_BOUNDARY.split(text)).casefold()
-    return joined.translate(_ASCII_NON_WORD) if joined.isascii() else _NON_WORD.sub(" ", joined)
+    return _SENTENCE_BOUNDARY.sub("\n", _drop_datelines(clean(text)))
+
+
+def _drop_datelines(text: str) -> str:
+    """``_DATELINE.sub("", text)`` (tested), trying the pattern only where a line may hold
+    one: 2x faster on texts with such lines, 10x on those without (most news)."""
+    pieces = []
+    done = 0  # text[:done] is settled
+    starts = itertools.chain((0,), (m.end() for m in _DATELINE_START.finditer(text)))
+    for start in starts:
+        if start < done:  # inside the last dateline removed (its trailing spaces)
+            continue
+        found = _DATELINE.match(text, start)
+        if found:
+            pieces.append(text[done:start])
+            done = found.end()
+    if not pieces:
+        return text
+    pieces.append(text[done:])
+    return "".join(pieces)
 
 
 def title_tokens(title: str) -> list[str]:

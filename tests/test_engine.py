@@ -1,4 +1,9 @@
 import os
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
 
 from clusterer.engine import MIN_PARALLEL, LocalEngine, run_stage, worker_count
 
@@ -40,3 +45,58 @@ def test_run_stage_reports_progress_by_job_sizes() -> None:
 def test_worker_count() -> None:
     assert worker_count(3) == 3
     assert worker_count(0) == len(os.sched_getaffinity(0))
+
+
+def _fails_on_three(state: int, job: list[int]) -> int:
+    if 3 in job:
+        raise ValueError(f"job {job} holds 3")
+    return sum(job)
+
+
+def _exits(state: int, job: list[int]) -> int:
+    os._exit(3)
+
+
+def test_a_pool_raises_a_workers_error_in_the_caller() -> None:
+    error = pytest.raises(ValueError, match=r"job \[0, 1, 2, 3\] holds 3")
+    with error, LocalEngine(2).mapper(MIN_PARALLEL, 0) as mapper:
+        list(mapper(_fails_on_three, _jobs(40)))
+
+
+def test_a_pool_raises_an_error_reading_the_jobs_in_the_caller() -> None:
+    def jobs() -> Iterator[list[int]]:
+        yield [1]
+        raise OSError("disk gone")
+
+    with pytest.raises(OSError, match="disk gone"), LocalEngine(2).mapper(MIN_PARALLEL, 0) as mapper:
+        list(mapper(_pid_and_sum, jobs()))
+
+
+def test_a_pool_maps_no_jobs_and_reports_a_dead_worker() -> None:
+    with LocalEngine(2).mapper(MIN_PARALLEL, 0) as mapper:
+        assert list(mapper(_pid_and_sum, [])) == []
+    error = pytest.raises(RuntimeError, match=r"a worker process ended unexpectedly \(exit codes ")
+    with error, LocalEngine(2).mapper(MIN_PARALLEL, 0) as mapper:
+        list(mapper(_exits, _jobs(8)))
+
+
+def _slow_length(state: int, job: bytes) -> int:
+    time.sleep(0.02)
+    return len(job)
+
+
+def test_a_pool_stops_reading_jobs_when_the_caller_stops() -> None:
+    # Jobs of 1 MiB fill the pipe to the workers: the sending thread is blocked writing
+    # one when the caller stops, and must be released, not left hanging.
+    read = []
+
+    def jobs() -> Iterator[bytes]:
+        for k in range(200):
+            read.append(k)
+            yield b"x" * (1 << 20)
+
+    with pytest.raises(KeyError), LocalEngine(2).mapper(MIN_PARALLEL, 0) as mapper:
+        for _ in mapper(_slow_length, jobs()):
+            raise KeyError("stop")
+    assert 0 < len(read) < 200
+    assert not [t for t in threading.enumerate() if t.name == "clusterer-jobs"]

@@ -1,4 +1,5 @@
 import re
+import unicodedata
 
 import pytest
 from hypothesis import given
@@ -12,6 +13,8 @@ from clusterer.normalize import (
     title_segments,
     title_tokens,
     tokens,
+    unit_bytes,
+    unit_text,
     units,
 )
 
@@ -70,6 +73,7 @@ def test_units_are_the_word_tokens_of_each_piece(text: str) -> None:
     pieces = _UNIT_BOUNDARY.split(_DATELINE.sub("", clean(text)))
     expected = [" ".join(w) for w in (re.findall(r"\w+", p.casefold()) for p in pieces) if w]
     assert units(text) == expected
+    assert unit_bytes(text) == unit_text(text).encode("utf-8")
 
 
 # The unit boundary as first written: three alternatives tried at every position.
@@ -114,3 +118,54 @@ def clean_reference_input(text: str) -> str:
     """``text`` as clean sees it before folding (no entity, tag or quote here but the
     non-breaking space, which becomes a space)."""
     return text.replace("\u00a0", " ") if not text.isascii() else text
+
+
+def _punctuation_as_first_written(text: str) -> str:
+    """NFKC of the whole text, then one regex substitution of every :data:`_PUNCT`
+    character if the text is still not ASCII (what ``clean`` did first)."""
+    from clusterer.normalize import _PUNCT
+
+    text = unicodedata.normalize("NFKC", text)
+    if text.isascii():
+        return text
+    return re.sub("[" + "".join(_PUNCT) + "]", lambda m: _PUNCT[m.group()], text)
+
+
+@pytest.mark.fuzz
+@examples(300)
+@given(st.text(alphabet=st.sampled_from(
+    list("a e`'\u00a0\u202f\u2009\u2026\u2018\u2019\u201c\u2014\u2033\u2032\u00b4\u00ad\u200b"
+         "\u0301\u0308\ufb01\uff40\u00bd\u3000\u00e9\u1100\u1161\u00ab")), max_size=30))
+def test_plain_punctuation_is_nfkc_then_every_replacement_at_once(text: str) -> None:
+    from clusterer.normalize import _plain_punctuation
+
+    assert _plain_punctuation(text) == _punctuation_as_first_written(text)
+
+
+_DATELINE_FRAGMENTS = ["KYIV", "NEW", "YORK", "A", "B.", "(AP)", "(Reuters)", " ", "  ", "\n", "\n\n",
+                       " - ", "--", "-", ", March 10", ",", "MA", "/", "x", "It", "'", "\t"]
+
+
+@pytest.mark.fuzz
+@examples(300)
+@given(st.lists(st.sampled_from(_DATELINE_FRAGMENTS), max_size=25).map("".join))
+def test_datelines_are_dropped_as_by_one_substitution(text: str) -> None:
+    from clusterer.normalize import _drop_datelines
+
+    assert _drop_datelines(text) == _DATELINE.sub("", text)
+
+
+def test_unit_bytes_fold_every_ascii_character_as_unit_text() -> None:
+    text = "".join(map(chr, range(1, 128))) + "\nAbc. Def"
+    assert unit_bytes(text) == unit_text(text).encode("utf-8")
+    assert unit_bytes("A b_C\u00e9.") == "a b_c\u00e9".encode() + b" "
+
+
+@pytest.mark.fuzz
+@examples(300)
+@given(st.lists(st.sampled_from(_FRAGMENTS + ["\n\n", ". ", ".\n", "!", ")", "]", '"', "aB", "Ab"]),
+                max_size=30).map("".join))
+def test_sentence_boundaries_give_the_pieces_of_the_unit_boundary_split(text: str) -> None:
+    from clusterer.normalize import _SENTENCE_BOUNDARY
+
+    assert _SENTENCE_BOUNDARY.sub("\n", text) == "\n".join(_UNIT_BOUNDARY.split(text))

@@ -406,3 +406,20 @@ def test_entity_expansion_stays_small(tmp_path):
                     "</title><description>x</description></item></channel></rss>")
     (article,) = read(feed)  # 10**9 "lol"s if expanded
     assert (article.title, article.text) == ("Laugh &lol9;", "x")
+
+
+def test_too_deep_flags_only_values_nested_past_the_limit():
+    from clusterer.readers.records import MAX_DEPTH, too_deep
+
+    brackets = "[{" * 300  # inside a string: no nesting
+    flat = {"title": brackets, "text": "t"}
+    assert too_deep(json.dumps(flat), flat, "x:1") is None
+    shallow = {"title": brackets, "tags": [["a"]]}
+    assert too_deep(json.dumps(shallow), shallow, "x:1") is None
+    deep: dict[str, object] = {"title": "t", "x": []}
+    node: list[object] = deep["x"]  # type: ignore[assignment]
+    for _ in range(MAX_DEPTH):
+        node.append([])
+        node = node[0]  # type: ignore[assignment]
+    error = too_deep(json.dumps(deep), deep, "x:1")
+    assert error is not None and str(error).startswith("x:1: invalid JSON: nested deeper than 254")

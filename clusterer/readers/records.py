@@ -110,6 +110,8 @@ MAX_DEPTH = 254  # orjson writes no deeper (an output record is as deep as its i
 
 def too_deep(text: str | bytes, value: Any, origin: str) -> InputError | None:
     """The error for a value nested deeper than ``MAX_DEPTH``, or None."""
+    if isinstance(value, dict) and not any(isinstance(v, (dict, list)) for v in value.values()):
+        return None  # a flat record (most): no need to count brackets in its text
     opening = text.count("[") + text.count("{") if isinstance(text, str) else (
         text.count(b"[") + text.count(b"{"))
     if opening < MAX_DEPTH:  # the common case, decided without walking the value
