@@ -6,6 +6,7 @@ pairs."""
 import operator
 import sys
 
+import numpy as np
 import orjson
 import pytest
 from typer.testing import CliRunner
@@ -14,6 +15,7 @@ from clusterer.cli import app
 from clusterer.dedup import DedupConfig
 from clusterer.engine import LocalEngine
 from clusterer.errors import UsageError
+from clusterer.lsh import lsh_pairs, lsh_pairs_of
 from clusterer.pipeline import run_dedup, run_storylines
 
 from conftest import SAMPLES
@@ -27,7 +29,7 @@ from clusterer.engine_dask import LOG_LENGTH, DaskEngine  # noqa: E402
 
 @pytest.fixture(scope="module")
 def dask_engine():
-    with DaskEngine(workers=2, chunk_size=8) as engine:
+    with DaskEngine(workers=2, chunk_size=8, partition_size=8) as engine:
         yield engine
 
 
@@ -37,22 +39,66 @@ def _documents(path, engine):
     return records, orjson.dumps(deduped.groups_document()), run_storylines(deduped).document()
 
 
-@pytest.mark.parametrize("ship", [False, True])
-def test_dask_gives_the_local_engines_outputs(tmp_path, dask_engine, monkeypatch, ship):
+RESIDENT_STAGES = {"_units_view", "_prints_view", "stack", "_band_keys", "getitem",
+                   "_place_pairs", "_equal"}
+
+
+@pytest.mark.parametrize(("ship", "resident"), [(False, True), (True, True), (False, False)])
+def test_dask_gives_the_local_engines_outputs(tmp_path, dask_engine, monkeypatch, ship,
+                                              resident):
     monkeypatch.setattr(dask_engine, "ships_comparisons", ship)
+    monkeypatch.setattr(dask_engine, "keeps_results", resident)
     fixture = make_fixture(0)
     path = tmp_path / "fixture.jsonl"
     path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in fixture.records))
     assert len(fixture.records) >= 8 * dask_engine.chunk_size  # at least 8 partitions
+    assert len(fixture.records) >= 8 * dask_engine.partition_size
     local = _documents(path, LocalEngine(1))
     with get_task_stream(client=dask_engine.client()) as stream:
         assert _documents(path, dask_engine) == local
     # Fingerprinting ran on the workers, and with ship_comparisons the exact verification
-    # of candidate pairs too.
+    # of candidate pairs too; with resident signatures, LSH and the estimates too.
     stages = {task["key"].rsplit("-", 5)[0] for task in stream.data}
-    assert stages == {"_units_chunk", "_prints_chunk", *(["compare_chunk"] if ship else [])}
+    assert stages == {"_units_chunk", "_prints_chunk", *(["compare_chunk"] if ship else []),
+                      *(RESIDENT_STAGES if resident else [])}
     groups = orjson.loads(local[1])["groups"]
     assert any(len(g["members"]) >= 3 for g in groups)  # chains of copies to cross partitions
+
+
+def test_resident_signatures_answer_as_the_matrix(dask_engine):
+    # Signatures kept on the workers, in partitions of about 16 rows: LSH pairs and big
+    # buckets, equal values of pairs across partitions, single rows, as from the matrix.
+    rng = np.random.default_rng(7)
+    names = ("body_sig", "lead_sig", "title_sig")
+    matrices = {name: rng.integers(0, 3, size=(100, 8), dtype=np.uint32) for name in names}
+    client = dask_engine.client()
+    sizes = [8] * 12 + [4]
+    bounds = np.cumsum([0, *sizes])
+    chunks = client.scatter([{name: m[a:b] for name, m in matrices.items()}
+                             for a, b in zip(bounds, bounds[1:])], hash=False)
+    engine = DaskEngine(workers=2, partition_size=16)
+    engine._client = client
+    resident = engine.resident_signatures(chunks, sizes, names, 8)
+    body = resident["body_sig"]
+    assert body.shape == (100, 8) and len(body.parts) == 7
+    rows = np.flatnonzero(rng.random(100) < 0.7)
+    wanted = rng.random(len(rows)) < 0.4
+    for want in (None, wanted):
+        pairs, big = lsh_pairs_of(body, rows, 4, 2, want)
+        expected, expected_big = lsh_pairs(matrices["body_sig"][rows], 4, 2, want)
+        assert pairs.tolist() == expected.tolist() and len(pairs) > 100
+        assert [b.tolist() for b in big] == [b.tolist() for b in expected_big]
+    small, big = resident["lead_sig"].lsh_pairs(rows, 4, 2, max_bucket=8)
+    expected, expected_big = lsh_pairs(matrices["lead_sig"][rows], 4, 2, max_bucket=8)
+    assert small.tolist() == expected.tolist()
+    assert [b.tolist() for b in big] == [b.tolist() for b in expected_big] and big
+    first, second = rng.integers(0, 100, size=(2, 500))
+    title = matrices["title_sig"]
+    assert resident["title_sig"].equal_counts(first, second).tolist() == \
+        np.count_nonzero(title[first] == title[second], axis=1).tolist()
+    assert [resident["title_sig"][i].tolist() for i in (0, 15, 16, 99)] == \
+        [title[i].tolist() for i in (0, 15, 16, 99)]
+    engine._client = None  # the module's engine owns the client
 
 
 def test_stages_run_as_tasks_on_the_workers_in_order(dask_engine):
