@@ -162,9 +162,14 @@ class DaskEngine:
                   else None)
 
         def submit(fn: Stage, job: Any) -> Any:
-            future = client.submit(fn, shared, job, pure=False)
             if view is None:
-                return future, None
+                return client.submit(fn, shared, job, pure=False), None
+            # A task's arguments stay in the scheduler while its result is kept (its
+            # ``run_spec``): a job of plain data (a chunk of texts) goes to a worker
+            # first, the task holding only a reference to it, let go once it ran.
+            if not _holds_future(job):
+                job = client.scatter([job], hash=False)[0]
+            future = client.submit(fn, shared, job, pure=False)
             return future, client.submit(view, future, pure=False)
 
         def fetch(task: tuple[Any, Any]) -> Any:
@@ -188,3 +193,10 @@ class DaskEngine:
             if shared is not None and view is None:
                 with contextlib.suppress(Exception):
                     client.cancel(shared)
+
+
+def _holds_future(job: Any) -> bool:
+    from distributed import Future
+
+    items = job if isinstance(job, (tuple, list)) else (job,)
+    return any(isinstance(item, Future) for item in items)
