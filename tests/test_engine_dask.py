@@ -112,6 +112,31 @@ def test_stages_run_as_tasks_on_the_workers_in_order(dask_engine):
     assert len(ran) == 40 and {task["worker"] for task in ran} <= workers
 
 
+def _referenced_arguments(dask_scheduler):
+    """Per task of ``operator.add`` the scheduler holds, how many of its arguments are
+    references to data on the workers (the rest are held in the task itself)."""
+    return sorted(len(ts.run_spec.dependencies) for key, ts in dask_scheduler.tasks.items()
+                  if str(key).startswith("add-"))
+
+
+def test_kept_results_come_back_as_views_and_their_jobs_wait_on_a_worker(dask_engine):
+    # With a view, each result stays on its worker (a Resident: its future, and the view
+    # made there); the job went to a worker first, so the task the scheduler keeps with
+    # the result holds a reference to the job, not the job (a chunk of texts).
+    client = dask_engine.client()
+    with dask_engine.mapper(3, 7, view=str) as mapper:
+        kept = list(mapper(operator.add, range(5)))
+        assert [k.view for k in kept] == [str(7 + n) for n in range(5)]
+        assert [k.kept.result() for k in kept] == [7 + n for n in range(5)]
+        assert client.run_on_scheduler(_referenced_arguments) == [2] * 5  # state and job
+    del kept
+    with dask_engine.mapper(3, 7) as mapper:  # results fetched: the job travels inline
+        running = mapper(operator.add, range(5))
+        assert next(running) == 7
+        assert client.run_on_scheduler(_referenced_arguments)[:1] == [1]  # the state only
+        assert list(running) == [8, 9, 10, 11]
+
+
 def test_cli_engine_options_are_checked():
     runner = CliRunner()
     result = runner.invoke(app, ["dedup", str(SAMPLES / "feed.jsonl"), "--engine", "spark"])
