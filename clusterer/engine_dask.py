@@ -150,11 +150,12 @@ class DaskEngine:
             self._cluster = None
 
     @contextlib.contextmanager
-    def mapper(self, items: int, state: Any, view: Callable[[Any], Any] | None = None
-               ) -> Iterator[MapFn]:
+    def mapper(self, items: int, state: Any, view: Callable[[Any], Any] | None = None,
+               keep: Callable[[Any], Any] | None = None) -> Iterator[MapFn]:
         """An ordered map on the workers. With ``view``, each result stays on its
-        worker and a :class:`~clusterer.engine.Resident` comes back: the result's
-        future and ``view(result)``, computed there."""
+        worker and a :class:`~clusterer.engine.Resident` comes back: the future of the
+        result (of ``keep(result)`` with ``keep``: the rest is let go) and
+        ``view(result)``, computed there."""
         client = self.client()
         # hash=False: a fresh key per stage, so that cancelling one stage's copy never
         # cancels the same state scattered again by the next stage.
@@ -170,7 +171,8 @@ class DaskEngine:
             if not _holds_future(job):
                 job = client.scatter([job], hash=False)[0]
             future = client.submit(fn, shared, job, pure=False)
-            return future, client.submit(view, future, pure=False)
+            shown = client.submit(view, future, pure=False)
+            return (future if keep is None else client.submit(keep, future, pure=False)), shown
 
         def fetch(task: tuple[Any, Any]) -> Any:
             future, shown = task

@@ -301,7 +301,7 @@ def prints_of(split: SplitDump, model: BoilerplateModel, config: FingerprintConf
 
     permutations(config.num_perm, config.seed)  # drawn once, here: forked workers inherit them
     view = _prints_view if resident else None
-    with _mapper(engine, len(split.docs), (model, config), view) as mapper:
+    with _mapper(engine, len(split.docs), (model, config), view, _signatures) as mapper:
         parts = run_stage(mapper, _prints_chunk, handed_out(), split.sizes, "fingerprinting",
                           len(split.docs), report)
     prints = _concat(parts, config.num_perm, engine)
@@ -413,6 +413,11 @@ def _prints_view(part: dict[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in part.items() if name not in _SIGNATURES}
 
 
+def _signatures(part: dict[str, Any]) -> dict[str, Any]:
+    """Pass 2's MinHash signatures (what stays on the workers)."""
+    return {name: part[name] for name in _SIGNATURES}
+
+
 def _article_prints(config: FingerprintConfig, title: str, title_text: str,
                     title_set: np.ndarray, words: np.ndarray, length: int) -> tuple[Any, ...]:
     """One article's body, lead, title, head shingles, title_only, digest and length,
@@ -500,11 +505,12 @@ def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield chunk
 
 
-def _mapper(engine: Engine, items: int, state: Any, view: Callable[[Any], Any] | None
-            ) -> Any:
-    """``engine.mapper``, keeping results on the engine with ``view`` where it can."""
+def _mapper(engine: Engine, items: int, state: Any, view: Callable[[Any], Any] | None,
+            keep: Callable[[Any], Any] | None = None) -> Any:
+    """``engine.mapper``, keeping results (``keep`` of them) on the engine with
+    ``view`` where it can."""
     if view is not None and keeps_results(engine):
-        return engine.mapper(items, state, view=view)  # type: ignore[call-arg]
+        return engine.mapper(items, state, view=view, keep=keep)  # type: ignore[call-arg]
     return engine.mapper(items, state)
 
 

@@ -39,7 +39,7 @@ def _documents(path, engine):
     return records, orjson.dumps(deduped.groups_document()), run_storylines(deduped).document()
 
 
-RESIDENT_STAGES = {"_units_view", "_prints_view", "stack", "_band_keys", "getitem",
+RESIDENT_STAGES = {"_units_view", "_prints_view", "_signatures", "stack", "_band_keys", "getitem",
                    "_place_pairs", "_equal"}
 
 
@@ -129,6 +129,10 @@ def test_kept_results_come_back_as_views_and_their_jobs_wait_on_a_worker(dask_en
         assert [k.view for k in kept] == [str(7 + n) for n in range(5)]
         assert [k.kept.result() for k in kept] == [7 + n for n in range(5)]
         assert client.run_on_scheduler(_referenced_arguments) == [2] * 5  # state and job
+    del kept
+    with dask_engine.mapper(3, 7, view=str, keep=operator.neg) as mapper:  # part of it kept
+        kept = list(mapper(operator.add, range(3)))
+        assert [(k.view, k.kept.result()) for k in kept] == [("7", -7), ("8", -8), ("9", -9)]
     del kept
     with dask_engine.mapper(3, 7) as mapper:  # results fetched: the job travels inline
         running = mapper(operator.add, range(5))
