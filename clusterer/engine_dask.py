@@ -100,7 +100,8 @@ class DaskEngine:
             bounds.append(rows)
         wait(parts)  # the chunks' futures are let go by the caller once this returns
         places = max(4, 2 * len(client.scheduler_info().get("workers", ())))
-        return {name: ResidentSignatures(client, name, parts, bounds, num_perm, places)
+        fetched: dict[str, dict[int, Any]] = {}  # rows fetched ahead, shared by the kinds
+        return {name: ResidentSignatures(client, name, parts, bounds, num_perm, places, fetched)
                 for name in names}
 
     def __enter__(self) -> DaskEngine:

@@ -17,8 +17,9 @@ Matching reads signatures in two ways, both answered on the workers:
   :meth:`clusterer.candidates.Screen.estimate`): the equal MinHash values of each pair,
   counted by a task per pair of partitions holding its two articles.
 
-A single row (a big bucket walked pair by pair) is fetched with its partition, the last
-few partitions kept on the client.
+The members of big LSH buckets, which the walk compares pair by pair (one signature at
+a time), have their signatures of every kind fetched once, when the buckets are made;
+any other single row is fetched with its partition, the last few partitions kept.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ from clusterer.lsh import band_key, distinct, keyed_pairs, pairs_of_keys
 from clusterer.minhash import mix64
 
 _CACHED = 4  # partitions of single rows kept on the client
+BLOCK = 1 << 16  # pairs per task of equal_counts
+IN_FLIGHT = 8  # tasks of equal_counts submitted ahead of the one awaited
 
 
 class ResidentSignatures:
@@ -51,7 +54,8 @@ class ResidentSignatures:
     """
 
     def __init__(self, client: Any, name: str, parts: Sequence[Any], bounds: Sequence[int],
-                 num_perm: int, places: int) -> None:
+                 num_perm: int, places: int, rows: dict[str, dict[int, np.ndarray]] | None = None
+                 ) -> None:
         self.client = client
         self.name = name
         self.parts = list(parts)
@@ -59,6 +63,8 @@ class ResidentSignatures:
         self.shape = (int(self.bounds[-1]), num_perm)
         self.dtype = np.dtype(np.uint32)
         self.places = places
+        # Rows fetched ahead (members of big buckets), by name: shared by the kinds.
+        self.fetched = rows if rows is not None else {}
         self._rows: collections.OrderedDict[int, np.ndarray] = collections.OrderedDict()
 
     def __len__(self) -> int:
@@ -66,6 +72,9 @@ class ResidentSignatures:
 
     def __getitem__(self, index: int) -> np.ndarray:
         """The signature of article ``index``."""
+        known = self.fetched.get(self.name, {}).get(int(index))
+        if known is not None:
+            return known
         part = self._part_of(np.asarray([index]))[0]
         rows = self._rows.get(part)
         if rows is None:
@@ -87,18 +96,44 @@ class ResidentSignatures:
         block = self._part_of(first) * count + self._part_of(second)
         order = np.argsort(block, kind="stable")
         ordered = block[order]
-        starts = np.concatenate(([0], np.flatnonzero(ordered[1:] != ordered[:-1]) + 1))
-        ends = np.concatenate((starts[1:], [len(order)]))
-        tasks = []
+        del block
+        bounds = np.flatnonzero(ordered[1:] != ordered[:-1]) + 1
+        starts = np.concatenate(([0], bounds))
+        ends = np.concatenate((bounds, [len(order)]))
+        # At most IN_FLIGHT blocks of at most BLOCK pairs in flight: a task's arguments
+        # stay in the scheduler until it is done.
+        pending: collections.deque[tuple[np.ndarray, Any]] = collections.deque()
         for start, end in zip(starts.tolist(), ends.tolist()):
-            chosen = order[start:end]
             a, b = divmod(int(ordered[start]), count)
-            tasks.append((chosen, self.client.submit(
-                _equal, self.name, self.parts[a], self.parts[b],
-                first[chosen] - self.bounds[a], second[chosen] - self.bounds[b], pure=False)))
-        for chosen, task in tasks:
+            for lo in range(start, end, BLOCK):
+                chosen = order[lo:min(end, lo + BLOCK)]
+                pending.append((chosen, self.client.submit(
+                    _equal, self.name, self.parts[a], self.parts[b],
+                    (first[chosen] - self.bounds[a]).astype(np.int32),
+                    (second[chosen] - self.bounds[b]).astype(np.int32), pure=False)))
+                if len(pending) > IN_FLIGHT:
+                    chosen, task = pending.popleft()
+                    out[chosen] = task.result()
+        while pending:
+            chosen, task = pending.popleft()
             out[chosen] = task.result()
         return out
+
+    def fetch_rows(self, rows: np.ndarray) -> None:
+        """Fetch the signatures of every kind of articles ``rows`` ahead (the members of
+        big buckets, walked pair by pair), for ``self[row]``."""
+        rows = distinct(np.asarray(rows, dtype=np.int64))
+        parts = self._part_of(rows)
+        cuts = np.searchsorted(parts, np.arange(len(self.parts) + 1)).tolist()
+        tasks = []
+        for part, (lo, hi) in enumerate(zip(cuts, cuts[1:])):
+            if lo < hi:
+                tasks.append((rows[lo:hi], self.client.submit(
+                    _pick, self.parts[part], rows[lo:hi] - self.bounds[part], pure=False)))
+        for chosen, task in tasks:
+            for name, values in task.result().items():
+                known = self.fetched.setdefault(name, {})
+                known.update(zip(chosen.tolist(), values))
 
     def lsh_pairs(self, rows: np.ndarray, bands: int, band_rows: int,
                   wanted: np.ndarray | None = None, max_bucket: int = 1024
@@ -135,6 +170,8 @@ class ResidentSignatures:
         del held, banded
         big.sort(key=lambda bucket: (bucket[0], bucket[1]))
         merged = distinct(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.int64)
+        if big:
+            self.fetch_rows(rows[np.concatenate([members for _, _, members in big])])
         return pairs_of_keys(merged, n), [members for _, _, members in big]
 
 
@@ -146,6 +183,10 @@ def stack(names: Sequence[str], *chunks: dict[str, Any]) -> dict[str, np.ndarray
 
 def _rows(name: str, part: dict[str, np.ndarray]) -> np.ndarray:
     return part[name]
+
+
+def _pick(part: dict[str, np.ndarray], rows: np.ndarray) -> dict[str, np.ndarray]:
+    return {name: values[rows] for name, values in part.items()}
 
 
 def _equal(name: str, part_a: dict[str, np.ndarray], part_b: dict[str, np.ndarray],

@@ -92,6 +92,12 @@ def test_resident_signatures_answer_as_the_matrix(dask_engine):
     expected, expected_big = lsh_pairs(matrices["lead_sig"][rows], 4, 2, max_bucket=8)
     assert small.tolist() == expected.tolist()
     assert [b.tolist() for b in big] == [b.tolist() for b in expected_big] and big
+    # The big buckets' members (walked pair by pair) have every kind fetched ahead.
+    members = sorted(set(rows[np.concatenate(big)].tolist()))
+    for name in names:
+        fetched = resident[name].fetched[name]
+        assert sorted(fetched) == members
+        assert all(fetched[i].tolist() == matrices[name][i].tolist() for i in members)
     first, second = rng.integers(0, 100, size=(2, 500))
     title = matrices["title_sig"]
     assert resident["title_sig"].equal_counts(first, second).tolist() == \
