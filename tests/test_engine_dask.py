@@ -3,6 +3,7 @@ worker processes, inputs cut into many partitions so that copies cross them), wi
 fingerprinting run on the workers, and optionally the exact verification of candidate
 pairs."""
 
+import dataclasses
 import operator
 import sys
 
@@ -15,8 +16,10 @@ from clusterer.cli import app
 from clusterer.dedup import DedupConfig
 from clusterer.engine import LocalEngine
 from clusterer.errors import UsageError
+from clusterer.fingerprint import fingerprint
 from clusterer.lsh import lsh_pairs, lsh_pairs_of
 from clusterer.pipeline import run_dedup, run_storylines
+from clusterer.readers import read_articles
 
 from conftest import SAMPLES
 from syndication import make_fixture
@@ -25,6 +28,7 @@ pytest.importorskip("distributed")
 from distributed import get_task_stream  # noqa: E402
 
 from clusterer.engine_dask import LOG_LENGTH, DaskEngine  # noqa: E402
+from clusterer.resident import ResidentSignatures  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +67,23 @@ def test_dask_gives_the_local_engines_outputs(tmp_path, dask_engine, monkeypatch
                       *(RESIDENT_STAGES if resident else [])}
     groups = orjson.loads(local[1])["groups"]
     assert any(len(g["members"]) >= 3 for g in groups)  # chains of copies to cross partitions
+
+
+def test_the_client_holds_no_signature_and_the_same_sets(dask_engine):
+    articles = list(read_articles([str(SAMPLES / "feed.jsonl")])) * 3
+    articles = [dataclasses.replace(a, id=f"{a.id}-{k}") for k, a in enumerate(articles)]
+    config = DedupConfig().fingerprint_config()
+    _, local, _ = fingerprint(articles, config, None, LocalEngine(1))
+    _, kept, _ = fingerprint(articles, config, None, dask_engine)
+    for name in ("body_sig", "lead_sig", "title_sig"):
+        assert isinstance(getattr(kept, name), ResidentSignatures)
+        assert [getattr(kept, name)[i].tolist() for i in range(len(articles))] == \
+            getattr(local, name).tolist()
+    for name in ("body", "lead", "title", "head"):
+        assert [row.tolist() for row in getattr(kept, name)] == \
+            [row.tolist() for row in getattr(local, name)]
+    assert (kept.title_only, kept.digest, kept.length) == \
+        (local.title_only, local.digest, local.length)
 
 
 def test_resident_signatures_answer_as_the_matrix(dask_engine):
