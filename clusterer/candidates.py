@@ -70,9 +70,13 @@ class Screen:
         likely copies."""
         passes = np.zeros(len(first), dtype=bool)
         likely = np.zeros(len(first), dtype=bool)
+        remote = getattr(self.signatures, "equal_counts", None)
+        # Signatures kept on an engine's workers are compared there, all pairs at once.
+        counts = remote(first, second) if remote is not None else None
         for start in range(0, len(first), self.CHUNK):
             a, b = first[start:start + self.CHUNK], second[start:start + self.CHUNK]
-            equal = np.count_nonzero(self.signatures[a] == self.signatures[b], axis=1)
+            equal = (counts[start:start + self.CHUNK] if counts is not None
+                     else np.count_nonzero(self.signatures[a] == self.signatures[b], axis=1))
             sizes = (None, None) if self.sizes is None else (self.sizes[a], self.sizes[b])
             passes[start:start + len(a)], likely[start:start + len(a)] = self._judge(equal, *sizes)
         return passes, likely & passes

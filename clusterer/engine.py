@@ -20,6 +20,7 @@ import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 Progress = Callable[[str, int, "int | None"], None]  # stage, done, total (None: unknown)
@@ -45,6 +46,25 @@ class Engine(Protocol):
         """An ordered ``map(fn, jobs)`` for ``items`` items in all, every job seeing
         ``state``; open for the ``with`` block only."""
         ...
+
+
+@dataclass(frozen=True)
+class Resident:
+    """A stage's result kept where it was made (an engine off this process), and the
+    part of it that came back (``view``). A later stage given ``kept`` as (part of) a
+    job reads the whole result there, without it travelling through this process."""
+
+    kept: Any
+    view: Any
+
+    def __len__(self) -> int:
+        return len(self.view)
+
+
+def keeps_results(engine: Any) -> bool:
+    """Whether ``engine`` can keep results where they are made (``mapper(..., view=)``
+    yields :class:`Resident`), so that only their views come back."""
+    return bool(getattr(engine, "keeps_results", False))
 
 
 class LocalEngine:

@@ -19,10 +19,10 @@ from __future__ import annotations
 import collections
 import contextlib
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
-from clusterer.engine import CHUNK_SIZE, MapFn, Stage, worker_count
+from clusterer.engine import CHUNK_SIZE, MapFn, Resident, Stage, worker_count
 from clusterer.errors import UsageError
 
 EXTRA_HINT = "install them with pip install 'clusterer[dask]'"
@@ -31,6 +31,7 @@ EXTRA_HINT = "install them with pip install 'clusterer[dask]'"
 # to the workers, would keep the last 1,000 chunks of texts sent (1.1 GiB of the client's
 # 2.8 GiB at 100,000 articles).
 LOG_LENGTH = 16
+PARTITION_SIZE = 8192  # articles per partition of the signatures kept on the workers
 
 
 class DaskEngine:
@@ -48,6 +49,11 @@ class DaskEngine:
             workers (:mod:`clusterer.verify`). Off by default: the pairs' articles and
             fingerprints cost the client more to send than comparing them here (100,000
             articles: see docs/dask.md).
+        resident: Keep pass 1's word hashes and pass 2's MinHash signatures on the
+            workers (:mod:`clusterer.resident`): LSH candidates and estimated
+            similarities are computed there, and the client never holds them.
+        partition_size: Articles per partition of the signatures kept on the workers
+            (with ``resident``).
         memory_limit: Memory of each worker of a started local cluster (``"4GiB"``,
             bytes, or ``"auto"``: the machine's memory shared out); a worker past it is
             restarted by its nanny. Ignored with ``scheduler``.
@@ -57,7 +63,8 @@ class DaskEngine:
 
     def __init__(self, workers: int = 0, scheduler: str | None = None,
                  chunk_size: int = CHUNK_SIZE, in_flight: int = 64, timeout: float = 10,
-                 memory_limit: str | int = "auto", ship_comparisons: bool = False) -> None:
+                 memory_limit: str | int = "auto", ship_comparisons: bool = False,
+                 resident: bool = True, partition_size: int = PARTITION_SIZE) -> None:
         self.workers = workers
         self.scheduler = scheduler
         self.chunk_size = chunk_size
@@ -65,8 +72,37 @@ class DaskEngine:
         self.timeout = timeout
         self.memory_limit = memory_limit
         self.ships_comparisons = ship_comparisons  # read by clusterer.verify.comparer_for
+        self.keeps_results = resident  # read by clusterer.engine.keeps_results
+        self.partition_size = partition_size
         self._client: Any = None
         self._cluster: Any = None
+
+    def resident_signatures(self, chunks: Sequence[Any], sizes: Sequence[int],
+                            names: Sequence[str], num_perm: int) -> dict[str, Any]:
+        """The signatures ``names`` of pass 2's chunks (futures of their results, of
+        ``sizes`` articles), stacked on the workers into partitions of about
+        ``partition_size`` articles: one :class:`ResidentSignatures` per name."""
+        from distributed import wait
+
+        from clusterer.resident import ResidentSignatures, stack
+
+        client = self.client()
+        parts, bounds, group, rows = [], [0], [], 0
+        for chunk, size in zip(chunks, sizes):
+            group.append(chunk)
+            rows += size
+            if rows - bounds[-1] >= self.partition_size:
+                parts.append(client.submit(stack, names, *group, pure=False))
+                bounds.append(rows)
+                group = []
+        if group or not parts:
+            parts.append(client.submit(stack, names, *group, pure=False))
+            bounds.append(rows)
+        wait(parts)  # the chunks' futures are let go by the caller once this returns
+        places = max(4, 2 * len(client.scheduler_info().get("workers", ())))
+        fetched: dict[str, dict[int, Any]] = {}  # rows fetched ahead, shared by the kinds
+        return {name: ResidentSignatures(client, name, parts, bounds, num_perm, places, fetched)
+                for name in names}
 
     def __enter__(self) -> DaskEngine:
         return self
@@ -115,25 +151,55 @@ class DaskEngine:
             self._cluster = None
 
     @contextlib.contextmanager
-    def mapper(self, items: int, state: Any) -> Iterator[MapFn]:
+    def mapper(self, items: int, state: Any, view: Callable[[Any], Any] | None = None,
+               keep: Callable[[Any], Any] | None = None) -> Iterator[MapFn]:
+        """An ordered map on the workers. With ``view``, each result stays on its
+        worker and a :class:`~clusterer.engine.Resident` comes back: the future of the
+        result (of ``keep(result)`` with ``keep``: the rest is let go) and
+        ``view(result)``, computed there."""
         client = self.client()
         # hash=False: a fresh key per stage, so that cancelling one stage's copy never
         # cancels the same state scattered again by the next stage.
         shared = (client.scatter(state, broadcast=True, hash=False) if state is not None
                   else None)
 
+        def submit(fn: Stage, job: Any) -> Any:
+            if view is None:
+                return client.submit(fn, shared, job, pure=False), None
+            # A task's arguments stay in the scheduler while its result is kept (its
+            # ``run_spec``): a job of plain data (a chunk of texts) goes to a worker
+            # first, the task holding only a reference to it, let go once it ran.
+            if not _holds_future(job):
+                job = client.scatter([job], hash=False)[0]
+            future = client.submit(fn, shared, job, pure=False)
+            shown = client.submit(view, future, pure=False)
+            return (future if keep is None else client.submit(keep, future, pure=False)), shown
+
+        def fetch(task: tuple[Any, Any]) -> Any:
+            future, shown = task
+            return future.result() if shown is None else Resident(future, shown.result())
+
         def run(fn: Stage, jobs: Iterable[Any]) -> Iterator[Any]:
             pending: collections.deque[Any] = collections.deque()
             for job in jobs:
-                pending.append(client.submit(fn, shared, job, pure=False))
+                pending.append(submit(fn, job))
                 if len(pending) > self.in_flight:
-                    yield pending.popleft().result()
+                    yield fetch(pending.popleft())
             while pending:
-                yield pending.popleft().result()
+                yield fetch(pending.popleft())
 
         try:
             yield run
         finally:
-            if shared is not None:
+            # Cancelling the state would cancel the results kept on the workers too
+            # (its dependants): with ``view`` it is only let go.
+            if shared is not None and view is None:
                 with contextlib.suppress(Exception):
                     client.cancel(shared)
+
+
+def _holds_future(job: Any) -> bool:
+    from distributed import Future
+
+    items = job if isinstance(job, (tuple, list)) else (job,)
+    return any(isinstance(item, Future) for item in items)

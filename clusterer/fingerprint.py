@@ -26,7 +26,15 @@ from typing import Any, overload
 import numpy as np
 
 from clusterer.boilerplate import BoilerplateConfig, BoilerplateModel, unit_key
-from clusterer.engine import MIN_PARALLEL, Engine, LocalEngine, return_free_memory, run_stage
+from clusterer.engine import (
+    MIN_PARALLEL,
+    Engine,
+    LocalEngine,
+    Resident,
+    keeps_results,
+    return_free_memory,
+    run_stage,
+)
 from clusterer.lsh import distinct
 from clusterer.minhash import (
     HashedUnits,
@@ -177,11 +185,13 @@ def fingerprint(articles: Iterable[Article], config: FingerprintConfig | None = 
     """
     config = config or FingerprintConfig()
     engine = engine or LocalEngine()
-    split = split_articles(articles, engine, report)
+    # On an engine that keeps results (Dask), the word hashes of pass 1 and the MinHash
+    # signatures of pass 2 stay on its workers (see clusterer.resident).
+    split = split_articles(articles, engine, report, resident=True)
     model = BoilerplateModel(config.boilerplate).fit_hashed(
         split.keys, split.unit_counts(), split.unit_hashes(), split.unit_words(), split.titles)
     docs = split.docs
-    return docs, prints_of(split, model, config, engine, report), model
+    return docs, prints_of(split, model, config, engine, report, resident=True), model
 
 
 @dataclass
@@ -193,14 +203,16 @@ class SplitDump:
         keys: Their source keys.
         titles: Their headlines.
         sizes: Articles per chunk of ``parts``.
-        parts: The hashed units, chunk by chunk.
+        parts: The hashed units, chunk by chunk (each a :class:`Resident` whose view
+            has the units' hashes and words, not the words' hashes, where the engine
+            keeps them).
     """
 
     docs: list[Article] = field(default_factory=list)
     keys: list[str] = field(default_factory=list)
     titles: list[str] = field(default_factory=list)
     sizes: list[int] = field(default_factory=list)
-    parts: list[_Split] = field(default_factory=list)
+    parts: list[_Split | Resident] = field(default_factory=list)
 
     def extend(self, other: SplitDump) -> None:
         """Append the articles of ``other`` (its chunks after these)."""
@@ -212,25 +224,30 @@ class SplitDump:
 
     def unit_counts(self) -> np.ndarray:
         """Units of each article."""
-        return _joined([c.units for c in self.parts], np.int64)
+        return _joined([_shown(c).units for c in self.parts], np.int64)
 
     def unit_hashes(self) -> np.ndarray:
         """The hash of every unit, article after article."""
-        return _joined([c.hashed.unit_hashes for c in self.parts], np.uint64)
+        return _joined([_shown(c).hashed.unit_hashes for c in self.parts], np.uint64)
 
     def unit_words(self) -> np.ndarray:
         """The words of every unit, same order."""
-        return _joined([c.hashed.unit_tokens for c in self.parts], np.int64)
+        return _joined([_shown(c).hashed.unit_tokens for c in self.parts], np.int64)
+
+
+def _shown(part: _Split | Resident) -> _Split:
+    return part.view if isinstance(part, Resident) else part
 
 
 def _joined(arrays: list[np.ndarray], dtype: Any) -> np.ndarray:
     return np.concatenate(arrays) if arrays else np.zeros(0, dtype)
 
 
-def split_articles(articles: Iterable[Article], engine: Engine, report: Progress | None = None
-                   ) -> SplitDump:
+def split_articles(articles: Iterable[Article], engine: Engine, report: Progress | None = None,
+                   resident: bool = False) -> SplitDump:
     """Pass 1: read the articles while the engine's workers cut them into units and
-    hash them (what chrome learning and pass 2 read)."""
+    hash them (what chrome learning and pass 2 read). With ``resident``, an engine that
+    keeps results keeps each chunk's word hashes on its workers, for pass 2."""
     report = report or (lambda stage, done, total: None)
     out = SplitDump()
     iterator = iter(articles)
@@ -255,7 +272,7 @@ def split_articles(articles: Iterable[Article], engine: Engine, report: Progress
     # With the pool, this generator runs in the pool's task thread, so that reading
     # goes on while the workers split. Units come back hashed (HashedUnits): numbers,
     # not a string per unit or word.
-    with engine.mapper(len(first), None) as mapper:
+    with _mapper(engine, len(first), None, _units_view if resident else None) as mapper:
         out.parts = run_stage(mapper, _units_chunk, encoded(), None, "reading and splitting",
                               None, report)
     if failed:
@@ -264,13 +281,17 @@ def split_articles(articles: Iterable[Article], engine: Engine, report: Progress
 
 
 def prints_of(split: SplitDump, model: BoilerplateModel, config: FingerprintConfig,
-              engine: Engine, report: Progress | None = None) -> Fingerprints:
+              engine: Engine, report: Progress | None = None, resident: bool = False
+              ) -> Fingerprints:
     """Pass 2: the fingerprints of the split articles with ``model``'s chrome left out
     (row i for ``split.docs[i]``). ``split.parts`` is emptied on the way (a chunk's
-    hashes are let go once a worker has them)."""
+    hashes are let go once a worker has them). With ``resident``, an engine that keeps
+    results keeps the MinHash signatures on its workers (``Fingerprints.*_sig`` are
+    then its :class:`clusterer.resident.ResidentSignatures`)."""
     report = report or (lambda stage, done, total: None)
     bounds = np.cumsum([0, *split.sizes]).tolist()
-    jobs = deque((part, split.keys[start:end], split.titles[start:end])
+    jobs = deque((part.kept if isinstance(part, Resident) else part,
+                  split.keys[start:end], split.titles[start:end])
                  for part, start, end in zip(split.parts, bounds, bounds[1:]))
     split.parts = []
 
@@ -279,10 +300,11 @@ def prints_of(split: SplitDump, model: BoilerplateModel, config: FingerprintConf
             yield jobs.popleft()
 
     permutations(config.num_perm, config.seed)  # drawn once, here: forked workers inherit them
-    with engine.mapper(len(split.docs), (model, config)) as mapper:
+    view = _prints_view if resident else None
+    with _mapper(engine, len(split.docs), (model, config), view, _signatures) as mapper:
         parts = run_stage(mapper, _prints_chunk, handed_out(), split.sizes, "fingerprinting",
                           len(split.docs), report)
-    prints = _concat(parts, config.num_perm)
+    prints = _concat(parts, config.num_perm, engine)
     return_free_memory()  # the parts, now copied
     return prints
 
@@ -376,6 +398,26 @@ def _prints_chunk(state: tuple[BoilerplateModel, FingerprintConfig],
     return out
 
 
+_SIGNATURES = ("body_sig", "lead_sig", "title_sig")
+
+
+def _units_view(split: _Split) -> _Split:
+    """What chrome learning reads of pass 1 (not the words' hashes)."""
+    hashed = split.hashed
+    return _Split(split.units, HashedUnits(hashed.tokens[:0], hashed.unit_tokens,
+                                           hashed.unit_hashes, hashed.unit_chars[:0]))
+
+
+def _prints_view(part: dict[str, Any]) -> dict[str, Any]:
+    """Pass 2's fingerprints without their MinHash signatures."""
+    return {name: value for name, value in part.items() if name not in _SIGNATURES}
+
+
+def _signatures(part: dict[str, Any]) -> dict[str, Any]:
+    """Pass 2's MinHash signatures (what stays on the workers)."""
+    return {name: part[name] for name in _SIGNATURES}
+
+
 def _article_prints(config: FingerprintConfig, title: str, title_text: str,
                     title_set: np.ndarray, words: np.ndarray, length: int) -> tuple[Any, ...]:
     """One article's body, lead, title, head shingles, title_only, digest and length,
@@ -463,12 +505,31 @@ def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield chunk
 
 
-def _concat(parts: list[dict[str, Any]], num_perm: int) -> Fingerprints:
+def _mapper(engine: Engine, items: int, state: Any, view: Callable[[Any], Any] | None,
+            keep: Callable[[Any], Any] | None = None) -> Any:
+    """``engine.mapper``, keeping results (``keep`` of them) on the engine with
+    ``view`` where it can."""
+    if view is not None and keeps_results(engine):
+        return engine.mapper(items, state, view=view, keep=keep)  # type: ignore[call-arg]
+    return engine.mapper(items, state)
+
+
+def _concat(parts: list[Any], num_perm: int, engine: Engine | None = None) -> Fingerprints:
     """The workers' parts as one :class:`Fingerprints`; ``parts`` is emptied on the way
-    (each part's arrays are let go once copied)."""
-    n = sum(len(part["title_only"]) for part in parts)
-    signatures: dict[str, Any] = {name: np.empty((n, num_perm), dtype=np.uint32)
-                                  for name in ("body_sig", "lead_sig", "title_sig")}
+    (each part's arrays are let go once copied). Parts kept on the engine
+    (:class:`Resident`) leave their signatures there."""
+    n = sum(len(part["title_only"] if isinstance(part, dict) else part.view["title_only"])
+            for part in parts)
+    signatures: dict[str, Any]
+    if parts and isinstance(parts[0], Resident):
+        sizes = [len(part.view["title_only"]) for part in parts]
+        signatures = engine.resident_signatures(  # type: ignore[union-attr]
+            [part.kept for part in parts], sizes, _SIGNATURES, num_perm)
+        parts[:] = [part.view for part in parts]
+        fill = False
+    else:
+        signatures = {name: np.empty((n, num_perm), dtype=np.uint32) for name in _SIGNATURES}
+        fill = True
     columns: dict[str, Any] = {name: [] for name in ("title_only", "digest", "length")}
     packed: dict[str, list[Packed]] = {name: [] for name in ("body", "lead", "title", "head")}
     row = 0
@@ -476,7 +537,8 @@ def _concat(parts: list[dict[str, Any]], num_perm: int) -> Fingerprints:
         part = parts.pop(0)
         size = len(part["title_only"])
         for name, values in signatures.items():
-            values[row:row + size] = part[name]
+            if fill:
+                values[row:row + size] = part[name]
         for name, column in columns.items():
             column.extend(part[name])
         for name, pieces in packed.items():

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -87,6 +88,54 @@ def lsh_pairs(signatures: np.ndarray, bands: int, rows: int, wanted: np.ndarray 
         if len(keys) > 8:  # bound memory: fold the bands seen so far
             keys = [distinct(np.concatenate(keys))]
     return _pairs(distinct(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.int64), n), big
+
+
+def lsh_pairs_of(signatures: Any, rows: np.ndarray, bands: int, band_rows: int,
+                 wanted: np.ndarray | None = None) -> tuple[np.ndarray, list[np.ndarray]]:
+    """``lsh_pairs(signatures[rows], ...)``, computed where the signatures are: signatures
+    kept on an engine's workers (:class:`clusterer.resident.ResidentSignatures`) are
+    banded and bucketed there. ``rows`` ascending."""
+    remote = getattr(signatures, "lsh_pairs", None)
+    if remote is not None:
+        return remote(rows, bands, band_rows, wanted)
+    return lsh_pairs(signatures[rows], bands, band_rows, wanted)
+
+
+def keyed_pairs(band: np.ndarray, key: np.ndarray, position: np.ndarray,
+                wanted: np.ndarray | None, n: int, max_bucket: int = 1024
+                ) -> tuple[np.ndarray, list[tuple[int, int, np.ndarray]]]:
+    """What :func:`lsh_pairs` makes of some whole buckets, given as one row per member:
+    its ``band``, the band's ``key`` (:func:`band_key`), its ``position`` among the ``n``
+    rows banded, and whether it is ``wanted``. Returns the distinct pair keys
+    ``i * n + j`` (``i < j``) and the big buckets as ``(band, key, members)``: a shuffle
+    that sends every member of a bucket to one place gets, over all places, the pairs
+    and big buckets of :func:`lsh_pairs` (big buckets ordered by band, then key)."""
+    order = np.lexsort((position, key, band))
+    band, key, position = band[order], key[order], position[order]
+    if not len(order):
+        return np.zeros(0, dtype=np.int64), []
+    change = (band[1:] != band[:-1]) | (key[1:] != key[:-1])
+    starts = np.concatenate(([0], np.flatnonzero(change) + 1))
+    ends = np.concatenate((starts[1:], [len(order)]))
+    keep = ends - starts >= 2
+    if wanted is not None:
+        wanted = wanted[order]
+        keep &= np.add.reduceat(wanted.astype(np.int32), starts) > 0
+    starts, ends = starts[keep], ends[keep]
+    small = ends - starts <= max_bucket
+    big = [(int(band[s]), int(key[s]), np.sort(position[s:e]))
+           for s, e in zip(starts[~small], ends[~small])]
+    first, second = _bucket_pairs(starts[small], ends[small])
+    a, b = position[first], position[second]
+    if wanted is not None:
+        chosen = wanted[first] | wanted[second]
+        a, b = a[chosen], b[chosen]
+    return distinct(np.minimum(a, b).astype(np.int64) * n + np.maximum(a, b)), big
+
+
+def pairs_of_keys(keys: np.ndarray, n: int) -> np.ndarray:
+    """Pairs ``(i, j)`` of pair keys ``i * n + j``, shape (k, 2)."""
+    return _pairs(keys, n)
 
 
 def union_pairs(pairs: Sequence[np.ndarray], n: int) -> np.ndarray:

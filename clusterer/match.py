@@ -33,7 +33,7 @@ from clusterer.boilerplate import BoilerplateModel
 from clusterer.candidates import Screen, screen_floor, verify_pairs, verify_screened_out
 from clusterer.fingerprint import HEAD_SHINGLES, Fingerprints, ordered_shingles_without
 from clusterer.headlines import articles_numbers_differ
-from clusterer.lsh import distinct, lsh_pairs, lsh_params, union_pairs
+from clusterer.lsh import distinct, lsh_pairs_of, lsh_params, union_pairs
 from clusterer.readers.urls import source_key
 from clusterer.records import Article, Match
 from clusterer.unionfind import UnionFind
@@ -128,14 +128,14 @@ def merge_near(comparer: Comparer, uf: UnionFind, report: Progress,
         # Banded for that floor, not for lsh_threshold: far fewer pairs to screen.
         titled_reps = body_reps[prints.title.lengths()[body_reps] > 0]
         floor = headline_floor(config, num_perm)
-        by_title, title_buckets = lsh_pairs(prints.title_sig[titled_reps],
-                                            *lsh_params(floor, num_perm),
-                                            None if fresh is None else fresh[titled_reps])
+        by_title, title_buckets = lsh_pairs_of(prints.title_sig, titled_reps,
+                                               *lsh_params(floor, num_perm),
+                                               None if fresh is None else fresh[titled_reps])
         close = Screen(prints.title_sig, floor, 1.0).estimate(
             titled_reps[by_title[:, 0]], titled_reps[by_title[:, 1]])[0]
         wanted = None if fresh is None else fresh[body_reps]
-        found = [(body_reps, lsh_pairs(prints.body_sig[body_reps], bands, rows, wanted)),
-                 (body_reps, lsh_pairs(prints.lead_sig[body_reps], bands, rows, wanted)),
+        found = [(body_reps, lsh_pairs_of(prints.body_sig, body_reps, bands, rows, wanted)),
+                 (body_reps, lsh_pairs_of(prints.lead_sig, body_reps, bands, rows, wanted)),
                  (titled_reps, (by_title[close], title_buckets))]
         pairs = union_pairs([members[p] for members, (p, _) in found], n)
         big = [members[b] for members, (_, buckets) in found for b in buckets]
@@ -161,7 +161,7 @@ def merge_near(comparer: Comparer, uf: UnionFind, report: Progress,
     if len(titled) >= 2 and asking.any():
         report("matching (headline)", 0, 1)
         signatures = prints.title_sig
-        pairs, buckets = lsh_pairs(signatures[titled], bands, rows, asking[titled])
+        pairs, buckets = lsh_pairs_of(signatures, titled, bands, rows, asking[titled])
         if fresh is not None:
             pairs = pairs[fresh[titled[pairs[:, 0]]] | fresh[titled[pairs[:, 1]]]]
         # A headline pair is verified by the Jaccard of the very sets signed.

@@ -1,15 +1,18 @@
 """Dedup with the local engine vs the Dask engine: wall time, memory per process, outputs.
 
 Usage: python scripts/bench_dask.py [--size 100000] [--workers 2] [--memory-limit 4GiB]
-       [--engines local,dask,dask-verify] [--seed 0] [--work-dir build/bench]
+       [--engines local,dask,dask-client,dask-verify] [--seed 0] [--work-dir build/bench]
 
 The dump comes from ``scripts/make_corpus.py`` (cached under ``build/bench/`` with the
 name ``scripts/bench.py`` gives it). Each engine runs once, in a child process of this
 script (``--child``) that reads the dump, runs :func:`clusterer.pipeline.run_dedup` with
 ``LocalEngine(workers)`` (``local``) or ``DaskEngine(workers, memory_limit=…)`` (a
 LocalCluster of ``workers`` single-threaded worker processes, each with that memory
-limit; ``dask``: fingerprinting on the workers, as ``--engine dask`` does,
-``dask-verify``: the exact verification of candidate pairs there too), and writes
+limit; ``dask``: fingerprinting on the workers, as ``--engine dask`` does, the word
+hashes and MinHash signatures kept there with LSH and the estimates computed there,
+``dask-client``: the same but every result fetched to the client (``resident=False``,
+the engine before :mod:`clusterer.resident`), ``dask-verify``: ``dask`` with the exact
+verification of candidate pairs on the workers too), and writes
 the records (JSONL) and the groups document, as the CLI's dedup does, with the time
 and the client's CPU time (all its threads) at which each stage first reported progress.
 
@@ -69,7 +72,8 @@ def _child(engine_name: str, dump: Path, out: Path, workers: int, memory_limit: 
         from clusterer.engine_dask import DaskEngine
 
         with DaskEngine(workers, chunk_size=chunk_size, memory_limit=memory_limit,
-                        ship_comparisons=engine_name == "dask-verify") as engine:
+                        ship_comparisons=engine_name == "dask-verify",
+                        resident=engine_name != "dask-client") as engine:
             engine.client()  # the cluster's start-up is not a stage
             stages["cluster started"] = round(time.perf_counter() - started, 1)
             run = run_dedup([str(dump)], config=config, progress=progress, engine=engine)
@@ -166,7 +170,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--memory-limit", default="4GiB", help="per Dask worker (default 4GiB)")
     parser.add_argument("--chunk-size", type=int, default=256, help="articles per task (default 256)")
     parser.add_argument("--engines", default="local,dask,dask-verify",
-                        help="engines, in order: local, dask, dask-verify (default all three)")
+                        help="engines, in order: local, dask, dask-client, dask-verify "
+                             "(default local,dask,dask-verify)")
     parser.add_argument("--seed", type=int, default=0, help="corpus seed (default 0)")
     parser.add_argument("--work-dir", type=Path, default=ROOT / "build" / "bench")
     parser.add_argument("--child", nargs=3, metavar=("ENGINE", "DUMP", "OUT"), help=argparse.SUPPRESS)

@@ -1,12 +1,15 @@
 """Whether the Dask engine gives the local engine's outputs, byte for byte, on given dumps.
 
-Usage: python scripts/check_dask_identity.py DUMP... [--chunk-size 8] [--workers 2]
+Usage: python scripts/check_dask_identity.py DUMP... [--chunk-size 8] [--partition-size 16]
+       [--workers 2]
 
 For each dump: dedup records (JSONL), the groups document and the storylines document,
 hashed together (sha256), with ``LocalEngine(workers)`` and with a LocalCluster of
 ``workers`` Dask workers, verification on the client and shipped to the workers
 (``DaskEngine(ship_comparisons=True)``), every engine cutting the input into chunks of
-``--chunk-size`` articles. Prints one line per dump; exits 1 if any differs.
+``--chunk-size`` articles; the Dask engine keeps the MinHash signatures on its workers
+in partitions of ``--partition-size`` articles (:mod:`clusterer.resident`). Prints one
+line per dump; exits 1 if any differs.
 """
 
 from __future__ import annotations
@@ -38,16 +41,19 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("dumps", nargs="+")
     parser.add_argument("--chunk-size", type=int, default=8, help="articles per chunk (default 8)")
+    parser.add_argument("--partition-size", type=int, default=16,
+                        help="articles per partition of the signatures on the workers (default 16)")
     parser.add_argument("--workers", type=int, default=2, help="workers (default 2)")
     args = parser.parse_args(argv)
     same = True
     for path in args.dumps:
         local, stats = digest(path, LocalEngine(args.workers, args.chunk_size), args.workers)
         cells = [f"{path}: {stats['articles']:,} articles, "
-                 f"{-(-stats['articles'] // args.chunk_size):,} chunks, local {local}"]
+                 f"{-(-stats['articles'] // args.chunk_size):,} chunks, "
+                 f"about {stats['articles'] // args.partition_size:,} partitions, local {local}"]
         for ship in (False, True):
             with DaskEngine(args.workers, chunk_size=args.chunk_size,
-                            ship_comparisons=ship) as engine:
+                            ship_comparisons=ship, partition_size=args.partition_size) as engine:
                 got = digest(path, engine, args.workers)[0]
             same &= got == local
             cells.append(f"dask{' (shipped verification)' if ship else ''} {got}")

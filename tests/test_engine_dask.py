@@ -3,9 +3,11 @@ worker processes, inputs cut into many partitions so that copies cross them), wi
 fingerprinting run on the workers, and optionally the exact verification of candidate
 pairs."""
 
+import dataclasses
 import operator
 import sys
 
+import numpy as np
 import orjson
 import pytest
 from typer.testing import CliRunner
@@ -14,7 +16,10 @@ from clusterer.cli import app
 from clusterer.dedup import DedupConfig
 from clusterer.engine import LocalEngine
 from clusterer.errors import UsageError
+from clusterer.fingerprint import fingerprint
+from clusterer.lsh import lsh_pairs, lsh_pairs_of
 from clusterer.pipeline import run_dedup, run_storylines
+from clusterer.readers import read_articles
 
 from conftest import SAMPLES
 from syndication import make_fixture
@@ -23,11 +28,12 @@ pytest.importorskip("distributed")
 from distributed import get_task_stream  # noqa: E402
 
 from clusterer.engine_dask import LOG_LENGTH, DaskEngine  # noqa: E402
+from clusterer.resident import ResidentSignatures  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def dask_engine():
-    with DaskEngine(workers=2, chunk_size=8) as engine:
+    with DaskEngine(workers=2, chunk_size=8, partition_size=8) as engine:
         yield engine
 
 
@@ -37,22 +43,89 @@ def _documents(path, engine):
     return records, orjson.dumps(deduped.groups_document()), run_storylines(deduped).document()
 
 
-@pytest.mark.parametrize("ship", [False, True])
-def test_dask_gives_the_local_engines_outputs(tmp_path, dask_engine, monkeypatch, ship):
+RESIDENT_STAGES = {"_units_view", "_prints_view", "_signatures", "stack", "_band_keys", "getitem",
+                   "_place_pairs", "_equal"}
+
+
+@pytest.mark.parametrize(("ship", "resident"), [(False, True), (True, True), (False, False)])
+def test_dask_gives_the_local_engines_outputs(tmp_path, dask_engine, monkeypatch, ship,
+                                              resident):
     monkeypatch.setattr(dask_engine, "ships_comparisons", ship)
+    monkeypatch.setattr(dask_engine, "keeps_results", resident)
     fixture = make_fixture(0)
     path = tmp_path / "fixture.jsonl"
     path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in fixture.records))
     assert len(fixture.records) >= 8 * dask_engine.chunk_size  # at least 8 partitions
+    assert len(fixture.records) >= 8 * dask_engine.partition_size
     local = _documents(path, LocalEngine(1))
     with get_task_stream(client=dask_engine.client()) as stream:
         assert _documents(path, dask_engine) == local
     # Fingerprinting ran on the workers, and with ship_comparisons the exact verification
-    # of candidate pairs too.
+    # of candidate pairs too; with resident signatures, LSH and the estimates too.
     stages = {task["key"].rsplit("-", 5)[0] for task in stream.data}
-    assert stages == {"_units_chunk", "_prints_chunk", *(["compare_chunk"] if ship else [])}
+    assert stages == {"_units_chunk", "_prints_chunk", *(["compare_chunk"] if ship else []),
+                      *(RESIDENT_STAGES if resident else [])}
     groups = orjson.loads(local[1])["groups"]
     assert any(len(g["members"]) >= 3 for g in groups)  # chains of copies to cross partitions
+
+
+def test_the_client_holds_no_signature_and_the_same_sets(dask_engine):
+    articles = list(read_articles([str(SAMPLES / "feed.jsonl")])) * 3
+    articles = [dataclasses.replace(a, id=f"{a.id}-{k}") for k, a in enumerate(articles)]
+    config = DedupConfig().fingerprint_config()
+    _, local, _ = fingerprint(articles, config, None, LocalEngine(1))
+    _, kept, _ = fingerprint(articles, config, None, dask_engine)
+    for name in ("body_sig", "lead_sig", "title_sig"):
+        assert isinstance(getattr(kept, name), ResidentSignatures)
+        assert [getattr(kept, name)[i].tolist() for i in range(len(articles))] == \
+            getattr(local, name).tolist()
+    for name in ("body", "lead", "title", "head"):
+        assert [row.tolist() for row in getattr(kept, name)] == \
+            [row.tolist() for row in getattr(local, name)]
+    assert (kept.title_only, kept.digest, kept.length) == \
+        (local.title_only, local.digest, local.length)
+
+
+def test_resident_signatures_answer_as_the_matrix(dask_engine):
+    # Signatures kept on the workers, in partitions of about 16 rows: LSH pairs and big
+    # buckets, equal values of pairs across partitions, single rows, as from the matrix.
+    rng = np.random.default_rng(7)
+    names = ("body_sig", "lead_sig", "title_sig")
+    matrices = {name: rng.integers(0, 3, size=(100, 8), dtype=np.uint32) for name in names}
+    client = dask_engine.client()
+    sizes = [8] * 12 + [4]
+    bounds = np.cumsum([0, *sizes])
+    chunks = client.scatter([{name: m[a:b] for name, m in matrices.items()}
+                             for a, b in zip(bounds, bounds[1:])], hash=False)
+    engine = DaskEngine(workers=2, partition_size=16)
+    engine._client = client
+    resident = engine.resident_signatures(chunks, sizes, names, 8)
+    body = resident["body_sig"]
+    assert body.shape == (100, 8) and len(body.parts) == 7
+    rows = np.flatnonzero(rng.random(100) < 0.7)
+    wanted = rng.random(len(rows)) < 0.4
+    for want in (None, wanted):
+        pairs, big = lsh_pairs_of(body, rows, 4, 2, want)
+        expected, expected_big = lsh_pairs(matrices["body_sig"][rows], 4, 2, want)
+        assert pairs.tolist() == expected.tolist() and len(pairs) > 100
+        assert [b.tolist() for b in big] == [b.tolist() for b in expected_big]
+    small, big = resident["lead_sig"].lsh_pairs(rows, 4, 2, max_bucket=8)
+    expected, expected_big = lsh_pairs(matrices["lead_sig"][rows], 4, 2, max_bucket=8)
+    assert small.tolist() == expected.tolist()
+    assert [b.tolist() for b in big] == [b.tolist() for b in expected_big] and big
+    # The big buckets' members (walked pair by pair) have every kind fetched ahead.
+    members = sorted(set(rows[np.concatenate(big)].tolist()))
+    for name in names:
+        fetched = resident[name].fetched[name]
+        assert sorted(fetched) == members
+        assert all(fetched[i].tolist() == matrices[name][i].tolist() for i in members)
+    first, second = rng.integers(0, 100, size=(2, 500))
+    title = matrices["title_sig"]
+    assert resident["title_sig"].equal_counts(first, second).tolist() == \
+        np.count_nonzero(title[first] == title[second], axis=1).tolist()
+    assert [resident["title_sig"][i].tolist() for i in (0, 15, 16, 99)] == \
+        [title[i].tolist() for i in (0, 15, 16, 99)]
+    engine._client = None  # the module's engine owns the client
 
 
 def test_stages_run_as_tasks_on_the_workers_in_order(dask_engine):
@@ -64,6 +137,35 @@ def test_stages_run_as_tasks_on_the_workers_in_order(dask_engine):
     assert len(workers) == 2
     ran = [task for task in stream.data if task["key"].startswith("add-")]
     assert len(ran) == 40 and {task["worker"] for task in ran} <= workers
+
+
+def _referenced_arguments(dask_scheduler):
+    """Per task of ``operator.add`` the scheduler holds, how many of its arguments are
+    references to data on the workers (the rest are held in the task itself)."""
+    return sorted(len(ts.run_spec.dependencies) for key, ts in dask_scheduler.tasks.items()
+                  if str(key).startswith("add-"))
+
+
+def test_kept_results_come_back_as_views_and_their_jobs_wait_on_a_worker(dask_engine):
+    # With a view, each result stays on its worker (a Resident: its future, and the view
+    # made there); the job went to a worker first, so the task the scheduler keeps with
+    # the result holds a reference to the job, not the job (a chunk of texts).
+    client = dask_engine.client()
+    with dask_engine.mapper(3, 7, view=str) as mapper:
+        kept = list(mapper(operator.add, range(5)))
+        assert [k.view for k in kept] == [str(7 + n) for n in range(5)]
+        assert [k.kept.result() for k in kept] == [7 + n for n in range(5)]
+        assert client.run_on_scheduler(_referenced_arguments) == [2] * 5  # state and job
+    del kept
+    with dask_engine.mapper(3, 7, view=str, keep=operator.neg) as mapper:  # part of it kept
+        kept = list(mapper(operator.add, range(3)))
+        assert [(k.view, k.kept.result()) for k in kept] == [("7", -7), ("8", -8), ("9", -9)]
+    del kept
+    with dask_engine.mapper(3, 7) as mapper:  # results fetched: the job travels inline
+        running = mapper(operator.add, range(5))
+        assert next(running) == 7
+        assert client.run_on_scheduler(_referenced_arguments)[:1] == [1]  # the state only
+        assert list(running) == [8, 9, 10, 11]
 
 
 def test_cli_engine_options_are_checked():

@@ -6,7 +6,17 @@ from datasketch import MinHash
 from hypothesis import given
 from hypothesis import strategies as st
 
-from clusterer.lsh import KNOWN_LSH_PARAMS, lsh_buckets, lsh_pairs, lsh_params, union_pairs
+from clusterer.lsh import (
+    KNOWN_LSH_PARAMS,
+    band_key,
+    distinct,
+    keyed_pairs,
+    lsh_buckets,
+    lsh_pairs,
+    lsh_params,
+    pairs_of_keys,
+    union_pairs,
+)
 from clusterer.minhash import (
     Signer,
     char_shingles,
@@ -156,6 +166,33 @@ def test_lsh_pairs_with_wanted_rows_keep_only_pairs_with_one():
     pairs, big = lsh_pairs(sigs, 2, 1, wanted)
     assert pairs.tolist() == [[2, 3], [3, 4]] and big == []
     assert lsh_pairs(sigs[:1], 2, 1)[0].shape == (0, 2)
+
+
+@pytest.mark.parametrize("places", [1, 3])
+@pytest.mark.parametrize("with_wanted", [False, True])
+def test_keyed_pairs_over_a_shuffle_give_the_pairs_and_big_buckets_of_lsh_pairs(places,
+                                                                                with_wanted):
+    rng = np.random.default_rng(5)
+    sigs = rng.integers(0, 3, size=(80, 8), dtype=np.uint32)  # many collisions
+    wanted = rng.random(80) < 0.3 if with_wanted else None
+    expected_pairs, expected_big = lsh_pairs(sigs, 4, 2, wanted, max_bucket=12)
+    # One row per (band, article), sent to a place by its band and key, rows shuffled.
+    band = np.repeat(np.arange(4), 80)
+    key = np.concatenate([band_key(sigs[:, 2 * k:2 * k + 2]) for k in range(4)])
+    position = np.tile(np.arange(80), 4)
+    wants = None if wanted is None else np.tile(wanted, 4)
+    place = (key + band.astype(np.uint64)) % np.uint64(places)
+    keys, big = [], []
+    for where in range(places):
+        chosen = rng.permutation(np.flatnonzero(place == where))
+        got_keys, got_big = keyed_pairs(band[chosen], key[chosen], position[chosen],
+                                        None if wants is None else wants[chosen], 80, 12)
+        keys.append(got_keys)
+        big += got_big
+    big.sort(key=lambda bucket: (bucket[0], bucket[1]))
+    pairs = pairs_of_keys(distinct(np.concatenate(keys)), 80)
+    assert pairs.tolist() == expected_pairs.tolist() and len(expected_pairs) > 100
+    assert [b[2].tolist() for b in big] == [b.tolist() for b in expected_big] and expected_big
 
 
 def test_union_pairs_keeps_distinct_pairs_sorted():
