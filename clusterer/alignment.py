@@ -56,6 +56,24 @@ def opening_inside(ordered: np.ndarray, other: np.ndarray, shingle_size: int
     return best
 
 
+# Shingles a story's opening shares with a page of a site that has no chrome learned
+# (seen once in the dump), for the story to count as inside it: one sentence (11 words).
+UNLEARNED_INSIDE_SHINGLES = 8
+
+
+def inside_floor(unlearned: bool, least_shared: int) -> int:
+    """The least shingles a story's opening must share with a page to count as inside
+    it (:func:`opening_inside`, under nearly the same headline): ``least_shared`` (the
+    containment floor), or, where the page's site has no chrome learned
+    (``unlearned``: a site seen once in the dump), :data:`UNLEARNED_INSIDE_SHINGLES`.
+    There the page keeps its furniture (teaser, date, the headline again, a caption,
+    "1 min read", a donation pitch) as text, and a copy cut to its first paragraphs
+    may keep one sentence of the story. On a site whose chrome is learned, a sentence
+    is no evidence: the site reuses its sentences across the items of a series, whose
+    headlines come near (the reuse dump: 80 wrong pairs sharing 4-23 shingles)."""
+    return min(least_shared, UNLEARNED_INSIDE_SHINGLES) if unlearned else least_shared
+
+
 def _stretches(ordered: np.ndarray, other: np.ndarray, shingle_size: int
                ) -> list[tuple[int, int, int, tuple[int, int]]]:
     """The stretches of ``ordered`` copied in order into ``other`` (see

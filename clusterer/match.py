@@ -26,6 +26,7 @@ from clusterer.alignment import (
     aligned,
     aligned_counts,
     coverage,
+    inside_floor,
     opening_inside,
     shingles_before,
 )
@@ -149,7 +150,7 @@ def merge_near(comparer: Comparer, uf: UnionFind, report: Progress,
         # A story inside a page of long chrome is a minority of the page: the screen drops
         # the pair, and its shared text alone decides (Comparer._inside).
         verify_screened_out(titled_reps[by_title[close]], screen, joiner, uf,
-                            config.min_containment_shingles)
+                            inside_floor(True, config.min_containment_shingles))
         joiner.attach()
         report("matching (body)", 1, 1)
 
@@ -299,8 +300,9 @@ class Comparer:
         in the dump) comes before and after it, so that the shared text begins far from
         the page's start and is a minority of it (``inside``): a copy where one text's
         opening lies in one stretch of the other (:func:`opening_inside`, both sources'
-        chrome left out), covering at least ``min_containment_shingles`` shingles' words
-        and ``threshold`` of the words up to its end, and the headlines are nearly the
+        chrome left out), covering at least :func:`inside_floor` shingles' words (fewer
+        where the page's site has no chrome learned) and ``threshold`` of the words up
+        to its end, and the headlines are nearly the
         same (the shorter's character shingles inside the other at the headline
         threshold). The headline is what tells the page's own story from a "Latest news"
         sidebar that carries another story's opening just as well. Only across sources:
@@ -309,9 +311,10 @@ class Comparer:
         """
         config = self.config
         size = config.shingle_size
-        least = config.min_containment_shingles + size - 1  # words
-        if (match.shared < config.min_containment_shingles
-                or source_key(self.docs[i]) == source_key(self.docs[j])
+        keys = (source_key(self.docs[i]), source_key(self.docs[j]))
+        floors = [inside_floor(key not in self.model.source_chrome_,
+                               config.min_containment_shingles) for key in keys]
+        if (match.shared < min(floors) or keys[0] == keys[1]
                 or not self._same_headline(i, j)):
             return match
         ordered = self._without_both(i, j)
@@ -319,6 +322,7 @@ class Comparer:
         for story in (0, 1):
             share, words, start = opening_inside(ordered[story][:HEAD_SHINGLES],
                                                  ordered[1 - story], size)
+            least = floors[1 - story] + size - 1  # words, by the page's floor
             # Aligned in both, the shared text is measured as it is (containment): the
             # page has no text of its own in front.
             if words >= least and 2 * start > words and (share, words) > best[:2]:

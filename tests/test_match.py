@@ -3,7 +3,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from clusterer.alignment import aligned, coverage, opening_inside, shingles_before
+from clusterer.alignment import (
+    UNLEARNED_INSIDE_SHINGLES,
+    aligned,
+    coverage,
+    inside_floor,
+    opening_inside,
+    shingles_before,
+)
 from clusterer.dedup import DedupConfig, deduplicate
 from clusterer.engine import LocalEngine
 from clusterer.fingerprint import fingerprint
@@ -211,6 +218,29 @@ def test_a_story_inside_a_page_of_long_chrome_is_found_by_its_opening() -> None:
     # Kept: the longest once learned chrome is left out, and the page's is not learned.
     assert [(g.kept.id, [d.id for d in g.duplicates], g.kinds) for g in groups] == [
         ("page", ["original"], ("inside",))]
+
+
+def test_one_sentence_of_story_is_inside_only_a_page_whose_site_has_no_chrome_learned() -> None:
+    # A copy cut to its first paragraphs, which are mostly page furniture: one sentence
+    # (14 words, 11 shingles) of the story after the page's own text.
+    story = _words("story", 120)
+    page = f"{_words('own', 40)}\n\n{_words('story', 14)}\n\n{_FOOTER}"
+    original = make_article("original", "Storm hits the coast overnight", story, source="a")
+    copy = make_article("page", "Storm hits the coast overnight", page, source="gazette")
+    match = _comparer([original, copy]).compare(0, 1)
+    assert (match.kind, match.copy, match.shared, match.before) == ("inside", True, 11, (0, 40))
+    # The same page on a site whose footer is learned (two more of its pages carry it):
+    # 11 shingles fall short of the 25 a learned site's page needs.
+    others = [make_article(f"other{k}", f"Other story {k}", f"{_words(f'x{k}', 60)}\n\n{_FOOTER}",
+                           source="gazette") for k in (1, 2)]
+    match = _comparer([original, copy, *others]).compare(0, 1)
+    assert (match.kind, match.copy) == ("jaccard", False)
+
+
+def test_inside_floor_is_lower_only_where_no_chrome_is_learned() -> None:
+    assert inside_floor(True, 25) == UNLEARNED_INSIDE_SHINGLES == 8
+    assert inside_floor(False, 25) == 25
+    assert inside_floor(True, 5) == 5
 
 
 def test_a_sidebar_carrying_the_story_is_no_copy_under_another_headline() -> None:
