@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from clusterer.fingerprint import HEAD_SHINGLES
+from clusterer.shingling import HEAD_SHINGLES
 
 _SHIFT = 2  # how far an edit may move a stretch's offset, in shingle sizes
 

@@ -38,9 +38,10 @@ import numpy as np
 from clusterer.boilerplate import PAGE_START, BoilerplateModel
 from clusterer.dedup import DedupConfig, group_members
 from clusterer.engine import Engine
-from clusterer.fingerprint import Fingerprints, Packed, prints_of, split_articles
+from clusterer.fingerprint import Fingerprints, prints_of, split_articles
 from clusterer.match import Comparer, merge_exact, merge_near
 from clusterer.records import Article, DuplicateGroup, Match
+from clusterer.shingling import Packed
 from clusterer.stored import (
     CandidateIndex,
     StoredPrint,

@@ -16,12 +16,12 @@ from typing import Any
 from clusterer.dedup import DedupConfig, Progress, match_dump
 from clusterer.engine import Engine
 from clusterer.errors import UsageError
-from clusterer.fingerprint import HEAD_SHINGLES
 from clusterer.match import Comparer
 from clusterer.minhash import unit_hashes
 from clusterer.normalize import units
 from clusterer.readers.urls import source_key
 from clusterer.records import Article, Match
+from clusterer.shingling import HEAD_SHINGLES
 from clusterer.unionfind import UnionFind
 from clusterer.weaklinks import refusal
 

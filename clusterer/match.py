@@ -32,11 +32,12 @@ from clusterer.alignment import (
 )
 from clusterer.boilerplate import BoilerplateModel
 from clusterer.candidates import Screen, screen_floor, verify_pairs, verify_screened_out
-from clusterer.fingerprint import HEAD_SHINGLES, Fingerprints, ordered_shingles_without
+from clusterer.fingerprint import Fingerprints, ordered_shingles_without
 from clusterer.headlines import articles_numbers_differ
 from clusterer.lsh import distinct, lsh_pairs_of, lsh_params, union_pairs
 from clusterer.readers.urls import source_key
 from clusterer.records import Article, Match
+from clusterer.shingling import HEAD_SHINGLES
 from clusterer.unionfind import UnionFind
 from clusterer.validation import check_range
 from clusterer.weaklinks import RECHECK as _RECHECK

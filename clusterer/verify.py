@@ -29,9 +29,10 @@ import numpy as np
 from clusterer.boilerplate import BoilerplateModel
 from clusterer.candidates import Screen
 from clusterer.engine import Engine, return_free_memory
-from clusterer.fingerprint import Fingerprints, Packed
+from clusterer.fingerprint import Fingerprints
 from clusterer.match import Comparer, MatchConfig
 from clusterer.records import Article, Match
+from clusterer.shingling import Packed
 
 PAIRS_PER_JOB = 512  # pairs per task: at most 1,024 articles' texts and fingerprints
 

@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from clusterer.fingerprint import HEAD_SHINGLES, shingles_without
+from clusterer.fingerprint import shingles_without
 from clusterer.headlines import articles_numbers_differ
 from clusterer.readers.urls import source_key
 from clusterer.records import Match
+from clusterer.shingling import HEAD_SHINGLES
 
 if TYPE_CHECKING:
     from clusterer.match import Comparer

@@ -6,19 +6,15 @@ from hypothesis import strategies as st
 from clusterer.boilerplate import BoilerplateConfig, BoilerplateModel
 from clusterer.engine import MIN_PARALLEL, LocalEngine
 from clusterer.fingerprint import (
-    HEAD_SHINGLES,
-    TITLE_SHINGLE,
     FingerprintConfig,
-    Packed,
-    _article_prints,
     _prints_chunk,
-    _title_sets,
     _units_chunk,
     fingerprint,
 )
 from clusterer.lsh import distinct
 from clusterer.minhash import char_shingles, unit_hashes, word_shingles
 from clusterer.normalize import units
+from clusterer.shingling import HEAD_SHINGLES, TITLE_SHINGLE, article_prints
 
 from conftest import examples, make_article
 
@@ -76,19 +72,6 @@ def test_worker_processes_give_the_same_fingerprints_as_one_process() -> None:
     assert np.array_equal(serial.lead_sig, parallel.lead_sig)
 
 
-def test_packed_rows_are_views_of_one_array_in_order() -> None:
-    rows = [np.array([3, 1], dtype=np.uint32), np.zeros(0, dtype=np.uint32),
-            np.array([7], dtype=np.uint32)]
-    packed = Packed.of(rows)
-    assert len(packed) == 3 and packed.lengths().tolist() == [2, 0, 1]
-    assert [r.tolist() for r in packed] == [[3, 1], [], [7]]
-    assert packed[-1].tolist() == [7] and [r.tolist() for r in packed[1:]] == [[], [7]]
-    joined = Packed.joined([packed, Packed.of([np.array([9, 9], dtype=np.uint32)])])
-    assert [r.tolist() for r in joined] == [[3, 1], [], [7], [9, 9]]
-    with pytest.raises(IndexError):
-        packed[3]
-
-
 _WORDS = ["alpha", "beta", "gamma", "delta", "Donate today.", "Read more.", "\n", "x", "Über"]
 
 
@@ -99,7 +82,7 @@ _WORDS = ["alpha", "beta", "gamma", "delta", "Donate today.", "Read more.", "\n"
        st.integers(1, 6), st.integers(0, 8))
 def test_chunk_prints_equal_each_articles_own(texts, shingle_size, min_body_words) -> None:
     # _prints_chunk computes most articles' shingles for the chunk at once: the same
-    # rows as _article_prints gives for each article alone, whatever its length.
+    # rows as shingling.article_prints gives for each article alone, whatever its length.
     config = FingerprintConfig(shingle_size=shingle_size, min_body_words=min_body_words,
                                lead_shingles=5)
     keys = [f"site-{i % 2}" for i in range(len(texts))]
@@ -118,20 +101,9 @@ def test_chunk_prints_equal_each_articles_own(texts, shingle_size, min_body_word
         title_text = " ".join(model.title_tokens(title, key))
         title_set = distinct(char_shingles(title_text, TITLE_SHINGLE))
         length = int(h.unit_chars[first:last][kept].sum()) + int(kept.sum()) - 1
-        expected = _article_prints(config, title, title_text, title_set, words, length)
+        expected = article_prints(config, title, title_text, title_set, words, length)
         for name, value in zip(("body", "lead", "title", "head", "title_only", "digest",
                                 "length"), expected):
             got = out[name][i]
             assert (np.array_equal(got, value) and got.dtype == value.dtype
                     if isinstance(value, np.ndarray) else got == value), (name, i)
-
-
-@pytest.mark.fuzz
-@given(st.lists(st.text(alphabet=st.sampled_from(list("ab Zé中\U0001F600-")), max_size=9),
-                max_size=8))
-def test_title_sets_equal_each_titles_own(texts) -> None:
-    got = _title_sets(texts)
-    assert len(got) == len(texts)
-    for text, row in zip(texts, got):
-        expected = distinct(char_shingles(text, TITLE_SHINGLE))
-        assert np.array_equal(row, expected) and row.dtype == expected.dtype
