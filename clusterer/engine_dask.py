@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from clusterer.engine import CHUNK_SIZE, MapFn, Resident, Stage, worker_count
-from clusterer.errors import UsageError
+from clusterer.errors import ClusterError, UsageError
 
 EXTRA_HINT = "install them with pip install 'clusterer[dask]'"
 # Messages each of Dask's batched streams keeps for debugging (default 1,000, each up to
@@ -107,8 +107,11 @@ class DaskEngine:
     def __enter__(self) -> DaskEngine:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 traceback: object) -> None:
         self.close()
+        if exc is not None and _from_the_cluster(exc):
+            raise ClusterError(cluster_failure(exc, self.scheduler)) from exc
 
     def client(self) -> Any:
         """The ``distributed.Client``, connected (and the cluster started) on first use."""
@@ -203,3 +206,20 @@ def _holds_future(job: Any) -> bool:
 
     items = job if isinstance(job, (tuple, list)) else (job,)
     return any(isinstance(item, Future) for item in items)
+
+
+def _from_the_cluster(exc: BaseException) -> bool:
+    """Whether ``exc`` is the cluster failing (``distributed``'s ``KilledWorker``, a
+    future cancelled or lost with its worker, a closed connection), not a bug of ours."""
+    module = type(exc).__module__ or ""
+    return (module.split(".")[0] in ("distributed", "tornado")
+            or type(exc).__name__ in ("CancelledError", "FutureCancelledError"))
+
+
+def cluster_failure(exc: BaseException, scheduler: str | None) -> str:
+    """The one-line message for a run stopped by the cluster."""
+    what = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}".rstrip(": ")
+    where = (f"the workers of {scheduler} (their logs and memory limits)" if scheduler
+             else "the memory of this machine (a local cluster's workers were stopped)")
+    return (f"the Dask cluster failed during the run ({what[:200]}); nothing was written: "
+            f"check {where}, then run again (or use --engine local)")

@@ -55,3 +55,8 @@ class UsageError(ClustererError):
 class StateError(ClustererError):
     """A state store (``--state``) that cannot be used: not a state, written by another
     schema version, or in use by another run."""
+
+
+class ClusterError(ClustererError):
+    """The Dask cluster failed under a run (a worker lost or killed, the scheduler gone):
+    nothing was written; the message says what to check before running again."""

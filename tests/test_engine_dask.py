@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from clusterer.cli import app
 from clusterer.dedup import DedupConfig
 from clusterer.engine import LocalEngine
-from clusterer.errors import UsageError
+from clusterer.errors import ClusterError, UsageError
 from clusterer.fingerprint import fingerprint
 from clusterer.lsh import lsh_pairs, lsh_pairs_of
 from clusterer.pipeline import run_dedup, run_storylines
@@ -199,3 +199,30 @@ def test_dask_streams_keep_few_messages(dask_engine):
     client = dask_engine.client()
     assert client.scheduler_comm.recent_message_log.maxlen == LOG_LENGTH == 16
     assert client.run_on_scheduler(_stream_log_lengths) == {LOG_LENGTH}
+
+
+def _cluster_exception(name: str, module: str) -> Exception:
+    kind = type(name, (Exception,), {"__module__": module})
+    return kind("Attempted to run task 'x' on 4 different workers, but all those workers died")
+
+
+@pytest.mark.parametrize(("name", "module"), [("KilledWorker", "distributed.scheduler"),
+                                              ("FutureCancelledError", "distributed.client"),
+                                              ("CommClosedError", "distributed.comm.core")])
+def test_a_cluster_failure_under_a_run_is_one_clear_error(name, module):
+    with pytest.raises(ClusterError) as caught, DaskEngine(workers=1):
+        raise _cluster_exception(name, module)
+    message = str(caught.value)
+    assert "\n" not in message and message.startswith("the Dask cluster failed during the run")
+    assert f"({name}: Attempted to run task 'x' on 4 different workers" in message
+    assert "nothing was written" in message and "--engine local" in message
+    with pytest.raises(ClusterError) as remote, DaskEngine(scheduler="tcp://10.0.0.9:8786"):
+        raise _cluster_exception(name, module)
+    assert "the workers of tcp://10.0.0.9:8786" in str(remote.value)
+
+
+def test_other_errors_under_a_run_pass_through_the_engine():
+    with pytest.raises(ValueError, match="ours"), DaskEngine(workers=1):
+        raise ValueError("ours")
+    with pytest.raises(UsageError), DaskEngine(workers=1):
+        raise UsageError("a usage error")
