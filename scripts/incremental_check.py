@@ -45,11 +45,12 @@ sys.path.insert(0, str(ROOT / "tests"))  # the syndication fixture
 
 from clusterer.dedup import DedupConfig, deduplicate  # noqa: E402
 from clusterer.evaluate import bcubed, pairwise  # noqa: E402
-from clusterer.incremental import dedup_with_state, storylines_with_state  # noqa: E402
+from clusterer.incremental import dedup_with_state  # noqa: E402
 from clusterer.output import dedup_records, write_json, write_jsonl  # noqa: E402
 from clusterer.pipeline import run_dedup, run_storylines  # noqa: E402
 from clusterer.readers import read_articles  # noqa: E402
 from clusterer.state import open_state, read_summary  # noqa: E402
+from clusterer.tracking import storylines_with_state  # noqa: E402
 
 CONFIG = DedupConfig(workers=1)
 

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import numpy as np
@@ -23,12 +24,13 @@ from typer.testing import CliRunner
 from clusterer.cli import app
 from clusterer.dedup import DedupConfig, deduplicate
 from clusterer.evaluate import pairwise
-from clusterer.incremental import assign_ids, dedup_with_state, storylines_with_state
+from clusterer.incremental import dedup_with_state
 from clusterer.pipeline import run_dedup, run_storylines
 from clusterer.readers import read_articles
 from clusterer.records import Article, DuplicateGroup
 from clusterer.state import StoredStoryline, open_state, read_summary
 from clusterer.storylines import Storyline
+from clusterer.tracking import assign_ids, storylines_with_state, working_set
 
 from conftest import examples
 from syndication import UCI, make_fixture
@@ -361,3 +363,65 @@ def test_only_what_lies_near_the_new_articles_is_clustered_again():
     assert _near(hours, np.zeros(5, dtype=bool), 72.0).tolist() == [False] * 5
     undated_new = np.array([False, False, False, False, True])
     assert _near(hours, undated_new, 72.0).tolist() == [True] * 5
+
+
+def _dated(article_id: str, hours: float, *copies: str) -> DuplicateGroup:
+    when = datetime(2024, 1, 1, tzinfo=timezone.utc) + timedelta(hours=hours)
+    return DuplicateGroup(kept=Article(id=article_id, title=article_id, published=when),
+                          duplicates=tuple(Article(id=c, title=c, published=when)
+                                           for c in copies))
+
+
+def test_only_the_storylines_new_articles_come_near_are_clustered_again():
+    stored = {"s-a": StoredStoryline("s-a", 1, frozenset({"a1", "a2", "a3"}), "a2",
+                                     ("word",), ("a2", "a1")),
+              "s-b": StoredStoryline("s-b", 1, frozenset({"b1", "b2"}), "b1", (), ("b1", "b2"))}
+    groups = [_dated("a1", 0), _dated("a2", 1, "a3"), _dated("b1", 200), _dated("b2", 300),
+              _dated("u", 10), _dated("n", 350)]
+    fresh = np.array([False] * 5 + [True])
+    work, standing = working_set(groups, stored, fresh, 72.0)
+    # b2 lies within 72 h of n: s-b is clustered again, whole; s-a and u stand.
+    assert work.tolist() == [False, False, True, True, False, True]
+    assert list(standing) == ["s-a"]
+    assert standing["s-a"].groups == (groups[1], groups[0])
+    assert (standing["s-a"].headline, standing["s-a"].keywords) == ("a2", ("word",))
+    # Copies regrouped within s-a: it still holds the same articles, and stands.
+    regrouped = [_dated("a1", 0, "a3"), _dated("a2", 1), *groups[2:]]
+    assert list(working_set(regrouped, stored, fresh, 72.0)[1]) == ["s-a"]
+    # a3 expired, or now a copy of u: s-a is clustered again too (and u with it).
+    for last in (_dated("u", 10), _dated("u", 10, "a3")):
+        changed = [_dated("a1", 0), _dated("a2", 1), *groups[2:4], last, groups[5]]
+        work, standing = working_set(changed, stored, fresh, 72.0)
+        assert work.tolist() == [True, True, True, True, len(last.ids) > 1, True]
+        assert standing == {}
+    # Nothing fresh: nothing is clustered again; an undated fresh group: everything.
+    assert not working_set(groups, stored, np.zeros(6, dtype=bool), 72.0)[0].any()
+    undated = [*groups[:5], DuplicateGroup(kept=Article(id="n", title="n"))]
+    assert working_set(undated, stored, fresh, 72.0)[0].all()
+
+
+def test_storylines_far_from_the_new_articles_stand_as_stored(tmp_path):
+    rows = _uci(240)
+    # Part 2: a month later, without copies of part 1 (a copy's group is as old as its
+    # original, and near part 1).
+    groups = run_dedup([_write(tmp_path / "all.jsonl", rows)], config=CONFIG).result.groups
+    early = {r["id"] for r in rows[:120]}
+    apart = {i for g in groups if not early & set(g.ids) for i in g.ids}
+    later = [dict(r, published=r["published"].replace("2014-03-", "2014-04-"))
+             for r in rows[120:] if r["id"] in apart]
+    one, two = _write(tmp_path / "one.jsonl", rows[:120]), _write(tmp_path / "two.jsonl", later)
+    state = str(tmp_path / "s.db")
+    documents = []
+    for part in (one, two):
+        with open_state(state) as store:
+            documents.append(storylines_with_state(store, dedup_with_state(
+                store, [part], config=CONFIG)).document())
+    first, second = documents
+    batch = run_storylines(run_dedup([two], config=CONFIG)).document()
+    assert len(first["storylines"]) >= 3 and len(batch["storylines"]) >= 3
+    expected = [dict(s, change="unchanged") for s in first["storylines"]]
+    expected += [dict(s, change="new", merged=[]) for s in batch["storylines"]]
+    assert sorted(second["storylines"], key=lambda s: s["id"]) == \
+        sorted(expected, key=lambda s: s["id"])
+    assert second["unclustered"] == sorted(first["unclustered"] + batch["unclustered"],
+                                           key=lambda a: (a["published"], a["id"]))

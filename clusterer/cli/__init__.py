@@ -267,8 +267,8 @@ def storylines(
                 run = run_storylines(deduped, config, progress)
             document = run.document
         else:
-            from clusterer.incremental import storylines_with_state
             from clusterer.state import open_state
+            from clusterer.tracking import storylines_with_state
 
             store = stack.enter_context(open_state(state))
             incremental = _deduplicate_with_state(common, store, expire_after, "storylines")
