@@ -44,8 +44,8 @@ from clusterer.records import Article, DuplicateGroup, iso_utc
 from clusterer.stored import StoredPrint
 
 SCHEMA_VERSION = 3  # 2: fingerprints stored (prints), group members' matches;
-# 3: storylines keep their headline, keywords and member order (only those the new
-# articles touch are clustered again)
+# 3: storylines keep their headline, keywords and member order, articles their term
+# vectors (only what the new articles touch is clustered again)
 WAIT_SECONDS = 5.0  # how long a second run waits for the state's lock before stopping
 _HINT_NEW = "pass another --state path to start a new state"
 
@@ -74,6 +74,8 @@ CREATE TABLE storylines (id TEXT PRIMARY KEY, created INTEGER NOT NULL,
 -- members, most central first): newline-separated
 CREATE TABLE members (article_id TEXT PRIMARY KEY, storyline_id TEXT NOT NULL);
 CREATE INDEX members_storyline ON members (storyline_id);
+CREATE TABLE vectors (article_id TEXT PRIMARY KEY, terms BLOB NOT NULL);
+-- hashed word counts of each article's document (clusterer.screen)
 CREATE TABLE merged (id TEXT PRIMARY KEY, into_id TEXT NOT NULL, run INTEGER NOT NULL);
 -- into_id '': the storyline ended (its articles expired or are unclustered)
 """
@@ -319,6 +321,7 @@ class State:
                             "WHERE id = ?)", rows)
         self.db.executemany("DELETE FROM articles WHERE id = ?", rows)
         self.db.executemany("DELETE FROM groups WHERE article_id = ?", rows)
+        self.db.executemany("DELETE FROM vectors WHERE article_id = ?", rows)
 
     def set_groups(self, groups: Iterable[DuplicateGroup], replaced: Iterable[str] = ()
                    ) -> None:
@@ -406,6 +409,20 @@ class State:
         return 0 if last is None else int(last) + 1
 
     # ------------------------------------------------------------ storylines
+    def put_vectors(self, rows: dict[str, bytes]) -> None:
+        """Store (or replace) articles' term vectors (:func:`clusterer.screen.pack`)."""
+        self.db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)", rows.items())
+
+    def vectors(self, ids: Iterable[str]) -> dict[str, bytes]:
+        """The stored term vectors of articles ``ids`` (those that have one)."""
+        wanted = sorted(set(ids))
+        out: dict[str, bytes] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            out.update(self.db.execute("SELECT article_id, terms FROM vectors WHERE article_id "
+                                       f"IN ({','.join('?' * len(chunk))})", chunk).fetchall())
+        return out
+
     def storylines(self) -> dict[str, StoredStoryline]:
         """The stored storylines by id, with their member article ids."""
         members: dict[str, set[str]] = {}

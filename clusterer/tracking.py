@@ -26,8 +26,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from clusterer.extend import _near, extend_storylines
+from clusterer.features import document
 from clusterer.pipeline import StorylinesRun
-from clusterer.records import DuplicateGroup
+from clusterer.records import Article, DuplicateGroup
 from clusterer.state import State, StoredStoryline
 from clusterer.storyline_records import time_hours, time_sort_key
 from clusterer.storylines import Storyline, StorylineConfig, StorylineResult
@@ -51,6 +52,7 @@ class IncrementalStorylines:
         merged: Per storyline id, the ids merged into it in this run.
         ended: Stored storyline ids with no successor (their articles expired or are
             unclustered now), sorted.
+        clustered: Groups clustered again (the working set); the others stood as stored.
     """
 
     run: StorylinesRun
@@ -58,6 +60,7 @@ class IncrementalStorylines:
     changes: dict[str, str]
     merged: dict[str, tuple[str, ...]]
     ended: tuple[str, ...]
+    clustered: int = 0
 
     def document(self) -> dict[str, Any]:
         """The JSON cluster file, with ``change`` and ``merged`` on each storyline and
@@ -97,7 +100,9 @@ def storylines_with_state(state: State, dedup: IncrementalDedup,
     # is placed afresh, on its new content.
     changed = state.added_since("storylines")
     fresh = np.array([any(i in changed for i in g.ids) for g in groups], dtype=bool)
-    work, standing = working_set(groups, everything, fresh, config.window_hours)
+    _store_vectors(state, groups, changed, dedup.run.result.content_text, config)
+    work, standing = working_set(groups, everything, fresh, config.window_hours, state.vectors,
+                                 config.similarity)
     stored = {sid: s for sid, s in everything.items() if sid not in standing}
     part = [groups[k] for k in np.flatnonzero(work)]
     found = extend_storylines(part, _seeds(part, stored, set(dedup.intake.updated)), config,
@@ -125,26 +130,45 @@ def storylines_with_state(state: State, dedup: IncrementalDedup,
     return IncrementalStorylines(
         StorylinesRun(result, dedup.run), dedup,
         {**{ids[k]: v for k, v in changes.items()}, **{sid: "unchanged" for sid in standing}},
-        {ids[k]: v for k, v in merged.items() if v}, ended)
+        {ids[k]: v for k, v in merged.items() if v}, ended, len(part))
+
+
+def _store_vectors(state: State, groups: Sequence[DuplicateGroup], changed: set[str],
+                   body: Callable[[Article], str], config: StorylineConfig) -> None:
+    """Store the term vectors (:mod:`clusterer.screen`) of the ``changed`` articles."""
+    from clusterer.screen import pack, term_rows
+
+    articles = [a for g in groups for a in (g.kept, *g.duplicates) if a.id in changed]
+    docs = [document(a.title, body(a), config.features) for a in articles]
+    state.put_vectors(dict(zip((a.id for a in articles), pack(term_rows(docs)))))
 
 
 def working_set(groups: Sequence[DuplicateGroup], stored: dict[str, StoredStoryline],
-                fresh: np.ndarray, window: float) -> tuple[np.ndarray, dict[str, Storyline]]:
+                fresh: np.ndarray, window: float,
+                load: Callable[[list[str]], dict[str, bytes]] | None = None,
+                threshold: float = 0.0) -> tuple[np.ndarray, dict[str, Storyline]]:
     """Which groups are clustered again, and the stored storylines that stand as stored.
 
-    Clustered again: the ``fresh`` groups, the groups within ``window`` hours of their
-    time span (undated ones too; every group when a fresh one is undated), and every
-    group of a stored storyline one of those holds a member of, or whose articles are
-    not exactly those of its stored members' groups (some expired or were regrouped),
-    or whose entry the state does not hold. The other stored storylines stand, rebuilt
-    from the groups (in their stored order, with their stored headline and keywords).
+    Clustered again: the ``fresh`` groups; the stored groups within ``window`` hours of
+    their time span (undated ones too; all of them when a fresh group is undated)
+    and, with ``load`` (the stored term vectors of article ids, :mod:`clusterer.screen`),
+    only those whose kept article reaches a cosine of ``threshold`` with a fresh one's;
+    and every group of a stored storyline that one of those holds a member of, whose
+    centroid (within ``window``) reaches ``threshold`` with a fresh group, or whose
+    articles are not exactly those of its stored members' groups (some expired or were
+    regrouped), or whose entry the state does not hold. The other stored storylines
+    stand, rebuilt from the groups (in their stored order, with their stored headline
+    and keywords). An article without a stored vector is taken as related.
     """
     hours = np.array([time_hours(g.kept.published) for g in groups], dtype=np.float64)
     near = _near(hours, fresh, window) | fresh
     home = {i: s.id for s in stored.values() for i in s.members}
+    touched: set[str] = set()
+    if load is not None and fresh.any():
+        near, touched = _screen(groups, stored, fresh, near, home, load, threshold)
+    touched |= {home[i] for k in np.flatnonzero(near).tolist() for i in groups[k].ids
+                if i in home}
     by_kept = {g.kept.id: k for k, g in enumerate(groups)}
-    touched = {home[i] for k in np.flatnonzero(near).tolist() for i in groups[k].ids
-               if i in home}
     standing: dict[str, Storyline] = {}
     for sid in sorted(set(stored) - touched):
         old = stored[sid]
@@ -163,6 +187,49 @@ def working_set(groups: Sequence[DuplicateGroup], stored: dict[str, StoredStoryl
         if not work[k] and any(home.get(i) in touched for i in group.ids):
             work[k] = True
     return work, standing
+
+
+def _screen(groups: Sequence[DuplicateGroup], stored: dict[str, StoredStoryline],
+            fresh: np.ndarray, near: np.ndarray, home: dict[str, str],
+            load: Callable[[list[str]], dict[str, bytes]], threshold: float
+            ) -> tuple[np.ndarray, set[str]]:
+    """The near groups related to a fresh one by their term vectors, and the stored
+    storylines near in time whose centroid is (see :func:`working_set`)."""
+    import scipy.sparse as sp
+
+    from clusterer.screen import closest, unpack, weighted
+
+    others = np.flatnonzero(near & ~fresh)
+    close = sorted({home[i] for k in np.flatnonzero(near).tolist() for i in groups[k].ids
+                    if i in home})
+    wanted = [groups[k].kept.id for k in np.flatnonzero(fresh).tolist()]
+    wanted += [groups[k].kept.id for k in others.tolist()]
+    wanted += [i for sid in close for i in sorted(stored[sid].members)]
+    blobs = load(wanted)
+    ids = sorted(blobs)
+    row = {i: k for k, i in enumerate(ids)}
+    rows = weighted(unpack([blobs[i] for i in ids]))
+    new = rows[[row[groups[k].kept.id] for k in np.flatnonzero(fresh).tolist()
+                if groups[k].kept.id in row]]
+    had = np.asarray([groups[k].kept.id in row for k in others.tolist()], dtype=bool)
+    best = np.ones(len(others))
+    best[had] = closest(new, rows[[row[groups[k].kept.id] for k in others[had].tolist()]])
+    related = fresh.copy()
+    related[others[best >= threshold]] = True
+    touched: set[str] = set()
+    if close:
+        members = [[row[i] for i in sorted(stored[sid].members) if i in row] for sid in close]
+        pick = sp.csr_matrix((np.ones(sum(map(len, members)), dtype=np.float32),
+                              ([n for n, m in enumerate(members) for _ in m],
+                               [k for m in members for k in m])),
+                             shape=(len(close), rows.shape[0]))
+        from sklearn.preprocessing import normalize
+
+        centroids = normalize(pick @ rows)
+        score = closest(new, centroids)
+        touched = {sid for sid, m, s in zip(close, members, score.tolist())
+                   if not m or s >= threshold}
+    return related, touched
 
 
 def _seeds(groups: Sequence[DuplicateGroup], stored: dict[str, StoredStoryline],

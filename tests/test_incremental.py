@@ -425,3 +425,29 @@ def test_storylines_far_from_the_new_articles_stand_as_stored(tmp_path):
         sorted(expected, key=lambda s: s["id"])
     assert second["unclustered"] == sorted(first["unclustered"] + batch["unclustered"],
                                            key=lambda a: (a["published"], a["id"]))
+
+
+def test_stored_groups_near_in_time_are_screened_by_their_term_vectors():
+    from clusterer.screen import pack, term_rows
+
+    texts = {"a1": "ukraine gas russia europe", "a2": "russia gas europe supply",
+             "u": "ukraine russia gas talks", "v": "bitcoin exchange bankruptcy",
+             "n": "russia cuts gas to ukraine"}
+    blobs = dict(zip(texts, pack(term_rows(list(texts.values())))))
+    stored = {"s-a": StoredStoryline("s-a", 1, frozenset({"a1", "a2"}), "a1", (),
+                                     ("a1", "a2")),
+              "s-v": StoredStoryline("s-v", 1, frozenset({"v"}), "v", (), ("v",))}
+    groups = [_dated("a1", 0), _dated("a2", 1), _dated("u", 2), _dated("v", 3), _dated("n", 4)]
+    fresh = np.array([False] * 4 + [True])
+
+    def load(ids: list[str]) -> dict[str, bytes]:
+        return {i: blobs[i] for i in ids if i in blobs}
+
+    work, standing = working_set(groups, stored, fresh, 72.0, load, 0.15)
+    assert work.tolist() == [True, True, True, False, True]  # v is unrelated: it stands
+    assert list(standing) == ["s-v"]
+    # Without a stored vector, a near group counts as related.
+    work, _ = working_set(groups, stored, fresh, 72.0,
+                          lambda ids: {i: b for i, b in load(ids).items() if i != "v"}, 0.15)
+    assert work.all()
+    assert working_set(groups, stored, fresh, 72.0)[0].all()  # no screen: all near ones
