@@ -22,6 +22,8 @@ from clusterer.storylines import (
 )
 
 if TYPE_CHECKING:
+    import scipy.sparse as sp
+
     from clusterer.evidence import Evidence
 def extend_storylines(groups: Sequence[DuplicateGroup], seeds: Sequence[int],
                       config: StorylineConfig | None = None,
@@ -112,15 +114,37 @@ def _merge_new(vectors: np.ndarray, evidence: Evidence, weights: np.ndarray, lab
                merge_seeded: bool) -> np.ndarray:
     """Storylines with a member near the new groups merge as a batch run merges
     fragments (:func:`_merge`, then :func:`~clusterer.evidence.prune`), where a new group is among those
-    merged (and, unless ``merge_seeded``, at most one seeded storyline)."""
+    merged. Seeded storylines merge with each other only where their stored members
+    alone have the evidence two fragments need (:func:`_weakest`: a TF-IDF cosine of
+    ``similarity`` between their centroids), and never unless ``merge_seeded``: a
+    merge costs an id, so new articles bridging two storylines do not merge them
+    without it."""
     touched = np.isin(labels, np.unique(labels[near & (labels != NOISE)]))
     merged = _merge(vectors, weights, np.where(touched, labels, NOISE), only_multi=True)
     first_new = int(seeds.max()) + 1
     for value in np.unique(merged[merged != NOISE]).tolist():
         at = merged == value
         old = np.unique(labels[at & (labels >= 0) & (labels < first_new)])
-        if not is_new[at].any() or (not merge_seeded and len(old) > 1):
+        if not is_new[at].any() or (len(old) > 1 and (
+                not merge_seeded
+                or _weakest(evidence[0], weights, labels, at & ~is_new, old) < similarity)):
             merged[at] = labels[at]
     merged = np.where(touched, merged, labels)
     pruned = prune(evidence, weights, np.where(touched, merged, NOISE), similarity)
     return drop_singletons(np.where(touched, pruned, merged))
+
+
+def _weakest(tfidf: sp.csr_matrix, weights: np.ndarray, labels: np.ndarray,
+             stored: np.ndarray, seeded: np.ndarray) -> float:
+    """The smallest TF-IDF cosine between the centroid of one ``seeded`` storyline's
+    ``stored`` members and that of the others' (weighted by copies)."""
+    import scipy.sparse as sp
+    from sklearn.preprocessing import normalize
+
+    sums = [sp.csr_matrix(weights[stored & (labels == s)] @ tfidf[stored & (labels == s)])
+            for s in seeded.tolist()]
+    total = sums[0]
+    for other in sums[1:]:
+        total = total + other
+    return min(float((normalize(mine) @ normalize(total - mine).T).toarray()[0, 0])
+               for mine in sums)

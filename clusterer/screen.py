@@ -3,18 +3,16 @@ vectors the state keeps, so that a run reads and clusters what the new articles 
 relate to, not everything within the time window.
 
 Each article's document (headline and chrome-free lead, :func:`clusterer.features.document`)
-is kept as hashed word counts (scikit-learn's ``HashingVectorizer``, 2**20 columns,
-words only). Hashing, not a vocabulary: a vector made in any run lives in the same
-columns as one made today, so nothing is refitted or refreshed, and a stored vector
-is never stale (a fitted vocabulary would drop the words that are new since it was
-fitted). The screen weights the counts (sublinear tf) by an IDF computed over the
-vectors it compares, normalises them, and keeps a stored article when its cosine with
-a new one reaches ``threshold``; the batch code then clusters the new articles with
-the ones kept, on TF-IDF fitted on them (:mod:`clusterer.extend`).
-
-Words only (no word pairs): a pair shared is a word shared, so the cosine on words is
-not lower than on words and pairs for related articles, and the vectors are half as
-large (about 1 KB per article).
+is kept as hashed counts of its words and word pairs, English stop words left out,
+as the storyline features count them (scikit-learn's ``HashingVectorizer``, 2**20
+columns; about 2.6 KB per article). Hashing, not a vocabulary: a vector made in any
+run lives in the same columns as one made today, so nothing is refitted or
+refreshed, and a stored vector is never stale (a fitted vocabulary would drop the
+words that are new since it was fitted). The screen weights the counts (sublinear
+tf) by an IDF computed over the vectors it compares, normalises them, and compares
+stored articles with the new ones (:func:`closest`); the batch code then clusters
+the new articles with the ones kept, on TF-IDF fitted on them
+(:mod:`clusterer.extend`).
 """
 
 from __future__ import annotations
@@ -23,6 +21,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from clusterer.language import stop_words
 
 if TYPE_CHECKING:  # imported where used: 0.15 s of every start-up
     import scipy.sparse as sp
@@ -39,6 +39,7 @@ def term_rows(documents: Sequence[str]) -> sp.csr_matrix:
     if not documents:
         return sp.csr_matrix((0, COLUMNS), dtype=np.float32)
     vectorizer = HashingVectorizer(n_features=COLUMNS, alternate_sign=False, norm=None,
+                                   ngram_range=(1, 2), stop_words=sorted(stop_words("en")),
                                    dtype=np.float32)
     rows = vectorizer.transform(documents).tocsr()
     rows.sum_duplicates()
@@ -85,16 +86,21 @@ def weighted(rows: sp.csr_matrix) -> sp.csr_matrix:
     return normalize(rows)
 
 
-def closest(new: sp.csr_matrix, others: sp.csr_matrix) -> np.ndarray:
+def closest(new: sp.csr_matrix, others: sp.csr_matrix,
+            words: tuple[sp.csr_matrix, sp.csr_matrix] | None = None) -> np.ndarray:
     """Each row of ``others``: its largest cosine with a row of ``new`` (rows
-    normalised; 0 when ``new`` is empty)."""
+    normalised; 0 when ``new`` is empty), with ``words`` (the headline words of
+    ``new`` and of ``others``) among the rows sharing a headline word with it."""
     if new.shape[0] == 0 or others.shape[0] == 0:
         return np.zeros(others.shape[0])
     best = np.zeros(others.shape[0])
     transposed = new.T.tocsr()
+    shared = words[0].T.tocsr() if words is not None else None
     rows = max(1, _CHUNK_CELLS // new.shape[0])
     for start in range(0, others.shape[0], rows):
-        chunk = others[start:start + rows] @ transposed
-        best[start:start + rows] = chunk.max(axis=1).toarray().ravel()
+        cosine = (others[start:start + rows] @ transposed).toarray()
+        if shared is not None and words is not None:
+            cosine[(words[1][start:start + rows] @ shared).toarray() < 0.5] = 0.0
+        best[start:start + rows] = cosine.max(axis=1)
     return best
 

@@ -149,25 +149,26 @@ def working_set(groups: Sequence[DuplicateGroup], stored: dict[str, StoredStoryl
                 threshold: float = 0.0) -> tuple[np.ndarray, dict[str, Storyline]]:
     """Which groups are clustered again, and the stored storylines that stand as stored.
 
-    Clustered again: the ``fresh`` groups; the stored groups within ``window`` hours of
-    their time span (undated ones too; all of them when a fresh group is undated)
-    and, with ``load`` (the stored term vectors of article ids, :mod:`clusterer.screen`),
-    only those whose kept article reaches a cosine of ``threshold`` with a fresh one's;
-    and every group of a stored storyline that one of those holds a member of, whose
-    centroid (within ``window``) reaches ``threshold`` with a fresh group, or whose
-    articles are not exactly those of its stored members' groups (some expired or were
-    regrouped), or whose entry the state does not hold. The other stored storylines
-    stand, rebuilt from the groups (in their stored order, with their stored headline
-    and keywords). An article without a stored vector is taken as related.
+    Clustered again: the ``fresh`` groups; every group of a stored storyline with a
+    member within ``window`` hours of their time span (undated ones too; every group
+    when a fresh group is undated), or whose articles are not exactly those of its
+    stored members' groups (some expired or were regrouped), or whose entry the state
+    does not hold; and the other groups within ``window`` hours, but with ``load``
+    (the stored term vectors of article ids, :mod:`clusterer.screen`) only those
+    whose kept article has, with a fresh one, the evidence a batch run asks of a
+    storyline of two: a cosine of ``threshold`` x (1 + ``FEW_OTHERS``) and a headline
+    word in common (one without a stored vector is taken). Those left out stay
+    unclustered: a storyline they form needs a new article (the others had their
+    turn). The other stored storylines stand, rebuilt from the groups (in their
+    stored order, with their stored headline and keywords).
     """
     hours = np.array([time_hours(g.kept.published) for g in groups], dtype=np.float64)
     near = _near(hours, fresh, window) | fresh
     home = {i: s.id for s in stored.values() for i in s.members}
-    touched: set[str] = set()
+    touched = {home[i] for k in np.flatnonzero(near).tolist() for i in groups[k].ids
+               if i in home}
     if load is not None and fresh.any():
-        near, touched = _screen(groups, stored, fresh, near, home, load, threshold)
-    touched |= {home[i] for k in np.flatnonzero(near).tolist() for i in groups[k].ids
-                if i in home}
+        near = _screen(groups, fresh, near, load, threshold)
     by_kept = {g.kept.id: k for k, g in enumerate(groups)}
     standing: dict[str, Storyline] = {}
     for sid in sorted(set(stored) - touched):
@@ -189,47 +190,30 @@ def working_set(groups: Sequence[DuplicateGroup], stored: dict[str, StoredStoryl
     return work, standing
 
 
-def _screen(groups: Sequence[DuplicateGroup], stored: dict[str, StoredStoryline],
-            fresh: np.ndarray, near: np.ndarray, home: dict[str, str],
-            load: Callable[[list[str]], dict[str, bytes]], threshold: float
-            ) -> tuple[np.ndarray, set[str]]:
-    """The near groups related to a fresh one by their term vectors, and the stored
-    storylines near in time whose centroid is (see :func:`working_set`)."""
-    import scipy.sparse as sp
-
+def _screen(groups: Sequence[DuplicateGroup], fresh: np.ndarray, near: np.ndarray,
+            load: Callable[[list[str]], dict[str, bytes]], threshold: float) -> np.ndarray:
+    """The fresh groups and the near ones related to a fresh one by their stored term
+    vectors (see :func:`working_set`)."""
+    from clusterer.evidence import FEW_OTHERS
+    from clusterer.features import title_terms
     from clusterer.screen import closest, unpack, weighted
 
     others = np.flatnonzero(near & ~fresh)
-    close = sorted({home[i] for k in np.flatnonzero(near).tolist() for i in groups[k].ids
-                    if i in home})
-    wanted = [groups[k].kept.id for k in np.flatnonzero(fresh).tolist()]
-    wanted += [groups[k].kept.id for k in others.tolist()]
-    wanted += [i for sid in close for i in sorted(stored[sid].members)]
-    blobs = load(wanted)
+    blobs = load([groups[k].kept.id for k in np.flatnonzero(near).tolist()])
     ids = sorted(blobs)
     row = {i: k for k, i in enumerate(ids)}
     rows = weighted(unpack([blobs[i] for i in ids]))
-    new = rows[[row[groups[k].kept.id] for k in np.flatnonzero(fresh).tolist()
-                if groups[k].kept.id in row]]
+    new_at = [k for k in np.flatnonzero(fresh).tolist() if groups[k].kept.id in row]
     had = np.asarray([groups[k].kept.id in row for k in others.tolist()], dtype=bool)
+    old_at = others[had].tolist()
+    words = title_terms([groups[k].kept.title for k in [*new_at, *old_at]])
     best = np.ones(len(others))
-    best[had] = closest(new, rows[[row[groups[k].kept.id] for k in others[had].tolist()]])
+    best[had] = closest(rows[[row[groups[k].kept.id] for k in new_at]],
+                        rows[[row[groups[k].kept.id] for k in old_at]],
+                        (words[:len(new_at)], words[len(new_at):]))
     related = fresh.copy()
-    related[others[best >= threshold]] = True
-    touched: set[str] = set()
-    if close:
-        members = [[row[i] for i in sorted(stored[sid].members) if i in row] for sid in close]
-        pick = sp.csr_matrix((np.ones(sum(map(len, members)), dtype=np.float32),
-                              ([n for n, m in enumerate(members) for _ in m],
-                               [k for m in members for k in m])),
-                             shape=(len(close), rows.shape[0]))
-        from sklearn.preprocessing import normalize
-
-        centroids = normalize(pick @ rows)
-        score = closest(new, centroids)
-        touched = {sid for sid, m, s in zip(close, members, score.tolist())
-                   if not m or s >= threshold}
-    return related, touched
+    related[others[best >= threshold * (1 + FEW_OTHERS)]] = True
+    return related
 
 
 def _seeds(groups: Sequence[DuplicateGroup], stored: dict[str, StoredStoryline],

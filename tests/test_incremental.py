@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -431,23 +432,33 @@ def test_stored_groups_near_in_time_are_screened_by_their_term_vectors():
     from clusterer.screen import pack, term_rows
 
     texts = {"a1": "ukraine gas russia europe", "a2": "russia gas europe supply",
-             "u": "ukraine russia gas talks", "v": "bitcoin exchange bankruptcy",
-             "n": "russia cuts gas to ukraine"}
+             "u": "russia cuts gas to ukraine again", "v": "bitcoin exchange bankruptcy",
+             "w": "bitcoin exchange hacked", "n": "russia cuts gas to ukraine"}
     blobs = dict(zip(texts, pack(term_rows(list(texts.values())))))
     stored = {"s-a": StoredStoryline("s-a", 1, frozenset({"a1", "a2"}), "a1", (),
                                      ("a1", "a2")),
-              "s-v": StoredStoryline("s-v", 1, frozenset({"v"}), "v", (), ("v",))}
-    groups = [_dated("a1", 0), _dated("a2", 1), _dated("u", 2), _dated("v", 3), _dated("n", 4)]
-    fresh = np.array([False] * 4 + [True])
+              "s-w": StoredStoryline("s-w", 1, frozenset({"w"}), "w", (), ("w",))}
+    groups = [replace(g, kept=replace(g.kept, title=texts[g.kept.id])) for g in (
+        _dated("a1", 0), _dated("a2", 1), _dated("u", 2), _dated("v", 3), _dated("w", 300),
+        _dated("n", 4))]
+    fresh = np.array([False] * 5 + [True])
 
     def load(ids: list[str]) -> dict[str, bytes]:
         return {i: blobs[i] for i in ids if i in blobs}
 
+    # s-a is near in time: clustered again whole (a1 and a2 share little with n); u
+    # has the evidence of a pair with n; v does not, and stays unclustered; s-w is far.
     work, standing = working_set(groups, stored, fresh, 72.0, load, 0.15)
-    assert work.tolist() == [True, True, True, False, True]  # v is unrelated: it stands
-    assert list(standing) == ["s-v"]
-    # Without a stored vector, a near group counts as related.
-    work, _ = working_set(groups, stored, fresh, 72.0,
-                          lambda ids: {i: b for i, b in load(ids).items() if i != "v"}, 0.15)
-    assert work.all()
-    assert working_set(groups, stored, fresh, 72.0)[0].all()  # no screen: all near ones
+    assert work.tolist() == [True, True, True, False, False, True]
+    assert list(standing) == ["s-w"]
+    # As close to n without a headline word in common: no evidence.
+    apart = [*groups[:2], replace(groups[2], kept=replace(groups[2].kept, title="u")),
+             *groups[3:]]
+    assert working_set(apart, stored, fresh, 72.0, load, 0.15)[0].tolist() == \
+        [True, True, False, False, False, True]
+    # Without a stored vector, a near group counts as related; without a screen, all do.
+    without_v = working_set(groups, stored, fresh, 72.0,
+                            lambda ids: {i: b for i, b in load(ids).items() if i != "v"}, 0.15)
+    assert without_v[0].tolist() == [True, True, True, True, False, True]
+    assert working_set(groups, stored, fresh, 72.0)[0].tolist() == \
+        [True, True, True, True, False, True]

@@ -9,11 +9,12 @@ import pytest
 from clusterer.screen import COLUMNS, closest, pack, term_rows, unpack, weighted
 
 
-def test_term_rows_count_words_in_fixed_columns_whatever_else_is_hashed():
-    alone = term_rows(["oil prices oil"])
-    among = term_rows(["copper futures fall", "oil prices oil"])
+def test_term_rows_count_words_and_pairs_in_fixed_columns_whatever_else_is_hashed():
+    alone = term_rows(["the oil prices oil"])
+    among = term_rows(["copper futures fall", "the oil prices oil"])
     assert alone.shape == (1, COLUMNS)
-    assert sorted(alone.data.tolist()) == [1.0, 2.0]  # "prices" once, "oil" twice
+    # "oil" twice; "prices", "oil prices" and "prices oil" once; "the" is a stop word
+    assert sorted(alone.data.tolist()) == [1.0, 1.0, 1.0, 2.0]
     assert (alone != among[1]).nnz == 0  # the same columns in any run
     assert term_rows([]).shape == (0, COLUMNS)
 
