@@ -1,4 +1,4 @@
-"""Storylines that continue stored ones: the hook :mod:`clusterer.incremental` calls,
+"""Storylines that continue stored ones: the hook :mod:`clusterer.tracking` calls,
 built from the batch run's own steps (:mod:`clusterer.storylines`,
 :mod:`clusterer.evidence`)."""
 
@@ -30,7 +30,7 @@ def extend_storylines(groups: Sequence[DuplicateGroup], seeds: Sequence[int],
                       body_text: Callable[[Article], str] | None = None,
                       progress: Progress | None = None, merge_seeded: bool = True,
                       fresh: Sequence[bool] | None = None) -> StorylineResult:
-    """Storylines that continue given ones (the hook of :mod:`clusterer.incremental`).
+    """Storylines that continue given ones (the hook of :mod:`clusterer.tracking`).
 
     ``seeds[i]`` is the storyline (any number >= 0) ``groups[i]`` already belongs to,
     or -1; ``fresh[i]`` whether it is new in this run (default: every unseeded one).
@@ -38,12 +38,13 @@ def extend_storylines(groups: Sequence[DuplicateGroup], seeds: Sequence[int],
     run asks (:func:`~clusterer.evidence.rescue`); the unseeded groups left are clustered among themselves
     as by :func:`build_storylines`, keeping the clusters with a fresh group. Then, when
     there are seeds, storylines merge as a batch run merges fragments (:func:`_merge`,
-    then :func:`~clusterer.evidence.prune`), but only where a fresh group is among those merged. Only
-    groups and storylines within ``window_hours`` of the fresh groups' time span are
-    clustered or merged again. So a run with nothing fresh changes nothing. With
-    ``merge_seeded`` False, two seeded storylines never merge (new ones may still join
-    one). A storyline left with fewer than ``min_size`` articles is unclustered.
-    Without seeds the result is that of :func:`build_storylines`.
+    then :func:`~clusterer.evidence.prune`), but only where a fresh group is among those merged, and
+    two seeded storylines only where their stored members alone have the evidence two
+    fragments need (:func:`_weakest`). Only groups and storylines within
+    ``window_hours`` of the fresh groups' time span are clustered or merged again. So a
+    run with nothing fresh changes nothing. With ``merge_seeded`` False, two seeded
+    storylines never merge (new ones may still join one). A storyline left with fewer
+    than ``min_size`` articles is unclustered. Without seeds the result is that of :func:`build_storylines`.
     """
     config = config or StorylineConfig()
     report = progress or (lambda stage, done, total: None)

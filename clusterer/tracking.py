@@ -1,18 +1,18 @@
 """Storylines on a state: the stored storylines extended with the new articles, their
 ids kept from run to run (the storylines step of :mod:`clusterer.incremental`).
 
-Only a *working set* is clustered again: the new groups (holding an article stored
-since the last ``storylines`` run), the stored groups within ``window_hours`` of the
-new groups' time span (undated ones too), and every group of a stored storyline that
-one of those touches (or whose articles changed: expired, or regrouped by dedup).
-Nothing outside it can take part: a new article joins a storyline only within
-``window_hours`` of it, and a stored storyline no new article comes near keeps its
-members. So the working set is clustered as before (:func:`extend_storylines`: the
-TF-IDF vocabulary fitted on the working set's stored text, old and new vectors made in
-one fit, so comparable) and the storylines outside it stand as stored, with the
-headline, keywords and member order the state keeps for them. A run's cost follows
-the working set, that is the articles within ``window_hours`` of the new ones and the
-storylines they touch, not the whole history (all of it when a new article is
+Only a *working set* is clustered again (:func:`working_set`): the new groups (holding
+an article stored since the last run through this step), every group of a stored
+storyline with a member within ``window_hours`` of the new groups' time span (or whose
+articles changed: expired, or regrouped by dedup), and the other stored groups within
+``window_hours`` whose stored term vectors (:mod:`clusterer.screen`) give them, with a
+new group, the evidence a batch run asks of a storyline of two. A new article joins a
+storyline only within ``window_hours`` of it, and a stored group without a new one
+had its turn. So the working set is clustered as before (:func:`extend_storylines`:
+the TF-IDF vocabulary fitted on the working set's stored text, old and new vectors
+made in one fit, so comparable) and the storylines outside it stand as stored, with
+the headline, keywords and member order the state keeps for them. A run's cost follows
+the working set, not the whole history (all of it near in time when a new article is
 undated). A state's first run is the batch run.
 """
 
