@@ -39,7 +39,7 @@ from clusterer.errors import OutOfMemory
 from clusterer.pipeline import DedupRun
 from clusterer.readers import ReaderConfig, ReadReport, read_articles
 from clusterer.records import Article, DuplicateGroup, Link
-from clusterer.state import State, StoredArticle, digest
+from clusterer.state import State, StoredRow, digest
 from clusterer.validation import check_range
 
 Progress = Callable[[str, int, "int | None"], None]
@@ -89,8 +89,8 @@ class IncrementalDedup:
 def dedup_with_state(state: State, inputs: Sequence[str], reader: ReaderConfig | None = None,
                      config: DedupConfig | None = None, progress: Progress | None = None,
                      engine: Engine | None = None, expire_after: float | None = None,
-                     command: str = "dedup", report: ReadReport | None = None
-                     ) -> IncrementalDedup:
+                     command: str = "dedup", report: ReadReport | None = None,
+                     only_new: bool = False) -> IncrementalDedup:
     """Read ``inputs``, add them to ``state`` and deduplicate everything it holds.
 
     The state is changed inside its open transaction (committed by the caller's
@@ -107,32 +107,42 @@ def dedup_with_state(state: State, inputs: Sequence[str], reader: ReaderConfig |
         expire_after: Days; stored articles older than that are dropped (None: keep all).
         command: Recorded in the state's log of runs.
         report: Counts what was read and skipped (a new one by default).
+        only_new: Hold in the result only the groups matched in this run (those of the
+            new, updated and fingerprinted-again articles, and the stored groups they
+            met): every group with an article this run added or updated is among
+            them, and the stored records of the rest are not read.
     """
     if expire_after is not None:
         check_range("expire_after", expire_after, 0.0, None, low_open=True)
     report = report if report is not None else ReadReport()
     config = config or DedupConfig()
     incoming = list(read_articles(inputs, reader, report, progress))
-    stored = state.articles()
-    intake, articles = _intake(stored, incoming, expire_after)
-    newest = _newest([s.article for s in stored] + incoming)
-    seq_of = {s.article.id: s.seq for s in stored}
+    stored = state.article_rows()
+    intake = _intake(stored, incoming, expire_after)
+    newest = _newest(stored, incoming)
+    seq_of = {s.id: s.seq for s in stored}
     changed = set(intake.new) | set(intake.updated)
     next_seq = state.next_seq()
     places = {**{i: seq_of[i] for i in intake.updated},
               **{i: next_seq + k for k, i in enumerate(intake.new)}}
     gone = {seq_of[i] for i in (*intake.expired, *intake.updated)}
+    # Every stored record is read for an output of everything; --only-new reads those
+    # of the articles matched again only (their groups are all it writes).
+    records = {} if only_new else state.records(s.seq for s in stored if s.seq not in gone)
     try:
         placed = match_on_state(state, [(places[a.id], a) for a in incoming if a.id in changed],
                                 gone, _stored_groups(state, seq_of), config,
                                 engine or LocalEngine(config.workers),
-                                progress or (lambda stage, done, total: None),
-                                {s.seq: s.article for s in stored})
+                                progress or (lambda stage, done, total: None), records)
     except MemoryError:
         raise OutOfMemory(report.reading) from None
     places.update((i, seq) for i, seq in seq_of.items() if i not in places)
-    kept_groups = _kept_groups(state, {a.id: a for a in articles}, places, placed.fresh | gone)
-    groups = sorted([*kept_groups, *placed.groups], key=lambda g: places[g.kept.id])
+    groups = placed.groups
+    if not only_new:
+        articles = {a.id: a for a in records.values()}
+        articles.update((a.id, a) for a in incoming if a.id in changed)
+        groups = groups + _kept_groups(state, articles, places, placed.fresh | gone)
+    groups = sorted(groups, key=lambda g: places[g.kept.id])
     result = DedupResult(groups=groups, config=config, boilerplate=placed.model)
     state.delete_articles(intake.expired)
     state.put_articles((a for a in incoming if a.id in changed), newest, places)
@@ -170,37 +180,34 @@ def _kept_groups(state: State, articles: dict[str, Article], places: dict[str, i
     return out
 
 
-def _intake(stored: list[StoredArticle], incoming: list[Article], expire_after: float | None
-            ) -> tuple[Intake, list[Article]]:
-    """Sort the input into new, updated and skipped; drop expired stored articles.
-    Returns the intake and every article to match, in stored order then new."""
-    known = {s.article.id: s for s in stored}
-    new, updated, skipped = [], {}, []
+def _intake(stored: list[StoredRow], incoming: list[Article], expire_after: float | None
+            ) -> Intake:
+    """Sort the input into new, updated and skipped; drop expired stored articles."""
+    known = {s.id: s for s in stored}
+    new, updated, skipped = [], [], []
     for article in incoming:
         before = known.get(article.id)
         if before is None:
-            new.append(article)
+            new.append(article.id)
         elif before.digest == digest(article):
             skipped.append(article.id)
         else:
-            updated[article.id] = article
+            updated.append(article.id)
     expired: list[str] = []
     if expire_after is not None:
-        newest = _newest([s.article for s in stored] + incoming)
+        newest = _newest(stored, incoming)
         if newest is not None:
             cutoff = newest - timedelta(days=expire_after)
-            expired = [s.article.id for s in stored
-                       if s.article.id not in updated and _age_time(s) is not None
+            again = set(updated)
+            expired = [s.id for s in stored if s.id not in again and _age_time(s) is not None
                        and _age_time(s) < cutoff]  # type: ignore[operator]
-    gone = set(expired)
-    articles = [updated.get(s.article.id, s.article) for s in stored if s.article.id not in gone]
-    intake = Intake(tuple(a.id for a in new), tuple(updated), tuple(skipped), tuple(expired))
-    return intake, articles + new
+    return Intake(tuple(new), tuple(updated), tuple(skipped), tuple(expired))
 
 
-def _age_time(stored: StoredArticle) -> datetime | None:
-    return stored.article.published or stored.seen
+def _age_time(stored: StoredRow) -> datetime | None:
+    return stored.published or stored.seen
 
 
-def _newest(articles: Iterable[Article]) -> datetime | None:
-    return max((a.published for a in articles if a.published is not None), default=None)
+def _newest(stored: Iterable[StoredRow], incoming: Iterable[Article]) -> datetime | None:
+    return max([s.published for s in stored if s.published is not None]
+               + [a.published for a in incoming if a.published is not None], default=None)

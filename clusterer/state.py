@@ -102,6 +102,25 @@ class StoredArticle:
 
 
 @dataclass(frozen=True)
+class StoredRow:
+    """What the state holds of an article besides its record (read without it).
+
+    Attributes:
+        id: The article id.
+        seq: Its place (:class:`StoredArticle`).
+        digest: Digest of its content (:func:`digest`).
+        published: Its publication time.
+        seen: The newest publication time the state knew when it arrived.
+    """
+
+    id: str
+    seq: int
+    digest: str
+    published: datetime | None
+    seen: datetime | None
+
+
+@dataclass(frozen=True)
 class StoredStoryline:
     """A storyline as the state holds it: its id, the run that created the id, the
     ids of its articles (kept articles and copies), and what its JSON entry needs
@@ -285,6 +304,12 @@ class State:
         rows = self.db.execute("SELECT seq, run, digest, seen, record FROM articles ORDER BY seq")
         return [StoredArticle(_article(zlib.decompress(record)), seq, run, dig, _time(seen))
                 for seq, run, dig, seen, record in rows]
+
+    def article_rows(self) -> list[StoredRow]:
+        """Every stored article without its record, in the order they were first stored."""
+        return [StoredRow(i, seq, dig, _time(published), _time(seen)) for i, seq, dig, published, seen
+                in self.db.execute("SELECT id, seq, digest, published, seen FROM articles "
+                                   "ORDER BY seq")]
 
     def put_articles(self, articles: Iterable[Article], seen: datetime | None,
                      places: dict[str, int] | None = None) -> None:

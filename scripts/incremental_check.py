@@ -4,7 +4,7 @@ Usage:
     python scripts/incremental_check.py uci [--keep-apart] [--data DUMP.jsonl]
     python scripts/incremental_check.py syndication [--seeds 10]
     python scripts/incremental_check.py identity DUMP.jsonl [--runs 3]
-    python scripts/incremental_check.py add BASE.jsonl NEW.jsonl
+    python scripts/incremental_check.py add BASE.jsonl NEW.jsonl [--only-new]
     python scripts/incremental_check.py timing DUMP.jsonl [--runs 10] [--command dedup]
 
 ``uci``: ``data/uci-dev.jsonl`` sorted by time (then id), split in two halves; run 1 on
@@ -22,7 +22,9 @@ their copies in run 2: pairwise recall of the duplicate groups, incremental vs b
 duplicate groups are those of one batch run over DUMP, entry for entry.
 
 ``add``: a state holding BASE (one run), then one run adding NEW: its seconds, CPU
-seconds (less noisy on a loaded machine) and peak RSS.
+seconds (less noisy on a loaded machine) and peak RSS; ``--only-new`` as ``dedup
+--only-new`` (only the groups holding a new article written, the other stored
+records not read).
 
 ``timing``: DUMP split into ``--runs`` consecutive parts fed one by one into one state
 (``dedup`` or ``storylines``, one worker): seconds per run, state size on disk.
@@ -217,7 +219,9 @@ def _timed_run(state: str, path: str, tmp: str, command: str
     start, cpu = time.perf_counter(), _cpu()
     step = ""
     with open_state(state) as store:
-        run = dedup_with_state(store, [path], config=CONFIG, command=command)
+        only_new = command == "dedup-only-new"
+        run = dedup_with_state(store, [path], config=CONFIG,
+                               command="dedup" if only_new else command, only_new=only_new)
         if command == "storylines":
             before = _cpu()
             tracked = storylines_with_state(store, run)
@@ -225,7 +229,8 @@ def _timed_run(state: str, path: str, tmp: str, command: str
             step = (f", of which the storylines step {_cpu() - before:.1f} on "
                     f"{getattr(tracked, 'clustered', '?')} groups clustered again")
         else:
-            write_jsonl(str(Path(tmp, "out.jsonl")), dedup_records(run.run.result.groups))
+            write_jsonl(str(Path(tmp, "out.jsonl")),
+                        dedup_records(run.touched() if only_new else run.run.result.groups))
     return run, time.perf_counter() - start, _cpu() - cpu, step
 
 
@@ -255,15 +260,17 @@ def identity(dump: str, runs: int) -> None:
         print(f"  first of {len(differ)} differing: {differ[:1]}")
 
 
-def add(base: str, new: str) -> None:
+def add(base: str, new: str, only_new: bool = False) -> None:
     """A state holding BASE (one run), then one run adding NEW: seconds, CPU seconds and
-    peak RSS of that run (with --output of every stored article)."""
+    peak RSS of that run (with --output of every stored article, or with ``only_new``
+    of the groups holding a new one, as ``dedup --only-new``)."""
     with tempfile.TemporaryDirectory() as tmp:
         state = str(Path(tmp, "s.db"))
         with open_state(state) as store:
             dedup_with_state(store, [base], config=CONFIG)
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        run, seconds, cpu, _ = _timed_run(state, new, tmp, "dedup")
+        run, seconds, cpu, _ = _timed_run(state, new, tmp,
+                                          "dedup-only-new" if only_new else "dedup")
         summary = read_summary(state)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"+{Path(new).name} on {Path(base).name}: {seconds:.1f} s (CPU {cpu:.1f} s), state "
@@ -291,13 +298,15 @@ def main() -> None:
     a = sub.add_parser("add")
     a.add_argument("base")
     a.add_argument("new")
+    a.add_argument("--only-new", action="store_true",
+                   help="Write only the groups holding a new article (dedup --only-new).")
     args = parser.parse_args()
     if args.what == "uci":
         uci(args.keep_apart, args.data)
     elif args.what == "syndication":
         syndication(args.seeds)
     elif args.what == "add":
-        add(args.base, args.new)
+        add(args.base, args.new, args.only_new)
     elif args.what == "identity":
         identity(args.dump, args.runs)
     else:

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -95,6 +96,41 @@ def test_same_id_same_content_is_skipped_other_content_is_an_update(tmp_path):
     assert titles[rows[1]["id"]] == "A corrected headline"
     assert sorted(titles) == sorted(r["id"] for r in rows)
     assert {g.kept.id for g in run.touched()} == {rows[1]["id"], rows[4]["id"], rows[5]["id"]}
+
+
+def test_only_new_reads_back_only_what_it_matches_and_finds_the_same_groups(tmp_path,
+                                                                           monkeypatch):
+    from clusterer.state import State
+
+    fixture = make_fixture(seed=0)  # originals stored with 200 other articles, then copies
+    originals = [r for r in fixture.records if r["id"].endswith("-0")]
+    copies = [r for r in fixture.records if not r["id"].endswith("-0")]
+    state = str(tmp_path / "s.db")
+    with open_state(state) as store:
+        dedup_with_state(store, [_write(tmp_path / "one.jsonl", originals + _uci(200))],
+                         config=CONFIG)
+    copy = str(tmp_path / "copy.db")
+    with sqlite3.connect(state) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+    two = _write(tmp_path / "two.jsonl", copies)
+    with open_state(state) as store:
+        full = dedup_with_state(store, [two], config=CONFIG)
+    read: list[int] = []
+    records = State.records
+
+    def counting(self: State, seqs: Iterable[int]) -> dict[int, Article]:
+        wanted = list(seqs)
+        read.extend(wanted)
+        return records(self, wanted)
+
+    monkeypatch.setattr(State, "records", counting)
+    with open_state(copy) as store:
+        only = dedup_with_state(store, [two], config=CONFIG, only_new=True)
+    assert [g.to_dict() for g in only.touched()] == [g.to_dict() for g in full.touched()]
+    everything = [g.to_dict() for g in full.run.result.groups]
+    assert all(g.to_dict() in everything for g in only.run.result.groups)
+    assert len(only.touched()) >= len(originals) // 2  # originals that met their copies
+    assert 0 < len(set(read)) <= len(originals)  # of 229 stored: those matched again
 
 
 def test_dedup_cli_writes_every_stored_article_or_only_the_new(tmp_path):
