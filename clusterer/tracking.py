@@ -101,8 +101,11 @@ def storylines_with_state(state: State, dedup: IncrementalDedup,
     changed = state.added_since("storylines")
     fresh = np.array([any(i in changed for i in g.ids) for g in groups], dtype=bool)
     _store_vectors(state, groups, changed, dedup.run.result.content_text, config)
+    new_hours = np.array([time_hours(a.published) for k in np.flatnonzero(fresh).tolist()
+                          for a in (groups[k].kept, *groups[k].duplicates) if a.id in changed],
+                         dtype=np.float64)
     work, standing = working_set(groups, everything, fresh, config.window_hours, state.vectors,
-                                 config.similarity)
+                                 config.similarity, new_hours)
     stored = {sid: s for sid, s in everything.items() if sid not in standing}
     part = [groups[k] for k in np.flatnonzero(work)]
     found = extend_storylines(part, _seeds(part, stored, set(dedup.intake.updated)), config,
@@ -146,12 +149,14 @@ def _store_vectors(state: State, groups: Sequence[DuplicateGroup], changed: set[
 def working_set(groups: Sequence[DuplicateGroup], stored: dict[str, StoredStoryline],
                 fresh: np.ndarray, window: float,
                 load: Callable[[list[str]], dict[str, bytes]] | None = None,
-                threshold: float = 0.0) -> tuple[np.ndarray, dict[str, Storyline]]:
+                threshold: float = 0.0, new_hours: np.ndarray | None = None
+                ) -> tuple[np.ndarray, dict[str, Storyline]]:
     """Which groups are clustered again, and the stored storylines that stand as stored.
 
     Clustered again: the ``fresh`` groups; every group of a stored storyline with a
-    member within ``window`` hours of their time span (undated ones too; every group
-    when a fresh group is undated), or whose articles are not exactly those of its
+    member within ``window`` hours of their time span (of ``new_hours``, the times of
+    the new articles, when given: a fresh group may be kept under an old article;
+    undated ones too; every group when a fresh one is undated), or whose articles are not exactly those of its
     stored members' groups (some expired or were regrouped), or whose entry the state
     does not hold; and the other groups within ``window`` hours, but with ``load``
     (the stored term vectors of article ids, :mod:`clusterer.screen`) only those
@@ -163,7 +168,12 @@ def working_set(groups: Sequence[DuplicateGroup], stored: dict[str, StoredStoryl
     stored order, with their stored headline and keywords).
     """
     hours = np.array([time_hours(g.kept.published) for g in groups], dtype=np.float64)
-    near = _near(hours, fresh, window) | fresh
+    if new_hours is None:
+        near = _near(hours, fresh, window) | fresh
+    else:  # a copy stored today of an article kept weeks ago is today's news
+        times = np.concatenate([new_hours, hours])
+        marks = np.concatenate([np.ones(len(new_hours), dtype=bool), np.zeros(len(hours), bool)])
+        near = _near(times, marks, window)[len(new_hours):] | fresh
     home = {i: s.id for s in stored.values() for i in s.members}
     touched = {home[i] for k in np.flatnonzero(near).tolist() for i in groups[k].ids
                if i in home}

@@ -31,6 +31,7 @@ from clusterer.pipeline import run_dedup, run_storylines
 from clusterer.readers import read_articles
 from clusterer.records import Article, DuplicateGroup
 from clusterer.state import StoredStoryline, open_state, read_summary
+from clusterer.storyline_records import time_hours
 from clusterer.storylines import Storyline
 from clusterer.tracking import assign_ids, storylines_with_state, working_set
 
@@ -431,6 +432,13 @@ def test_only_the_storylines_new_articles_come_near_are_clustered_again():
         work, standing = working_set(changed, stored, fresh, 72.0)
         assert work.tolist() == [True, True, True, True, len(last.ids) > 1, True]
         assert standing == {}
+    # A copy stored today of an article kept long ago: near today, not then.
+    old_kept = [*groups[:5], _dated("n", 0, "today")]
+    today = np.array([time_hours(datetime(2024, 1, 1, tzinfo=timezone.utc)) + 350.0])
+    work, standing = working_set(old_kept, stored, fresh, 72.0, new_hours=today)
+    assert work.tolist() == [False, False, True, True, False, True]
+    assert working_set(old_kept, stored, fresh, 72.0)[0].tolist() == \
+        [True, True, False, False, True, True]
     # Nothing fresh: nothing is clustered again; an undated fresh group: everything.
     assert not working_set(groups, stored, np.zeros(6, dtype=bool), 72.0)[0].any()
     undated = [*groups[:5], DuplicateGroup(kept=Article(id="n", title="n"))]
