@@ -506,3 +506,21 @@ def test_stored_groups_near_in_time_are_screened_by_their_term_vectors():
     assert without_v[0].tolist() == [True, True, True, True, False, True]
     assert working_set(groups, stored, fresh, 72.0)[0].tolist() == \
         [True, True, True, True, False, True]
+
+
+def test_two_stored_storylines_merge_only_with_evidence_between_their_stored_members():
+    import scipy.sparse as sp
+
+    from clusterer.extend import _weakest
+
+    tfidf = sp.csr_matrix(np.array([[1.0, 0.0, 0.0], [0.8, 0.6, 0.0], [0.0, 0.0, 1.0],
+                                    [0.6, 0.8, 0.0], [0.0, 0.6, 0.8]], dtype=np.float32))
+    labels = np.array([0, 0, 1, 2, 1])
+    weights = np.ones(5)
+    stored = np.array([True, True, True, True, False])  # row 4 is new
+    # Storylines 0 and 2 share their words; 1 shares none with 0 (the new row bridges).
+    # centroid of 0: (1.8, 0.6, 0) normalised, against (0.6, 0.8, 0): 0.8222
+    assert _weakest(tfidf, weights, labels, stored, np.array([0, 2])) == pytest.approx(
+        0.8222, abs=1e-4)
+    assert _weakest(tfidf, weights, labels, stored, np.array([0, 1])) == 0.0
+    assert _weakest(tfidf, weights, labels, stored, np.array([0, 1, 2])) == 0.0
