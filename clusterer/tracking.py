@@ -104,23 +104,32 @@ def storylines_with_state(state: State, dedup: IncrementalDedup,
     new_hours = np.array([time_hours(a.published) for k in np.flatnonzero(fresh).tolist()
                           for a in (groups[k].kept, *groups[k].duplicates) if a.id in changed],
                          dtype=np.float64)
-    work, standing = working_set(groups, everything, fresh, config.window_hours, state.vectors,
-                                 config.similarity, new_hours)
+    work, standing, anchored = working_set(groups, everything, fresh, config.window_hours,
+                                           state.vectors, config.similarity, new_hours)
     stored = {sid: s for sid, s in everything.items() if sid not in standing}
+    kept_back = {sid: {i for k in at for i in groups[k].ids} for sid, at in anchored.items()}
+    recent = {sid: replace(s, members=s.members - kept_back.get(sid, set()))
+              for sid, s in stored.items()}
     part = [groups[k] for k in np.flatnonzero(work)]
-    found = extend_storylines(part, _seeds(part, stored, set(dedup.intake.updated)), config,
+    found = extend_storylines(part, _seeds(part, recent, set(dedup.intake.updated)), config,
                               body_text=dedup.run.result.content_text, progress=progress,
                               merge_seeded=merge_stored, fresh=fresh[work].tolist())
-    ids, changes, merged = assign_ids(found.storylines, stored,
+    ids, changes, merged = assign_ids(found.storylines, recent,
                                       state.retired_ids() | set(standing))
-    redone = [replace(s, id=ids[s.id]) for s in found.storylines]
+    redone = _anchor([replace(s, id=ids[s.id]) for s in found.storylines], anchored, groups,
+                     stored, {old: ids[sid] for sid, olds in merged.items() for old in olds},
+                     max(config.min_size, 2))
+    changes.update((sid, "shrunk") for sid in anchored
+                   if sid not in ids.values() and any(s.id == sid for s in redone))
     storylines = sorted([*redone, *standing.values()], key=lambda s: (-s.size, s.id))
-    held = {g.kept.id for s in standing.values() for g in s.groups}
-    alone = [g for k, g in enumerate(groups) if not work[k] and g.kept.id not in held]
+    held = {g.kept.id for s in [*standing.values(), *redone] for g in s.groups}
+    held |= {g.kept.id for g in found.unclustered}
+    alone = [g for g in groups if g.kept.id not in held]
     unclustered = sorted([*found.unclustered, *alone],
                          key=lambda g: (time_sort_key(g.kept.published), g.kept.id))
     result = StorylineResult(storylines, unclustered, found.config)
     survivors = set(ids.values()) | {old for olds in merged.values() for old in olds}
+    survivors |= {s.id for s in redone}
     ended = tuple(sorted(set(stored) - survivors))
     state.set_storylines(
         [(s.id, stored[s.id].created if s.id in stored else state.run, s.first_seen,
@@ -132,8 +141,36 @@ def storylines_with_state(state: State, dedup: IncrementalDedup,
     state.mark_step("storylines")
     return IncrementalStorylines(
         StorylinesRun(result, dedup.run), dedup,
-        {**{ids[k]: v for k, v in changes.items()}, **{sid: "unchanged" for sid in standing}},
+        {**{ids.get(k, k): v for k, v in changes.items()},
+         **{sid: "unchanged" for sid in standing}},
         {ids[k]: v for k, v in merged.items() if v}, ended, len(part))
+
+
+def _anchor(redone: list[Storyline], anchored: dict[str, list[int]],
+            groups: Sequence[DuplicateGroup], stored: dict[str, StoredStoryline],
+            into: dict[str, str], smallest: int) -> list[Storyline]:
+    """The storylines clustered again, with the anchored members of each stored one
+    put back (after the others): in the storyline holding its id, or the one it merged
+    into; a stored storyline that went leaves them as a storyline of its own (its id,
+    the members in stored order) if they are ``smallest`` articles or more, else
+    unclustered."""
+    by_id = {s.id: s for s in redone}
+    out = dict(by_id)
+    for sid in sorted(anchored):
+        members = [groups[k] for k in anchored[sid]]
+        target = sid if sid in by_id else into.get(sid)
+        if target is not None and target in out:
+            out[target] = replace(out[target], groups=out[target].groups + tuple(members))
+            continue
+        if sum(g.size for g in members) < smallest:
+            continue
+        order = {kept: n for n, kept in enumerate(stored[sid].ranked)}
+        members.sort(key=lambda g: (order.get(g.kept.id, len(order)), g.kept.id))
+        representative = next((g for g in members if g.kept.id == stored[sid].representative),
+                              members[0])
+        out[sid] = Storyline(id=sid, representative=representative,
+                             keywords=stored[sid].keywords, groups=tuple(members))
+    return list(out.values())
 
 
 def _store_vectors(state: State, groups: Sequence[DuplicateGroup], changed: set[str],
@@ -150,7 +187,7 @@ def working_set(groups: Sequence[DuplicateGroup], stored: dict[str, StoredStoryl
                 fresh: np.ndarray, window: float,
                 load: Callable[[list[str]], dict[str, bytes]] | None = None,
                 threshold: float = 0.0, new_hours: np.ndarray | None = None
-                ) -> tuple[np.ndarray, dict[str, Storyline]]:
+                ) -> tuple[np.ndarray, dict[str, Storyline], dict[str, list[int]]]:
     """Which groups are clustered again, and the stored storylines that stand as stored.
 
     Clustered again: the ``fresh`` groups; every group of a stored storyline with a
@@ -165,7 +202,10 @@ def working_set(groups: Sequence[DuplicateGroup], stored: dict[str, StoredStoryl
     word in common (one without a stored vector is taken). Those left out stay
     unclustered: a storyline they form needs a new article (the others had their
     turn). The other stored storylines stand, rebuilt from the groups (in their
-    stored order, with their stored headline and keywords).
+    stored order, with their stored headline and keywords). Of a stored storyline
+    with a member near in time, the members not near in time are *anchored*: left out
+    of the working set and kept in the storyline (returned per storyline id, as group
+    positions), unless its articles changed.
     """
     hours = np.array([time_hours(g.kept.published) for g in groups], dtype=np.float64)
     if new_hours is None:
@@ -177,6 +217,8 @@ def working_set(groups: Sequence[DuplicateGroup], stored: dict[str, StoredStoryl
     home = {i: s.id for s in stored.values() for i in s.members}
     touched = {home[i] for k in np.flatnonzero(near).tolist() for i in groups[k].ids
                if i in home}
+    by_time = set(touched)
+    recent = near.copy()
     if load is not None and fresh.any():
         near = _screen(groups, fresh, near, load, threshold)
     by_kept = {g.kept.id: k for k, g in enumerate(groups)}
@@ -193,11 +235,22 @@ def working_set(groups: Sequence[DuplicateGroup], stored: dict[str, StoredStoryl
         members = tuple(groups[k] for k in places)
         standing[sid] = Storyline(id=sid, representative=groups[by_kept[old.representative]],
                                   keywords=old.keywords, groups=members)
+    # A storyline touched by the new articles is clustered again with its members
+    # within the time window; the older ones stay in it (anchored), unless its
+    # articles changed (then all of it is clustered again).
+    whole = {sid for sid in touched if sid not in by_time}
     work = near.copy()
+    anchored: dict[str, list[int]] = {}
     for k, group in enumerate(groups):
-        if not work[k] and any(home.get(i) in touched for i in group.ids):
+        owners = {home.get(i) for i in group.ids} & touched
+        if work[k] or not owners:
+            continue
+        if recent[k] or owners & whole or len(owners) > 1 \
+                or any(i not in home for i in group.ids):
             work[k] = True
-    return work, standing
+        else:
+            anchored.setdefault(owners.pop(), []).append(k)  # type: ignore[arg-type]
+    return work, standing, anchored
 
 
 def _screen(groups: Sequence[DuplicateGroup], fresh: np.ndarray, near: np.ndarray,

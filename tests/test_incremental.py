@@ -417,9 +417,11 @@ def test_only_the_storylines_new_articles_come_near_are_clustered_again():
     groups = [_dated("a1", 0), _dated("a2", 1, "a3"), _dated("b1", 200), _dated("b2", 300),
               _dated("u", 10), _dated("n", 350)]
     fresh = np.array([False] * 5 + [True])
-    work, standing = working_set(groups, stored, fresh, 72.0)
-    # b2 lies within 72 h of n: s-b is clustered again, whole; s-a and u stand.
-    assert work.tolist() == [False, False, True, True, False, True]
+    work, standing, anchored = working_set(groups, stored, fresh, 72.0)
+    # b2 lies within 72 h of n: s-b is clustered again with b2, b1 (150 h before n)
+    # anchored in it; s-a and u stand.
+    assert work.tolist() == [False, False, False, True, False, True]
+    assert anchored == {"s-b": [2]}
     assert list(standing) == ["s-a"]
     assert standing["s-a"].groups == (groups[1], groups[0])
     assert (standing["s-a"].headline, standing["s-a"].keywords) == ("a2", ("word",))
@@ -429,14 +431,14 @@ def test_only_the_storylines_new_articles_come_near_are_clustered_again():
     # a3 expired, or now a copy of u: s-a is clustered again too (and u with it).
     for last in (_dated("u", 10), _dated("u", 10, "a3")):
         changed = [_dated("a1", 0), _dated("a2", 1), *groups[2:4], last, groups[5]]
-        work, standing = working_set(changed, stored, fresh, 72.0)
-        assert work.tolist() == [True, True, True, True, len(last.ids) > 1, True]
+        work, standing, _ = working_set(changed, stored, fresh, 72.0)
+        assert work.tolist() == [True, True, False, True, len(last.ids) > 1, True]
         assert standing == {}
     # A copy stored today of an article kept long ago: near today, not then.
     old_kept = [*groups[:5], _dated("n", 0, "today")]
     today = np.array([time_hours(datetime(2024, 1, 1, tzinfo=timezone.utc)) + 350.0])
-    work, standing = working_set(old_kept, stored, fresh, 72.0, new_hours=today)
-    assert work.tolist() == [False, False, True, True, False, True]
+    work, standing, _ = working_set(old_kept, stored, fresh, 72.0, new_hours=today)
+    assert work.tolist() == [False, False, False, True, False, True]
     assert working_set(old_kept, stored, fresh, 72.0)[0].tolist() == \
         [True, True, False, False, True, True]
     # Nothing fresh: nothing is clustered again; an undated fresh group: everything.
@@ -492,7 +494,7 @@ def test_stored_groups_near_in_time_are_screened_by_their_term_vectors():
 
     # s-a is near in time: clustered again whole (a1 and a2 share little with n); u
     # has the evidence of a pair with n; v does not, and stays unclustered; s-w is far.
-    work, standing = working_set(groups, stored, fresh, 72.0, load, 0.15)
+    work, standing, _ = working_set(groups, stored, fresh, 72.0, load, 0.15)
     assert work.tolist() == [True, True, True, False, False, True]
     assert list(standing) == ["s-w"]
     # As close to n without a headline word in common: no evidence.
@@ -524,3 +526,22 @@ def test_two_stored_storylines_merge_only_with_evidence_between_their_stored_mem
         0.8222, abs=1e-4)
     assert _weakest(tfidf, weights, labels, stored, np.array([0, 1])) == 0.0
     assert _weakest(tfidf, weights, labels, stored, np.array([0, 1, 2])) == 0.0
+
+
+def test_anchored_members_go_back_to_their_storyline_or_where_it_went():
+    from clusterer.tracking import _anchor
+
+    groups = [_group(i) for i in "a b c d e f g".split()]
+    stored = {"s-1": StoredStoryline("s-1", 1, frozenset("abc"), "b", ("k",), ("b", "a", "c")),
+              "s-2": StoredStoryline("s-2", 1, frozenset("de"), "d", (), ("d", "e")),
+              "s-3": StoredStoryline("s-3", 1, frozenset("fg"), "f", (), ("f", "g"))}
+    redone = [Storyline("s-1", groups[2], (), (groups[2],)), Storyline("s-x", groups[4], (),
+                                                                        (groups[4],))]
+    anchored = {"s-1": [0, 1], "s-2": [3], "s-3": [5, 6]}
+    out = {s.id: s for s in _anchor(redone, anchored, groups, stored, {"s-2": "s-x"}, 2)}
+    assert [g.kept.id for g in out["s-1"].groups] == ["c", "a", "b"]  # kept its id
+    assert [g.kept.id for g in out["s-x"].groups] == ["e", "d"]  # s-2 merged into s-x
+    # s-3 went (its recent part unclustered): its anchored members stay a storyline.
+    assert [g.kept.id for g in out["s-3"].groups] == ["f", "g"]
+    assert (out["s-3"].headline, out["s-3"].keywords) == ("f", ())
+    assert _anchor([], {"s-3": [5]}, groups, stored, {}, 2) == []  # too small: unclustered
