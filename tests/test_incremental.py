@@ -531,7 +531,7 @@ def test_two_stored_storylines_merge_only_with_evidence_between_their_stored_mem
 def test_anchored_members_go_back_to_their_storyline_or_where_it_went():
     from clusterer.tracking import _anchor
 
-    groups = [_group(i) for i in "a b c d e f g".split()]
+    groups = [_group(i) for i in ["a", "b", "c", "d", "e", "f", "g"]]
     stored = {"s-1": StoredStoryline("s-1", 1, frozenset("abc"), "b", ("k",), ("b", "a", "c")),
               "s-2": StoredStoryline("s-2", 1, frozenset("de"), "d", (), ("d", "e")),
               "s-3": StoredStoryline("s-3", 1, frozenset("fg"), "f", (), ("f", "g"))}
