@@ -2,9 +2,11 @@
 ids kept from run to run (the storylines step of :mod:`clusterer.incremental`).
 
 Only a *working set* is clustered again (:func:`working_set`): the new groups (holding
-an article stored since the last run through this step), every group of a stored
-storyline with a member within ``window_hours`` of the new groups' time span (or whose
-articles changed: expired, or regrouped by dedup), and the other stored groups within
+an article stored since the last run through this step), the groups of a stored
+storyline with a member within ``window_hours`` of the new articles that lie within
+``window_hours`` too (its older members stay anchored in it: :func:`_anchor`; all of
+it when its articles changed: expired, or regrouped by dedup), and the other stored
+groups within
 ``window_hours`` whose stored term vectors (:mod:`clusterer.screen`) give them, with a
 new group, the evidence a batch run asks of a storyline of two. A new article joins a
 storyline only within ``window_hours`` of it, and a stored group without a new one
@@ -190,12 +192,13 @@ def working_set(groups: Sequence[DuplicateGroup], stored: dict[str, StoredStoryl
                 ) -> tuple[np.ndarray, dict[str, Storyline], dict[str, list[int]]]:
     """Which groups are clustered again, and the stored storylines that stand as stored.
 
-    Clustered again: the ``fresh`` groups; every group of a stored storyline with a
-    member within ``window`` hours of their time span (of ``new_hours``, the times of
-    the new articles, when given: a fresh group may be kept under an old article;
-    undated ones too; every group when a fresh one is undated), or whose articles are not exactly those of its
-    stored members' groups (some expired or were regrouped), or whose entry the state
-    does not hold; and the other groups within ``window`` hours, but with ``load``
+    Clustered again: the ``fresh`` groups; the groups within ``window`` hours of their
+    time span (of ``new_hours``, the times of the new articles, when given: a fresh
+    group may be kept under an old article; undated ones too; every group when a fresh
+    one is undated) of a stored storyline with a member there; every group of a stored
+    storyline whose articles are not exactly those of its stored members' groups (some
+    expired or were regrouped), or whose entry the state does not hold; and the other
+    groups within ``window`` hours, but with ``load``
     (the stored term vectors of article ids, :mod:`clusterer.screen`) only those
     whose kept article has, with a fresh one, the evidence a batch run asks of a
     storyline of two: a cosine of ``threshold`` x (1 + ``FEW_OTHERS``) and a headline
