@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # scipy.sparse is imported where used: 0.15 s of every start-
 
 NOISE = -1
 _CHUNK_CELLS = 4_000_000  # article-by-storyline scores held at once when rescuing
-_FEW_OTHERS = 0.5  # evidence needed: similarity x (1 + this / other members), 1.5x for a pair
+FEW_OTHERS = 0.5  # evidence needed: similarity x (1 + this / other members), 1.5x for a pair
 _NEIGHBOURS = 2  # closest members an unclustered article is judged against
 _NEAR_FACTOR = 2.0  # their average cosine must reach similarity x this
 
@@ -65,7 +65,7 @@ def prune(evidence: Evidence, weights: np.ndarray, labels: np.ndarray,
     some leave.
 
     Evidence, against the other members of its cluster: a TF-IDF cosine of at least
-    ``similarity`` with their (weighted) centroid (times ``1 + _FEW_OTHERS / others``:
+    ``similarity`` with their (weighted) centroid (times ``1 + FEW_OTHERS / others``:
     1.5 times for a pair, where the centroid is one article), and a headline word
     (not a stop word) shared with one of their headlines. Both hold in a dump of
     unrelated news, where unrelated articles score near 0 on the sparse TF-IDF (in a
@@ -92,7 +92,7 @@ def prune(evidence: Evidence, weights: np.ndarray, labels: np.ndarray,
         # Against few others the cosine is a noisy estimate (against one, a single
         # pair's): the evidence needed grows as the rest of the storyline shrinks.
         others = np.bincount(index)[index] - 1
-        need = similarity * (1 + _FEW_OTHERS / np.maximum(others, 1))
+        need = similarity * (1 + FEW_OTHERS / np.maximum(others, 1))
         gone = inside[(cosine < need) | (shared < 0.5)]
         if len(gone) == 0:
             return labels
@@ -125,7 +125,7 @@ def rescue(evidence: Evidence, weights: np.ndarray, hours: np.ndarray, labels: n
     words = sp.csr_matrix(cluster_sums(titles, np.ones(len(labels)), labels)[1]).T.tocsr()
     inside = labels != NOISE
     order = np.searchsorted(ids, labels[inside])
-    need = config.similarity * (1 + _FEW_OTHERS / np.bincount(order, minlength=len(ids)))
+    need = config.similarity * (1 + FEW_OTHERS / np.bincount(order, minlength=len(ids)))
     first = np.full(len(ids), np.inf)
     np.minimum.at(first, order, np.where(np.isnan(hours[inside]), np.inf, hours[inside]))
     last = np.full(len(ids), -np.inf)

@@ -1,4 +1,4 @@
-"""Storylines that continue stored ones: the hook :mod:`clusterer.incremental` calls,
+"""Storylines that continue stored ones: the hook :mod:`clusterer.tracking` calls,
 built from the batch run's own steps (:mod:`clusterer.storylines`,
 :mod:`clusterer.evidence`)."""
 
@@ -22,13 +22,15 @@ from clusterer.storylines import (
 )
 
 if TYPE_CHECKING:
+    import scipy.sparse as sp
+
     from clusterer.evidence import Evidence
 def extend_storylines(groups: Sequence[DuplicateGroup], seeds: Sequence[int],
                       config: StorylineConfig | None = None,
                       body_text: Callable[[Article], str] | None = None,
                       progress: Progress | None = None, merge_seeded: bool = True,
                       fresh: Sequence[bool] | None = None) -> StorylineResult:
-    """Storylines that continue given ones (the hook of :mod:`clusterer.incremental`).
+    """Storylines that continue given ones (the hook of :mod:`clusterer.tracking`).
 
     ``seeds[i]`` is the storyline (any number >= 0) ``groups[i]`` already belongs to,
     or -1; ``fresh[i]`` whether it is new in this run (default: every unseeded one).
@@ -36,12 +38,13 @@ def extend_storylines(groups: Sequence[DuplicateGroup], seeds: Sequence[int],
     run asks (:func:`~clusterer.evidence.rescue`); the unseeded groups left are clustered among themselves
     as by :func:`build_storylines`, keeping the clusters with a fresh group. Then, when
     there are seeds, storylines merge as a batch run merges fragments (:func:`_merge`,
-    then :func:`~clusterer.evidence.prune`), but only where a fresh group is among those merged. Only
-    groups and storylines within ``window_hours`` of the fresh groups' time span are
-    clustered or merged again. So a run with nothing fresh changes nothing. With
-    ``merge_seeded`` False, two seeded storylines never merge (new ones may still join
-    one). A storyline left with fewer than ``min_size`` articles is unclustered.
-    Without seeds the result is that of :func:`build_storylines`.
+    then :func:`~clusterer.evidence.prune`), but only where a fresh group is among those merged, and
+    two seeded storylines only where their stored members alone have the evidence two
+    fragments need (:func:`_weakest`). Only groups and storylines within
+    ``window_hours`` of the fresh groups' time span are clustered or merged again. So a
+    run with nothing fresh changes nothing. With ``merge_seeded`` False, two seeded
+    storylines never merge (new ones may still join one). A storyline left with fewer
+    than ``min_size`` articles is unclustered. Without seeds the result is that of :func:`build_storylines`.
     """
     config = config or StorylineConfig()
     report = progress or (lambda stage, done, total: None)
@@ -112,15 +115,37 @@ def _merge_new(vectors: np.ndarray, evidence: Evidence, weights: np.ndarray, lab
                merge_seeded: bool) -> np.ndarray:
     """Storylines with a member near the new groups merge as a batch run merges
     fragments (:func:`_merge`, then :func:`~clusterer.evidence.prune`), where a new group is among those
-    merged (and, unless ``merge_seeded``, at most one seeded storyline)."""
+    merged. Seeded storylines merge with each other only where their stored members
+    alone have the evidence two fragments need (:func:`_weakest`: a TF-IDF cosine of
+    ``similarity`` between their centroids), and never unless ``merge_seeded``: a
+    merge costs an id, so new articles bridging two storylines do not merge them
+    without it."""
     touched = np.isin(labels, np.unique(labels[near & (labels != NOISE)]))
     merged = _merge(vectors, weights, np.where(touched, labels, NOISE), only_multi=True)
     first_new = int(seeds.max()) + 1
     for value in np.unique(merged[merged != NOISE]).tolist():
         at = merged == value
         old = np.unique(labels[at & (labels >= 0) & (labels < first_new)])
-        if not is_new[at].any() or (not merge_seeded and len(old) > 1):
+        if not is_new[at].any() or (len(old) > 1 and (
+                not merge_seeded
+                or _weakest(evidence[0], weights, labels, at & ~is_new, old) < similarity)):
             merged[at] = labels[at]
     merged = np.where(touched, merged, labels)
     pruned = prune(evidence, weights, np.where(touched, merged, NOISE), similarity)
     return drop_singletons(np.where(touched, pruned, merged))
+
+
+def _weakest(tfidf: sp.csr_matrix, weights: np.ndarray, labels: np.ndarray,
+             stored: np.ndarray, seeded: np.ndarray) -> float:
+    """The smallest TF-IDF cosine between the centroid of one ``seeded`` storyline's
+    ``stored`` members and that of the others' (weighted by copies)."""
+    import scipy.sparse as sp
+    from sklearn.preprocessing import normalize
+
+    sums = [sp.csr_matrix(weights[stored & (labels == s)] @ tfidf[stored & (labels == s)])
+            for s in seeded.tolist()]
+    total = sums[0]
+    for other in sums[1:]:
+        total = total + other
+    return min(float((normalize(mine) @ normalize(total - mine).T).toarray()[0, 0])
+               for mine in sums)

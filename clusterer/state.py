@@ -30,7 +30,7 @@ import json
 import os
 import sqlite3
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -43,7 +43,9 @@ from clusterer.output import dumps_record
 from clusterer.records import Article, DuplicateGroup, iso_utc
 from clusterer.stored import StoredPrint
 
-SCHEMA_VERSION = 2  # 2: fingerprints stored (prints), group members' matches
+SCHEMA_VERSION = 3  # 2: fingerprints stored (prints), group members' matches;
+# 3: storylines keep their headline, keywords and member order, articles their term
+# vectors (only what the new articles touch is clustered again)
 WAIT_SECONDS = 5.0  # how long a second run waits for the state's lock before stopping
 _HINT_NEW = "pass another --state path to start a new state"
 
@@ -66,8 +68,14 @@ CREATE TABLE groups (article_id TEXT PRIMARY KEY, kept_id TEXT NOT NULL, similar
                      kind TEXT, via TEXT, via_kind TEXT, via_similarity REAL);
 CREATE TABLE storylines (id TEXT PRIMARY KEY, created INTEGER NOT NULL,
                          updated INTEGER NOT NULL, first_seen TEXT, last_seen TEXT,
-                         size INTEGER NOT NULL);
+                         size INTEGER NOT NULL, representative TEXT NOT NULL,
+                         keywords TEXT NOT NULL, ranked TEXT NOT NULL);
+-- representative: its kept article's id, keywords and ranked (the kept ids of its
+-- members, most central first): newline-separated
 CREATE TABLE members (article_id TEXT PRIMARY KEY, storyline_id TEXT NOT NULL);
+CREATE INDEX members_storyline ON members (storyline_id);
+CREATE TABLE vectors (article_id TEXT PRIMARY KEY, terms BLOB NOT NULL);
+-- hashed word counts of each article's document (clusterer.screen)
 CREATE TABLE merged (id TEXT PRIMARY KEY, into_id TEXT NOT NULL, run INTEGER NOT NULL);
 -- into_id '': the storyline ended (its articles expired or are unclustered)
 """
@@ -94,13 +102,37 @@ class StoredArticle:
 
 
 @dataclass(frozen=True)
+class StoredRow:
+    """What the state holds of an article besides its record (read without it).
+
+    Attributes:
+        id: The article id.
+        seq: Its place (:class:`StoredArticle`).
+        digest: Digest of its content (:func:`digest`).
+        published: Its publication time.
+        seen: The newest publication time the state knew when it arrived.
+    """
+
+    id: str
+    seq: int
+    digest: str
+    published: datetime | None
+    seen: datetime | None
+
+
+@dataclass(frozen=True)
 class StoredStoryline:
-    """A storyline as the state holds it: its id, the run that created the id, and the
-    ids of its articles (kept articles and copies)."""
+    """A storyline as the state holds it: its id, the run that created the id, the
+    ids of its articles (kept articles and copies), and what its JSON entry needs
+    besides the articles: the representative's id, the keywords and the kept ids of
+    its members, most central first (empty when unknown)."""
 
     id: str
     created: int
     members: frozenset[str]
+    representative: str = ""
+    keywords: tuple[str, ...] = ()
+    ranked: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -273,6 +305,12 @@ class State:
         return [StoredArticle(_article(zlib.decompress(record)), seq, run, dig, _time(seen))
                 for seq, run, dig, seen, record in rows]
 
+    def article_rows(self) -> list[StoredRow]:
+        """Every stored article without its record, in the order they were first stored."""
+        return [StoredRow(i, seq, dig, _time(published), _time(seen)) for i, seq, dig, published, seen
+                in self.db.execute("SELECT id, seq, digest, published, seen FROM articles "
+                                   "ORDER BY seq")]
+
     def put_articles(self, articles: Iterable[Article], seen: datetime | None,
                      places: dict[str, int] | None = None) -> None:
         """Store new articles (after every stored one, or at ``places``) or replace
@@ -289,13 +327,17 @@ class State:
                              iso_utc(article.published), iso_utc(seen),
                              zlib.compress(_record(article), 1)))
 
-    def added_since(self, command: str) -> set[str]:
-        """Ids of the articles stored or updated since the last earlier run of
-        ``command`` (all of them if there was none)."""
-        last = self.db.execute("SELECT MAX(run) FROM runs WHERE command = ? AND run < ?",
-                               (command, self.run)).fetchone()[0]
+    def added_since(self, step: str) -> set[str]:
+        """Ids of the articles stored or updated since the last earlier run that went
+        through ``step`` (see :meth:`mark_step`; all of them if none did)."""
+        last = self.meta(f"last_{step}_run")
         return {row[0] for row in self.db.execute("SELECT id FROM articles WHERE run > ?",
-                                                  (last or 0,))}
+                                                  (int(last or 0),))}
+
+    def mark_step(self, step: str) -> None:
+        """Record that this run went through ``step`` (``storylines``): the next run's
+        :meth:`added_since` counts from it, whatever command the runs were."""
+        self.set_meta(f"last_{step}_run", str(self.run))
 
     def delete_articles(self, ids: Iterable[str]) -> None:
         """Drop articles (expired) from the state, with their fingerprints and group rows."""
@@ -304,6 +346,7 @@ class State:
                             "WHERE id = ?)", rows)
         self.db.executemany("DELETE FROM articles WHERE id = ?", rows)
         self.db.executemany("DELETE FROM groups WHERE article_id = ?", rows)
+        self.db.executemany("DELETE FROM vectors WHERE article_id = ?", rows)
 
     def set_groups(self, groups: Iterable[DuplicateGroup], replaced: Iterable[str] = ()
                    ) -> None:
@@ -391,14 +434,30 @@ class State:
         return 0 if last is None else int(last) + 1
 
     # ------------------------------------------------------------ storylines
+    def put_vectors(self, rows: dict[str, bytes]) -> None:
+        """Store (or replace) articles' term vectors (:func:`clusterer.screen.pack`)."""
+        self.db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)", rows.items())
+
+    def vectors(self, ids: Iterable[str]) -> dict[str, bytes]:
+        """The stored term vectors of articles ``ids`` (those that have one)."""
+        wanted = sorted(set(ids))
+        out: dict[str, bytes] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            out.update(self.db.execute("SELECT article_id, terms FROM vectors WHERE article_id "
+                                       f"IN ({','.join('?' * len(chunk))})", chunk).fetchall())
+        return out
+
     def storylines(self) -> dict[str, StoredStoryline]:
         """The stored storylines by id, with their member article ids."""
         members: dict[str, set[str]] = {}
         for article_id, storyline_id in self.db.execute("SELECT article_id, storyline_id "
                                                         "FROM members"):
             members.setdefault(storyline_id, set()).add(article_id)
-        return {sid: StoredStoryline(sid, created, frozenset(members.get(sid, ())))
-                for sid, created in self.db.execute("SELECT id, created FROM storylines")}
+        return {sid: StoredStoryline(sid, created, frozenset(members.get(sid, ())),
+                                     representative, _lines(keywords), _lines(ranked))
+                for sid, created, representative, keywords, ranked in self.db.execute(
+                    "SELECT id, created, representative, keywords, ranked FROM storylines")}
 
     def retired_ids(self) -> set[str]:
         """Ids merged away or ended in earlier runs (never given to a new storyline)."""
@@ -406,15 +465,28 @@ class State:
 
     def set_storylines(self, storylines: Iterable[tuple[str, int, datetime | None,
                                                         datetime | None, int, list[str]]],
-                       merged: Iterable[tuple[str, str]], ended: Iterable[str] = ()) -> None:
-        """Replace the storylines: ``(id, created run, first seen, last seen, size,
-        member ids)`` each, and record ``(id, into)`` merges and the ids ended in this
-        run (``into`` empty)."""
-        self.db.execute("DELETE FROM storylines")
-        self.db.execute("DELETE FROM members")
+                       merged: Iterable[tuple[str, str]], ended: Iterable[str] = (),
+                       replaced: Iterable[str] | None = None,
+                       shapes: dict[str, tuple[str, Sequence[str], Sequence[str]]] | None = None
+                       ) -> None:
+        """Store storylines: ``(id, created run, first seen, last seen, size, member
+        ids)`` each, in place of the stored ones ``replaced`` (all of them when None),
+        with ``shapes[id]``: the representative's id, the keywords and the ranked kept
+        ids (see :class:`StoredStoryline`); record ``(id, into)`` merges and the ids
+        ended in this run (``into`` empty)."""
+        if replaced is None:
+            self.db.execute("DELETE FROM storylines")
+            self.db.execute("DELETE FROM members")
+        else:
+            gone = [(sid,) for sid in replaced]
+            self.db.executemany("DELETE FROM storylines WHERE id = ?", gone)
+            self.db.executemany("DELETE FROM members WHERE storyline_id = ?", gone)
+        shapes = shapes or {}
         for sid, created, first, last, size, ids in storylines:
-            self.db.execute("INSERT INTO storylines VALUES (?, ?, ?, ?, ?, ?)",
-                            (sid, created, self.run, iso_utc(first), iso_utc(last), size))
+            representative, words, ranked = shapes.get(sid, ("", (), ()))
+            self.db.execute("INSERT INTO storylines VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            (sid, created, self.run, iso_utc(first), iso_utc(last), size,
+                             representative, "\n".join(words), "\n".join(ranked)))
             self.db.executemany("INSERT INTO members VALUES (?, ?)", [(i, sid) for i in ids])
         self.db.executemany("INSERT OR REPLACE INTO merged VALUES (?, ?, ?)",
                             [(old, into, self.run) for old, into in merged]
@@ -469,6 +541,10 @@ def _article(blob: bytes) -> Article:
                    url=record["url"], source=record["source"],
                    published=_time(record["published"]), guid=record["guid"],
                    fields=record["fields"], origin=record["origin"])
+
+
+def _lines(text: str) -> tuple[str, ...]:
+    return tuple(text.split("\n")) if text else ()
 
 
 def _time(text: str | None) -> datetime | None:

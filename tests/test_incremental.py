@@ -12,6 +12,9 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import numpy as np
@@ -23,12 +26,14 @@ from typer.testing import CliRunner
 from clusterer.cli import app
 from clusterer.dedup import DedupConfig, deduplicate
 from clusterer.evaluate import pairwise
-from clusterer.incremental import assign_ids, dedup_with_state, storylines_with_state
+from clusterer.incremental import dedup_with_state
 from clusterer.pipeline import run_dedup, run_storylines
 from clusterer.readers import read_articles
 from clusterer.records import Article, DuplicateGroup
 from clusterer.state import StoredStoryline, open_state, read_summary
+from clusterer.storyline_records import time_hours
 from clusterer.storylines import Storyline
+from clusterer.tracking import assign_ids, storylines_with_state, working_set
 
 from conftest import examples
 from syndication import UCI, make_fixture
@@ -92,6 +97,41 @@ def test_same_id_same_content_is_skipped_other_content_is_an_update(tmp_path):
     assert titles[rows[1]["id"]] == "A corrected headline"
     assert sorted(titles) == sorted(r["id"] for r in rows)
     assert {g.kept.id for g in run.touched()} == {rows[1]["id"], rows[4]["id"], rows[5]["id"]}
+
+
+def test_only_new_reads_back_only_what_it_matches_and_finds_the_same_groups(tmp_path,
+                                                                           monkeypatch):
+    from clusterer.state import State
+
+    fixture = make_fixture(seed=0)  # originals stored with 200 other articles, then copies
+    originals = [r for r in fixture.records if r["id"].endswith("-0")]
+    copies = [r for r in fixture.records if not r["id"].endswith("-0")]
+    state = str(tmp_path / "s.db")
+    with open_state(state) as store:
+        dedup_with_state(store, [_write(tmp_path / "one.jsonl", originals + _uci(200))],
+                         config=CONFIG)
+    copy = str(tmp_path / "copy.db")
+    with sqlite3.connect(state) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+    two = _write(tmp_path / "two.jsonl", copies)
+    with open_state(state) as store:
+        full = dedup_with_state(store, [two], config=CONFIG)
+    read: list[int] = []
+    records = State.records
+
+    def counting(self: State, seqs: Iterable[int]) -> dict[int, Article]:
+        wanted = list(seqs)
+        read.extend(wanted)
+        return records(self, wanted)
+
+    monkeypatch.setattr(State, "records", counting)
+    with open_state(copy) as store:
+        only = dedup_with_state(store, [two], config=CONFIG, only_new=True)
+    assert [g.to_dict() for g in only.touched()] == [g.to_dict() for g in full.touched()]
+    everything = [g.to_dict() for g in full.run.result.groups]
+    assert all(g.to_dict() in everything for g in only.run.result.groups)
+    assert len(only.touched()) >= len(originals) // 2  # originals that met their copies
+    assert 0 < len(set(read)) <= len(originals)  # of 229 stored: those matched again
 
 
 def test_dedup_cli_writes_every_stored_article_or_only_the_new(tmp_path):
@@ -361,3 +401,147 @@ def test_only_what_lies_near_the_new_articles_is_clustered_again():
     assert _near(hours, np.zeros(5, dtype=bool), 72.0).tolist() == [False] * 5
     undated_new = np.array([False, False, False, False, True])
     assert _near(hours, undated_new, 72.0).tolist() == [True] * 5
+
+
+def _dated(article_id: str, hours: float, *copies: str) -> DuplicateGroup:
+    when = datetime(2024, 1, 1, tzinfo=timezone.utc) + timedelta(hours=hours)
+    return DuplicateGroup(kept=Article(id=article_id, title=article_id, published=when),
+                          duplicates=tuple(Article(id=c, title=c, published=when)
+                                           for c in copies))
+
+
+def test_only_the_storylines_new_articles_come_near_are_clustered_again():
+    stored = {"s-a": StoredStoryline("s-a", 1, frozenset({"a1", "a2", "a3"}), "a2",
+                                     ("word",), ("a2", "a1")),
+              "s-b": StoredStoryline("s-b", 1, frozenset({"b1", "b2"}), "b1", (), ("b1", "b2"))}
+    groups = [_dated("a1", 0), _dated("a2", 1, "a3"), _dated("b1", 200), _dated("b2", 300),
+              _dated("u", 10), _dated("n", 350)]
+    fresh = np.array([False] * 5 + [True])
+    work, standing, anchored = working_set(groups, stored, fresh, 72.0)
+    # b2 lies within 72 h of n: s-b is clustered again with b2, b1 (150 h before n)
+    # anchored in it; s-a and u stand.
+    assert work.tolist() == [False, False, False, True, False, True]
+    assert anchored == {"s-b": [2]}
+    assert list(standing) == ["s-a"]
+    assert standing["s-a"].groups == (groups[1], groups[0])
+    assert (standing["s-a"].headline, standing["s-a"].keywords) == ("a2", ("word",))
+    # Copies regrouped within s-a: it still holds the same articles, and stands.
+    regrouped = [_dated("a1", 0, "a3"), _dated("a2", 1), *groups[2:]]
+    assert list(working_set(regrouped, stored, fresh, 72.0)[1]) == ["s-a"]
+    # a3 expired, or now a copy of u: s-a is clustered again too (and u with it).
+    for last in (_dated("u", 10), _dated("u", 10, "a3")):
+        changed = [_dated("a1", 0), _dated("a2", 1), *groups[2:4], last, groups[5]]
+        work, standing, _ = working_set(changed, stored, fresh, 72.0)
+        assert work.tolist() == [True, True, False, True, len(last.ids) > 1, True]
+        assert standing == {}
+    # A copy stored today of an article kept long ago: near today, not then.
+    old_kept = [*groups[:5], _dated("n", 0, "today")]
+    today = np.array([time_hours(datetime(2024, 1, 1, tzinfo=timezone.utc)) + 350.0])
+    work, standing, _ = working_set(old_kept, stored, fresh, 72.0, new_hours=today)
+    assert work.tolist() == [False, False, False, True, False, True]
+    assert working_set(old_kept, stored, fresh, 72.0)[0].tolist() == \
+        [True, True, False, False, True, True]
+    # Nothing fresh: nothing is clustered again; an undated fresh group: everything.
+    assert not working_set(groups, stored, np.zeros(6, dtype=bool), 72.0)[0].any()
+    undated = [*groups[:5], DuplicateGroup(kept=Article(id="n", title="n"))]
+    assert working_set(undated, stored, fresh, 72.0)[0].all()
+
+
+def test_storylines_far_from_the_new_articles_stand_as_stored(tmp_path):
+    rows = _uci(240)
+    # Part 2: a month later, without copies of part 1 (a copy's group is as old as its
+    # original, and near part 1).
+    groups = run_dedup([_write(tmp_path / "all.jsonl", rows)], config=CONFIG).result.groups
+    early = {r["id"] for r in rows[:120]}
+    apart = {i for g in groups if not early & set(g.ids) for i in g.ids}
+    later = [dict(r, published=r["published"].replace("2014-03-", "2014-04-"))
+             for r in rows[120:] if r["id"] in apart]
+    one, two = _write(tmp_path / "one.jsonl", rows[:120]), _write(tmp_path / "two.jsonl", later)
+    state = str(tmp_path / "s.db")
+    documents = []
+    for part in (one, two):
+        with open_state(state) as store:
+            documents.append(storylines_with_state(store, dedup_with_state(
+                store, [part], config=CONFIG)).document())
+    first, second = documents
+    batch = run_storylines(run_dedup([two], config=CONFIG)).document()
+    assert len(first["storylines"]) >= 3 and len(batch["storylines"]) >= 3
+    expected = [dict(s, change="unchanged") for s in first["storylines"]]
+    expected += [dict(s, change="new", merged=[]) for s in batch["storylines"]]
+    assert sorted(second["storylines"], key=lambda s: s["id"]) == \
+        sorted(expected, key=lambda s: s["id"])
+    assert second["unclustered"] == sorted(first["unclustered"] + batch["unclustered"],
+                                           key=lambda a: (a["published"], a["id"]))
+
+
+def test_stored_groups_near_in_time_are_screened_by_their_term_vectors():
+    from clusterer.screen import pack, term_rows
+
+    texts = {"a1": "ukraine gas russia europe", "a2": "russia gas europe supply",
+             "u": "russia cuts gas to ukraine again", "v": "bitcoin exchange bankruptcy",
+             "w": "bitcoin exchange hacked", "n": "russia cuts gas to ukraine"}
+    blobs = dict(zip(texts, pack(term_rows(list(texts.values())))))
+    stored = {"s-a": StoredStoryline("s-a", 1, frozenset({"a1", "a2"}), "a1", (),
+                                     ("a1", "a2")),
+              "s-w": StoredStoryline("s-w", 1, frozenset({"w"}), "w", (), ("w",))}
+    groups = [replace(g, kept=replace(g.kept, title=texts[g.kept.id])) for g in (
+        _dated("a1", 0), _dated("a2", 1), _dated("u", 2), _dated("v", 3), _dated("w", 300),
+        _dated("n", 4))]
+    fresh = np.array([False] * 5 + [True])
+
+    def load(ids: list[str]) -> dict[str, bytes]:
+        return {i: blobs[i] for i in ids if i in blobs}
+
+    # s-a is near in time: clustered again whole (a1 and a2 share little with n); u
+    # has the evidence of a pair with n; v does not, and stays unclustered; s-w is far.
+    work, standing, _ = working_set(groups, stored, fresh, 72.0, load, 0.15)
+    assert work.tolist() == [True, True, True, False, False, True]
+    assert list(standing) == ["s-w"]
+    # As close to n without a headline word in common: no evidence.
+    apart = [*groups[:2], replace(groups[2], kept=replace(groups[2].kept, title="u")),
+             *groups[3:]]
+    assert working_set(apart, stored, fresh, 72.0, load, 0.15)[0].tolist() == \
+        [True, True, False, False, False, True]
+    # Without a stored vector, a near group counts as related; without a screen, all do.
+    without_v = working_set(groups, stored, fresh, 72.0,
+                            lambda ids: {i: b for i, b in load(ids).items() if i != "v"}, 0.15)
+    assert without_v[0].tolist() == [True, True, True, True, False, True]
+    assert working_set(groups, stored, fresh, 72.0)[0].tolist() == \
+        [True, True, True, True, False, True]
+
+
+def test_two_stored_storylines_merge_only_with_evidence_between_their_stored_members():
+    import scipy.sparse as sp
+
+    from clusterer.extend import _weakest
+
+    tfidf = sp.csr_matrix(np.array([[1.0, 0.0, 0.0], [0.8, 0.6, 0.0], [0.0, 0.0, 1.0],
+                                    [0.6, 0.8, 0.0], [0.0, 0.6, 0.8]], dtype=np.float32))
+    labels = np.array([0, 0, 1, 2, 1])
+    weights = np.ones(5)
+    stored = np.array([True, True, True, True, False])  # row 4 is new
+    # Storylines 0 and 2 share their words; 1 shares none with 0 (the new row bridges).
+    # centroid of 0: (1.8, 0.6, 0) normalised, against (0.6, 0.8, 0): 0.8222
+    assert _weakest(tfidf, weights, labels, stored, np.array([0, 2])) == pytest.approx(
+        0.8222, abs=1e-4)
+    assert _weakest(tfidf, weights, labels, stored, np.array([0, 1])) == 0.0
+    assert _weakest(tfidf, weights, labels, stored, np.array([0, 1, 2])) == 0.0
+
+
+def test_anchored_members_go_back_to_their_storyline_or_where_it_went():
+    from clusterer.tracking import _anchor
+
+    groups = [_group(i) for i in ["a", "b", "c", "d", "e", "f", "g"]]
+    stored = {"s-1": StoredStoryline("s-1", 1, frozenset("abc"), "b", ("k",), ("b", "a", "c")),
+              "s-2": StoredStoryline("s-2", 1, frozenset("de"), "d", (), ("d", "e")),
+              "s-3": StoredStoryline("s-3", 1, frozenset("fg"), "f", (), ("f", "g"))}
+    redone = [Storyline("s-1", groups[2], (), (groups[2],)), Storyline("s-x", groups[4], (),
+                                                                        (groups[4],))]
+    anchored = {"s-1": [0, 1], "s-2": [3], "s-3": [5, 6]}
+    out = {s.id: s for s in _anchor(redone, anchored, groups, stored, {"s-2": "s-x"}, 2)}
+    assert [g.kept.id for g in out["s-1"].groups] == ["c", "a", "b"]  # kept its id
+    assert [g.kept.id for g in out["s-x"].groups] == ["e", "d"]  # s-2 merged into s-x
+    # s-3 went (its recent part unclustered): its anchored members stay a storyline.
+    assert [g.kept.id for g in out["s-3"].groups] == ["f", "g"]
+    assert (out["s-3"].headline, out["s-3"].keywords) == ("f", ())
+    assert _anchor([], {"s-3": [5]}, groups, stored, {}, 2) == []  # too small: unclustered

@@ -100,7 +100,7 @@ def test_another_schema_version_is_refused_in_one_line(tmp_path):
     db.commit()
     db.close()
     with pytest.raises(StateError, match=r"state written with schema version 99 \(clusterer "
-                       r".*\); this clusterer \(.*\) reads schema version 2; use that version "
+                       r".*\); this clusterer \(.*\) reads schema version 3; use that version "
                        r"or pass another --state path to start a new state"), open_state(path):
         pass
 
@@ -134,7 +134,7 @@ def test_state_command_prints_what_it_holds(tmp_path):
     result = CliRunner().invoke(app, ["state", path])
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[0].startswith(f"state        {path} (schema version 2, ")
+    assert lines[0].startswith(f"state        {path} (schema version 3, ")
     assert lines[1:] == ["runs         1",
                          "articles     3 (1 undated)",
                          "groups       1 of two or more (1 duplicates)",
@@ -176,7 +176,7 @@ def test_dedup_on_a_state_of_another_version_is_one_line_and_exit_1(tmp_path):
     result = CliRunner().invoke(app, ["dedup", str(feed), "--state", path, "-q"])
     assert result.exit_code == 1
     assert result.stderr == (f"Error: {path}: state written with schema version 99 (clusterer "
-                             f"9.9); this clusterer ({__version__}) reads schema version 2; use "
+                             f"9.9); this clusterer ({__version__}) reads schema version 3; use "
                              "that version or pass another --state path to start a new state\n")
 
 

@@ -128,7 +128,9 @@ def dedup(
     state: StatePath = None,
     only_new: Annotated[
         bool, typer.Option("--only-new", help="With --state: --output holds only the groups "
-                           "with an article added or updated by this run.")
+                           "with an article added or updated by this run (and --groups and "
+                           "the summary only the groups matched in it); the other stored "
+                           "articles are not read back.")
     ] = False,
     expire_after: ExpireAfter = None,
     *,
@@ -144,7 +146,8 @@ def dedup(
         from clusterer.state import open_state
 
         with open_state(state) as store:
-            incremental = _deduplicate_with_state(common, store, expire_after, "dedup")
+            incremental = _deduplicate_with_state(common, store, expire_after, "dedup",
+                                                  only_new)
             chosen = incremental.touched() if only_new else incremental.run.result.groups
             with outputs:
                 outputs.write_jsonl(output, dedup_records(chosen))
@@ -180,14 +183,16 @@ def _write_skip_report(outputs: OutputSet, common: Common, run: DedupRun) -> Non
 
 
 def _deduplicate_with_state(common: Common, store: State, expire_after: float | None,
-                            command: str) -> IncrementalDedup:
-    """Read every input into the state and merge copies over all it holds."""
+                            command: str, only_new: bool = False) -> IncrementalDedup:
+    """Read every input into the state and merge copies over all it holds (with
+    ``only_new``, the result holds the groups matched in this run only)."""
     from clusterer.incremental import dedup_with_state
 
     report = ReadReport(keep_all=common.skip_report is not None)
     with engine_for(common) as engine, progress_bar(common.quiet) as progress:
         incremental = dedup_with_state(store, common.inputs, common.reader, common.dedup,
-                                       progress, engine, expire_after, command, report)
+                                       progress, engine, expire_after, command, report,
+                                       only_new)
     print_read_report(incremental.run.read, common.inputs, common.quiet)
     if not common.quiet:
         counts = incremental.intake.to_dict()
@@ -267,8 +272,8 @@ def storylines(
                 run = run_storylines(deduped, config, progress)
             document = run.document
         else:
-            from clusterer.incremental import storylines_with_state
             from clusterer.state import open_state
+            from clusterer.tracking import storylines_with_state
 
             store = stack.enter_context(open_state(state))
             incremental = _deduplicate_with_state(common, store, expire_after, "storylines")
