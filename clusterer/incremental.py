@@ -4,7 +4,7 @@ found, storylines that keep their ids from run to run.
 How a run works:
 
 1. Intake: each new article is compared with the state by id: an unknown id is
-   **new**; a known id with the same content (:func:`clusterer.state.digest`: every
+   **new**; a known id with the same content (:func:`clusterer.state_records.digest`: every
    field as read, not the file it came from) is **skipped**; a known id with other
    content is an **update**: the new version replaces the stored one in place (same
    position, so ``--keep first`` still sees it where it first came) and is matched
@@ -39,7 +39,8 @@ from clusterer.errors import OutOfMemory
 from clusterer.pipeline import DedupRun
 from clusterer.readers import ReaderConfig, ReadReport, read_articles
 from clusterer.records import Article, DuplicateGroup, Link
-from clusterer.state import State, StoredRow, digest
+from clusterer.state import State
+from clusterer.state_records import StoredRow, digest
 from clusterer.validation import check_range
 
 Progress = Callable[[str, int, "int | None"], None]

@@ -25,22 +25,27 @@ state written with another schema version is refused in one line.
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 import os
 import sqlite3
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
-
-import orjson
 
 from clusterer import __version__
 from clusterer.errors import StateError
-from clusterer.output import dumps_record
 from clusterer.records import Article, DuplicateGroup, iso_utc
+from clusterer.state_records import (
+    StoredArticle,
+    StoredRow,
+    StoredStoryline,
+    Summary,
+    article_of,
+    digest,
+    lines_of,
+    record_blob,
+    time_of,
+)
 from clusterer.stored import StoredPrint
 
 SCHEMA_VERSION = 3  # 2: fingerprints stored (prints), group members' matches;
@@ -79,93 +84,6 @@ CREATE TABLE vectors (article_id TEXT PRIMARY KEY, terms BLOB NOT NULL);
 CREATE TABLE merged (id TEXT PRIMARY KEY, into_id TEXT NOT NULL, run INTEGER NOT NULL);
 -- into_id '': the storyline ended (its articles expired or are unclustered)
 """
-
-
-@dataclass(frozen=True)
-class StoredArticle:
-    """An article as the state holds it.
-
-    Attributes:
-        article: The article as read (its ``origin`` is where it was first read).
-        seq: Position in the order articles were first stored (input order per run).
-        run: The run that stored (or last updated) it.
-        digest: Digest of its content (:func:`digest`).
-        seen: The newest publication time the state knew when it arrived: expires
-            an undated article.
-    """
-
-    article: Article
-    seq: int
-    run: int
-    digest: str
-    seen: datetime | None
-
-
-@dataclass(frozen=True)
-class StoredRow:
-    """What the state holds of an article besides its record (read without it).
-
-    Attributes:
-        id: The article id.
-        seq: Its place (:class:`StoredArticle`).
-        digest: Digest of its content (:func:`digest`).
-        published: Its publication time.
-        seen: The newest publication time the state knew when it arrived.
-    """
-
-    id: str
-    seq: int
-    digest: str
-    published: datetime | None
-    seen: datetime | None
-
-
-@dataclass(frozen=True)
-class StoredStoryline:
-    """A storyline as the state holds it: its id, the run that created the id, the
-    ids of its articles (kept articles and copies), and what its JSON entry needs
-    besides the articles: the representative's id, the keywords and the kept ids of
-    its members, most central first (empty when unknown)."""
-
-    id: str
-    created: int
-    members: frozenset[str]
-    representative: str = ""
-    keywords: tuple[str, ...] = ()
-    ranked: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Summary:
-    """What ``clusterer state`` prints."""
-
-    path: str
-    schema_version: int
-    runs: int
-    articles: int
-    groups: int
-    duplicates: int
-    storylines: int
-    merged: int
-    oldest: datetime | None
-    newest: datetime | None
-    undated: int
-    bytes: int
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON form, keys in a fixed order."""
-        return {"path": self.path, "schema_version": self.schema_version, "runs": self.runs,
-                "articles": self.articles, "groups": self.groups,
-                "duplicates": self.duplicates, "storylines": self.storylines,
-                "merged": self.merged, "oldest": iso_utc(self.oldest),
-                "newest": iso_utc(self.newest), "undated": self.undated,
-                "bytes": self.bytes}
-
-
-def digest(article: Article) -> str:
-    """A digest of an article's content (fields as read, not where it was read): the
-    same id with the same digest is the same article."""
-    return hashlib.blake2b(_record(article, with_origin=False), digest_size=16).hexdigest()
 
 
 @contextlib.contextmanager
@@ -302,12 +220,12 @@ class State:
     def articles(self) -> list[StoredArticle]:
         """Every stored article, in the order they were first stored."""
         rows = self.db.execute("SELECT seq, run, digest, seen, record FROM articles ORDER BY seq")
-        return [StoredArticle(_article(zlib.decompress(record)), seq, run, dig, _time(seen))
+        return [StoredArticle(article_of(zlib.decompress(record)), seq, run, dig, time_of(seen))
                 for seq, run, dig, seen, record in rows]
 
     def article_rows(self) -> list[StoredRow]:
         """Every stored article without its record, in the order they were first stored."""
-        return [StoredRow(i, seq, dig, _time(published), _time(seen)) for i, seq, dig, published, seen
+        return [StoredRow(i, seq, dig, time_of(published), time_of(seen)) for i, seq, dig, published, seen
                 in self.db.execute("SELECT id, seq, digest, published, seen FROM articles "
                                    "ORDER BY seq")]
 
@@ -325,7 +243,7 @@ class State:
             self.db.execute("INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?)",
                             (article.id, seq, self.run, digest(article),
                              iso_utc(article.published), iso_utc(seen),
-                             zlib.compress(_record(article), 1)))
+                             zlib.compress(record_blob(article), 1)))
 
     def added_since(self, step: str) -> set[str]:
         """Ids of the articles stored or updated since the last earlier run that went
@@ -399,7 +317,7 @@ class State:
 
     def records(self, seqs: Iterable[int]) -> dict[int, Article]:
         """The stored articles ``seqs`` by seq."""
-        return {seq: _article(zlib.decompress(record))
+        return {seq: article_of(zlib.decompress(record))
                 for seq, record in self._by_seq("SELECT seq, record FROM articles", seqs)}
 
     def _by_seq(self, select: str, seqs: Iterable[int]) -> list[tuple[Any, ...]]:
@@ -455,7 +373,7 @@ class State:
                                                         "FROM members"):
             members.setdefault(storyline_id, set()).add(article_id)
         return {sid: StoredStoryline(sid, created, frozenset(members.get(sid, ())),
-                                     representative, _lines(keywords), _lines(ranked))
+                                     representative, lines_of(keywords), lines_of(ranked))
                 for sid, created, representative, keywords, ranked in self.db.execute(
                     "SELECT id, created, representative, keywords, ranked FROM storylines")}
 
@@ -508,47 +426,7 @@ class State:
                        articles=one("SELECT COUNT(*) FROM articles"), groups=grouped,
                        duplicates=duplicates, storylines=one("SELECT COUNT(*) FROM storylines"),
                        merged=one("SELECT COUNT(*) FROM merged WHERE into_id != ''"),
-                       oldest=_time(one("SELECT MIN(published) FROM articles")),
-                       newest=_time(one("SELECT MAX(published) FROM articles")),
+                       oldest=time_of(one("SELECT MIN(published) FROM articles")),
+                       newest=time_of(one("SELECT MAX(published) FROM articles")),
                        undated=one("SELECT COUNT(*) FROM articles WHERE published IS NULL"),
                        bytes=size)
-
-
-# ---------------------------------------------------------------- records
-def _record(article: Article, with_origin: bool = True) -> bytes:
-    record: dict[str, Any] = {
-        "id": article.id, "title": article.title, "text": article.text, "url": article.url,
-        "source": article.source, "published": iso_utc(article.published),
-        "guid": article.guid, "fields": dict(article.fields)}
-    if with_origin:  # stored: a body or headline read as is from a field is kept once
-        record["origin"] = article.origin
-        for name in ("text", "title"):
-            key = next((k for k, v in article.fields.items() if v == record[name] and v), None)
-            if key is not None:
-                record[name] = {"field": key}
-    return dumps_record(record)
-
-
-def _article(blob: bytes) -> Article:
-    try:
-        record = orjson.loads(blob)
-    except orjson.JSONDecodeError:
-        record = json.loads(blob)
-    for name in ("text", "title"):
-        if isinstance(record[name], dict):
-            record[name] = record["fields"][record[name]["field"]]
-    return Article(id=record["id"], title=record["title"], text=record["text"],
-                   url=record["url"], source=record["source"],
-                   published=_time(record["published"]), guid=record["guid"],
-                   fields=record["fields"], origin=record["origin"])
-
-
-def _lines(text: str) -> tuple[str, ...]:
-    return tuple(text.split("\n")) if text else ()
-
-
-def _time(text: str | None) -> datetime | None:
-    if text is None:
-        return None
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

@@ -31,7 +31,8 @@ from clusterer.extend import _near, extend_storylines
 from clusterer.features import document
 from clusterer.pipeline import StorylinesRun
 from clusterer.records import Article, DuplicateGroup
-from clusterer.state import State, StoredStoryline
+from clusterer.state import State
+from clusterer.state_records import StoredStoryline
 from clusterer.storyline_records import time_hours, time_sort_key
 from clusterer.storylines import Storyline, StorylineConfig, StorylineResult
 

@@ -30,7 +30,8 @@ from clusterer.incremental import dedup_with_state
 from clusterer.pipeline import run_dedup, run_storylines
 from clusterer.readers import read_articles
 from clusterer.records import Article, DuplicateGroup
-from clusterer.state import StoredStoryline, open_state, read_summary
+from clusterer.state import open_state, read_summary
+from clusterer.state_records import StoredStoryline
 from clusterer.storyline_records import time_hours
 from clusterer.storylines import Storyline
 from clusterer.tracking import assign_ids, storylines_with_state, working_set

@@ -12,7 +12,8 @@ from clusterer import __version__
 from clusterer.cli import app
 from clusterer.errors import StateError
 from clusterer.records import Article, DuplicateGroup
-from clusterer.state import SCHEMA_VERSION, digest, open_state, read_summary
+from clusterer.state import SCHEMA_VERSION, open_state, read_summary
+from clusterer.state_records import digest
 
 WHEN = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
 

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from clusterer.dedup import DedupResult
     from clusterer.explain import Explanation
     from clusterer.readers import ReadReport
-    from clusterer.state import Summary
+    from clusterer.state_records import Summary
     from clusterer.storylines import StorylineResult
 
 stderr = Console(stderr=True)
