@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from clusterer.shingling import HEAD_SHINGLES
+from clusterer.shingling import HEAD_SHINGLES, Packed
 
 _SHIFT = 2  # how far an edit may move a stretch's offset, in shingle sizes
 
@@ -72,6 +72,57 @@ def inside_floor(unlearned: bool, least_shared: int) -> int:
     is no evidence: the site reuses its sentences across the items of a series, whose
     headlines come near (the reuse dump: 80 wrong pairs sharing 4-23 shingles)."""
     return min(least_shared, UNLEARNED_INSIDE_SHINGLES) if unlearned else least_shared
+
+
+# Text that many pages of a dump carry is no story's opening (inside rule): a shingle
+# on at least this share of the pages, and on at least COMMON_LEAST_PAGES of them.
+COMMON_PAGE_SHARE = 0.01
+COMMON_LEAST_PAGES = 50
+_BUCKET_BITS = 20  # buckets of the first, approximate count
+_CHUNK = 1 << 22  # shingles counted at once
+
+
+def common_least(pages: int) -> int:
+    """The least pages that carry a shingle common in a dump of ``pages`` pages:
+    :data:`COMMON_PAGE_SHARE` of them, and at least :data:`COMMON_LEAST_PAGES` (a
+    story syndicated to many sites of a small dump is not common text)."""
+    return max(COMMON_LEAST_PAGES, int(np.ceil(COMMON_PAGE_SHARE * pages)))
+
+
+def common_shingles(body: Packed, least: int) -> np.ndarray:
+    """The shingles that at least ``least`` rows of ``body`` (sorted unique shingles per
+    page) carry, sorted: text many pages carry whatever their story (a donation pitch
+    written into the page of a site seen once, whose chrome is not learned, or a
+    sidebar item), which the inside rule must not take for a story's opening.
+
+    Counted in buckets of the shingle's low bits first (an overcount), then exactly
+    for the shingles of the buckets that reach ``least``; the result is exact."""
+    values = body.values
+    mask = np.uint32((1 << _BUCKET_BITS) - 1)
+    counts = np.zeros(1 << _BUCKET_BITS, dtype=np.int64)
+    for at in range(0, len(values), _CHUNK):
+        counts += np.bincount(values[at:at + _CHUNK] & mask, minlength=1 << _BUCKET_BITS)
+    hot = counts >= least
+    if not hot.any():
+        return np.zeros(0, dtype=np.uint32)
+    found = [chunk[hot[chunk & mask]] for chunk in
+             (values[at:at + _CHUNK] for at in range(0, len(values), _CHUNK))]
+    shingles, carried = np.unique(np.concatenate(found), return_counts=True)
+    return shingles[carried >= least].astype(np.uint32)
+
+
+def blank_common(page: np.ndarray, common: np.ndarray, opening: np.ndarray) -> np.ndarray:
+    """``page`` (shingles in text order) with its ``common`` shingles (sorted) replaced
+    by a value ``opening`` lacks: they match no shingle of the opening, and every other
+    shingle keeps its place (leaving them out would move the stretches after them)."""
+    if not len(common) or not len(page):
+        return page
+    hit = np.isin(page, common, assume_unique=False)
+    if not hit.any():
+        return page
+    taken = set(opening.tolist())
+    blank = next(v for v in range(len(taken) + 1) if v not in taken)
+    return np.where(hit, np.asarray(blank, dtype=page.dtype), page)
 
 
 def _stretches(ordered: np.ndarray, other: np.ndarray, shingle_size: int

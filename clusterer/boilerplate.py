@@ -100,6 +100,10 @@ class BoilerplateModel:
             unit, the units that usually come before it on that source's pages
             (``_START`` at the page start).
         affixes_: Normalised headline affixes that are stripped.
+        common_shingles_: Sorted body shingles that many pages of the dump carry
+            (:func:`clusterer.alignment.common_shingles`), left out where the inside
+            rule looks for a story's opening in a page; set by
+            :func:`clusterer.dedup.match_dump`, empty otherwise (not stored in a state).
     """
 
     def __init__(self, config: BoilerplateConfig | None = None) -> None:
@@ -109,6 +113,7 @@ class BoilerplateModel:
         self.spread_chrome_: frozenset[int] = frozenset()
         self.usual_before_: dict[tuple[str, int], frozenset[int]] = {}
         self.affixes_: frozenset[str] = frozenset()
+        self.common_shingles_: np.ndarray = np.zeros(0, dtype=np.uint32)
 
     def fit(self, docs: Iterable[tuple[str, Sequence[str], str]]) -> BoilerplateModel:
         """Learn chrome from ``(source_key, units, title)`` triples, one per article.

@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from clusterer.alignment import common_least, common_shingles
 from clusterer.boilerplate import BoilerplateConfig, BoilerplateModel
 from clusterer.engine import Engine, LocalEngine
 from clusterer.fingerprint import FingerprintConfig, content_text, fingerprint
@@ -186,6 +187,7 @@ def match_dump(articles: Iterable[Article], config: DedupConfig, progress: Progr
     report = progress or (lambda stage, done, total: None)
     engine = engine or LocalEngine(config.workers)
     docs, prints, model = fingerprint(articles, config.fingerprint_config(), report, engine)
+    model.common_shingles_ = common_shingles(prints.body, common_least(len(docs)))
     uf = UnionFind(len(docs))
     merge_exact(docs, prints, uf)
     comparer = comparer_for(engine, docs, prints, model, config.match_config())

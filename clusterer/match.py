@@ -25,6 +25,7 @@ import numpy as np
 from clusterer.alignment import (
     aligned,
     aligned_counts,
+    blank_common,
     coverage,
     inside_floor,
     opening_inside,
@@ -306,7 +307,10 @@ class Comparer:
         to its end, and the headlines are nearly the
         same (the shorter's character shingles inside the other at the headline
         threshold). The headline is what tells the page's own story from a "Latest news"
-        sidebar that carries another story's opening just as well. Only across sources:
+        sidebar that carries another story's opening just as well. Text that many pages
+        of the dump carry (``model.common_shingles_``: a donation pitch, a sidebar item)
+        is blanked in the page (:func:`blank_common`): two stories whose compound
+        headlines share one half shared only such text. Only across sources:
         on one source the chrome is learned, and a site reusing its sentences opens one
         story with a sentence another of its stories carries further down.
         """
@@ -321,8 +325,9 @@ class Comparer:
         ordered = self._without_both(i, j)
         best: tuple[float, int, int, int] = (0.0, 0, 0, 0)  # share, words, story side, start
         for story in (0, 1):
-            share, words, start = opening_inside(ordered[story][:HEAD_SHINGLES],
-                                                 ordered[1 - story], size)
+            opening = ordered[story][:HEAD_SHINGLES]
+            page = blank_common(ordered[1 - story], self.model.common_shingles_, opening)
+            share, words, start = opening_inside(opening, page, size)
             least = floors[1 - story] + size - 1  # words, by the page's floor
             # Aligned in both, the shared text is measured as it is (containment): the
             # page has no text of its own in front.

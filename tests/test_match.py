@@ -4,8 +4,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from clusterer.alignment import (
+    COMMON_LEAST_PAGES,
     UNLEARNED_INSIDE_SHINGLES,
     aligned,
+    blank_common,
+    common_least,
+    common_shingles,
     coverage,
     inside_floor,
     opening_inside,
@@ -13,7 +17,7 @@ from clusterer.alignment import (
 )
 from clusterer.dedup import DedupConfig, deduplicate
 from clusterer.engine import LocalEngine
-from clusterer.fingerprint import fingerprint
+from clusterer.fingerprint import Packed, fingerprint
 from clusterer.match import Comparer, MatchConfig, headlines_close
 from clusterer.records import Match
 from clusterer.unionfind import UnionFind
@@ -305,3 +309,53 @@ def test_inside_is_only_across_sources() -> None:
     docs = [make_article("a", "Buy Titanfall and save $30", _words("story", 120), source="s"),
             make_article("b", "Buy Titanfall and save $30 at Target", page, source="s")]
     assert _comparer(docs).compare(0, 1).kind == "jaccard"
+
+
+def test_common_shingles_are_exactly_those_enough_pages_carry() -> None:
+    # 5 and 5 + 2**22 fall in one bucket of the first count (4 pages in all): only
+    # the exact count decides.
+    rows = [np.array(r, dtype=np.uint32) for r in
+            ([1, 5, 9], [1, 9], [1, 5 + (1 << 22), 9], [1, 5 + (1 << 22)], [2])]
+    packed = Packed.of(rows)
+    assert common_shingles(packed, 3).tolist() == [1, 9]
+    assert common_shingles(packed, 4).tolist() == [1]
+    assert common_shingles(packed, 5).tolist() == []
+    assert common_shingles(Packed.of([]), 1).tolist() == []
+
+
+def test_common_least_is_a_share_of_the_pages_and_never_few() -> None:
+    assert common_least(100) == COMMON_LEAST_PAGES == 50
+    assert common_least(30_000) == 300
+    assert common_least(30_001) == 301
+
+
+def test_text_many_pages_carry_is_no_story_opening_for_the_inside_rule() -> None:
+    # Two pages of sites seen once, under nearly the same headline, that share only a
+    # donation pitch after their own headers: a story inside the other while the pitch
+    # is on these two pages only, no copy once 60 more pages (other sites, other
+    # headlines) carry it.
+    pitch = _words("pitch", 40)
+    pages = [make_article(f"page{k}", "Storm hits the coast overnight; Council votes",
+                          f"{_words(f'own{k}x', 70)}\n\n{pitch}\n\n{_words(f'tail{k}x', 150)}",
+                          source=f"site{k}") for k in (1, 2)]
+    pages[1] = make_article("page2", "Council votes; Storm hits the coast overnight",
+                            f"{pitch}\n\n{_words('tail2x', 150)}", source="site2")
+    others = [make_article(f"other{k}", f"Other story {k}",
+                           f"{_words(f'o{k}x', 60)}\n\n{pitch}\n\n{_words(f'p{k}x', 60)}",
+                           source=f"elsewhere{k}") for k in range(60)]
+
+    def joined(docs) -> bool:
+        groups = deduplicate(docs, DedupConfig(workers=1)).groups
+        return any(g.kept.id.startswith("page") and g.duplicates for g in groups)
+
+    assert joined(pages)
+    assert not joined([*pages, *others])
+
+
+def test_blank_common_keeps_every_other_shingle_in_its_place() -> None:
+    page = np.array([0, 7, 3, 7, 9], dtype=np.uint32)
+    opening = np.array([0, 1, 3], dtype=np.uint32)
+    blanked = blank_common(page, np.array([7, 8], dtype=np.uint32), opening)
+    assert blanked.tolist() == [0, 2, 3, 2, 9]  # 2: the least value the opening lacks
+    assert blanked.dtype == np.uint32
+    assert blank_common(page, np.zeros(0, dtype=np.uint32), opening) is page
