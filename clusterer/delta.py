@@ -35,6 +35,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from clusterer.alignment import common_least, common_shingles
 from clusterer.boilerplate import PAGE_START, BoilerplateModel
 from clusterer.dedup import DedupConfig, group_members
 from clusterer.engine import Engine
@@ -105,7 +106,8 @@ def changed_chrome(old: BoilerplateModel, new: BoilerplateModel) -> ChromeChange
 class WatchingComparer(Comparer):
     """A :class:`Comparer` noting the articles that are not fresh but meet a fresh one
     (joined, offered as a weak link, or vetoed by headline numbers), and the pairs
-    compared again with both sources' chrome left out (``rechecked``, by seq).
+    compared again with both sources' chrome left out (``rechecked``, by seq: a
+    near pair's recheck, and the inside rule's, which also blanks the common text).
     Comparisons are kept by seq in ``known`` (shared by the rounds of one run: a
     comparison depends on the two articles and the model only)."""
 
@@ -119,6 +121,11 @@ class WatchingComparer(Comparer):
         a, b = self.seqs[i], self.seqs[j]
         self.rechecked.add((min(a, b), max(a, b)))
         return super()._recheck(i, j, match)
+
+    def _opening_inside(self, i: int, j: int, match: Match, floors: list[int]) -> Match:
+        a, b = self.seqs[i], self.seqs[j]
+        self.rechecked.add((min(a, b), max(a, b)))
+        return super()._opening_inside(i, j, match, floors)
 
     def compare(self, i: int, j: int) -> Match:
         key = (self.seqs[i], self.seqs[j])
@@ -334,16 +341,20 @@ def match_on_state(state: StoreLike, incoming: Sequence[tuple[int, Article]],
                      for row, (seq, article) in enumerate(zip(seqs, split.docs)))
     state.set_meta("model", model_json(model))
     state.set_meta("dedup", settings)
+    changed_common, bodies = _learn_common(state, model, prints, seqs, stored, stale_set,
+                                           config.num_perm)
 
     # Stored groups touched: those of stale, replaced and expired articles.
     fresh = {seq for seq, _ in incoming}
     for seq in [*stale, *gone]:
         fresh.update(stored_groups.get(seq, ()))
-    # Pairs compared again with both sources' chrome left out depend on the model.
+    # Pairs compared again with both sources' chrome left out depend on the model, and
+    # the inside rule's on the common text too.
     for pair in state.rechecked():
-        if sensitive.intersection(pair):
+        if sensitive.intersection(pair) or _meets(pair, bodies, changed_common):
             for seq in pair:
                 fresh.update(stored_groups.get(seq, (seq,)))
+    del bodies
     dropped = gone - {seq for seq, _ in incoming}  # expired (an updated one is back)
     fresh -= dropped
     index = CandidateIndex(stored, match_config, config.num_perm)
@@ -378,6 +389,41 @@ def match_on_state(state: StoreLike, incoming: Sequence[tuple[int, Article]],
     groups = group_members(comparer, uf, config.keep, mask)
     state.set_rechecked(fresh | dropped, sorted(rechecked))
     return Placed(model, groups, fresh, len(stale_set), rounds)
+
+
+def _learn_common(state: StoreLike, model: BoilerplateModel, prints: Fingerprints,
+                  seqs: Sequence[int], stored: list[StoredPrint], stale: set[int],
+                  num_perm: int) -> tuple[np.ndarray, dict[int, np.ndarray]]:
+    """The text common to the pages the state holds now (as a batch run over them
+    counts it: :func:`clusterer.alignment.common_shingles`), set on ``model`` and kept
+    in the state; every stored body is read for it, as the chrome is relearned from
+    every stored unit.
+
+    Returns:
+        The shingles that became common or stopped being common since the last run
+        (all of them on a first run), and each article's body shingles by seq
+        (``prints`` rows are ``seqs``; the other stored articles read from the state).
+    """
+    others = [r.seq for r in stored if r.seq not in stale]
+    blobs = state.print_blobs(others)
+    kept = unpack_rows([blobs[seq] for seq in others], num_perm) if others else None
+    bodies = dict(zip(seqs, prints.body))
+    if kept is not None:
+        bodies.update(zip(others, kept.body))
+    body = Packed.joined([prints.body] + ([kept.body] if kept is not None else []))
+    common = common_shingles(body, common_least(len(seqs) + len(others)))
+    model.common_shingles_ = common
+    known = state.meta("common")
+    before = (np.frombuffer(bytes.fromhex(known), dtype=np.uint32) if known is not None
+              else np.zeros(0, dtype=np.uint32))
+    state.set_meta("common", common.tobytes().hex())
+    return np.setxor1d(before, common).astype(np.uint32), bodies
+
+
+def _meets(pair: tuple[int, int], bodies: dict[int, np.ndarray], changed: np.ndarray) -> bool:
+    """Whether either article of ``pair`` carries a shingle in ``changed``."""
+    return bool(len(changed)) and any(
+        seq in bodies and bool(np.isin(bodies[seq], changed).any()) for seq in pair)
 
 
 def _joined(arrays: list[np.ndarray], dtype: Any) -> np.ndarray:

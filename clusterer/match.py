@@ -315,13 +315,20 @@ class Comparer:
         story with a sentence another of its stories carries further down.
         """
         config = self.config
-        size = config.shingle_size
         keys = (source_key(self.docs[i]), source_key(self.docs[j]))
         floors = [inside_floor(key not in self.model.source_chrome_,
                                config.min_containment_shingles) for key in keys]
         if (match.shared < min(floors) or keys[0] == keys[1]
                 or not self._same_headline(i, j)):
             return match
+        return self._opening_inside(i, j, match, floors)
+
+    def _opening_inside(self, i: int, j: int, match: Match, floors: list[int]) -> Match:
+        """:meth:`_inside` past its first checks: the pair's texts with both sources'
+        chrome left out and the dump's common text blanked (so its result depends on
+        the chrome model and ``model.common_shingles_``)."""
+        config = self.config
+        size = config.shingle_size
         ordered = self._without_both(i, j)
         best: tuple[float, int, int, int] = (0.0, 0, 0, 0)  # share, words, story side, start
         for story in (0, 1):
