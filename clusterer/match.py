@@ -182,8 +182,42 @@ def merge_near(comparer: Comparer, uf: UnionFind, report: Progress,
                          config.headline_threshold)
             comparer.prefetch(near, low)
             verify_pairs(near, [], asking, low, headlines, uf)
+        opening = same_opening(comparer, np.flatnonzero(worded), reps)
+        if fresh is not None:
+            opening = opening[fresh[opening[:, 0]] | fresh[opening[:, 1]]]
+        for i, j in opening.tolist():
+            if uf.find(i) != uf.find(j):
+                headlines(i, j)
         headlines.attach()
         report("matching (headline)", 1, 1)
+
+
+def same_opening(comparer: Comparer, short: np.ndarray, reps: Sequence[int]) -> np.ndarray:
+    """Pairs (shape (k, 2)) of a headline-only article that kept a few words of body
+    (``short``) and a body whose content opens with the same shingle, where either
+    headline is page chrome (:meth:`Comparer.generic_headline`): a copy cut to its first
+    lines whose headline, "News Feed" or the like, says nothing about the story (or was
+    cut to "News") is found by its opening words, which :meth:`Comparer._lead` verifies."""
+    prints, docs = comparer.prints, comparer.docs
+    size = comparer.config.shingle_size
+    heads = prints.head
+    bodies = np.asarray([i for i in reps if not prints.title_only[i]], dtype=np.int64)
+    bodies = bodies[heads.lengths()[bodies] > 0] if len(bodies) else bodies
+    if not len(short) or not len(bodies):
+        return np.zeros((0, 2), dtype=np.int64)
+    first = heads.values[heads.offsets[bodies]]
+    by_first: dict[int, list[int]] = {}
+    for article, value in zip(bodies.tolist(), first.tolist()):
+        by_first.setdefault(value, []).append(article)
+    pairs = []
+    for i in short.tolist():
+        doc = docs[i]
+        opening = ordered_shingles_without(doc, comparer.model, [source_key(doc)], size)
+        if not len(opening):
+            continue
+        pairs += [(i, j) for j in by_first.get(int(opening[0]), ())
+                  if comparer.generic_headline(i) or comparer.generic_headline(j)]
+    return np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
 
 
 def headline_floor(config: MatchConfig, num_perm: int, share: float = 1.0) -> float:
@@ -226,7 +260,8 @@ class Comparer:
                     else "guid" if a.guid and a.guid == b.guid else None)
         if prints.title_only[i] or prints.title_only[j]:
             match = self._measure(i, j, prints.title[i], prints.title[j], headline=True)
-            if not match.copy and match.similarity >= _RECHECK * config.headline_threshold:
+            if not match.copy and (match.similarity >= _RECHECK * config.headline_threshold
+                                   or self.generic_headline(i) or self.generic_headline(j)):
                 match = self._lead(i, j, match)
             if match.copy and articles_numbers_differ(a, b):
                 match = replace(match, copy=False, veto=_NUMBERS_VETO)
@@ -239,6 +274,12 @@ class Comparer:
         if identity is None:
             return match
         return replace(match, kind=identity, threshold=1.0, copy=True, veto="")
+
+    def generic_headline(self, i: int) -> bool:
+        """Whether article ``i``'s headline is page chrome, not its story's
+        (:meth:`clusterer.boilerplate.BoilerplateModel.generic_title`)."""
+        doc = self.docs[i]
+        return self.model.generic_title(doc.title, source_key(doc))
 
     def prefetch(self, pairs: np.ndarray, screen: Screen | None = None) -> None:
         """The pairs (shape (k, 2)) matching may compare next, those passing ``screen``:
