@@ -15,7 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from clusterer.fingerprint import ordered_shingles_without
+from clusterer.readers.urls import source_key
+
 if TYPE_CHECKING:
+    from clusterer.match import Comparer
     from clusterer.unionfind import UnionFind
 
 Join = Callable[[int, int], bool]  # verify a candidate pair; whether it was joined
@@ -212,3 +216,33 @@ def _join_components(first: list[int], second: list[int], asking: np.ndarray | N
             if screen.pair_passes(*pair) and join(*pair):
                 return
             rejected.add(pair)
+
+
+def same_opening(comparer: Comparer, short: np.ndarray, reps: Sequence[int]) -> np.ndarray:
+    """Pairs (shape (k, 2)) of a headline-only article that kept a few words of body
+    (``short``) and a body whose content opens with the same shingle, where either
+    headline is page chrome (:meth:`clusterer.match.Comparer.generic_headline`): a copy
+    cut to its first lines whose headline ("News Feed" or the like, or that cut to
+    "News") says nothing about the story is found by its opening words, which
+    :meth:`clusterer.match.Comparer._lead` verifies (not the headline LSH: the two
+    headlines may share nothing)."""
+    prints, docs = comparer.prints, comparer.docs
+    size = comparer.config.shingle_size
+    heads = prints.head
+    bodies = np.asarray([i for i in reps if not prints.title_only[i]], dtype=np.int64)
+    bodies = bodies[heads.lengths()[bodies] > 0] if len(bodies) else bodies
+    if not len(short) or not len(bodies):
+        return np.zeros((0, 2), dtype=np.int64)
+    first = heads.values[heads.offsets[bodies]]
+    by_first: dict[int, list[int]] = {}
+    for article, value in zip(bodies.tolist(), first.tolist()):
+        by_first.setdefault(value, []).append(article)
+    pairs = []
+    for i in short.tolist():
+        doc = docs[i]
+        opening = ordered_shingles_without(doc, comparer.model, [source_key(doc)], size)
+        if not len(opening):
+            continue
+        pairs += [(i, j) for j in by_first.get(int(opening[0]), ())
+                  if comparer.generic_headline(i) or comparer.generic_headline(j)]
+    return np.asarray(pairs, dtype=np.int64).reshape(-1, 2)

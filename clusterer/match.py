@@ -31,7 +31,13 @@ from clusterer.alignment import (
     shingles_before,
 )
 from clusterer.boilerplate import BoilerplateModel
-from clusterer.candidates import Screen, screen_floor, verify_pairs, verify_screened_out
+from clusterer.candidates import (
+    Screen,
+    same_opening,
+    screen_floor,
+    verify_pairs,
+    verify_screened_out,
+)
 from clusterer.fingerprint import Fingerprints, ordered_shingles_without
 from clusterer.headlines import articles_numbers_differ
 from clusterer.lsh import distinct, lsh_pairs_of, lsh_params, union_pairs
@@ -190,34 +196,6 @@ def merge_near(comparer: Comparer, uf: UnionFind, report: Progress,
                 headlines(i, j)
         headlines.attach()
         report("matching (headline)", 1, 1)
-
-
-def same_opening(comparer: Comparer, short: np.ndarray, reps: Sequence[int]) -> np.ndarray:
-    """Pairs (shape (k, 2)) of a headline-only article that kept a few words of body
-    (``short``) and a body whose content opens with the same shingle, where either
-    headline is page chrome (:meth:`Comparer.generic_headline`): a copy cut to its first
-    lines whose headline, "News Feed" or the like, says nothing about the story (or was
-    cut to "News") is found by its opening words, which :meth:`Comparer._lead` verifies."""
-    prints, docs = comparer.prints, comparer.docs
-    size = comparer.config.shingle_size
-    heads = prints.head
-    bodies = np.asarray([i for i in reps if not prints.title_only[i]], dtype=np.int64)
-    bodies = bodies[heads.lengths()[bodies] > 0] if len(bodies) else bodies
-    if not len(short) or not len(bodies):
-        return np.zeros((0, 2), dtype=np.int64)
-    first = heads.values[heads.offsets[bodies]]
-    by_first: dict[int, list[int]] = {}
-    for article, value in zip(bodies.tolist(), first.tolist()):
-        by_first.setdefault(value, []).append(article)
-    pairs = []
-    for i in short.tolist():
-        doc = docs[i]
-        opening = ordered_shingles_without(doc, comparer.model, [source_key(doc)], size)
-        if not len(opening):
-            continue
-        pairs += [(i, j) for j in by_first.get(int(opening[0]), ())
-                  if comparer.generic_headline(i) or comparer.generic_headline(j)]
-    return np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
 
 
 def headline_floor(config: MatchConfig, num_perm: int, share: float = 1.0) -> float:
