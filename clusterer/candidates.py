@@ -237,12 +237,20 @@ def same_opening(comparer: Comparer, short: np.ndarray, reps: Sequence[int]) -> 
     by_first: dict[int, list[int]] = {}
     for article, value in zip(bodies.tolist(), first.tolist()):
         by_first.setdefault(value, []).append(article)
+    generic: dict[int, bool] = {}  # a body's headline is asked about once
+
+    def is_generic(article: int) -> bool:
+        known = generic.get(article)
+        if known is None:
+            known = generic[article] = comparer.generic_headline(article)
+        return known
+
     pairs = []
     for i in short.tolist():
         doc = docs[i]
         opening = ordered_shingles_without(doc, comparer.model, [source_key(doc)], size)
-        if not len(opening):
-            continue
-        pairs += [(i, j) for j in by_first.get(int(opening[0]), ())
-                  if comparer.generic_headline(i) or comparer.generic_headline(j)]
+        same = by_first.get(int(opening[0]), []) if len(opening) else []
+        if same and not is_generic(i):
+            same = [j for j in same if is_generic(j)]
+        pairs += [(i, j) for j in same]
     return np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
