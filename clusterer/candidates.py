@@ -5,7 +5,8 @@ chance collisions. :class:`Screen` drops, in bulk, the pairs whose MinHash-estim
 similarity (and, for bodies, exact containment counted for many pairs at once) is too
 low to verify; :func:`verify_pairs` offers the rest to a ``join`` callable (which
 compares the pair exactly and decides, see :mod:`clusterer.match`), likely copies
-first, and walks big LSH buckets component by component.
+first, and walks big LSH buckets component by component. :func:`same_opening` proposes
+the pairs no headline LSH can: a short copy and a page whose headline is page chrome.
 """
 
 from __future__ import annotations
