@@ -290,6 +290,18 @@ class BoilerplateModel:
                 segments = segments[1:]
         return title_tokens(" - ".join(segments))
 
+    def generic_title(self, title: str, source: str = "") -> bool:
+        """Whether a headline is not a story's headline but page chrome: without its
+        affixes (:meth:`title_tokens`) it is a short unit that is chrome everywhere
+        ("News Feed", "Home", "Latest News": scraped from the page's navigation) or the
+        name of the article's own source alone."""
+        words = self.title_tokens(title, source)
+        if not words:
+            return False
+        key = " ".join(words)
+        return (len(words) <= self.config.short_unit_words
+                and unit_hashes([key])[0] in self.short_chrome_) or key in _source_names(source)
+
     def _is_affix(self, segment: str, own: frozenset[str]) -> bool:
         key = " ".join(title_tokens(segment))
         return key in self.affixes_ or key in own

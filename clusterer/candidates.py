@@ -5,7 +5,8 @@ chance collisions. :class:`Screen` drops, in bulk, the pairs whose MinHash-estim
 similarity (and, for bodies, exact containment counted for many pairs at once) is too
 low to verify; :func:`verify_pairs` offers the rest to a ``join`` callable (which
 compares the pair exactly and decides, see :mod:`clusterer.match`), likely copies
-first, and walks big LSH buckets component by component.
+first, and walks big LSH buckets component by component. :func:`same_opening` proposes
+the pairs no headline LSH can: a short copy and a page whose headline is page chrome.
 """
 
 from __future__ import annotations
@@ -15,7 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from clusterer.fingerprint import ordered_shingles_without
+from clusterer.readers.urls import source_key
+
 if TYPE_CHECKING:
+    from clusterer.match import Comparer
     from clusterer.unionfind import UnionFind
 
 Join = Callable[[int, int], bool]  # verify a candidate pair; whether it was joined
@@ -212,3 +217,41 @@ def _join_components(first: list[int], second: list[int], asking: np.ndarray | N
             if screen.pair_passes(*pair) and join(*pair):
                 return
             rejected.add(pair)
+
+
+def same_opening(comparer: Comparer, short: np.ndarray, reps: Sequence[int]) -> np.ndarray:
+    """Pairs (shape (k, 2)) of a headline-only article that kept a few words of body
+    (``short``) and a body whose content opens with the same shingle, where either
+    headline is page chrome (:meth:`clusterer.match.Comparer.generic_headline`): a copy
+    cut to its first lines whose headline ("News Feed" or the like, or that cut to
+    "News") says nothing about the story is found by its opening words, which
+    :meth:`clusterer.match.Comparer._lead` verifies (not the headline LSH: the two
+    headlines may share nothing)."""
+    prints, docs = comparer.prints, comparer.docs
+    size = comparer.config.shingle_size
+    heads = prints.head
+    bodies = np.asarray([i for i in reps if not prints.title_only[i]], dtype=np.int64)
+    bodies = bodies[heads.lengths()[bodies] > 0] if len(bodies) else bodies
+    if not len(short) or not len(bodies):
+        return np.zeros((0, 2), dtype=np.int64)
+    first = heads.values[heads.offsets[bodies]]
+    by_first: dict[int, list[int]] = {}
+    for article, value in zip(bodies.tolist(), first.tolist()):
+        by_first.setdefault(value, []).append(article)
+    generic: dict[int, bool] = {}  # a body's headline is asked about once
+
+    def is_generic(article: int) -> bool:
+        known = generic.get(article)
+        if known is None:
+            known = generic[article] = comparer.generic_headline(article)
+        return known
+
+    pairs = []
+    for i in short.tolist():
+        doc = docs[i]
+        opening = ordered_shingles_without(doc, comparer.model, [source_key(doc)], size)
+        same = by_first.get(int(opening[0]), []) if len(opening) else []
+        if same and not is_generic(i):
+            same = [j for j in same if is_generic(j)]
+        pairs += [(i, j) for j in same]
+    return np.asarray(pairs, dtype=np.int64).reshape(-1, 2)

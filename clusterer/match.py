@@ -32,7 +32,13 @@ from clusterer.alignment import (
     shingles_before,
 )
 from clusterer.boilerplate import BoilerplateModel
-from clusterer.candidates import Screen, screen_floor, verify_pairs, verify_screened_out
+from clusterer.candidates import (
+    Screen,
+    same_opening,
+    screen_floor,
+    verify_pairs,
+    verify_screened_out,
+)
 from clusterer.fingerprint import Fingerprints, ordered_shingles_without
 from clusterer.headlines import articles_numbers_differ
 from clusterer.lsh import distinct, lsh_pairs_of, lsh_params, union_pairs
@@ -183,6 +189,12 @@ def merge_near(comparer: Comparer, uf: UnionFind, report: Progress,
                          config.headline_threshold)
             comparer.prefetch(near, low)
             verify_pairs(near, [], asking, low, headlines, uf)
+        opening = same_opening(comparer, np.flatnonzero(worded), reps)
+        if fresh is not None:
+            opening = opening[fresh[opening[:, 0]] | fresh[opening[:, 1]]]
+        for i, j in opening.tolist():
+            if uf.find(i) != uf.find(j):
+                headlines(i, j)
         headlines.attach()
         report("matching (headline)", 1, 1)
 
@@ -227,7 +239,8 @@ class Comparer:
                     else "guid" if a.guid and a.guid == b.guid else None)
         if prints.title_only[i] or prints.title_only[j]:
             match = self._measure(i, j, prints.title[i], prints.title[j], headline=True)
-            if not match.copy and match.similarity >= _RECHECK * config.headline_threshold:
+            if not match.copy and (match.similarity >= _RECHECK * config.headline_threshold
+                                   or self.generic_headline(i) or self.generic_headline(j)):
                 match = self._lead(i, j, match)
             if match.copy and articles_numbers_differ(a, b):
                 match = replace(match, copy=False, veto=_NUMBERS_VETO)
@@ -240,6 +253,12 @@ class Comparer:
         if identity is None:
             return match
         return replace(match, kind=identity, threshold=1.0, copy=True, veto="")
+
+    def generic_headline(self, i: int) -> bool:
+        """Whether article ``i``'s headline is page chrome, not its story's
+        (:meth:`clusterer.boilerplate.BoilerplateModel.generic_title`)."""
+        doc = self.docs[i]
+        return self.model.generic_title(doc.title, source_key(doc))
 
     def prefetch(self, pairs: np.ndarray, screen: Screen | None = None) -> None:
         """The pairs (shape (k, 2)) matching may compare next, those passing ``screen``:

@@ -193,3 +193,19 @@ def test_piled_headline_affixes_are_all_stripped():
     model = BoilerplateModel().fit([("site-a", [f"text of {t}"], t) for t in titles])
     assert model.title_tokens("Story three - Images Gallery | Site A", "Site A") == [
         "story", "three"]
+
+
+def test_a_headline_that_is_page_chrome_is_generic():
+    # "News Feed" is a navigation line on pages of two sites: a headline scraped from it
+    # says nothing about the story; so does the site's own name alone.
+    docs = [(f"s{i}", ["news feed", f"body {i} with enough words"], "t") for i in range(2)]
+    docs += [("site-a", ["other text"], "Fed holds | Site A"),
+             ("site-b", ["more text"], "Rates | Site A")]
+    model = BoilerplateModel().fit(docs)
+    assert model.generic_title("News Feed")
+    assert model.generic_title("NEWS FEED | Site A", "site-b")  # the affix is stripped first
+    assert model.generic_title("The Herald", "the herald")
+    assert not model.generic_title("The Herald", "other")
+    assert not model.generic_title("News Feed shows rates")
+    assert not model.generic_title("News")
+    assert not model.generic_title("!")

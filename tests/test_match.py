@@ -359,3 +359,28 @@ def test_blank_common_keeps_every_other_shingle_in_its_place() -> None:
     assert blanked.tolist() == [0, 2, 3, 2, 9]  # 2: the least value the opening lacks
     assert blanked.dtype == np.uint32
     assert blank_common(page, np.zeros(0, dtype=np.uint32), opening) is page
+
+
+def test_a_headline_only_copy_is_found_by_its_opening_where_a_headline_is_page_chrome() -> None:
+    # A page whose headline was scraped from its navigation ("News Feed", on every page)
+    # and a copy cut to its first lines whose headline was cut to "News": the headlines
+    # share nothing, the copy's opening words are the start of the page's story.
+    story = _words("story", 120)
+    docs = [make_article("full", "News Feed", "News Feed\n\n" + story, source="a"),
+            make_article("cut", "News", _words("story", 20), source="b"),
+            make_article("middle", "Opinion", " ".join(story.split()[50:70]), source="c"),
+            make_article("page", "Markets rally", "News Feed\n\n" + _words("page", 80),
+                         source="d")]
+    comparer = _comparer(docs)
+    assert comparer.generic_headline(0) and not comparer.generic_headline(1)
+    lead = comparer.compare(0, 1)
+    assert (lead.kind, lead.copy, lead.shared, lead.sizes) == ("lead", True, 17, (117, 17))
+    assert (comparer.compare(0, 2).kind, comparer.compare(0, 2).copy) == ("headline", False)
+    groups = deduplicate(docs, DedupConfig(workers=1)).groups
+    assert sorted(sorted([g.kept.id, *(d.id for d in g.duplicates)]) for g in groups) == [
+        ["cut", "full"], ["middle"], ["page"]]
+    # With the story's own headline on the page, the cut copy's "News" finds nothing.
+    titled = [make_article("full", "Bitcoin exchange files for bankruptcy", story, source="a"),
+              *docs[1:]]
+    groups = deduplicate(titled, DedupConfig(workers=1)).groups
+    assert len(groups) == 4
