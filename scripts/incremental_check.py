@@ -150,11 +150,11 @@ def _apart(batch: dict, first: dict) -> dict[str, str]:
     return out
 
 
-def syndication(seeds: int) -> None:
+def syndication(seeds: int, hard: bool = False) -> None:
     from syndication import make_fixture
 
     for seed in range(seeds):
-        fixture = make_fixture(seed)
+        fixture = make_fixture(seed, hard=hard)
         originals = [r for r in fixture.records if r["id"].endswith("-0")]
         copies = [r for r in fixture.records if not r["id"].endswith("-0")]
         with tempfile.TemporaryDirectory() as tmp:
@@ -288,6 +288,7 @@ def main() -> None:
                    help="A JSONL dump with a gold 'story' field.")
     s = sub.add_parser("syndication")
     s.add_argument("--seeds", type=int, default=10)
+    s.add_argument("--hard", action="store_true", help="the fixture's hardest copies too")
     t = sub.add_parser("timing")
     t.add_argument("dump")
     t.add_argument("--runs", type=int, default=10)
@@ -304,7 +305,7 @@ def main() -> None:
     if args.what == "uci":
         uci(args.keep_apart, args.data)
     elif args.what == "syndication":
-        syndication(args.seeds)
+        syndication(args.seeds, args.hard)
     elif args.what == "add":
         add(args.base, args.new, args.only_new)
     elif args.what == "identity":
