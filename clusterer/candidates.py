@@ -20,7 +20,7 @@ from clusterer.fingerprint import ordered_shingles_without
 from clusterer.readers.urls import source_key
 
 if TYPE_CHECKING:
-    from clusterer.match import Comparer
+    from clusterer.comparer import Comparer
     from clusterer.unionfind import UnionFind
 
 Join = Callable[[int, int], bool]  # verify a candidate pair; whether it was joined
@@ -222,10 +222,10 @@ def _join_components(first: list[int], second: list[int], asking: np.ndarray | N
 def same_opening(comparer: Comparer, short: np.ndarray, reps: Sequence[int]) -> np.ndarray:
     """Pairs (shape (k, 2)) of a headline-only article that kept a few words of body
     (``short``) and a body whose content opens with the same shingle, where either
-    headline is page chrome (:meth:`clusterer.match.Comparer.generic_headline`): a copy
+    headline is page chrome (:meth:`clusterer.comparer.Comparer.generic_headline`): a copy
     cut to its first lines whose headline ("News Feed" or the like, or that cut to
     "News") says nothing about the story is found by its opening words, which
-    :meth:`clusterer.match.Comparer._lead` verifies (not the headline LSH: the two
+    :meth:`clusterer.comparer.Comparer._lead` verifies (not the headline LSH: the two
     headlines may share nothing)."""
     prints, docs = comparer.prints, comparer.docs
     size = comparer.config.shingle_size

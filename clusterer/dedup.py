@@ -15,7 +15,7 @@ Pipeline:
 4. Candidates are handled as arrays of pairs; those that cannot verify are dropped in
    bulk first (MinHash-estimated Jaccard, then exact containment). Every remaining
    candidate pair is verified exactly on its shingle sets (:mod:`clusterer.match`,
-   :meth:`~clusterer.match.Comparer.compare`): similarity is the containment
+   :meth:`~clusterer.comparer.Comparer.compare`): similarity is the containment
    ``|A∩B| / min(|A|,|B|)`` when the smaller set has at least
    ``min_containment_shingles`` shingles, else the Jaccard index; a pair at or above
    ``threshold`` is merged (union-find).
@@ -33,9 +33,10 @@ import numpy as np
 
 from clusterer.alignment import common_least, common_shingles
 from clusterer.boilerplate import BoilerplateConfig, BoilerplateModel
+from clusterer.comparer import Comparer
 from clusterer.engine import Engine, LocalEngine
 from clusterer.fingerprint import FingerprintConfig, content_text, fingerprint
-from clusterer.match import Comparer, MatchConfig, merge_exact, merge_near
+from clusterer.match import MatchConfig, merge_exact, merge_near
 from clusterer.records import Article, DuplicateGroup, Link
 from clusterer.unionfind import UnionFind
 from clusterer.validation import check_range

@@ -37,10 +37,11 @@ import numpy as np
 
 from clusterer.alignment import common_least, common_shingles
 from clusterer.boilerplate import PAGE_START, BoilerplateModel
+from clusterer.comparer import Comparer
 from clusterer.dedup import DedupConfig, group_members
 from clusterer.engine import Engine
 from clusterer.fingerprint import Fingerprints, prints_of, split_articles
-from clusterer.match import Comparer, merge_exact, merge_near
+from clusterer.match import merge_exact, merge_near
 from clusterer.records import Article, DuplicateGroup, Match
 from clusterer.shingling import Packed
 from clusterer.stored import (

@@ -1,7 +1,7 @@
 """Why two articles are (or are not) copies: the decision ``dedup`` made, shown.
 
 Nothing here decides anew: the dump is matched by :func:`clusterer.dedup.match_dump`
-and the pair compared by :meth:`clusterer.match.Comparer.compare`, exactly as
+and the pair compared by :meth:`clusterer.comparer.Comparer.compare`, exactly as
 ``dedup`` does; this module only reads out the evidence (the rule, the similarity
 against its threshold, the chain of links that joined them, the shared passages and
 the chrome each side lost).
@@ -13,10 +13,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from clusterer.comparer import Comparer
 from clusterer.dedup import DedupConfig, Progress, match_dump
 from clusterer.engine import Engine
 from clusterer.errors import UsageError
-from clusterer.match import Comparer
 from clusterer.minhash import unit_hashes
 from clusterer.normalize import units
 from clusterer.readers.urls import source_key

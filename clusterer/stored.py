@@ -17,9 +17,10 @@ import numpy as np
 
 from clusterer.boilerplate import BoilerplateModel
 from clusterer.candidates import Screen
+from clusterer.comparer import by_content
 from clusterer.fingerprint import Fingerprints
 from clusterer.lsh import band_key, distinct, lsh_params
-from clusterer.match import MatchConfig, by_content, headline_floor
+from clusterer.match import MatchConfig, headline_floor
 from clusterer.normalize import title_segments, title_tokens
 from clusterer.records import Article
 from clusterer.shingling import Packed

@@ -2,7 +2,7 @@
 
 The matching loop (:func:`clusterer.candidates.verify_pairs`) asks for one comparison at
 a time and decides from each answer which pair to ask next, so it stays on the client.
-But :meth:`~clusterer.match.Comparer.compare` is a pure function of the two articles,
+But :meth:`~clusterer.comparer.Comparer.compare` is a pure function of the two articles,
 their fingerprints, the chrome model and the thresholds, so the comparisons can be made
 ahead, in bulk, where an engine runs its stages: :class:`ShippedComparer` is told, before
 each walk, which pairs may be asked (:meth:`ShippedComparer.prefetch`: the pairs that
@@ -28,9 +28,10 @@ import numpy as np
 
 from clusterer.boilerplate import BoilerplateModel
 from clusterer.candidates import Screen
+from clusterer.comparer import Comparer
 from clusterer.engine import Engine, return_free_memory
 from clusterer.fingerprint import Fingerprints
-from clusterer.match import Comparer, MatchConfig
+from clusterer.match import MatchConfig
 from clusterer.records import Article, Match
 from clusterer.shingling import Packed
 

@@ -22,7 +22,7 @@ from clusterer.records import Match
 from clusterer.shingling import HEAD_SHINGLES
 
 if TYPE_CHECKING:
-    from clusterer.match import Comparer
+    from clusterer.comparer import Comparer
     from clusterer.unionfind import UnionFind
 
 # The recheck level, as a share of the threshold: a cross-source pair within it is
@@ -171,11 +171,11 @@ class BodyJoin(_Attach):
     scattered through it in another order. So a short text (at most ``HEAD_SHINGLES``
     shingles: a few sentences once chrome is left out) contained in another is offered
     only where it lies in the other as one stretch (its
-    :meth:`~clusterer.match.Comparer.stretch` reaches the threshold), and, as it may
+    :meth:`~clusterer.comparer.Comparer.stretch` reaches the threshold), and, as it may
     be no more than one sentence the site reuses (its body says too little alone),
     where the two headlines come near too (the recheck level of the headline
     threshold, as for a headline-only article's few words, see
-    :meth:`~clusterer.match.Comparer.compare`). A longer text has most of its
+    :meth:`~clusterer.comparer.Comparer.compare`). A longer text has most of its
     sentences in the other: not by chance.
     """
 

@@ -7,7 +7,7 @@ of each kind of copy (a true pair counts for every edit either of its two copies
 ``original`` for pairs with the unedited original, ``copy-copy`` for pairs of two
 copies, ``(no lone_site)`` for all pairs but those with a copy on a site seen once);
 and every missed pair (or wrong merge) with how it compares
-(:meth:`clusterer.match.Comparer.compare`, as ``clusterer explain`` shows).
+(:meth:`clusterer.comparer.Comparer.compare`, as ``clusterer explain`` shows).
 
 Usage: python scripts/fixture_recall.py [--seeds 50] [--first 0] [--hard] [--jobs 2] [--quiet]
 """

@@ -94,7 +94,7 @@ def test_known_lsh_params_are_datasketch_choices():
     from clusterer.dedup import DedupConfig
 
     # The thresholds the default settings band for are known (no datasketch import):
-    # LSH for bodies, and the headline floor (match._headline_floor).
+    # LSH for bodies, and the headline floor (match.headline_floor).
     defaults = DedupConfig()
     floor = float(max(defaults.lsh_threshold,
                       screen_floor(defaults.headline_threshold, defaults.num_perm)))

@@ -3,10 +3,10 @@
 import numpy as np
 import orjson
 
+from clusterer.comparer import Comparer
 from clusterer.dedup import DedupConfig
 from clusterer.engine import LocalEngine
 from clusterer.fingerprint import fingerprint
-from clusterer.match import Comparer
 from clusterer.readers import ReaderConfig, read_articles
 from clusterer.verify import PAIRS_PER_JOB, ShippedComparer, comparer_for
 

@@ -1,0 +1,93 @@
+import numpy as np
+import pytest
+
+from clusterer.alignment import (
+    COMMON_LEAST_PAGES,
+    UNLEARNED_INSIDE_SHINGLES,
+    aligned,
+    blank_common,
+    common_least,
+    common_shingles,
+    coverage,
+    inside_floor,
+    opening_inside,
+    shingles_before,
+)
+from clusterer.shingling import Packed
+
+
+def test_coverage_counts_an_edited_word_once_in_one_stretch() -> None:
+    ordered = np.arange(20, dtype=np.uint32)  # 20 shingles of 4 words: 23 words
+    edited = np.arange(100, dtype=np.uint32)
+    edited[8:12] = [900, 901, 902, 903]  # word 11 substituted: 4 shingles lost
+    assert coverage(ordered, edited, 4) == pytest.approx(22 / 23)
+    inserted = np.concatenate([edited[:8], [904], edited[8:]]).astype(np.uint32)  # offset + 1
+    assert coverage(ordered, inserted, 4) == pytest.approx(22 / 23)
+    # The same shingles in another order (sentences carried elsewhere): the largest
+    # stretch only, shingles 12-19 (8 shingles: 11 words).
+    moved = np.concatenate([np.arange(12, 20), np.arange(500, 520), np.arange(0, 8)])
+    assert coverage(ordered, moved.astype(np.uint32), 4) == pytest.approx(11 / 23)
+    assert coverage(ordered, edited[:0], 4) == 0.0
+    assert coverage(ordered[:0], edited, 4) == 0.0
+
+
+def test_shingles_before_counts_the_head_before_the_first_shared_shingle() -> None:
+    other = np.arange(100, 200, dtype=np.uint32)
+    head = np.concatenate([np.arange(10, dtype=np.uint32), np.arange(100, 120, dtype=np.uint32)])
+    assert shingles_before(head, other) == 10
+    assert shingles_before(np.arange(5, dtype=np.uint32), other) == 5
+    assert shingles_before(head, other[:0]) == len(head)
+
+
+def test_aligned_allows_a_short_prefix_before_the_shared_text():
+    other = np.arange(100, 200, dtype=np.uint32)
+    head = np.concatenate([np.arange(10, dtype=np.uint32), np.arange(100, 120, dtype=np.uint32)])
+    assert aligned(head, other, shared=20)  # 10 before, 20 shared
+    assert not aligned(head, other, shared=19)
+    assert not aligned(np.arange(64, dtype=np.uint32), other, shared=100)  # none in a short match
+    assert aligned(np.arange(64, dtype=np.uint32), other, shared=129)  # a long match past the head
+
+
+def test_inside_floor_is_lower_only_where_no_chrome_is_learned() -> None:
+    assert inside_floor(True, 25) == UNLEARNED_INSIDE_SHINGLES == 8
+    assert inside_floor(False, 25) == 25
+    assert inside_floor(True, 5) == 5
+
+
+def test_opening_inside_finds_a_stretch_that_starts_the_text_anywhere_in_the_other() -> None:
+    text = np.arange(20, dtype=np.uint64)
+    page = np.concatenate([np.arange(100, 140, dtype=np.uint64), text[:10],
+                           np.arange(200, 230, dtype=np.uint64)])
+    # Words 0..12 of the text (10 shingles of 4) lie in the page from shingle 40.
+    assert opening_inside(text, page, 4) == (1.0, 13, 40)
+    # A stretch that starts the text late is not its opening.
+    late = np.concatenate([np.arange(100, 140, dtype=np.uint64), text[12:]])
+    assert opening_inside(text, late, 4) == (0.0, 0, 0)
+    assert opening_inside(text[:0], page, 4) == (0.0, 0, 0)
+
+
+def test_common_shingles_are_exactly_those_enough_pages_carry() -> None:
+    # 5 and 5 + 2**22 fall in one bucket of the first count (4 pages in all): only
+    # the exact count decides.
+    rows = [np.array(r, dtype=np.uint32) for r in
+            ([1, 5, 9], [1, 9], [1, 5 + (1 << 22), 9], [1, 5 + (1 << 22)], [2])]
+    packed = Packed.of(rows)
+    assert common_shingles(packed, 3).tolist() == [1, 9]
+    assert common_shingles(packed, 4).tolist() == [1]
+    assert common_shingles(packed, 5).tolist() == []
+    assert common_shingles(Packed.of([]), 1).tolist() == []
+
+
+def test_common_least_is_a_share_of_the_pages_and_never_few() -> None:
+    assert common_least(100) == COMMON_LEAST_PAGES == 50
+    assert common_least(30_000) == 300
+    assert common_least(30_001) == 301
+
+
+def test_blank_common_keeps_every_other_shingle_in_its_place() -> None:
+    page = np.array([0, 7, 3, 7, 9], dtype=np.uint32)
+    opening = np.array([0, 1, 3], dtype=np.uint32)
+    blanked = blank_common(page, np.array([7, 8], dtype=np.uint32), opening)
+    assert blanked.tolist() == [0, 2, 3, 2, 9]  # 2: the least value the opening lacks
+    assert blanked.dtype == np.uint32
+    assert blank_common(page, np.zeros(0, dtype=np.uint32), opening) is page
