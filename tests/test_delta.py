@@ -10,11 +10,11 @@ import numpy as np
 
 from clusterer.boilerplate import BoilerplateModel
 from clusterer.dedup import DedupConfig, deduplicate
-from clusterer.delta import changed_chrome
 from clusterer.engine import LocalEngine
 from clusterer.fingerprint import FingerprintConfig, fingerprint
 from clusterer.incremental import dedup_with_state
 from clusterer.readers import read_articles
+from clusterer.staleness import changed_chrome
 from clusterer.state import open_state
 from clusterer.stored import model_from_json, model_json, pack_row, screen_rows, unpack_rows
 
