@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 from clusterer.errors import InputError  # noqa: E402
 from clusterer.readers import ReaderConfig, ReadReport, read_articles  # noqa: E402
 from clusterer.readers.config import reason_kind  # noqa: E402
-from clusterer.readers.sources import EXTENSIONS  # noqa: E402
+from clusterer.readers.formats import EXTENSIONS  # noqa: E402
 from clusterer.readers.titles import looks_like_slug  # noqa: E402
 
 CACHE = ROOT / "build" / "feed_survey"

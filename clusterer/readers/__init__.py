@@ -40,6 +40,7 @@ from clusterer.readers.config import FORMATS, ReaderConfig, ReadReport
 from clusterer.readers.encodings import text_encoding
 from clusterer.readers.feeds import read_feed
 from clusterer.readers.fields import Draft, canonical_url, disambiguated_id
+from clusterer.readers.formats import detect
 from clusterer.readers.html import read_html
 from clusterer.readers.records import read_csv, read_json, read_jsonfeed, read_jsonl
 from clusterer.readers.sources import (
@@ -48,7 +49,6 @@ from clusterer.readers.sources import (
     PathError,
     Source,
     check_paths,
-    detect,
     expand,
     open_source,
     utf8_stream,
