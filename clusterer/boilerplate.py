@@ -39,9 +39,9 @@ import numpy as np
 from clusterer.chrome_counts import (
     START,
     ChromeCounts,
-    copy_keys,
     count_chunk,
     first_copies,
+    text_digests,
 )
 from clusterer.chrome_counts import run_starts as _run_starts
 from clusterer.minhash import hash_units, unit_hashes
@@ -154,7 +154,7 @@ class BoilerplateModel:
         Returns:
             self
         """
-        counted = first_copies(copy_keys(sources, unit_counts, hashes))
+        counted = first_copies(sources, text_digests(unit_counts, hashes))
         if affixes is None:  # headlines of the counted articles only: copies count once
             affixes = [self.affix_candidates(titles[k]) if counted[k] else []
                        for k in range(len(sources))]

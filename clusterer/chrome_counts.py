@@ -8,9 +8,9 @@ order-independent) and turned into the model at the end
 units already are and never gathers every article's unit hashes in one place.
 
 An exact copy on one source counts once. Which articles are counted is decided before
-counting, over the whole dump: :func:`copy_keys` gives each article's key (a digest of its
-source and unit hashes), :func:`first_copies` marks the first article of each key in input
-order; each chunk is counted with its part of that mask. Chunks counted that way never
+counting, over the whole dump: :func:`text_digests` gives each article's digest of its
+unit hashes, :func:`first_copies` marks the first article of each (source, digest) in
+input order; each chunk is counted with its part of that mask. Chunks counted that way never
 count one text twice, so their counts simply add.
 """
 
@@ -111,26 +111,20 @@ class ChromeCounts:
             tuple(sorted(affixes.items())))
 
 
-def copy_keys(sources: Sequence[str], unit_counts: np.ndarray, hashes: np.ndarray
-              ) -> list[bytes]:
-    """Per article, a 16-byte digest of its source key and unit hashes: exact copies on
-    one source share it."""
+def text_digests(unit_counts: np.ndarray, hashes: np.ndarray) -> list[bytes]:
+    """Per article, a 16-byte digest of its unit hashes (made where the units are)."""
     offsets = np.concatenate(([0], np.cumsum(unit_counts))).tolist()
     units = hashes.astype(np.uint64, copy=False)
-    keys = []
-    for index, name in enumerate(sources):
-        encoded = name.encode("utf-8")
-        digest = hashlib.blake2b(len(encoded).to_bytes(4, "little") + encoded, digest_size=16)
-        digest.update(units[offsets[index]:offsets[index + 1]].tobytes())
-        keys.append(digest.digest())
-    return keys
+    return [hashlib.blake2b(units[offsets[k]:offsets[k + 1]].tobytes(), digest_size=16).digest()
+            for k in range(len(offsets) - 1)]
 
 
-def first_copies(keys: Sequence[bytes]) -> np.ndarray:
-    """Whether each article is the first with its :func:`copy_keys` key (it is counted)."""
-    seen: set[bytes] = set()
-    counted = np.zeros(len(keys), dtype=bool)
-    for index, key in enumerate(keys):
+def first_copies(sources: Sequence[str], digests: Sequence[bytes]) -> np.ndarray:
+    """Whether each article is the first, in input order, with its source key and
+    :func:`text_digests` digest: exact copies on one source count once."""
+    seen: set[tuple[str, bytes]] = set()
+    counted = np.zeros(len(sources), dtype=bool)
+    for index, key in enumerate(zip(sources, digests)):
         if key not in seen:
             seen.add(key)
             counted[index] = True

@@ -104,6 +104,20 @@ class DaskEngine:
         return {name: ResidentSignatures(client, name, parts, bounds, num_perm, places, fetched)
                 for name in names}
 
+    def reduce(self, merge: Callable[[Any, Any], Any], kept: Sequence[Any],
+               finish: Callable[..., Any], *args: Any) -> Any:
+        """``finish(merged, *args)``, computed on the workers, where ``merged`` is the
+        results kept there (``kept``: their futures, at least one) merged pairwise by
+        ``merge`` in a tree on the workers; only ``finish``'s result comes here.
+        ``merge`` must be associative (neighbours are merged, in order)."""
+        client = self.client()
+        level = list(kept)
+        while len(level) > 1:
+            merged = [client.submit(merge, a, b, pure=False)
+                      for a, b in zip(level[::2], level[1::2])]
+            level = merged + level[len(merged) * 2:]
+        return client.submit(finish, level[0], *args, pure=False).result()
+
     def __enter__(self) -> DaskEngine:
         return self
 

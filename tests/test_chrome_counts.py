@@ -4,7 +4,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from clusterer.boilerplate import BoilerplateConfig, BoilerplateModel
-from clusterer.chrome_counts import ChromeCounts, copy_keys, count_chunk, first_copies
+from clusterer.chrome_counts import ChromeCounts, count_chunk, first_copies, text_digests
 from clusterer.minhash import hash_units
 from clusterer.stored import model_json
 
@@ -35,7 +35,7 @@ def _counts_of(docs, chunks, config, counted=None):
     """Counts of ``docs`` taken per chunk (lists of article indices), merged in order."""
     sources, counts, hashes, words = _hashed(docs)
     if counted is None:
-        counted = first_copies(copy_keys(sources, counts, hashes))
+        counted = first_copies(sources, text_digests(counts, hashes))
     offsets = np.concatenate(([0], np.cumsum(counts)))
     model = BoilerplateModel(config)
     merged = None
