@@ -162,9 +162,11 @@ class BoilerplateModel:
             sources, unit_counts, hashes, words, affixes, counted,
             self.config.short_unit_words, self.config.affix_words))
 
-    def from_counts(self, counts: ChromeCounts) -> BoilerplateModel:
+    def from_counts(self, counts: ChromeCounts, part: bool = False) -> BoilerplateModel:
         """Learn chrome from counts taken over the dump (:mod:`clusterer.chrome_counts`):
-        the same model as :meth:`fit_hashed` on the counted articles.
+        the same model as :meth:`fit_hashed` on the counted articles. With ``part``, the
+        counts are one of :meth:`ChromeCounts.buckets`, and the models of all buckets
+        are joined by :meth:`joined`.
 
         Returns:
             self
@@ -210,12 +212,33 @@ class BoilerplateModel:
         self.spread_chrome_ = frozenset(unit[spread].tolist())
         self.usual_before_ = {
             (names[number_ - 1], hashed): before for (number_, hashed), before in
-            _usual_before(counts, _pair_keys(source[spread], unit[spread]), short).items()}
+            _usual_before(counts, _pair_keys(source[spread], unit[spread]), short, part).items()}
         # A headline carrying the name of a site of the dump ("… - Site H News" republished
         # elsewhere with the first publisher's name) ends in an affix, however rare.
         named = {name for source in names for name in _source_names(source)
                  if len(name.split()) <= cfg.affix_words}
         self.affixes_ = frozenset(a for a, n in counts.affixes if n >= cfg.min_docs) | named
+        return self
+
+    def joined(self, parts: Sequence[BoilerplateModel]) -> BoilerplateModel:
+        """The model of the whole dump from the models learned on each of the
+        :meth:`ChromeCounts.buckets` of its counts (``from_counts(bucket, part=True)``).
+
+        Returns:
+            self
+        """
+        chrome: dict[str, set[int]] = {}
+        before: dict[tuple[str, int], frozenset[int]] = {}
+        for model in parts:
+            for source, units in model.source_chrome_.items():
+                chrome.setdefault(source, set()).update(units)
+            before.update(model.usual_before_)  # keys: units of one bucket each
+        self.source_chrome_ = {s: frozenset(chrome[s]) for s in sorted(chrome)}
+        self.short_chrome_ = frozenset().union(*(m.short_chrome_ for m in parts))
+        self.spread_chrome_ = frozenset().union(*(m.spread_chrome_ for m in parts))
+        # Without spread chrome anywhere, nothing asks for usual places (as fit_hashed).
+        self.usual_before_ = dict(sorted(before.items())) if self.spread_chrome_ else {}
+        self.affixes_ = parts[0].affixes_ if parts else frozenset()  # the same in each
         return self
 
     def content_units(self, source: str, doc_units: Sequence[str]) -> list[str]:
@@ -331,8 +354,8 @@ def _most_placed(counts: ChromeCounts) -> tuple[np.ndarray, np.ndarray]:
     return key[first], count[first]
 
 
-def _usual_before(counts: ChromeCounts, wanted: np.ndarray, short: np.ndarray
-                  ) -> dict[tuple[int, int], frozenset[int]]:
+def _usual_before(counts: ChromeCounts, wanted: np.ndarray, short: np.ndarray,
+                  part: bool = False) -> dict[tuple[int, int], frozenset[int]]:
     """For each ``wanted`` :func:`_pair_keys` of ``(source number, unit hash)``, and for
     the ``short`` chrome units (hashes) on every source, the units usually before it on
     that source's counted pages (``PAGE_START`` at a page start): each found before it at
@@ -342,8 +365,10 @@ def _usual_before(counts: ChromeCounts, wanted: np.ndarray, short: np.ndarray
     Returns:
         ``{(source number, unit hash): hashes of the units before}``.
     """
-    if not len(wanted):
-        return {}  # no spread chrome: nothing asks
+    if not len(wanted) and not (part and counts.names):
+        # No spread chrome: nothing asks. A bucket's may be in another bucket (see
+        # joined), but not without sources.
+        return {}
     source, unit, before, rows = counts.before
     keep = _member(_pair_keys(source, unit), wanted) | _member(unit, short)
     source, unit, before, rows = source[keep], unit[keep], before[keep], rows[keep]

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from clusterer.minhash import mix64
 from clusterer.validation import check_range
 
 START, END = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F)  # page edges
@@ -81,6 +82,23 @@ class ChromeCounts:
                 "before": len(self.before[0]), "affixes": len(self.affixes),
                 "nbytes": self.nbytes}
 
+    def buckets(self, count: int) -> list[ChromeCounts]:
+        """The counts cut by unit hash into ``count`` buckets (:func:`bucket_of`), each
+        with the whole of ``names``, ``site_pages`` and ``affixes``: every verdict on a unit
+        reads only its own bucket's rows, so buckets merge and are learned apart
+        (:meth:`clusterer.boilerplate.BoilerplateModel.from_counts` with ``part``)."""
+        check_range("count", count, 1, 1 << 16)
+        cut = {name: bucket_of(getattr(self, name)[at], count)
+               for name, at in (("short", 0), ("carried", 1), ("placed", 3), ("before", 1))}
+
+        def part(name: str, b: int) -> tuple[np.ndarray, ...]:
+            return tuple(c[cut[name] == b] for c in getattr(self, name))
+
+        return [ChromeCounts(self.short_unit_words, self.affix_words, self.names,
+                             self.site_pages, part("short", b), part("carried", b),
+                             part("placed", b), part("before", b), self.affixes)
+                for b in range(count)]
+
     def merge(self, other: ChromeCounts) -> ChromeCounts:
         """The counts of both sets of counted articles (which must not share a counted
         article: see :func:`first_copies`)."""
@@ -109,6 +127,11 @@ class ChromeCounts:
             _summed(renumbered(self.placed, 1, ours), renumbered(other.placed, 1, theirs)),
             _summed(renumbered(self.before, 0, ours), renumbered(other.before, 0, theirs)),
             tuple(sorted(affixes.items())))
+
+
+def bucket_of(units: np.ndarray, buckets: int) -> np.ndarray:
+    """The bucket (``0 .. buckets - 1``) of each unit hash (:meth:`ChromeCounts.buckets`)."""
+    return (mix64(units.astype(np.uint64, copy=False)) % np.uint64(buckets)).astype(np.int64)
 
 
 def text_digests(unit_counts: np.ndarray, hashes: np.ndarray) -> list[bytes]:

@@ -210,11 +210,14 @@ def learn_chrome(split: SplitDump, config: BoilerplateConfig, engine: Engine) ->
     bounds = np.cumsum([0, *split.sizes]).tolist()
     jobs = [(part, split.keys[start:end], split.titles[start:end], counted[start:end])
             for part, start, end in zip(kept, bounds, bounds[1:])]
-    with _mapper(engine, len(split.docs), config, _counts_view) as mapper:
+    # Cut by unit hash into buckets, merged and learned apart: no worker holds the
+    # dump's whole counts (they are larger than its unit hashes).
+    buckets = engine.places()  # type: ignore[attr-defined]
+    with _mapper(engine, len(split.docs), (config, buckets), _counts_view) as mapper:
         parts = list(mapper(_counts_chunk, jobs))
-    learned: BoilerplateModel = engine.reduce(  # type: ignore[attr-defined]
-        ChromeCounts.merge, [p.kept for p in parts], _model_of, config)
-    return learned
+    models = engine.reduce(  # type: ignore[attr-defined]
+        ChromeCounts.merge, [p.kept for p in parts], buckets, _model_of, config)
+    return model.joined(models)
 
 
 def _joined(arrays: list[np.ndarray], dtype: Any) -> np.ndarray:
@@ -395,22 +398,24 @@ def _units_view(split: _Split) -> _Digests:
     return _Digests(split.units, text_digests(split.units, split.hashed.unit_hashes))
 
 
-def _counts_chunk(config: BoilerplateConfig,
-                  job: tuple[_Split, list[str], list[str], np.ndarray]) -> ChromeCounts:
-    """The chrome counts of one chunk of pass 1 (its counted articles)."""
+def _counts_chunk(state: tuple[BoilerplateConfig, int],
+                  job: tuple[_Split, list[str], list[str], np.ndarray]) -> list[ChromeCounts]:
+    """The chrome counts of one chunk of pass 1 (its counted articles), in buckets."""
+    config, buckets = state
     split, keys, titles, counted = job
     model = BoilerplateModel(config)
     affixes = [model.affix_candidates(t) if c else [] for t, c in zip(titles, counted.tolist())]
     return count_chunk(keys, split.units, split.hashed.unit_hashes, split.hashed.unit_tokens,
-                       affixes, counted, config.short_unit_words, config.affix_words)
+                       affixes, counted, config.short_unit_words,
+                       config.affix_words).buckets(buckets)
 
 
-def _counts_view(counts: ChromeCounts) -> dict[str, object]:
-    return counts.to_dict()
+def _counts_view(buckets: list[ChromeCounts]) -> int:
+    return sum(b.nbytes for b in buckets)
 
 
 def _model_of(counts: ChromeCounts, config: BoilerplateConfig) -> BoilerplateModel:
-    return BoilerplateModel(config).from_counts(counts)
+    return BoilerplateModel(config).from_counts(counts, part=True)
 
 
 def _prints_view(part: dict[str, Any]) -> dict[str, Any]:

@@ -64,7 +64,12 @@ def test_counts_merged_over_any_split_give_the_model_of_one_fit(docs, data):
     chunks = [[i for i, c in enumerate(chunk_of) if c == chunk] for chunk in range(k)]
     order = data.draw(st.permutations(range(k)))
     merged = _counts_of(docs, [chunks[c] for c in order], config)
-    assert model_json(BoilerplateModel(config).from_counts(merged)) == _fitted(docs, config)
+    fitted = _fitted(docs, config)
+    assert model_json(BoilerplateModel(config).from_counts(merged)) == fitted
+    # Cut by unit hash into buckets, each learned apart, then joined: the same model.
+    parts = [BoilerplateModel(config).from_counts(b, part=True)
+             for b in merged.buckets(data.draw(st.integers(1, 5)))]
+    assert model_json(BoilerplateModel(config).joined(parts)) == fitted
 
 
 @pytest.mark.fuzz
@@ -106,3 +111,14 @@ def test_counts_of_another_config_are_refused():
         BoilerplateModel(BoilerplateConfig()).from_counts(counts)
     with pytest.raises(ValueError, match="cannot be merged"):
         counts.merge(_counts_of(docs, [[0]], BoilerplateConfig()))
+
+
+def test_buckets_of_a_dump_without_sources_join_to_the_fitted_model():
+    docs = [("", ["read more", "a story sentence with several distinct words one"], "t"),
+            ("", ["read more", "latest news"], "t"), ("", ["latest news", "read more"], "t")]
+    config = BoilerplateConfig()
+    merged = _counts_of(docs, [[0, 1], [2]], config)
+    parts = [BoilerplateModel(config).from_counts(b, part=True) for b in merged.buckets(3)]
+    joined = BoilerplateModel(config).joined(parts)
+    assert joined.short_chrome_  # "read more", "latest news" recur
+    assert model_json(joined) == _fitted(docs, config)
