@@ -117,19 +117,20 @@ class DaskEngine:
         ``merge`` in a tree on the workers. Only ``finish``'s results come here, in
         piece order. ``merge`` must be associative (neighbours are merged, in order)."""
         client = self.client()
-        finished, held = [], []  # futures passed on are held until done
+        results = []
+        # One piece at a time: its tree's intermediate merges are held (futures passed
+        # on are held until done) only until its result is here.
         for piece in range(pieces):
             level = [client.submit(operator.getitem, k, piece, pure=False) for k in kept]
-            held += level
+            held = list(level)
             while len(level) > 1:
                 merged = [client.submit(merge, a, b, pure=False)
                           for a, b in zip(level[::2], level[1::2])]
                 held += merged
                 level = merged + level[len(merged) * 2:]
-            finished.append(client.submit(finish, level[0], *args, pure=False))
-        results = client.gather(finished)
-        del held
-        return list(results)
+            results.append(client.submit(finish, level[0], *args, pure=False).result())
+            del held, level
+        return results
 
     def __enter__(self) -> DaskEngine:
         return self
