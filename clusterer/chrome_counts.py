@@ -178,23 +178,28 @@ def count_chunk(sources: Sequence[str], unit_counts: np.ndarray, hashes: np.ndar
     for index in np.flatnonzero(counted).tolist():
         affix_counts.update(set(affixes[index]))
 
-    # One row per distinct unit of each counted article.
+    # One row per distinct unit of each counted article. This runs over every unit of
+    # the dump (the local engine counts it in one chunk): arrays are let go early.
     doc_of_unit = np.repeat(np.arange(len(sources)), unit_counts)
     units = hashes.astype(np.uint64, copy=False)
     rows = counted[doc_of_unit]
     doc, unit, size = doc_of_unit[rows], units[rows], words[rows]
+    del doc_of_unit, rows
     order = np.lexsort((unit, doc))
     doc, unit, size = doc[order], unit[order], size[order]
     first = run_starts(doc, unit)
+    del order
     doc, unit, size = doc[first], unit[first], size[first]
     source = source_of_doc[doc]
+    del doc, first
     short = _counted(unit[size <= short_unit_words])
     sourced = source > 0
     carried = _counted(source[sourced], unit[sourced])
+    del source, unit, size, sourced
     site_pages = np.bincount(source_of_doc[counted], minlength=len(names) + 1)
+    placed = _placed(source_of_doc, unit_counts, units, counted)
     return ChromeCounts(short_unit_words, affix_words, names, site_pages, short, carried,
-                        _placed(source_of_doc, unit_counts, units, counted),
-                        _before(source_of_doc, unit_counts, units, counted),
+                        placed, _before(source_of_doc, unit_counts, units, counted),
                         tuple(sorted(affix_counts.items())))
 
 
@@ -207,6 +212,7 @@ def _placed(source_of_doc: np.ndarray, unit_counts: np.ndarray, units: np.ndarra
     page_ends = np.concatenate((new_doc - 1, [len(doc) - 1])) if len(doc) else new_doc
     rows = counted[doc]
     source, counted_units, counted_docs = source_of_doc[doc][rows], units[rows], doc[rows]
+    del doc
     tables = []
     for side, (shift, edges, mark) in enumerate(((1, page_starts, START),
                                                  (-1, page_ends, END))):
@@ -214,12 +220,18 @@ def _placed(source_of_doc: np.ndarray, unit_counts: np.ndarray, units: np.ndarra
         neighbour[edges] = mark
         neighbour = neighbour[rows]
         order = np.lexsort((counted_docs, counted_units, neighbour, source))
-        s, n, u, d = source[order], neighbour[order], counted_units[order], counted_docs[order]
+        s, n = source[order], neighbour[order]
+        del neighbour
+        u, d = counted_units[order], counted_docs[order]
+        del order
         once = run_starts(s, n, u, d)  # one row per article
+        del d
         s, n, u = s[once], n[once], u[once]
+        del once
         starts = run_starts(s, n, u)
         tables.append((np.full(len(starts), side, dtype=np.int64), s[starts], n[starts],
                        u[starts], run_lengths(starts, len(s))))
+        del s, n, u, starts
     return tuple(np.concatenate(column) for column in zip(*tables))
 
 
@@ -231,7 +243,9 @@ def _before(source_of_doc: np.ndarray, unit_counts: np.ndarray, units: np.ndarra
     starts = np.concatenate(([0], np.cumsum(unit_counts)[:-1]))
     before[starts[unit_counts > 0]] = START
     rows = counted[doc]
-    return _counted(source_of_doc[doc][rows], units[rows], before[rows])
+    source = source_of_doc[doc][rows]
+    del doc
+    return _counted(source, units[rows], before[rows])
 
 
 def _counted(*columns: np.ndarray) -> tuple[np.ndarray, ...]:
