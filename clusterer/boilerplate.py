@@ -30,13 +30,20 @@ output keeps every article's original text.
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
+from clusterer.chrome_counts import (
+    START,
+    ChromeCounts,
+    count_chunk,
+    first_copies,
+    text_digests,
+)
+from clusterer.chrome_counts import run_starts as _run_starts
 from clusterer.minhash import hash_units, unit_hashes
 from clusterer.normalize import title_segments, title_tokens
 from clusterer.validation import check_range
@@ -152,49 +159,40 @@ class BoilerplateModel:
         Returns:
             self
         """
+        counted = first_copies(sources, text_digests(unit_counts, hashes))
+        if affixes is None:  # headlines of the counted articles only: copies count once
+            affixes = [self.affix_candidates(titles[k]) if counted[k] else []
+                       for k in range(len(sources))]
+        return self.from_counts(count_chunk(
+            sources, unit_counts, hashes, words, affixes, counted,
+            self.config.short_unit_words, self.config.affix_words))
+
+    def from_counts(self, counts: ChromeCounts, part: bool = False) -> BoilerplateModel:
+        """Learn chrome from counts taken over the dump (:mod:`clusterer.chrome_counts`):
+        the same model as :meth:`fit_hashed` on the counted articles. With ``part``, the
+        counts are one of :meth:`ChromeCounts.buckets`, and the models of all buckets
+        are joined by :meth:`joined`.
+
+        Returns:
+            self
+        """
         cfg = self.config
-        offsets = np.concatenate(([0], np.cumsum(unit_counts))).tolist()
-        seen_texts: set[tuple[str, bytes]] = set()
-        counted = np.zeros(len(sources), dtype=bool)
-        affix_counts: Counter[str] = Counter()
-        for index, name in enumerate(sources):
-            text_key = (name, hashes[offsets[index]:offsets[index + 1]].tobytes())
-            if text_key in seen_texts:  # exact copies on one source count once
-                continue
-            seen_texts.add(text_key)
-            counted[index] = True
-            affix_counts.update(set(self.affix_candidates(titles[index]) if affixes is None
-                                    else affixes[index]))
-        names = sorted(set(sources) - {""})
-        number = {name: k for k, name in enumerate(names, start=1)}  # 0: no source
-        source_of_doc = np.asarray([number.get(s, 0) for s in sources], dtype=np.int64)
-
-        # One row per distinct unit of each counted article.
-        doc_of_unit = np.repeat(np.arange(len(sources)), unit_counts)
-        rows = counted[doc_of_unit]
-        doc, unit, size = doc_of_unit[rows], hashes[rows], words[rows]
-        order = np.lexsort((unit, doc))
-        doc, unit, size = doc[order], unit[order], size[order]
-        first = _run_starts(doc, unit)
-        doc, unit, size = doc[first], unit[first], size[first]
-        source = source_of_doc[doc]
-
-        short, short_docs = _runs(np.sort(unit[size <= cfg.short_unit_words]))
-        short = short[short_docs >= cfg.min_docs]
+        if (counts.short_unit_words, counts.affix_words) != (cfg.short_unit_words,
+                                                             cfg.affix_words):
+            raise ValueError("chrome counts were taken with short_unit_words="
+                             f"{counts.short_unit_words}, affix_words={counts.affix_words}; "
+                             "count again with this model's config")
+        names = counts.names
+        short_units, short_docs = counts.short
+        short = short_units[short_docs >= cfg.min_docs]
         self.short_chrome_ = frozenset(short.tolist())
 
         # Per (source, unit): articles of that source carrying it; per unit: all pages
         # of any source carrying it.
-        sourced = source > 0
-        source, unit = source[sourced], unit[sourced]
-        paged, pages = _runs(np.sort(unit))
-        order = np.lexsort((unit, source))
-        source, unit = source[order], unit[order]
-        starts = _run_starts(source, unit)
-        per_source = _run_lengths(starts, len(unit))
+        source, unit, per_source = counts.carried
+        paged, pages = _unit_totals(unit, per_source)
         recurring = per_source >= cfg.min_docs
-        source, unit, per_source = source[starts][recurring], unit[starts][recurring], \
-            per_source[recurring]
+        source, unit, per_source = source[recurring], unit[recurring], per_source[recurring]
         # Pages carrying a unit on a source where it recurs, against all pages carrying it:
         # chrome recurs within sources, a syndicated story spreads across them.
         recurs, where = np.unique(unit, return_inverse=True)
@@ -203,9 +201,8 @@ class BoilerplateModel:
         # Chrome recurs where chrome stands: on most pages carrying it, beside the same
         # unit or page edge; or it is on half the source's pages. A sentence a site
         # reuses across its own distinct stories recurs amid different text.
-        site_pages = np.bincount(source_of_doc[counted], minlength=len(names) + 1)[source]
-        placed = _lookup(*_placed(source_of_doc, unit_counts, hashes, counted),
-                         _pair_keys(source, unit))
+        site_pages = counts.site_pages[source]
+        placed = _lookup(*_most_placed(counts), _pair_keys(source, unit))
         placed = (placed >= cfg.min_docs) & (2 * placed >= per_source)
         half_site = 2 * per_source >= site_pages
         # A unit standing in place on half a source's pages (more than min_docs of them)
@@ -220,13 +217,33 @@ class BoilerplateModel:
         self.spread_chrome_ = frozenset(unit[spread].tolist())
         self.usual_before_ = {
             (names[number_ - 1], hashed): before for (number_, hashed), before in
-            _usual_before(source_of_doc, unit_counts, hashes, counted,
-                          _pair_keys(source[spread], unit[spread]), short).items()}
+            _usual_before(counts, _pair_keys(source[spread], unit[spread]), short, part).items()}
         # A headline carrying the name of a site of the dump ("… - Site H News" republished
         # elsewhere with the first publisher's name) ends in an affix, however rare.
-        named = {name for source in set(sources) for name in _source_names(source)
+        named = {name for source in names for name in _source_names(source)
                  if len(name.split()) <= cfg.affix_words}
-        self.affixes_ = frozenset(a for a, n in affix_counts.items() if n >= cfg.min_docs) | named
+        self.affixes_ = frozenset(a for a, n in counts.affixes if n >= cfg.min_docs) | named
+        return self
+
+    def joined(self, parts: Sequence[BoilerplateModel]) -> BoilerplateModel:
+        """The model of the whole dump from the models learned on each of the
+        :meth:`ChromeCounts.buckets` of its counts (``from_counts(bucket, part=True)``).
+
+        Returns:
+            self
+        """
+        chrome: dict[str, set[int]] = {}
+        before: dict[tuple[str, int], frozenset[int]] = {}
+        for model in parts:
+            for source, units in model.source_chrome_.items():
+                chrome.setdefault(source, set()).update(units)
+            before.update(model.usual_before_)  # keys: units of one bucket each
+        self.source_chrome_ = {s: frozenset(chrome[s]) for s in sorted(chrome)}
+        self.short_chrome_ = frozenset().union(*(m.short_chrome_ for m in parts))
+        self.spread_chrome_ = frozenset().union(*(m.spread_chrome_ for m in parts))
+        # Without spread chrome anywhere, nothing asks for usual places (as fit_hashed).
+        self.usual_before_ = dict(sorted(before.items())) if self.spread_chrome_ else {}
+        self.affixes_ = parts[0].affixes_ if parts else frozenset()  # the same in each
         return self
 
     def content_units(self, source: str, doc_units: Sequence[str]) -> list[str]:
@@ -320,8 +337,8 @@ class BoilerplateModel:
         return out
 
 
-_START, _END = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F)  # page edges
-PAGE_START = _START  # what stands before a page's first unit (usual_before_)
+_START = START
+PAGE_START = START  # what stands before a page's first unit (usual_before_)
 
 
 def _pair_keys(first: np.ndarray, second: np.ndarray) -> np.ndarray:
@@ -330,8 +347,15 @@ def _pair_keys(first: np.ndarray, second: np.ndarray) -> np.ndarray:
         return (first.astype(np.uint64) * np.uint64(0x100000001B3)) ^ second.astype(np.uint64)
 
 
-def _placed(source_of_doc: np.ndarray, unit_counts: np.ndarray, hashes: np.ndarray,
-            counted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _unit_totals(unit: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct units (sorted) and the sum of ``count`` over the rows of each."""
+    order = np.argsort(unit, kind="stable")
+    unit, count = unit[order], count[order]
+    starts = _run_starts(unit)
+    return unit[starts], (np.add.reduceat(count, starts) if len(starts) else count[:0])
+
+
+def _most_placed(counts: ChromeCounts) -> tuple[np.ndarray, np.ndarray]:
     """Per unit of a source, the counted articles of that source in which it stands next
     to its most frequent neighbour there (the same unit, or the start or end of the page,
     before or after it).
@@ -339,67 +363,35 @@ def _placed(source_of_doc: np.ndarray, unit_counts: np.ndarray, hashes: np.ndarr
     Returns:
         Sorted :func:`_pair_keys` of ``(source number, unit hash)``, and that count for each.
     """
-    # Counted rows only, one neighbour side at a time: this runs over every unit of the
-    # dump, so few full-length arrays are alive at once.
-    doc = np.repeat(np.arange(len(unit_counts)), unit_counts)
-    new_doc = np.flatnonzero(doc[1:] != doc[:-1]) + 1
-    page_starts = np.concatenate(([0], new_doc)) if len(doc) else new_doc
-    page_ends = np.concatenate((new_doc - 1, [len(doc) - 1])) if len(doc) else new_doc
-    unit = hashes.astype(np.uint64, copy=False)
-    rows = counted[doc]
-    source, counted_units, counted_docs = source_of_doc[doc][rows], unit[rows], doc[rows]
-    keys, counts = [], []
-    for shift, edges, mark in ((1, page_starts, _START), (-1, page_ends, _END)):
-        neighbour = np.roll(unit, shift)
-        neighbour[edges] = mark
-        side = _pair_keys(_pair_keys(source, neighbour[rows]), counted_units)
-        del neighbour
-        order = np.lexsort((counted_docs, side))
-        side, d = side[order], counted_docs[order]
-        once = _run_starts(side, d)  # one row per article
-        order, side = order[once], side[once]
-        del d, once
-        starts = _run_starts(side)
-        at = order[starts]
-        keys.append(_pair_keys(source[at], counted_units[at]))
-        counts.append(_run_lengths(starts, len(side)))
-        del side, order, starts, at
-    key, count = np.concatenate(keys), np.concatenate(counts)
+    _, source, _, unit, count = counts.placed
+    key = _pair_keys(source, unit)
     order = np.lexsort((-count, key))  # per key, its largest count first
     key, count = key[order], count[order]
     first = _run_starts(key)
     return key[first], count[first]
 
 
-def _usual_before(source_of_doc: np.ndarray, unit_counts: np.ndarray, hashes: np.ndarray,
-                  counted: np.ndarray, wanted: np.ndarray, short: np.ndarray
-                  ) -> dict[tuple[int, int], frozenset[int]]:
+def _usual_before(counts: ChromeCounts, wanted: np.ndarray, short: np.ndarray,
+                  part: bool = False) -> dict[tuple[int, int], frozenset[int]]:
     """For each ``wanted`` :func:`_pair_keys` of ``(source number, unit hash)``, and for
     the ``short`` chrome units (hashes) on every source, the units usually before it on
-    that source's counted pages (``_START`` at a page start): each found before it at
+    that source's counted pages (``PAGE_START`` at a page start): each found before it at
     least half as often as the most frequent one (a unit repeated in a sidebar has two
     usual places).
 
     Returns:
         ``{(source number, unit hash): hashes of the units before}``.
     """
-    if not len(wanted):
-        return {}  # no spread chrome: nothing asks
-    doc = np.repeat(np.arange(len(unit_counts)), unit_counts)
-    unit = hashes.astype(np.uint64, copy=False)
-    before = np.roll(unit, 1)
-    starts = np.concatenate(([0], np.cumsum(unit_counts)[:-1]))
-    before[starts[unit_counts > 0]] = _START
-    source = source_of_doc[doc]
-    rows = counted[doc] & (_member(_pair_keys(source, unit), wanted) | _member(unit, short))
-    source, unit, before = source[rows], unit[rows], before[rows]
-    order = np.lexsort((before, unit, source))
-    source, unit, before = source[order], unit[order], before[order]
-    starts = _run_starts(source, unit, before)
-    counts = _run_lengths(starts, len(source))
+    if not len(wanted) and not (part and counts.names):
+        # No spread chrome: nothing asks. A bucket's may be in another bucket (see
+        # joined), but not without sources.
+        return {}
+    source, unit, before, rows = counts.before
+    keep = _member(_pair_keys(source, unit), wanted) | _member(unit, short)
+    source, unit, before, rows = source[keep], unit[keep], before[keep], rows[keep]
     seen: dict[tuple[int, int], list[tuple[int, int]]] = {}
-    for at, count in zip(starts.tolist(), counts.tolist()):
-        seen.setdefault((int(source[at]), int(unit[at])), []).append((count, int(before[at])))
+    for s, u, b, count in zip(source.tolist(), unit.tolist(), before.tolist(), rows.tolist()):
+        seen.setdefault((s, u), []).append((count, b))
     return {key: frozenset(b for count, b in found if 2 * count >= max(found)[0])
             for key, found in seen.items()}
 
@@ -420,28 +412,6 @@ def _lookup(keys: np.ndarray, values: np.ndarray, query: np.ndarray) -> np.ndarr
         return np.zeros(len(query), dtype=values.dtype)
     at = np.minimum(np.searchsorted(keys, query), len(keys) - 1)
     return np.where(keys[at] == query, values[at], 0)
-
-
-def _run_starts(*columns: np.ndarray) -> np.ndarray:
-    """Where a new run of equal rows begins in columns sorted together (first column
-    first)."""
-    if not len(columns[0]):
-        return np.zeros(0, dtype=np.int64)
-    new = np.zeros(len(columns[0]) - 1, dtype=bool)
-    for column in columns:
-        new |= column[1:] != column[:-1]
-    return np.flatnonzero(np.concatenate(([True], new)))
-
-
-def _run_lengths(starts: np.ndarray, n: int) -> np.ndarray:
-    """Rows in each run, from :func:`_run_starts` of ``n`` rows."""
-    return np.diff(np.append(starts, n))
-
-
-def _runs(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct values of a sorted array and how often each occurs."""
-    starts = _run_starts(values)
-    return values[starts], _run_lengths(starts, len(values))
 
 
 def _grouped(keys: np.ndarray, values: np.ndarray) -> Iterator[tuple[int, list[int]]]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import logging
+import operator
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
@@ -99,10 +100,37 @@ class DaskEngine:
             parts.append(client.submit(stack, names, *group, pure=False))
             bounds.append(rows)
         wait(parts)  # the chunks' futures are let go by the caller once this returns
-        places = max(4, 2 * len(client.scheduler_info().get("workers", ())))
+        places = self.places()
         fetched: dict[str, dict[int, Any]] = {}  # rows fetched ahead, shared by the kinds
         return {name: ResidentSignatures(client, name, parts, bounds, num_perm, places, fetched)
                 for name in names}
+
+    def places(self) -> int:
+        """Places of a shuffle on this cluster: twice its workers, at least 4."""
+        return max(4, 2 * len(self.client().scheduler_info().get("workers", ())))
+
+    def reduce(self, merge: Callable[[Any, Any], Any], kept: Sequence[Any], pieces: int,
+               finish: Callable[..., Any], *args: Any) -> list[Any]:
+        """Per piece ``p < pieces``: ``finish(merged, *args)``, computed on the workers,
+        where ``merged`` is piece ``p`` of each of the results kept there (``kept``: their
+        futures, at least one; each result a list of ``pieces`` items) merged pairwise by
+        ``merge`` in a tree on the workers. Only ``finish``'s results come here, in
+        piece order. ``merge`` must be associative (neighbours are merged, in order)."""
+        client = self.client()
+        results = []
+        # One piece at a time: its tree's intermediate merges are held (futures passed
+        # on are held until done) only until its result is here.
+        for piece in range(pieces):
+            level = [client.submit(operator.getitem, k, piece, pure=False) for k in kept]
+            held = list(level)
+            while len(level) > 1:
+                merged = [client.submit(merge, a, b, pure=False)
+                          for a, b in zip(level[::2], level[1::2])]
+                held += merged
+                level = merged + level[len(merged) * 2:]
+            results.append(client.submit(finish, level[0], *args, pure=False).result())
+            del held, level
+        return results
 
     def __enter__(self) -> DaskEngine:
         return self

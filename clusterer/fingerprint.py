@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from clusterer.boilerplate import BoilerplateConfig, BoilerplateModel
+from clusterer.chrome_counts import ChromeCounts, count_chunk, first_copies, text_digests
 from clusterer.engine import (
     MIN_PARALLEL,
     Engine,
@@ -136,8 +137,7 @@ def fingerprint(articles: Iterable[Article], config: FingerprintConfig | None = 
     # On an engine that keeps results (Dask), the word hashes of pass 1 and the MinHash
     # signatures of pass 2 stay on its workers (see clusterer.resident).
     split = split_articles(articles, engine, report, resident=True)
-    model = BoilerplateModel(config.boilerplate).fit_hashed(
-        split.keys, split.unit_counts(), split.unit_hashes(), split.unit_words(), split.titles)
+    model = learn_chrome(split, config.boilerplate, engine)
     docs = split.docs
     return docs, prints_of(split, model, config, engine, report, resident=True), model
 
@@ -183,8 +183,41 @@ class SplitDump:
         return _joined([_shown(c).hashed.unit_tokens for c in self.parts], np.int64)
 
 
+    def digests(self) -> list[bytes]:
+        """:func:`clusterer.chrome_counts.text_digests` of every article."""
+        return [d for part in self.parts for d in (
+            part.view.digests if isinstance(part, Resident)
+            else text_digests(part.units, part.hashed.unit_hashes))]
+
+
 def _shown(part: _Split | Resident) -> _Split:
-    return part.view if isinstance(part, Resident) else part
+    if isinstance(part, Resident):
+        raise TypeError("the units of this chunk stay on the engine's workers")
+    return part
+
+
+def learn_chrome(split: SplitDump, config: BoilerplateConfig, engine: Engine) -> BoilerplateModel:
+    """The chrome model of the split articles. Where pass 1's units stay on the engine's
+    workers, each chunk is counted there (:mod:`clusterer.chrome_counts`), the counts
+    merged there and the model made there: this process gets the model, never the units.
+    """
+    model = BoilerplateModel(config)
+    kept = [p.kept for p in split.parts if isinstance(p, Resident)]
+    if not kept or len(kept) < len(split.parts):
+        return model.fit_hashed(split.keys, split.unit_counts(), split.unit_hashes(),
+                                split.unit_words(), split.titles)
+    counted = first_copies(split.keys, split.digests())
+    bounds = np.cumsum([0, *split.sizes]).tolist()
+    jobs = [(part, split.keys[start:end], split.titles[start:end], counted[start:end])
+            for part, start, end in zip(kept, bounds, bounds[1:])]
+    # Cut by unit hash into buckets, merged and learned apart: no worker holds the
+    # dump's whole counts (they are larger than its unit hashes).
+    buckets = engine.places()  # type: ignore[attr-defined]
+    with _mapper(engine, len(split.docs), (config, buckets), _counts_view) as mapper:
+        parts = list(mapper(_counts_chunk, jobs))
+    models = engine.reduce(  # type: ignore[attr-defined]
+        ChromeCounts.merge, [p.kept for p in parts], buckets, _model_of, config)
+    return model.joined(models)
 
 
 def _joined(arrays: list[np.ndarray], dtype: Any) -> np.ndarray:
@@ -349,11 +382,40 @@ def _prints_chunk(state: tuple[BoilerplateModel, FingerprintConfig],
 _SIGNATURES = ("body_sig", "lead_sig", "title_sig")
 
 
-def _units_view(split: _Split) -> _Split:
-    """What chrome learning reads of pass 1 (not the words' hashes)."""
-    hashed = split.hashed
-    return _Split(split.units, HashedUnits(hashed.tokens[:0], hashed.unit_tokens,
-                                           hashed.unit_hashes, hashed.unit_chars[:0]))
+@dataclass(frozen=True)
+class _Digests:
+    """What comes back of pass 1 where its units stay on the workers: units per
+    article and :func:`clusterer.chrome_counts.text_digests` (exact copies)."""
+
+    units: np.ndarray
+    digests: list[bytes]
+
+    def __len__(self) -> int:
+        return len(self.units)
+
+
+def _units_view(split: _Split) -> _Digests:
+    return _Digests(split.units, text_digests(split.units, split.hashed.unit_hashes))
+
+
+def _counts_chunk(state: tuple[BoilerplateConfig, int],
+                  job: tuple[_Split, list[str], list[str], np.ndarray]) -> list[ChromeCounts]:
+    """The chrome counts of one chunk of pass 1 (its counted articles), in buckets."""
+    config, buckets = state
+    split, keys, titles, counted = job
+    model = BoilerplateModel(config)
+    affixes = [model.affix_candidates(t) if c else [] for t, c in zip(titles, counted.tolist())]
+    return count_chunk(keys, split.units, split.hashed.unit_hashes, split.hashed.unit_tokens,
+                       affixes, counted, config.short_unit_words,
+                       config.affix_words).buckets(buckets)
+
+
+def _counts_view(buckets: list[ChromeCounts]) -> int:
+    return sum(b.nbytes for b in buckets)
+
+
+def _model_of(counts: ChromeCounts, config: BoilerplateConfig) -> BoilerplateModel:
+    return BoilerplateModel(config).from_counts(counts, part=True)
 
 
 def _prints_view(part: dict[str, Any]) -> dict[str, Any]:

@@ -43,8 +43,9 @@ def _documents(path, engine):
     return records, orjson.dumps(deduped.groups_document()), run_storylines(deduped).document()
 
 
+# With resident results, chrome is also counted, merged and learned on the workers.
 RESIDENT_STAGES = {"_units_view", "_prints_view", "_signatures", "stack", "_band_keys", "getitem",
-                   "_place_pairs", "_equal"}
+                   "_place_pairs", "_equal", "_counts_chunk", "_counts_view", "merge", "_model_of"}
 
 
 @pytest.mark.parametrize(("ship", "resident"), [(False, True), (True, True), (False, False)])
