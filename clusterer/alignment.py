@@ -117,7 +117,8 @@ def blank_common(page: np.ndarray, common: np.ndarray, opening: np.ndarray) -> n
     shingle keeps its place (leaving them out would move the stretches after them)."""
     if not len(common) or not len(page):
         return page
-    hit = np.isin(page, common, assume_unique=False)
+    at = np.minimum(np.searchsorted(common, page), len(common) - 1)  # common is sorted
+    hit = common[at] == page
     if not hit.any():
         return page
     taken = set(opening.tolist())

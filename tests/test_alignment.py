@@ -1,5 +1,7 @@
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from clusterer.alignment import (
     COMMON_LEAST_PAGES,
@@ -91,3 +93,16 @@ def test_blank_common_keeps_every_other_shingle_in_its_place() -> None:
     assert blanked.tolist() == [0, 2, 3, 2, 9]  # 2: the least value the opening lacks
     assert blanked.dtype == np.uint32
     assert blank_common(page, np.zeros(0, dtype=np.uint32), opening) is page
+
+
+@pytest.mark.fuzz
+@given(st.lists(st.integers(0, 40), max_size=30), st.sets(st.integers(0, 40), max_size=12),
+       st.lists(st.integers(0, 40), max_size=10))
+def test_blank_common_blanks_exactly_the_common_shingles(page, common, opening) -> None:
+    page = np.asarray(page, dtype=np.uint32)
+    common = np.asarray(sorted(common), dtype=np.uint32)
+    blanked = blank_common(page, common, np.asarray(opening, dtype=np.uint32))
+    hit = np.isin(page, common)
+    assert np.array_equal(blanked[~hit], page[~hit])
+    assert not set(blanked[hit].tolist()) & set(opening)
+    assert len(set(blanked[hit].tolist())) <= 1
