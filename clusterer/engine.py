@@ -18,6 +18,7 @@ import multiprocessing.connection
 import os
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ MapFn = Callable[[Stage, Iterable[Any]], Iterator[Any]]
 CHUNK_SIZE = 256  # items per job: large enough to amortise a task, small for memory
 MIN_PARALLEL = 4 * CHUNK_SIZE  # fewer items: process start-up costs more than it saves
 _TRIM_EVERY = 32  # results between two hand-backs of freed memory (a few ms each)
+_SENDER_GRACE = 2.0  # seconds a stopped run waits for its job sender to end
 
 
 class Engine(Protocol):
@@ -201,9 +203,13 @@ class _Workers:
                 self._tasks.put((count, fn, job))
                 count += 1
         except BaseException as error:
-            self._results.put((-1, False, error))
+            if not self._stop.is_set():
+                self._results.put((-1, False, error))
             return
-        self._results.put((-1, True, count))
+        # Once stopped, nobody reads the results, and a worker terminated halfway through
+        # writing one may hold their lock for good.
+        if not self._stop.is_set():
+            self._results.put((-1, True, count))
 
     def _receive(self) -> tuple[int, bool, Any]:
         """The next message; an error if a worker died without answering."""
@@ -230,8 +236,12 @@ class _Workers:
             process.join()
         # The sender may be blocked writing a job nobody reads: drain the pipe until it
         # ends. Raw bytes, not messages: a worker may have died halfway through one.
+        # Bounded: a sender blocked on the results' lock (held by a terminated worker)
+        # is a daemon thread, left behind rather than waited for.
         reader = self._tasks._reader
-        while self._sender is not None and self._sender.is_alive():
+        deadline = time.monotonic() + _SENDER_GRACE
+        while (self._sender is not None and self._sender.is_alive()
+               and time.monotonic() < deadline):
             if reader.poll(0.01):
                 os.read(reader.fileno(), 1 << 16)
 
