@@ -110,7 +110,9 @@ class BoilerplateModel:
         common_shingles_: Sorted body shingles that many pages of the dump carry
             (:func:`clusterer.alignment.common_shingles`), left out where the inside
             rule looks for a story's opening in a page; set by
-            :func:`clusterer.dedup.match_dump`, empty otherwise (not stored in a state).
+            :func:`clusterer.dedup.match_dump`, or on a state by
+            :func:`clusterer.staleness.learn_common` (kept in the state's meta, not in
+            the model's JSON); empty otherwise.
     """
 
     def __init__(self, config: BoilerplateConfig | None = None) -> None:
