@@ -41,6 +41,12 @@ os.environ["CLUSTERER_PROGRESS"] = "off"
 settings.load_profile(PROFILE)
 
 
+def words(prefix: str, n: int, start: int = 0) -> str:
+    """``n`` distinct words ``prefix0 prefix1 …`` (from ``start``): text whose shingles
+    match exactly where two texts share words."""
+    return " ".join(f"{prefix}{i}" for i in range(start, start + n))
+
+
 def examples(ci: int, **kwargs: object) -> settings:
     """Settings for a property test: ``ci`` examples under the ``ci`` profile, the loaded
     profile's own count under any other (``make fuzz``); ``kwargs`` as for ``settings``."""

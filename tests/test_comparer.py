@@ -7,11 +7,7 @@ from clusterer.engine import LocalEngine
 from clusterer.fingerprint import fingerprint
 from clusterer.records import Match
 
-from conftest import make_article
-
-
-def _words(prefix: str, n: int) -> str:
-    return " ".join(f"{prefix}{i}" for i in range(n))
+from conftest import make_article, words
 
 
 def _comparer(docs, **config) -> Comparer:
@@ -27,19 +23,19 @@ def _substituted(words: str, at: tuple[int, ...]) -> str:
     return " ".join(out)
 
 
-_HEADER = _words("header", 70)
-_FOOTER = _words("footer", 150)
+_HEADER = words("header", 70)
+_FOOTER = words("footer", 150)
 
 
 def test_compare_names_the_rule_that_decided() -> None:
-    story = _words("story", 100)
+    story = words("story", 100)
     docs = [
         make_article("full", "Full story", story),
         make_article("same", "Other headline", story),  # same content
-        make_article("abridged", "Abridged", _words("story", 40)),  # its first 40 words
-        make_article("rewritten", "Rewritten", _words("story", 50) + " " + _words("new", 60)),
-        make_article("linked", "Linked", _words("other", 80), url="https://a.example/x"),
-        make_article("linked2", "Linked too", _words("else", 80), url="https://a.example/x"),
+        make_article("abridged", "Abridged", words("story", 40)),  # its first 40 words
+        make_article("rewritten", "Rewritten", words("story", 50) + " " + words("new", 60)),
+        make_article("linked", "Linked", words("other", 80), url="https://a.example/x"),
+        make_article("linked2", "Linked too", words("else", 80), url="https://a.example/x"),
         make_article("h1", "Markets rally as central bank holds rates steady", ""),
         make_article("h2", "Markets rally as central bank holds rates steady again", ""),
     ]
@@ -61,7 +57,7 @@ def test_compare_names_the_rule_that_decided() -> None:
 
 
 def test_compare_uses_jaccard_below_the_containment_size() -> None:
-    docs = [make_article("a", "A", _words("w", 100)), make_article("b", "B", _words("w", 30))]
+    docs = [make_article("a", "A", words("w", 100)), make_article("b", "B", words("w", 30))]
     small = _comparer(docs, min_containment_shingles=27).compare(0, 1)
     assert (small.kind, small.similarity) == ("containment", 1.0)
     large = _comparer(docs, min_containment_shingles=28).compare(0, 1)  # 27 shingles in b
@@ -70,9 +66,9 @@ def test_compare_uses_jaccard_below_the_containment_size() -> None:
 
 
 def test_compare_reports_where_a_sidebar_shares_the_text() -> None:
-    lead = _words("lead", 60)
+    lead = words("lead", 60)
     docs = [make_article("copy", "X", lead, source="site-a"),
-            make_article("page", "Y", f"{_words('own', 40)}\n\nLatest news\n\n{lead}",
+            make_article("page", "Y", f"{words('own', 40)}\n\nLatest news\n\n{lead}",
                          source="site-b")]
     match = _comparer(docs).compare(0, 1)
     assert (match.kind, match.copy) == ("jaccard", False)
@@ -81,12 +77,12 @@ def test_compare_reports_where_a_sidebar_shares_the_text() -> None:
 
 
 def test_compare_covers_a_short_copy_with_a_few_edited_words() -> None:
-    story = _words("story", 200)
-    short = _substituted(_words("story", 40), (8, 20, 32))  # 37 shingles, 12 lost
+    story = words("story", 200)
+    short = _substituted(words("story", 40), (8, 20, 32))  # 37 shingles, 12 lost
     docs = [make_article("full", "Full", story, source="a"),
             make_article("short", "Short", short, source="b"),
             # The same share of edits in a text longer than the head: containment only.
-            make_article("long", "Long", _substituted(_words("story", 100), (8, 20, 32, 44, 56,
+            make_article("long", "Long", _substituted(words("story", 100), (8, 20, 32, 44, 56,
                                                                            68, 80, 92)),
                          source="c")]
     comparer = _comparer(docs)
@@ -99,13 +95,13 @@ def test_compare_covers_a_short_copy_with_a_few_edited_words() -> None:
 
 
 def test_a_headline_only_article_matches_by_the_lead_its_few_words_begin() -> None:
-    story = _words("story", 120)
+    story = words("story", 120)
     headline = "Bitcoin exchange files for bankruptcy in US court"
     cut = "Bitcoin exchange files for bankruptcy"  # headline Jaccard 0.65: near, not a copy
     docs = [make_article("full", headline, story, source="a"),
-            make_article("item", cut, _words("story", 20), source="b"),
+            make_article("item", cut, words("story", 20), source="b"),
             make_article("middle", cut, " ".join(story.split()[50:70]), source="c"),
-            make_article("other", "Lottery results for the week", _words("story", 20),
+            make_article("other", "Lottery results for the week", words("story", 20),
                          source="d")]
     comparer = _comparer(docs)
     lead = comparer.compare(0, 1)
@@ -123,7 +119,7 @@ def test_a_headline_only_article_matches_by_the_lead_its_few_words_begin() -> No
 
 
 def test_a_text_contained_in_another_joins_only_as_one_stretch_of_it() -> None:
-    sentences = [_words(f"s{k}x", 12) + "." for k in range(10)]
+    sentences = [words(f"s{k}x", 12) + "." for k in range(10)]
     story = " ".join(sentences)
     abridged = " ".join(sentences[:4])
     # Four of its sentences in another order (a site reusing its sentences in a page that
@@ -147,8 +143,8 @@ def test_a_text_contained_in_another_joins_only_as_one_stretch_of_it() -> None:
 
 
 def test_a_story_inside_a_page_of_long_chrome_is_found_by_its_opening() -> None:
-    story = _words("story", 120)
-    abridged = _words("story", 50)  # the first paragraphs only
+    story = words("story", 120)
+    abridged = words("story", 50)  # the first paragraphs only
     docs = [make_article("original", "Storm hits the coast overnight", story, source="a"),
             make_article("page", "Storm hits the coast overnight | Gazette",
                          f"{_HEADER}\n\n{abridged}\n\n{_FOOTER}", source="gazette")]
@@ -166,23 +162,23 @@ def test_a_story_inside_a_page_of_long_chrome_is_found_by_its_opening() -> None:
 def test_one_sentence_of_story_is_inside_only_a_page_whose_site_has_no_chrome_learned() -> None:
     # A copy cut to its first paragraphs, which are mostly page furniture: one sentence
     # (14 words, 11 shingles) of the story after the page's own text.
-    story = _words("story", 120)
-    page = f"{_words('own', 40)}\n\n{_words('story', 14)}\n\n{_FOOTER}"
+    story = words("story", 120)
+    page = f"{words('own', 40)}\n\n{words('story', 14)}\n\n{_FOOTER}"
     original = make_article("original", "Storm hits the coast overnight", story, source="a")
     copy = make_article("page", "Storm hits the coast overnight", page, source="gazette")
     match = _comparer([original, copy]).compare(0, 1)
     assert (match.kind, match.copy, match.shared, match.before) == ("inside", True, 11, (0, 40))
     # The same page on a site whose footer is learned (two more of its pages carry it):
     # 11 shingles fall short of the 25 a learned site's page needs.
-    others = [make_article(f"other{k}", f"Other story {k}", f"{_words(f'x{k}', 60)}\n\n{_FOOTER}",
+    others = [make_article(f"other{k}", f"Other story {k}", f"{words(f'x{k}', 60)}\n\n{_FOOTER}",
                            source="gazette") for k in (1, 2)]
     match = _comparer([original, copy, *others]).compare(0, 1)
     assert (match.kind, match.copy) == ("jaccard", False)
 
 
 def test_a_sidebar_carrying_the_story_is_no_copy_under_another_headline() -> None:
-    story = _words("story", 120)
-    page = f"{_words('own', 90)}\n\nLatest news\n\n{_words('story', 50)}\n\n{_FOOTER}"
+    story = words("story", 120)
+    page = f"{words('own', 90)}\n\nLatest news\n\n{words('story', 50)}\n\n{_FOOTER}"
     docs = [make_article("original", "Storm hits the coast overnight", story, source="a"),
             make_article("page", "Council approves the budget", page, source="gazette")]
     match = _comparer(docs).compare(0, 1)
@@ -193,9 +189,9 @@ def test_a_sidebar_carrying_the_story_is_no_copy_under_another_headline() -> Non
 def test_inside_is_not_used_where_the_shared_text_starts_both_texts() -> None:
     # Two versions sharing their first 60 words: aligned in both, containment decides
     # (the word coverage of the longer, under the same headline: 0.60).
-    docs = [make_article("first", "Same headline here", _words("story", 100), source="a"),
+    docs = [make_article("first", "Same headline here", words("story", 100), source="a"),
             make_article("second", "Same headline here",
-                         _words("story", 60) + " " + _words("new", 40), source="b")]
+                         words("story", 60) + " " + words("new", 40), source="b")]
     match = _comparer(docs).compare(0, 1)
     assert (match.kind, match.copy) == ("coverage", False)
     assert match.similarity == pytest.approx(0.6)
@@ -212,8 +208,8 @@ def test_headlines_close_needs_the_shorter_inside_the_other() -> None:
 def test_items_of_a_series_are_not_nearly_the_same_headline() -> None:
     # A site reusing its sentences across the items of a series ("… (13)", "… (14)"):
     # the item's opening inside the other page says nothing.
-    story = _words("story", 120)
-    page = f"{_HEADER}\n\n{_words('story', 50)}\n\n{_FOOTER}"
+    story = words("story", 120)
+    page = f"{_HEADER}\n\n{words('story', 50)}\n\n{_FOOTER}"
     docs = [make_article("13", "Markets wrap: stocks edge lower (13)", story, source="a"),
             make_article("14", "Markets wrap: stocks edge lower (14)", page, source="gazette")]
     assert (_comparer(docs).compare(0, 1).kind, _comparer(docs).compare(0, 1).copy) == (
@@ -226,8 +222,8 @@ def test_items_of_a_series_are_not_nearly_the_same_headline() -> None:
 def test_inside_is_only_across_sources() -> None:
     # One site reusing its sentences: a story opening with a sentence that another of
     # its stories, under a near headline, carries further down.
-    page = f"{_HEADER}\n\n{_words('story', 50)}\n\n{_FOOTER}"
-    docs = [make_article("a", "Buy Titanfall and save $30", _words("story", 120), source="s"),
+    page = f"{_HEADER}\n\n{words('story', 50)}\n\n{_FOOTER}"
+    docs = [make_article("a", "Buy Titanfall and save $30", words("story", 120), source="s"),
             make_article("b", "Buy Titanfall and save $30 at Target", page, source="s")]
     assert _comparer(docs).compare(0, 1).kind == "jaccard"
 
@@ -236,11 +232,11 @@ def test_a_headline_only_copy_is_found_by_its_opening_where_a_headline_is_page_c
     # A page whose headline was scraped from its navigation ("News Feed", on every page)
     # and a copy cut to its first lines whose headline was cut to "News": the headlines
     # share nothing, the copy's opening words are the start of the page's story.
-    story = _words("story", 120)
+    story = words("story", 120)
     docs = [make_article("full", "News Feed", "News Feed\n\n" + story, source="a"),
-            make_article("cut", "News", _words("story", 20), source="b"),
+            make_article("cut", "News", words("story", 20), source="b"),
             make_article("middle", "Opinion", " ".join(story.split()[50:70]), source="c"),
-            make_article("page", "Markets rally", "News Feed\n\n" + _words("page", 80),
+            make_article("page", "Markets rally", "News Feed\n\n" + words("page", 80),
                          source="d")]
     comparer = _comparer(docs)
     assert comparer.generic_headline(0) and not comparer.generic_headline(1)

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from clusterer.dedup import DedupConfig, deduplicate
 from clusterer.readers import read_articles
 
-from conftest import examples, make_article
+from conftest import examples, make_article, words
 
 
 def _ids(result):
@@ -123,22 +123,19 @@ def test_keep_policy(keep, expected):
     assert [g.kept.id for g in result.groups] == [expected]
 
 
-def _words(prefix: str, n: int) -> str:
-    return " ".join(f"{prefix}{i}" for i in range(n))
-
 
 def test_a_sidebar_carrying_another_storys_lead_does_not_contain_its_copy():
     # A site seen once in the dump: its "Latest news" sidebar (the lead of story X) cannot
     # be learned as chrome. An abridged copy of X is mostly inside that page (containment
     # 0.88), but only after the page's own story: not a copy.
-    lead, second = _words("lead", 60), _words("second", 8)
+    lead, second = words("lead", 60), words("second", 8)
     copy = make_article("copy", "X abridged", f"{lead}\n\n{second}", source="site-a")
-    page = make_article("page", "Story Y", f"{_words('own', 40)}\n\nLatest news\n\n{lead}",
+    page = make_article("page", "Story Y", f"{words('own', 40)}\n\nLatest news\n\n{lead}",
                         source="site-b")
     assert _ids(deduplicate([copy, page])) == [("copy", []), ("page", [])]
     # The same copy with a caption in front of it is still contained.
-    captioned = make_article("captioned", "X", f"{_words('caption', 12)}\n\n{lead}\n\n{second}"
-                             f"\n\n{_words('more', 60)}", source="site-b")
+    captioned = make_article("captioned", "X", f"{words('caption', 12)}\n\n{lead}\n\n{second}"
+                             f"\n\n{words('more', 60)}", source="site-b")
     assert _ids(deduplicate([copy, captioned])) == [("captioned", ["copy"])]
 
 

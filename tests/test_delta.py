@@ -18,7 +18,7 @@ from clusterer.staleness import changed_chrome
 from clusterer.state import open_state
 from clusterer.stored import model_from_json, model_json, pack_row, screen_rows, unpack_rows
 
-from conftest import make_article
+from conftest import make_article, words
 from syndication import UCI
 
 CONFIG = DedupConfig(workers=1)
@@ -126,23 +126,20 @@ def test_changed_dedup_parameters_fingerprint_everything_again(tmp_path):
     assert [g.to_dict() for g in run.run.result.groups] == [g.to_dict() for g in batch.groups]
 
 
-def _words(prefix: str, n: int) -> str:
-    return " ".join(f"{prefix}{i}" for i in range(n))
-
 
 def test_text_that_becomes_common_splits_a_stored_inside_copy_as_a_batch_run_does(tmp_path):
     # Run 1: two pages of sites seen once, under nearly the same headline, sharing only
     # a donation pitch: the inside rule joins them. Run 2 brings 60 pages of other sites
     # carrying the pitch: it is common text now, as one batch run over all counts it, and
     # the stored pair is judged again and split.
-    pitch = _words("pitch", 40)
+    pitch = words("pitch", 40)
     pages = [{"id": "page1", "title": "Storm hits the coast overnight; Council votes",
-              "text": f"{_words('own1x', 70)}\n\n{pitch}\n\n{_words('tail1x', 150)}",
+              "text": f"{words('own1x', 70)}\n\n{pitch}\n\n{words('tail1x', 150)}",
               "source": "site1"},
              {"id": "page2", "title": "Council votes; Storm hits the coast overnight",
-              "text": f"{pitch}\n\n{_words('tail2x', 150)}", "source": "site2"}]
+              "text": f"{pitch}\n\n{words('tail2x', 150)}", "source": "site2"}]
     others = [{"id": f"other{k}", "title": f"Other story {k}",
-               "text": f"{_words(f'o{k}x', 60)}\n\n{pitch}\n\n{_words(f'p{k}x', 60)}",
+               "text": f"{words(f'o{k}x', 60)}\n\n{pitch}\n\n{words(f'p{k}x', 60)}",
                "source": f"elsewhere{k}"} for k in range(60)]
     runs = _runs(tmp_path, [pages, others])
     first = [g.to_dict() for g in runs[0].run.result.groups]

@@ -6,22 +6,19 @@ from clusterer.cli import app
 from clusterer.errors import UsageError
 from clusterer.explain import Step, explain
 
-from conftest import make_article
+from conftest import make_article, words
 
 HEADLINE = "Liverpool sign Andy Carroll from Newcastle for a club record fee"
 
 
-def _words(prefix: str, n: int, start: int = 0) -> str:
-    return " ".join(f"{prefix}{i}" for i in range(start, start + n))
-
 
 def _dump():
-    full = make_article("full", "Full story", _words("story", 100), source="A")
+    full = make_article("full", "Full story", words("story", 100), source="A")
     # A short copy (37 shingles) carries the story's headline, cut: where its headline
     # is another's, its body alone says too little (weaklinks.BodyJoin).
-    abridged = make_article("abridged", "Full", _words("story", 40), source="B")
+    abridged = make_article("abridged", "Full", words("story", 40), source="B")
     page = make_article("page", "Another story",
-                        f"{_words('own', 40)}\n\nLatest news\n\n{_words('story', 60)}", source="D")
+                        f"{words('own', 40)}\n\nLatest news\n\n{words('story', 60)}", source="D")
     return [full, abridged, page]
 
 
@@ -29,7 +26,7 @@ def test_an_abridged_copy_is_contained():
     run = explain(_dump(), "full", "abridged")
     assert run.copies and run.match.kind == "containment" and run.match.similarity == 1.0
     assert run.path == (Step("full", "abridged", "containment", 1.0),)
-    assert run.shared == (_words("story", 40),)
+    assert run.shared == (words("story", 40),)
     assert run.reasons == ("a match: containment (the smaller text inside the other) 1.00 ≥ 0.70 "
                            "(37 of 97 and 37 shingles shared)",)
 
@@ -37,8 +34,8 @@ def test_an_abridged_copy_is_contained():
 def test_copies_joined_through_another_copy_show_the_chain():
     # Two versions of one story (60% of the text shared: below the threshold, but not
     # clearly different) and a headline-only item that carries their headline.
-    docs = [make_article("first", HEADLINE, _words("story", 100)),
-            make_article("second", HEADLINE, _words("story", 60) + " " + _words("new", 40)),
+    docs = [make_article("first", HEADLINE, words("story", 100)),
+            make_article("second", HEADLINE, words("story", 60) + " " + words("new", 40)),
             make_article("item", HEADLINE)]
     run = explain(docs, "first", "second")
     # Word coverage (the same headline): 60 of the 100 words in one stretch, < 0.70.
@@ -52,7 +49,7 @@ def test_a_short_text_inside_two_different_articles_joins_neither():
     # The abridged lead is inside `full` and inside `extended`, which share nothing
     # else: it cannot say which it belongs to.
     # The abridged part, then text of its own: `abridged` lies inside it, not `full`.
-    extended = make_article("extended", "Full story", _words("story", 40) + " " + _words("new", 60),
+    extended = make_article("extended", "Full story", words("story", 40) + " " + words("new", 60),
                             source="C")
     run = explain([*_dump(), extended], "abridged", "extended")
     assert run.match.copy and not run.copies
@@ -69,8 +66,8 @@ def test_a_sidebar_carrying_the_story_is_not_a_copy():
 
 
 def test_a_headline_match_that_would_bridge_two_bodies_is_explained():
-    docs = [make_article("first", HEADLINE, _words("alpha", 80)),
-            make_article("second", HEADLINE, _words("omega", 80)),
+    docs = [make_article("first", HEADLINE, words("alpha", 80)),
+            make_article("second", HEADLINE, words("omega", 80)),
             make_article("item", HEADLINE)]
     run = explain(docs, "item", "first")
     assert run.match.copy and not run.copies and run.headline_only == (True, False)
@@ -108,8 +105,8 @@ def test_cli_explain_prints_the_verdict_and_json(tmp_path):
 
 
 def test_a_short_text_under_another_headline_is_explained():
-    docs = [make_article("full", "Full story", _words("story", 100), source="A"),
-            make_article("short", "Lottery results", _words("story", 40), source="B")]
+    docs = [make_article("full", "Full story", words("story", 100), source="A"),
+            make_article("short", "Lottery results", words("story", 40), source="B")]
     run = explain(docs, "full", "short")
     assert run.match.copy and not run.copies
     assert run.reasons[-1] == (
@@ -118,8 +115,8 @@ def test_a_short_text_under_another_headline_is_explained():
 
 
 def test_a_story_inside_a_page_of_long_chrome_is_explained():
-    page = f"{_words('header', 70)}\n\n{_words('story', 50)}\n\n{_words('footer', 150)}"
-    docs = [make_article("full", HEADLINE, _words("story", 100), source="A"),
+    page = f"{words('header', 70)}\n\n{words('story', 50)}\n\n{words('footer', 150)}"
+    docs = [make_article("full", HEADLINE, words("story", 100), source="A"),
             make_article("page", f"{HEADLINE} | Gazette", page, source="Gazette")]
     run = explain(docs, "full", "page")
     assert run.copies and run.match.kind == "inside" and run.match.before == (0, 70)

@@ -3,11 +3,7 @@ import pytest
 from clusterer.dedup import DedupConfig, deduplicate
 from clusterer.match import MatchConfig
 
-from conftest import make_article
-
-
-def _words(prefix: str, n: int) -> str:
-    return " ".join(f"{prefix}{i}" for i in range(n))
+from conftest import make_article, words
 
 
 def test_match_config_validation() -> None:
@@ -20,14 +16,14 @@ def test_text_many_pages_carry_is_no_story_opening_for_the_inside_rule() -> None
     # donation pitch after their own headers: a story inside the other while the pitch
     # is on these two pages only, no copy once 60 more pages (other sites, other
     # headlines) carry it.
-    pitch = _words("pitch", 40)
+    pitch = words("pitch", 40)
     pages = [make_article(f"page{k}", "Storm hits the coast overnight; Council votes",
-                          f"{_words(f'own{k}x', 70)}\n\n{pitch}\n\n{_words(f'tail{k}x', 150)}",
+                          f"{words(f'own{k}x', 70)}\n\n{pitch}\n\n{words(f'tail{k}x', 150)}",
                           source=f"site{k}") for k in (1, 2)]
     pages[1] = make_article("page2", "Council votes; Storm hits the coast overnight",
-                            f"{pitch}\n\n{_words('tail2x', 150)}", source="site2")
+                            f"{pitch}\n\n{words('tail2x', 150)}", source="site2")
     others = [make_article(f"other{k}", f"Other story {k}",
-                           f"{_words(f'o{k}x', 60)}\n\n{pitch}\n\n{_words(f'p{k}x', 60)}",
+                           f"{words(f'o{k}x', 60)}\n\n{pitch}\n\n{words(f'p{k}x', 60)}",
                            source=f"elsewhere{k}") for k in range(60)]
 
     def joined(docs) -> bool:

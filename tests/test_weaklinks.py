@@ -2,11 +2,7 @@ import itertools
 
 from clusterer.dedup import DedupConfig, deduplicate
 
-from conftest import make_article
-
-
-def _words(prefix: str, n: int) -> str:
-    return " ".join(f"{prefix}{i}" for i in range(n))
+from conftest import make_article, words
 
 
 def _groups(docs) -> list[list[str]]:
@@ -15,8 +11,8 @@ def _groups(docs) -> list[list[str]]:
 
 
 def test_a_short_text_inside_another_joins_it_only_where_the_headlines_come_near() -> None:
-    story = _words("story", 150)
-    short = _words("story", 40)  # 37 shingles: one or two sentences
+    story = words("story", 150)
+    short = words("story", 40)  # 37 shingles: one or two sentences
     docs = [make_article("story", "Sbarro pizza chain files for bankruptcy again", story,
                          source="a"),
             make_article("cut", "Sbarro pizza chain files for", short, source="b"),
@@ -24,13 +20,13 @@ def test_a_short_text_inside_another_joins_it_only_where_the_headlines_come_near
     assert _groups(docs[:2]) == [["cut", "story"]]
     assert _groups([docs[0], docs[2]]) == [["other"], ["story"]]
     # A longer text says enough by itself, whatever its headline.
-    longer = [docs[0], make_article("long", "iOS 7.1: the changes we love", _words("story", 90),
+    longer = [docs[0], make_article("long", "iOS 7.1: the changes we love", words("story", 90),
                                     source="c")]
     assert _groups(longer) == [["long", "story"]]
 
 
 def test_headline_matches_never_chain_two_items_of_a_series() -> None:
-    body = _words("numbered", 120)
+    body = words("numbered", 120)
     docs = [make_article("item18", "Stocks to watch this week (18)", ""),
             make_article("bare", "Stocks to watch this week", ""),
             make_article("item33", "Stocks to watch this week (33)", body, source="a")]
@@ -57,9 +53,9 @@ def test_a_page_carrying_two_stories_under_near_headlines_joins_neither() -> Non
     # both openings lie inside it under a near headline, so it cannot say which it is.
     # A headline-only item of the second story joins the second only: a story inside a
     # page is no agreement between the page and that story.
-    own, other = _words("own", 120), _words("other", 120)
-    page = (f"{_words('header', 70)}\n\n{_words('own', 50)}\n\nLatest news\n\n"
-            f"{_words('other', 50)}\n\n{_words('footer', 60)}")
+    own, other = words("own", 120), words("other", 120)
+    page = (f"{words('header', 70)}\n\n{words('own', 50)}\n\nLatest news\n\n"
+            f"{words('other', 50)}\n\n{words('footer', 60)}")
     docs = [make_article("own", "Germany's dependence on Russian gas poses risks, says PM", own,
                          source="a"),
             make_article("other", "Germany's dependence on Russian gas poses risks", other,
