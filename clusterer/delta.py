@@ -305,8 +305,7 @@ def match_on_state(state: StoreLike, incoming: Sequence[tuple[int, Article]],
                      for row, (seq, article) in enumerate(zip(seqs, split.docs)))
     state.set_meta("model", model_json(model))
     state.set_meta("dedup", settings)
-    changed_common, bodies = learn_common(state, model, prints, seqs, stored, stale_set,
-                                           config.num_perm)
+    changed_common, bodies = learn_common(state, model, prints, seqs, stored, stale_set)
 
     # Stored groups touched: those of stale, replaced and expired articles.
     fresh = {seq for seq, _ in incoming}

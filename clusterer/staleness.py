@@ -16,7 +16,7 @@ from clusterer.alignment import common_least, common_shingles
 from clusterer.boilerplate import PAGE_START, BoilerplateModel
 from clusterer.fingerprint import Fingerprints
 from clusterer.shingling import Packed
-from clusterer.stored import StoredPrint, unpack_rows
+from clusterer.stored import StoredPrint, unpack_bodies
 
 if TYPE_CHECKING:
     from clusterer.delta import StoreLike
@@ -60,8 +60,8 @@ def changed_chrome(old: BoilerplateModel, new: BoilerplateModel) -> ChromeChange
 
 
 def learn_common(state: StoreLike, model: BoilerplateModel, prints: Fingerprints,
-                  seqs: Sequence[int], stored: list[StoredPrint], stale: set[int],
-                  num_perm: int) -> tuple[np.ndarray, dict[int, np.ndarray]]:
+                  seqs: Sequence[int], stored: list[StoredPrint], stale: set[int]
+                  ) -> tuple[np.ndarray, dict[int, np.ndarray]]:
     """The text common to the pages the state holds now (as a batch run over them
     counts it: :func:`clusterer.alignment.common_shingles`), set on ``model`` and kept
     in the state; every stored body is read for it, as the chrome is relearned from
@@ -74,11 +74,10 @@ def learn_common(state: StoreLike, model: BoilerplateModel, prints: Fingerprints
     """
     others = [r.seq for r in stored if r.seq not in stale]
     blobs = state.print_blobs(others)
-    kept = unpack_rows([blobs[seq] for seq in others], num_perm) if others else None
+    kept = unpack_bodies([blobs[seq] for seq in others])
     bodies = dict(zip(seqs, prints.body))
-    if kept is not None:
-        bodies.update(zip(others, kept.body))
-    body = Packed.joined([prints.body] + ([kept.body] if kept is not None else []))
+    bodies.update(zip(others, kept))
+    body = Packed.joined([prints.body, Packed.of(kept)])
     common = common_shingles(body, common_least(len(seqs) + len(others)))
     model.common_shingles_ = common
     known = state.meta("common")

@@ -89,6 +89,17 @@ def screen_rows(screens: Sequence[bytes], num_perm: int
             values[:, 1 + num_perm:1 + 2 * num_perm], values[:, 1 + 2 * num_perm:])
 
 
+def unpack_bodies(blobs: Sequence[tuple[bytes, bytes]]) -> list[np.ndarray]:
+    """Only the body shingle sets of the rows :func:`pack_row` packed (what
+    :func:`unpack_rows` reads as ``body``), without the other sets or the signatures."""
+    out = []
+    for data, _ in blobs:
+        header = np.frombuffer(data[:56], dtype=np.int64)
+        at = 56 + int(header[6])
+        out.append(np.frombuffer(data[at:at + 4 * int(header[0])], dtype=np.uint32))
+    return out
+
+
 def unpack_rows(blobs: Sequence[tuple[bytes, bytes]], num_perm: int) -> Fingerprints:
     """The fingerprints packed by :func:`pack_row`, row k from ``blobs[k]``."""
     columns: dict[str, list[Any]] = {name: [] for name in ("body", "lead", "title", "head",

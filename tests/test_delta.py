@@ -16,7 +16,14 @@ from clusterer.incremental import dedup_with_state
 from clusterer.readers import read_articles
 from clusterer.staleness import changed_chrome
 from clusterer.state import open_state
-from clusterer.stored import model_from_json, model_json, pack_row, screen_rows, unpack_rows
+from clusterer.stored import (
+    model_from_json,
+    model_json,
+    pack_row,
+    screen_rows,
+    unpack_bodies,
+    unpack_rows,
+)
 
 from conftest import make_article, words
 from syndication import UCI
@@ -66,6 +73,8 @@ def test_packed_fingerprints_read_back_as_they_were():
                                                            prints.length)
     for name in ("body_sig", "lead_sig", "title_sig"):
         assert np.array_equal(getattr(back, name), getattr(prints, name))
+    bodies = unpack_bodies([pack_row(prints, i) for i in range(4)])
+    assert [r.tolist() for r in bodies] == [r.tolist() for r in prints.body]
 
 
 def test_a_model_is_stored_and_read_back_and_its_changes_found():
