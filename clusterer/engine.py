@@ -169,6 +169,10 @@ class _Workers:
             process.start()
         self._sender: threading.Thread | None = None
         self._stop = threading.Event()
+        # The sender's own messages (the number of jobs, or an error reading them) go
+        # through a pipe only it writes: the results' lock is shared with the workers,
+        # and a worker terminated halfway through writing a result may hold it for good.
+        self._told, self._tell = context.Pipe(duplex=False)
 
     def map(self, fn: Stage, jobs: Iterable[Any]) -> Iterator[Any]:
         """``fn(state, job)`` of every job, in order; jobs are read in a thread of
@@ -203,21 +207,22 @@ class _Workers:
                 self._tasks.put((count, fn, job))
                 count += 1
         except BaseException as error:
-            if not self._stop.is_set():
-                self._results.put((-1, False, error))
+            self._tell.send((-1, False, error))
             return
-        # Once stopped, nobody reads the results, and a worker terminated halfway through
-        # writing one may hold their lock for good.
-        if not self._stop.is_set():
-            self._results.put((-1, True, count))
+        self._tell.send((-1, True, count))
 
     def _receive(self) -> tuple[int, bool, Any]:
         """The next message; an error if a worker died without answering."""
-        readers = [self._results._reader] + [p.sentinel for p in self._processes]
-        if self._results._reader not in multiprocessing.connection.wait(readers):
+        readers = [self._results._reader, self._told] + [p.sentinel for p in self._processes]
+        ready = multiprocessing.connection.wait(readers)
+        message: tuple[int, bool, Any]
+        if self._results._reader in ready:
+            message = self._results.get()
+        elif self._told in ready:
+            message = self._told.recv()
+        else:
             raise RuntimeError("a worker process ended unexpectedly "
                                f"(exit codes {[p.exitcode for p in self._processes]})")
-        message: tuple[int, bool, Any] = self._results.get()
         return message
 
     def close(self) -> None:
@@ -236,8 +241,8 @@ class _Workers:
             process.join()
         # The sender may be blocked writing a job nobody reads: drain the pipe until it
         # ends. Raw bytes, not messages: a worker may have died halfway through one.
-        # Bounded: a sender blocked on the results' lock (held by a terminated worker)
-        # is a daemon thread, left behind rather than waited for.
+        # Bounded all the same: a sender that cannot end is a daemon thread, left behind
+        # rather than waited for.
         reader = self._tasks._reader
         deadline = time.monotonic() + _SENDER_GRACE
         while (self._sender is not None and self._sender.is_alive()
