@@ -19,7 +19,7 @@ from clusterer.shingling import HEAD_SHINGLES, TITLE_SHINGLE, article_prints
 from conftest import examples, make_article
 
 
-def _quiet(stage: str, done: int, total: int) -> None:
+def _quiet(stage: str, done: int, total: int | None) -> None:
     pass
 
 
