@@ -70,6 +70,8 @@ _DATELINE = re.compile(
 # first characters. A search for a newline runs at C speed; trying the dateline at every
 # position (``(?m)^``) does not.
 _DATELINE_START = re.compile(r"\n(?=[A-Z][A-Z.'-])")
+# The most times entities are decoded: a text escaped this many times over is rare.
+_UNESCAPES = 4
 # Wire headline prefixes: "UPDATE 2-", "BREAKING:", "EXCLUSIVE-" …
 _TITLE_PREFIX = re.compile(
     r"^(?:update|updated|breaking(?: news)?|exclusive|wrapup|corrected|correction|refile|rpt"
@@ -81,8 +83,14 @@ _TITLE_PREFIX = re.compile(
 def clean(text: str) -> str:
     """Decode entities and tags, NFKC, plain quotes and dashes; keep case and line breaks."""
     if "&" in text:
-        # Twice: feeds double-escape ("&amp;#8217;").
-        text = html.unescape(html.unescape(text))
+        # Until nothing changes (at most _UNESCAPES times): feeds double-escape
+        # ("&amp;#8217;"), and a copy of a copy may be escaped once more by each site
+        # ("&amp;amp;#8217;").
+        for _ in range(_UNESCAPES):
+            plain = html.unescape(text)
+            if plain == text:
+                break
+            text = plain
     if "<" in text:
         text = _TAG.sub(" ", _BLOCK_TAG.sub("\n", text))
     if not text.isascii():

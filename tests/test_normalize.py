@@ -26,6 +26,13 @@ def test_clean_decodes_entities_tags_quotes_and_spaces():
     assert clean(raw) == "Ukraine's \"plan\"\nis ready - \"now\""
 
 
+def test_clean_decodes_entities_escaped_again_by_each_site_of_a_chain():
+    # A copy of a copy, escaped once more by each site that republished it.
+    assert clean("Obama&amp;amp;#8217;s &amp;amp;amp;quot;Cosmos&amp;amp;amp;quot;") == (
+        "Obama's \"Cosmos\"")
+    assert clean("AT&T &amp; more") == "AT&T & more"
+
+
 def test_clean_keeps_a_lone_less_than_sign():
     assert clean("a < b and c > d") == "a < b and c > d"
 
