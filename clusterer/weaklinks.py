@@ -107,10 +107,12 @@ class _Attach:
             members[uf.find(weak)] = members.pop(roots[0]) + members.pop(roots[1])
 
         for group in sorted(offers, key=lambda g: first[g]):
-            ranked = sorted(offers[group].values(), key=lambda o: (-o[0], o[1], o[2]))[:_MAX_TIED]
+            ranked = sorted(offers[group].values(),
+                            key=lambda o: (self._weight(o), o[1], o[2]))[:_MAX_TIED]
             best_similarity, _, _, weak, anchor, kind = ranked[0]
+            best = self._weight(ranked[0])
             agree = [self._agree(anchor, offer[4]) for offer in ranked[1:]]
-            tied = [ok for offer, ok in zip(ranked[1:], agree) if offer[0] == best_similarity]
+            tied = [ok for offer, ok in zip(ranked[1:], agree) if self._weight(offer) == best]
             # A story inside a page (``inside``) is the page's opening-to-end match with the
             # anchor under nearly the same headline; the group's longest version may be
             # another page with other chrome, which shares the story and little else.
@@ -126,6 +128,11 @@ class _Attach:
                ) -> dict[int, tuple[float, int, int, int, int, str]]:
         """The offers of one group worth resolving (all of them here)."""
         return targets
+
+    def _weight(self, offer: tuple[float, int, int, int, int, str]) -> tuple[float, ...]:
+        """How an offer ranks among its group's (least first; equal: tied): by
+        similarity here."""
+        return (-offer[0],)
 
     def _may_join(self, first: list[int], second: list[int]) -> bool:
         """Whether two groups (their members) may be joined (always, here)."""
@@ -179,6 +186,19 @@ class BodyJoin(_Attach):
     sentences in the other: not by chance.
     """
 
+    def _weight(self, offer: tuple[float, int, int, int, int, str]) -> tuple[float, ...]:
+        """The headline before the share of an opening: a page holding its own story
+        and, in its sidebar, another's opening (``inside`` offers to both, under headlines
+        near enough) is told apart by its headline, so its ``inside`` offers rank by how
+        close the headlines are (Jaccard), then by similarity; other matches (the text
+        itself, not a part of a page) come first. The share of each opening in the page
+        says nothing of which is its own: the sidebar's may be copied whole and the
+        page's own cut or edited."""
+        if offer[5] != "inside":
+            return (-1.0, -offer[0])
+        title = self.comparer.prints.title
+        return (-_jaccard(title[offer[3]], title[offer[4]]), -offer[0])
+
     def __call__(self, i: int, j: int) -> bool:
         match = self.comparer.compare(i, j)
         if not match.copy:
@@ -193,6 +213,13 @@ class BodyJoin(_Attach):
         if refusal(self.comparer, small, large, match):
             return False
         return self.offer(small, large, match)
+
+
+def _jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    """The Jaccard index of two sorted, unique shingle sets (0 where both are empty)."""
+    shared = len(np.intersect1d(a, b, assume_unique=True))
+    union = len(a) + len(b) - shared
+    return shared / union if union else 0.0
 
 
 def refusal(comparer: Comparer, small: int, large: int, match: Match) -> str:

@@ -47,12 +47,12 @@ def test_headline_only_items_of_a_series_group_alike_in_any_input_order() -> Non
         assert _groups(list(order)) == expected
 
 
-def test_a_page_carrying_two_stories_under_near_headlines_joins_neither() -> None:
-    # Two stories about one event under nearly the same headline; a page of a site seen
-    # once carries the first (its own story) and, in its sidebar, the second's opening:
-    # both openings lie inside it under a near headline, so it cannot say which it is.
-    # A headline-only item of the second story joins the second only: a story inside a
-    # page is no agreement between the page and that story.
+def test_a_page_carrying_two_stories_joins_the_one_under_the_closer_headline() -> None:
+    # Two stories about one event under near headlines; a page of a site seen once
+    # carries the first (its own story) and, in its sidebar, the second's opening: both
+    # openings lie inside it under a near headline, and its headline says which is its
+    # own (the closer one). A headline-only item of the second story joins the second
+    # only: a story inside a page is no agreement between the page and that story.
     own, other = words("own", 120), words("other", 120)
     page = (f"{words('header', 70)}\n\n{words('own', 50)}\n\nLatest news\n\n"
             f"{words('other', 50)}\n\n{words('footer', 60)}")
@@ -64,6 +64,12 @@ def test_a_page_carrying_two_stories_under_near_headlines_joins_neither() -> Non
                          page, source="gazette"),
             make_article("item", "Germany's dependence on Russian gas poses risks",
                          source="c")]
-    assert _groups(docs) == [["item", "other"], ["own"], ["page"]]
+    assert _groups(docs) == [["item", "other"], ["own", "page"]]
     # Without the sidebar's story in the dump, the page joins its own.
     assert _groups([docs[0], docs[2]]) == [["own", "page"]]
+    # Under one headline, both openings are the page's own as much: it joins neither.
+    same = [make_article("own", "Germany's dependence on Russian gas poses risks", own,
+                         source="a"), docs[1],
+            make_article("page", "Germany's dependence on Russian gas poses risks", page,
+                         source="gazette")]
+    assert _groups(same) == [["other"], ["own"], ["page"]]
