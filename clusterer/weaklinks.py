@@ -111,7 +111,8 @@ class _Attach:
                             key=lambda o: (self._weight(o), o[1], o[2]))[:_MAX_TIED]
             best_similarity, _, _, weak, anchor, kind = ranked[0]
             best = self._weight(ranked[0])
-            agree = [self._agree(anchor, offer[4]) for offer in ranked[1:]]
+            agree = [self._agree(anchor, offer[4]) or self._both_hold(weak, anchor, offer[4])
+                     for offer in ranked[1:]]
             tied = [ok for offer, ok in zip(ranked[1:], agree) if self._weight(offer) == best]
             # A story inside a page (``inside``) is the page's opening-to-end match with the
             # anchor under nearly the same headline; the group's longest version may be
@@ -147,6 +148,19 @@ class _Attach:
         if prints.title_only[first] or prints.title_only[second]:
             return True
         return self._agree(first, second)
+
+    def _both_hold(self, text: int, first: int, second: int) -> bool:
+        """Whether two targets both hold one long text (more than ``HEAD_SHINGLES``
+        shingles: not sentences a site reuses): ``threshold`` of its shingles in each of
+        them at once. Two pages of sites seen once carrying one story each amid their own
+        chrome, which is not learned, clearly differ as wholes, but each is a copy of it."""
+        body = self.comparer.prints.body
+        words = body[text]
+        if len(words) <= HEAD_SHINGLES or self.comparer.prints.title_only[text]:
+            return False
+        held = np.intersect1d(np.intersect1d(words, body[first], assume_unique=True),
+                              body[second], assume_unique=True)
+        return len(held) >= self.comparer.config.threshold * len(words)
 
     def _agree(self, first: int, second: int) -> bool:
         """Whether two articles' bodies do not clearly differ: their similarity, or the

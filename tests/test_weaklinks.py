@@ -73,3 +73,15 @@ def test_a_page_carrying_two_stories_joins_the_one_under_the_closer_headline() -
             make_article("page", "Germany's dependence on Russian gas poses risks", page,
                          source="gazette")]
     assert _groups(same) == [["other"], ["own"], ["page"]]
+
+
+def test_a_story_contained_in_two_pages_of_sites_seen_once_joins_both() -> None:
+    # Two sites seen once carry the whole story amid their own chrome (not learned: a
+    # header and a long footer each): the two pages clearly differ as wholes, but both
+    # hold the story, a long text (not sentences a site reuses).
+    story = words("story", 200)
+    docs = [make_article("story", "Storm hits the coast overnight", story, source="a"),
+            *(make_article(f"page{k}", "Storm hits the coast overnight",
+                           f"{words(f'head{k}', 100)}\n\n{story}\n\n{words(f'foot{k}', 200)}",
+                           source=f"gazette{k}") for k in (1, 2))]
+    assert _groups(docs) == [["page1", "page2", "story"]]
