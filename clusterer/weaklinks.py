@@ -32,6 +32,9 @@ RECHECK = 0.7
 # Body groups tied for a headline-only article's best match that are compared with each
 # other (a headline shared by more groups than this is too common to say anything).
 _MAX_TIED = 8
+# The longest members of a target group that a weak link's group is checked against
+# (it joins where its text does not clearly differ from one of them).
+_MAX_FULLEST = 3
 # Members of each group whose headlines are checked for a number or date that differs.
 _MAX_CHECKED = 32
 
@@ -117,8 +120,12 @@ class _Attach:
             # A story inside a page (``inside``) is the page's opening-to-end match with the
             # anchor under nearly the same headline; the group's longest version may be
             # another page with other chrome, which shares the story and little else.
-            if not all(tied) or kind != "inside" and not self._groups_agree(
-                    largest[uf.find(weak)], largest[uf.find(anchor)]):
+            # The target group's fullest versions: its longest may be an OCR scan, whose
+            # misread words add shingles it shares with no other copy.
+            fullest = sorted(members[uf.find(anchor)],
+                             key=lambda a: (-sizes[a], rank[a]))[:_MAX_FULLEST]
+            if not all(tied) or kind != "inside" and not any(
+                    self._groups_agree(largest[uf.find(weak)], full) for full in fullest):
                 continue
             join(weak, anchor, kind, best_similarity)
             for offer, ok in zip(ranked[1:], agree):

@@ -85,3 +85,19 @@ def test_a_story_contained_in_two_pages_of_sites_seen_once_joins_both() -> None:
                            f"{words(f'head{k}', 100)}\n\n{story}\n\n{words(f'foot{k}', 200)}",
                            source=f"gazette{k}") for k in (1, 2))]
     assert _groups(docs) == [["page1", "page2", "story"]]
+
+
+def test_a_short_copy_joins_a_group_whose_longest_version_is_a_noisy_scan() -> None:
+    # The group: a story and a scan of it with misread words in its first paragraph and
+    # a caption added (the longest set of shingles). A copy cut to that paragraph clearly
+    # differs from the scan, but not from the story: it joins.
+    story = words("story", 400)
+    scan = story.split()
+    for k in range(2, 50, 6):
+        scan[k] = f"misread{k}"
+    docs = [make_article("story", "Storm hits the coast overnight", story, source="a"),
+            make_article("scan", "Storm hits the coast overnight",
+                         " ".join(scan) + " " + words("caption", 20), source="b"),
+            make_article("cut", "Storm hits the coast overnight", words("story", 45),
+                         source="c")]
+    assert _groups(docs) == [["cut", "scan", "story"]]
