@@ -250,29 +250,46 @@ class Comparer:
         docs, config = self.docs, self.config
         sources = sorted({source_key(docs[i]), source_key(docs[j])})
         if len(sources) > 1:
-            ordered = [ordered_shingles_without(docs[k], self.model, sources, config.shingle_size)
-                       for k in (i, j)]
-            sizes = [len(distinct(o)) for o in ordered]
-            again = self._measure(i, j, distinct(ordered[0]), distinct(ordered[1]),
-                                  rechecked=True,
-                                  heads=(ordered[0][:HEAD_SHINGLES], ordered[1][:HEAD_SHINGLES]))
+            # Where a sidebar run stands is judged on the page as its own site shows it
+            # (own chrome first) or once the other site's is gone (the same order for
+            # both): either view may leave the story whole, so the better one counts.
+            again = max((self._again(i, j, ordered) for ordered in (
+                self._without_both(i, j),
+                [ordered_shingles_without(docs[k], self.model, sources, config.shingle_size)
+                 for k in (i, j)])), key=lambda m: (m.copy, m.similarity))
         else:  # one site's chrome: the texts as fingerprinted, measured already
-            again, ordered = match, []
-            sizes = [len(self.prints.body[i]), len(self.prints.body[j])]
-        small = 0 if (sizes[0], docs[i].id) <= (sizes[1], docs[j].id) else 1
-        if not again.copy and again.kind == "containment" and (
-                sizes[small] <= HEAD_SHINGLES or self._same_headline(i, j)):
-            ordered = ordered or [self._ordered(i), self._ordered(j)]
-            covered = coverage(ordered[small], ordered[1 - small], config.shingle_size)
-            if covered > again.similarity:
-                again = replace(again, kind="coverage", similarity=covered,
-                                copy=covered >= config.threshold)
+            again = self._again(i, j, None, match)
         # A pair that only came near by the share of the smaller set, not by similarity,
         # keeps its first answer unless it is now a copy (that share is what says whether
         # two bodies clearly differ, see weaklinks).
         better = again.similarity > match.similarity
         return again if again.copy or better and match.similarity >= _RECHECK * config.threshold \
             else match
+
+    def _again(self, i: int, j: int, ordered: list[np.ndarray] | None,
+               match: Match | None = None) -> Match:
+        """:meth:`_recheck` of one view of the pair: its two texts in order (``None``: as
+        fingerprinted, measured already as ``match``), by containment or Jaccard, then,
+        for a short or same-headline text, by its word coverage where that is higher."""
+        docs, config = self.docs, self.config
+        if ordered is not None:
+            sizes = [len(distinct(o)) for o in ordered]
+            again = self._measure(i, j, distinct(ordered[0]), distinct(ordered[1]),
+                                  rechecked=True,
+                                  heads=(ordered[0][:HEAD_SHINGLES], ordered[1][:HEAD_SHINGLES]))
+        else:
+            assert match is not None
+            again = match
+            sizes = [len(self.prints.body[i]), len(self.prints.body[j])]
+        small = 0 if (sizes[0], docs[i].id) <= (sizes[1], docs[j].id) else 1
+        if not again.copy and again.kind == "containment" and (
+                sizes[small] <= HEAD_SHINGLES or self._same_headline(i, j)):
+            texts = ordered or [self._ordered(i), self._ordered(j)]
+            covered = coverage(texts[small], texts[1 - small], config.shingle_size)
+            if covered > again.similarity:
+                again = replace(again, kind="coverage", similarity=covered,
+                                copy=covered >= config.threshold)
+        return again
 
     def _measure(self, i: int, j: int, a: np.ndarray, b: np.ndarray, headline: bool = False,
                  rechecked: bool = False,
