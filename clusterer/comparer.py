@@ -98,6 +98,8 @@ class Comparer:
                 match = self._recheck(i, j, match)
             if not match.copy:
                 match = self._inside(i, j, match)
+            if not match.copy and 0 < min(match.sizes) < config.min_containment_shingles:
+                match = self._short_lead(i, j, match)
         if identity is None:
             return match
         return replace(match, kind=identity, threshold=1.0, copy=True, veto="")
@@ -140,16 +142,34 @@ class Comparer:
                 doc, self.model, [source_key(doc)], self.config.shingle_size)
         return known
 
-    def _lead(self, i: int, j: int, match: Match) -> Match:
+    def _short_lead(self, i: int, j: int, match: Match) -> Match:
+        """A body too short for containment (fewer than ``min_containment_shingles``
+        shingles, though it has the words not to be matched by its headline alone: a
+        copy cut to about 30 words) under a headline near the other's (the recheck level
+        of the headline threshold): a copy where its words are the start of the other's
+        body, as a headline-only article's few words (``lead``, :meth:`_lead`), and
+        headlines that differ in a number or date veto it (items of a series)."""
+        near = self._measure(i, j, self.prints.title[i], self.prints.title[j], headline=True)
+        if near.similarity < _RECHECK * self.config.headline_threshold:
+            return match
+        short = i if (match.sizes[0], self.docs[i].id) <= (match.sizes[1], self.docs[j].id) else j
+        lead = self._lead(i, j, match, short)
+        if lead.copy and articles_numbers_differ(self.docs[i], self.docs[j]):
+            return replace(lead, copy=False, veto=_NUMBERS_VETO)
+        return lead
+
+    def _lead(self, i: int, j: int, match: Match, short: int | None = None) -> Match:
         """A headline-only article that kept a few words of body (a feed item's summary,
         a copy cut to a paragraph), whose headline comes near the other's (the recheck
         level of the headline threshold: a cut or rewritten headline): a copy where
         those words are the start of the other's body (``lead``: the share of them in
         it reaches the threshold, and the shared text is aligned in both)."""
         prints, docs, config = self.prints, self.docs, self.config
-        if prints.title_only[i] == prints.title_only[j]:
-            return match
-        short, full = (i, j) if prints.title_only[i] else (j, i)
+        if short is None:
+            if prints.title_only[i] == prints.title_only[j]:
+                return match
+            short = i if prints.title_only[i] else j
+        full = j if short == i else i
         ordered = ordered_shingles_without(docs[short], self.model, [source_key(docs[short])],
                                            config.shingle_size)
         if not docs[short].text or not len(ordered):

@@ -227,7 +227,8 @@ class BodyJoin(_Attach):
         if match.kind == "inside":  # the page holding the story is the weak side
             page, story = (i, j) if (match.before[0] or 0) > (match.before[1] or 0) else (j, i)
             return self.offer(page, story, match)
-        if match.kind not in ("containment", "coverage"):
+        # A short text's match (``lead``: the few words of a copy cut short) is weak too.
+        if match.kind not in ("containment", "coverage", "lead"):
             return self.uf.union(i, j, match.kind, match.similarity)
         key_i, key_j = (match.sizes[0], self.rank[i]), (match.sizes[1], self.rank[j])
         small, large = (i, j) if key_i < key_j else (j, i)

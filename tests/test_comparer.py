@@ -279,3 +279,23 @@ def test_a_near_pair_is_rechecked_in_both_orders_of_leaving_out_chrome(tmp_path)
     at = {a.id: k for k, a in enumerate(articles)}
     match = comparer.compare(at["011-3"], at["011-0"])
     assert (match.kind, match.copy, round(match.similarity, 3)) == ("coverage", True, 0.842)
+
+
+def test_a_body_too_short_for_containment_is_a_copy_by_its_opening() -> None:
+    # A copy cut to 32 words, 12 of them repeated: enough words not to be matched by its
+    # headline alone (30), too few distinct shingles for containment (20 < 25).
+    story = words("story", 120)
+    cut = f"{words('story', 20)}\n\n{words('story', 12)}"
+    docs = [make_article("story", "Bitcoin exchange files for bankruptcy", story, source="a"),
+            make_article("cut", "Bitcoin exchange files for bankruptcy in US", cut, source="b"),
+            make_article("other", "Council approves the budget", cut, source="c"),
+            make_article("item3", "Bitcoin exchange files for bankruptcy (3)", story, source="d"),
+            make_article("item4", "Bitcoin exchange files for bankruptcy (4)", cut, source="e")]
+    comparer = _comparer(docs)
+    match = comparer.compare(0, 1)
+    assert (match.kind, match.copy, match.shared, match.sizes) == ("lead", True, 17, (117, 20))
+    # Under another headline, or items of a series: no copy.
+    assert comparer.compare(0, 2).kind == "jaccard" and not comparer.compare(0, 2).copy
+    assert comparer.compare(3, 4).veto and not comparer.compare(3, 4).copy
+    assert [sorted(g.ids) for g in deduplicate(docs[:2], DedupConfig(workers=1)).groups] == [
+        ["cut", "story"]]
