@@ -291,7 +291,11 @@ def opening_in_page(comparer: Comparer, bodies: np.ndarray) -> np.ndarray:
     pairs: set[tuple[int, int]] = set()
     for k in pages:
         page = int(bodies[k])
-        held = values[np.isin(values, prints.body[page], assume_unique=True)]
+        # The page's shingles looked up in the openings (sorted): its few hundred
+        # shingles searched, not every opening of the dump.
+        body = prints.body[page]
+        at = np.minimum(np.searchsorted(values, body), max(len(values) - 1, 0))
+        held = body[values[at] == body] if len(values) else body[:0]
         for value in held.tolist():
             for other in by_value[value]:
                 story = int(bodies[other])
