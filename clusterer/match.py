@@ -17,6 +17,7 @@ import numpy as np
 from clusterer.alignment import inside_floor
 from clusterer.candidates import (
     Screen,
+    opening_in_page,
     same_opening,
     screen_floor,
     verify_pairs,
@@ -132,6 +133,13 @@ def merge_near(comparer: Comparer, uf: UnionFind, report: Progress,
         # the pair, and its shared text alone decides (Comparer._inside).
         verify_screened_out(titled_reps[by_title[close]], screen, joiner, uf,
                             inside_floor(True, config.min_containment_shingles))
+        # Nor, where the page's headline was cut short, does the headline LSH propose it.
+        inside = opening_in_page(comparer, body_reps)
+        if fresh is not None:
+            inside = inside[fresh[inside[:, 0]] | fresh[inside[:, 1]]]
+        for i, j in inside.tolist():
+            if uf.find(i) != uf.find(j):
+                joiner(i, j)
         joiner.attach()
         report("matching (body)", 1, 1)
 
