@@ -73,15 +73,69 @@ def apply_counts(total: ChromeCounts | None, plus: ChromeCounts | None,
         ValueError: The counts were taken with other word limits, or ``minus`` holds a
             row ``total + plus`` does not (it was never counted).
     """
-    parts = [c for c in (total, plus, _negated(minus) if minus is not None else None)
+    parts = [c for c in (plus, _negated(minus) if minus is not None else None)
              if c is not None]
-    if not parts:
+    delta = parts[0].merge(parts[1]) if len(parts) == 2 else parts[0] if parts else None
+    out = _merged(total, delta) if total is not None and delta is not None else total or delta
+    if out is None:
         return None
-    out = parts[0]
-    for part in parts[1:]:
-        out = out.merge(part)
     out = _pruned(out)
     return out if out.site_pages.sum() > 0 else None
+
+
+def _merged(total: ChromeCounts, delta: ChromeCounts) -> ChromeCounts:
+    """:meth:`ChromeCounts.merge` of large counts and a few rows: the rows are looked up
+    in the sorted tables and added or inserted in place (linear in the tables, no
+    sort of them), the same result."""
+    if (total.short_unit_words, total.affix_words) != (delta.short_unit_words,
+                                                       delta.affix_words):
+        return total.merge(delta)  # raises
+    names = tuple(sorted(set(total.names) | set(delta.names)))
+    number = {name: k for k, name in enumerate(names, start=1)}
+    ours = np.asarray([0, *(number[n] for n in total.names)], dtype=np.int64)
+    theirs = np.asarray([0, *(number[n] for n in delta.names)], dtype=np.int64)
+    site_pages = np.zeros(len(names) + 1, dtype=np.int64)
+    np.add.at(site_pages, ours, total.site_pages)
+    np.add.at(site_pages, theirs, delta.site_pages)
+    affixes = dict(total.affixes)
+    for affix, n in delta.affixes:
+        affixes[affix] = affixes.get(affix, 0) + n
+
+    def table(name: str, source_at: int | None) -> tuple[np.ndarray, ...]:
+        big, small = list(getattr(total, name)), list(getattr(delta, name))
+        if source_at is not None:  # renumbering keeps the order: names stay sorted
+            big[source_at], small[source_at] = ours[big[source_at]], theirs[small[source_at]]
+        return _inserted(big, small)
+
+    return ChromeCounts(total.short_unit_words, total.affix_words, names, site_pages,
+                        table("short", None), table("carried", 0), table("placed", 1),
+                        table("before", 0), tuple(sorted(affixes.items())))
+
+
+def _inserted(big: list[np.ndarray], small: list[np.ndarray]) -> tuple[np.ndarray, ...]:
+    """Two count tables (key columns sorted together, one row per key, then a count)
+    as one: the counts of ``small``'s keys found in ``big`` added, the others inserted
+    in their places."""
+    if not len(small[0]):
+        return tuple(big)
+    keys, asked = _sortable(big[:-1]), _sortable(small[:-1])
+    at = np.searchsorted(keys, asked)
+    found = at < len(keys)
+    found[found] = keys[at[found]] == asked[found]
+    counts = big[-1].astype(np.int64)  # a copy
+    np.add.at(counts, at[found], small[-1][found])
+    new = ~found
+    columns = [*big[:-1], counts]
+    return tuple(np.insert(c, at[new], s[new].astype(c.dtype)) for c, s in zip(columns, small))
+
+
+def _sortable(columns: list[np.ndarray]) -> np.ndarray:
+    """One fixed-width byte string per row whose byte order is the rows' order (every
+    column non-negative, big-endian)."""
+    stacked = np.empty((len(columns[0]), len(columns)), dtype=">u8")
+    for k, column in enumerate(columns):
+        stacked[:, k] = column
+    return stacked.view(f"S{8 * len(columns)}").ravel()
 
 
 def _negated(counts: ChromeCounts) -> ChromeCounts:
@@ -191,19 +245,20 @@ class PageCounts:
         """
         values = [np.concatenate(list(part)).astype(np.uint32) if len(part)
                   else np.zeros(0, dtype=np.uint32) for part in (plus, minus)]
-        keys = np.concatenate([self.shingles.astype(np.uint32), *values])
-        weights = np.concatenate([self.carried.astype(np.int64),
-                                  np.ones(len(values[0]), dtype=np.int64),
+        keys = np.concatenate(values)
+        weights = np.concatenate([np.ones(len(values[0]), dtype=np.int64),
                                   -np.ones(len(values[1]), dtype=np.int64)])
-        order = np.argsort(keys, kind="stable")
+        order = np.argsort(keys, kind="stable")  # the pages changed only: few
         keys, weights = keys[order], weights[order]
         starts = run_starts(keys)
         summed = np.add.reduceat(weights, starts) if len(starts) else weights[:0]
-        if (summed < 0).any():
+        shingles, carried = _inserted([self.shingles.astype(np.uint64), self.carried],
+                                      [keys[starts].astype(np.uint64), summed])
+        if (carried < 0).any():
             raise ValueError("common text counts: a page taken away that was never counted")
-        kept = summed > 0
-        return PageCounts(self.pages + len(plus) - len(minus), keys[starts][kept],
-                          summed[kept])
+        kept = carried > 0
+        return PageCounts(self.pages + len(plus) - len(minus),
+                          shingles[kept].astype(np.uint32), carried[kept])
 
     def to_blob(self) -> bytes:
         """As bytes (:meth:`from_blob` reads them back)."""

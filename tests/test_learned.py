@@ -66,6 +66,18 @@ def test_applied_counts_equal_the_counts_of_what_is_left():
         apply_counts(expected, None, _counts(["s9"], [["q"]], [[]]))
 
 
+def test_counts_applied_in_place_equal_the_counts_merged():
+    rng = np.random.default_rng(7)
+    texts = [[f"u{v}" for v in rng.integers(0, 60, size=rng.integers(0, 9))] for _ in range(90)]
+    sources = [f"s{v}" for v in rng.integers(0, 12, size=90)]
+    affixes = [[f"x{v}"] for v in rng.integers(0, 5, size=90)]
+    big = _counts(sources[:80], texts[:80], affixes[:80])
+    small = _counts(sources[80:] + ["new"], texts[80:] + [["u1", "u999"]], affixes[80:] + [[]])
+    applied = apply_counts(big, small, None)
+    assert applied is not None and same_counts(applied, big.merge(small))
+    assert applied.names[-1] == "s9" and "new" in applied.names
+
+
 def test_page_counts_add_and_take_away_pages():
     pages = [np.asarray(p, dtype=np.uint32) for p in ([1, 2, 3], [2, 3], [3], [])]
     counts = PageCounts.from_blob(None).applied(pages, [])
