@@ -43,7 +43,14 @@ from clusterer.fingerprint import Fingerprints, prints_of, split_articles
 from clusterer.match import merge_exact, merge_near
 from clusterer.records import Article, DuplicateGroup, Match
 from clusterer.shingling import Packed
-from clusterer.staleness import bodies_of, learn_chrome, learn_common, meets, stale_prints
+from clusterer.staleness import (
+    bodies_of,
+    changed_chrome,
+    learn_chrome,
+    learn_common,
+    meets,
+    stale_prints,
+)
 from clusterer.stored import (
     CandidateIndex,
     StoredPrint,
@@ -275,11 +282,14 @@ def match_on_state(state: StoreLike, incoming: Sequence[tuple[int, Article]],
     if known is None or state.meta("dedup") != settings:
         stale = [r.seq for r in stored]
     else:
-        stored_units = (_joined([split_units(r.units)[0] for r in stored], np.uint64),
-                        np.asarray([len(r.units) // 12 for r in stored], dtype=np.int64))
-        stale, sensitive = stale_prints(stored, *stored_units, model_from_json(
-            known, BoilerplateModel(config.boilerplate)), model)
-        del stored_units
+        old = model_from_json(known, BoilerplateModel(config.boilerplate))
+        change = changed_chrome(old, model)
+        stale = []
+        if len(change.units) or change.affixes:  # else no stored unit is read
+            stored_units = (_joined([split_units(r.units)[0] for r in stored], np.uint64),
+                            np.asarray([len(r.units) // 12 for r in stored], dtype=np.int64))
+            stale, sensitive = stale_prints(stored, *stored_units, old, model)
+            del stored_units
     stale_set = set(stale)
     articles = articles if articles is not None else {}
     if stale:
