@@ -5,9 +5,9 @@ A state keeps, per article, what matching needs (:class:`clusterer.stored.Stored
 (:func:`match_on_state`):
 
 1. splits only the new articles (pass 1 of :mod:`clusterer.fingerprint`);
-2. learns the chrome again from the stored unit hashes and the new ones (numpy over
-   numbers: a tenth of fingerprinting's cost), exactly as one batch run over everything
-   would;
+2. learns the chrome again from the counts the state keeps, updated by the articles
+   that start or stop counting (:func:`clusterer.staleness.learn_chrome`), exactly as
+   one batch run over everything would;
 3. finds the stored fingerprints this made *stale*: an article holding a unit whose
    chrome status changed anywhere (a source's chrome, short or spread chrome, the units
    usually before it), or a headline segment whose affix status changed. Those are

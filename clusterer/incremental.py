@@ -13,13 +13,14 @@ How a run works:
    article by the newest time known when it arrived). Articles of this run are never
    expired by it.
 2. Dedup (:func:`clusterer.delta.match_on_state`): only the new and updated articles
-   are fingerprinted; chrome is learned again over everything from the stored unit
-   hashes, and the stored fingerprints it made stale are made again; the new articles
+   are fingerprinted; chrome is learned again over everything from counts the state
+   keeps up to date, and the stored fingerprints it made stale are made again; the new articles
    are matched against their stored candidates (stored LSH band keys, then the MinHash
    screen), and any stored group one of them meets is matched again whole. The groups
    are those of one batch run over everything, entry for entry
    (``scripts/incremental_check.py identity``); what still grows with the state is
-   reading it (the stored records, unit hashes and band keys) and learning chrome.
+   reading it (the stored records and band keys) and learning chrome from the kept
+   counts (numpy over the count tables).
 3. Storylines (:mod:`clusterer.tracking`): only the articles near the new ones in
    time, and the stored storylines they touch, are clustered again (the rest stand as
    stored); the storylines then get the ids of the stored ones by shared members.
