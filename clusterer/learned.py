@@ -182,13 +182,28 @@ def counts_blob(counts: ChromeCounts) -> bytes:
         arrays.update((f"{name}{k}", c) for k, c in enumerate(getattr(counts, name)))
     header = json.dumps({"short_unit_words": counts.short_unit_words,
                          "affix_words": counts.affix_words, "names": list(counts.names),
-                         "affixes": [list(a) for a in counts.affixes]}).encode()
-    return _arrays_blob(header, arrays)
+                         "affixes": [list(a) for a in counts.affixes],
+                         "dtypes": {k: str(c.dtype) for k, c in arrays.items()}}).encode()
+    return _arrays_blob(header, {k: _narrow(c) for k, c in arrays.items()})
+
+
+def _narrow(column: np.ndarray) -> np.ndarray:
+    """A column of small non-negative integers (sources, counts) in the narrowest
+    unsigned type holding it (stored a third smaller); hashes as they are."""
+    if column.dtype == np.uint64 or not len(column) or int(column.min()) < 0:
+        return column
+    top = int(column.max())
+    for kind in (np.uint8, np.uint16, np.uint32):
+        if top <= np.iinfo(kind).max:
+            return column.astype(kind)
+    return column
 
 
 def counts_from_blob(blob: bytes) -> ChromeCounts:
     """The counts :func:`counts_blob` wrote."""
     header, arrays = _blob_arrays(blob)
+    arrays = {k: c.astype(header["dtypes"][k], copy=False) for k, c in arrays.items()}
+
     def table(name: str, columns: int) -> tuple[np.ndarray, ...]:
         return tuple(arrays[f"{name}{k}"] for k in range(columns))
 

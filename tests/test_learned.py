@@ -61,7 +61,9 @@ def test_applied_counts_equal_the_counts_of_what_is_left():
     assert left is not None and same_counts(left, expected)
     assert left.names == ("s1", "s2") and dict(left.affixes) == {"other": 1, "wire": 1}
     assert apply_counts(everything, None, everything) is None
-    assert same_counts(counts_from_blob(counts_blob(everything)), everything)
+    back = counts_from_blob(counts_blob(everything))
+    assert same_counts(back, everything)
+    assert [c.dtype for c in back.placed] == [c.dtype for c in everything.placed]
     with pytest.raises(ValueError, match="never counted"):
         apply_counts(expected, None, _counts(["s9"], [["q"]], [[]]))
 
