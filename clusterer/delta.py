@@ -50,6 +50,7 @@ from clusterer.staleness import (
     learn_common,
     meets,
     stale_prints,
+    unit_rows,
 )
 from clusterer.stored import (
     CandidateIndex,
@@ -278,6 +279,7 @@ def match_on_state(state: StoreLike, incoming: Sequence[tuple[int, Article]],
 
     settings = json.dumps(config.to_dict(), sort_keys=True)
     known = state.meta("model")
+    pairs = state.rechecked()
     sensitive: set[int] = set()
     if known is None or state.meta("dedup") != settings:
         stale = [r.seq for r in stored]
@@ -286,10 +288,11 @@ def match_on_state(state: StoreLike, incoming: Sequence[tuple[int, Article]],
         change = changed_chrome(old, model)
         stale = []
         if len(change.units) or change.affixes:  # else no stored unit is read
-            stored_units = (_joined([split_units(r.units)[0] for r in stored], np.uint64),
-                            np.asarray([len(r.units) // 12 for r in stored], dtype=np.int64))
-            stale, sensitive = stale_prints(stored, *stored_units, old, model)
-            del stored_units
+            rows = unit_rows(stored, change, {s for p in pairs for s in p})
+            stored_units = (_joined([split_units(r.units)[0] for r in rows], np.uint64),
+                            np.asarray([len(r.units) // 12 for r in rows], dtype=np.int64))
+            stale, sensitive = stale_prints(rows, *stored_units, old, model, stored)
+            del stored_units, rows
     stale_set = set(stale)
     articles = articles if articles is not None else {}
     if stale:
@@ -329,7 +332,6 @@ def match_on_state(state: StoreLike, incoming: Sequence[tuple[int, Article]],
     # Pairs compared again with both sources' chrome left out depend on the model, and
     # the inside rule's on the common text too.
     dropped = gone - {seq for seq, _ in incoming}  # expired (an updated one is back)
-    pairs = state.rechecked()
     bodies = bodies_of(state, {s for p in pairs for s in p} - dropped,
                        dict(zip(seqs, prints.body))) if len(changed_common) else {}
     for pair in pairs:

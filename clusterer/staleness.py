@@ -174,8 +174,13 @@ def meets(pair: tuple[int, int], bodies: dict[int, np.ndarray], changed: np.ndar
 
 
 def stale_prints(stored: list[StoredPrint], hashes: np.ndarray, counts: np.ndarray,
-           old: BoilerplateModel, new: BoilerplateModel) -> tuple[list[int], set[int]]:
+                 old: BoilerplateModel, new: BoilerplateModel,
+                 headlines: list[StoredPrint] | None = None) -> tuple[list[int], set[int]]:
     """Which stored fingerprints the new chrome model made stale.
+
+    ``stored`` (with their unit hashes ``hashes``, ``counts`` per article) may be only
+    the articles whose units can matter (:func:`unit_rows`); ``headlines``: the
+    articles whose headline affixes are checked (``stored`` by default).
 
     Returns:
         The seqs of the stored articles whose content (the units their source's chrome
@@ -212,7 +217,20 @@ def stale_prints(stored: list[StoredPrint], hashes: np.ndarray, counts: np.ndarr
         row = hashes[bounds[k]:bounds[k + 1]].tolist()
         stale[k] = old.content_mask(stored[k].source, row) != new.content_mask(stored[k].source,
                                                                                 row)
+    found = {r.seq for r, h in zip(stored, stale.tolist()) if h}
     if change.affixes:
-        stale |= np.asarray([any(s in change.affixes for s in r.segments) for r in stored],
-                            dtype=bool)
-    return [r.seq for r, h in zip(stored, stale.tolist()) if h], sensitive
+        found.update(r.seq for r in (stored if headlines is None else headlines)
+                     if any(s in change.affixes for s in r.segments))
+    return sorted(found), sensitive
+
+
+def unit_rows(stored: list[StoredPrint], change: ChromeChange, wanted: set[int]
+              ) -> list[StoredPrint]:
+    """The stored articles whose unit hashes :func:`stale_prints` must read: all when
+    a unit changed status everywhere (short or spread chrome), else those of the
+    sources whose chrome changed, and the ``wanted`` ones (the articles of recorded
+    pairs, which a unit that changed anywhere makes sensitive)."""
+    if change.anywhere:
+        return stored
+    sources = {s for s, _ in change.on_source} | {s for s, _ in change.before}
+    return [r for r in stored if r.source in sources or r.seq in wanted]
