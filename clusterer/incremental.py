@@ -131,9 +131,10 @@ def dedup_with_state(state: State, inputs: Sequence[str], reader: ReaderConfig |
     # Every stored record is read for an output of everything; --only-new reads those
     # of the articles matched again only (their groups are all it writes).
     records = {} if only_new else state.records(s.seq for s in stored if s.seq not in gone)
+    group_rows = state.group_rows()  # read once: stored groups, and those that stand
     try:
         placed = match_on_state(state, [(places[a.id], a) for a in incoming if a.id in changed],
-                                gone, _stored_groups(state, seq_of), config,
+                                gone, _stored_groups(group_rows, seq_of), config,
                                 engine or LocalEngine(config.workers),
                                 progress or (lambda stage, done, total: None), records)
     except MemoryError:
@@ -143,7 +144,7 @@ def dedup_with_state(state: State, inputs: Sequence[str], reader: ReaderConfig |
     if not only_new:
         articles = {a.id: a for a in records.values()}
         articles.update((a.id, a) for a in incoming if a.id in changed)
-        groups = groups + _kept_groups(state, articles, places, placed.fresh | gone)
+        groups = groups + _kept_groups(group_rows, articles, places, placed.fresh | gone)
     groups = sorted(groups, key=lambda g: places[g.kept.id])
     result = DedupResult(groups=groups, config=config, boilerplate=placed.model)
     state.delete_articles(intake.expired)
@@ -155,20 +156,22 @@ def dedup_with_state(state: State, inputs: Sequence[str], reader: ReaderConfig |
                             placed.refreshed)
 
 
-def _stored_groups(state: State, seq_of: dict[str, int]) -> dict[int, list[int]]:
-    """Per stored seq, the seqs of its stored duplicate group."""
+def _stored_groups(group_rows: list[tuple[Any, ...]], seq_of: dict[str, int]
+                   ) -> dict[int, list[int]]:
+    """Per stored seq, the seqs of its stored duplicate group (from the stored group
+    rows, :meth:`State.group_rows`)."""
     members: dict[str, list[int]] = {}
-    for row in state.group_rows():
+    for row in group_rows:
         if row[0] in seq_of:
             members.setdefault(row[1], []).append(seq_of[row[0]])
     return {seq: group for group in members.values() for seq in group}
 
 
-def _kept_groups(state: State, articles: dict[str, Article], places: dict[str, int],
-                 fresh: set[int]) -> list[DuplicateGroup]:
+def _kept_groups(group_rows: list[tuple[Any, ...]], articles: dict[str, Article],
+                 places: dict[str, int], fresh: set[int]) -> list[DuplicateGroup]:
     """The stored duplicate groups that stand as they were (no member fresh or gone)."""
     rows: dict[str, list[tuple[Any, ...]]] = {}
-    for row in state.group_rows():
+    for row in group_rows:
         if row[0] in articles and places[row[0]] not in fresh:
             rows.setdefault(row[1], []).append(row)
     out = []

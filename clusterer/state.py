@@ -244,8 +244,11 @@ class State(PrintStore):
                      places: dict[str, int] | None = None) -> None:
         """Store new articles (after every stored one, or at ``places``) or replace
         updated ones (keeping their place)."""
-        rows = self.db.execute("SELECT id, seq FROM articles").fetchall()
-        places = {**dict(rows), **(places or {})}
+        articles = list(articles)
+        places = places or {}
+        if not all(a.id in places for a in articles):  # else the stored ones are not read
+            rows = self.db.execute("SELECT id, seq FROM articles").fetchall()
+            places = {**dict(rows), **places}
         next_seq = max(places.values(), default=-1) + 1
         for article in articles:
             seq = places.get(article.id)
