@@ -141,3 +141,23 @@ def test_a_state_after_expiry_and_updates_holds_the_counts_of_what_is_left(tmp_p
     assert (common.pages, common.shingles.tolist(), common.carried.tolist()) == (
         common2.pages, common2.shingles.tolist(), common2.carried.tolist()) and common.pages == 11
     assert model == model2
+
+
+def test_other_word_limits_count_everything_again(tmp_path):
+    from dataclasses import replace
+
+    from clusterer.boilerplate import BoilerplateConfig
+
+    other = replace(CONFIG, boilerplate=BoilerplateConfig(short_unit_words=2, affix_words=2))
+    first, second = [_record(k, k + 1) for k in range(6)], [_record(k, k + 1) for k in range(6, 9)]
+    state, fresh = str(tmp_path / "s.db"), str(tmp_path / "fresh.db")
+    for number, (part, config) in enumerate(((first, CONFIG), (second, other))):
+        with open_state(state) as store:
+            dedup_with_state(store, [_write(tmp_path / f"{number}.jsonl", part)], config=config)
+    with open_state(fresh) as store:
+        dedup_with_state(store, [_write(tmp_path / "all.jsonl", first + second)], config=other)
+    (chrome, common, model), (chrome2, common2, model2) = _learned(state), _learned(fresh)
+    assert (chrome.short_unit_words, chrome.affix_words) == (2, 2)
+    assert same_counts(chrome, chrome2) and model == model2
+    assert (common.pages, common.shingles.tolist(), common.carried.tolist()) == (
+        common2.pages, common2.shingles.tolist(), common2.carried.tolist()) and common.pages == 9
