@@ -111,7 +111,7 @@ class BoilerplateModel:
             (:func:`clusterer.alignment.common_shingles`), left out where the inside
             rule looks for a story's opening in a page; set by
             :func:`clusterer.dedup.match_dump`, or on a state by
-            :func:`clusterer.staleness.learn_common` (kept in the state's meta, not in
+            :func:`clusterer.staleness.learn_common` (from page counts the state keeps, not in
             the model's JSON); empty otherwise.
     """
 
