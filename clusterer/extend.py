@@ -19,7 +19,6 @@ from clusterer.storylines import (
     _cluster_language,
     _merge,
     by_language,
-    chrome_ids,
 )
 
 if TYPE_CHECKING:
@@ -53,16 +52,16 @@ def extend_storylines(groups: Sequence[DuplicateGroup], seeds: Sequence[int],
     report = progress or (lambda stage, done, total: None)
     seeded = np.asarray(seeds, dtype=np.int64)
     new = seeded < 0 if fresh is None else np.asarray(fresh, dtype=bool)
-    chrome = chrome_ids(groups, chrome_title)
     return by_language(groups, config, body_text, report,
                        lambda docs, part, positions, language: _extend_language(
                            docs, part, seeded[positions], new[positions], language, config,
-                           report, merge_seeded, chrome))
+                           report, merge_seeded, chrome_title))
 
 
 def _extend_language(docs: list[str], part: list[DuplicateGroup], seeds: np.ndarray,
                      is_new: np.ndarray, language: str, config: StorylineConfig,
-                     report: Progress, merge_seeded: bool, chrome: frozenset[str] = frozenset()
+                     report: Progress, merge_seeded: bool,
+                     chrome_title: Callable[[Article], bool] | None = None
                      ) -> tuple[list[Storyline], list[DuplicateGroup]]:
     """:func:`extend_storylines` within one language (groups in time order). Only
     what lies within ``window_hours`` of the new groups' time span is clustered or
@@ -100,7 +99,7 @@ def _extend_language(docs: list[str], part: list[DuplicateGroup], seeds: np.ndar
                                  hours[judged], labels[judged], config)
         labels[judged] = rescue_near((evidence[0][judged], evidence[1][judged]),
                                       hours[judged], labels[judged], config)
-    return assemble(part, features, weights, labels, config, language, chrome)
+    return assemble(part, features, weights, labels, config, language, chrome_title)
 
 
 def _near(hours: np.ndarray, is_new: np.ndarray, window: float) -> np.ndarray:

@@ -150,18 +150,9 @@ def build_storylines(groups: Sequence[DuplicateGroup], config: StorylineConfig |
     """
     config = config or StorylineConfig()
     report = progress or (lambda stage, done, total: None)
-    chrome = chrome_ids(groups, chrome_title)
     return by_language(groups, config, body_text, report,
                        lambda docs, part, _, language: _cluster_language(
-                           docs, part, language, config, report, chrome))
-
-
-def chrome_ids(groups: Sequence[DuplicateGroup],
-               chrome_title: Callable[[Article], bool] | None) -> frozenset[str]:
-    """Kept ids of the groups whose kept article's headline is page chrome."""
-    if chrome_title is None:
-        return frozenset()
-    return frozenset(g.kept.id for g in groups if chrome_title(g.kept))
+                           docs, part, language, config, report, chrome_title))
 
 
 Cluster = Callable[[list[str], list[DuplicateGroup], list[int], str],
@@ -204,7 +195,7 @@ def by_language(groups: Sequence[DuplicateGroup], config: StorylineConfig,
 
 def _cluster_language(docs: list[str], groups: list[DuplicateGroup], language: str,
                       config: StorylineConfig, report: Progress,
-                      chrome: frozenset[str] = frozenset()
+                      chrome_title: Callable[[Article], bool] | None = None
                       ) -> tuple[list[Storyline], list[DuplicateGroup]]:
     """Storylines among the articles of one language (in time order)."""
     report("features", 0, 1)
@@ -221,7 +212,7 @@ def _cluster_language(docs: list[str], groups: list[DuplicateGroup], language: s
     labels = rescue_near((features.tfidf, titles), hours, labels, config)
     labels = drop_site_themes(titles, [frozenset(source_key(a) for a in (g.kept, *g.duplicates))
                                        for g in groups], labels)
-    return assemble(groups, features, weights, labels, config, language, chrome)
+    return assemble(groups, features, weights, labels, config, language, chrome_title)
 
 
 def _order_key(group: DuplicateGroup) -> tuple[float, str]:
