@@ -29,7 +29,8 @@ def extend_storylines(groups: Sequence[DuplicateGroup], seeds: Sequence[int],
                       config: StorylineConfig | None = None,
                       body_text: Callable[[Article], str] | None = None,
                       progress: Progress | None = None, merge_seeded: bool = True,
-                      fresh: Sequence[bool] | None = None) -> StorylineResult:
+                      fresh: Sequence[bool] | None = None,
+                      chrome_title: Callable[[Article], bool] | None = None) -> StorylineResult:
     """Storylines that continue given ones (the hook of :mod:`clusterer.tracking`).
 
     ``seeds[i]`` is the storyline (any number >= 0) ``groups[i]`` already belongs to,
@@ -44,7 +45,8 @@ def extend_storylines(groups: Sequence[DuplicateGroup], seeds: Sequence[int],
     ``window_hours`` of the fresh groups' time span are clustered or merged again. So a
     run with nothing fresh changes nothing. With ``merge_seeded`` False, two seeded
     storylines never merge (new ones may still join one). A storyline left with fewer
-    than ``min_size`` articles is unclustered. Without seeds the result is that of :func:`build_storylines`.
+    than ``min_size`` articles is unclustered. ``chrome_title`` is as for
+    :func:`build_storylines`. Without seeds the result is that of :func:`build_storylines`.
     """
     config = config or StorylineConfig()
     report = progress or (lambda stage, done, total: None)
@@ -53,12 +55,13 @@ def extend_storylines(groups: Sequence[DuplicateGroup], seeds: Sequence[int],
     return by_language(groups, config, body_text, report,
                        lambda docs, part, positions, language: _extend_language(
                            docs, part, seeded[positions], new[positions], language, config,
-                           report, merge_seeded))
+                           report, merge_seeded, chrome_title))
 
 
 def _extend_language(docs: list[str], part: list[DuplicateGroup], seeds: np.ndarray,
                      is_new: np.ndarray, language: str, config: StorylineConfig,
-                     report: Progress, merge_seeded: bool
+                     report: Progress, merge_seeded: bool,
+                     chrome_title: Callable[[Article], bool] | None = None
                      ) -> tuple[list[Storyline], list[DuplicateGroup]]:
     """:func:`extend_storylines` within one language (groups in time order). Only
     what lies within ``window_hours`` of the new groups' time span is clustered or
@@ -96,7 +99,7 @@ def _extend_language(docs: list[str], part: list[DuplicateGroup], seeds: np.ndar
                                  hours[judged], labels[judged], config)
         labels[judged] = rescue_near((evidence[0][judged], evidence[1][judged]),
                                       hours[judged], labels[judged], config)
-    return assemble(part, features, weights, labels, config, language)
+    return assemble(part, features, weights, labels, config, language, chrome_title)
 
 
 def _near(hours: np.ndarray, is_new: np.ndarray, window: float) -> np.ndarray:
