@@ -34,7 +34,7 @@ import numpy as np
 from clusterer.alignment import common_least, common_shingles
 from clusterer.boilerplate import BoilerplateConfig, BoilerplateModel
 from clusterer.comparer import Comparer
-from clusterer.engine import Engine, LocalEngine
+from clusterer.engine import Engine, LocalEngine, return_free_memory
 from clusterer.fingerprint import FingerprintConfig, content_text, fingerprint
 from clusterer.match import MatchConfig, merge_exact, merge_near
 from clusterer.records import Article, DuplicateGroup, Link
@@ -191,6 +191,7 @@ def match_dump(articles: Iterable[Article], config: DedupConfig, progress: Progr
     model.common_shingles_ = common_shingles(prints.body, common_least(len(docs)))
     uf = UnionFind(len(docs))
     merge_exact(docs, prints, uf)
+    return_free_memory()  # what fingerprinting and these steps let go (0.1-0.2 GiB at 100k)
     comparer = comparer_for(engine, docs, prints, model, config.match_config())
     merge_near(comparer, uf, report)
     return comparer, uf

@@ -23,6 +23,7 @@ from clusterer.candidates import (
     verify_screened_out,
 )
 from clusterer.comparer import Comparer, by_content
+from clusterer.engine import return_free_memory
 from clusterer.fingerprint import Fingerprints
 from clusterer.lsh import lsh_pairs_of, lsh_params, union_pairs
 from clusterer.records import Article
@@ -133,6 +134,8 @@ def merge_near(comparer: Comparer, uf: UnionFind, report: Progress,
         verify_screened_out(titled_reps[by_title[close]], screen, joiner, uf,
                             inside_floor(True, config.min_containment_shingles))
         joiner.attach()
+        del found, pairs, big, screen
+        return_free_memory()
         report("matching (body)", 1, 1)
 
     # Every headline is indexed, copies in an exact class too (their headlines differ);
