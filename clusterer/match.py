@@ -157,7 +157,10 @@ def merge_near(comparer: Comparer, uf: UnionFind, report: Progress,
         # A headline-only article with a few words of body may match by them (a "lead"
         # match, see Comparer._lead) where its headline only comes near: such pairs are
         # screened for the recheck level of the headline threshold.
-        worded = asking & np.asarray([bool(doc.text) for doc in comparer.docs], dtype=bool)
+        # Only the asking articles' texts are read back (the others stay on disk).
+        worded = np.zeros(n, dtype=bool)
+        asked = np.flatnonzero(asking)
+        worded[asked] = [bool(comparer.docs[i].text) for i in asked.tolist()]
         near = titled[pairs][worded[titled[pairs]].any(axis=1)]
         near = near[~screen.estimate(near[:, 0], near[:, 1])[0]]
         if len(near):
