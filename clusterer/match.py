@@ -24,6 +24,7 @@ from clusterer.candidates import (
     verify_screened_out,
 )
 from clusterer.comparer import Comparer, by_content
+from clusterer.engine import return_free_memory
 from clusterer.fingerprint import Fingerprints
 from clusterer.lsh import lsh_pairs_of, lsh_params, union_pairs
 from clusterer.records import Article
@@ -141,6 +142,8 @@ def merge_near(comparer: Comparer, uf: UnionFind, report: Progress,
             if uf.find(i) != uf.find(j):
                 joiner(i, j)
         joiner.attach()
+        del found, pairs, big, screen
+        return_free_memory()
         report("matching (body)", 1, 1)
 
     # Every headline is indexed, copies in an exact class too (their headlines differ);
@@ -162,7 +165,10 @@ def merge_near(comparer: Comparer, uf: UnionFind, report: Progress,
         # A headline-only article with a few words of body may match by them (a "lead"
         # match, see Comparer._lead) where its headline only comes near: such pairs are
         # screened for the recheck level of the headline threshold.
-        worded = asking & np.asarray([bool(doc.text) for doc in comparer.docs], dtype=bool)
+        # Only the asking articles' texts are read back (the others stay on disk).
+        worded = np.zeros(n, dtype=bool)
+        asked = np.flatnonzero(asking)
+        worded[asked] = [bool(comparer.docs[i].text) for i in asked.tolist()]
         near = titled[pairs][worded[titled[pairs]].any(axis=1)]
         near = near[~screen.estimate(near[:, 0], near[:, 1])[0]]
         if len(near):
