@@ -11,6 +11,7 @@ import numpy as np
 
 from clusterer.evidence import NOISE, drop_singletons, prune, rescue, rescue_near
 from clusterer.features import build_features, title_terms
+from clusterer.neighbours import merge_neighbours
 from clusterer.records import Article, DuplicateGroup
 from clusterer.storyline_records import Storyline, StorylineResult, assemble, time_hours
 from clusterer.storylines import (
@@ -99,6 +100,13 @@ def _extend_language(docs: list[str], part: list[DuplicateGroup], seeds: np.ndar
                                  hours[judged], labels[judged], config)
         labels[judged] = rescue_near((evidence[0][judged], evidence[1][judged]),
                                       hours[judged], labels[judged], config)
+        # And storylines near the new groups that share mutual nearest neighbours
+        # merge, on the same terms as above.
+        touched = np.isin(labels, np.unique(labels[near & (labels != NOISE)]))
+        merged = merge_neighbours(evidence[0], weights, hours, np.where(touched, labels, NOISE),
+                                  config)
+        labels = np.where(touched, _with_new(merged, evidence[0], weights, labels, seeds, is_new,
+                                             config.similarity, merge_seeded), labels)
     return assemble(part, features, weights, labels, config, language, chrome_title)
 
 
@@ -125,17 +133,28 @@ def _merge_new(vectors: np.ndarray, evidence: Evidence, weights: np.ndarray, lab
     without it."""
     touched = np.isin(labels, np.unique(labels[near & (labels != NOISE)]))
     merged = _merge(vectors, weights, np.where(touched, labels, NOISE), only_multi=True)
+    merged = np.where(touched, _with_new(merged, evidence[0], weights, labels, seeds, is_new,
+                                         similarity, merge_seeded), labels)
+    pruned = prune(evidence, weights, np.where(touched, merged, NOISE), similarity)
+    return drop_singletons(np.where(touched, pruned, merged))
+
+
+def _with_new(merged: np.ndarray, tfidf: sp.csr_matrix, weights: np.ndarray, labels: np.ndarray,
+              seeds: np.ndarray, is_new: np.ndarray, similarity: float, merge_seeded: bool
+              ) -> np.ndarray:
+    """``merged`` (storylines of ``labels`` merged, each set under its smallest label)
+    with the merges undone that join no new group, or two seeded storylines unless
+    ``merge_seeded`` and :func:`_weakest` reaches ``similarity``."""
+    merged = merged.copy()
     first_new = int(seeds.max()) + 1
     for value in np.unique(merged[merged != NOISE]).tolist():
         at = merged == value
         old = np.unique(labels[at & (labels >= 0) & (labels < first_new)])
         if not is_new[at].any() or (len(old) > 1 and (
                 not merge_seeded
-                or _weakest(evidence[0], weights, labels, at & ~is_new, old) < similarity)):
+                or _weakest(tfidf, weights, labels, at & ~is_new, old) < similarity)):
             merged[at] = labels[at]
-    merged = np.where(touched, merged, labels)
-    pruned = prune(evidence, weights, np.where(touched, merged, NOISE), similarity)
-    return drop_singletons(np.where(touched, pruned, merged))
+    return merged
 
 
 def _weakest(tfidf: sp.csr_matrix, weights: np.ndarray, labels: np.ndarray,
