@@ -72,12 +72,11 @@ def _extend_language(docs: list[str], part: list[DuplicateGroup], seeds: np.ndar
     hours = np.array([time_hours(g.kept.published) for g in part], dtype=np.float64)
     evidence = (features.tfidf, title_terms([g.kept.title for g in part], language))
     labels = np.where(seeds >= 0, seeds, NOISE)
-    # Only new groups are placed by evidence: stored unclustered ones had their turn.
-    judged = np.flatnonzero((labels != NOISE) | is_new)
-    labels[judged] = rescue((evidence[0][judged], evidence[1][judged]), weights[judged],
-                             hours[judged], labels[judged], config)
-    labels[judged] = rescue_near((evidence[0][judged], evidence[1][judged]), hours[judged],
-                                  labels[judged], config)
+    # The new groups are first clustered among themselves (with the stored unclustered
+    # ones near them), as a batch run would cluster them; only then do whole clusters
+    # join stored storylines (_merge_new) and the groups left alone join one by
+    # evidence. Placing each new group in a stored storyline first let a large stored
+    # storyline take in the new groups of a neighbouring story one by one.
     near = _near(hours, is_new, config.window_hours)
     rest = np.flatnonzero((labels == NOISE) & near)
     more, _ = _cluster_language([docs[k] for k in rest], [part[k] for k in rest], language,
@@ -152,9 +151,32 @@ def _with_new(merged: np.ndarray, tfidf: sp.csr_matrix, weights: np.ndarray, lab
         old = np.unique(labels[at & (labels >= 0) & (labels < first_new)])
         if not is_new[at].any() or (len(old) > 1 and (
                 not merge_seeded
-                or _weakest(tfidf, weights, labels, at & ~is_new, old) < similarity)):
+                or _weakest(tfidf, weights, labels, at & ~is_new, old) < similarity)) or (
+                len(old) > 0 and _joining(tfidf, weights, labels, at & ~is_new, old,
+                                          np.unique(labels[at & (labels >= first_new)]))
+                < similarity):
             merged[at] = labels[at]
     return merged
+
+
+def _joining(tfidf: sp.csr_matrix, weights: np.ndarray, labels: np.ndarray,
+             stored: np.ndarray, seeded: np.ndarray, clusters: np.ndarray) -> float:
+    """The smallest, over the new ``clusters``, of the TF-IDF cosine between a
+    cluster's centroid and that of the ``stored`` members of the ``seeded`` storyline
+    closest to it (weighted by copies; 1 with no cluster): a new cluster joins stored
+    storylines only with the evidence two fragments need against one of them, not
+    against their union or through another new cluster."""
+    import scipy.sparse as sp
+    from sklearn.preprocessing import normalize
+
+    if len(clusters) == 0:
+        return 1.0
+    old = normalize(sp.vstack([sp.csr_matrix(weights[stored & (labels == s)]
+                                             @ tfidf[stored & (labels == s)])
+                               for s in seeded.tolist()]))
+    new = normalize(sp.vstack([sp.csr_matrix(weights[labels == c] @ tfidf[labels == c])
+                               for c in clusters.tolist()]))
+    return float((new @ old.T).toarray().max(axis=1).min())
 
 
 def _weakest(tfidf: sp.csr_matrix, weights: np.ndarray, labels: np.ndarray,
