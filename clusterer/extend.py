@@ -36,13 +36,18 @@ def extend_storylines(groups: Sequence[DuplicateGroup], seeds: Sequence[int],
 
     ``seeds[i]`` is the storyline (any number >= 0) ``groups[i]`` already belongs to,
     or -1; ``fresh[i]`` whether it is new in this run (default: every unseeded one).
-    Each fresh group joins the seeded storyline for which it has the evidence a batch
-    run asks (:func:`~clusterer.evidence.rescue`); the unseeded groups left are clustered among themselves
-    as by :func:`build_storylines`, keeping the clusters with a fresh group. Then, when
-    there are seeds, storylines merge as a batch run merges fragments (:func:`_merge`,
-    then :func:`~clusterer.evidence.prune`), but only where a fresh group is among those merged, and
-    two seeded storylines only where their stored members alone have the evidence two
-    fragments need (:func:`_weakest`). Only groups and storylines within
+    The unseeded groups (fresh ones and stored unclustered ones near them) are first
+    clustered among themselves as by :func:`build_storylines`, keeping the clusters with
+    a fresh group. Then, when there are seeds, storylines merge as a batch run merges
+    fragments (:func:`_merge`, then :func:`~clusterer.evidence.prune`), but only where a
+    fresh group is among those merged, two seeded storylines only where their stored
+    members alone have the evidence two fragments need (:func:`_weakest`), and a new
+    cluster into seeded storylines only where it has that evidence with one of them
+    (:func:`_joining`). The groups still alone then join the storyline for which they
+    have the evidence a batch run asks (:func:`~clusterer.evidence.rescue`,
+    :func:`~clusterer.evidence.rescue_near`), and storylines whose short articles are
+    mutual nearest neighbours merge (:func:`~clusterer.neighbours.merge_neighbours`) on
+    the same terms. Only groups and storylines within
     ``window_hours`` of the fresh groups' time span are clustered or merged again. So a
     run with nothing fresh changes nothing. With ``merge_seeded`` False, two seeded
     storylines never merge (new ones may still join one). A storyline left with fewer
