@@ -42,8 +42,8 @@ def extend_storylines(groups: Sequence[DuplicateGroup], seeds: Sequence[int],
     fragments (:func:`_merge`, then :func:`~clusterer.evidence.prune`), but only where a
     fresh group is among those merged, two seeded storylines only where their stored
     members alone have the evidence two fragments need (:func:`_weakest`), and a new
-    cluster into seeded storylines only where it has that evidence with one of them
-    (:func:`_joining`). The groups still alone then join the storyline for which they
+    cluster into a seeded storyline only where no stored member loses the evidence it
+    has there (:func:`_merge_new`). The groups still alone then join the storyline for which they
     have the evidence a batch run asks (:func:`~clusterer.evidence.rescue`,
     :func:`~clusterer.evidence.rescue_near`), and storylines whose short articles are
     mutual nearest neighbours merge (:func:`~clusterer.neighbours.merge_neighbours`) on
@@ -134,12 +134,23 @@ def _merge_new(vectors: np.ndarray, evidence: Evidence, weights: np.ndarray, lab
     alone have the evidence two fragments need (:func:`_weakest`: a TF-IDF cosine of
     ``similarity`` between their centroids), and never unless ``merge_seeded``: a
     merge costs an id, so new articles bridging two storylines do not merge them
-    without it."""
+    without it. A merge with a new cluster after which a stored member of a seeded
+    storyline no longer has the evidence it has there without the merge is undone."""
     touched = np.isin(labels, np.unique(labels[near & (labels != NOISE)]))
     merged = _merge(vectors, weights, np.where(touched, labels, NOISE), only_multi=True)
     merged = np.where(touched, _with_new(merged, evidence[0], weights, labels, seeds, is_new,
                                          similarity, merge_seeded), labels)
     pruned = prune(evidence, weights, np.where(touched, merged, NOISE), similarity)
+    # New clusters continue a stored storyline, they do not take it over: a merge with
+    # a new cluster that costs a stored member the evidence it has in its own storyline
+    # is undone.
+    stored = touched & ~is_new & (labels >= 0) & (labels <= int(seeds.max()))
+    kept = prune(evidence, weights, np.where(touched, labels, NOISE), similarity) != NOISE
+    undo = np.unique(merged[stored & kept & (pruned == NOISE)])
+    undo = undo[np.isin(undo, merged[labels > int(seeds.max())])]
+    if len(undo):
+        merged = np.where(np.isin(merged, undo), labels, merged)
+        pruned = prune(evidence, weights, np.where(touched, merged, NOISE), similarity)
     return drop_singletons(np.where(touched, pruned, merged))
 
 
@@ -156,32 +167,9 @@ def _with_new(merged: np.ndarray, tfidf: sp.csr_matrix, weights: np.ndarray, lab
         old = np.unique(labels[at & (labels >= 0) & (labels < first_new)])
         if not is_new[at].any() or (len(old) > 1 and (
                 not merge_seeded
-                or _weakest(tfidf, weights, labels, at & ~is_new, old) < similarity)) or (
-                len(old) > 0 and _joining(tfidf, weights, labels, at & ~is_new, old,
-                                          np.unique(labels[at & (labels >= first_new)]))
-                < similarity):
+                or _weakest(tfidf, weights, labels, at & ~is_new, old) < similarity)):
             merged[at] = labels[at]
     return merged
-
-
-def _joining(tfidf: sp.csr_matrix, weights: np.ndarray, labels: np.ndarray,
-             stored: np.ndarray, seeded: np.ndarray, clusters: np.ndarray) -> float:
-    """The smallest, over the new ``clusters``, of the TF-IDF cosine between a
-    cluster's centroid and that of the ``stored`` members of the ``seeded`` storyline
-    closest to it (weighted by copies; 1 with no cluster): a new cluster joins stored
-    storylines only with the evidence two fragments need against one of them, not
-    against their union or through another new cluster."""
-    import scipy.sparse as sp
-    from sklearn.preprocessing import normalize
-
-    if len(clusters) == 0:
-        return 1.0
-    old = normalize(sp.vstack([sp.csr_matrix(weights[stored & (labels == s)]
-                                             @ tfidf[stored & (labels == s)])
-                               for s in seeded.tolist()]))
-    new = normalize(sp.vstack([sp.csr_matrix(weights[labels == c] @ tfidf[labels == c])
-                               for c in clusters.tolist()]))
-    return float((new @ old.T).toarray().max(axis=1).min())
 
 
 def _weakest(tfidf: sp.csr_matrix, weights: np.ndarray, labels: np.ndarray,
