@@ -62,6 +62,7 @@ from clusterer.features import (
     title_terms,
 )
 from clusterer.language import SAMPLE_CHARS, detect_languages
+from clusterer.neighbours import merge_neighbours
 from clusterer.readers.urls import source_key, url_host
 from clusterer.records import Article, DuplicateGroup
 from clusterer.storyline_records import (
@@ -210,6 +211,7 @@ def _cluster_language(docs: list[str], groups: list[DuplicateGroup], language: s
     labels = drop_singletons(prune((features.tfidf, titles), weights, labels, config.similarity))
     labels = rescue((features.tfidf, titles), weights, hours, labels, config)
     labels = rescue_near((features.tfidf, titles), hours, labels, config)
+    labels = merge_neighbours(features.tfidf, weights, hours, labels, config)
     labels = drop_site_themes(titles, [frozenset(source_key(a) for a in (g.kept, *g.duplicates))
                                        for g in groups], labels)
     return assemble(groups, features, weights, labels, config, language, chrome_title)
