@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from clusterer.chrome_counts import ChromeCounts, run_starts
+from clusterer.chrome_counts import ChromeCounts, joined_sources, run_starts
 
 _TABLES = ("short", "carried", "placed", "before")
 
@@ -90,13 +90,7 @@ def _merged(total: ChromeCounts, delta: ChromeCounts) -> ChromeCounts:
     if (total.short_unit_words, total.affix_words) != (delta.short_unit_words,
                                                        delta.affix_words):
         return total.merge(delta)  # raises
-    names = tuple(sorted(set(total.names) | set(delta.names)))
-    number = {name: k for k, name in enumerate(names, start=1)}
-    ours = np.asarray([0, *(number[n] for n in total.names)], dtype=np.int64)
-    theirs = np.asarray([0, *(number[n] for n in delta.names)], dtype=np.int64)
-    site_pages = np.zeros(len(names) + 1, dtype=np.int64)
-    np.add.at(site_pages, ours, total.site_pages)
-    np.add.at(site_pages, theirs, delta.site_pages)
+    names, ours, theirs, site_pages = joined_sources(total, delta)
     affixes = dict(total.affixes)
     for affix, n in delta.affixes:
         affixes[affix] = affixes.get(affix, 0) + n

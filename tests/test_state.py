@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -92,14 +93,20 @@ def test_a_second_run_waits_then_stops_with_a_clear_message(tmp_path):
     assert read_summary(path).articles == 2
 
 
-def test_another_schema_version_is_refused_in_one_line(tmp_path):
+def _state_of_schema(tmp_path: Path, version: int) -> str:
+    """A new state whose meta says it was written with schema ``version``."""
     path = str(tmp_path / "s.db")
     with open_state(path):
         pass
     db = sqlite3.connect(path)
-    db.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(version),))
     db.commit()
     db.close()
+    return path
+
+
+def test_another_schema_version_is_refused_in_one_line(tmp_path):
+    path = _state_of_schema(tmp_path, 99)
     with pytest.raises(StateError, match=r"state written with schema version 99 \(clusterer "
                        r".*\); this clusterer \(.*\) reads schema version 4; use that version "
                        r"or pass another --state path to start a new state"), open_state(path):
@@ -107,13 +114,7 @@ def test_another_schema_version_is_refused_in_one_line(tmp_path):
 
 
 def test_an_older_state_is_refused_naming_what_it_lacks(tmp_path):
-    path = str(tmp_path / "s.db")
-    with open_state(path):
-        pass
-    db = sqlite3.connect(path)
-    db.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
-    db.commit()
-    db.close()
+    path = _state_of_schema(tmp_path, 3)
     with pytest.raises(StateError) as error, open_state(path):
         pass
     assert str(error.value) == (
