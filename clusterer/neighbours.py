@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from clusterer.evidence import NOISE, cluster_centroids
+from clusterer.unionfind import UnionFind
 
 if TYPE_CHECKING:
     import scipy.sparse as sp
@@ -80,18 +81,11 @@ def merge_neighbours(tfidf: sp.csr_matrix, weights: np.ndarray, hours: np.ndarra
         tfidf, weights, np.where(np.isin(labels, edges), labels, NOISE))
     at = np.searchsorted(involved, edges)
     cosine = np.asarray(centroids[at[:, 0]].multiply(centroids[at[:, 1]]).sum(axis=1)).ravel()
-    parent = {int(i): int(i) for i in ids}
-
-    def root(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for a, b in edges[cosine >= _GATE * config.similarity].tolist():
-        ra, rb = root(a), root(b)
-        parent[max(ra, rb)] = min(ra, rb)
-    mapping = np.array([root(int(i)) for i in ids], dtype=np.int64)
+    # Over positions in ids (sorted): a set's root, its smallest member, is its smallest label.
+    sets = UnionFind(len(ids))
+    for a, b in np.searchsorted(ids, edges[cosine >= _GATE * config.similarity]).tolist():
+        sets.union(a, b)
+    mapping = ids[sets.roots()]
     out = labels.copy()
     inside = labels != NOISE
     out[inside] = mapping[np.searchsorted(ids, labels[inside])]
