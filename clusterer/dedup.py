@@ -24,9 +24,7 @@ Pipeline:
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -36,7 +34,7 @@ import numpy as np
 from clusterer.alignment import common_least, common_shingles
 from clusterer.boilerplate import BoilerplateConfig, BoilerplateModel
 from clusterer.comparer import Comparer
-from clusterer.engine import Engine, LocalEngine, return_free_memory
+from clusterer.engine import Engine, LocalEngine, frozen_objects, return_free_memory
 from clusterer.fingerprint import FingerprintConfig, content_text, fingerprint
 from clusterer.match import MatchConfig, merge_exact, merge_near
 from clusterer.records import Article, DuplicateGroup, Link
@@ -197,24 +195,9 @@ def match_dump(articles: Iterable[Article], config: DedupConfig, progress: Progr
     comparer = comparer_for(engine, docs, prints, model, config.match_config())
     # The articles and the model live through matching: left out of the collector's
     # full passes meanwhile (a tenth of matching's CPU went to them at 100k articles).
-    with _frozen():
+    with frozen_objects():
         merge_near(comparer, uf, report)
     return comparer, uf
-
-
-@contextmanager
-def _frozen() -> Iterator[None]:
-    """Objects that exist now left out of garbage collection for the block (unless
-    they were already: a caller's :func:`gc.freeze` stays)."""
-    frozen = gc.get_freeze_count()
-    if frozen:
-        yield
-        return
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 def _groups(comparer: Comparer, uf: UnionFind, keep: str) -> list[DuplicateGroup]:
