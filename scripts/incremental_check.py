@@ -150,8 +150,8 @@ def _apart(batch: dict, first: dict) -> dict[str, str]:
         counts[old] = counts.get(old, 0) + 1
     out = {}
     for i, label in labels.items():
-        counts = parts.get(label)
-        old = earlier.get(i) or (min(counts, key=lambda o: (-counts[o], o)) if counts else "")
+        votes = parts.get(label)
+        old = earlier.get(i) or (min(votes, key=lambda o: (-votes[o], o)) if votes else "")
         out[i] = f"{label}/{old}"
     return out
 
