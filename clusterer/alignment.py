@@ -121,14 +121,22 @@ def common_shingles(body: Packed, least: int) -> np.ndarray:
     return shingles[starts][total >= least].astype(np.uint32)
 
 
+def in_sorted(values: np.ndarray, sorted_values: np.ndarray) -> np.ndarray:
+    """Whether each of ``values`` is in ``sorted_values`` (sorted ascending), by a binary
+    search."""
+    if not len(sorted_values):
+        return np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_values, values), len(sorted_values) - 1)
+    return sorted_values[at] == values
+
+
 def blank_common(page: np.ndarray, common: np.ndarray, opening: np.ndarray) -> np.ndarray:
     """``page`` (shingles in text order) with its ``common`` shingles (sorted) replaced
     by a value ``opening`` lacks: they match no shingle of the opening, and every other
     shingle keeps its place (leaving them out would move the stretches after them)."""
     if not len(common) or not len(page):
         return page
-    at = np.minimum(np.searchsorted(common, page), len(common) - 1)  # common is sorted
-    hit = common[at] == page
+    hit = in_sorted(page, common)
     if not hit.any():
         return page
     taken = set(opening.tolist())

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from clusterer.alignment import in_sorted
 from clusterer.fingerprint import ordered_shingles_without
 from clusterer.readers.urls import source_key
 
@@ -283,9 +284,9 @@ def opening_in_page(comparer: Comparer, bodies: np.ndarray) -> np.ndarray:
     by_value: dict[int, list[int]] = {}
     common = model.common_shingles_
     for k, article in enumerate(bodies.tolist()):
-        for value in set(heads[article][:OPENING_SHINGLES].tolist()):
-            if not len(common) or not _holds(common, value):
-                by_value.setdefault(value, []).append(k)
+        opening = np.unique(heads[article][:OPENING_SHINGLES])
+        for value in opening[~in_sorted(opening, common)].tolist():
+            by_value.setdefault(value, []).append(k)
     values = np.asarray(sorted(by_value), dtype=prints.body.values.dtype)
     level = comparer.config.headline_threshold
     pairs: set[tuple[int, int]] = set()
@@ -294,9 +295,7 @@ def opening_in_page(comparer: Comparer, bodies: np.ndarray) -> np.ndarray:
         # The page's shingles looked up in the openings (sorted): its few hundred
         # shingles searched, not every opening of the dump.
         body = prints.body[page]
-        at = np.minimum(np.searchsorted(values, body), max(len(values) - 1, 0))
-        held = body[values[at] == body] if len(values) else body[:0]
-        for value in held.tolist():
+        for value in body[in_sorted(body, values)].tolist():
             for other in by_value[value]:
                 story = int(bodies[other])
                 if (keys[other] != keys[k] and story != page
@@ -312,8 +311,3 @@ def _cut_short(a: np.ndarray, b: np.ndarray) -> bool:
     US"), not one word that any longer headline holds ("News" inside "Business news and
     markets"), which says nothing of which story a page holds."""
     return 2 * min(len(a), len(b)) >= max(len(a), len(b))
-
-
-def _holds(sorted_values: np.ndarray, value: int) -> bool:
-    at = int(np.searchsorted(sorted_values, value))
-    return at < len(sorted_values) and int(sorted_values[at]) == value
