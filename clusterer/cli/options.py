@@ -82,7 +82,7 @@ Jobs = Annotated[
 ]
 EngineOpt = Annotated[
     str, typer.Option("--engine", help="Where fingerprinting runs: local (a process pool) or dask "
-                      "(a Dask cluster; pip install 'clusterer[dask]').")
+                      "(a Dask cluster; pip install 'clusterer\\[dask]').")
 ]
 Scheduler = Annotated[
     Optional[str],  # noqa: UP045
