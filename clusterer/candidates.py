@@ -18,6 +18,7 @@ import numpy as np
 
 from clusterer.alignment import in_sorted
 from clusterer.fingerprint import ordered_shingles_without
+from clusterer.lsh import distinct
 from clusterer.readers.urls import source_key
 
 if TYPE_CHECKING:
@@ -284,7 +285,7 @@ def opening_in_page(comparer: Comparer, bodies: np.ndarray) -> np.ndarray:
     by_value: dict[int, list[int]] = {}
     common = model.common_shingles_
     for k, article in enumerate(bodies.tolist()):
-        opening = np.unique(heads[article][:OPENING_SHINGLES])
+        opening = distinct(heads[article][:OPENING_SHINGLES])
         for value in opening[~in_sorted(opening, common)].tolist():
             by_value.setdefault(value, []).append(k)
     values = np.asarray(sorted(by_value), dtype=prints.body.values.dtype)
