@@ -18,7 +18,7 @@ import numpy as np
 
 from clusterer.alignment import in_sorted
 from clusterer.fingerprint import ordered_shingles_without
-from clusterer.lsh import distinct
+from clusterer.lsh import distinct, shared_count
 from clusterer.readers.urls import source_key
 
 if TYPE_CHECKING:
@@ -127,7 +127,7 @@ class Screen:
         size_i, size_j = int(self.sizes[i]), int(self.sizes[j])
         if not self._judge(equal, size_i, size_j)[0]:
             return False
-        shared = len(np.intersect1d(self.sets[i], self.sets[j], assume_unique=True))
+        shared = shared_count(self.sets[i], self.sets[j])
         return bool(shared >= self.least * min(size_i, size_j))
 
 
