@@ -20,6 +20,7 @@ from clusterer.alignment import in_sorted
 from clusterer.fingerprint import ordered_shingles_without
 from clusterer.lsh import distinct, shared_count
 from clusterer.readers.urls import source_key
+from clusterer.shingling import Packed
 
 if TYPE_CHECKING:
     from clusterer.comparer import Comparer
@@ -69,8 +70,9 @@ class Screen:
         self.least = least
         self.likely = likely
         self.sets = sets
-        self.sizes = sizes if sets is None else np.fromiter(
-            (len(s) for s in sets), dtype=np.int64, count=len(sets))
+        self.sizes = sizes if sets is None else (
+            sets.lengths() if isinstance(sets, Packed)  # no Python call per set
+            else np.fromiter((len(s) for s in sets), dtype=np.int64, count=len(sets)))
 
     def estimate(self, first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Which pairs ``(first[k], second[k])`` pass the estimate, and which of them are
