@@ -217,7 +217,9 @@ def _ranked(units: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The distinct values of ``units`` and the page edges (:data:`START`, :data:`END`),
     sorted, and each unit's index among them (ranks keep the values' order)."""
     values, ids = np.unique(np.concatenate((units, [START, END])), return_inverse=True)
-    return values, ids[:len(units)].astype(np.int64, copy=False)
+    # Ranks as int32 where they fit (always, short of 2^31 distinct units): the rank
+    # columns are the largest arrays counting holds.
+    return values, ids[:len(units)].astype(np.int32 if len(values) < 1 << 31 else np.int64)
 
 
 def _rank_of(values: np.ndarray, value: np.uint64) -> int:
@@ -245,12 +247,13 @@ def _placed(source_of_doc: np.ndarray, unit_counts: np.ndarray, values: np.ndarr
         neighbour = neighbour[rows]
         key = _key((source, spans[0]), (neighbour, spans[1]), (counted_units, spans[1]))
         keys, inverse = np.unique(key, return_inverse=True)
+        del key
         # One row per article: the distinct (key, article) pairs, counted per key.
         per_article = distinct(inverse.astype(np.int64) * len(unit_counts) + counted_docs)
         counts = np.bincount(per_article // len(unit_counts), minlength=len(keys))
         del per_article
         row = _any_row(inverse, len(keys))
-        del inverse, key
+        del inverse
         neighbour = neighbour[row]
         tables.append((np.full(len(keys), side, dtype=np.int64), source[row],
                        values[neighbour], values[counted_units[row]],
