@@ -1,0 +1,150 @@
+"""Matching on a state (:mod:`clusterer.delta`): the batch matching over the fresh
+articles and their stored candidates, watching where a stored article meets a fresh
+one, with the comparisons of stored pairs made in earlier runs read back instead of
+made again.
+
+A comparison (:meth:`clusterer.comparer.Comparer.compare`) depends on the two articles'
+fingerprints and texts and on the chrome model where it compares them with both
+sources' chrome left out (those pairs are recorded as *rechecked*, and their groups are
+matched again when that chrome changes, :mod:`clusterer.delta`). So the state keeps
+every other comparison a run made (table ``compared``, :class:`StoredComparisons`),
+and a later run matching a stored group again (a new article met it) takes the
+comparisons of its stored pairs from there: the matching is the batch code's, pair for
+pair, without verifying again what was verified before. A stored comparison is dropped
+when either article is fingerprinted again, updated or expired.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+import orjson
+
+from clusterer.boilerplate import BoilerplateModel
+from clusterer.comparer import Comparer
+from clusterer.dedup import DedupConfig
+from clusterer.fingerprint import Fingerprints
+from clusterer.match import merge_exact, merge_near
+from clusterer.records import Article, Match
+from clusterer.unionfind import UnionFind
+
+Progress = Callable[[str, int, "int | None"], None]
+
+
+@dataclass
+class WatchingComparer(Comparer):
+    """A :class:`Comparer` noting the articles that are not fresh but meet a fresh one
+    (joined, offered as a weak link, or vetoed by headline numbers), and the pairs
+    compared again with both sources' chrome left out (``rechecked``, by seq: a
+    near pair's recheck, and the inside rule's, which also blanks the common text).
+    Comparisons are kept by seq in ``known`` (shared by the rounds of one run, and
+    filled with the stored ones: :class:`StoredComparisons`)."""
+
+    fresh: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    seqs: Sequence[int] = ()
+    known: dict[tuple[int, int], Match] = field(default_factory=dict)
+    rechecked: set[tuple[int, int]] = field(default_factory=set)
+    crossed: set[int] = field(default_factory=set)
+
+    def _recheck(self, i: int, j: int, match: Match) -> Match:
+        a, b = self.seqs[i], self.seqs[j]
+        self.rechecked.add((min(a, b), max(a, b)))
+        return super()._recheck(i, j, match)
+
+    def _opening_inside(self, i: int, j: int, match: Match, floors: list[int]) -> Match:
+        a, b = self.seqs[i], self.seqs[j]
+        self.rechecked.add((min(a, b), max(a, b)))
+        return super()._opening_inside(i, j, match, floors)
+
+    def compare(self, i: int, j: int) -> Match:
+        key = (self.seqs[i], self.seqs[j])
+        match = self.known.get(key)
+        if match is None:
+            match = self.known[key] = super().compare(i, j)
+        if self.fresh[i] != self.fresh[j] and (match.copy or match.veto):
+            self.crossed.add(j if self.fresh[i] else i)
+        return match
+
+
+def match_rows(docs: Sequence[Article], prints: Fingerprints, model: BoilerplateModel,
+               config: DedupConfig, fresh: np.ndarray, report: Progress,
+               seqs: Sequence[int], known: dict[tuple[int, int], Match],
+               rechecked: set[tuple[int, int]]) -> tuple[WatchingComparer, UnionFind, set[int]]:
+    """The batch matching over ``docs`` (fresh articles and their candidates, in state
+    order, ``seqs``). Returns the comparer, the union-find, and the rows that are not
+    fresh but met a fresh one."""
+    uf = UnionFind(len(docs))
+    merge_exact(docs, prints, uf)
+    comparer = WatchingComparer(docs, prints, model, config.match_config(), fresh=fresh,
+                                seqs=seqs, known=known, rechecked=rechecked)
+    merge_near(comparer, uf, report, fresh)
+    crossed = set(comparer.crossed)
+    for a, b, _, _ in uf.links:
+        if fresh[a] != fresh[b]:
+            crossed.add(b if fresh[a] else a)
+    return comparer, uf, crossed
+
+
+class ComparedStore(Protocol):
+    """Where :class:`StoredComparisons` reads and writes (a :class:`clusterer.state.State`)."""
+
+    def compared(self, seqs: Iterable[int]) -> list[tuple[int, int, bytes]]: ...
+    def forget_compared(self, seqs: Iterable[int]) -> None: ...
+    def put_compared(self, rows: Iterable[tuple[int, int, bytes]]) -> None: ...
+
+
+@dataclass
+class StoredComparisons:
+    """The comparisons of one run, by seq pair (``known``): those read back from the
+    state and those made in the run.
+
+    Attributes:
+        state: The open state.
+        known: Every comparison at hand, ``(a, b)`` for ``compare(a, b)``.
+    """
+
+    state: ComparedStore
+    known: dict[tuple[int, int], Match] = field(default_factory=dict)
+    _asked: set[int] = field(default_factory=set)
+    _stored: set[tuple[int, int]] = field(default_factory=set)
+
+    def forget(self, seqs: Iterable[int]) -> None:
+        """Drop the stored comparisons of articles fingerprinted again, updated or
+        expired (before any is read)."""
+        self.state.forget_compared(seqs)
+
+    def load(self, seqs: Iterable[int]) -> None:
+        """Read back the stored comparisons of stored articles ``seqs``."""
+        wanted = set(seqs) - self._asked
+        self._asked |= wanted
+        for a, b, blob in self.state.compared(wanted):
+            if (a, b) not in self.known:
+                self.known[a, b] = match_of(blob)
+                self._stored.add((a, b))
+
+    def save(self, rechecked: set[tuple[int, int]]) -> int:
+        """Store the comparisons made in this run, but those of ``rechecked`` pairs
+        (they depend on the chrome). Returns how many."""
+        rows = [(a, b, match_blob(m)) for (a, b), m in self.known.items()
+                if (a, b) not in self._stored and (min(a, b), max(a, b)) not in rechecked]
+        self.state.put_compared(rows)
+        return len(rows)
+
+
+def match_blob(match: Match) -> bytes:
+    """A comparison as bytes (:func:`match_of` reads it back, equal field for field)."""
+    return orjson.dumps([match.kind, float(match.similarity), float(match.threshold),
+                         bool(match.copy), int(match.shared), *map(int, match.sizes),
+                         *(None if b is None else int(b) for b in match.before),
+                         bool(match.rechecked), match.veto])
+
+
+def match_of(blob: bytes) -> Match:
+    """The comparison :func:`match_blob` wrote."""
+    kind, similarity, threshold, copy, shared, size_a, size_b, before_a, before_b, \
+        rechecked, veto = orjson.loads(blob)
+    return Match(kind, similarity, threshold, copy, shared, (size_a, size_b),
+                 (before_a, before_b), rechecked, veto)
