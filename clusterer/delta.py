@@ -163,7 +163,8 @@ class StoreLike(Protocol):
     def rechecked(self) -> list[tuple[int, int]]: ...
     def set_rechecked(self, fresh: set[int], pairs: Iterable[tuple[int, int]]) -> None: ...
     def compared(self, seqs: Iterable[int]) -> list[tuple[int, int, bytes]]: ...
-    def forget_compared(self, seqs: Iterable[int]) -> None: ...
+    def forget_compared(self, seqs: Iterable[int], pairs: Iterable[tuple[int, int]] = ()
+                        ) -> None: ...
     def put_compared(self, rows: Iterable[tuple[int, int, bytes]]) -> None: ...
 
 
@@ -280,16 +281,17 @@ def match_on_state(state: StoreLike, incoming: Sequence[tuple[int, Article]],
     dropped = gone - {seq for seq, _ in incoming}  # expired (an updated one is back)
     bodies = bodies_of(state, {s for p in pairs for s in p} - dropped,
                        dict(zip(seqs, prints.body))) if len(changed_common) else {}
-    for pair in pairs:
-        if sensitive.intersection(pair) or meets(pair, bodies, changed_common):
-            for seq in pair:
-                fresh.update(stored_groups.get(seq, (seq,)))
+    moved = [pair for pair in pairs
+             if sensitive.intersection(pair) or meets(pair, bodies, changed_common)]
+    for pair in moved:
+        for seq in pair:
+            fresh.update(stored_groups.get(seq, (seq,)))
     del bodies
     fresh -= dropped
     index = CandidateIndex(stored, match_config, config.num_perm)
     rounds = 0
     comparisons = StoredComparisons(state)
-    comparisons.forget(stale_set | gone)
+    comparisons.forget(stale_set | gone, moved)
     rechecked: set[tuple[int, int]] = set()
     looked: set[int] = set()
     found: set[int] = set()
@@ -320,7 +322,7 @@ def match_on_state(state: StoreLike, incoming: Sequence[tuple[int, Article]],
         comparisons.load(s for s in order if s not in pool.made)
         mask = np.asarray([s in fresh for s in order], dtype=bool)
         comparer, uf, crossed = match_rows(docs, subset, model, config, mask, report, order,
-                                           comparisons.known, rechecked)
+                                           comparisons, rechecked)
         touched = {s for k in crossed for s in stored_groups.get(order[k], [order[k]])} - dropped
         if not touched - fresh:
             break

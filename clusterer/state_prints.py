@@ -115,11 +115,15 @@ class PrintStore:
                                    f"({marks})", chunk + chunk).fetchall()
         return out
 
-    def forget_compared(self, seqs: Iterable[int]) -> None:
-        """Drop the stored comparisons with an article of ``seqs`` on either side."""
+    def forget_compared(self, seqs: Iterable[int], pairs: Iterable[tuple[int, int]] = ()
+                        ) -> None:
+        """Drop the stored comparisons with an article of ``seqs`` on either side, and
+        those of ``pairs`` (either way round)."""
         rows = [(seq,) for seq in sorted(set(seqs))]
         self.db.executemany("DELETE FROM compared WHERE a = ?", rows)
         self.db.executemany("DELETE FROM compared WHERE b = ?", rows)
+        self.db.executemany("DELETE FROM compared WHERE a = ? AND b = ?",
+                            [p for a, b in pairs for p in ((a, b), (b, a))])
 
     def put_compared(self, rows: Iterable[tuple[int, int, bytes]]) -> None:
         """Store comparisons ``(a, b, match blob)``."""

@@ -11,7 +11,7 @@ import pytest
 
 from clusterer.comparer import Comparer
 from clusterer.dedup import DedupConfig, deduplicate
-from clusterer.incremental import dedup_with_state
+from clusterer.incremental import IncrementalDedup, dedup_with_state
 from clusterer.pairs import WatchingComparer, match_blob, match_of
 from clusterer.readers import read_articles
 from clusterer.records import Match
@@ -27,7 +27,7 @@ def _write(path: Path, records: list[dict]) -> str:
     return str(path)
 
 
-def _run(tmp_path: Path, name: str, records: list[dict]):  # type: ignore[no-untyped-def]
+def _run(tmp_path: Path, name: str, records: list[dict]) -> IncrementalDedup:
     with open_state(str(tmp_path / "s.db")) as store:
         return dedup_with_state(store, [_write(tmp_path / f"{name}.jsonl", records)],
                                 config=CONFIG)
@@ -47,8 +47,8 @@ def test_a_comparison_reads_back_field_for_field():
     for match in [Match("containment", np.float64(0.1 + 0.2), 0.7, np.bool_(True), np.int64(55),
                         (60, 80), (np.int64(2), None), True, ""),
                   Match("headline", 0.5, 0.8, False, 3, (7, 9), (None, None), False, "numbers")]:
-        again = match_of(match_blob(match))
-        assert again == match
+        again, recorded = match_of(match_blob(match, match.rechecked))
+        assert again == match and recorded == match.rechecked
         assert [type(v) for v in again.__dict__.values()] == [str, float, float, bool, int,
                                                               tuple, tuple, bool, str]
 
@@ -104,7 +104,8 @@ def test_the_stored_comparisons_of_an_updated_article_are_dropped(tmp_path, keep
               {"id": "n1", "title": "Story one", "text": STORY + " Reported today.",
                "source": "Third"}]
     if not keep:  # shows the test can fail: the stored comparisons stay
-        monkeypatch.setattr("clusterer.pairs.StoredComparisons.forget", lambda self, seqs: None)
+        monkeypatch.setattr("clusterer.pairs.StoredComparisons.forget",
+                            lambda self, seqs, pairs: None)
     assert [len(g.to_dict()["members"]) for g in _run(tmp_path, "a", first).run.result.groups
             ] == [2]
     run = _run(tmp_path, "b", second)
