@@ -22,7 +22,9 @@ A state keeps, per article, what matching needs (:class:`clusterer.stored.Stored
    again; when none does, the stored groups of everything not fresh stand as they were
    and the fresh articles' groups are those of the batch code. So the groups are those
    of one batch run over everything (the groups of every pair that touches nothing new
-   are as stored; every pair that does is matched by the batch code).
+   are as stored; every pair that does is matched by the batch code). The comparisons
+   of stored pairs made in earlier runs are read back, not made again
+   (:mod:`clusterer.pairs`).
 """
 
 from __future__ import annotations
