@@ -18,6 +18,7 @@ import numpy as np
 
 from clusterer.alignment import in_sorted
 from clusterer.fingerprint import ordered_shingles_without
+from clusterer.headlines import feed_cut
 from clusterer.readers.urls import source_key
 
 if TYPE_CHECKING:
@@ -268,7 +269,8 @@ def opening_in_page(comparer: Comparer, bodies: np.ndarray) -> np.ndarray:
     in the dump) and a body of another source whose content opens with a shingle the
     page holds (one of its first :data:`OPENING_SHINGLES`, not the dump's common text),
     under nearly the same headline (:func:`clusterer.comparer.headlines_close`, the
-    shorter at least half as long as the other: :func:`_cut_short`): a story
+    shorter at least half as long as the other, :func:`_cut_short`, or cut by a feed's
+    length limit, :func:`clusterer.headlines.feed_cut`): a story
     inside a page of unlearned chrome, which :meth:`clusterer.comparer.Comparer._inside`
     verifies. No LSH proposes them where the page's headline was cut short ("Bond" for
     "Bond default": a headline Jaccard far below the headline LSH's floor) and the story
@@ -299,8 +301,11 @@ def opening_in_page(comparer: Comparer, bodies: np.ndarray) -> np.ndarray:
             for other in by_value[value]:
                 story = int(bodies[other])
                 if (keys[other] != keys[k] and story != page
-                        and _cut_short(prints.title[page], prints.title[story])
-                        and headlines_close(prints.title[page], prints.title[story], level)):
+                        and headlines_close(prints.title[page], prints.title[story], level)
+                        and (_cut_short(prints.title[page], prints.title[story])
+                             or feed_cut(model.title_tokens(docs[page].title, keys[k]),
+                                          model.title_tokens(docs[story].title, keys[other]),
+                                          docs[page].title, docs[story].title))):
                     pairs.add((min(page, story), max(page, story)))
     return np.asarray(sorted(pairs), dtype=np.int64).reshape(-1, 2)
 

@@ -99,3 +99,14 @@ def test_a_page_whose_headline_was_cut_short_is_proposed_with_the_story_it_holds
     docs[0], docs[2] = (make_article("story", "Bond default", story, source="a"),
                         make_article("page", "Bond", page, source="gazette"))
     assert opening_in_page(_comparer(docs), np.arange(3)).tolist() == []
+    # A long headline that a feed cut to its limit ("...") is less than half of it, but
+    # its words are the other's first ones: no other story's headline opens that way.
+    long = ("Ukrainian Foreign Minister Andrii Sybiha is urging NATO leaders to invite Ukraine "
+            "to join the Western military alliance during a meeting in Brussels next week")
+    docs[0] = make_article("story", long, story, source="a")
+    docs[2] = make_article("page", "Ukrainian Foreign Minister Andrii Sybiha is urging NATO ...",
+                           page, source="gazette")
+    assert opening_in_page(_comparer(docs), np.arange(3)).tolist() == [[0, 2]]
+    docs[2] = make_article("page", "Ukrainian Foreign Minister Andrii Sybiha is urging NATO",
+                           page, source="gazette")
+    assert opening_in_page(_comparer(docs), np.arange(3)).tolist() == []
