@@ -18,7 +18,8 @@ import numpy as np
 
 from clusterer.alignment import in_sorted
 from clusterer.fingerprint import ordered_shingles_without
-from clusterer.headlines import feed_cut
+from clusterer.headlines import CUT_MARKS, CUT_WORDS, feed_cut
+from clusterer.normalize import title_tokens
 from clusterer.readers.urls import source_key
 
 if TYPE_CHECKING:
@@ -307,6 +308,26 @@ def opening_in_page(comparer: Comparer, bodies: np.ndarray) -> np.ndarray:
                                           model.title_tokens(docs[story].title, keys[other]),
                                           docs[page].title, docs[story].title))):
                     pairs.add((min(page, story), max(page, story)))
+    return np.asarray(sorted(pairs), dtype=np.int64).reshape(-1, 2)
+
+
+def feed_cut_pairs(comparer: Comparer, reps: np.ndarray) -> np.ndarray:
+    """Pairs (shape (k, 2), sorted) of bodies ``reps`` where one's headline is the other's
+    as a feed with a length limit cut it (:func:`clusterer.headlines.feed_cut`): nearly the
+    same headline, which the headline LSH misses where the cut left out a third of a long
+    one. The body decides, as for the headline LSH's pairs."""
+    docs = comparer.docs
+    cut = [i for i in reps.tolist() if docs[i].title.rstrip().endswith(CUT_MARKS)]
+    if not cut:
+        return np.zeros((0, 2), dtype=np.int64)
+    tokens = {i: title_tokens(docs[i].title) for i in reps.tolist()}
+    by_opening: dict[tuple[str, ...], list[int]] = {}
+    for i, words in tokens.items():
+        if len(words) >= CUT_WORDS:
+            by_opening.setdefault(tuple(words[:CUT_WORDS - 1]), []).append(i)
+    pairs = {(min(i, j), max(i, j)) for i in cut
+             for j in by_opening.get(tuple(tokens[i][:CUT_WORDS - 1]), ())
+             if j != i and feed_cut(tokens[i], tokens[j], docs[i].title, docs[j].title)}
     return np.asarray(sorted(pairs), dtype=np.int64).reshape(-1, 2)
 
 

@@ -111,10 +111,10 @@ def articles_numbers_differ(a: Article, b: Article, bodies: bool = True) -> bool
 
 
 # How a feed marks a headline it cut to its length limit.
-_CUT_MARKS = ("...", "\u2026")
+CUT_MARKS = ("...", "\u2026")
 # The fewest words a headline cut by a feed keeps here (uci-dev's 205 keep 9 to 18): a
 # "cut" to fewer is no length limit's.
-_CUT_WORDS = 5
+CUT_WORDS = 5
 
 
 def feed_cut(first: Sequence[str], second: Sequence[str], first_title: str,
@@ -126,7 +126,7 @@ def feed_cut(first: Sequence[str], second: Sequence[str], first_title: str,
     it is however much of a long one it lost."""
     if len(first) > len(second):
         first, second, first_title = second, first, second_title
-    if (len(first) < _CUT_WORDS or len(first) == len(second)
-            or not first_title.rstrip().endswith(_CUT_MARKS)):
+    if (len(first) < CUT_WORDS or len(first) == len(second)
+            or not first_title.rstrip().endswith(CUT_MARKS)):
         return False
     return second[:len(first) - 1] == first[:-1] and second[len(first) - 1].startswith(first[-1])
