@@ -18,7 +18,7 @@ import numpy as np
 
 from clusterer.alignment import in_sorted
 from clusterer.fingerprint import ordered_shingles_without
-from clusterer.headlines import CUT_MARKS, CUT_WORDS, feed_cut
+from clusterer.headlines import CUT_WORDS, feed_cut, kept_by_feed
 from clusterer.normalize import title_tokens
 from clusterer.readers.urls import source_key
 
@@ -304,9 +304,7 @@ def opening_in_page(comparer: Comparer, bodies: np.ndarray) -> np.ndarray:
                 if (keys[other] != keys[k] and story != page
                         and headlines_close(prints.title[page], prints.title[story], level)
                         and (_cut_short(prints.title[page], prints.title[story])
-                             or feed_cut(model.title_tokens(docs[page].title, keys[k]),
-                                          model.title_tokens(docs[story].title, keys[other]),
-                                          docs[page].title, docs[story].title))):
+                             or feed_cut(docs[page].title, docs[story].title))):
                     pairs.add((min(page, story), max(page, story)))
     return np.asarray(sorted(pairs), dtype=np.int64).reshape(-1, 2)
 
@@ -317,17 +315,18 @@ def feed_cut_pairs(comparer: Comparer, reps: np.ndarray) -> np.ndarray:
     same headline, which the headline LSH misses where the cut left out a third of a long
     one. The body decides, as for the headline LSH's pairs."""
     docs = comparer.docs
-    cut = [i for i in reps.tolist() if docs[i].title.rstrip().endswith(CUT_MARKS)]
-    if not cut:
+    kept = {i: words for i in reps.tolist() if (words := kept_by_feed(docs[i].title))
+            and len(words) >= CUT_WORDS}
+    if not kept:
         return np.zeros((0, 2), dtype=np.int64)
-    tokens = {i: title_tokens(docs[i].title) for i in reps.tolist()}
     by_opening: dict[tuple[str, ...], list[int]] = {}
-    for i, words in tokens.items():
+    for i in reps.tolist():
+        words = title_tokens(docs[i].title)
         if len(words) >= CUT_WORDS:
             by_opening.setdefault(tuple(words[:CUT_WORDS - 1]), []).append(i)
-    pairs = {(min(i, j), max(i, j)) for i in cut
-             for j in by_opening.get(tuple(tokens[i][:CUT_WORDS - 1]), ())
-             if j != i and feed_cut(tokens[i], tokens[j], docs[i].title, docs[j].title)}
+    pairs = {(min(i, j), max(i, j)) for i, words in kept.items()
+             for j in by_opening.get(tuple(words[:CUT_WORDS - 1]), ())
+             if j != i and feed_cut(docs[i].title, docs[j].title)}
     return np.asarray(sorted(pairs), dtype=np.int64).reshape(-1, 2)
 
 

@@ -97,7 +97,7 @@ def articles_numbers_differ(a: Article, b: Article, bodies: bool = True) -> bool
     """
     if not _cached_numbers(a.title) and not _cached_numbers(b.title):
         return False  # no number or date on either side (most pairs): nothing differs
-    if feed_cut(title_tokens(a.title), title_tokens(b.title), a.title, b.title):
+    if feed_cut(a.title, b.title):
         return False  # what the feed left of one headline opens the other: no difference
     first, second = _numbers(a.title), _numbers(b.title)
     if first or second:
@@ -110,23 +110,34 @@ def articles_numbers_differ(a: Article, b: Article, bodies: bool = True) -> bool
     return _each_has_its_own(first, second)
 
 
-# How a feed marks a headline it cut to its length limit.
-CUT_MARKS = ("...", "\u2026")
+# A feed's mark of a headline it cut to its length limit ("..." or "…"), at its end or
+# followed only by affixes a republisher added (" - Site News", " | Site").
+_CUT = re.compile(r"\s*(?:\.\.\.|\u2026)(?:\s+[-|]\s.*)?\s*$")
 # The fewest words a headline cut by a feed keeps here (uci-dev's 205 keep 9 to 18): a
 # "cut" to fewer is no length limit's.
 CUT_WORDS = 5
 
 
-def feed_cut(first: Sequence[str], second: Sequence[str], first_title: str,
-             second_title: str) -> bool:
-    """Whether one headline (its tokens) is the other as a feed with a length limit shows
-    it: marked as cut ("..." or "…") and its words the other's first ones (the last
-    perhaps cut within a word). Feeds cut headlines at a length, not to a word or two
-    (uci-dev's 205 cut headlines keep 9-18 words), so such a headline says which story
-    it is however much of a long one it lost."""
-    if len(first) > len(second):
-        first, second, first_title = second, first, second_title
-    if (len(first) < CUT_WORDS or len(first) == len(second)
-            or not first_title.rstrip().endswith(CUT_MARKS)):
-        return False
-    return second[:len(first) - 1] == first[:-1] and second[len(first) - 1].startswith(first[-1])
+def kept_by_feed(title: str) -> list[str] | None:
+    """The tokens of what a feed left of ``title`` where it is marked as cut to a length
+    limit (:data:`_CUT`), else None."""
+    found = _CUT.search(title)
+    return None if found is None else title_tokens(title[:found.start()])
+
+
+def feed_cut(first: str, second: str) -> bool:
+    """Whether one headline is the other as a feed with a length limit shows it: marked
+    as cut ("..." or "…", perhaps followed by a site's name) and its words, at least
+    :data:`CUT_WORDS`, the other's first ones (the last perhaps cut within a word).
+    Feeds cut headlines at a length, not to a word or two (uci-dev's 205 cut headlines
+    keep 9-18 words), so such a headline says which story it is however much of a long
+    one it lost."""
+    for cut, full in ((first, second), (second, first)):
+        kept = kept_by_feed(cut)
+        if kept is None or len(kept) < CUT_WORDS:
+            continue
+        words = title_tokens(full)
+        if (len(words) > len(kept) and words[:len(kept) - 1] == kept[:-1]
+                and words[len(kept) - 1].startswith(kept[-1])):
+            return True
+    return False
