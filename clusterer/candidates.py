@@ -18,7 +18,7 @@ import numpy as np
 
 from clusterer.alignment import in_sorted
 from clusterer.fingerprint import ordered_shingles_without
-from clusterer.headlines import CUT_WORDS, feed_cut, kept_by_feed
+from clusterer.headlines import CUT_WORDS, feed_cut, kept_by_feed, opens
 from clusterer.normalize import title_tokens
 from clusterer.readers.urls import source_key
 
@@ -319,14 +319,14 @@ def feed_cut_pairs(comparer: Comparer, reps: np.ndarray) -> np.ndarray:
             and len(words) >= CUT_WORDS}
     if not kept:
         return np.zeros((0, 2), dtype=np.int64)
-    by_opening: dict[tuple[str, ...], list[int]] = {}
+    by_opening: dict[tuple[str, ...], list[tuple[int, list[str]]]] = {}
     for i in reps.tolist():
         words = title_tokens(docs[i].title)
         if len(words) >= CUT_WORDS:
-            by_opening.setdefault(tuple(words[:CUT_WORDS - 1]), []).append(i)
+            by_opening.setdefault(tuple(words[:CUT_WORDS - 1]), []).append((i, words))
     pairs = {(min(i, j), max(i, j)) for i, words in kept.items()
-             for j in by_opening.get(tuple(words[:CUT_WORDS - 1]), ())
-             if j != i and feed_cut(docs[i].title, docs[j].title)}
+             for j, full in by_opening.get(tuple(words[:CUT_WORDS - 1]), ())
+             if j != i and opens(words, full)}
     return np.asarray(sorted(pairs), dtype=np.int64).reshape(-1, 2)
 
 

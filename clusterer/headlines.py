@@ -121,8 +121,18 @@ CUT_WORDS = 5
 def kept_by_feed(title: str) -> list[str] | None:
     """The tokens of what a feed left of ``title`` where it is marked as cut to a length
     limit (:data:`_CUT`), else None."""
+    if "..." not in title and "\u2026" not in title:
+        return None  # most headlines: no regular expression searched
     found = _CUT.search(title)
     return None if found is None else title_tokens(title[:found.start()])
+
+
+def opens(kept: Sequence[str], words: Sequence[str]) -> bool:
+    """Whether ``kept``, what a feed left of a headline (:func:`kept_by_feed`), of
+    :data:`CUT_WORDS` words or more, opens the headline of tokens ``words`` (its last
+    word perhaps cut within a word)."""
+    return (len(kept) >= CUT_WORDS and len(words) > len(kept)
+            and words[:len(kept) - 1] == kept[:-1] and words[len(kept) - 1].startswith(kept[-1]))
 
 
 def feed_cut(first: str, second: str) -> bool:
@@ -134,10 +144,6 @@ def feed_cut(first: str, second: str) -> bool:
     one it lost."""
     for cut, full in ((first, second), (second, first)):
         kept = kept_by_feed(cut)
-        if kept is None or len(kept) < CUT_WORDS:
-            continue
-        words = title_tokens(full)
-        if (len(words) > len(kept) and words[:len(kept) - 1] == kept[:-1]
-                and words[len(kept) - 1].startswith(kept[-1])):
+        if kept is not None and opens(kept, title_tokens(full)):
             return True
     return False
