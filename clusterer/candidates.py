@@ -18,7 +18,9 @@ import numpy as np
 
 from clusterer.alignment import in_sorted
 from clusterer.fingerprint import ordered_shingles_without
+from clusterer.headlines import CUT_WORDS, feed_cut, kept_by_feed, opens
 from clusterer.lsh import distinct, shared_count
+from clusterer.normalize import title_tokens
 from clusterer.readers.urls import source_key
 from clusterer.shingling import Packed
 
@@ -271,7 +273,8 @@ def opening_in_page(comparer: Comparer, bodies: np.ndarray) -> np.ndarray:
     in the dump) and a body of another source whose content opens with a shingle the
     page holds (one of its first :data:`OPENING_SHINGLES`, not the dump's common text),
     under nearly the same headline (:func:`clusterer.comparer.headlines_close`, the
-    shorter at least half as long as the other: :func:`_cut_short`): a story
+    shorter at least half as long as the other, :func:`_cut_short`, or cut by a feed's
+    length limit, :func:`clusterer.headlines.feed_cut`): a story
     inside a page of unlearned chrome, which :meth:`clusterer.comparer.Comparer._inside`
     verifies. No LSH proposes them where the page's headline was cut short ("Bond" for
     "Bond default": a headline Jaccard far below the headline LSH's floor) and the story
@@ -302,9 +305,31 @@ def opening_in_page(comparer: Comparer, bodies: np.ndarray) -> np.ndarray:
             for other in by_value[value]:
                 story = int(bodies[other])
                 if (keys[other] != keys[k] and story != page
-                        and _cut_short(prints.title[page], prints.title[story])
-                        and headlines_close(prints.title[page], prints.title[story], level)):
+                        and headlines_close(prints.title[page], prints.title[story], level)
+                        and (_cut_short(prints.title[page], prints.title[story])
+                             or feed_cut(docs[page].title, docs[story].title))):
                     pairs.add((min(page, story), max(page, story)))
+    return np.asarray(sorted(pairs), dtype=np.int64).reshape(-1, 2)
+
+
+def feed_cut_pairs(comparer: Comparer, reps: np.ndarray) -> np.ndarray:
+    """Pairs (shape (k, 2), sorted) of bodies ``reps`` where one's headline is the other's
+    as a feed with a length limit cut it (:func:`clusterer.headlines.feed_cut`): nearly the
+    same headline, which the headline LSH misses where the cut left out a third of a long
+    one. The body decides, as for the headline LSH's pairs."""
+    docs = comparer.docs
+    kept = {i: words for i in reps.tolist() if (words := kept_by_feed(docs[i].title))
+            and len(words) >= CUT_WORDS}
+    if not kept:
+        return np.zeros((0, 2), dtype=np.int64)
+    by_opening: dict[tuple[str, ...], list[tuple[int, list[str]]]] = {}
+    for i in reps.tolist():
+        words = title_tokens(docs[i].title)
+        if len(words) >= CUT_WORDS:
+            by_opening.setdefault(tuple(words[:CUT_WORDS - 1]), []).append((i, words))
+    pairs = {(min(i, j), max(i, j)) for i, words in kept.items()
+             for j, full in by_opening.get(tuple(words[:CUT_WORDS - 1]), ())
+             if j != i and opens(words, full)}
     return np.asarray(sorted(pairs), dtype=np.int64).reshape(-1, 2)
 
 

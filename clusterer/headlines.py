@@ -7,8 +7,10 @@ not copies of one another on the headline alone, however similar their character
 Two things are not taken as a difference (both seen in real feeds, uci-dev): numbers on
 one headline only (Businessweek's "… 24% … (1)" beside "… 24% …" elsewhere, a video
 length "(01:39)", a headline cut before its number), unless the article lacking them has
-a body of its own (:func:`articles_numbers_differ`); and the version of one story ("-- 2nd
-Update", "3rd Update": one wire story, like the "UPDATE 2-" prefix).
+a body of its own (:func:`articles_numbers_differ`) and its headline was not cut by a
+feed's length limit (:func:`feed_cut`: marked "...", what is left opens the other); and
+the version of one story ("-- 2nd Update", "3rd Update": one wire story, like the
+"UPDATE 2-" prefix).
 """
 
 from __future__ import annotations
@@ -91,6 +93,8 @@ def articles_numbers_differ(a: Article, b: Article, bodies: bool = True) -> bool
     numbers_a, numbers_b = _cached_numbers(a.title), _cached_numbers(b.title)
     if not numbers_a and not numbers_b:
         return False  # no number or date on either side (most pairs): nothing differs
+    if feed_cut(a.title, b.title):
+        return False  # what the feed left of one headline opens the other: no difference
     # Counts compared as Counter subtraction would, without making Counters (this runs
     # for every headline pair with a number, 160k times at 100,000 articles).
     sourced = {number for key in {source_key(a), source_key(b)}
@@ -106,3 +110,42 @@ def articles_numbers_differ(a: Article, b: Article, bodies: bool = True) -> bool
 def _exceeds(first: dict[str, int], second: dict[str, int]) -> bool:
     """Whether ``Counter(first) - Counter(second)`` is not empty."""
     return any(count > second.get(key, 0) for key, count in first.items())
+
+
+# A feed's mark of a headline it cut to its length limit ("..." or "…"), at its end or
+# followed only by affixes a republisher added (" - Site News", " | Site").
+_CUT = re.compile(r"\s*(?:\.\.\.|\u2026)(?:\s+[-|]\s.*)?\s*$")
+# The fewest words a headline cut by a feed keeps here (uci-dev's 205 keep 9 to 18): a
+# "cut" to fewer is no length limit's.
+CUT_WORDS = 5
+
+
+def kept_by_feed(title: str) -> list[str] | None:
+    """The tokens of what a feed left of ``title`` where it is marked as cut to a length
+    limit (:data:`_CUT`), else None."""
+    if "..." not in title and "\u2026" not in title:
+        return None  # most headlines: no regular expression searched
+    found = _CUT.search(title)
+    return None if found is None else title_tokens(title[:found.start()])
+
+
+def opens(kept: Sequence[str], words: Sequence[str]) -> bool:
+    """Whether ``kept``, what a feed left of a headline (:func:`kept_by_feed`), of
+    :data:`CUT_WORDS` words or more, opens the headline of tokens ``words`` (its last
+    word perhaps cut within a word)."""
+    return (len(kept) >= CUT_WORDS and len(words) > len(kept)
+            and words[:len(kept) - 1] == kept[:-1] and words[len(kept) - 1].startswith(kept[-1]))
+
+
+def feed_cut(first: str, second: str) -> bool:
+    """Whether one headline is the other as a feed with a length limit shows it: marked
+    as cut ("..." or "…", perhaps followed by a site's name) and its words, at least
+    :data:`CUT_WORDS`, the other's first ones (the last perhaps cut within a word).
+    Feeds cut headlines at a length, not to a word or two (uci-dev's 205 cut headlines
+    keep 9-18 words), so such a headline says which story it is however much of a long
+    one it lost."""
+    for cut, full in ((first, second), (second, first)):
+        kept = kept_by_feed(cut)
+        if kept is not None and opens(kept, title_tokens(full)):
+            return True
+    return False

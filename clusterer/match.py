@@ -17,6 +17,7 @@ import numpy as np
 from clusterer.alignment import inside_floor
 from clusterer.candidates import (
     Screen,
+    feed_cut_pairs,
     opening_in_page,
     same_opening,
     screen_floor,
@@ -121,7 +122,12 @@ def merge_near(comparer: Comparer, uf: UnionFind, report: Progress,
         found = [(body_reps, lsh_pairs_of(prints.body_sig, body_reps, bands, rows, wanted)),
                  (body_reps, lsh_pairs_of(prints.lead_sig, body_reps, bands, rows, wanted)),
                  (titled_reps, (by_title[close], title_buckets))]
-        pairs = union_pairs([members[p] for members, (p, _) in found], n)
+        # Nor a headline a feed cut to its length limit ("..."), by a third of a long one.
+        cut = feed_cut_pairs(comparer, titled_reps)
+        if fresh is not None:
+            cut = cut[fresh[cut[:, 0]] | fresh[cut[:, 1]]]
+        headed = np.concatenate([titled_reps[by_title[close]], cut])
+        pairs = union_pairs([*(members[p] for members, (p, _) in found), cut], n)
         big = [members[b] for members, (_, buckets) in found for b in buckets]
         # A pair below the recheck level is rejected without a recheck (see
         # Comparer.compare), and its similarity is at most its containment.
@@ -132,7 +138,7 @@ def merge_near(comparer: Comparer, uf: UnionFind, report: Progress,
         verify_pairs(pairs, big, None, screen, joiner, uf)
         # A story inside a page of long chrome is a minority of the page: the screen drops
         # the pair, and its shared text alone decides (Comparer._inside).
-        verify_screened_out(titled_reps[by_title[close]], screen, joiner, uf,
+        verify_screened_out(headed, screen, joiner, uf,
                             inside_floor(True, config.min_containment_shingles))
         # Nor, where the page's headline was cut short, does the headline LSH propose it.
         inside = opening_in_page(comparer, body_reps)

@@ -192,13 +192,33 @@ def _copy(rng: random.Random, story: Story, site: str, chrome: tuple[list[str], 
     return title, "\n\n".join([*top, *paragraphs, *bottom])
 
 
+# A feed's headline length limit, in characters. uci-dev's 205 headlines a feed cut
+# (ending in "..." or "…") keep 45-86 characters before it (all but one 62 or more;
+# median 76) and 9-18 words, cut at a word boundary (203 of 205 end in " ..."): feeds
+# cut long headlines to a limit, never to a word or two. 60 is below all but one of
+# them, so the fixture cuts more headlines, and shorter, than those feeds did.
+FEED_LIMIT = 60
+
+
+def feed_cut(title: str, limit: int = FEED_LIMIT) -> str:
+    """``title`` as a feed with a length limit shows it: unchanged within ``limit``
+    characters, else cut at the last word boundary within it, then " ..."."""
+    if len(title) <= limit:
+        return title
+    end = title.rfind(" ", 0, limit + 1)  # a word ending at the limit fits
+    return f"{title[:end] if end > 0 else title[:limit]} ..."
+
+
 def _edited(rng: random.Random, story: Story, site: str, applied: dict[str, int],
-            original: bool, hard: bool = False) -> tuple[str, list[str] | None, set[str], int]:
+            original: bool, hard: bool = False, feed_limit: int | None = None
+            ) -> tuple[str, list[str] | None, set[str], int]:
     """A copy of ``story`` as ``site`` publishes it: its headline, its paragraphs (None
     for a headline-only item; chrome is added by the caller), the edits it got, and how
     many of its paragraphs ``rng``'s draws went over (:attr:`Story.drawn`: the rest,
     story paragraphs a cut keeps past its page's furniture, are edited with a generator
-    seeded from ``rng``'s state, without drawing from it)."""
+    seeded from ``rng``'s state, without drawing from it). A cut headline is cut as a
+    feed with ``feed_limit`` would (:func:`feed_cut`); without one, by its last word,
+    as the corpus scripts' dumps (``_copy``) still are, so that they stay as they were."""
     drawn = len(story.paragraphs) if story.drawn is None else story.drawn
     paragraphs, more = list(story.paragraphs[:drawn]), list(story.paragraphs[drawn:])
     title = story.title
@@ -220,10 +240,17 @@ def _edited(rng: random.Random, story: Story, site: str, applied: dict[str, int]
         if rng.random() < 0.12:
             used.add("headline_only")
         if rng.random() < chance:
-            used.add("headline")
-            title = rng.choice((title.upper(), f"UPDATE 2-{title}", f"{title} | {site}",
-                                f"{title} - {site}", " ".join(title.split()[:-1])
-                                if "headline_only" not in used else title.upper()))
+            rewrites = (title.upper(), f"UPDATE 2-{title}", f"{title} | {site}",
+                        f"{title} - {site}",
+                        (" ".join(title.split()[:-1]) if feed_limit is None
+                         else feed_cut(title, feed_limit))
+                        if "headline_only" not in used else title.upper())
+            pick = rng.choice(range(len(rewrites)))  # draws as rng.choice(rewrites) did
+            # A headline within the feed's limit is not cut: no edit.
+            if not (pick == len(rewrites) - 1 and "headline_only" not in used
+                    and feed_limit is not None and len(title) <= feed_limit):
+                used.add("headline")
+                title = rewrites[pick]
         if rng.random() < chance:
             used.add("dateline")
             paragraphs[0] = rng.choice(DATELINES) + paragraphs[0]
@@ -295,7 +322,8 @@ def make_fixture(seed: int = 0, n_events: int = 12, n_sites: int = 8,
                 extra.add("lone_site")  # a site with this one page in the dump
                 site = f"{rng.choice(('Valley', 'Harbor', 'Metro', 'County'))} Gazette {number}-{k}"
                 chrome[site] = _site_chrome(rng, site, stories, hard=True)
-            title, paragraphs, used, drawn = _edited(rng, source, site, applied, k == 0, hard)
+            title, paragraphs, used, drawn = _edited(rng, source, site, applied, k == 0, hard,
+                                                     FEED_LIMIT)
             used |= extra
             for name in extra:
                 applied[name] += 1

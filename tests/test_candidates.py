@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from clusterer.candidates import Screen, opening_in_page, screen_floor, shared_counts
+from clusterer.candidates import Screen, feed_cut_pairs, opening_in_page, screen_floor, shared_counts
 from clusterer.comparer import Comparer
 from clusterer.dedup import DedupConfig, deduplicate
 from clusterer.engine import LocalEngine
@@ -99,3 +99,43 @@ def test_a_page_whose_headline_was_cut_short_is_proposed_with_the_story_it_holds
     docs[0], docs[2] = (make_article("story", "Bond default", story, source="a"),
                         make_article("page", "Bond", page, source="gazette"))
     assert opening_in_page(_comparer(docs), np.arange(3)).tolist() == []
+    # A long headline that a feed cut to its limit ("...") is less than half of it, but
+    # its words are the other's first ones: no other story's headline opens that way.
+    long = ("Ukrainian Foreign Minister Andrii Sybiha is urging NATO leaders to invite Ukraine "
+            "to join the Western military alliance during a meeting in Brussels next week")
+    docs[0] = make_article("story", long, story, source="a")
+    docs[2] = make_article("page", "Ukrainian Foreign Minister Andrii Sybiha is urging NATO ...",
+                           page, source="gazette")
+    assert opening_in_page(_comparer(docs), np.arange(3)).tolist() == [[0, 2]]
+    docs[2] = make_article("page", "Ukrainian Foreign Minister Andrii Sybiha is urging NATO",
+                           page, source="gazette")
+    assert opening_in_page(_comparer(docs), np.arange(3)).tolist() == []
+
+
+def test_a_headline_a_feed_cut_proposes_the_bodies_whose_headline_it_opens() -> None:
+    full = "Ukraine Pushes for NATO Invitation Amid Prolonged Conflict with Russia"
+    docs = [make_article("full", full, words("story", 120), source="a"),
+            make_article("cut", "Ukraine Pushes for NATO Invitation Amid Prolonged ...",
+                         words("story", 40), source="b"),
+            # Not marked as cut: a headline of its own, however alike; the cut one may
+            # be either's (the bodies decide).
+            make_article("own", "Ukraine Pushes for NATO Invitation Amid Prolonged War",
+                         words("story", 40), source="c"),
+            make_article("other", "Ukraine Pushes for NATO Invitation Amid Talks ...",
+                         words("other", 40), source="d")]
+    assert feed_cut_pairs(_comparer(docs), np.arange(4)).tolist() == [[0, 1], [1, 2]]
+
+
+def test_a_copy_cut_under_a_headline_a_feed_cut_joins_its_story() -> None:
+    from syndication import make_fixture
+
+    # Default fixture, seed 165: sample 001 cut to its first paragraphs on a site whose
+    # chrome (a sidebar of other stories) outweighs them, its headline cut to 60
+    # characters (Jaccard 0.69 with the full one): no LSH proposes it with the story.
+    fixture = make_fixture(165)
+    docs = [make_article(r["id"], r["title"], r["text"], source=r["source"], url=r["url"])
+            for r in fixture.records]
+    assert docs[[d.id for d in docs].index("001-1")].title.endswith("Conflict ...")
+    groups = deduplicate(docs, DedupConfig(workers=1)).groups
+    of = {d.id: g.kept.id for g in groups for d in (g.kept, *g.duplicates)}
+    assert of["001-1"] == of["001-0"]

@@ -2,7 +2,7 @@ from collections import Counter
 
 import pytest
 
-from clusterer.headlines import articles_numbers_differ, distinctive_tokens, numbers_differ
+from clusterer.headlines import articles_numbers_differ, distinctive_tokens, feed_cut, numbers_differ
 from clusterer.normalize import title_tokens
 
 from conftest import make_article
@@ -55,3 +55,43 @@ def test_an_article_with_a_body_differs_from_a_headline_with_numbers_it_lacks():
     assert articles_numbers_differ(series, older)
     assert not articles_numbers_differ(series, make_article("e", "STOCKS TO WATCH (JAN 3)",
                                                             text="Its body."))
+
+
+@pytest.mark.parametrize(("short", "full", "cut"), [
+    # As a real feed cut it (uci-dev), and an "UPDATE 1-" copy of the full one.
+    ("Mt. Gox files for US bankruptcy to halt class...",
+     "Mt. Gox files for US bankruptcy to halt class action", True),
+    ("Mt. Gox files for US bankruptcy to halt class...",
+     "UPDATE 1-Mt. Gox files for US bankruptcy to halt class action", True),
+    ("Fed official says weak data caused by wea\u2026",  # cut within a word, "…"
+     "Fed official says weak data caused by weather, should not slow taper", True),
+    ("Mt. Gox files for US bankruptcy",  # not marked: a headline of its own
+     "Mt. Gox files for US bankruptcy as hackers publish company records", False),
+    ("Mt. Gox files for Japan bankruptcy ...",  # not the other's words
+     "Mt. Gox files for US bankruptcy as hackers publish company records", False),
+    # A republisher's affix after the mark: what the feed left is before it.
+    ("Mt. Gox Seeks US Court Protection During Japan ... - Harbor Gazette 12-3",
+     "Mt. Gox Seeks US Court Protection During Japan Bankruptcy (2)", True),
+    ("Mt. Gox Seeks US Court... Protection During Japan Bankruptcy",  # no cut: words follow
+     "Mt. Gox Seeks US Court Protection During Japan Bankruptcy (2)", False),
+    ("What's ...", "What's News\u2014", False),  # no length limit cuts to a word or two
+    ("Titanfall review ...", "Titanfall review round-up: SimCity taught reviewers", False),
+])
+def test_feed_cut(short, full, cut):
+    assert feed_cut(short, full) is cut
+    assert feed_cut(full, short) is cut
+
+
+def test_a_headline_a_feed_cut_before_its_number_does_not_differ():
+    full = make_article("a", "China shares extend losses after weak macro data, CSI300 down 3 per cent",
+                        text="Its body.")
+    cut = make_article("b", "China shares extend losses after weak macro data, CSI300 ...",
+                       text="A body of its own.")
+    assert not articles_numbers_differ(full, cut)
+    assert not articles_numbers_differ(cut, full)
+    assert not articles_numbers_differ(full, make_article(
+        "d", "China shares extend losses after weak macro data, CSI300 ... - Site 4 News",
+        text="A body."))
+    # Not marked as cut: the body's side lacks the number, as before.
+    assert articles_numbers_differ(full, make_article(
+        "c", "China shares extend losses after weak macro data, CSI300", text="A body."))

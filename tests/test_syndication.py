@@ -1,9 +1,10 @@
-"""The syndication fixture's generator (tests/syndication.py): cuts keep story paragraphs."""
+"""The syndication fixture's generator (tests/syndication.py): cuts keep story paragraphs,
+and a cut headline is cut as a feed's length limit cuts it."""
 
 import dataclasses
 import random
 
-from syndication import _edited, _sample_stories, _story_end
+from syndication import FEED_LIMIT, _edited, _sample_stories, _story_end, _uci, feed_cut
 
 
 def _sample(number: str):
@@ -65,3 +66,49 @@ def test_a_copy_of_a_cut_copy_draws_over_what_the_old_cut_kept() -> None:
     assert rng.getstate() == rng_old.getstate()
     assert again is not None and again_old is not None
     assert again[:drawn_again] == again_old and len(again) == len(paragraphs)
+
+
+def test_a_feed_cuts_long_headlines_at_a_word_near_its_limit() -> None:
+    assert feed_cut("World has new top banana") == "World has new top banana"
+    assert feed_cut("Mt. Gox files for US bankruptcy to halt class action", 45) == (
+        "Mt. Gox files for US bankruptcy to halt class ...")  # as the real feed cut it
+    assert feed_cut("one two three", 7) == "one two ..."  # "two" ends at the limit: kept
+    titles = [r["title"].strip() for r in _uci()] + [s.title for s in _sample_stories()]
+    cuts = 0
+    for title in titles:
+        cut = feed_cut(title)
+        if len(title) <= FEED_LIMIT:
+            assert cut == title
+            continue
+        cuts += 1
+        kept = cut.removesuffix(" ...")
+        assert cut.endswith(" ...") and len(kept) <= FEED_LIMIT
+        assert title.startswith(kept) and title[len(kept)] == " "  # whole words
+        # Never to a word or two: every real headline keeps 6 words or more.
+        assert len(kept.split()) >= 6 and len(kept) > FEED_LIMIT - 15
+    assert cuts > 100  # enough real headlines over the limit to say something
+
+
+def test_the_feed_cut_draws_as_the_last_word_cut_did() -> None:
+    stories = [_sample("002"), _sample("001"), _sample("003")]  # 466, 70 and 9 characters
+    changed = unchanged = 0
+    for seed in range(300):
+        for story in stories:
+            rng, rng_old = random.Random(seed), random.Random(seed)
+            title, paragraphs, used, drawn = _edited(rng, story, "Site X", {}, False, hard=True,
+                                                     feed_limit=FEED_LIMIT)
+            title_old, paragraphs_old, used_old, drawn_old = _edited(rng_old, story, "Site X", {},
+                                                                     False, hard=True)
+            assert rng.getstate() == rng_old.getstate()
+            assert (paragraphs, drawn) == (paragraphs_old, drawn_old)
+            assert used - {"headline"} == used_old - {"headline"}
+            if title_old == " ".join(story.title.split()[:-1]):  # the old cut was drawn
+                if len(story.title) > FEED_LIMIT:
+                    assert title == feed_cut(story.title) and "headline" in used
+                    changed += 1
+                else:  # within the limit: not cut, and not counted as edited
+                    assert title == story.title and "headline" not in used
+                    unchanged += 1
+            else:
+                assert (title, used) == (title_old, used_old)
+    assert changed > 20 and unchanged > 10
