@@ -59,15 +59,25 @@ def test_dask_gives_the_local_engines_outputs(tmp_path, dask_engine, monkeypatch
     assert len(fixture.records) >= 8 * dask_engine.chunk_size  # at least 8 partitions
     assert len(fixture.records) >= 8 * dask_engine.partition_size
     local = _documents(path, LocalEngine(1))
+    if resident and not ship:  # the client neither matches nor groups: a worker does
+        monkeypatch.setattr("clusterer.dedup.match_prints", _refused)
+        monkeypatch.setattr("clusterer.dedup.group_members", _refused)
     with get_task_stream(client=dask_engine.client()) as stream:
         assert _documents(path, dask_engine) == local
     # Fingerprinting ran on the workers, and with ship_comparisons the exact verification
     # of candidate pairs too; with resident signatures, LSH and the estimates too.
+    # Without shipped comparisons, matching and grouping ran as one task on a worker
+    # (clusterer.worker_match), which read pass 2's sets there (_prints_view).
     stages = {task["key"].rsplit("-", 5)[0] for task in stream.data}
+    on_worker = {"_size", "_match_task"} | RESIDENT_STAGES - {"_signatures"}
     assert stages == {"_units_chunk", "_prints_chunk", *(["compare_chunk"] if ship else []),
-                      *(RESIDENT_STAGES if resident else [])}
+                      *((RESIDENT_STAGES if ship else on_worker) if resident else [])}
     groups = orjson.loads(local[1])["groups"]
     assert any(len(g["members"]) >= 3 for g in groups)  # chains of copies to cross partitions
+
+
+def _refused(*args, **kwargs):
+    raise AssertionError("called on the client")
 
 
 def test_the_client_holds_no_signature_and_the_same_sets(dask_engine):

@@ -1,0 +1,221 @@
+"""Matching and grouping as one task on a worker, for an engine that keeps results there.
+
+With the Dask engine the client held, after fingerprinting, every article's shingle sets
+(2.1 KB an article at 50,000 ``make_corpus.py`` articles, the largest thing it held,
+see docs/dask.md) and matching's transient arrays, as the walk over candidate pairs
+(:func:`clusterer.match.merge_near`) reads them pair by pair. Here that walk, and
+grouping, run unchanged (:func:`clusterer.dedup.match_prints`,
+:func:`clusterer.dedup.group_members`) in one task on a worker
+(:func:`_match_task`), beside what it reads:
+
+- the shingle sets of pass 2, left on the workers (only each chunk's size comes back
+  to the client) and gathered by the task, without the MinHash signatures, which stay
+  in their partitions (:mod:`clusterer.resident`), the task asking for LSH candidates
+  and estimates as the client did;
+- each article's header (id, headline, URL, source, time, GUID, origin: what the
+  client keeps of it), sent once;
+- the texts, which rechecks read (a body again without both sites' chrome): each
+  chunk's texts, sent to a worker for pass 1, stay there until the task is done, and
+  the task reads a chunk when one of its articles' texts is asked for (the last few
+  chunks kept).
+
+Only the groups come back, as row numbers, similarities, kinds and links: the client
+builds the :class:`~clusterer.records.DuplicateGroup` of each from its own articles.
+The same code on the same data gives the same groups as the local engine.
+"""
+
+from __future__ import annotations
+
+import collections
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from clusterer.boilerplate import BoilerplateModel
+from clusterer.engine import Engine, return_free_memory
+from clusterer.fingerprint import (
+    _SIGNATURES,
+    Fingerprints,
+    _prints_view,
+    learn_chrome,
+    prints_parts,
+    split_articles,
+)
+from clusterer.records import Article, DuplicateGroup, Link
+from clusterer.shingling import Packed
+from clusterer.spill import StoredArticle
+
+if TYPE_CHECKING:
+    from clusterer.dedup import DedupConfig
+
+Progress = Callable[[str, int, "int | None"], None]
+HEADERS_PER_JOB = 8192  # article headers per piece sent to the workers
+_CACHED_CHUNKS = 8  # chunks of texts kept by the task
+# An article's header: what StoredArticle keeps in memory.
+_HEADER = ("id", "title", "url", "source", "published", "guid", "origin")
+
+
+def matches_on_worker(engine: Engine | None) -> bool:
+    """Whether ``engine`` runs matching and grouping as a task on a worker (its
+    ``matches_on_worker``)."""
+    return bool(getattr(engine, "matches_on_worker", False))
+
+
+@dataclass(frozen=True)
+class _Keys:
+    """What the task reads, as keys of data kept on the workers (plain strings: a
+    future passed as a task's argument would be gathered whole into it)."""
+
+    headers: list[str]
+    texts: list[str]
+    text_sizes: list[int]
+    views: list[str]
+    signatures: dict[str, list[str]]
+    bounds: list[int]
+    num_perm: int
+    places: int
+
+
+@dataclass(frozen=True)
+class _Group:
+    """A group as it comes back: rows, not articles."""
+
+    kept: int
+    duplicates: tuple[int, ...]
+    similarities: tuple[float, ...]
+    kinds: tuple[str, ...]
+    links: tuple[tuple[int, str, float | None], ...]
+
+
+def deduplicate_on_worker(articles: Iterable[Article], config: DedupConfig,
+                          progress: Progress | None, engine: Engine
+                          ) -> tuple[list[DuplicateGroup], BoilerplateModel]:
+    """:func:`clusterer.dedup.deduplicate` on a Dask engine: fingerprinting on the
+    workers, then matching and grouping in one task on a worker. Returns the groups and
+    the chrome model (with the dump's common text, as learned by the task)."""
+    report = progress or (lambda stage, done, total: None)
+    client = engine.client()  # type: ignore[attr-defined]
+    fconfig = config.fingerprint_config()
+    texts: list[Any] = []  # futures of the chunks' texts, kept on the workers
+    split = split_articles(articles, engine, report, resident=True, texts=texts)
+    model = learn_chrome(split, fconfig.boilerplate, engine)
+    docs, sizes = split.docs, list(split.sizes)
+    parts = prints_parts(split, model, fconfig, engine, report, _size, None)
+    kept = [part.kept for part in parts]
+    del parts, split
+    signatures = engine.resident_signatures(  # type: ignore[attr-defined]
+        kept, sizes, _SIGNATURES, fconfig.num_perm)
+    views = [client.submit(_prints_view, part, pure=False) for part in kept]
+    del kept  # the signatures are stacked; the views hold the rest until the task runs
+    headers = [client.scatter([[tuple(getattr(doc, name) for name in _HEADER)
+                                for doc in docs[start:start + HEADERS_PER_JOB]]], hash=False)[0]
+               for start in range(0, len(docs), HEADERS_PER_JOB)]
+    first = next(iter(signatures.values()))
+    keys = _Keys(headers=[h.key for h in headers], texts=[t.key for t in texts],
+                 text_sizes=sizes, views=[v.key for v in views],
+                 signatures={name: [p.key for p in s.parts] for name, s in signatures.items()},
+                 bounds=first.bounds.tolist(), num_perm=fconfig.num_perm, places=first.places)
+    report("matching and grouping", 0, 1)
+    task = client.submit(_match_task, config, model, keys, pure=False)
+    groups, common = task.result()
+    del task, views, headers, texts, signatures, first
+    return_free_memory()
+    report("matching and grouping", 1, 1)
+    model.common_shingles_ = common
+    return [DuplicateGroup(kept=docs[g.kept], duplicates=tuple(docs[j] for j in g.duplicates),
+                           similarities=g.similarities, kinds=g.kinds,
+                           links=tuple(Link(docs[via].id, kind, similarity)
+                                       for via, kind, similarity in g.links))
+            for g in groups], model
+
+
+def _size(part: dict[str, Any]) -> list[bool]:
+    """The view of a pass-2 result that comes back: one item per article."""
+    return list(part["title_only"])
+
+
+def _match_task(config: DedupConfig, model: BoilerplateModel, keys: _Keys
+                ) -> tuple[list[_Group], Any]:
+    """The task: the dump's copies joined and grouped, as the local engine does."""
+    from distributed import Future, worker_client
+
+    from clusterer.dedup import group_members, match_prints
+    from clusterer.resident import ResidentSignatures
+
+    with worker_client() as client:
+        def futures(names: Sequence[str]) -> list[Any]:
+            # Futures of keys the client holds: this client asks the scheduler to be
+            # told their state (as a client does on reconnecting), or they stay pending.
+            made: list[Any] = [Future(name, client) for name in names]
+            client._send_to_scheduler({"op": "client-desires-keys", "keys": list(names)})
+            return made
+
+        headers = [row for piece in client.gather(futures(keys.headers)) for row in piece]
+        texts = _Texts(client, futures(keys.texts), keys.text_sizes)
+        docs = [StoredArticle.of(_Header(*row), texts, index)  # type: ignore[arg-type]
+                for index, row in enumerate(headers)]
+        del headers
+        fetched: dict[str, dict[int, np.ndarray]] = {}
+        signatures = {name: ResidentSignatures(client, name, futures(parts), keys.bounds,
+                                               keys.num_perm, keys.places, fetched)
+                      for name, parts in keys.signatures.items()}
+        prints = _joined(client.gather(futures(keys.views)), signatures)
+        comparer, uf = match_prints(docs, prints, model, config, lambda *_: None)
+        groups = group_members(comparer, uf, config.keep)
+        row = {doc.id: index for index, doc in enumerate(docs)}
+        return [_Group(row[g.kept.id], tuple(row[d.id] for d in g.duplicates), g.similarities,
+                       g.kinds, tuple((row[link.via], link.kind, link.similarity)
+                                      for link in g.links))
+                for g in groups], comparer.model.common_shingles_
+
+
+def _joined(views: list[dict[str, Any]], signatures: dict[str, Any]) -> Fingerprints:
+    """Pass 2's views, in order, as one :class:`Fingerprints` with ``signatures``."""
+    columns: dict[str, Any] = {name: [] for name in ("title_only", "digest", "length")}
+    packed: dict[str, list[Packed]] = {name: [] for name in ("body", "lead", "title", "head")}
+    for view in views:
+        for name, column in columns.items():
+            column.extend(view[name])
+        for name, pieces in packed.items():
+            pieces.append(view[name])
+    views.clear()
+    joined: dict[str, Any] = {name: Packed.joined(pieces) for name, pieces in packed.items()}
+    return Fingerprints(**joined, **columns, **signatures)
+
+
+@dataclass(frozen=True)
+class _Header:
+    """The fields of an article a :class:`StoredArticle` keeps."""
+
+    id: str
+    title: str
+    url: str | None
+    source: str | None
+    published: Any
+    guid: str | None
+    origin: str
+
+
+class _Texts:
+    """The texts of the dump's articles, chunk by chunk on the workers: what a
+    :class:`StoredArticle` made by the task reads its text from (``fields`` empty:
+    matching never reads the original records)."""
+
+    def __init__(self, client: Any, chunks: list[Any], sizes: Sequence[int]) -> None:
+        self.client = client
+        self.chunks = chunks
+        self.bounds = np.cumsum([0, *sizes])
+        self.cache: collections.OrderedDict[int, list[bytes]] = collections.OrderedDict()
+
+    def load(self, index: int, header: Article) -> Article:
+        chunk = int(np.searchsorted(self.bounds, index, side="right")) - 1
+        texts = self.cache.get(chunk)
+        if texts is None:
+            texts = self.cache[chunk] = self.client.gather(self.chunks[chunk])
+            if len(self.cache) > _CACHED_CHUNKS:
+                self.cache.popitem(last=False)
+        text = texts[index - int(self.bounds[chunk])].decode("utf-8", "surrogatepass")
+        return Article(header.id, header.title, text, header.url, header.source,
+                       header.published, header.guid, {}, header.origin)
