@@ -11,7 +11,9 @@ hashing the texts, then shingling and signing them), which are most of the work,
 on the workers, one task per chunk of ``chunk_size`` articles; each stage's shared
 state (the learned chrome model) is scattered to every worker once. Results come back
 in input order, so the output is byte-identical to the local engine's whatever the
-number of workers or chunks. Matching, grouping and storylines run on the client.
+number of workers or chunks. Dedup's matching and grouping run as one task on a worker
+(:mod:`clusterer.worker_match`; on the client with ``ship_comparisons``); storylines and
+writing the outputs run on the client.
 """
 
 from __future__ import annotations

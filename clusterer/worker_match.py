@@ -52,7 +52,7 @@ if TYPE_CHECKING:
 
 Progress = Callable[[str, int, "int | None"], None]
 HEADERS_PER_JOB = 8192  # article headers per piece sent to the workers
-_CACHED_CHUNKS = 8  # chunks of texts kept by the task
+_CACHED_CHUNKS = 64  # chunks of texts kept by the task (about 1 MB each at make_corpus sizes)
 # An article's header: what StoredArticle keeps in memory.
 _HEADER = ("id", "title", "url", "source", "published", "guid", "origin")
 
