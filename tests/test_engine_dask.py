@@ -4,8 +4,10 @@ fingerprinting run on the workers, and optionally the exact verification of cand
 pairs."""
 
 import dataclasses
+import gc
 import operator
 import sys
+import time
 
 import numpy as np
 import orjson
@@ -74,6 +76,19 @@ def test_dask_gives_the_local_engines_outputs(tmp_path, dask_engine, monkeypatch
                       *((RESIDENT_STAGES if ship else on_worker) if resident else [])}
     groups = orjson.loads(local[1])["groups"]
     assert any(len(g["members"]) >= 3 for g in groups)  # chains of copies to cross partitions
+    # Nothing stays on the cluster after the run (the texts kept for matching included).
+    assert _keys_left(dask_engine.client()) == []
+
+
+def _keys_left(client):
+    """The keys the scheduler still holds, once the client's releases have reached it."""
+    gc.collect()
+    deadline = time.monotonic() + 10
+    while True:
+        left = client.run_on_scheduler(lambda dask_scheduler: sorted(map(str, dask_scheduler.tasks)))
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.1)
 
 
 def _refused(*args, **kwargs):
