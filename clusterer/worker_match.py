@@ -140,6 +140,7 @@ def _match_task(config: DedupConfig, model: BoilerplateModel, keys: _Keys
                 ) -> tuple[list[_Group], Any]:
     """The task: the dump's copies joined and grouped, as the local engine does."""
     from distributed import Future, worker_client
+    from distributed.client import FutureCancelledError
 
     from clusterer.dedup import group_members, match_prints
     from clusterer.resident import ResidentSignatures
@@ -150,6 +151,13 @@ def _match_task(config: DedupConfig, model: BoilerplateModel, keys: _Keys
             # told their state (as a client does on reconnecting), or they stay pending.
             made: list[Any] = [Future(name, client) for name in names]
             client._send_to_scheduler({"op": "client-desires-keys", "keys": list(names)})
+            # A key lost with its worker (scattered data cannot be made again) would be
+            # waited for forever when this task is run again elsewhere: fail instead, as
+            # a future of the cluster does (a 400,000-article run lost a worker).
+            held = client.who_has(made)
+            lost = [name for name in names if not held.get(name)]
+            if lost:
+                raise FutureCancelledError(lost[0], "lost with its worker")
             return made
 
         headers = [row for piece in client.gather(futures(keys.headers)) for row in piece]

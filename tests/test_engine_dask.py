@@ -252,3 +252,19 @@ def test_other_errors_under_a_run_pass_through_the_engine():
         raise ValueError("ours")
     with pytest.raises(UsageError), DaskEngine(workers=1):
         raise UsageError("a usage error")
+
+
+def test_a_key_lost_with_a_worker_fails_the_matching_task(dask_engine):
+    # Scattered data lost with its worker cannot be made again: the task run again
+    # elsewhere fails as a cluster failure instead of waiting for it forever.
+    from clusterer.boilerplate import BoilerplateModel
+    from clusterer.engine_dask import _from_the_cluster
+    from clusterer.worker_match import _Keys, _match_task
+
+    keys = _Keys(headers=["list-lost"], texts=[], text_sizes=[], views=[], signatures={},
+                 bounds=[0], num_perm=128, places=4)
+    task = dask_engine.client().submit(_match_task, DedupConfig(), BoilerplateModel(), keys,
+                                       pure=False)
+    with pytest.raises(Exception) as caught:
+        task.result(timeout=60)
+    assert _from_the_cluster(caught.value) and "list-lost" in str(caught.value)
