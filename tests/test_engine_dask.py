@@ -254,6 +254,7 @@ def test_other_errors_under_a_run_pass_through_the_engine():
         raise UsageError("a usage error")
 
 
+@pytest.mark.filterwarnings("ignore:Client .* desires key 'list-lost' but key is unknown")
 def test_a_key_lost_with_a_worker_fails_the_matching_task(dask_engine):
     # Scattered data lost with its worker cannot be made again: the task run again
     # elsewhere fails as a cluster failure instead of waiting for it forever.
