@@ -39,7 +39,7 @@ fuzz: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check clusterer tests scripts
-	$(BIN)/mypy clusterer
+	$(BIN)/mypy clusterer tests scripts
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py

@@ -105,10 +105,29 @@ def common_shingles(body: Packed, least: int) -> np.ndarray:
     hot = counts >= least
     if not hot.any():
         return np.zeros(0, dtype=np.uint32)
-    found = [chunk[hot[chunk & mask]] for chunk in
-             (values[at:at + _CHUNK] for at in range(0, len(values), _CHUNK))]
-    shingles, carried = np.unique(np.concatenate(found), return_counts=True)
-    return shingles[carried >= least].astype(np.uint32)
+    # Counted exactly chunk by chunk, then the chunks' counts summed: the hot buckets'
+    # shingles of the whole dump at once took 0.33 GiB at 100,000 articles.
+    found, counted = [], []
+    for at in range(0, len(values), _CHUNK):
+        chunk = values[at:at + _CHUNK]
+        shingles, carried = np.unique(chunk[hot[chunk & mask]], return_counts=True)
+        found.append(shingles)
+        counted.append(carried)
+    shingles = np.concatenate(found)
+    order = np.argsort(shingles, kind="stable")
+    shingles, carried = shingles[order], np.concatenate(counted)[order]
+    starts = np.flatnonzero(np.concatenate(([True], shingles[1:] != shingles[:-1])))
+    total = np.add.reduceat(carried, starts) if len(starts) else carried
+    return shingles[starts][total >= least].astype(np.uint32)
+
+
+def in_sorted(values: np.ndarray, sorted_values: np.ndarray) -> np.ndarray:
+    """Whether each of ``values`` is in ``sorted_values`` (sorted ascending), by a binary
+    search."""
+    if not len(sorted_values):
+        return np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_values, values), len(sorted_values) - 1)
+    return sorted_values[at] == values
 
 
 def blank_common(page: np.ndarray, common: np.ndarray, opening: np.ndarray) -> np.ndarray:
@@ -117,8 +136,7 @@ def blank_common(page: np.ndarray, common: np.ndarray, opening: np.ndarray) -> n
     shingle keeps its place (leaving them out would move the stretches after them)."""
     if not len(common) or not len(page):
         return page
-    at = np.minimum(np.searchsorted(common, page), len(common) - 1)  # common is sorted
-    hit = common[at] == page
+    hit = in_sorted(page, common)
     if not hit.any():
         return page
     taken = set(opening.tolist())

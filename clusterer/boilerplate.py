@@ -111,7 +111,7 @@ class BoilerplateModel:
             (:func:`clusterer.alignment.common_shingles`), left out where the inside
             rule looks for a story's opening in a page; set by
             :func:`clusterer.dedup.match_dump`, or on a state by
-            :func:`clusterer.staleness.learn_common` (kept in the state's meta, not in
+            :func:`clusterer.staleness.learn_common` (from page counts the state keeps, not in
             the model's JSON); empty otherwise.
     """
 
@@ -217,9 +217,11 @@ class BoilerplateModel:
             self.source_chrome_[names[number_ - 1]] = frozenset(hashed)
         spread = chrome & (all_pages > per_source)
         self.spread_chrome_ = frozenset(unit[spread].tolist())
+        # Pages without a source (number 0) have no chrome of their own to place.
         self.usual_before_ = {
             (names[number_ - 1], hashed): before for (number_, hashed), before in
-            _usual_before(counts, _pair_keys(source[spread], unit[spread]), short, part).items()}
+            _usual_before(counts, _pair_keys(source[spread], unit[spread]), short, part).items()
+            if number_}
         # A headline carrying the name of a site of the dump ("… - Site H News" republished
         # elsewhere with the first publisher's name) ends in an affix, however rare.
         named = {name for source in names for name in _source_names(source)

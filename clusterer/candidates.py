@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from clusterer.alignment import in_sorted
 from clusterer.fingerprint import ordered_shingles_without
 from clusterer.readers.urls import source_key
 
@@ -255,3 +256,58 @@ def same_opening(comparer: Comparer, short: np.ndarray, reps: Sequence[int]) -> 
             same = [j for j in same if is_generic(j)]
         pairs += [(i, j) for j in same]
     return np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+
+
+# The first shingles of a story's content looked up in pages (an edit or a misread word
+# among the first words still leaves one of them).
+OPENING_SHINGLES = 4
+
+
+def opening_in_page(comparer: Comparer, bodies: np.ndarray) -> np.ndarray:
+    """Pairs (shape (k, 2)) of a page whose site has no chrome learned (a site seen once
+    in the dump) and a body of another source whose content opens with a shingle the
+    page holds (one of its first :data:`OPENING_SHINGLES`, not the dump's common text),
+    under nearly the same headline (:func:`clusterer.comparer.headlines_close`, the
+    shorter at least half as long as the other: :func:`_cut_short`): a story
+    inside a page of unlearned chrome, which :meth:`clusterer.comparer.Comparer._inside`
+    verifies. No LSH proposes them where the page's headline was cut short ("Bond" for
+    "Bond default": a headline Jaccard far below the headline LSH's floor) and the story
+    is a minority of the page."""
+    from clusterer.comparer import headlines_close  # the comparer imports this module
+
+    prints, docs, model = comparer.prints, comparer.docs, comparer.model
+    keys = [source_key(docs[i]) for i in bodies.tolist()]
+    pages = [k for k, key in enumerate(keys) if key not in model.source_chrome_]
+    heads = prints.head
+    if not pages or not len(bodies):
+        return np.zeros((0, 2), dtype=np.int64)
+    by_value: dict[int, list[int]] = {}
+    common = model.common_shingles_
+    for k, article in enumerate(bodies.tolist()):
+        opening = np.unique(heads[article][:OPENING_SHINGLES])
+        for value in opening[~in_sorted(opening, common)].tolist():
+            by_value.setdefault(value, []).append(k)
+    values = np.asarray(sorted(by_value), dtype=prints.body.values.dtype)
+    level = comparer.config.headline_threshold
+    pairs: set[tuple[int, int]] = set()
+    for k in pages:
+        page = int(bodies[k])
+        # The page's shingles looked up in the openings (sorted): its few hundred
+        # shingles searched, not every opening of the dump.
+        body = prints.body[page]
+        for value in body[in_sorted(body, values)].tolist():
+            for other in by_value[value]:
+                story = int(bodies[other])
+                if (keys[other] != keys[k] and story != page
+                        and _cut_short(prints.title[page], prints.title[story])
+                        and headlines_close(prints.title[page], prints.title[story], level)):
+                    pairs.add((min(page, story), max(page, story)))
+    return np.asarray(sorted(pairs), dtype=np.int64).reshape(-1, 2)
+
+
+def _cut_short(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether the shorter of two headlines (character shingle sets) holds at least half
+    as many shingles as the longer: a headline cut by a word or two ("Mt. Gox files for
+    US"), not one word that any longer headline holds ("News" inside "Business news and
+    markets"), which says nothing of which story a page holds."""
+    return 2 * min(len(a), len(b)) >= max(len(a), len(b))

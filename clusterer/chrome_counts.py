@@ -106,13 +106,7 @@ class ChromeCounts:
                                                          other.affix_words):
             raise ValueError("chrome counts taken with different short_unit_words or "
                              "affix_words cannot be merged; count both with one config")
-        names = tuple(sorted(set(self.names) | set(other.names)))
-        number = {name: k for k, name in enumerate(names, start=1)}
-        ours = np.asarray([0, *(number[n] for n in self.names)], dtype=np.int64)
-        theirs = np.asarray([0, *(number[n] for n in other.names)], dtype=np.int64)
-        site_pages = np.zeros(len(names) + 1, dtype=np.int64)
-        np.add.at(site_pages, ours, self.site_pages)
-        np.add.at(site_pages, theirs, other.site_pages)
+        names, ours, theirs, site_pages = joined_sources(self, other)
         affixes = Counter(dict(self.affixes))
         affixes.update(dict(other.affixes))
 
@@ -127,6 +121,21 @@ class ChromeCounts:
             _summed(renumbered(self.placed, 1, ours), renumbered(other.placed, 1, theirs)),
             _summed(renumbered(self.before, 0, ours), renumbered(other.before, 0, theirs)),
             tuple(sorted(affixes.items())))
+
+
+def joined_sources(a: ChromeCounts, b: ChromeCounts
+                   ) -> tuple[tuple[str, ...], np.ndarray, np.ndarray, np.ndarray]:
+    """The sources of two sets of counts as one: their names (sorted), the new number of
+    each of ``a``'s and ``b``'s source numbers (0, no source, stays 0) and the pages
+    counted per new number."""
+    names = tuple(sorted(set(a.names) | set(b.names)))
+    number = {name: k for k, name in enumerate(names, start=1)}
+    ours = np.asarray([0, *(number[n] for n in a.names)], dtype=np.int64)
+    theirs = np.asarray([0, *(number[n] for n in b.names)], dtype=np.int64)
+    site_pages = np.zeros(len(names) + 1, dtype=np.int64)
+    np.add.at(site_pages, ours, a.site_pages)
+    np.add.at(site_pages, theirs, b.site_pages)
+    return names, ours, theirs, site_pages
 
 
 def bucket_of(units: np.ndarray, buckets: int) -> np.ndarray:

@@ -98,6 +98,8 @@ class Comparer:
                 match = self._recheck(i, j, match)
             if not match.copy:
                 match = self._inside(i, j, match)
+            if not match.copy and 0 < min(match.sizes) < config.min_containment_shingles:
+                match = self._short_lead(i, j, match)
         if identity is None:
             return match
         return replace(match, kind=identity, threshold=1.0, copy=True, veto="")
@@ -140,16 +142,34 @@ class Comparer:
                 doc, self.model, [source_key(doc)], self.config.shingle_size)
         return known
 
-    def _lead(self, i: int, j: int, match: Match) -> Match:
+    def _short_lead(self, i: int, j: int, match: Match) -> Match:
+        """A body too short for containment (fewer than ``min_containment_shingles``
+        shingles, though it has the words not to be matched by its headline alone: a
+        copy cut to about 30 words) under a headline near the other's (the recheck level
+        of the headline threshold): a copy where its words are the start of the other's
+        body, as a headline-only article's few words (``lead``, :meth:`_lead`), and
+        headlines that differ in a number or date veto it (items of a series)."""
+        near = self._measure(i, j, self.prints.title[i], self.prints.title[j], headline=True)
+        if near.similarity < _RECHECK * self.config.headline_threshold:
+            return match
+        short = i if (match.sizes[0], self.docs[i].id) <= (match.sizes[1], self.docs[j].id) else j
+        lead = self._lead(i, j, match, short)
+        if lead.copy and articles_numbers_differ(self.docs[i], self.docs[j]):
+            return replace(lead, copy=False, veto=_NUMBERS_VETO)
+        return lead
+
+    def _lead(self, i: int, j: int, match: Match, short: int | None = None) -> Match:
         """A headline-only article that kept a few words of body (a feed item's summary,
         a copy cut to a paragraph), whose headline comes near the other's (the recheck
         level of the headline threshold: a cut or rewritten headline): a copy where
         those words are the start of the other's body (``lead``: the share of them in
         it reaches the threshold, and the shared text is aligned in both)."""
         prints, docs, config = self.prints, self.docs, self.config
-        if prints.title_only[i] == prints.title_only[j]:
-            return match
-        short, full = (i, j) if prints.title_only[i] else (j, i)
+        if short is None:
+            if prints.title_only[i] == prints.title_only[j]:
+                return match
+            short = i if prints.title_only[i] else j
+        full = j if short == i else i
         ordered = ordered_shingles_without(docs[short], self.model, [source_key(docs[short])],
                                            config.shingle_size)
         if not docs[short].text or not len(ordered):
@@ -250,29 +270,46 @@ class Comparer:
         docs, config = self.docs, self.config
         sources = sorted({source_key(docs[i]), source_key(docs[j])})
         if len(sources) > 1:
-            ordered = [ordered_shingles_without(docs[k], self.model, sources, config.shingle_size)
-                       for k in (i, j)]
-            sizes = [len(distinct(o)) for o in ordered]
-            again = self._measure(i, j, distinct(ordered[0]), distinct(ordered[1]),
-                                  rechecked=True,
-                                  heads=(ordered[0][:HEAD_SHINGLES], ordered[1][:HEAD_SHINGLES]))
+            # Where a sidebar run stands is judged on the page as its own site shows it
+            # (own chrome first) or once the other site's is gone (the same order for
+            # both): either view may leave the story whole, so the better one counts.
+            again = max((self._again(i, j, ordered) for ordered in (
+                self._without_both(i, j),
+                [ordered_shingles_without(docs[k], self.model, sources, config.shingle_size)
+                 for k in (i, j)])), key=lambda m: (m.copy, m.similarity))
         else:  # one site's chrome: the texts as fingerprinted, measured already
-            again, ordered = match, []
-            sizes = [len(self.prints.body[i]), len(self.prints.body[j])]
-        small = 0 if (sizes[0], docs[i].id) <= (sizes[1], docs[j].id) else 1
-        if not again.copy and again.kind == "containment" and (
-                sizes[small] <= HEAD_SHINGLES or self._same_headline(i, j)):
-            ordered = ordered or [self._ordered(i), self._ordered(j)]
-            covered = coverage(ordered[small], ordered[1 - small], config.shingle_size)
-            if covered > again.similarity:
-                again = replace(again, kind="coverage", similarity=covered,
-                                copy=covered >= config.threshold)
+            again = self._again(i, j, None, match)
         # A pair that only came near by the share of the smaller set, not by similarity,
         # keeps its first answer unless it is now a copy (that share is what says whether
         # two bodies clearly differ, see weaklinks).
         better = again.similarity > match.similarity
         return again if again.copy or better and match.similarity >= _RECHECK * config.threshold \
             else match
+
+    def _again(self, i: int, j: int, ordered: list[np.ndarray] | None,
+               match: Match | None = None) -> Match:
+        """:meth:`_recheck` of one view of the pair: its two texts in order (``None``: as
+        fingerprinted, measured already as ``match``), by containment or Jaccard, then,
+        for a short or same-headline text, by its word coverage where that is higher."""
+        docs, config = self.docs, self.config
+        if ordered is not None:
+            sizes = [len(distinct(o)) for o in ordered]
+            again = self._measure(i, j, distinct(ordered[0]), distinct(ordered[1]),
+                                  rechecked=True,
+                                  heads=(ordered[0][:HEAD_SHINGLES], ordered[1][:HEAD_SHINGLES]))
+        else:
+            assert match is not None
+            again = match
+            sizes = [len(self.prints.body[i]), len(self.prints.body[j])]
+        small = 0 if (sizes[0], docs[i].id) <= (sizes[1], docs[j].id) else 1
+        if not again.copy and again.kind == "containment" and (
+                sizes[small] <= HEAD_SHINGLES or self._same_headline(i, j)):
+            texts = ordered or [self._ordered(i), self._ordered(j)]
+            covered = coverage(texts[small], texts[1 - small], config.shingle_size)
+            if covered > again.similarity:
+                again = replace(again, kind="coverage", similarity=covered,
+                                copy=covered >= config.threshold)
+        return again
 
     def _measure(self, i: int, j: int, a: np.ndarray, b: np.ndarray, headline: bool = False,
                  rechecked: bool = False,

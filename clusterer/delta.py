@@ -5,9 +5,9 @@ A state keeps, per article, what matching needs (:class:`clusterer.stored.Stored
 (:func:`match_on_state`):
 
 1. splits only the new articles (pass 1 of :mod:`clusterer.fingerprint`);
-2. learns the chrome again from the stored unit hashes and the new ones (numpy over
-   numbers: a tenth of fingerprinting's cost), exactly as one batch run over everything
-   would;
+2. learns the chrome again from the counts the state keeps, updated by the articles
+   that start or stop counting (:func:`clusterer.staleness.learn_chrome`), exactly as
+   one batch run over everything would;
 3. finds the stored fingerprints this made *stale*: an article holding a unit whose
    chrome status changed anywhere (a source's chrome, short or spread chrome, the units
    usually before it), or a headline segment whose affix status changed. Those are
@@ -43,11 +43,18 @@ from clusterer.fingerprint import Fingerprints, prints_of, split_articles
 from clusterer.match import merge_exact, merge_near
 from clusterer.records import Article, DuplicateGroup, Match
 from clusterer.shingling import Packed
-from clusterer.staleness import learn_common, meets, stale_prints
+from clusterer.staleness import (
+    bodies_of,
+    changed_chrome,
+    learn_chrome,
+    learn_common,
+    meets,
+    stale_prints,
+    unit_rows,
+)
 from clusterer.stored import (
     CandidateIndex,
     StoredPrint,
-    affix_candidates,
     band_keys,
     exact_keys,
     model_from_json,
@@ -57,6 +64,7 @@ from clusterer.stored import (
     segment_keys,
     split_units,
     units_blob,
+    unpack_bodies,
     unpack_rows,
 )
 from clusterer.unionfind import UnionFind
@@ -205,6 +213,10 @@ class StoreLike(Protocol):
     def screens(self, seqs: Iterable[int]) -> dict[int, bytes]: ...
     def records(self, seqs: Iterable[int]) -> dict[int, Article]: ...
     def put_prints(self, rows: Iterable[StoredPrint]) -> None: ...
+    def copies(self, keys: Iterable[tuple[str, bytes]]) -> dict[tuple[str, bytes], list[int]]: ...
+    def text_digests(self, seqs: Iterable[int]) -> dict[int, tuple[str, bytes]]: ...
+    def learned(self, key: str) -> bytes | None: ...
+    def set_learned(self, key: str, value: bytes | None) -> None: ...
     def rechecked(self) -> list[tuple[int, int]]: ...
     def set_rechecked(self, fresh: set[int], pairs: Iterable[tuple[int, int]]) -> None: ...
 
@@ -249,38 +261,38 @@ def match_on_state(state: StoreLike, incoming: Sequence[tuple[int, Article]],
         fingerprints and meta are updated (its groups are the caller's to write).
     """
     incoming = sorted(incoming, key=lambda item: item[0])
-    stored = [r for r in state.print_rows() if r.seq not in gone]
+    rows = state.print_rows()
+    by_seq = {r.seq: r for r in rows}
+    stored = [r for r in rows if r.seq not in gone]
+    del rows
     split = split_articles([a for _, a in incoming], engine, report)
     counts = split.unit_counts()
     hashes, words = split.unit_hashes(), split.unit_words()
     bounds = np.concatenate(([0], np.cumsum(counts))).tolist()
-    entries = [(r.seq, r.source, *split_units(r.units),
-                affix_candidates(r.segments, config.boilerplate.affix_words)) for r in stored]
-    stored_units = (_joined([e[2] for e in entries], np.uint64),
-                    np.asarray([len(e[2]) for e in entries], dtype=np.int64))
     model_cut = BoilerplateModel(config.boilerplate)
-    for k, (seq, article) in enumerate(incoming):
-        cut = slice(bounds[k], bounds[k + 1])
-        entries.append((seq, split.keys[k], hashes[cut], words[cut],
-                        model_cut.affix_candidates(article.title)))
-    entries.sort(key=lambda e: e[0])
     report("learning chrome", 0, 1)
-    model = BoilerplateModel(config.boilerplate).fit_hashed(
-        [e[1] for e in entries], np.asarray([len(e[2]) for e in entries], dtype=np.int64),
-        _joined([e[2] for e in entries], np.uint64), _joined([e[3] for e in entries], np.int64),
-        [], affixes=[e[4] for e in entries])
+    model = learn_chrome(state, [
+        (seq, split.keys[k], hashes[bounds[k]:bounds[k + 1]], words[bounds[k]:bounds[k + 1]],
+         model_cut.affix_candidates(article.title)) for k, (seq, article) in enumerate(incoming)],
+        gone, by_seq, config.boilerplate)
     report("learning chrome", 1, 1)
-    del entries
 
     settings = json.dumps(config.to_dict(), sort_keys=True)
     known = state.meta("model")
+    pairs = state.rechecked()
     sensitive: set[int] = set()
     if known is None or state.meta("dedup") != settings:
         stale = [r.seq for r in stored]
     else:
-        stale, sensitive = stale_prints(stored, *stored_units, model_from_json(
-            known, BoilerplateModel(config.boilerplate)), model)
-    del stored_units
+        old = model_from_json(known, BoilerplateModel(config.boilerplate))
+        change = changed_chrome(old, model)
+        stale = []
+        if len(change.units) or change.affixes:  # else no stored unit is read
+            rows = unit_rows(stored, change, {s for p in pairs for s in p})
+            stored_units = (_joined([split_units(r.units)[0] for r in rows], np.uint64),
+                            np.asarray([len(r.units) // 12 for r in rows], dtype=np.int64))
+            stale, sensitive = stale_prints(rows, *stored_units, old, model, stored)
+            del stored_units, rows
     stale_set = set(stale)
     articles = articles if articles is not None else {}
     if stale:
@@ -299,13 +311,19 @@ def match_on_state(state: StoreLike, incoming: Sequence[tuple[int, Article]],
              for k in range(len(incoming))]
     units += [r.units for r in stored if r.seq in stale_set]  # stored in seq order, as stale
     flags = print_flags(prints).tolist()
+    # The stored bodies this run replaces or drops leave the common text's counts.
+    replaced = sorted((gone | stale_set) & set(by_seq))
+    blobs = state.print_blobs(replaced)
+    minus = unpack_bodies([blobs[s] for s in replaced])
+    del blobs
     state.put_prints(StoredPrint(seq, split.keys[row], segment_keys(article.title), units[row],
                                  keys[row].tobytes(), exact[row], pack_row(prints, row),
                                  flags[row])
                      for row, (seq, article) in enumerate(zip(seqs, split.docs)))
     state.set_meta("model", model_json(model))
     state.set_meta("dedup", settings)
-    changed_common, bodies = learn_common(state, model, prints, seqs, stored, stale_set)
+    changed_common = learn_common(state, model, list(prints.body), minus)
+    del minus
 
     # Stored groups touched: those of stale, replaced and expired articles.
     fresh = {seq for seq, _ in incoming}
@@ -313,12 +331,14 @@ def match_on_state(state: StoreLike, incoming: Sequence[tuple[int, Article]],
         fresh.update(stored_groups.get(seq, ()))
     # Pairs compared again with both sources' chrome left out depend on the model, and
     # the inside rule's on the common text too.
-    for pair in state.rechecked():
+    dropped = gone - {seq for seq, _ in incoming}  # expired (an updated one is back)
+    bodies = bodies_of(state, {s for p in pairs for s in p} - dropped,
+                       dict(zip(seqs, prints.body))) if len(changed_common) else {}
+    for pair in pairs:
         if sensitive.intersection(pair) or meets(pair, bodies, changed_common):
             for seq in pair:
                 fresh.update(stored_groups.get(seq, (seq,)))
     del bodies
-    dropped = gone - {seq for seq, _ in incoming}  # expired (an updated one is back)
     fresh -= dropped
     index = CandidateIndex(stored, match_config, config.num_perm)
     rounds = 0

@@ -137,8 +137,7 @@ def _local_mapper(count: int, items: int, state: Any) -> Iterator[MapFn]:
     # Objects that exist at the fork are left out of garbage collection until the pool
     # is done: a collection in a worker would otherwise write to every page holding one
     # (the articles), and each worker would get its own copy of them.
-    gc.freeze()
-    try:
+    with frozen_objects():
         pool = _Workers(multiprocessing.get_context(method), count, state)
         try:
             yield pool.map
@@ -147,6 +146,18 @@ def _local_mapper(count: int, items: int, state: Any) -> Iterator[MapFn]:
             raise
         else:
             pool.close()
+
+
+@contextmanager
+def frozen_objects() -> Iterator[None]:
+    """Objects that exist now left out of garbage collection for the block (unless
+    they were already: a caller's :func:`gc.freeze` stays)."""
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
     finally:
         gc.unfreeze()
 

@@ -11,6 +11,7 @@ import numpy as np
 
 from clusterer.evidence import NOISE, drop_singletons, prune, rescue, rescue_near
 from clusterer.features import build_features, title_terms
+from clusterer.neighbours import merge_neighbours
 from clusterer.records import Article, DuplicateGroup
 from clusterer.storyline_records import Storyline, StorylineResult, assemble, time_hours
 from clusterer.storylines import (
@@ -29,22 +30,29 @@ def extend_storylines(groups: Sequence[DuplicateGroup], seeds: Sequence[int],
                       config: StorylineConfig | None = None,
                       body_text: Callable[[Article], str] | None = None,
                       progress: Progress | None = None, merge_seeded: bool = True,
-                      fresh: Sequence[bool] | None = None) -> StorylineResult:
+                      fresh: Sequence[bool] | None = None,
+                      chrome_title: Callable[[Article], bool] | None = None) -> StorylineResult:
     """Storylines that continue given ones (the hook of :mod:`clusterer.tracking`).
 
     ``seeds[i]`` is the storyline (any number >= 0) ``groups[i]`` already belongs to,
     or -1; ``fresh[i]`` whether it is new in this run (default: every unseeded one).
-    Each fresh group joins the seeded storyline for which it has the evidence a batch
-    run asks (:func:`~clusterer.evidence.rescue`); the unseeded groups left are clustered among themselves
-    as by :func:`build_storylines`, keeping the clusters with a fresh group. Then, when
-    there are seeds, storylines merge as a batch run merges fragments (:func:`_merge`,
-    then :func:`~clusterer.evidence.prune`), but only where a fresh group is among those merged, and
-    two seeded storylines only where their stored members alone have the evidence two
-    fragments need (:func:`_weakest`). Only groups and storylines within
+    The unseeded groups (fresh ones and stored unclustered ones near them) are first
+    clustered among themselves as by :func:`build_storylines`, keeping the clusters with
+    a fresh group. Then, when there are seeds, storylines merge as a batch run merges
+    fragments (:func:`_merge`, then :func:`~clusterer.evidence.prune`), but only where a
+    fresh group is among those merged, two seeded storylines only where their stored
+    members alone have the evidence two fragments need (:func:`_weakest`), and a new
+    cluster into a seeded storyline only where no stored member loses the evidence it
+    has there (:func:`_merge_new`). The groups still alone then join the storyline for which they
+    have the evidence a batch run asks (:func:`~clusterer.evidence.rescue`,
+    :func:`~clusterer.evidence.rescue_near`), and storylines whose short articles are
+    mutual nearest neighbours merge (:func:`~clusterer.neighbours.merge_neighbours`) on
+    the same terms. Only groups and storylines within
     ``window_hours`` of the fresh groups' time span are clustered or merged again. So a
     run with nothing fresh changes nothing. With ``merge_seeded`` False, two seeded
     storylines never merge (new ones may still join one). A storyline left with fewer
-    than ``min_size`` articles is unclustered. Without seeds the result is that of :func:`build_storylines`.
+    than ``min_size`` articles is unclustered. ``chrome_title`` is as for
+    :func:`build_storylines`. Without seeds the result is that of :func:`build_storylines`.
     """
     config = config or StorylineConfig()
     report = progress or (lambda stage, done, total: None)
@@ -53,12 +61,13 @@ def extend_storylines(groups: Sequence[DuplicateGroup], seeds: Sequence[int],
     return by_language(groups, config, body_text, report,
                        lambda docs, part, positions, language: _extend_language(
                            docs, part, seeded[positions], new[positions], language, config,
-                           report, merge_seeded))
+                           report, merge_seeded, chrome_title))
 
 
 def _extend_language(docs: list[str], part: list[DuplicateGroup], seeds: np.ndarray,
                      is_new: np.ndarray, language: str, config: StorylineConfig,
-                     report: Progress, merge_seeded: bool
+                     report: Progress, merge_seeded: bool,
+                     chrome_title: Callable[[Article], bool] | None = None
                      ) -> tuple[list[Storyline], list[DuplicateGroup]]:
     """:func:`extend_storylines` within one language (groups in time order). Only
     what lies within ``window_hours`` of the new groups' time span is clustered or
@@ -68,12 +77,11 @@ def _extend_language(docs: list[str], part: list[DuplicateGroup], seeds: np.ndar
     hours = np.array([time_hours(g.kept.published) for g in part], dtype=np.float64)
     evidence = (features.tfidf, title_terms([g.kept.title for g in part], language))
     labels = np.where(seeds >= 0, seeds, NOISE)
-    # Only new groups are placed by evidence: stored unclustered ones had their turn.
-    judged = np.flatnonzero((labels != NOISE) | is_new)
-    labels[judged] = rescue((evidence[0][judged], evidence[1][judged]), weights[judged],
-                             hours[judged], labels[judged], config)
-    labels[judged] = rescue_near((evidence[0][judged], evidence[1][judged]), hours[judged],
-                                  labels[judged], config)
+    # The new groups are first clustered among themselves (with the stored unclustered
+    # ones near them), as a batch run would cluster them; only then do whole clusters
+    # join stored storylines (_merge_new) and the groups left alone join one by
+    # evidence. Placing each new group in a stored storyline first let a large stored
+    # storyline take in the new groups of a neighbouring story one by one.
     near = _near(hours, is_new, config.window_hours)
     rest = np.flatnonzero((labels == NOISE) & near)
     more, _ = _cluster_language([docs[k] for k in rest], [part[k] for k in rest], language,
@@ -96,7 +104,14 @@ def _extend_language(docs: list[str], part: list[DuplicateGroup], seeds: np.ndar
                                  hours[judged], labels[judged], config)
         labels[judged] = rescue_near((evidence[0][judged], evidence[1][judged]),
                                       hours[judged], labels[judged], config)
-    return assemble(part, features, weights, labels, config, language)
+        # And storylines near the new groups that share mutual nearest neighbours
+        # merge, on the same terms as above.
+        touched = np.isin(labels, np.unique(labels[near & (labels != NOISE)]))
+        merged = merge_neighbours(evidence[0], weights, hours, np.where(touched, labels, NOISE),
+                                  config)
+        labels = np.where(touched, _with_new(merged, evidence[0], weights, labels, seeds, is_new,
+                                             config.similarity, merge_seeded), labels)
+    return assemble(part, features, weights, labels, config, language, chrome_title)
 
 
 def _near(hours: np.ndarray, is_new: np.ndarray, window: float) -> np.ndarray:
@@ -119,20 +134,42 @@ def _merge_new(vectors: np.ndarray, evidence: Evidence, weights: np.ndarray, lab
     alone have the evidence two fragments need (:func:`_weakest`: a TF-IDF cosine of
     ``similarity`` between their centroids), and never unless ``merge_seeded``: a
     merge costs an id, so new articles bridging two storylines do not merge them
-    without it."""
+    without it. A merge with a new cluster after which a stored member of a seeded
+    storyline no longer has the evidence it has there without the merge is undone."""
     touched = np.isin(labels, np.unique(labels[near & (labels != NOISE)]))
     merged = _merge(vectors, weights, np.where(touched, labels, NOISE), only_multi=True)
+    merged = np.where(touched, _with_new(merged, evidence[0], weights, labels, seeds, is_new,
+                                         similarity, merge_seeded), labels)
+    pruned = prune(evidence, weights, np.where(touched, merged, NOISE), similarity)
+    # New clusters continue a stored storyline, they do not take it over: a merge with
+    # a new cluster that costs a stored member the evidence it has in its own storyline
+    # is undone.
+    stored = touched & ~is_new & (labels >= 0) & (labels <= int(seeds.max()))
+    kept = prune(evidence, weights, np.where(touched, labels, NOISE), similarity) != NOISE
+    undo = np.unique(merged[stored & kept & (pruned == NOISE)])
+    undo = undo[np.isin(undo, merged[labels > int(seeds.max())])]
+    if len(undo):
+        merged = np.where(np.isin(merged, undo), labels, merged)
+        pruned = prune(evidence, weights, np.where(touched, merged, NOISE), similarity)
+    return drop_singletons(np.where(touched, pruned, merged))
+
+
+def _with_new(merged: np.ndarray, tfidf: sp.csr_matrix, weights: np.ndarray, labels: np.ndarray,
+              seeds: np.ndarray, is_new: np.ndarray, similarity: float, merge_seeded: bool
+              ) -> np.ndarray:
+    """``merged`` (storylines of ``labels`` merged, each set under its smallest label)
+    with the merges undone that join no new group, or two seeded storylines unless
+    ``merge_seeded`` and :func:`_weakest` reaches ``similarity``."""
+    merged = merged.copy()
     first_new = int(seeds.max()) + 1
     for value in np.unique(merged[merged != NOISE]).tolist():
         at = merged == value
         old = np.unique(labels[at & (labels >= 0) & (labels < first_new)])
         if not is_new[at].any() or (len(old) > 1 and (
                 not merge_seeded
-                or _weakest(evidence[0], weights, labels, at & ~is_new, old) < similarity)):
+                or _weakest(tfidf, weights, labels, at & ~is_new, old) < similarity)):
             merged[at] = labels[at]
-    merged = np.where(touched, merged, labels)
-    pruned = prune(evidence, weights, np.where(touched, merged, NOISE), similarity)
-    return drop_singletons(np.where(touched, pruned, merged))
+    return merged
 
 
 def _weakest(tfidf: sp.csr_matrix, weights: np.ndarray, labels: np.ndarray,

@@ -20,7 +20,7 @@ import hashlib
 import itertools
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -46,9 +46,12 @@ from clusterer.minhash import (
     shingles,
 )
 from clusterer.normalize import unit_bytes, units
+from clusterer.prints import SIGNATURES, joined_prints
+from clusterer.prints import Fingerprints as Fingerprints  # where the other modules import it
 from clusterer.readers.urls import source_key
 from clusterer.records import Article
 from clusterer.shingling import Packed, article_prints, regular_shingles, title_sets
+from clusterer.spill import ArraySpill, SpilledArray
 from clusterer.validation import check_range
 
 Progress = Callable[[str, int, "int | None"], None]  # stage, done, total (None: unknown)
@@ -81,37 +84,6 @@ class FingerprintConfig:
         check_range("num_perm", self.num_perm, 16, 1024)
         check_range("lead_shingles", self.lead_shingles, 5, 1000)
         check_range("min_body_words", self.min_body_words, 0, 100_000)
-
-
-@dataclass
-class Fingerprints:
-    """Column-wise fingerprints of n articles (no Python object per article).
-
-    Attributes:
-        body: Sorted unique 32-bit shingles of the content (the headline's character
-            shingles for headline-only articles).
-        lead: The same for the first ``lead_shingles`` shingles of the content.
-        title: Sorted unique character shingles of the cleaned headline.
-        head: The first ``HEAD_SHINGLES`` shingles of the content in text order (where
-            a match begins: see :func:`clusterer.dedup.aligned`).
-        title_only: Whether the article is fingerprinted by its headline.
-        digest: 16-byte hash of the normalised content (exact duplicates).
-        length: Characters of normalised content (``keep=longest``).
-        body_sig: MinHash values of ``body``, shape (n, num_perm).
-        lead_sig: MinHash values of ``lead``, shape (n, num_perm).
-        title_sig: MinHash values of ``title``, shape (n, num_perm).
-    """
-
-    body: Packed
-    lead: Packed
-    title: Packed
-    head: Packed
-    title_only: list[bool]
-    digest: list[bytes]
-    length: list[int]
-    body_sig: np.ndarray
-    lead_sig: np.ndarray
-    title_sig: np.ndarray
 
 
 def fingerprint(articles: Iterable[Article], config: FingerprintConfig | None = None,
@@ -255,10 +227,18 @@ def split_articles(articles: Iterable[Article], engine: Engine, report: Progress
     # With the pool, this generator runs in the pool's task thread, so that reading
     # goes on while the workers split. Units come back hashed (HashedUnits): numbers,
     # not a string per unit or word.
+    # The word hashes (four fifths of pass 1) wait in a temporary file until pass 2
+    # reads them: chrome learning never reads them, and the workers forked for it and
+    # for pass 2 would each inherit them.
+    spill = ArraySpill()
+
+    def stowed(mapper: Any) -> Any:
+        return lambda fn, jobs: (_stowed(part, spill) for part in mapper(fn, jobs))
+
     with _mapper(engine, len(first), None, _units_view if resident else None,
                  held=texts) as mapper:
-        out.parts = run_stage(mapper, _units_chunk, encoded(), None, "reading and splitting",
-                              None, report)
+        out.parts = run_stage(stowed(mapper), _units_chunk, encoded(), None,
+                              "reading and splitting", None, report)
     if failed:
         raise failed[0]
     return out
@@ -274,7 +254,7 @@ def prints_of(split: SplitDump, model: BoilerplateModel, config: FingerprintConf
     then its :class:`clusterer.resident.ResidentSignatures`)."""
     view = _prints_view if resident else None
     parts = prints_parts(split, model, config, engine, report, view, _signatures)
-    prints = _concat(parts, config.num_perm, engine)
+    prints = joined_prints(parts, config.num_perm, engine)
     return_free_memory()  # the parts, now copied
     return prints
 
@@ -295,7 +275,8 @@ def prints_parts(split: SplitDump, model: BoilerplateModel, config: FingerprintC
 
     def handed_out() -> Iterator[tuple[_Split, list[str], list[str]]]:
         while jobs:
-            yield jobs.popleft()
+            part, keys, titles = jobs.popleft()
+            yield (part.restored() if isinstance(part, _Stowed) else part), keys, titles
 
     permutations(config.num_perm, config.seed)  # drawn once, here: forked workers inherit them
     with _mapper(engine, len(split.docs), (model, config), view, keep) as mapper:
@@ -335,6 +316,28 @@ class _Split:
 
     def __len__(self) -> int:
         return len(self.units)
+
+
+@dataclass(frozen=True)
+class _Stowed(_Split):
+    """A :class:`_Split` whose word hashes (``hashed.tokens``, left empty) wait in an
+    :class:`~clusterer.spill.ArraySpill` until pass 2."""
+
+    tokens: SpilledArray
+
+    def restored(self) -> _Split:
+        """The chunk with its word hashes read back."""
+        return _Split(self.units, replace(self.hashed, tokens=self.tokens.load()))
+
+
+def _stowed(part: Any, spill: ArraySpill) -> Any:
+    """``part`` with its word hashes written to ``spill`` (a :class:`_Split` made
+    here; parts kept on an engine's workers stay as they are)."""
+    if type(part) is not _Split:
+        return part
+    hashed = part.hashed
+    return _Stowed(part.units, replace(hashed, tokens=hashed.tokens[:0].copy()),
+                   spill.add(hashed.tokens))
 
 
 def _units_chunk(state: None, texts: list[bytes]) -> _Split:
@@ -392,9 +395,6 @@ def _prints_chunk(state: tuple[BoilerplateModel, FingerprintConfig],
     return out
 
 
-_SIGNATURES = ("body_sig", "lead_sig", "title_sig")
-
-
 @dataclass(frozen=True)
 class _Digests:
     """What comes back of pass 1 where its units stay on the workers: units per
@@ -433,12 +433,12 @@ def _model_of(counts: ChromeCounts, config: BoilerplateConfig) -> BoilerplateMod
 
 def _prints_view(part: dict[str, Any]) -> dict[str, Any]:
     """Pass 2's fingerprints without their MinHash signatures."""
-    return {name: value for name, value in part.items() if name not in _SIGNATURES}
+    return {name: value for name, value in part.items() if name not in SIGNATURES}
 
 
 def _signatures(part: dict[str, Any]) -> dict[str, Any]:
     """Pass 2's MinHash signatures (what stays on the workers)."""
-    return {name: part[name] for name in _SIGNATURES}
+    return {name: part[name] for name in SIGNATURES}
 
 
 # ---------------------------------------------------------------- plumbing
@@ -457,37 +457,3 @@ def _mapper(engine: Engine, items: int, state: Any, view: Callable[[Any], Any] |
         extra = {} if held is None else {"held": held}
         return engine.mapper(items, state, view=view, keep=keep, **extra)  # type: ignore[call-arg]
     return engine.mapper(items, state)
-
-
-def _concat(parts: list[Any], num_perm: int, engine: Engine | None = None) -> Fingerprints:
-    """The workers' parts as one :class:`Fingerprints`; ``parts`` is emptied on the way
-    (each part's arrays are let go once copied). Parts kept on the engine
-    (:class:`Resident`) leave their signatures there."""
-    n = sum(len(part["title_only"] if isinstance(part, dict) else part.view["title_only"])
-            for part in parts)
-    signatures: dict[str, Any]
-    if parts and isinstance(parts[0], Resident):
-        sizes = [len(part.view["title_only"]) for part in parts]
-        signatures = engine.resident_signatures(  # type: ignore[union-attr]
-            [part.kept for part in parts], sizes, _SIGNATURES, num_perm)
-        parts[:] = [part.view for part in parts]
-        fill = False
-    else:
-        signatures = {name: np.empty((n, num_perm), dtype=np.uint32) for name in _SIGNATURES}
-        fill = True
-    columns: dict[str, Any] = {name: [] for name in ("title_only", "digest", "length")}
-    packed: dict[str, list[Packed]] = {name: [] for name in ("body", "lead", "title", "head")}
-    row = 0
-    while parts:
-        part = parts.pop(0)
-        size = len(part["title_only"])
-        for name, values in signatures.items():
-            if fill:
-                values[row:row + size] = part[name]
-        for name, column in columns.items():
-            column.extend(part[name])
-        for name, pieces in packed.items():
-            pieces.append(part[name])
-        row += size
-    joined: dict[str, Any] = {name: Packed.joined(pieces) for name, pieces in packed.items()}
-    return Fingerprints(**joined, **columns, **signatures)

@@ -93,6 +93,8 @@ def articles_numbers_differ(a: Article, b: Article, bodies: bool = True) -> bool
     alone it would join every numbered item of the series. ``bodies=False`` leaves
     this exception out (each headline must have a number or date of its own).
     """
+    if not _cached_numbers(a.title) and not _cached_numbers(b.title):
+        return False  # no number or date on either side (most pairs): nothing differs
     first, second = _numbers(a.title), _numbers(b.title)
     if first or second:
         for key in {source_key(a), source_key(b)}:

@@ -13,13 +13,14 @@ How a run works:
    article by the newest time known when it arrived). Articles of this run are never
    expired by it.
 2. Dedup (:func:`clusterer.delta.match_on_state`): only the new and updated articles
-   are fingerprinted; chrome is learned again over everything from the stored unit
-   hashes, and the stored fingerprints it made stale are made again; the new articles
+   are fingerprinted; chrome is learned again over everything from counts the state
+   keeps up to date, and the stored fingerprints it made stale are made again; the new articles
    are matched against their stored candidates (stored LSH band keys, then the MinHash
    screen), and any stored group one of them meets is matched again whole. The groups
    are those of one batch run over everything, entry for entry
    (``scripts/incremental_check.py identity``); what still grows with the state is
-   reading it (the stored records, unit hashes and band keys) and learning chrome.
+   reading it (the stored records and band keys) and learning chrome from the kept
+   counts (numpy over the count tables).
 3. Storylines (:mod:`clusterer.tracking`): only the articles near the new ones in
    time, and the stored storylines they touch, are clustered again (the rest stand as
    stored); the storylines then get the ids of the stored ones by shared members.
@@ -130,9 +131,10 @@ def dedup_with_state(state: State, inputs: Sequence[str], reader: ReaderConfig |
     # Every stored record is read for an output of everything; --only-new reads those
     # of the articles matched again only (their groups are all it writes).
     records = {} if only_new else state.records(s.seq for s in stored if s.seq not in gone)
+    group_rows = state.group_rows()  # read once: stored groups, and those that stand
     try:
         placed = match_on_state(state, [(places[a.id], a) for a in incoming if a.id in changed],
-                                gone, _stored_groups(state, seq_of), config,
+                                gone, _stored_groups(group_rows, seq_of), config,
                                 engine or LocalEngine(config.workers),
                                 progress or (lambda stage, done, total: None), records)
     except MemoryError:
@@ -142,7 +144,7 @@ def dedup_with_state(state: State, inputs: Sequence[str], reader: ReaderConfig |
     if not only_new:
         articles = {a.id: a for a in records.values()}
         articles.update((a.id, a) for a in incoming if a.id in changed)
-        groups = groups + _kept_groups(state, articles, places, placed.fresh | gone)
+        groups = groups + _kept_groups(group_rows, articles, places, placed.fresh | gone)
     groups = sorted(groups, key=lambda g: places[g.kept.id])
     result = DedupResult(groups=groups, config=config, boilerplate=placed.model)
     state.delete_articles(intake.expired)
@@ -154,20 +156,22 @@ def dedup_with_state(state: State, inputs: Sequence[str], reader: ReaderConfig |
                             placed.refreshed)
 
 
-def _stored_groups(state: State, seq_of: dict[str, int]) -> dict[int, list[int]]:
-    """Per stored seq, the seqs of its stored duplicate group."""
+def _stored_groups(group_rows: list[tuple[Any, ...]], seq_of: dict[str, int]
+                   ) -> dict[int, list[int]]:
+    """Per stored seq, the seqs of its stored duplicate group (from the stored group
+    rows, :meth:`State.group_rows`)."""
     members: dict[str, list[int]] = {}
-    for row in state.group_rows():
+    for row in group_rows:
         if row[0] in seq_of:
             members.setdefault(row[1], []).append(seq_of[row[0]])
     return {seq: group for group in members.values() for seq in group}
 
 
-def _kept_groups(state: State, articles: dict[str, Article], places: dict[str, int],
-                 fresh: set[int]) -> list[DuplicateGroup]:
+def _kept_groups(group_rows: list[tuple[Any, ...]], articles: dict[str, Article],
+                 places: dict[str, int], fresh: set[int]) -> list[DuplicateGroup]:
     """The stored duplicate groups that stand as they were (no member fresh or gone)."""
     rows: dict[str, list[tuple[Any, ...]]] = {}
-    for row in state.group_rows():
+    for row in group_rows:
         if row[0] in articles and places[row[0]] not in fresh:
             rows.setdefault(row[1], []).append(row)
     out = []

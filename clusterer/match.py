@@ -17,12 +17,14 @@ import numpy as np
 from clusterer.alignment import inside_floor
 from clusterer.candidates import (
     Screen,
+    opening_in_page,
     same_opening,
     screen_floor,
     verify_pairs,
     verify_screened_out,
 )
 from clusterer.comparer import Comparer, by_content
+from clusterer.engine import return_free_memory
 from clusterer.fingerprint import Fingerprints
 from clusterer.lsh import lsh_pairs_of, lsh_params, union_pairs
 from clusterer.records import Article
@@ -132,7 +134,16 @@ def merge_near(comparer: Comparer, uf: UnionFind, report: Progress,
         # the pair, and its shared text alone decides (Comparer._inside).
         verify_screened_out(titled_reps[by_title[close]], screen, joiner, uf,
                             inside_floor(True, config.min_containment_shingles))
+        # Nor, where the page's headline was cut short, does the headline LSH propose it.
+        inside = opening_in_page(comparer, body_reps)
+        if fresh is not None:
+            inside = inside[fresh[inside[:, 0]] | fresh[inside[:, 1]]]
+        for i, j in inside.tolist():
+            if uf.find(i) != uf.find(j):
+                joiner(i, j)
         joiner.attach()
+        del found, pairs, big, screen
+        return_free_memory()
         report("matching (body)", 1, 1)
 
     # Every headline is indexed, copies in an exact class too (their headlines differ);
@@ -154,7 +165,10 @@ def merge_near(comparer: Comparer, uf: UnionFind, report: Progress,
         # A headline-only article with a few words of body may match by them (a "lead"
         # match, see Comparer._lead) where its headline only comes near: such pairs are
         # screened for the recheck level of the headline threshold.
-        worded = asking & np.asarray([bool(doc.text) for doc in comparer.docs], dtype=bool)
+        # Only the asking articles' texts are read back (the others stay on disk).
+        worded = np.zeros(n, dtype=bool)
+        asked = np.flatnonzero(asking)
+        worded[asked] = [bool(comparer.docs[i].text) for i in asked.tolist()]
         near = titled[pairs][worded[titled[pairs]].any(axis=1)]
         near = near[~screen.estimate(near[:, 0], near[:, 1])[0]]
         if len(near):

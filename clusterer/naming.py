@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from clusterer.language import stop_words
+from clusterer.readers.urls import source_key
 from clusterer.records import DuplicateGroup
 
 if TYPE_CHECKING:  # imported where used: scipy costs every start-up 0.15 s
@@ -43,22 +45,87 @@ def reads_like_news(title: str) -> bool:
     return not _NOT_NEWS.search(title.strip())
 
 
+# English words a complete headline does not end on ("GM recall probe widens as ...").
+# Not every stop word: "for Xbox One", "says Fed is done" end complete.
+_EN_DANGLING = frozenset([
+    "a", "an", "the", "and", "or", "but", "nor", "of", "to", "in", "on", "at", "by", "for", "with",
+    "from", "into", "onto", "as", "than", "that", "which", "who", "whose", "its", "their", "his",
+    "her", "our", "your", "my", "is", "are", "was", "were", "be", "been", "will", "would", "can",
+    "could", "should", "may", "might", "must", "has", "have", "had", "amid", "after", "before",
+    "over", "under", "about", "against", "between", "via"])
+
+
+def dangling_words(language: str) -> frozenset[str]:
+    """Words a complete headline of ``language`` does not end on: English articles,
+    prepositions, conjunctions and auxiliaries; in other languages their stop words."""
+    return _EN_DANGLING if language == "en" else stop_words(language)
+
+
 def representative(ranked: Sequence[DuplicateGroup], centrality: Sequence[float],
-                   stop: frozenset[str]) -> DuplicateGroup:
-    """The headline that names a storyline: complete (not cut off with "..." nor ending
-    on a function word), of at least four words, reading like news
-    (:func:`reads_like_news`), then the most central, counting syndication (copies) as a
-    small bonus."""
-    def key(k: int) -> tuple[bool, bool, bool, float, str]:
+                   stop: frozenset[str], chrome: Callable[[DuplicateGroup], bool] | None = None
+                   ) -> DuplicateGroup:
+    """The headline that names a storyline, by these rules in turn:
+
+    1. not page chrome: not a member for which ``chrome`` holds (a headline scraped
+       from navigation, "News Feed", or one that many unrelated pages carry);
+    2. complete: not cut off with "..." nor ending on a function word, and not the
+       start of another complete headline of a member (or a copy) short of one or two
+       words;
+    3. a headline's length: four to ``_LONGEST_WORDS`` words (not a name alone, "Snowden
+       Inc.", nor a paragraph taken for a headline);
+    4. reading like news (:func:`reads_like_news`);
+    5. plainly written: not in capitals throughout, without a wire prefix ("UPDATE 2-");
+    6. the most central, counting syndication (copies) as a small bonus.
+    """
+    heads = [_words(t) for g in ranked for t in {a.title.strip() for a in (g.kept, *g.duplicates)}
+             if not t.endswith(_CUT)]
+    starts = {tuple(h[:k]) for h in heads for k in range(max(1, len(h) - 2), len(h))}
+
+    def key(k: int) -> tuple[bool, bool, bool, bool, float, str]:
         title = ranked[k].kept.title.strip()
         words = title.split()
         complete = bool(words) and not title.endswith(_CUT) and \
-            words[-1].lower().strip(".,;") not in stop
+            words[-1].lower().strip(".,;") not in stop and tuple(_words(title)) not in starts
+        plain = not _WIRE.match(title) and not (title.upper() == title != title.lower())
         score = centrality[k] + _SYNDICATION_BONUS * math.log2(ranked[k].size)
-        return (not complete, len(words) < 4, not reads_like_news(title), -round(score, 9),
-                ranked[k].kept.id)
+        return (not complete, not 4 <= len(words) <= _LONGEST_WORDS, not reads_like_news(title),
+                not plain, -round(score, 9), ranked[k].kept.id)
 
-    return ranked[min(range(len(ranked)), key=key)]
+    order = sorted(range(len(ranked)), key=key)
+    # Told lazily, best first: dedup's chrome test costs about 50 microseconds a headline.
+    return ranked[next((k for k in order if chrome is None or not chrome(ranked[k])), order[0])]
+
+
+_LONGEST_WORDS = 30  # words of the longest headline a representative may have
+# Wire prefixes: "UPDATE 2-", "GLOBAL MARKETS-", "EXCLUSIVE-" (not "NATO-Russia talks").
+_WIRE = re.compile(r"^(?:[A-Z]{2,}(?:\s+(?:[A-Z]{2,}|\d+))+|UPDATE|WRAPUP|REFILE|CORRECTED|RPT"
+                   r"|EXCLUSIVE|BREAKING)\s*-")
+
+
+def _words(title: str) -> list[str]:
+    return re.findall(r"\w+", title.casefold())
+
+
+def shared_titles(groups: Sequence[DuplicateGroup], labels: Sequence[int], noise: int
+                  ) -> set[str]:
+    """Kept ids of the articles whose headline (as its words) ``_SHARED_BY`` or more
+    distinct articles of one site carry, not all in one storyline (``labels``; an
+    unclustered article, ``noise``, counts as its own): page chrome of that site
+    ("Business News" on every page it saved), no story's headline. Distinct articles
+    of several sites under one headline are most often one story that dedup did not
+    join (different bodies), not chrome."""
+    carriers: dict[tuple[str, str], list[int]] = {}
+    for at, group in enumerate(groups):
+        key = " ".join(_words(group.kept.title))
+        if key:
+            carriers.setdefault((source_key(group.kept), key), []).append(at)
+    return {groups[k].kept.id for at in carriers.values()
+            if len(at) >= _SHARED_BY and len({labels[k] if labels[k] != noise else -2 - k
+                                              for k in at}) > 1
+            for k in at}
+
+
+_SHARED_BY = 3  # distinct articles that make a headline shared page chrome
 
 
 def keywords(rows: Sequence[Sequence[int]], titles: Sequence[Sequence[str]], features: Features,
@@ -124,14 +191,16 @@ def pick_keywords(candidates: Sequence[str], count: int) -> tuple[str, ...]:
     """The first ``count`` terms, best first, with no word beside a word pair holding it.
 
     A pair takes the place of a word of it chosen before; a word inside a chosen pair
-    is skipped.
+    is skipped, and so is a pair whose words chosen pairs show already ("apple ios"
+    after "apple releases" and "ios update").
     """
     chosen: list[str] = []
     for term in candidates:
         words = term.split()
         if len(words) == 1 and any(term in c.split() for c in chosen if " " in c):
             continue
-        if term in chosen:
+        if term in chosen or (len(words) > 1 and set(words) <= {
+                w for c in chosen if " " in c for w in c.split()}):
             continue
         inside = [i for i, c in enumerate(chosen) if " " not in c and c in words]
         if inside:

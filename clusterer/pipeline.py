@@ -26,6 +26,8 @@ from clusterer.engine import Engine
 from clusterer.errors import OutOfMemory
 from clusterer.output import dedup_records
 from clusterer.readers import ReaderConfig, ReadReport, read_articles
+from clusterer.readers.urls import source_key
+from clusterer.records import Article
 from clusterer.spill import ArticleSpill
 from clusterer.storylines import StorylineConfig, StorylineResult, build_storylines
 
@@ -95,10 +97,18 @@ def run_dedup(inputs: Sequence[str], reader: ReaderConfig | None = None,
         raise OutOfMemory(report.reading) from None
 
 
+def chrome_title(result: DedupResult) -> Callable[[Article], bool]:
+    """Whether an article's headline is page chrome ("News Feed"), as the chrome model
+    dedup learned from the dump tells: such a headline names no storyline."""
+    model = result.boilerplate
+    return lambda article: model.generic_title(article.title, source_key(article))
+
+
 def run_storylines(deduped: DedupRun, config: StorylineConfig | None = None,
                    progress: Progress | None = None) -> StorylinesRun:
     """Group the kept articles of a dedup run into storylines (chrome left out of their
     bodies, as dedup learned it)."""
     result = build_storylines(deduped.result.groups, config,
-                              body_text=deduped.result.content_text, progress=progress)
+                              body_text=deduped.result.content_text, progress=progress,
+                              chrome_title=chrome_title(deduped.result))
     return StorylinesRun(result, deduped)

@@ -33,6 +33,8 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+import numpy as np
+
 from clusterer.errors import OutputError
 from clusterer.records import Article
 
@@ -121,6 +123,78 @@ class ArticleSpill:
             return tempfile.TemporaryFile(prefix="clusterer-spill-", dir=self.directory)
         except OSError as exc:
             raise _spill_error(self.directory, exc) from None
+
+
+class ArraySpill:
+    """Arrays written to an anonymous temporary file and read back one at a time: the
+    word hashes of pass 1, which only pass 2 reads again (0.22 GiB at 100,000
+    make_corpus articles; kept in memory, worker processes forked for chrome learning
+    and pass 2 also held a copy of them).
+
+    Args:
+        directory: Where the temporary file is made; the system's default (``TMPDIR``)
+            when None.
+    """
+
+    def __init__(self, directory: str | None = None) -> None:
+        self.directory = directory
+        self._file: Any = None
+        self._end = 0  # bytes written so far
+        self._lock = threading.Lock()
+
+    def add(self, values: np.ndarray) -> SpilledArray:
+        """Write a one-dimensional array; returns the handle that reads it back."""
+        with self._lock:
+            if self._file is None:
+                self._file = self._open()
+            data = np.ascontiguousarray(values)
+            try:
+                written = os.pwrite(self._file.fileno(), data.data, self._end)
+            except OSError as exc:
+                raise _spill_error(self.directory, exc) from None
+            if written != data.nbytes:
+                raise _spill_error(self.directory, OSError("short write (disk full?)"))
+            handle = SpilledArray(self, self._end, len(data), data.dtype.str)
+            self._end += data.nbytes
+        return handle
+
+    def _open(self) -> Any:
+        try:
+            return tempfile.TemporaryFile(prefix="clusterer-arrays-", dir=self.directory)
+        except OSError as exc:
+            raise _spill_error(self.directory, exc) from None
+
+    def read(self, handle: SpilledArray) -> np.ndarray:
+        """The array of ``handle``."""
+        values = np.empty(handle.length, dtype=np.dtype(handle.dtype))
+        if values.nbytes:
+            with self._lock:
+                got = os.preadv(self._file.fileno(), [values.data.cast("B")],
+                                handle.offset)
+            if got != values.nbytes:
+                raise _spill_error(self.directory, OSError("short read of the temporary file"))
+        return values
+
+    def close(self) -> None:
+        """Remove the file."""
+        with self._lock:
+            if self._file is not None:
+                self._file.close()
+                self._file = None
+
+
+@dataclasses.dataclass(frozen=True)
+class SpilledArray:
+    """Where :meth:`ArraySpill.add` put an array."""
+
+    spill: ArraySpill
+    offset: int
+    length: int
+    dtype: str
+
+    def load(self) -> np.ndarray:
+        """The array, read back."""
+        return self.spill.read(self)
 
 
 def _spill_error(directory: str | None, exc: OSError) -> OutputError:

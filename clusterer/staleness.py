@@ -1,7 +1,8 @@
-"""What a state run must redo when what it learns over the whole dump changes: the
-stored fingerprints a new chrome model makes stale (:func:`stale_prints`, from
-:func:`changed_chrome`), and the text common to the dump that the inside rule blanks
-(:func:`learn_common`), counted over everything the state holds as one batch run would
+"""What a state run learns over everything the state holds, and must redo when it
+changes: the chrome (:func:`learn_chrome`) and the text common to the dump that the
+inside rule blanks (:func:`learn_common`), from counts the state keeps up to date
+(:mod:`clusterer.learned`), as one batch run would learn them; the stored fingerprints
+a new chrome model makes stale (:func:`stale_prints`, from :func:`changed_chrome`)
 (:mod:`clusterer.delta` runs these)."""
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from clusterer.alignment import common_least, common_shingles
-from clusterer.boilerplate import PAGE_START, BoilerplateModel
-from clusterer.fingerprint import Fingerprints
-from clusterer.shingling import Packed
-from clusterer.stored import StoredPrint, unpack_bodies
+from clusterer.alignment import common_least
+from clusterer.boilerplate import PAGE_START, BoilerplateConfig, BoilerplateModel
+from clusterer.chrome_counts import ChromeCounts, count_chunk, first_copies, text_digests
+from clusterer.learned import PageCounts, apply_counts, counted_changes, counts_blob, counts_from_blob
+from clusterer.stored import StoredPrint, affix_candidates, split_units, unpack_bodies
 
 if TYPE_CHECKING:
     from clusterer.delta import StoreLike
@@ -59,32 +60,111 @@ def changed_chrome(old: BoilerplateModel, new: BoilerplateModel) -> ChromeChange
                         frozenset(on_source), before, frozenset(old.affixes_ ^ new.affixes_))
 
 
-def learn_common(state: StoreLike, model: BoilerplateModel, prints: Fingerprints,
-                  seqs: Sequence[int], stored: list[StoredPrint], stale: set[int]
-                  ) -> tuple[np.ndarray, dict[int, np.ndarray]]:
+def learn_chrome(state: StoreLike, incoming: list[Entry], gone: set[int],
+                 by_seq: dict[int, StoredPrint], config: BoilerplateConfig
+                 ) -> BoilerplateModel:
+    """The chrome learned over everything the state holds now, from its kept counts
+    (:mod:`clusterer.learned`) updated by the articles that start or stop counting:
+    the same model as one batch run's :meth:`BoilerplateModel.fit_hashed` over them.
+
+    Args:
+        state: The open state (its counts are updated).
+        incoming: The new and updated articles, as :data:`Entry`.
+        gone: Stored seqs dropped or replaced in this run.
+        by_seq: Every stored article's row (gone ones included), by seq.
+        config: The chrome parameters.
+    """
+    blob = state.learned("chrome")
+    total = counts_from_blob(blob) if blob is not None else None
+    if total is not None and (total.short_unit_words, total.affix_words) != (
+            config.short_unit_words, config.affix_words):
+        total = None  # taken with other word limits: counted again from everything
+        blob = None
+    if blob is None:
+        entries = sorted([_entry(r, config) for s, r in by_seq.items() if s not in gone]
+                         + incoming, key=lambda e: e[0])
+        total = _count(entries, config, first_copies(
+            [e[1] for e in entries], _digests(entries)))
+    else:
+        digests = _digests(incoming)
+        added: dict[tuple[str, bytes], list[int]] = {}
+        for entry, text in zip(incoming, digests):
+            added.setdefault((entry[1], text), []).append(entry[0])
+        keys = state.copies(set(state.text_digests(gone).values()) | set(added))
+        stop, start = counted_changes(keys, gone, added)
+        fresh = {e[0]: e for e in incoming}
+        total = apply_counts(
+            total, _count([fresh[s] if s in fresh else _entry(by_seq[s], config)
+                           for s in start], config),
+            _count([_entry(by_seq[s], config) for s in stop], config))
+    state.set_learned("chrome", counts_blob(total) if total is not None else None)
+    model = BoilerplateModel(config)
+    if total is None:  # nothing held
+        return model.fit_hashed([], np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint64),
+                                np.zeros(0, dtype=np.int64), [], affixes=[])
+    return model.from_counts(total)
+
+
+Entry = tuple[int, str, np.ndarray, np.ndarray, list[str]]
+"""An article as chrome counts it: seq, source key, unit hashes, words per unit,
+headline affix candidates."""
+
+
+def _entry(row: StoredPrint, config: BoilerplateConfig) -> Entry:
+    return (row.seq, row.source, *split_units(row.units),
+            affix_candidates(row.segments, config.affix_words))
+
+
+def _digests(entries: Sequence[Entry]) -> list[bytes]:
+    if not entries:
+        return []
+    return text_digests(np.asarray([len(e[2]) for e in entries], dtype=np.int64),
+                        np.concatenate([e[2] for e in entries]).astype(np.uint64))
+
+
+def _count(entries: Sequence[Entry], config: BoilerplateConfig,
+           counted: np.ndarray | None = None) -> ChromeCounts | None:
+    """The chrome counts of ``entries`` (of the ``counted`` ones; all by default)."""
+    if not entries:
+        return None
+    return count_chunk([e[1] for e in entries],
+                       np.asarray([len(e[2]) for e in entries], dtype=np.int64),
+                       np.concatenate([e[2] for e in entries]).astype(np.uint64),
+                       np.concatenate([e[3] for e in entries]).astype(np.int64),
+                       [e[4] for e in entries],
+                       np.ones(len(entries), dtype=bool) if counted is None else counted,
+                       config.short_unit_words, config.affix_words)
+
+
+def learn_common(state: StoreLike, model: BoilerplateModel, plus: Sequence[np.ndarray],
+                 minus: Sequence[np.ndarray]) -> np.ndarray:
     """The text common to the pages the state holds now (as a batch run over them
-    counts it: :func:`clusterer.alignment.common_shingles`), set on ``model`` and kept
-    in the state; every stored body is read for it, as the chrome is relearned from
-    every stored unit.
+    counts it: :func:`clusterer.alignment.common_shingles`), set on ``model``, from the
+    state's kept page counts updated by the bodies added (``plus``: new, updated and
+    fingerprinted again) and taken away (``minus``: their stored versions, and the
+    expired ones).
 
     Returns:
         The shingles that became common or stopped being common since the last run
-        (all of them on a first run), and each article's body shingles by seq
-        (``prints`` rows are ``seqs``; the other stored articles read from the state).
+        (all of them on a first run).
     """
-    others = [r.seq for r in stored if r.seq not in stale]
-    blobs = state.print_blobs(others)
-    kept = unpack_bodies([blobs[seq] for seq in others])
-    bodies = dict(zip(seqs, prints.body))
-    bodies.update(zip(others, kept))
-    body = Packed.joined([prints.body, Packed.of(kept)])
-    common = common_shingles(body, common_least(len(seqs) + len(others)))
+    before = PageCounts.from_blob(state.learned("common"))
+    after = before.applied(plus, minus)
+    state.set_learned("common", after.to_blob())
+    common = after.common(common_least(after.pages))
     model.common_shingles_ = common
-    known = state.meta("common")
-    before = (np.frombuffer(bytes.fromhex(known), dtype=np.uint32) if known is not None
-              else np.zeros(0, dtype=np.uint32))
-    state.set_meta("common", common.tobytes().hex())
-    return np.setxor1d(before, common).astype(np.uint32), bodies
+    return np.setxor1d(before.common(common_least(before.pages)), common).astype(np.uint32)
+
+
+def bodies_of(state: StoreLike, seqs: set[int], made: dict[int, np.ndarray]
+              ) -> dict[int, np.ndarray]:
+    """Body shingles of articles ``seqs``: those of ``made`` (fingerprinted in this
+    run), the others read from the state."""
+    others = sorted(s for s in seqs if s not in made)
+    blobs = state.print_blobs(others)
+    out = {s: made[s] for s in seqs if s in made}
+    out.update(zip(others, unpack_bodies([blobs[s] for s in others])))
+    return out
 
 
 def meets(pair: tuple[int, int], bodies: dict[int, np.ndarray], changed: np.ndarray) -> bool:
@@ -94,8 +174,13 @@ def meets(pair: tuple[int, int], bodies: dict[int, np.ndarray], changed: np.ndar
 
 
 def stale_prints(stored: list[StoredPrint], hashes: np.ndarray, counts: np.ndarray,
-           old: BoilerplateModel, new: BoilerplateModel) -> tuple[list[int], set[int]]:
+                 old: BoilerplateModel, new: BoilerplateModel,
+                 headlines: list[StoredPrint] | None = None) -> tuple[list[int], set[int]]:
     """Which stored fingerprints the new chrome model made stale.
+
+    ``stored`` (with their unit hashes ``hashes``, ``counts`` per article) may be only
+    the articles whose units can matter (:func:`unit_rows`); ``headlines``: the
+    articles whose headline affixes are checked (``stored`` by default).
 
     Returns:
         The seqs of the stored articles whose content (the units their source's chrome
@@ -132,7 +217,20 @@ def stale_prints(stored: list[StoredPrint], hashes: np.ndarray, counts: np.ndarr
         row = hashes[bounds[k]:bounds[k + 1]].tolist()
         stale[k] = old.content_mask(stored[k].source, row) != new.content_mask(stored[k].source,
                                                                                 row)
+    found = {r.seq for r, h in zip(stored, stale.tolist()) if h}
     if change.affixes:
-        stale |= np.asarray([any(s in change.affixes for s in r.segments) for r in stored],
-                            dtype=bool)
-    return [r.seq for r, h in zip(stored, stale.tolist()) if h], sensitive
+        found.update(r.seq for r in (stored if headlines is None else headlines)
+                     if any(s in change.affixes for s in r.segments))
+    return sorted(found), sensitive
+
+
+def unit_rows(stored: list[StoredPrint], change: ChromeChange, wanted: set[int]
+              ) -> list[StoredPrint]:
+    """The stored articles whose unit hashes :func:`stale_prints` must read: all when
+    a unit changed status everywhere (short or spread chrome), else those of the
+    sources whose chrome changed, and the ``wanted`` ones (the articles of recorded
+    pairs, which a unit that changed anywhere makes sensitive)."""
+    if change.anywhere:
+        return stored
+    sources = {s for s, _ in change.on_source} | {s for s, _ in change.before}
+    return [r for r in stored if r.source in sources or r.seq in wanted]

@@ -35,6 +35,7 @@ from typing import Any
 from clusterer import __version__
 from clusterer.errors import StateError
 from clusterer.records import Article, DuplicateGroup, iso_utc
+from clusterer.state_prints import PrintStore
 from clusterer.state_records import (
     StoredArticle,
     StoredRow,
@@ -46,13 +47,16 @@ from clusterer.state_records import (
     record_blob,
     time_of,
 )
-from clusterer.stored import StoredPrint
 
-SCHEMA_VERSION = 3  # 2: fingerprints stored (prints), group members' matches;
+SCHEMA_VERSION = 4  # 2: fingerprints stored (prints), group members' matches;
 # 3: storylines keep their headline, keywords and member order, articles their term
-# vectors (only what the new articles touch is clustered again)
+# vectors (only what the new articles touch is clustered again);
+# 4: the counts chrome and common text are learned from (learned), kept up to date,
+# and each article's text digest (prints.text: which copy on a source counts)
 WAIT_SECONDS = 5.0  # how long a second run waits for the state's lock before stopping
 _HINT_NEW = "pass another --state path to start a new state"
+_ADDED = {2: "fingerprints", 3: "term vectors", 4: "the counts chrome is learned from"}
+# what each schema version added that an older state lacks (named when one is refused)
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -65,7 +69,11 @@ CREATE TABLE articles (id TEXT PRIMARY KEY, seq INTEGER NOT NULL UNIQUE,
 CREATE TABLE prints (seq INTEGER PRIMARY KEY, source TEXT NOT NULL, segments TEXT NOT NULL,
                      units BLOB NOT NULL, bands BLOB NOT NULL, digest BLOB, url TEXT,
                      guid TEXT, prints BLOB NOT NULL, screen BLOB NOT NULL,
-                     flags INTEGER NOT NULL);
+                     flags INTEGER NOT NULL, text BLOB NOT NULL);
+CREATE INDEX prints_text ON prints (source, text);
+CREATE TABLE learned (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+-- chrome: the chrome counts (clusterer.learned.counts_blob), common: body shingles'
+-- page counts (clusterer.learned.PageCounts)
 CREATE TABLE rechecked (a INTEGER NOT NULL, b INTEGER NOT NULL, PRIMARY KEY (a, b));
 CREATE INDEX rechecked_b ON rechecked (b);
 -- pairs compared with both sources' chrome left out (their result depends on it)
@@ -170,11 +178,11 @@ def _state_error(path: str, exc: sqlite3.DatabaseError, wait: float = WAIT_SECON
     return StateError(f"{path}: cannot open the state ({text})")
 
 
-class State:
+class State(PrintStore):
     """The state inside one open transaction (see :func:`open_state`)."""
 
     def __init__(self, connection: sqlite3.Connection, path: str) -> None:
-        self.db = connection
+        super().__init__(connection)
         self.path = path
         self.run = 0
 
@@ -191,10 +199,13 @@ class State:
         meta = dict(self.db.execute("SELECT key, value FROM meta").fetchall())
         version = meta.get("schema_version")
         if version != str(SCHEMA_VERSION):
+            lacks = [what for v, what in _ADDED.items()
+                     if version is not None and version.isdigit() and int(version) < v]
+            why = f" (it keeps {', '.join(lacks)}, which that state lacks)" if lacks else ""
             raise StateError(f"{self.path}: state written with schema version {version} "
                              f"(clusterer {meta.get('clusterer', '?')}); this clusterer "
-                             f"({__version__}) reads schema version {SCHEMA_VERSION}; use that "
-                             f"version or {_HINT_NEW}")
+                             f"({__version__}) reads schema version {SCHEMA_VERSION}{why}; use "
+                             f"that version or {_HINT_NEW}")
         return True
 
     def prepare(self) -> None:
@@ -233,8 +244,11 @@ class State:
                      places: dict[str, int] | None = None) -> None:
         """Store new articles (after every stored one, or at ``places``) or replace
         updated ones (keeping their place)."""
-        rows = self.db.execute("SELECT id, seq FROM articles").fetchall()
-        places = {**dict(rows), **(places or {})}
+        articles = list(articles)
+        places = places or {}
+        if not all(a.id in places for a in articles):  # else the stored ones are not read
+            rows = self.db.execute("SELECT id, seq FROM articles").fetchall()
+            places = {**dict(rows), **places}
         next_seq = max(places.values(), default=-1) + 1
         for article in articles:
             seq = places.get(article.id)
@@ -287,64 +301,10 @@ class State:
         via kind, via similarity)``."""
         return self.db.execute("SELECT * FROM groups").fetchall()
 
-    # ------------------------------------------------------------ fingerprints
-    def meta(self, key: str) -> str | None:
-        """A value of the ``meta`` table (None if unset)."""
-        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return None if row is None else str(row[0])
-
-    def set_meta(self, key: str, value: str) -> None:
-        """Set a value of the ``meta`` table."""
-        self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
-
-    def print_rows(self) -> list[StoredPrint]:
-        """What matching needs of every stored article, without its fingerprints
-        (``prints`` empty), in state order."""
-        return [StoredPrint(seq, source, tuple(segments.split("\n")) if segments else (),
-                            units, bands, (digest, url, guid), (b"", b""), flags)
-                for seq, source, segments, units, bands, digest, url, guid, flags
-                in self.db.execute("SELECT seq, source, segments, units, bands, digest, url, "
-                                   "guid, flags FROM prints ORDER BY seq")]
-
-    def print_blobs(self, seqs: Iterable[int]) -> dict[int, tuple[bytes, bytes]]:
-        """The packed fingerprints of articles ``seqs``."""
-        return {seq: (blob, screen) for seq, blob, screen
-                in self._by_seq("SELECT seq, prints, screen FROM prints", seqs)}
-
-    def screens(self, seqs: Iterable[int]) -> dict[int, bytes]:
-        """What screening reads of articles ``seqs`` (body set size, signatures)."""
-        return dict(self._by_seq("SELECT seq, screen FROM prints", seqs))
-
     def records(self, seqs: Iterable[int]) -> dict[int, Article]:
         """The stored articles ``seqs`` by seq."""
         return {seq: article_of(zlib.decompress(record))
                 for seq, record in self._by_seq("SELECT seq, record FROM articles", seqs)}
-
-    def _by_seq(self, select: str, seqs: Iterable[int]) -> list[tuple[Any, ...]]:
-        wanted = sorted(set(seqs))
-        out: list[tuple[Any, ...]] = []
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start:start + 500]
-            out += self.db.execute(f"{select} WHERE seq IN ({','.join('?' * len(chunk))})",
-                                   chunk).fetchall()
-        return out
-
-    def put_prints(self, rows: Iterable[StoredPrint]) -> None:
-        """Store (or replace) articles' fingerprints."""
-        self.db.executemany("INSERT OR REPLACE INTO prints VALUES "
-                            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            [(r.seq, r.source, "\n".join(r.segments), r.units, r.bands,
-                              *r.exact, *r.prints, r.flags) for r in rows])
-
-    def rechecked(self) -> list[tuple[int, int]]:
-        """The stored pairs (seqs) compared with both sources' chrome left out."""
-        return [(a, b) for a, b in self.db.execute("SELECT a, b FROM rechecked")]
-
-    def set_rechecked(self, fresh: set[int], pairs: Iterable[tuple[int, int]]) -> None:
-        """Replace the rechecked pairs of the ``fresh`` seqs with ``pairs``."""
-        self.db.executemany("DELETE FROM rechecked WHERE a = ? OR b = ?",
-                            [(seq, seq) for seq in fresh])
-        self.db.executemany("INSERT OR IGNORE INTO rechecked VALUES (?, ?)", pairs)
 
     def next_seq(self) -> int:
         """The place the next new article takes."""

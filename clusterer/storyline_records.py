@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -15,9 +15,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from clusterer.evidence import NOISE, cluster_centroids
-from clusterer.language import stop_words
-from clusterer.naming import keywords, representative
-from clusterer.records import DuplicateGroup, iso_utc
+from clusterer.naming import dangling_words, keywords, representative, shared_titles
+from clusterer.records import Article, DuplicateGroup, iso_utc
 
 if TYPE_CHECKING:
     from clusterer.features import Features
@@ -121,9 +120,16 @@ def time_sort_key(moment: datetime | None) -> float:
 
 
 def assemble(groups: list[DuplicateGroup], features: Features, weights: np.ndarray,
-              labels: np.ndarray, config: StorylineConfig, language: str
+              labels: np.ndarray, config: StorylineConfig, language: str,
+              chrome_title: Callable[[Article], bool] | None = None
               ) -> tuple[list[Storyline], list[DuplicateGroup]]:
-    """Storyline records (members most central first) and the unclustered groups."""
+    """Storyline records (members most central first) and the unclustered groups.
+
+    ``chrome_title`` tells whether an article's headline is page chrome (as dedup's
+    chrome model tells, "News Feed"); a headline that three or more distinct articles
+    of one site carry, not all in one storyline, is taken as chrome too
+    (:func:`~clusterer.naming.shared_titles`). Neither names a storyline while another
+    member's headline can."""
     import scipy.sparse as sp
 
     storylines: list[Storyline] = []
@@ -132,7 +138,11 @@ def assemble(groups: list[DuplicateGroup], features: Features, weights: np.ndarr
     labels = _copies_alone(labels, weights, smallest)
     space = features.tfidf if features.tfidf.shape[1] else features.vectors
     ids, centroids = cluster_centroids(space, weights, labels)
-    stop = stop_words(language)
+    stop = dangling_words(language)
+    shared = shared_titles(groups, labels.tolist(), NOISE)
+
+    def chrome(group: DuplicateGroup) -> bool:
+        return group.kept.id in shared or (chrome_title is not None and chrome_title(group.kept))
     for row, label in enumerate(ids.tolist()):
         members = np.flatnonzero(labels == label)
         if sum(groups[i].size for i in members) < smallest:
@@ -147,7 +157,7 @@ def assemble(groups: list[DuplicateGroup], features: Features, weights: np.ndarr
         storylines.append(Storyline(
             id=storyline_id(ranked),
             representative=representative(ranked, sorted(centrality.tolist(), reverse=True),
-                                          stop),
+                                          stop, chrome),
             keywords=(),
             groups=ranked,
         ))

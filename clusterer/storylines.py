@@ -29,9 +29,10 @@ Pipeline (kept articles only; copies travel with their kept article):
 5. Each storyline (:mod:`clusterer.storyline_records`) gets a stable id, members
    ordered by closeness to the TF-IDF centroid (weighing each article by its copies),
    a representative headline
-   (complete, not cut with "...", then central, with a bonus for copies), class TF-IDF
-   keywords (no word beside a chosen word pair holding it), size counting copies,
-   sources and first/last time.
+   (:func:`~clusterer.naming.representative`: not page chrome, complete, not cut with
+   "...", then central, with a bonus for copies), class TF-IDF keywords (no word
+   beside a chosen word pair holding it), size counting copies, sources and
+   first/last time.
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ from clusterer.features import (
     title_terms,
 )
 from clusterer.language import SAMPLE_CHARS, detect_languages
+from clusterer.neighbours import merge_neighbours
 from clusterer.readers.urls import source_key, url_host
 from clusterer.records import Article, DuplicateGroup
 from clusterer.storyline_records import (
@@ -129,7 +131,8 @@ class StorylineConfig:
 
 def build_storylines(groups: Sequence[DuplicateGroup], config: StorylineConfig | None = None,
                      body_text: Callable[[Article], str] | None = None,
-                     progress: Progress | None = None) -> StorylineResult:
+                     progress: Progress | None = None,
+                     chrome_title: Callable[[Article], bool] | None = None) -> StorylineResult:
     """Group duplicate groups (their kept articles) into storylines.
 
     Args:
@@ -138,6 +141,9 @@ def build_storylines(groups: Sequence[DuplicateGroup], config: StorylineConfig |
         config: Parameters; defaults to :class:`StorylineConfig`.
         body_text: Body of an article without chrome; defaults to ``article.text``.
         progress: Called as ``progress(stage, done, total)``.
+        chrome_title: Whether an article's headline is page chrome ("News Feed", as
+            dedup's chrome model tells): such a headline never names a storyline while
+            another member's can.
 
     Returns:
         Storylines sorted by size (largest first, then id) and unclustered groups in
@@ -147,7 +153,7 @@ def build_storylines(groups: Sequence[DuplicateGroup], config: StorylineConfig |
     report = progress or (lambda stage, done, total: None)
     return by_language(groups, config, body_text, report,
                        lambda docs, part, _, language: _cluster_language(
-                           docs, part, language, config, report))
+                           docs, part, language, config, report, chrome_title))
 
 
 Cluster = Callable[[list[str], list[DuplicateGroup], list[int], str],
@@ -189,7 +195,8 @@ def by_language(groups: Sequence[DuplicateGroup], config: StorylineConfig,
 
 
 def _cluster_language(docs: list[str], groups: list[DuplicateGroup], language: str,
-                      config: StorylineConfig, report: Progress
+                      config: StorylineConfig, report: Progress,
+                      chrome_title: Callable[[Article], bool] | None = None
                       ) -> tuple[list[Storyline], list[DuplicateGroup]]:
     """Storylines among the articles of one language (in time order)."""
     report("features", 0, 1)
@@ -204,9 +211,10 @@ def _cluster_language(docs: list[str], groups: list[DuplicateGroup], language: s
     labels = drop_singletons(prune((features.tfidf, titles), weights, labels, config.similarity))
     labels = rescue((features.tfidf, titles), weights, hours, labels, config)
     labels = rescue_near((features.tfidf, titles), hours, labels, config)
+    labels = merge_neighbours(features.tfidf, weights, hours, labels, config)
     labels = drop_site_themes(titles, [frozenset(source_key(a) for a in (g.kept, *g.duplicates))
                                        for g in groups], labels)
-    return assemble(groups, features, weights, labels, config, language)
+    return assemble(groups, features, weights, labels, config, language, chrome_title)
 
 
 def _order_key(group: DuplicateGroup) -> tuple[float, str]:

@@ -29,7 +29,7 @@ import numpy as np
 
 from clusterer.extend import _near, extend_storylines
 from clusterer.features import document
-from clusterer.pipeline import StorylinesRun
+from clusterer.pipeline import StorylinesRun, chrome_title
 from clusterer.records import Article, DuplicateGroup
 from clusterer.state import State
 from clusterer.state_records import StoredStoryline
@@ -116,7 +116,8 @@ def storylines_with_state(state: State, dedup: IncrementalDedup,
     part = [groups[k] for k in np.flatnonzero(work)]
     found = extend_storylines(part, _seeds(part, recent, set(dedup.intake.updated)), config,
                               body_text=dedup.run.result.content_text, progress=progress,
-                              merge_seeded=merge_stored, fresh=fresh[work].tolist())
+                              merge_seeded=merge_stored, fresh=fresh[work].tolist(),
+                              chrome_title=chrome_title(dedup.run.result))
     ids, changes, merged = assign_ids(found.storylines, recent,
                                       state.retired_ids() | set(standing))
     redone = _anchor([replace(s, id=ids[s.id]) for s in found.storylines], anchored, groups,

@@ -32,6 +32,9 @@ RECHECK = 0.7
 # Body groups tied for a headline-only article's best match that are compared with each
 # other (a headline shared by more groups than this is too common to say anything).
 _MAX_TIED = 8
+# The longest members of a target group that a weak link's group is checked against
+# (it joins where its text does not clearly differ from one of them).
+_MAX_FULLEST = 3
 # Members of each group whose headlines are checked for a number or date that differs.
 _MAX_CHECKED = 32
 
@@ -107,15 +110,22 @@ class _Attach:
             members[uf.find(weak)] = members.pop(roots[0]) + members.pop(roots[1])
 
         for group in sorted(offers, key=lambda g: first[g]):
-            ranked = sorted(offers[group].values(), key=lambda o: (-o[0], o[1], o[2]))[:_MAX_TIED]
+            ranked = sorted(offers[group].values(),
+                            key=lambda o: (self._weight(o), o[1], o[2]))[:_MAX_TIED]
             best_similarity, _, _, weak, anchor, kind = ranked[0]
-            agree = [self._agree(anchor, offer[4]) for offer in ranked[1:]]
-            tied = [ok for offer, ok in zip(ranked[1:], agree) if offer[0] == best_similarity]
+            best = self._weight(ranked[0])
+            agree = [self._agree(anchor, offer[4]) or self._both_hold(weak, anchor, offer[4])
+                     for offer in ranked[1:]]
+            tied = [ok for offer, ok in zip(ranked[1:], agree) if self._weight(offer) == best]
             # A story inside a page (``inside``) is the page's opening-to-end match with the
             # anchor under nearly the same headline; the group's longest version may be
             # another page with other chrome, which shares the story and little else.
-            if not all(tied) or kind != "inside" and not self._groups_agree(
-                    largest[uf.find(weak)], largest[uf.find(anchor)]):
+            # The target group's fullest versions: its longest may be an OCR scan, whose
+            # misread words add shingles it shares with no other copy.
+            fullest = sorted(members[uf.find(anchor)],
+                             key=lambda a: (-sizes[a], rank[a]))[:_MAX_FULLEST]
+            if not all(tied) or kind != "inside" and not any(
+                    self._groups_agree(largest[uf.find(weak)], full) for full in fullest):
                 continue
             join(weak, anchor, kind, best_similarity)
             for offer, ok in zip(ranked[1:], agree):
@@ -126,6 +136,11 @@ class _Attach:
                ) -> dict[int, tuple[float, int, int, int, int, str]]:
         """The offers of one group worth resolving (all of them here)."""
         return targets
+
+    def _weight(self, offer: tuple[float, int, int, int, int, str]) -> tuple[float, ...]:
+        """How an offer ranks among its group's (least first; equal: tied): by
+        similarity here."""
+        return (-offer[0],)
 
     def _may_join(self, first: list[int], second: list[int]) -> bool:
         """Whether two groups (their members) may be joined (always, here)."""
@@ -140,6 +155,19 @@ class _Attach:
         if prints.title_only[first] or prints.title_only[second]:
             return True
         return self._agree(first, second)
+
+    def _both_hold(self, text: int, first: int, second: int) -> bool:
+        """Whether two targets both hold one long text (more than ``HEAD_SHINGLES``
+        shingles: not sentences a site reuses): ``threshold`` of its shingles in each of
+        them at once. Two pages of sites seen once carrying one story each amid their own
+        chrome, which is not learned, clearly differ as wholes, but each is a copy of it."""
+        body = self.comparer.prints.body
+        words = body[text]
+        if len(words) <= HEAD_SHINGLES or self.comparer.prints.title_only[text]:
+            return False
+        held = np.intersect1d(np.intersect1d(words, body[first], assume_unique=True),
+                              body[second], assume_unique=True)
+        return len(held) >= self.comparer.config.threshold * len(words)
 
     def _agree(self, first: int, second: int) -> bool:
         """Whether two articles' bodies do not clearly differ: their similarity, or the
@@ -179,6 +207,19 @@ class BodyJoin(_Attach):
     sentences in the other: not by chance.
     """
 
+    def _weight(self, offer: tuple[float, int, int, int, int, str]) -> tuple[float, ...]:
+        """The headline before the share of an opening: a page holding its own story
+        and, in its sidebar, another's opening (``inside`` offers to both, under headlines
+        near enough) is told apart by its headline, so its ``inside`` offers rank by how
+        close the headlines are (Jaccard), then by similarity; other matches (the text
+        itself, not a part of a page) come first. The share of each opening in the page
+        says nothing of which is its own: the sidebar's may be copied whole and the
+        page's own cut or edited."""
+        if offer[5] != "inside":
+            return (-1.0, -offer[0])
+        title = self.comparer.prints.title
+        return (-_jaccard(title[offer[3]], title[offer[4]]), -offer[0])
+
     def __call__(self, i: int, j: int) -> bool:
         match = self.comparer.compare(i, j)
         if not match.copy:
@@ -186,13 +227,21 @@ class BodyJoin(_Attach):
         if match.kind == "inside":  # the page holding the story is the weak side
             page, story = (i, j) if (match.before[0] or 0) > (match.before[1] or 0) else (j, i)
             return self.offer(page, story, match)
-        if match.kind not in ("containment", "coverage"):
+        # A short text's match (``lead``: the few words of a copy cut short) is weak too.
+        if match.kind not in ("containment", "coverage", "lead"):
             return self.uf.union(i, j, match.kind, match.similarity)
         key_i, key_j = (match.sizes[0], self.rank[i]), (match.sizes[1], self.rank[j])
         small, large = (i, j) if key_i < key_j else (j, i)
         if refusal(self.comparer, small, large, match):
             return False
         return self.offer(small, large, match)
+
+
+def _jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    """The Jaccard index of two sorted, unique shingle sets (0 where both are empty)."""
+    shared = len(np.intersect1d(a, b, assume_unique=True))
+    union = len(a) + len(b) - shared
+    return shared / union if union else 0.0
 
 
 def refusal(comparer: Comparer, small: int, large: int, match: Match) -> str:

@@ -36,13 +36,13 @@ import numpy as np
 from clusterer.boilerplate import BoilerplateModel
 from clusterer.engine import Engine, return_free_memory
 from clusterer.fingerprint import (
-    _SIGNATURES,
     Fingerprints,
     _prints_view,
     learn_chrome,
     prints_parts,
     split_articles,
 )
+from clusterer.prints import SIGNATURES
 from clusterer.records import Article, DuplicateGroup, Link
 from clusterer.shingling import Packed
 from clusterer.spill import StoredArticle
@@ -106,7 +106,7 @@ def deduplicate_on_worker(articles: Iterable[Article], config: DedupConfig,
     kept = [part.kept for part in parts]
     del parts, split
     signatures = engine.resident_signatures(  # type: ignore[attr-defined]
-        kept, sizes, _SIGNATURES, fconfig.num_perm)
+        kept, sizes, SIGNATURES, fconfig.num_perm)
     views = [client.submit(_prints_view, part, pure=False) for part in kept]
     del kept  # the signatures are stacked; the views hold the rest until the task runs
     headers = [client.scatter([[tuple(getattr(doc, name) for name in _HEADER)

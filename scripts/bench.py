@@ -56,10 +56,11 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import orjson
 from datasketch import MinHash, MinHashLSH
@@ -83,7 +84,7 @@ DEDUP_COLUMNS = ("articles", "dedup wall s", "articles/s", "peak RSS MiB", "tree
                  "pairwise P", "pairwise R", "pairwise F1", "true pairs", "largest group",
                  "largest true group")
 # Dump generators by --corpus name: (writer, its script, what its dumps hold).
-CORPORA = {
+CORPORA: dict[str, tuple[Callable[[int, Path, int], Any], str, str]] = {
     "syndication": (make_corpus.write_corpus, "make_corpus.py",
                     "stories of recombined real sentences, 30% republished 1-20 times on ~200 "
                     "sites with site chrome and syndication edits"),

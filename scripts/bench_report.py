@@ -49,12 +49,12 @@ def synthetic_document(storylines: int, articles: int, seed: int = 1) -> dict[st
     counts = [1] * storylines
     for k in rng.choices(range(storylines), weights, k=max(articles - storylines, 0)):
         counts[k] += 1
-    stories = []
+    stories: list[dict[str, Any]] = []
     n_article = 0
     for k, count in enumerate(counts):
         words = rng.sample(WORDS, 4)
         start = rng.uniform(0, 7 * 86400 - 3600)
-        entries = []
+        entries: list[dict[str, Any]] = []
         for _ in range(count):
             n_article += 1
             moment = time.gmtime(1_700_000_000 + start + rng.expovariate(1 / 7200))

@@ -6,6 +6,7 @@ Usage:
     python scripts/incremental_check.py identity DUMP.jsonl [--runs 3]
     python scripts/incremental_check.py add BASE.jsonl NEW.jsonl [--only-new]
     python scripts/incremental_check.py timing DUMP.jsonl [--runs 10] [--command dedup]
+        [--profile]
 
 ``uci``: ``data/uci-dev.jsonl`` sorted by time (then id), split in two halves; run 1 on
 the first, run 2 on the rest, one state. Prints whether every id is in run 2's output
@@ -28,13 +29,18 @@ records not read).
 
 ``timing``: DUMP split into ``--runs`` consecutive parts fed one by one into one state
 (``dedup`` or ``storylines``, one worker): seconds per run, state size on disk.
+``--profile``: the last run under cProfile, then its costliest functions of clusterer
+(cumulative CPU seconds; the profiler adds its own overhead).
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
+import io
 import json
 import os
+import pstats
 import resource
 import sys
 import tempfile
@@ -144,8 +150,8 @@ def _apart(batch: dict, first: dict) -> dict[str, str]:
         counts[old] = counts.get(old, 0) + 1
     out = {}
     for i, label in labels.items():
-        counts = parts.get(label)
-        old = earlier.get(i) or (min(counts, key=lambda o: (-counts[o], o)) if counts else "")
+        votes = parts.get(label)
+        old = earlier.get(i) or (min(votes, key=lambda o: (-votes[o], o)) if votes else "")
         out[i] = f"{label}/{old}"
     return out
 
@@ -186,7 +192,7 @@ def _cpu() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def timing(dump: str, runs: int, command: str) -> None:
+def timing(dump: str, runs: int, command: str, profile: bool = False) -> None:
     with open(dump, "rb") as handle:
         total = sum(1 for _ in handle)
     size = total // runs
@@ -200,7 +206,12 @@ def timing(dump: str, runs: int, command: str) -> None:
                         out.write(next(handle))
         for number in range(runs):
             part = Path(tmp, f"part{number}.jsonl")
+            profiler = cProfile.Profile() if profile and number == runs - 1 else None
+            if profiler is not None:
+                profiler.enable()
             run, seconds, cpu, step = _timed_run(state, str(part), tmp, command)
+            if profiler is not None:
+                profiler.disable()
             summary = read_summary(state)
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             print(f"run {number + 1}: +{size} articles, state {summary.articles} articles, "
@@ -209,6 +220,16 @@ def timing(dump: str, runs: int, command: str) -> None:
                   f"{getattr(run, 'fresh', '?')}, fingerprinted again "
                   f"{getattr(run, 'refreshed', '?')}, peak RSS so far {peak:.0f} MB "
                   f"(pid {os.getpid()})", flush=True)
+            if profiler is not None:
+                _print_profile(profiler)
+
+
+def _print_profile(profiler: cProfile.Profile) -> None:
+    """The clusterer functions of a profiled run costing most, cumulative seconds."""
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out).sort_stats("cumulative")
+    stats.print_stats(r"clusterer/", 40)
+    print(out.getvalue().split("ncalls", 1)[-1], flush=True)
 
 
 def _timed_run(state: str, path: str, tmp: str, command: str
@@ -293,6 +314,8 @@ def main() -> None:
     t.add_argument("dump")
     t.add_argument("--runs", type=int, default=10)
     t.add_argument("--command", choices=("dedup", "storylines"), default="dedup")
+    t.add_argument("--profile", action="store_true",
+                   help="Profile the last run and print where its time went.")
     i = sub.add_parser("identity")
     i.add_argument("dump")
     i.add_argument("--runs", type=int, default=3)
@@ -311,7 +334,7 @@ def main() -> None:
     elif args.what == "identity":
         identity(args.dump, args.runs)
     else:
-        timing(args.dump, args.runs, args.command)
+        timing(args.dump, args.runs, args.command, args.profile)
 
 
 if __name__ == "__main__":

@@ -41,6 +41,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -179,7 +180,7 @@ def iter_reuse_corpus(n: int, seed: int = 0, config: ReuseConfig | None = None
     decks = {site: _Deck(rng, rng.sample(pool, site_pool)) for site in sites}
     headlines = _Headlines(rng, max(1, round(n / mean_copies * cfg.numbered / cfg.per_base)))
 
-    records: list[tuple[float, int, dict[str, str]]] = []
+    records: list[tuple[float, int, dict[str, Any]]] = []
     stories: list[Story] = []
     chrome: dict[str, tuple[list[str], list[str]]] = {}
     serial = 0

@@ -73,8 +73,8 @@ def _floor_chunk(lines: list[bytes]) -> int:
     texts = []
     for line in lines:
         record = orjson.loads(line)
-        words = WORD.findall(f"{record.get('title') or ''} {record.get('text') or ''}".lower())
-        texts.append(" ".join(words))
+        found = WORD.findall(f"{record.get('title') or ''} {record.get('text') or ''}".lower())
+        texts.append(" ".join(found))
     # Word hashes in numpy from the UTF-8 bytes (one line per article), as clusterer does.
     hashed = hash_units("\n".join(texts))
     words = hashed.tokens.astype(np.uint64)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
@@ -28,7 +28,7 @@ STAGES = (("clusterer.fingerprint", None, "_units_chunk", "splitting"),
 TOP_LEVEL = ("splitting", "fingerprinting", "chrome fit", "matching", "groups")
 
 
-def _timed(fn: Callable[..., Any], label: str, spent: Counter[str]) -> Callable[..., Any]:
+def _timed(fn: Callable[..., Any], label: str, spent: defaultdict[str, float]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         start = time.process_time()
         try:
@@ -48,7 +48,7 @@ def main(argv: list[str]) -> None:
     from clusterer.engine import LocalEngine
     from clusterer.pipeline import run_dedup
 
-    spent: Counter[str] = Counter()
+    spent: defaultdict[str, float] = defaultdict(float)
     for module_name, owner_name, name, label in STAGES:
         module = importlib.import_module(module_name)
         owner = getattr(module, owner_name) if owner_name else module

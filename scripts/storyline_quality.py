@@ -45,6 +45,7 @@ sys.path.insert(0, str(ROOT))
 
 from clusterer.dedup import deduplicate  # noqa: E402
 from clusterer.evaluate import adjusted_rand, bcubed  # noqa: E402
+from clusterer.pipeline import chrome_title  # noqa: E402
 from clusterer.readers import read_articles  # noqa: E402
 from clusterer.storylines import StorylineConfig, build_storylines  # noqa: E402
 
@@ -142,7 +143,8 @@ def score(lines: list[bytes], gold: dict[str, str], config: StorylineConfig
         path.write_bytes(b"".join(line + b"\n" for line in lines))
         articles = list(read_articles([str(path)]))
     deduped = deduplicate(articles)
-    result = build_storylines(deduped.groups, config, body_text=deduped.content_text)
+    result = build_storylines(deduped.groups, config, body_text=deduped.content_text,
+                              chrome_title=chrome_title(deduped))
     label = {i: s.id for s in result.storylines for g in s.groups for i in g.ids}
     pred = [label.get(a.id, f"alone:{a.id}") for a in articles]
     truth = [gold[a.id] for a in articles]

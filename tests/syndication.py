@@ -190,8 +190,8 @@ def _edited(rng: random.Random, story: Story, site: str, applied: dict[str, int]
             paragraphs = [_edit_words(rng, p, 1) if rng.random() < 0.3 else p for p in paragraphs]
         if rng.random() < chance:
             used.add("quotes")
-            table = ({"’": "'", "“": '"', "”": '"'} if rng.random() < 0.5
-                     else {"'": "’", '"': "“"})
+            table: dict[str, str | int | None] = (
+                {"’": "'", "“": '"', "”": '"'} if rng.random() < 0.5 else {"'": "’", '"': "“"})
             paragraphs = [p.translate(str.maketrans(table)) for p in paragraphs]
         if rng.random() < chance:
             used.add("entities")

@@ -3,6 +3,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from clusterer import alignment
 from clusterer.alignment import (
     COMMON_LEAST_PAGES,
     UNLEARNED_INSIDE_SHINGLES,
@@ -78,6 +79,18 @@ def test_common_shingles_are_exactly_those_enough_pages_carry() -> None:
     assert common_shingles(packed, 4).tolist() == [1]
     assert common_shingles(packed, 5).tolist() == []
     assert common_shingles(Packed.of([]), 1).tolist() == []
+
+
+def test_common_shingles_counted_in_chunks_are_counted_exactly(monkeypatch) -> None:
+    # Chunks of 2 values: a shingle's pages fall in different chunks, summed after.
+    rows = [np.array(r, dtype=np.uint32) for r in
+            ([1, 5, 9], [1, 9], [1, 5 + (1 << 22), 9], [1, 5 + (1 << 22)], [2])]
+    monkeypatch.setattr(alignment, "_CHUNK", 2)
+    packed = Packed.of(rows)
+    assert common_shingles(packed, 3).tolist() == [1, 9]
+    assert common_shingles(packed, 4).tolist() == [1]
+    assert common_shingles(packed, 2).tolist() == [1, 9, 5 + (1 << 22)]
+    assert common_shingles(packed, 5).tolist() == []
 
 
 def test_common_least_is_a_share_of_the_pages_and_never_few() -> None:

@@ -188,6 +188,23 @@ def test_a_short_unit_inside_a_moved_sidebar_run_does_not_end_it():
     assert model.content_units("small", abridged) == [STORY[0], STORY[1]]
 
 
+def test_short_units_of_pages_without_a_source_are_placed_on_no_source():
+    lead = [STORY[0], "mt", STORY[1]]
+    docs = [(f"site-{s}", [*lead, *STORY[2:], f"ending of site {s}"], f"t{s}") for s in range(6)]
+    for d in range(4):
+        own = [f"page {d} of the small site sentence number {w} here" for w in range(4)]
+        docs.append(("small", ["top of the small site page", *own, "latest news", *lead,
+                               "copyright small site all rights reserved"], f"p{d}"))
+    # Pages without a source carry a short unit no page of a source carries.
+    docs += [("", [f"sourceless page {d} with its own words", "ok"], f"n{d}") for d in range(3)]
+    model = BoilerplateModel().fit(docs)
+    (ok,) = unit_hashes(["ok"])
+    assert ok in model.short_chrome_
+    assert {key for key in model.usual_before_ if key[1] == ok} == set()
+    assert {source for source, _ in model.usual_before_} <= {f"site-{s}" for s in range(6)} | {
+        "small"}
+
+
 def test_piled_headline_affixes_are_all_stripped():
     titles = ["Story one - Images Gallery", "Story two - Images Gallery"]
     model = BoilerplateModel().fit([("site-a", [f"text of {t}"], t) for t in titles])

@@ -1,8 +1,14 @@
 import numpy as np
 import pytest
 
-from clusterer.candidates import Screen, screen_floor, shared_counts
+from clusterer.candidates import Screen, opening_in_page, screen_floor, shared_counts
+from clusterer.comparer import Comparer
+from clusterer.dedup import DedupConfig, deduplicate
+from clusterer.engine import LocalEngine
+from clusterer.fingerprint import fingerprint
 from clusterer.minhash import Signer
+
+from conftest import make_article, words
 
 
 def test_screen_passes_pairs_by_share_of_equal_minhash_values() -> None:
@@ -64,3 +70,32 @@ def test_screen_floor_is_four_standard_errors_below_the_threshold() -> None:
     assert screen_floor(0.8, 128) == pytest.approx(0.8 - 4 * (0.8 * 0.2 / 128) ** 0.5)
     assert screen_floor(0.8, 128) == pytest.approx(0.6586, abs=1e-4)
     assert screen_floor(1.0, 128) == 1.0
+
+
+def _comparer(docs) -> Comparer:
+    settings = DedupConfig(workers=1)
+    read, prints, model = fingerprint(docs, settings.fingerprint_config(), engine=LocalEngine(1))
+    return Comparer(read, prints, model, settings.match_config())
+
+
+def test_a_page_whose_headline_was_cut_short_is_proposed_with_the_story_it_holds() -> None:
+    # A page of a site seen once (chrome not learned): a header, the story's first
+    # paragraphs, then a sidebar with another story's opening. Its headline, cut by a
+    # word, is below the headline LSH's floor, and the story is a minority of the page:
+    # only its opening proposes the pair.
+    story, other = words("story", 120), words("other", 120)
+    page = (f"{words('header', 70)}\n\n{words('story', 50)}\n\nLatest news\n\n"
+            f"{words('other', 50)}\n\n{words('footer', 80)}")
+    docs = [make_article("story", "Mt. Gox files for US bankruptcy", story, source="a"),
+            make_article("other", "Gold rises as the dollar slips", other, source="b"),
+            make_article("page", "Mt. Gox files for US", page, source="gazette")]
+    # The sidebar's story opens inside the page too, under a headline the page's is not
+    # near: not proposed.
+    assert opening_in_page(_comparer(docs), np.arange(3)).tolist() == [[0, 2]]
+    groups = deduplicate(docs, DedupConfig(workers=1)).groups
+    assert sorted(sorted([g.kept.id, *(d.id for d in g.duplicates)]) for g in groups) == [
+        ["other"], ["page", "story"]]
+    # A one-word headline is inside any longer one that holds the word: no evidence.
+    docs[0], docs[2] = (make_article("story", "Bond default", story, source="a"),
+                        make_article("page", "Bond", page, source="gazette"))
+    assert opening_in_page(_comparer(docs), np.arange(3)).tolist() == []

@@ -167,7 +167,7 @@ def test_unreadable_path(in_bad, monkeypatch):
         def denied(self: Path, *args: object, **kwargs: object):
             if self.name == "secret.jsonl":
                 raise PermissionError(13, "Permission denied", str(self))
-            return real_open(self, *args, **kwargs)  # type: ignore[arg-type]
+            return real_open(self, *args, **kwargs)
 
         monkeypatch.setattr(Path, "open", denied)
     else:

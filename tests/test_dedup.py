@@ -84,15 +84,20 @@ def test_a_headline_only_copy_joins_the_one_group_it_matches_best():
 
 
 def test_a_headline_joins_a_short_copy_inside_the_full_story():
-    # A copy cut to 35 words (32 shingles: too few for containment here, Jaccard 0.33
-    # with the story) and the full story are matched by a headline-only item: the short
-    # text lies wholly inside the story, so the bodies do not differ and all are one.
+    # A 35-word excerpt from the middle of the story (32 shingles: too few for
+    # containment here, Jaccard 0.33 with the story; not its start, so no `lead` either)
+    # and the full story are matched by a headline-only item: the short text lies wholly
+    # inside the story, so the bodies do not differ and all are one.
     full = make_article("full", HEADLINE, _body("alpha", 100))
-    short = make_article("short", HEADLINE, _body("alpha", 35))
+    short = make_article("short", HEADLINE, " ".join(_body("alpha", 65).split()[30:]))
     item = make_article("item", HEADLINE)
     config = DedupConfig(min_containment_shingles=40)
     assert _ids(deduplicate([full, short], config)) == [("full", []), ("short", [])]
     assert _ids(deduplicate([full, short, item], config)) == [("full", ["short", "item"])]
+    # Cut to its first 35 words instead, the copy is the start of the story under the
+    # same headline: a copy by its opening (`lead`), with or without the item.
+    start = make_article("short", HEADLINE, _body("alpha", 35))
+    assert _ids(deduplicate([full, start], config)) == [("full", ["short"])]
 
 
 def test_headline_only_items_never_join_two_groups_that_hold_bodies():

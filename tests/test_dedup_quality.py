@@ -73,10 +73,10 @@ def test_hardest_copies_precision_and_recall(tmp_path):
     assert {name for name, n in applied.items() if n > 0} == set(TRANSFORMS + HARD_TRANSFORMS)
     assert set(kinds) == set(TRANSFORMS + HARD_TRANSFORMS)
     precision, recall, _ = pairwise(pred, gold)
-    # Measured on these 6 seeds: precision 1.0000, recall 0.8866 (copies on a site seen
-    # once in the dump are mostly missed: README, "What copies are found").
+    # Measured on these 6 seeds: precision 1.0000, recall 0.9978 (0.8866 before the rules
+    # for stories inside a page; what is still missed: README, "What copies are found").
     assert precision == 1.0  # regression guard: heavy chrome and sidebars merge nothing
-    assert recall >= 0.87  # regression guard
+    assert recall >= 0.99  # regression guard
 
 
 def test_samples_001_and_002_same_event_stay_apart(sample_articles):

@@ -14,9 +14,10 @@ from clusterer.engine import LocalEngine
 from clusterer.fingerprint import FingerprintConfig, fingerprint
 from clusterer.incremental import dedup_with_state
 from clusterer.readers import read_articles
-from clusterer.staleness import changed_chrome
+from clusterer.staleness import ChromeChange, changed_chrome, unit_rows
 from clusterer.state import open_state
 from clusterer.stored import (
+    StoredPrint,
     model_from_json,
     model_json,
     pack_row,
@@ -90,6 +91,19 @@ def test_a_model_is_stored_and_read_back_and_its_changes_found():
     assert ("daily", next(iter(model.source_chrome_["daily"]))) in change.on_source
     assert change.affixes == {"daily example", "daily"}  # learned, and the source's name
     assert not len(changed_chrome(model, back).units)
+
+
+def test_unit_hashes_are_read_where_the_chrome_changed_or_for_recorded_pairs():
+    rows = [StoredPrint(seq, source, (), b"", b"", (None, None, None), (b"", b""))
+            for seq, source in enumerate(["a", "b", "c", "b"])]
+    units = np.zeros(0, dtype=np.uint64)
+    on_b = ChromeChange(units, frozenset(), frozenset({("b", 5)}), {}, frozenset())
+    assert [r.seq for r in unit_rows(rows, on_b, {2})] == [1, 2, 3]
+    before_c = ChromeChange(units, frozenset(), frozenset(), {("c", 5): frozenset()},
+                            frozenset())
+    assert [r.seq for r in unit_rows(rows, before_c, set())] == [2]
+    everywhere = ChromeChange(units, frozenset({5}), frozenset(), {}, frozenset())
+    assert unit_rows(rows, everywhere, set()) == rows
 
 
 def test_a_stored_article_whose_chrome_is_learned_later_is_fingerprinted_again(tmp_path):

@@ -8,18 +8,21 @@ from clusterer.engine import MIN_PARALLEL, LocalEngine
 from clusterer.fingerprint import (
     FingerprintConfig,
     _prints_chunk,
+    _Stowed,
     _units_chunk,
     fingerprint,
+    split_articles,
 )
 from clusterer.lsh import distinct
 from clusterer.minhash import char_shingles, unit_hashes, word_shingles
 from clusterer.normalize import units
-from clusterer.shingling import HEAD_SHINGLES, TITLE_SHINGLE, article_prints
+from clusterer.prints import _Filling
+from clusterer.shingling import HEAD_SHINGLES, TITLE_SHINGLE, Packed, article_prints
 
 from conftest import examples, make_article
 
 
-def _quiet(stage: str, done: int, total: int) -> None:
+def _quiet(stage: str, done: int, total: int | None) -> None:
     pass
 
 
@@ -107,3 +110,30 @@ def test_chunk_prints_equal_each_articles_own(texts, shingle_size, min_body_word
             got = out[name][i]
             assert (np.array_equal(got, value) and got.dtype == value.dtype
                     if isinstance(value, np.ndarray) else got == value), (name, i)
+
+
+def test_split_chunks_keep_their_word_hashes_on_disk_until_pass_2() -> None:
+    texts = [f"Story {i} opens here. It goes on with words {i} and {i + 1}." for i in range(600)]
+    articles = [make_article(f"a{i}", f"Headline {i}", text) for i, text in enumerate(texts)]
+    split = split_articles(articles, LocalEngine(1, chunk_size=256))
+    assert [len(p) for p in split.parts] == [256, 256, 88]
+    for start, part in zip((0, 256, 512), split.parts):
+        assert isinstance(part, _Stowed) and len(part.hashed.tokens) == 0
+        whole = _units_chunk(None, [t.encode() for t in texts[start:start + len(part)]])
+        restored = part.restored()
+        assert restored.units.tolist() == whole.units.tolist()
+        for name in ("tokens", "unit_tokens", "unit_hashes", "unit_chars"):
+            assert getattr(restored.hashed, name).tolist() == getattr(whole.hashed, name).tolist()
+
+
+def test_parts_are_joined_as_packed_joined_would() -> None:
+    rng = np.random.default_rng(3)
+    rows = [rng.integers(0, 1000, int(rng.integers(0, 6)), dtype=np.uint32) for _ in range(40)]
+    pieces = [Packed.of(rows[a:b]) for a, b in ((0, 7), (7, 7), (7, 31), (31, 40))]
+    filling = _Filling(40, pieces)
+    for piece in pieces:
+        filling.add(piece)
+    made, expected = filling.packed(), Packed.joined(pieces)
+    assert made.values.tolist() == expected.values.tolist()
+    assert made.offsets.tolist() == expected.offsets.tolist()
+    assert made.offsets.dtype == expected.offsets.dtype == np.int64

@@ -26,6 +26,21 @@ def test_clean_decodes_entities_tags_quotes_and_spaces():
     assert clean(raw) == "Ukraine's \"plan\"\nis ready - \"now\""
 
 
+def test_clean_decodes_entities_escaped_again_by_each_site_of_a_chain():
+    # A copy of a copy, escaped once more by each site that republished it.
+    assert clean("Obama&amp;amp;#8217;s &amp;amp;amp;quot;Cosmos&amp;amp;amp;quot;") == (
+        "Obama's \"Cosmos\"")
+    assert clean("AT&T &amp; more") == "AT&T & more"
+
+
+def test_a_stop_after_a_title_or_place_abbreviation_ends_no_unit():
+    text = "Bitcoin exchange Mt. Gox files for bankruptcy. Mr. Biden spoke in St. Louis. Mt.Gox"
+    assert units(text) == ["bitcoin exchange mt gox files for bankruptcy",
+                           "mr biden spoke in st louis", "mt gox"]
+    # Other stops before a capital still end a unit.
+    assert units("It rose 3 pct. Gox fell. Dr. No") == ["it rose 3 pct", "gox fell", "dr no"]
+
+
 def test_clean_keeps_a_lone_less_than_sign():
     assert clean("a < b and c > d") == "a < b and c > d"
 
@@ -163,7 +178,8 @@ def test_unit_bytes_fold_every_ascii_character_as_unit_text() -> None:
 
 @pytest.mark.fuzz
 @examples(300)
-@given(st.lists(st.sampled_from(_FRAGMENTS + ["\n\n", ". ", ".\n", "!", ")", "]", '"', "aB", "Ab"]),
+@given(st.lists(st.sampled_from(_FRAGMENTS + ["\n\n", ". ", ".\n", "!", ")", "]", '"', "aB", "Ab",
+                                              "Mt", "Dr", " Mr"]),
                 max_size=30).map("".join))
 def test_sentence_boundaries_give_the_pieces_of_the_unit_boundary_split(text: str) -> None:
     from clusterer.normalize import _SENTENCE_BOUNDARY

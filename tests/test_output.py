@@ -117,10 +117,18 @@ def big_feed(tmp_path):
     return feed
 
 
+def _sigint_as_at_a_terminal() -> None:
+    # A shell starts background jobs with SIGINT ignored, and Python then leaves it
+    # ignored: run as `make test &`, the run would not see Ctrl-C at all. The command
+    # is tested as started from a terminal.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start(args: list[str], tmp_path: Path, slow: bool) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-c", SLOW_RUN, *args] if slow else [
         sys.executable, "-m", "clusterer", *args]
-    return subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=_sigint_as_at_a_terminal)
 
 
 def wait_for_temporary(directory: Path, process: subprocess.Popen[bytes], min_size: int) -> bool:

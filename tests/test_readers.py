@@ -408,7 +408,7 @@ def test_entity_expansion_stays_small(tmp_path):
     assert (article.title, article.text) == ("Laugh &lol9;", "x")
 
 
-def test_too_deep_flags_only_values_nested_past_the_limit():
+def test_too_deep_flags_only_values_nested_past_the_limit() -> None:
     from clusterer.readers.records import MAX_DEPTH, too_deep
 
     brackets = "[{" * 300  # inside a string: no nesting

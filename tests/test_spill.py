@@ -4,11 +4,12 @@ import dataclasses
 import pickle
 from datetime import datetime, timezone
 
+import numpy as np
 import pytest
 
 from clusterer.errors import OutputError
 from clusterer.records import Article
-from clusterer.spill import ArticleSpill, StoredArticle
+from clusterer.spill import ArraySpill, ArticleSpill, StoredArticle
 
 
 def _articles(n):
@@ -63,3 +64,22 @@ def test_a_spill_that_cannot_be_written_is_one_line(tmp_path):
     with pytest.raises(OutputError, match=r"missing: cannot write the temporary copy of the "
                                           r"input: .*; set TMPDIR to a directory"):
         spill.add(_articles(1)[0])
+
+
+def test_spilled_arrays_read_back_equal_in_any_order():
+    spill = ArraySpill()
+    arrays = [np.arange(5, dtype=np.uint32), np.zeros(0, dtype=np.uint32),
+              np.array([2**63, 1], dtype=np.uint64), np.arange(100_000, dtype=np.int64)[::3]]
+    handles = [spill.add(a) for a in arrays]
+    for handle, original in reversed(list(zip(handles, arrays))):
+        back = handle.load()
+        assert back.dtype == original.dtype and back.tolist() == original.tolist()
+        assert back.flags.writeable
+    spill.close()
+
+
+def test_an_array_spill_that_cannot_be_written_is_one_line(tmp_path):
+    spill = ArraySpill(directory=str(tmp_path / "missing"))
+    with pytest.raises(OutputError, match=r"missing: cannot write the temporary copy of the "
+                                          r"input: .*; set TMPDIR to a directory"):
+        spill.add(np.arange(3))

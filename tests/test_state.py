@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -92,18 +93,35 @@ def test_a_second_run_waits_then_stops_with_a_clear_message(tmp_path):
     assert read_summary(path).articles == 2
 
 
-def test_another_schema_version_is_refused_in_one_line(tmp_path):
+def _state_of_schema(tmp_path: Path, version: int) -> str:
+    """A new state whose meta says it was written with schema ``version``."""
     path = str(tmp_path / "s.db")
     with open_state(path):
         pass
     db = sqlite3.connect(path)
-    db.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(version),))
     db.commit()
     db.close()
+    return path
+
+
+def test_another_schema_version_is_refused_in_one_line(tmp_path):
+    path = _state_of_schema(tmp_path, 99)
     with pytest.raises(StateError, match=r"state written with schema version 99 \(clusterer "
-                       r".*\); this clusterer \(.*\) reads schema version 3; use that version "
+                       r".*\); this clusterer \(.*\) reads schema version 4; use that version "
                        r"or pass another --state path to start a new state"), open_state(path):
         pass
+
+
+def test_an_older_state_is_refused_naming_what_it_lacks(tmp_path):
+    path = _state_of_schema(tmp_path, 3)
+    with pytest.raises(StateError) as error, open_state(path):
+        pass
+    assert str(error.value) == (
+        f"{path}: state written with schema version 3 (clusterer {__version__}); this "
+        f"clusterer ({__version__}) reads schema version 4 (it keeps the counts chrome is "
+        "learned from, which that state lacks); use that version or pass another --state "
+        "path to start a new state")
 
 
 def test_a_file_that_is_not_a_state_is_refused(tmp_path):
@@ -135,7 +153,7 @@ def test_state_command_prints_what_it_holds(tmp_path):
     result = CliRunner().invoke(app, ["state", path])
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[0].startswith(f"state        {path} (schema version 3, ")
+    assert lines[0].startswith(f"state        {path} (schema version 4, ")
     assert lines[1:] == ["runs         1",
                          "articles     3 (1 undated)",
                          "groups       1 of two or more (1 duplicates)",
@@ -177,7 +195,7 @@ def test_dedup_on_a_state_of_another_version_is_one_line_and_exit_1(tmp_path):
     result = CliRunner().invoke(app, ["dedup", str(feed), "--state", path, "-q"])
     assert result.exit_code == 1
     assert result.stderr == (f"Error: {path}: state written with schema version 99 (clusterer "
-                             f"9.9); this clusterer ({__version__}) reads schema version 3; use "
+                             f"9.9); this clusterer ({__version__}) reads schema version 4; use "
                              "that version or pass another --state path to start a new state\n")
 
 

@@ -125,6 +125,10 @@ def test_keywords_hold_no_word_beside_a_pair_holding_it():
     assert pick_keywords(["hong", "hong kong", "kong", "protest", "china"], 3) == (
         "hong kong", "protest", "china")
     assert pick_keywords(["hong kong", "hong", "kong", "protest"], 6) == ("hong kong", "protest")
+    # A pair whose words chosen pairs already show adds nothing; words alone do not count.
+    assert pick_keywords(["apple releases", "ios update", "apple ios", "carplay"], 3) == (
+        "apple releases", "ios update", "carplay")
+    assert pick_keywords(["hong", "kong", "hong kong", "protest"], 3) == ("hong kong", "protest")
 
 
 def test_names_are_told_by_capitals_past_the_first_word():
@@ -144,7 +148,25 @@ def test_representative_headline_is_complete():
                                                published=start + timedelta(hours=i)))
               for i, title in enumerate(titles)]
     story = build_storylines(groups).storylines[0]
-    assert not story.headline.endswith("...")
+    assert story.headline == titles[1]  # the cut one continues it: it is not cut itself
+
+
+def test_a_headline_that_is_page_chrome_names_no_storyline():
+    start = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    story = ("The central bank held interest rates steady on Wednesday as inflation cooled "
+             "for a third month and officials signalled cuts later this year.")
+    titles = ["Interest Rates News And Updates", "Fed holds interest rates steady as inflation cools",
+              "Central bank keeps rates on hold, signals cuts later this year"]
+    groups = [DuplicateGroup(kept=make_article(f"a{i}", title, story + f" Report {i}.",
+                                               published=start + timedelta(hours=i)),
+                             duplicates=tuple(make_article(f"a{i}-{k}", title, story)
+                                              for k in range(31 if i == 0 else 0)))
+              for i, title in enumerate(titles)]
+    # Carried by 31 sites more, the chrome headline would win by syndication.
+    assert build_storylines(groups).storylines[0].headline == titles[0]
+    chosen = build_storylines(groups, chrome_title=lambda a: a.title == titles[0])
+    assert [g.kept.id for g in chosen.storylines[0].groups][0] == "a0"  # still the most central
+    assert chosen.storylines[0].headline == titles[2]
 
 
 def test_uci_json_validates_and_lists_every_id_once(uci):

@@ -47,12 +47,12 @@ def test_headline_only_items_of_a_series_group_alike_in_any_input_order() -> Non
         assert _groups(list(order)) == expected
 
 
-def test_a_page_carrying_two_stories_under_near_headlines_joins_neither() -> None:
-    # Two stories about one event under nearly the same headline; a page of a site seen
-    # once carries the first (its own story) and, in its sidebar, the second's opening:
-    # both openings lie inside it under a near headline, so it cannot say which it is.
-    # A headline-only item of the second story joins the second only: a story inside a
-    # page is no agreement between the page and that story.
+def test_a_page_carrying_two_stories_joins_the_one_under_the_closer_headline() -> None:
+    # Two stories about one event under near headlines; a page of a site seen once
+    # carries the first (its own story) and, in its sidebar, the second's opening: both
+    # openings lie inside it under a near headline, and its headline says which is its
+    # own (the closer one). A headline-only item of the second story joins the second
+    # only: a story inside a page is no agreement between the page and that story.
     own, other = words("own", 120), words("other", 120)
     page = (f"{words('header', 70)}\n\n{words('own', 50)}\n\nLatest news\n\n"
             f"{words('other', 50)}\n\n{words('footer', 60)}")
@@ -64,6 +64,40 @@ def test_a_page_carrying_two_stories_under_near_headlines_joins_neither() -> Non
                          page, source="gazette"),
             make_article("item", "Germany's dependence on Russian gas poses risks",
                          source="c")]
-    assert _groups(docs) == [["item", "other"], ["own"], ["page"]]
+    assert _groups(docs) == [["item", "other"], ["own", "page"]]
     # Without the sidebar's story in the dump, the page joins its own.
     assert _groups([docs[0], docs[2]]) == [["own", "page"]]
+    # Under one headline, both openings are the page's own as much: it joins neither.
+    same = [make_article("own", "Germany's dependence on Russian gas poses risks", own,
+                         source="a"), docs[1],
+            make_article("page", "Germany's dependence on Russian gas poses risks", page,
+                         source="gazette")]
+    assert _groups(same) == [["other"], ["own"], ["page"]]
+
+
+def test_a_story_contained_in_two_pages_of_sites_seen_once_joins_both() -> None:
+    # Two sites seen once carry the whole story amid their own chrome (not learned: a
+    # header and a long footer each): the two pages clearly differ as wholes, but both
+    # hold the story, a long text (not sentences a site reuses).
+    story = words("story", 200)
+    docs = [make_article("story", "Storm hits the coast overnight", story, source="a"),
+            *(make_article(f"page{k}", "Storm hits the coast overnight",
+                           f"{words(f'head{k}', 100)}\n\n{story}\n\n{words(f'foot{k}', 200)}",
+                           source=f"gazette{k}") for k in (1, 2))]
+    assert _groups(docs) == [["page1", "page2", "story"]]
+
+
+def test_a_short_copy_joins_a_group_whose_longest_version_is_a_noisy_scan() -> None:
+    # The group: a story and a scan of it with misread words in its first paragraph and
+    # a caption added (the longest set of shingles). A copy cut to that paragraph clearly
+    # differs from the scan, but not from the story: it joins.
+    story = words("story", 400)
+    scan = story.split()
+    for k in range(2, 50, 6):
+        scan[k] = f"misread{k}"
+    docs = [make_article("story", "Storm hits the coast overnight", story, source="a"),
+            make_article("scan", "Storm hits the coast overnight",
+                         " ".join(scan) + " " + words("caption", 20), source="b"),
+            make_article("cut", "Storm hits the coast overnight", words("story", 45),
+                         source="c")]
+    assert _groups(docs) == [["cut", "scan", "story"]]

@@ -1,0 +1,109 @@
+"""The part of the state store (:mod:`clusterer.state`) that dedup on a state reads and
+writes (:mod:`clusterer.delta`): per article what matching needs
+(:class:`clusterer.stored.StoredPrint`), the pairs compared with both sources' chrome
+left out, and what chrome and common text are learned from (:mod:`clusterer.learned`),
+kept up to date instead of counted again each run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Iterable
+from typing import Any
+
+from clusterer.stored import StoredPrint
+
+
+class PrintStore:
+    """The fingerprints and learned counts of an open state (one transaction)."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.db = connection
+
+    def meta(self, key: str) -> str | None:
+        """A value of the ``meta`` table (None if unset)."""
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Set a value of the ``meta`` table."""
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def print_rows(self) -> list[StoredPrint]:
+        """What matching needs of every stored article, without its fingerprints
+        (``prints`` empty), in state order."""
+        return [StoredPrint(seq, source, tuple(segments.split("\n")) if segments else (),
+                            units, bands, (digest, url, guid), (b"", b""), flags)
+                for seq, source, segments, units, bands, digest, url, guid, flags
+                in self.db.execute("SELECT seq, source, segments, units, bands, digest, url, "
+                                   "guid, flags FROM prints ORDER BY seq")]
+
+    def print_blobs(self, seqs: Iterable[int]) -> dict[int, tuple[bytes, bytes]]:
+        """The packed fingerprints of articles ``seqs``."""
+        return {seq: (blob, screen) for seq, blob, screen
+                in self._by_seq("SELECT seq, prints, screen FROM prints", seqs)}
+
+    def screens(self, seqs: Iterable[int]) -> dict[int, bytes]:
+        """What screening reads of articles ``seqs`` (body set size, signatures)."""
+        return dict(self._by_seq("SELECT seq, screen FROM prints", seqs))
+
+    def _by_seq(self, select: str, seqs: Iterable[int]) -> list[tuple[Any, ...]]:
+        wanted = sorted(set(seqs))
+        out: list[tuple[Any, ...]] = []
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            out += self.db.execute(f"{select} WHERE seq IN ({','.join('?' * len(chunk))})",
+                                   chunk).fetchall()
+        return out
+
+    def put_prints(self, rows: Iterable[StoredPrint]) -> None:
+        """Store (or replace) articles' fingerprints."""
+        self.db.executemany("INSERT OR REPLACE INTO prints VALUES "
+                            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            [(r.seq, r.source, "\n".join(r.segments), r.units, r.bands,
+                              *r.exact, *r.prints, r.flags, text_digest(r.units))
+                             for r in rows])
+
+    def copies(self, keys: Iterable[tuple[str, bytes]]) -> dict[tuple[str, bytes], list[int]]:
+        """Per ``(source, text digest)`` (:func:`text_digest`), the seqs of the stored
+        articles carrying it, in state order (exact copies on one source)."""
+        out: dict[tuple[str, bytes], list[int]] = {}
+        for key in sorted(set(keys)):
+            out[key] = [row[0] for row in self.db.execute(
+                "SELECT seq FROM prints WHERE source = ? AND text = ? ORDER BY seq", key)]
+        return out
+
+    def text_digests(self, seqs: Iterable[int]) -> dict[int, tuple[str, bytes]]:
+        """The ``(source, text digest)`` of stored articles ``seqs``."""
+        return {seq: (source, text) for seq, source, text
+                in self._by_seq("SELECT seq, source, text FROM prints", seqs)}
+
+    def learned(self, key: str) -> bytes | None:
+        """A blob of the ``learned`` table (None if unset)."""
+        row = self.db.execute("SELECT value FROM learned WHERE key = ?", (key,)).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def set_learned(self, key: str, value: bytes | None) -> None:
+        """Set (or with None, drop) a blob of the ``learned`` table."""
+        if value is None:
+            self.db.execute("DELETE FROM learned WHERE key = ?", (key,))
+        else:
+            self.db.execute("INSERT OR REPLACE INTO learned VALUES (?, ?)", (key, value))
+
+    def rechecked(self) -> list[tuple[int, int]]:
+        """The stored pairs (seqs) compared with both sources' chrome left out."""
+        return [(a, b) for a, b in self.db.execute("SELECT a, b FROM rechecked")]
+
+    def set_rechecked(self, fresh: set[int], pairs: Iterable[tuple[int, int]]) -> None:
+        """Replace the rechecked pairs of the ``fresh`` seqs with ``pairs``."""
+        self.db.executemany("DELETE FROM rechecked WHERE a = ? OR b = ?",
+                            [(seq, seq) for seq in fresh])
+        self.db.executemany("INSERT OR IGNORE INTO rechecked VALUES (?, ?)", pairs)
+
+
+
+def text_digest(units: bytes) -> bytes:
+    """The digest of an article's unit hashes in a :attr:`StoredPrint.units` blob (the
+    one :func:`clusterer.chrome_counts.text_digests` gives it)."""
+    return hashlib.blake2b(units[:8 * (len(units) // 12)], digest_size=16).digest()
