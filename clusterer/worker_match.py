@@ -27,6 +27,7 @@ The same code on the same data gives the same groups as the local engine.
 from __future__ import annotations
 
 import collections
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -65,14 +66,12 @@ def matches_on_worker(engine: Engine | None) -> bool:
 
 @dataclass(frozen=True)
 class _Keys:
-    """What the task reads, as keys of data kept on the workers (plain strings: a
-    future passed as a task's argument would be gathered whole into it)."""
+    """What the task reads: the name of the dataset published on the scheduler that
+    holds the futures of the data kept on the workers (a future passed as a task's
+    argument would be gathered whole into it), and the sizes it needs."""
 
-    headers: list[str]
-    texts: list[str]
+    dataset: str
     text_sizes: list[int]
-    views: list[str]
-    signatures: dict[str, list[str]]
     bounds: list[int]
     num_perm: int
     places: int
@@ -113,13 +112,21 @@ def deduplicate_on_worker(articles: Iterable[Article], config: DedupConfig,
                                 for doc in docs[start:start + HEADERS_PER_JOB]]], hash=False)[0]
                for start in range(0, len(docs), HEADERS_PER_JOB)]
     first = next(iter(signatures.values()))
-    keys = _Keys(headers=[h.key for h in headers], texts=[t.key for t in texts],
-                 text_sizes=sizes, views=[v.key for v in views],
-                 signatures={name: [p.key for p in s.parts] for name, s in signatures.items()},
-                 bounds=first.bounds.tolist(), num_perm=fconfig.num_perm, places=first.places)
+    # The task reaches the futures through a dataset published on the scheduler
+    # (``Client.publish_dataset``, read back by ``get_dataset``), which holds them
+    # while it is published.
+    dataset = f"clusterer-match-{uuid.uuid4().hex}"
+    client.publish_dataset(**{dataset: {
+        "headers": headers, "texts": texts, "views": views,
+        "signatures": {name: list(s.parts) for name, s in signatures.items()}}})
+    keys = _Keys(dataset=dataset, text_sizes=sizes, bounds=first.bounds.tolist(),
+                 num_perm=fconfig.num_perm, places=first.places)
     report("matching and grouping", 0, 1)
-    task = client.submit(_match_task, config, model, keys, pure=False)
-    groups, common = task.result()
+    try:
+        task = client.submit(_match_task, config, model, keys, pure=False)
+        groups, common = task.result()
+    finally:
+        client.unpublish_dataset(dataset)
     del task, views, headers, texts, signatures, first
     return_free_memory()
     report("matching and grouping", 1, 1)
@@ -139,37 +146,35 @@ def _size(part: dict[str, Any]) -> list[bool]:
 def _match_task(config: DedupConfig, model: BoilerplateModel, keys: _Keys
                 ) -> tuple[list[_Group], Any]:
     """The task: the dump's copies joined and grouped, as the local engine does."""
-    from distributed import Future, worker_client
+    from distributed import worker_client
     from distributed.client import FutureCancelledError
 
     from clusterer.dedup import group_members, match_prints
     from clusterer.resident import ResidentSignatures
 
     with worker_client() as client:
-        def futures(names: Sequence[str]) -> list[Any]:
-            # Futures of keys the client holds: this client asks the scheduler to be
-            # told their state (as a client does on reconnecting), or they stay pending.
-            made: list[Any] = [Future(name, client) for name in names]
-            client._send_to_scheduler({"op": "client-desires-keys", "keys": list(names)})
+        held = client.get_dataset(keys.dataset)
+
+        def checked(made: list[Any]) -> list[Any]:
             # A key lost with its worker (scattered data cannot be made again) would be
             # waited for forever when this task is run again elsewhere: fail instead, as
             # a future of the cluster does (a 400,000-article run lost a worker).
-            held = client.who_has(made)
-            lost = [name for name in names if not held.get(name)]
+            where = client.who_has(made)
+            lost = [future.key for future in made if not where.get(future.key)]
             if lost:
                 raise FutureCancelledError(lost[0], "lost with its worker")
             return made
 
-        headers = [row for piece in client.gather(futures(keys.headers)) for row in piece]
-        texts = _Texts(client, futures(keys.texts), keys.text_sizes)
+        headers = [row for piece in client.gather(checked(held["headers"])) for row in piece]
+        texts = _Texts(client, checked(held["texts"]), keys.text_sizes)
         docs = [StoredArticle.of(_Header(*row), texts, index)  # type: ignore[arg-type]
                 for index, row in enumerate(headers)]
         del headers
         fetched: dict[str, dict[int, np.ndarray]] = {}
-        signatures = {name: ResidentSignatures(client, name, futures(parts), keys.bounds,
+        signatures = {name: ResidentSignatures(client, name, checked(parts), keys.bounds,
                                                keys.num_perm, keys.places, fetched)
-                      for name, parts in keys.signatures.items()}
-        prints = _joined(client.gather(futures(keys.views)), signatures)
+                      for name, parts in held["signatures"].items()}
+        prints = _joined(client.gather(checked(held["views"])), signatures)
         comparer, uf = match_prints(docs, prints, model, config, lambda *_: None)
         groups = group_members(comparer, uf, config.keep)
         row = {doc.id: index for index, doc in enumerate(docs)}

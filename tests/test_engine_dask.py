@@ -254,18 +254,28 @@ def test_other_errors_under_a_run_pass_through_the_engine():
         raise UsageError("a usage error")
 
 
-@pytest.mark.filterwarnings("ignore:Client .* desires key 'list-lost' but key is unknown")
+@pytest.mark.filterwarnings("ignore:Client .* desires key .* but key is unknown")
 def test_a_key_lost_with_a_worker_fails_the_matching_task(dask_engine):
     # Scattered data lost with its worker cannot be made again: the task run again
-    # elsewhere fails as a cluster failure instead of waiting for it forever.
+    # elsewhere fails as a cluster failure instead of waiting for it forever. The loss
+    # is made by cancelling the key though the published dataset still names it.
     from clusterer.boilerplate import BoilerplateModel
     from clusterer.engine_dask import _from_the_cluster
     from clusterer.worker_match import _Keys, _match_task
 
-    keys = _Keys(headers=["list-lost"], texts=[], text_sizes=[], views=[], signatures={},
-                 bounds=[0], num_perm=128, places=4)
-    task = dask_engine.client().submit(_match_task, DedupConfig(), BoilerplateModel(), keys,
-                                       pure=False)
-    with pytest.raises(Exception) as caught:
-        task.result(timeout=60)
-    assert _from_the_cluster(caught.value) and "list-lost" in str(caught.value)
+    client = dask_engine.client()
+    lost = client.scatter([[("id",) * 7]], hash=False)[0]
+    key = lost.key
+    client.publish_dataset(**{"clusterer-test-lost": {
+        "headers": [lost], "texts": [], "views": [], "signatures": {}}})
+    client.cancel([lost], force=True)
+    del lost
+    keys = _Keys(dataset="clusterer-test-lost", text_sizes=[], bounds=[0], num_perm=128,
+                 places=4)
+    task = client.submit(_match_task, DedupConfig(), BoilerplateModel(), keys, pure=False)
+    try:
+        with pytest.raises(Exception) as caught:
+            task.result(timeout=60)
+    finally:
+        client.unpublish_dataset("clusterer-test-lost")
+    assert _from_the_cluster(caught.value) and str(key) in str(caught.value)
