@@ -22,8 +22,9 @@ from clusterer.fingerprint import fingerprint
 from clusterer.lsh import lsh_pairs, lsh_pairs_of
 from clusterer.pipeline import run_dedup, run_storylines
 from clusterer.readers import read_articles
+from clusterer.storylines import StorylineConfig
 
-from conftest import SAMPLES
+from conftest import ROOT, SAMPLES
 from syndication import make_fixture
 
 pytest.importorskip("distributed")
@@ -93,6 +94,23 @@ def _keys_left(client):
 
 def _refused(*args, **kwargs):
     raise AssertionError("called on the client")
+
+
+def test_storyline_blocks_are_clustered_on_the_workers(tmp_path, dask_engine, monkeypatch):
+    # Two time blocks of uci-dev's first 1,000 articles, each clustered (HDBSCAN,
+    # prune, merge) as a task on a worker: the same storylines as clustered here.
+    lines = (ROOT / "data" / "uci-dev.jsonl").read_bytes().splitlines(keepends=True)[:1000]
+    path = tmp_path / "uci.jsonl"
+    path.write_bytes(b"".join(lines))
+    deduped = run_dedup([str(path)], config=DedupConfig(workers=1), engine=LocalEngine(1))
+    config = StorylineConfig(block_size=500)
+    local = run_storylines(deduped, config).document()
+    assert len(local["storylines"]) >= 10
+    monkeypatch.setattr("clusterer.storylines._hdbscan", _refused)  # never on the client
+    with get_task_stream(client=dask_engine.client()) as stream:
+        assert run_storylines(deduped, config, engine=dask_engine).document() == local
+    assert [task["key"].rsplit("-", 5)[0] for task in stream.data] == ["_cluster_block"] * 2
+    assert _keys_left(dask_engine.client()) == []
 
 
 def test_the_client_holds_no_signature_and_the_same_sets(dask_engine):
