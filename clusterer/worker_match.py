@@ -53,6 +53,7 @@ if TYPE_CHECKING:
 
 Progress = Callable[[str, int, "int | None"], None]
 HEADERS_PER_JOB = 8192  # article headers per piece sent to the workers
+_READ_ONCE = "-read-once"  # the dataset of what the task copies, then lets go
 _CACHED_CHUNKS = 64  # chunks of texts kept by the task (about 1 MB each at make_corpus sizes)
 # An article's header: what StoredArticle keeps in memory.
 _HEADER = ("id", "title", "url", "source", "published", "guid", "origin")
@@ -112,22 +113,27 @@ def deduplicate_on_worker(articles: Iterable[Article], config: DedupConfig,
                                 for doc in docs[start:start + HEADERS_PER_JOB]]], hash=False)[0]
                for start in range(0, len(docs), HEADERS_PER_JOB)]
     first = next(iter(signatures.values()))
-    # The task reaches the futures through a dataset published on the scheduler
-    # (``Client.publish_dataset``, read back by ``get_dataset``), which holds them
-    # while it is published.
+    # The task reaches the futures through datasets published on the scheduler
+    # (``Client.publish_dataset``, read back by ``get_dataset``), which hold them while
+    # they are published: the texts and signatures until the task is done, the headers
+    # and views until the task has its own copies (it unpublishes that one: only the
+    # dataset holds them, this client lets go of its futures here).
     dataset = f"clusterer-match-{uuid.uuid4().hex}"
-    client.publish_dataset(**{dataset: {
-        "headers": headers, "texts": texts, "views": views,
-        "signatures": {name: list(s.parts) for name, s in signatures.items()}}})
+    client.publish_dataset(**{
+        dataset: {"texts": texts,
+                  "signatures": {name: list(s.parts) for name, s in signatures.items()}},
+        dataset + _READ_ONCE: {"headers": headers, "views": views}})
     keys = _Keys(dataset=dataset, text_sizes=sizes, bounds=first.bounds.tolist(),
                  num_perm=fconfig.num_perm, places=first.places)
+    del views, headers
     report("matching and grouping", 0, 1)
     try:
         task = client.submit(_match_task, config, model, keys, pure=False)
         groups, common = task.result()
     finally:
         client.unpublish_dataset(dataset)
-    del task, views, headers, texts, signatures, first
+        client.unpublish_dataset(dataset + _READ_ONCE)
+    del task, texts, signatures, first
     return_free_memory()
     report("matching and grouping", 1, 1)
     model.common_shingles_ = common
@@ -165,16 +171,22 @@ def _match_task(config: DedupConfig, model: BoilerplateModel, keys: _Keys
                 raise FutureCancelledError(lost[0], "lost with its worker")
             return made
 
-        headers = [row for piece in client.gather(checked(held["headers"])) for row in piece]
+        try:
+            once = client.get_dataset(keys.dataset + _READ_ONCE)
+        except KeyError:  # this task run again, after an earlier run let them go
+            raise FutureCancelledError(keys.dataset + _READ_ONCE,
+                                       "let go by an earlier run of the task") from None
         texts = _Texts(client, checked(held["texts"]), keys.text_sizes)
-        docs = [StoredArticle.of(_Header(*row), texts, index)  # type: ignore[arg-type]
-                for index, row in enumerate(headers)]
-        del headers
+        docs = _documents(client, checked(once["headers"]), texts)
         fetched: dict[str, dict[int, np.ndarray]] = {}
         signatures = {name: ResidentSignatures(client, name, checked(parts), keys.bounds,
                                                keys.num_perm, keys.places, fetched)
                       for name, parts in held["signatures"].items()}
-        prints = _joined(client.gather(checked(held["views"])), signatures)
+        prints = _joined(client, checked(once["views"]), signatures)
+        # This task has its own copies: the workers' let go (about 1.1 KB an article
+        # at make_corpus sizes, half of it on this worker).
+        client.unpublish_dataset(keys.dataset + _READ_ONCE)
+        del once
         comparer, uf = match_prints(docs, prints, model, config, lambda *_: None)
         groups = group_members(comparer, uf, config.keep)
         row = {doc.id: index for index, doc in enumerate(docs)}
@@ -184,18 +196,53 @@ def _match_task(config: DedupConfig, model: BoilerplateModel, keys: _Keys
                 for g in groups], comparer.model.common_shingles_
 
 
-def _joined(views: list[dict[str, Any]], signatures: dict[str, Any]) -> Fingerprints:
-    """Pass 2's views, in order, as one :class:`Fingerprints` with ``signatures``."""
-    columns: dict[str, Any] = {name: [] for name in ("title_only", "digest", "length")}
-    packed: dict[str, list[Packed]] = {name: [] for name in ("body", "lead", "title", "head")}
-    for view in views:
-        for name, column in columns.items():
-            column.extend(view[name])
-        for name, pieces in packed.items():
-            pieces.append(view[name])
-    views.clear()
-    joined: dict[str, Any] = {name: Packed.joined(pieces) for name, pieces in packed.items()}
-    return Fingerprints(**joined, **columns, **signatures)
+def _documents(client: Any, headers: list[Any], texts: _Texts) -> list[StoredArticle]:
+    """The articles of the headers' pieces, in order, gathered piece by piece."""
+    docs: list[StoredArticle] = []
+    for piece in headers:
+        docs.extend([StoredArticle.of(_Header(*row), texts, index)  # type: ignore[arg-type]
+                     for index, row in enumerate(client.gather(piece), start=len(docs))])
+    return docs
+
+
+_PACKED = ("body", "lead", "title", "head")
+_COLUMNS = ("title_only", "digest", "length")
+_JOINED_AT_ONCE = 16  # views gathered at a time
+
+
+def _joined(client: Any, views: list[Any], signatures: dict[str, Any]) -> Fingerprints:
+    """Pass 2's views (futures), in order, as one :class:`Fingerprints` with
+    ``signatures``. Each shingle set's arrays are made at their final size first (from
+    each view's sizes, computed where it is) and filled a few views at a time: the
+    gathered views and the joined sets are never all in memory at once."""
+    shapes = client.gather([client.submit(_shape, view, pure=False) for view in views])
+    rows = sum(n for n, _ in shapes)
+    values = {name: np.empty(sum(sizes[name][0] for _, sizes in shapes),
+                             dtype=shapes[0][1][name][1] if shapes else np.uint32)
+              for name in _PACKED}
+    offsets = {name: np.zeros(rows + 1, dtype=np.int64) for name in _PACKED}
+    columns: dict[str, Any] = {name: [] for name in _COLUMNS}
+    row, at = 0, dict.fromkeys(_PACKED, 0)
+    for start in range(0, len(views), _JOINED_AT_ONCE):
+        for view in client.gather(views[start:start + _JOINED_AT_ONCE]):
+            n = len(view["title_only"])
+            for name, column in columns.items():
+                column.extend(view[name])
+            for name in _PACKED:
+                part: Packed = view[name]
+                end = at[name] + len(part.values)
+                values[name][at[name]:end] = part.values
+                offsets[name][row + 1:row + n + 1] = part.offsets[1:] + at[name]
+                at[name] = end
+            row += n
+    packed: dict[str, Any] = {name: Packed(values[name], offsets[name]) for name in _PACKED}
+    return Fingerprints(**packed, **columns, **signatures)
+
+
+def _shape(view: dict[str, Any]) -> tuple[int, dict[str, tuple[int, str]]]:
+    """A view's rows, and each shingle set's values and their dtype."""
+    return len(view["title_only"]), {name: (len(view[name].values), view[name].values.dtype.str)
+                                     for name in _PACKED}
 
 
 @dataclass(frozen=True)

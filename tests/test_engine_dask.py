@@ -72,7 +72,7 @@ def test_dask_gives_the_local_engines_outputs(tmp_path, dask_engine, monkeypatch
     # Without shipped comparisons, matching and grouping ran as one task on a worker
     # (clusterer.worker_match), which read pass 2's sets there (_prints_view).
     stages = {task["key"].rsplit("-", 5)[0] for task in stream.data}
-    on_worker = {"_size", "_match_task"} | RESIDENT_STAGES - {"_signatures"}
+    on_worker = {"_size", "_match_task", "_shape"} | RESIDENT_STAGES - {"_signatures"}
     assert stages == {"_units_chunk", "_prints_chunk", *(["compare_chunk"] if ship else []),
                       *((RESIDENT_STAGES if ship else on_worker) if resident else [])}
     groups = orjson.loads(local[1])["groups"]
@@ -272,6 +272,28 @@ def test_other_errors_under_a_run_pass_through_the_engine():
         raise UsageError("a usage error")
 
 
+def test_the_matching_task_run_again_after_letting_go_fails(dask_engine):
+    # The task lets go of the headers and views it copied (their dataset unpublished):
+    # run again elsewhere (its worker lost), it fails as a cluster failure.
+    from clusterer.boilerplate import BoilerplateModel
+    from clusterer.engine_dask import _from_the_cluster
+    from clusterer.worker_match import _Keys, _match_task
+
+    client = dask_engine.client()
+    client.publish_dataset(**{"clusterer-test-again": {"texts": [], "signatures": {}}})
+    keys = _Keys(dataset="clusterer-test-again", text_sizes=[], bounds=[0], num_perm=128,
+                 places=4)
+    task = client.submit(_match_task, DedupConfig(), BoilerplateModel(), keys, pure=False)
+    try:
+        with pytest.raises(Exception) as caught:
+            task.result(timeout=60)
+    finally:
+        client.unpublish_dataset("clusterer-test-again")
+    assert _from_the_cluster(caught.value)
+    assert "clusterer-test-again-read-once" in str(caught.value)
+    assert "let go by an earlier run" in str(caught.value)
+
+
 @pytest.mark.filterwarnings("ignore:Client .* desires key .* but key is unknown")
 def test_a_key_lost_with_a_worker_fails_the_matching_task(dask_engine):
     # Scattered data lost with its worker cannot be made again: the task run again
@@ -284,8 +306,8 @@ def test_a_key_lost_with_a_worker_fails_the_matching_task(dask_engine):
     client = dask_engine.client()
     lost = client.scatter([[("id",) * 7]], hash=False)[0]
     key = lost.key
-    client.publish_dataset(**{"clusterer-test-lost": {
-        "headers": [lost], "texts": [], "views": [], "signatures": {}}})
+    client.publish_dataset(**{"clusterer-test-lost": {"texts": [], "signatures": {}},
+                              "clusterer-test-lost-read-once": {"headers": [lost], "views": []}})
     client.cancel([lost], force=True)
     del lost
     keys = _Keys(dataset="clusterer-test-lost", text_sizes=[], bounds=[0], num_perm=128,
@@ -296,4 +318,5 @@ def test_a_key_lost_with_a_worker_fails_the_matching_task(dask_engine):
             task.result(timeout=60)
     finally:
         client.unpublish_dataset("clusterer-test-lost")
+        client.unpublish_dataset("clusterer-test-lost-read-once")
     assert _from_the_cluster(caught.value) and str(key) in str(caught.value)
