@@ -9,7 +9,8 @@ grouping, run unchanged (:func:`clusterer.dedup.match_prints`,
 (:func:`_match_task`), beside what it reads:
 
 - the shingle sets of pass 2, left on the workers (only each chunk's size comes back
-  to the client) and gathered by the task, without the MinHash signatures, which stay
+  to the client) and copied by the task (then let go where they were: only the
+  task's copy stays), without the MinHash signatures, which stay
   in their partitions (:mod:`clusterer.resident`), the task asking for LSH candidates
   and estimates as the client did;
 - each article's header (id, headline, URL, source, time, GUID, origin: what the
