@@ -182,9 +182,12 @@ def shingles_before(head: np.ndarray, other: np.ndarray) -> int:
     """How many of ``head``'s shingles (an article's first, in text order) come before
     the first one that sorted ``other`` holds; ``len(head)`` if none does."""
     # ``other`` is sorted: a binary search per head shingle (np.isin sorts both sides).
+    if not len(other) or not len(head):
+        return len(head)
     at = np.searchsorted(other, head)
-    found = np.flatnonzero(other[np.minimum(at, len(other) - 1)] == head) if len(other) else at[:0]
-    return int(found[0]) if len(found) else len(head)
+    hit = other[np.minimum(at, len(other) - 1)] == head
+    first = int(hit.argmax())  # the first hit, or 0 where there is none
+    return first if hit[first] else len(head)
 
 
 def aligned(head: np.ndarray, other: np.ndarray, shared: int) -> bool:

@@ -393,11 +393,19 @@ def _usual_before(counts: ChromeCounts, wanted: np.ndarray, short: np.ndarray,
     source, unit, before, rows = counts.before
     keep = _member(_pair_keys(source, unit), wanted) | _member(unit, short)
     source, unit, before, rows = source[keep], unit[keep], before[keep], rows[keep]
-    seen: dict[tuple[int, int], list[tuple[int, int]]] = {}
-    for s, u, b, count in zip(source.tolist(), unit.tolist(), before.tolist(), rows.tolist()):
-        seen.setdefault((s, u), []).append((count, b))
-    return {key: frozenset(b for count, b in found if 2 * count >= max(found)[0])
-            for key, found in seen.items()}
+    if not len(source):
+        return {}
+    # The table is sorted by (source, unit, before): each key's rows are one run. The
+    # units before it at least half as often as its most frequent one, in numpy (a
+    # Python loop over the rows took 0.9 s at 100,000 articles).
+    starts = _run_starts(source, unit)
+    lengths = np.diff(np.append(starts, len(source)))
+    usual = 2 * rows >= np.repeat(np.maximum.reduceat(rows, starts), lengths)
+    kept = np.add.reduceat(usual.astype(np.int64), starts).tolist()  # at least 1 per key
+    befores = before[usual].tolist()
+    bounds = [0, *np.cumsum(kept).tolist()]
+    return {(s, u): frozenset(befores[bounds[k]:bounds[k + 1]])
+            for k, (s, u) in enumerate(zip(source[starts].tolist(), unit[starts].tolist()))}
 
 
 def _member(values: np.ndarray, of: np.ndarray) -> np.ndarray:

@@ -18,7 +18,9 @@ import numpy as np
 
 from clusterer.alignment import in_sorted
 from clusterer.fingerprint import ordered_shingles_without
+from clusterer.lsh import distinct, shared_count
 from clusterer.readers.urls import source_key
+from clusterer.shingling import Packed
 
 if TYPE_CHECKING:
     from clusterer.comparer import Comparer
@@ -68,8 +70,9 @@ class Screen:
         self.least = least
         self.likely = likely
         self.sets = sets
-        self.sizes = sizes if sets is None else np.fromiter(
-            (len(s) for s in sets), dtype=np.int64, count=len(sets))
+        self.sizes = sizes if sets is None else (
+            sets.lengths() if isinstance(sets, Packed)  # no Python call per set
+            else np.fromiter((len(s) for s in sets), dtype=np.int64, count=len(sets)))
 
     def estimate(self, first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Which pairs ``(first[k], second[k])`` pass the estimate, and which of them are
@@ -126,7 +129,7 @@ class Screen:
         size_i, size_j = int(self.sizes[i]), int(self.sizes[j])
         if not self._judge(equal, size_i, size_j)[0]:
             return False
-        shared = len(np.intersect1d(self.sets[i], self.sets[j], assume_unique=True))
+        shared = shared_count(self.sets[i], self.sets[j])
         return bool(shared >= self.least * min(size_i, size_j))
 
 
@@ -284,7 +287,7 @@ def opening_in_page(comparer: Comparer, bodies: np.ndarray) -> np.ndarray:
     by_value: dict[int, list[int]] = {}
     common = model.common_shingles_
     for k, article in enumerate(bodies.tolist()):
-        opening = np.unique(heads[article][:OPENING_SHINGLES])
+        opening = distinct(heads[article][:OPENING_SHINGLES])
         for value in opening[~in_sorted(opening, common)].tolist():
             by_value.setdefault(value, []).append(k)
     values = np.asarray(sorted(by_value), dtype=prints.body.values.dtype)

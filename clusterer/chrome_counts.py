@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from clusterer.lsh import distinct
 from clusterer.minhash import mix64
 from clusterer.validation import check_range
 
@@ -188,82 +189,126 @@ def count_chunk(sources: Sequence[str], unit_counts: np.ndarray, hashes: np.ndar
         affix_counts.update(set(affixes[index]))
 
     # One row per distinct unit of each counted article. This runs over every unit of
-    # the dump (the local engine counts it in one chunk): arrays are let go early.
+    # the dump (the local engine counts it in one chunk): arrays are let go early, and
+    # rows are sorted by one int64 key each (the unit hashes ranked first), several
+    # times faster than sorting them column by column (np.lexsort).
+    values, ids = _ranked(hashes.astype(np.uint64, copy=False))
     doc_of_unit = np.repeat(np.arange(len(sources)), unit_counts)
-    units = hashes.astype(np.uint64, copy=False)
     rows = counted[doc_of_unit]
-    doc, unit, size = doc_of_unit[rows], units[rows], words[rows]
-    del doc_of_unit, rows
-    order = np.lexsort((unit, doc))
-    doc, unit, size = doc[order], unit[order], size[order]
-    first = run_starts(doc, unit)
-    del order
-    doc, unit, size = doc[first], unit[first], size[first]
+    first = np.flatnonzero(rows)[np.unique(
+        doc_of_unit[rows] * len(values) + ids[rows], return_index=True)[1]]
+    del rows
+    doc, unit, size = doc_of_unit[first], ids[first], words[first]
     source = source_of_doc[doc]
-    del doc, first
-    short = _counted(unit[size <= short_unit_words])
+    del doc, first, doc_of_unit
+    short = _counted((unit[size <= short_unit_words], len(values)), values=values)
     sourced = source > 0
-    carried = _counted(source[sourced], unit[sourced])
+    carried = _counted((source[sourced], len(names) + 1), (unit[sourced], len(values)),
+                       values=values, hashed=(1,))
     del source, unit, size, sourced
     site_pages = np.bincount(source_of_doc[counted], minlength=len(names) + 1)
-    placed = _placed(source_of_doc, unit_counts, units, counted)
+    placed = _placed(source_of_doc, unit_counts, values, ids, counted)
     return ChromeCounts(short_unit_words, affix_words, names, site_pages, short, carried,
-                        placed, _before(source_of_doc, unit_counts, units, counted),
+                        placed, _before(source_of_doc, unit_counts, values, ids, counted),
                         tuple(sorted(affix_counts.items())))
 
 
-def _placed(source_of_doc: np.ndarray, unit_counts: np.ndarray, units: np.ndarray,
-            counted: np.ndarray) -> tuple[np.ndarray, ...]:
-    """:attr:`ChromeCounts.placed` of the counted articles (once per article)."""
+def _ranked(units: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values of ``units`` and the page edges (:data:`START`, :data:`END`),
+    sorted, and each unit's index among them (ranks keep the values' order)."""
+    values, ids = np.unique(np.concatenate((units, [START, END])), return_inverse=True)
+    # Ranks as int32 where they fit (always, short of 2^31 distinct units): the rank
+    # columns are the largest arrays counting holds.
+    return values, ids[:len(units)].astype(np.int32 if len(values) < 1 << 31 else np.int64)
+
+
+def _rank_of(values: np.ndarray, value: np.uint64) -> int:
+    """The rank of ``value``, one of ``values`` (:func:`_ranked`)."""
+    return int(np.searchsorted(values, value))
+
+
+def _placed(source_of_doc: np.ndarray, unit_counts: np.ndarray, values: np.ndarray,
+            ids: np.ndarray, counted: np.ndarray) -> tuple[np.ndarray, ...]:
+    """:attr:`ChromeCounts.placed` of the counted articles (once per article); ``ids``
+    are the units' ranks in ``values`` (:func:`_ranked`)."""
     doc = np.repeat(np.arange(len(unit_counts)), unit_counts)
     new_doc = np.flatnonzero(doc[1:] != doc[:-1]) + 1
     page_starts = np.concatenate(([0], new_doc)) if len(doc) else new_doc
     page_ends = np.concatenate((new_doc - 1, [len(doc) - 1])) if len(doc) else new_doc
     rows = counted[doc]
-    source, counted_units, counted_docs = source_of_doc[doc][rows], units[rows], doc[rows]
+    source, counted_units, counted_docs = source_of_doc[doc][rows], ids[rows], doc[rows]
     del doc
+    spans = (int(source_of_doc.max(initial=0)) + 1, len(values))
     tables = []
     for side, (shift, edges, mark) in enumerate(((1, page_starts, START),
                                                  (-1, page_ends, END))):
-        neighbour = np.roll(units, shift)
-        neighbour[edges] = mark
+        neighbour = np.roll(ids, shift)
+        neighbour[edges] = _rank_of(values, mark)
         neighbour = neighbour[rows]
-        order = np.lexsort((counted_docs, counted_units, neighbour, source))
-        s, n = source[order], neighbour[order]
-        del neighbour
-        u, d = counted_units[order], counted_docs[order]
-        del order
-        once = run_starts(s, n, u, d)  # one row per article
-        del d
-        s, n, u = s[once], n[once], u[once]
-        del once
-        starts = run_starts(s, n, u)
-        tables.append((np.full(len(starts), side, dtype=np.int64), s[starts], n[starts],
-                       u[starts], run_lengths(starts, len(s))))
-        del s, n, u, starts
+        key = _key((source, spans[0]), (neighbour, spans[1]), (counted_units, spans[1]))
+        keys, inverse = np.unique(key, return_inverse=True)
+        del key
+        # One row per article: the distinct (key, article) pairs, counted per key.
+        per_article = distinct(inverse.astype(np.int64) * len(unit_counts) + counted_docs)
+        counts = np.bincount(per_article // len(unit_counts), minlength=len(keys))
+        del per_article
+        row = _any_row(inverse, len(keys))
+        del inverse
+        neighbour = neighbour[row]
+        tables.append((np.full(len(keys), side, dtype=np.int64), source[row],
+                       values[neighbour], values[counted_units[row]],
+                       counts.astype(np.int64)))
     return tuple(np.concatenate(column) for column in zip(*tables))
 
 
-def _before(source_of_doc: np.ndarray, unit_counts: np.ndarray, units: np.ndarray,
-            counted: np.ndarray) -> tuple[np.ndarray, ...]:
+def _before(source_of_doc: np.ndarray, unit_counts: np.ndarray, values: np.ndarray,
+            ids: np.ndarray, counted: np.ndarray) -> tuple[np.ndarray, ...]:
     """:attr:`ChromeCounts.before` of the counted articles (every occurrence)."""
     doc = np.repeat(np.arange(len(unit_counts)), unit_counts)
-    before = np.roll(units, 1)
+    before = np.roll(ids, 1)
     starts = np.concatenate(([0], np.cumsum(unit_counts)[:-1]))
-    before[starts[unit_counts > 0]] = START
+    before[starts[unit_counts > 0]] = _rank_of(values, START)
     rows = counted[doc]
     source = source_of_doc[doc][rows]
     del doc
-    return _counted(source, units[rows], before[rows])
+    return _counted((source, int(source_of_doc.max(initial=0)) + 1),
+                    (ids[rows], len(values)), (before[rows], len(values)), values=values,
+                    hashed=(1, 2))
 
 
-def _counted(*columns: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Distinct rows of the columns, sorted (first column first), and how often each
-    occurs."""
-    order = np.lexsort(columns[::-1])
-    columns = tuple(c[order] for c in columns)
-    starts = run_starts(*columns)
-    return (*(c[starts] for c in columns), run_lengths(starts, len(order)))
+def _key(*columns: tuple[np.ndarray, int]) -> np.ndarray:
+    """One int64 per row of columns of ranks (each with its span: ranks are below it),
+    ordered as the rows are (first column first), equal for equal rows; ranked again
+    where the product of the spans would not fit in 63 bits."""
+    key = np.zeros(len(columns[0][0]), dtype=np.int64)
+    span = 1
+    for column, width in columns:
+        if span * width >= 1 << 62:
+            distinct, key = np.unique(key, return_inverse=True)
+            key, span = key.astype(np.int64, copy=False), len(distinct)
+        key = key * width + column
+        span *= width
+    return key
+
+
+def _any_row(inverse: np.ndarray, count: int) -> np.ndarray:
+    """A row of each of ``count`` keys, from the keys' index of every row (rows of
+    one key are equal, so which one does not matter)."""
+    row = np.empty(count, dtype=np.int64)
+    row[inverse] = np.arange(len(inverse))
+    return row
+
+
+def _counted(*columns: tuple[np.ndarray, int], values: np.ndarray,
+             hashed: tuple[int, ...] = (0,)) -> tuple[np.ndarray, ...]:
+    """Distinct rows of the columns (ranks, each with its span: :func:`_key`), sorted
+    (first column first), and how often each occurs; the ``hashed`` columns are unit
+    ranks, given back as their ``values``."""
+    keys, inverse = np.unique(_key(*columns), return_inverse=True)
+    counts = np.bincount(inverse, minlength=len(keys)).astype(np.int64)
+    row = _any_row(inverse, len(keys))
+    return (*(values[c[row]] if k in hashed else c[row] for k, (c, _) in enumerate(columns)),
+            counts)
 
 
 def _summed(first: tuple[np.ndarray, ...], second: tuple[np.ndarray, ...]

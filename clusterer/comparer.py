@@ -33,7 +33,7 @@ from clusterer.alignment import (
 from clusterer.boilerplate import BoilerplateModel
 from clusterer.fingerprint import Fingerprints, ordered_shingles_without
 from clusterer.headlines import articles_numbers_differ
-from clusterer.lsh import distinct
+from clusterer.lsh import distinct, shared_count
 from clusterer.readers.urls import source_key
 from clusterer.records import Article, Match
 from clusterer.shingling import HEAD_SHINGLES
@@ -175,7 +175,7 @@ class Comparer:
         if not docs[short].text or not len(ordered):
             return match
         words = distinct(ordered)
-        shared = len(np.intersect1d(words, prints.body[full], assume_unique=True))
+        shared = shared_count(words, prints.body[full])
         value = shared / len(words)
         if (value < config.threshold or not aligned(ordered[:HEAD_SHINGLES], prints.body[full], shared)
                 or not aligned(prints.head[full], words, shared)):
@@ -324,7 +324,7 @@ class Comparer:
         sizes = (len(a), len(b))
         if not sizes[0] or not sizes[1]:
             return Match(kind, 0.0, threshold, False, 0, sizes, (None, None), rechecked)
-        shared = len(np.intersect1d(a, b, assume_unique=True))
+        shared = shared_count(a, b)
         value = shared / (sizes[0] + sizes[1] - shared)
         before: tuple[int | None, int | None] = (None, None)
         smaller = min(sizes)
@@ -344,7 +344,7 @@ def headlines_close(a: np.ndarray, b: np.ndarray, level: float) -> bool:
     or a wire prefix added, is inside the full one)."""
     if not len(a) or not len(b):
         return False
-    return len(np.intersect1d(a, b, assume_unique=True)) >= level * min(len(a), len(b))
+    return shared_count(a, b) >= level * min(len(a), len(b))
 
 
 def _near(match: Match, config: MatchConfig) -> bool:

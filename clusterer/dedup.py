@@ -221,10 +221,13 @@ def group_members(comparer: Comparer, uf: UnionFind, keep: str,
     """The duplicate groups of the union-find's sets, in the order of their kept
     articles; only those of ``rows`` (a mask of whole sets) if given."""
     docs, prints = comparer.docs, comparer.prints
-    members: dict[int, list[int]] = {}
-    for i in range(len(docs)):
-        if rows is None or rows[i]:
-            members.setdefault(uf.find(i), []).append(i)
+    # Each set's members in ascending order, the sets in the order of their least member.
+    roots = uf.roots()
+    listed = np.arange(len(docs)) if rows is None else np.flatnonzero(rows)
+    listed = listed[np.argsort(roots[listed], kind="stable")]
+    bounds = np.flatnonzero(np.diff(roots[listed])) + 1
+    members = {int(group[0]): group.tolist() for group in np.split(listed, bounds)} \
+        if len(listed) else {}
     chosen = []
     for group in members.values():
         kept = min(group, key=lambda i: _keep_key(docs[i], i, prints.length[i], keep))

@@ -22,7 +22,9 @@ A state keeps, per article, what matching needs (:class:`clusterer.stored.Stored
    again; when none does, the stored groups of everything not fresh stand as they were
    and the fresh articles' groups are those of the batch code. So the groups are those
    of one batch run over everything (the groups of every pair that touches nothing new
-   are as stored; every pair that does is matched by the batch code).
+   are as stored; every pair that does is matched by the batch code). The comparisons
+   of stored pairs made in earlier runs are read back, not made again
+   (:mod:`clusterer.pairs`).
 """
 
 from __future__ import annotations
@@ -36,12 +38,11 @@ from typing import Any, Protocol
 import numpy as np
 
 from clusterer.boilerplate import BoilerplateModel
-from clusterer.comparer import Comparer
 from clusterer.dedup import DedupConfig, group_members
 from clusterer.engine import Engine
 from clusterer.fingerprint import Fingerprints, prints_of, split_articles
-from clusterer.match import merge_exact, merge_near
-from clusterer.records import Article, DuplicateGroup, Match
+from clusterer.pairs import StoredComparisons, match_rows
+from clusterer.records import Article, DuplicateGroup
 from clusterer.shingling import Packed
 from clusterer.staleness import (
     bodies_of,
@@ -67,65 +68,9 @@ from clusterer.stored import (
     unpack_bodies,
     unpack_rows,
 )
-from clusterer.unionfind import UnionFind
 
 Progress = Callable[[str, int, "int | None"], None]
 _log = logging.getLogger(__name__)
-
-
-# ---------------------------------------------------------------- matching
-@dataclass
-class WatchingComparer(Comparer):
-    """A :class:`Comparer` noting the articles that are not fresh but meet a fresh one
-    (joined, offered as a weak link, or vetoed by headline numbers), and the pairs
-    compared again with both sources' chrome left out (``rechecked``, by seq: a
-    near pair's recheck, and the inside rule's, which also blanks the common text).
-    Comparisons are kept by seq in ``known`` (shared by the rounds of one run: a
-    comparison depends on the two articles and the model only)."""
-
-    fresh: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
-    seqs: Sequence[int] = ()
-    known: dict[tuple[int, int], Match] = field(default_factory=dict)
-    rechecked: set[tuple[int, int]] = field(default_factory=set)
-    crossed: set[int] = field(default_factory=set)
-
-    def _recheck(self, i: int, j: int, match: Match) -> Match:
-        a, b = self.seqs[i], self.seqs[j]
-        self.rechecked.add((min(a, b), max(a, b)))
-        return super()._recheck(i, j, match)
-
-    def _opening_inside(self, i: int, j: int, match: Match, floors: list[int]) -> Match:
-        a, b = self.seqs[i], self.seqs[j]
-        self.rechecked.add((min(a, b), max(a, b)))
-        return super()._opening_inside(i, j, match, floors)
-
-    def compare(self, i: int, j: int) -> Match:
-        key = (self.seqs[i], self.seqs[j])
-        match = self.known.get(key)
-        if match is None:
-            match = self.known[key] = super().compare(i, j)
-        if self.fresh[i] != self.fresh[j] and (match.copy or match.veto):
-            self.crossed.add(j if self.fresh[i] else i)
-        return match
-
-
-def match_rows(docs: Sequence[Article], prints: Fingerprints, model: BoilerplateModel,
-               config: DedupConfig, fresh: np.ndarray, report: Progress,
-               seqs: Sequence[int], known: dict[tuple[int, int], Match],
-               rechecked: set[tuple[int, int]]) -> tuple[WatchingComparer, UnionFind, set[int]]:
-    """The batch matching over ``docs`` (fresh articles and their candidates, in state
-    order, ``seqs``). Returns the comparer, the union-find, and the rows that are not
-    fresh but met a fresh one."""
-    uf = UnionFind(len(docs))
-    merge_exact(docs, prints, uf)
-    comparer = WatchingComparer(docs, prints, model, config.match_config(), fresh=fresh,
-                                seqs=seqs, known=known, rechecked=rechecked)
-    merge_near(comparer, uf, report, fresh)
-    crossed = set(comparer.crossed)
-    for a, b, _, _ in uf.links:
-        if fresh[a] != fresh[b]:
-            crossed.add(b if fresh[a] else a)
-    return comparer, uf, crossed
 
 
 @dataclass
@@ -219,6 +164,10 @@ class StoreLike(Protocol):
     def set_learned(self, key: str, value: bytes | None) -> None: ...
     def rechecked(self) -> list[tuple[int, int]]: ...
     def set_rechecked(self, fresh: set[int], pairs: Iterable[tuple[int, int]]) -> None: ...
+    def compared(self, seqs: Iterable[int]) -> list[tuple[int, int, bytes]]: ...
+    def forget_compared(self, seqs: Iterable[int], pairs: Iterable[tuple[int, int]] = ()
+                        ) -> None: ...
+    def put_compared(self, rows: Iterable[tuple[int, int, bytes]]) -> None: ...
 
 
 @dataclass
@@ -334,22 +283,32 @@ def match_on_state(state: StoreLike, incoming: Sequence[tuple[int, Article]],
     dropped = gone - {seq for seq, _ in incoming}  # expired (an updated one is back)
     bodies = bodies_of(state, {s for p in pairs for s in p} - dropped,
                        dict(zip(seqs, prints.body))) if len(changed_common) else {}
-    for pair in pairs:
-        if sensitive.intersection(pair) or meets(pair, bodies, changed_common):
-            for seq in pair:
-                fresh.update(stored_groups.get(seq, (seq,)))
+    moved = [pair for pair in pairs
+             if sensitive.intersection(pair) or meets(pair, bodies, changed_common)]
+    for pair in moved:
+        for seq in pair:
+            fresh.update(stored_groups.get(seq, (seq,)))
     del bodies
     fresh -= dropped
     index = CandidateIndex(stored, match_config, config.num_perm)
     rounds = 0
-    compared: dict[tuple[int, int], Match] = {}
+    comparisons = StoredComparisons(state)
+    comparisons.forget(stale_set | gone, moved)
     rechecked: set[tuple[int, int]] = set()
+    looked: set[int] = set()
+    found: set[int] = set()
+    likely: set[int] = set()
     while True:
-        order = sorted(fresh)
-        pool.load([s for s in order if s not in pool.made])
-        docs, subset = pool.subset(order)
-        candidates, likely = index.candidates(subset, band_keys(subset, match_config),
-                                              exact_keys(docs, subset), state.screens)
+        # Candidates are looked up once per article (those of a set are the union of
+        # each article's), for the articles fresh since the last lookup.
+        asked = sorted(fresh - looked)
+        if asked:
+            docs, subset = pool.subset(asked)
+            more, sure_more = index.candidates(subset, band_keys(subset, match_config),
+                                               exact_keys(docs, subset), state.screens)
+            found |= more
+            likely |= sure_more
+            looked.update(asked)
         # The stored groups of likely copies are made fresh at once: they would most
         # likely be met, and each matching round costs more than a lookup.
         sure = {s for c in likely - fresh for s in stored_groups.get(c, [c])} - dropped
@@ -357,20 +316,22 @@ def match_on_state(state: StoreLike, incoming: Sequence[tuple[int, Article]],
             fresh |= sure
             continue
         rounds += 1
-        candidates -= fresh
+        candidates = found - fresh
         order = sorted(fresh | candidates)
         _log.debug("matching round %d: %d fresh articles, %d stored candidates", rounds,
                    len(fresh), len(candidates))
         docs, subset = pool.subset(order)
+        comparisons.load(s for s in order if s not in pool.made)
         mask = np.asarray([s in fresh for s in order], dtype=bool)
         comparer, uf, crossed = match_rows(docs, subset, model, config, mask, report, order,
-                                           compared, rechecked)
+                                           comparisons, rechecked)
         touched = {s for k in crossed for s in stored_groups.get(order[k], [order[k]])} - dropped
         if not touched - fresh:
             break
         fresh |= touched
     groups = group_members(comparer, uf, config.keep, mask)
     state.set_rechecked(fresh | dropped, sorted(rechecked))
+    comparisons.save(rechecked)
     return Placed(model, groups, fresh, len(stale_set), rounds)
 
 

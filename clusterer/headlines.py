@@ -51,8 +51,8 @@ def distinctive_tokens(tokens: Sequence[str]) -> Counter[str]:
             continue  # "2nd update", "update 2": a version of one story
         if month:
             found[month] += 1
-        elif any(c.isdigit() for c in token):
-            found.update(digits.lstrip("0") or "0" for digits in _DIGITS.findall(token))
+        elif digit_runs := _DIGITS.findall(token):
+            found.update(digits.lstrip("0") or "0" for digits in digit_runs)
     return found
 
 
@@ -67,11 +67,6 @@ def numbers_differ(a: Sequence[str], b: Sequence[str]) -> bool:
 
 def _each_has_its_own(first: Counter[str], second: Counter[str]) -> bool:
     return bool(first - second) and bool(second - first)
-
-
-def _numbers(text: str) -> Counter[str]:
-    """:func:`distinctive_tokens` of a headline or source name (a fresh copy)."""
-    return Counter(_cached_numbers(text))
 
 
 # A headline-only article is checked against many candidates: its numbers are cached.
@@ -93,14 +88,21 @@ def articles_numbers_differ(a: Article, b: Article, bodies: bool = True) -> bool
     alone it would join every numbered item of the series. ``bodies=False`` leaves
     this exception out (each headline must have a number or date of its own).
     """
-    if not _cached_numbers(a.title) and not _cached_numbers(b.title):
+    numbers_a, numbers_b = _cached_numbers(a.title), _cached_numbers(b.title)
+    if not numbers_a and not numbers_b:
         return False  # no number or date on either side (most pairs): nothing differs
-    first, second = _numbers(a.title), _numbers(b.title)
-    if first or second:
-        for key in {source_key(a), source_key(b)}:
-            for number in _numbers(key):
-                first.pop(number, None)
-                second.pop(number, None)
-    if bodies and ((second - first and a.text.strip()) or (first - second and b.text.strip())):
+    # Counts compared as Counter subtraction would, without making Counters (this runs
+    # for every headline pair with a number, 160k times at 100,000 articles).
+    sourced = {number for key in {source_key(a), source_key(b)}
+               for number in _cached_numbers(key)}
+    first = {k: v for k, v in numbers_a.items() if k not in sourced} if sourced else numbers_a
+    second = {k: v for k, v in numbers_b.items() if k not in sourced} if sourced else numbers_b
+    only_second, only_first = _exceeds(second, first), _exceeds(first, second)
+    if bodies and ((only_second and a.text.strip()) or (only_first and b.text.strip())):
         return True
-    return _each_has_its_own(first, second)
+    return only_first and only_second
+
+
+def _exceeds(first: dict[str, int], second: dict[str, int]) -> bool:
+    """Whether ``Counter(first) - Counter(second)`` is not empty."""
+    return any(count > second.get(key, 0) for key, count in first.items())

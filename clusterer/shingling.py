@@ -66,6 +66,11 @@ class Packed(Sequence[np.ndarray]):
     def __getitem__(self, index: slice) -> list[np.ndarray]: ...
 
     def __getitem__(self, index: int | slice) -> np.ndarray | list[np.ndarray]:
+        offsets = self.offsets
+        if type(index) is int and 0 <= index < len(offsets) - 1:
+            # The common case, first (matching asks for a row over a million times at
+            # 100,000 articles): Python ints from ``item``, not numpy scalars.
+            return self.values[offsets.item(index):offsets.item(index + 1)]
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
         if index < 0:

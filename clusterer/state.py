@@ -48,14 +48,16 @@ from clusterer.state_records import (
     time_of,
 )
 
-SCHEMA_VERSION = 4  # 2: fingerprints stored (prints), group members' matches;
+SCHEMA_VERSION = 5  # 2: fingerprints stored (prints), group members' matches;
 # 3: storylines keep their headline, keywords and member order, articles their term
 # vectors (only what the new articles touch is clustered again);
 # 4: the counts chrome and common text are learned from (learned), kept up to date,
-# and each article's text digest (prints.text: which copy on a source counts)
+# and each article's text digest (prints.text: which copy on a source counts);
+# 5: the comparisons of stored pairs (compared: not made again when their group is met)
 WAIT_SECONDS = 5.0  # how long a second run waits for the state's lock before stopping
 _HINT_NEW = "pass another --state path to start a new state"
-_ADDED = {2: "fingerprints", 3: "term vectors", 4: "the counts chrome is learned from"}
+_ADDED = {2: "fingerprints", 3: "term vectors", 4: "the counts chrome is learned from",
+          5: "the comparisons of stored pairs"}
 # what each schema version added that an older state lacks (named when one is refused)
 
 _SCHEMA = """
@@ -77,6 +79,10 @@ CREATE TABLE learned (key TEXT PRIMARY KEY, value BLOB NOT NULL);
 CREATE TABLE rechecked (a INTEGER NOT NULL, b INTEGER NOT NULL, PRIMARY KEY (a, b));
 CREATE INDEX rechecked_b ON rechecked (b);
 -- pairs compared with both sources' chrome left out (their result depends on it)
+CREATE TABLE compared (a INTEGER NOT NULL, b INTEGER NOT NULL, match BLOB NOT NULL,
+                       PRIMARY KEY (a, b)) WITHOUT ROWID;
+CREATE INDEX compared_b ON compared (b);
+-- clusterer.comparer.Comparer.compare(a, b) of the others (clusterer.pairs)
 CREATE TABLE groups (article_id TEXT PRIMARY KEY, kept_id TEXT NOT NULL, similarity REAL,
                      kind TEXT, via TEXT, via_kind TEXT, via_similarity REAL);
 CREATE TABLE storylines (id TEXT PRIMARY KEY, created INTEGER NOT NULL,

@@ -1,8 +1,9 @@
 """The part of the state store (:mod:`clusterer.state`) that dedup on a state reads and
 writes (:mod:`clusterer.delta`): per article what matching needs
 (:class:`clusterer.stored.StoredPrint`), the pairs compared with both sources' chrome
-left out, and what chrome and common text are learned from (:mod:`clusterer.learned`),
-kept up to date instead of counted again each run.
+left out, the comparisons of stored pairs (:mod:`clusterer.pairs`), and what chrome
+and common text are learned from (:mod:`clusterer.learned`), kept up to date instead
+of counted again each run.
 """
 
 from __future__ import annotations
@@ -101,6 +102,32 @@ class PrintStore:
                             [(seq, seq) for seq in fresh])
         self.db.executemany("INSERT OR IGNORE INTO rechecked VALUES (?, ?)", pairs)
 
+    def compared(self, seqs: Iterable[int]) -> list[tuple[int, int, bytes]]:
+        """The stored comparisons (``(a, b, match blob)``, :mod:`clusterer.pairs`) with
+        an article of ``seqs`` on either side."""
+        wanted = sorted(set(seqs))
+        out: list[tuple[int, int, bytes]] = []
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            out += self.db.execute(f"SELECT a, b, match FROM compared WHERE a IN ({marks}) "
+                                   f"UNION SELECT a, b, match FROM compared WHERE b IN "
+                                   f"({marks})", chunk + chunk).fetchall()
+        return out
+
+    def forget_compared(self, seqs: Iterable[int], pairs: Iterable[tuple[int, int]] = ()
+                        ) -> None:
+        """Drop the stored comparisons with an article of ``seqs`` on either side, and
+        those of ``pairs`` (either way round)."""
+        rows = [(seq,) for seq in sorted(set(seqs))]
+        self.db.executemany("DELETE FROM compared WHERE a = ?", rows)
+        self.db.executemany("DELETE FROM compared WHERE b = ?", rows)
+        self.db.executemany("DELETE FROM compared WHERE a = ? AND b = ?",
+                            [p for a, b in pairs for p in ((a, b), (b, a))])
+
+    def put_compared(self, rows: Iterable[tuple[int, int, bytes]]) -> None:
+        """Store comparisons ``(a, b, match blob)``."""
+        self.db.executemany("INSERT OR REPLACE INTO compared VALUES (?, ?, ?)", rows)
 
 
 def text_digest(units: bytes) -> bytes:

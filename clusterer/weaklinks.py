@@ -17,6 +17,7 @@ import numpy as np
 
 from clusterer.fingerprint import shingles_without
 from clusterer.headlines import articles_numbers_differ
+from clusterer.lsh import shared_count
 from clusterer.readers.urls import source_key
 from clusterer.records import Match
 from clusterer.shingling import HEAD_SHINGLES
@@ -239,7 +240,7 @@ class BodyJoin(_Attach):
 
 def _jaccard(a: np.ndarray, b: np.ndarray) -> float:
     """The Jaccard index of two sorted, unique shingle sets (0 where both are empty)."""
-    shared = len(np.intersect1d(a, b, assume_unique=True))
+    shared = shared_count(a, b)
     union = len(a) + len(b) - shared
     return shared / union if union else 0.0
 
@@ -270,7 +271,7 @@ def _headlines_near(comparer: Comparer, i: int, j: int) -> bool:
     a, b = comparer.prints.title[i], comparer.prints.title[j]
     if not len(a) or not len(b):
         return True
-    shared = len(np.intersect1d(a, b, assume_unique=True))
+    shared = shared_count(a, b)
     return shared >= RECHECK * comparer.config.headline_threshold * min(len(a), len(b))
 
 
@@ -357,7 +358,7 @@ class HeadlineJoin(_Attach):
                                                          [source_key(doc)], size)
         if not len(short):
             return 0.0
-        shared = len(np.intersect1d(short, comparer.prints.body[target], assume_unique=True))
+        shared = shared_count(short, comparer.prints.body[target])
         return shared / len(short)
 
     def __call__(self, i: int, j: int) -> bool:

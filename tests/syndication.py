@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import random
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,6 +50,15 @@ class Story:
     label: str
     title: str
     paragraphs: tuple[str, ...]
+    # The paragraphs that are the source page's furniture, not the story (a sample's
+    # teaser, date, repeated headline, caption, "1 min read", donation pitch, sidebar):
+    # a copy cut to its first paragraphs counts story paragraphs only.
+    furniture: frozenset[int] = frozenset()
+    # How many of the paragraphs the fixture's random draws go over (all: None). Cuts
+    # counted furniture as paragraphs once; the story paragraphs they keep now beyond
+    # those are edited with a generator of their own (:func:`_edited`), so that every
+    # other copy of a seed is drawn as it was.
+    drawn: int | None = None
 
 
 @dataclass(frozen=True)
@@ -63,13 +73,36 @@ def _uci() -> list[dict]:
     return [json.loads(line) for line in UCI.read_text(encoding="utf-8").splitlines()]
 
 
+# Each sample page's furniture (paragraph numbers, blank lines skipped), read off the
+# pages: 000 opens with a teaser, its date, the headline again and a photo caption (and
+# repeats headline and caption mid-story), and ends in "Read more:" and a donation
+# pitch; 001 opens with its section ("Russia-Ukraine war") and ends in "Related Posts";
+# 003 opens with its headline line and "1 min read", and ends in a sidebar (another
+# story's headline and lead, the author's box, "News Feed" items, "Show More"); 004's
+# standfirst is followed by a donation pitch of four paragraphs.
+_FURNITURE = {"000": (0, 1, 2, 3, 7, 8, 14, 15, 16, 17, 18), "001": (0, 22),
+              "003": (0, 1, *range(8, 23)), "004": (1, 2, 3, 4)}
+
+
 def _sample_stories() -> list[Story]:
     out = []
     for line in SAMPLES.read_text(encoding="utf-8").splitlines():
         record = json.loads(line)
         paragraphs = tuple(p.strip() for p in record["text"].split("\n") if p.strip())
-        out.append(Story(f"sample-{record['id']}", record["title"], paragraphs))
+        furniture = frozenset(_FURNITURE.get(record["id"][:3], ()))
+        out.append(Story(f"sample-{record['id']}", record["title"], paragraphs, furniture))
     return out
+
+
+def _story_end(story: Story, n: int, length: int) -> int:
+    """The number of paragraphs to keep (of ``length``) for the first ``n`` paragraphs
+    of the story itself: its page's furniture among them does not count."""
+    kept = 0
+    for k in range(length):
+        kept += k not in story.furniture
+        if kept == n:
+            return k + 1
+    return length
 
 
 def _headline_stories(rng: random.Random, n_events: int, per_paragraph: int = 2) -> list[Story]:
@@ -152,7 +185,7 @@ def _noise(rng: random.Random, text: str, rate: float = 0.003) -> str:
 def _copy(rng: random.Random, story: Story, site: str, chrome: tuple[list[str], list[str]],
           applied: dict[str, int], original: bool) -> tuple[str, str]:
     """A copy of ``story`` as ``site`` publishes it, in its chrome: headline and text."""
-    title, paragraphs, _ = _edited(rng, story, site, applied, original)
+    title, paragraphs, _, _ = _edited(rng, story, site, applied, original)
     if paragraphs is None:
         return title, ""
     top, bottom = chrome
@@ -160,12 +193,28 @@ def _copy(rng: random.Random, story: Story, site: str, chrome: tuple[list[str], 
 
 
 def _edited(rng: random.Random, story: Story, site: str, applied: dict[str, int],
-            original: bool, hard: bool = False) -> tuple[str, list[str] | None, set[str]]:
+            original: bool, hard: bool = False) -> tuple[str, list[str] | None, set[str], int]:
     """A copy of ``story`` as ``site`` publishes it: its headline, its paragraphs (None
-    for a headline-only item; chrome is added by the caller) and the edits it got."""
-    paragraphs = list(story.paragraphs)
+    for a headline-only item; chrome is added by the caller), the edits it got, and how
+    many of its paragraphs ``rng``'s draws went over (:attr:`Story.drawn`: the rest,
+    story paragraphs a cut keeps past its page's furniture, are edited with a generator
+    seeded from ``rng``'s state, without drawing from it)."""
+    drawn = len(story.paragraphs) if story.drawn is None else story.drawn
+    paragraphs, more = list(story.paragraphs[:drawn]), list(story.paragraphs[drawn:])
     title = story.title
     used: set[str] = set()
+    side: list[random.Random] = []
+
+    def cut(n: int) -> tuple[list[str], list[str]]:
+        whole = paragraphs + more
+        return whole[:n], whole[n:_story_end(story, n, len(whole))]
+
+    def each(edit: Callable[[random.Random, str], str]) -> None:
+        paragraphs[:] = [edit(rng, p) for p in paragraphs]
+        if more and not side:
+            side.append(random.Random(repr(rng.getstate())))
+        more[:] = [edit(side[0], p) for p in more]
+
     if not original:
         chance = 0.5
         if rng.random() < 0.12:
@@ -181,43 +230,45 @@ def _edited(rng: random.Random, story: Story, site: str, applied: dict[str, int]
         roll = rng.random()
         if roll < 0.25 and len(paragraphs) > 5:
             used.add("cut")
-            paragraphs = paragraphs[: rng.randint(2, 3)]
+            paragraphs, more = cut(rng.randint(2, 3))
         elif roll < 0.5 and len(paragraphs) > 4:
             used.add("trim")
             paragraphs = paragraphs[: len(paragraphs) - rng.randint(1, 3)]
         if rng.random() < chance:
             used.add("edit")
-            paragraphs = [_edit_words(rng, p, 1) if rng.random() < 0.3 else p for p in paragraphs]
+            each(lambda r, p: _edit_words(r, p, 1) if r.random() < 0.3 else p)
         if rng.random() < chance:
             used.add("quotes")
             table: dict[str, str | int | None] = (
                 {"’": "'", "“": '"', "”": '"'} if rng.random() < 0.5 else {"'": "’", '"': "“"})
-            paragraphs = [p.translate(str.maketrans(table)) for p in paragraphs]
+            each(lambda r, p: p.translate(str.maketrans(table)))
         if rng.random() < chance:
             used.add("entities")
-            paragraphs = [p.replace("&", "&amp;").replace("'", "&#8217;").replace("’", "&#8217;")
-                          .replace('"', "&quot;") for p in paragraphs]
+            each(lambda r, p: p.replace("&", "&amp;").replace("'", "&#8217;")
+                 .replace("’", "&#8217;").replace('"', "&quot;"))
         if rng.random() < chance:
             used.add("nbsp")
-            paragraphs = [p.replace(" ", "\u00a0", 3) for p in paragraphs]
+            each(lambda r, p: p.replace(" ", "\u00a0", 3))
         if rng.random() < 0.3:
             used.add("tags")
-            paragraphs = [f"<p>{p}</p>" for p in paragraphs]
+            each(lambda r, p: f"<p>{p}</p>")
         if rng.random() < 0.3:
             used.add("noise")
-            paragraphs = [_noise(rng, p) for p in paragraphs]
+            each(_noise)
         if hard:
             if rng.random() < 0.2 and len(paragraphs) > 3:
                 used -= {"cut", "trim"}
-                used.add("abridged")  # the first two paragraphs only
-                paragraphs = paragraphs[:2]
+                used.add("abridged")  # the story's first two paragraphs only
+                paragraphs, more = cut(2)
             if rng.random() < 0.12:
                 used.add("ocr")  # a scan: 1-3% of characters misread, no page chrome
                 rate = rng.uniform(0.01, 0.03)
-                paragraphs = [_noise(rng, p, rate) for p in paragraphs]
+                each(lambda r, p: _noise(r, p, rate))
     for name in used:
         applied[name] = applied.get(name, 0) + 1
-    return title, None if "headline_only" in used else paragraphs, used
+    if "headline_only" in used:
+        return title, None, used, len(paragraphs)
+    return title, paragraphs + more, used, len(paragraphs)
 
 
 def make_fixture(seed: int = 0, n_events: int = 12, n_sites: int = 8,
@@ -244,12 +295,12 @@ def make_fixture(seed: int = 0, n_events: int = 12, n_sites: int = 8,
                 extra.add("lone_site")  # a site with this one page in the dump
                 site = f"{rng.choice(('Valley', 'Harbor', 'Metro', 'County'))} Gazette {number}-{k}"
                 chrome[site] = _site_chrome(rng, site, stories, hard=True)
-            title, paragraphs, used = _edited(rng, source, site, applied, k == 0, hard)
+            title, paragraphs, used, drawn = _edited(rng, source, site, applied, k == 0, hard)
             used |= extra
             for name in extra:
                 applied[name] += 1
             if paragraphs:
-                made.append(Story(story.label, title, tuple(paragraphs)))
+                made.append(Story(story.label, title, tuple(paragraphs), source.furniture, drawn))
             if paragraphs is None:
                 text = ""
             elif "ocr" in used:

@@ -4,7 +4,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from clusterer.boilerplate import BoilerplateConfig, BoilerplateModel
-from clusterer.chrome_counts import ChromeCounts, count_chunk, first_copies, text_digests
+from clusterer.chrome_counts import (
+    ChromeCounts,
+    _key,
+    count_chunk,
+    first_copies,
+    text_digests,
+)
 from clusterer.minhash import hash_units
 from clusterer.stored import model_json
 
@@ -122,3 +128,17 @@ def test_buckets_of_a_dump_without_sources_join_to_the_fitted_model():
     joined = BoilerplateModel(config).joined(parts)
     assert joined.short_chrome_  # "read more", "latest news" recur
     assert model_json(joined) == _fitted(docs, config)
+
+
+@pytest.mark.fuzz
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 2**40 - 1),
+                          st.integers(0, 2**40 - 1)), max_size=40))
+def test_row_keys_order_rows_as_lexsort_even_when_ranked_again(rows):
+    # Spans of 4 * 2^40 * 2^40 do not fit in 63 bits: the key is ranked again on the way.
+    columns = [np.asarray([r[k] for r in rows], dtype=np.int64) for k in range(3)]
+    key = _key((columns[0], 4), (columns[1], 2**40), (columns[2], 2**40))
+    assert np.array_equal(np.argsort(key, kind="stable"), np.lexsort(columns[::-1]))
+    as_tuples = list(zip(*(c.tolist() for c in columns)))
+    for a in range(len(rows)):
+        for b in range(len(rows)):
+            assert (key[a] == key[b]) == (as_tuples[a] == as_tuples[b])

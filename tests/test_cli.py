@@ -262,3 +262,13 @@ def test_storylines_features_option(tmp_path):
     assert bad.exit_code == 1
     assert bad.stderr == ("Error: invalid option: features must be one of tfidf, semantic, "
                           "hybrid, got 'bert'\n")
+
+
+@pytest.mark.parametrize(("command", "extra"), [("dedup", "clusterer[dask]"),
+                                                ("storylines", "clusterer[semantic]"),
+                                                ("storylines", "clusterer[parquet]")])
+def test_help_names_the_optional_extras_in_full(command: str, extra: str) -> None:
+    # Rich reads "[dask]" as a style tag and drops it unless the bracket is escaped.
+    result = runner.invoke(app, [command, "--help"])
+    assert result.exit_code == 0
+    assert f"'{extra}'" in result.output

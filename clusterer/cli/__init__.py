@@ -195,7 +195,7 @@ def storylines(
     features: Annotated[
         str, typer.Option("--features", help="Vectors that propose storylines (the TF-IDF "
                           "evidence decides either way): tfidf, semantic (a static word "
-                          "embedding; pip install 'clusterer[semantic]') or hybrid (both). "
+                          "embedding; pip install 'clusterer\\[semantic]') or hybrid (both). "
                           "Example: --features hybrid")
     ] = FeatureConfig.kind,
     csv_path: Annotated[
@@ -206,7 +206,7 @@ def storylines(
     parquet_path: Annotated[
         Optional[str],  # noqa: UP045
         typer.Option("--parquet", help="The same rows as Parquet (needs pyarrow: "
-                     "pip install 'clusterer[parquet]')."),
+                     "pip install 'clusterer\\[parquet]')."),
     ] = None,
     state: StatePath = None,
     expire_after: ExpireAfter = None,

@@ -83,7 +83,7 @@ Jobs = Annotated[
 EngineOpt = Annotated[
     str, typer.Option("--engine", help="Where the heavy stages run: local (fingerprinting in a "
                       "process pool) or dask (a Dask cluster: dedup's stages and each storyline "
-                      "time block's clustering; pip install 'clusterer[dask]').")
+                      "time block's clustering; pip install 'clusterer\\[dask]').")
 ]
 Scheduler = Annotated[
     Optional[str],  # noqa: UP045
