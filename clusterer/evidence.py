@@ -28,6 +28,27 @@ _NEIGHBOURS = 2  # closest members an unclustered article is judged against
 _NEAR_FACTOR = 2.0  # their average cosine must reach similarity x this
 
 
+def time_blocks(hours: np.ndarray, block_size: int, window_hours: float) -> list[np.ndarray]:
+    """Positions of articles in time order (undated last) cut into the blocks clustering
+    runs on: first wherever two consecutive articles are more than ``window_hours``
+    apart (no storyline spans such a gap: :func:`clusterer.storylines._split_in_time`
+    would split it there), then each part into equal blocks of at most
+    ``block_size``. Undated articles go with the last part.
+
+    Articles of other times so never take part in a block's HDBSCAN or merging: in a
+    dump spread over years, pages from other months only disturbed a day's headlines.
+    """
+    n = len(hours)
+    if n == 0:
+        return []
+    with np.errstate(invalid="ignore"):
+        gaps = np.flatnonzero(np.diff(hours) > window_hours) + 1
+    blocks: list[np.ndarray] = []
+    for part in np.split(np.arange(n), gaps):
+        blocks += np.array_split(part, max(1, math.ceil(len(part) / block_size)))
+    return blocks
+
+
 def drop_singletons(labels: np.ndarray) -> np.ndarray:
     """Clusters of one article are noise again."""
     ids, counts = np.unique(labels, return_counts=True)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from clusterer.evidence import NOISE, drop_singletons, prune, rescue, rescue_near
+from clusterer.evidence import NOISE, drop_singletons, prune, rescue, rescue_near, time_blocks
 from clusterer.features import build_features, title_terms
 from clusterer.neighbours import merge_neighbours
 from clusterer.records import Article, DuplicateGroup
@@ -21,6 +21,7 @@ from clusterer.storylines import (
     _merge,
     by_language,
 )
+from clusterer.unionfind import UnionFind
 
 if TYPE_CHECKING:
     import scipy.sparse as sp
@@ -72,9 +73,11 @@ def _extend_language(docs: list[str], part: list[DuplicateGroup], seeds: np.ndar
     """:func:`extend_storylines` within one language (groups in time order). Only
     what lies within ``window_hours`` of the new groups' time span is clustered or
     merged again (all of it when a new group is undated)."""
-    features = build_features(docs, config.features, language)
-    weights = np.array([g.size for g in part], dtype=np.float64)
     hours = np.array([time_hours(g.kept.published) for g in part], dtype=np.float64)
+    # As a batch run: one SVD per stretch of time no storyline crosses.
+    stretches = time_blocks(hours, len(part), config.window_hours)
+    features = build_features(docs, config.features, language, stretches)
+    weights = np.array([g.size for g in part], dtype=np.float64)
     evidence = (features.tfidf, title_terms([g.kept.title for g in part], language))
     labels = np.where(seeds >= 0, seeds, NOISE)
     # The new groups are first clustered among themselves (with the stored unclustered
@@ -95,7 +98,7 @@ def _extend_language(docs: list[str], part: list[DuplicateGroup], seeds: np.ndar
             label += 1
     if (seeds >= 0).any():  # with no seeds: exactly a batch run
         labels = _merge_new(features.vectors, evidence, weights, labels, near, seeds, is_new,
-                            config.similarity, merge_seeded)
+                            config.similarity, merge_seeded, stretches)
         # As a batch run ends: groups still alone near the new ones (stored ones too: a
         # storyline that grew may now hold their closest members) join their closest
         # members' storyline.
@@ -127,17 +130,18 @@ def _near(hours: np.ndarray, is_new: np.ndarray, window: float) -> np.ndarray:
 
 def _merge_new(vectors: np.ndarray, evidence: Evidence, weights: np.ndarray, labels: np.ndarray,
                near: np.ndarray, seeds: np.ndarray, is_new: np.ndarray, similarity: float,
-               merge_seeded: bool) -> np.ndarray:
+               merge_seeded: bool, stretches: list[np.ndarray]) -> np.ndarray:
     """Storylines with a member near the new groups merge as a batch run merges
-    fragments (:func:`_merge`, then :func:`~clusterer.evidence.prune`), where a new group is among those
-    merged. Seeded storylines merge with each other only where their stored members
+    fragments (:func:`_merge_by_stretch`, then :func:`~clusterer.evidence.prune`), where a new
+    group is among those merged. Seeded storylines merge with each other only where their
+    stored members
     alone have the evidence two fragments need (:func:`_weakest`: a TF-IDF cosine of
     ``similarity`` between their centroids), and never unless ``merge_seeded``: a
     merge costs an id, so new articles bridging two storylines do not merge them
     without it. A merge with a new cluster after which a stored member of a seeded
     storyline no longer has the evidence it has there without the merge is undone."""
     touched = np.isin(labels, np.unique(labels[near & (labels != NOISE)]))
-    merged = _merge(vectors, weights, np.where(touched, labels, NOISE), only_multi=True)
+    merged = _merge_by_stretch(vectors, weights, np.where(touched, labels, NOISE), stretches)
     merged = np.where(touched, _with_new(merged, evidence[0], weights, labels, seeds, is_new,
                                          similarity, merge_seeded), labels)
     pruned = prune(evidence, weights, np.where(touched, merged, NOISE), similarity)
@@ -152,6 +156,27 @@ def _merge_new(vectors: np.ndarray, evidence: Evidence, weights: np.ndarray, lab
         merged = np.where(np.isin(merged, undo), labels, merged)
         pruned = prune(evidence, weights, np.where(touched, merged, NOISE), similarity)
     return drop_singletons(np.where(touched, pruned, merged))
+
+
+def _merge_by_stretch(vectors: np.ndarray, weights: np.ndarray, labels: np.ndarray,
+                      stretches: list[np.ndarray]) -> np.ndarray:
+    """:func:`_merge` (of clusters of two or more) in each of the ``stretches`` of time
+    on its own, as a batch run merges: the reduced vectors of two stretches are in
+    different spaces. A storyline with members in two stretches (an undated article
+    rescued into it sits in the last) takes part in the merges of both; each merged
+    set keeps its smallest label."""
+    ids = np.unique(labels[labels != NOISE])
+    sets = UnionFind(len(ids))
+    for stretch in stretches:
+        merged = _merge(vectors[stretch], weights[stretch], labels[stretch], only_multi=True)
+        inside = labels[stretch] != NOISE
+        for a, b in zip(np.searchsorted(ids, labels[stretch][inside]).tolist(),
+                        np.searchsorted(ids, merged[inside]).tolist()):
+            sets.union(a, b)
+    out = labels.copy()
+    inside = labels != NOISE
+    out[inside] = ids[sets.roots()][np.searchsorted(ids, labels[inside])]
+    return out
 
 
 def _with_new(merged: np.ndarray, tfidf: sp.csr_matrix, weights: np.ndarray, labels: np.ndarray,

@@ -23,12 +23,11 @@ other.
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from clusterer.evidence import NOISE, cluster_centroids
+from clusterer.evidence import NOISE, cluster_centroids, time_blocks
 from clusterer.unionfind import UnionFind
 
 if TYPE_CHECKING:
@@ -54,14 +53,13 @@ def merge_neighbours(tfidf: sp.csr_matrix, weights: np.ndarray, hours: np.ndarra
         labels: Storyline of each article, ``NOISE`` for none.
         config: ``similarity``, ``window_hours`` and ``block_size`` are used.
     """
-    n = tfidf.shape[0]
     ids, sizes = np.unique(labels[labels != NOISE], return_counts=True)
     if len(ids) < 2 or tfidf.shape[1] == 0:
         return labels
     # Only short articles (headlines, short items) take part: fewer than _TERMS terms.
     short = np.diff(tfidf.indptr) < _TERMS
     pairs = [np.zeros((2, 0), dtype=np.int64)]
-    for block in np.array_split(np.arange(n), max(1, math.ceil(n / config.block_size))):
+    for block in time_blocks(hours, config.block_size, config.window_hours):
         block = block[short[block]]
         if len(block) > 1:
             first, second = _mutual(tfidf[block], hours[block], config.window_hours)

@@ -8,12 +8,17 @@ Pipeline (kept articles only; copies travel with their kept article):
    (:mod:`clusterer.language`); each language is clustered on its own, so articles in
    different languages never share a storyline.
 1. Features (:mod:`clusterer.features`): TF-IDF of headline and chrome-free body with
-   the language's stop words, reduced with TruncatedSVD and L2-normalised.
+   the language's stop words, reduced with TruncatedSVD and L2-normalised. The TF-IDF
+   is fitted on all the language's articles; the SVD on each stretch of time on its
+   own (the articles cut wherever two consecutive ones are more than ``window_hours``
+   apart, :func:`~clusterer.evidence.time_blocks`): no storyline crosses such a gap,
+   and pages of other years would otherwise take SVD directions and move the mean
+   that a day's headlines are compared in.
 2. HDBSCAN on the reduced vectors proposes dense groups. It runs on blocks of at most
-   ``block_size`` articles in time order (news is local in time; HDBSCAN's cost grows
-   faster than linearly), and step 3 runs within each block; then the clusters of each
-   pair of consecutive blocks are merged the same way, so a storyline can continue
-   across a block edge.
+   ``block_size`` articles of one stretch, in time order (news is local in time;
+   HDBSCAN's cost grows faster than linearly), and step 3 runs within each block; then
+   the clusters of each pair of consecutive blocks of a stretch are merged the same
+   way, so a storyline can continue across a block edge.
 3. HDBSCAN shatters a story into many small clusters and leaves many articles as
    noise, so its clusters (as weighted centroids) and noise articles are merged by
    average-linkage agglomeration on the reduced vectors. The SVD proposes; it is not
@@ -38,7 +43,6 @@ Pipeline (kept articles only; copies travel with their kept article):
 from __future__ import annotations
 
 import contextlib
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -54,6 +58,7 @@ from clusterer.evidence import (
     prune,
     rescue,
     rescue_near,
+    time_blocks,
 )
 from clusterer.features import (
     FeatureConfig,
@@ -207,14 +212,15 @@ def _cluster_language(docs: list[str], groups: list[DuplicateGroup], language: s
                       engine: Engine | None = None
                       ) -> tuple[list[Storyline], list[DuplicateGroup]]:
     """Storylines among the articles of one language (in time order)."""
+    hours = np.array([time_hours(g.kept.published) for g in groups], dtype=np.float64)
     report("features", 0, 1)
-    features = build_features(docs, config.features, language)
+    features = build_features(docs, config.features, language,
+                              time_blocks(hours, len(groups), config.window_hours))
     report("features", 1, 1)
     weights = np.array([g.size for g in groups], dtype=np.float64)
-    hours = np.array([time_hours(g.kept.published) for g in groups], dtype=np.float64)
     titles = title_terms([g.kept.title for g in groups], language,
                          [site_words(g.kept.source, url_host(g.kept.url)) for g in groups])
-    labels = _cluster_blocks(features, titles, weights, config, report, engine)
+    labels = _cluster_blocks(features, titles, weights, hours, config, report, engine)
     labels = _split_in_time(features.vectors, hours, labels, config)
     labels = drop_singletons(prune((features.tfidf, titles), weights, labels, config.similarity))
     labels = rescue((features.tfidf, titles), weights, hours, labels, config)
@@ -239,8 +245,8 @@ def _singletons(labels: np.ndarray) -> np.ndarray:
 
 
 def _cluster_blocks(features: Features, titles: sp.csr_matrix, weights: np.ndarray,
-                    config: StorylineConfig, report: Progress, engine: Engine | None = None
-                    ) -> np.ndarray:
+                    hours: np.ndarray, config: StorylineConfig, report: Progress,
+                    engine: Engine | None = None) -> np.ndarray:
     """Cluster labels (NOISE for none), block by block (the articles are in time order).
 
     Each block of at most ``block_size`` articles (:func:`_cluster_block`): HDBSCAN on
@@ -256,7 +262,7 @@ def _cluster_blocks(features: Features, titles: sp.csr_matrix, weights: np.ndarr
     labels = np.full(n, NOISE, dtype=np.int64)
     if n == 0:
         return labels
-    blocks = np.array_split(np.arange(n), max(1, math.ceil(n / config.block_size)))
+    blocks = time_blocks(hours, config.block_size, config.window_hours)
     jobs = ((vectors[block], tfidf[block], titles[block], weights[block]) for block in blocks)
     mapper: Any = (engine.mapper(n, config) if engine is not None
                    else contextlib.nullcontext(lambda fn, items: (fn(config, job) for job in items)))
@@ -268,6 +274,8 @@ def _cluster_blocks(features: Features, titles: sp.csr_matrix, weights: np.ndarr
         labels[block] = local + next_label
         next_label += int(local.max()) + 1
     for first, second in zip(blocks, blocks[1:]):
+        if hours[second[0]] - hours[first[-1]] > config.window_hours:
+            continue  # a gap no storyline spans
         both = np.concatenate([first, second])
         labels[both] = _merge(vectors[both], weights[both], labels[both], only_multi=True)
     return drop_singletons(labels)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from clusterer.extend import _merge_new
+from clusterer.evidence import NOISE
+from clusterer.extend import _merge_by_stretch, _merge_new
 
 
 def _merged(new_row: list[float]) -> list[int]:
@@ -19,7 +20,7 @@ def _merged(new_row: list[float]) -> list[int]:
     labels = np.array([0] * 3 + [1] * 20)
     seeds = np.array([0] * 3 + [-1] * 20)
     return _merge_new(vectors, (tfidf, titles), np.ones(23), labels, np.ones(23, dtype=bool),
-                      seeds, seeds < 0, 0.15, True).tolist()
+                      seeds, seeds < 0, 0.15, True, [np.arange(23)]).tolist()
 
 
 def test_a_new_cluster_that_would_push_out_the_stored_members_stays_apart() -> None:
@@ -30,3 +31,18 @@ def test_a_new_cluster_that_would_push_out_the_stored_members_stays_apart() -> N
 
 def test_a_new_cluster_that_keeps_the_stored_members_joins_them() -> None:
     assert _merged([1.0, 1.0, 0.0]) == [0] * 23
+
+
+def test_merges_are_proposed_within_a_stretch_and_bind_all_of_a_storyline() -> None:
+    # Stretch A (rows 0-4): storylines 2 and 5 alike, 7 apart; stretch B (rows 5-7):
+    # 5's undated member, and storyline 3 whose vectors match 7's, but the two
+    # stretches' vectors are in different spaces: 3 and 7 do not merge.
+    vectors = np.array([[1.0, 0.0], [1.0, 0.0], [1.0, 0.0], [1.0, 0.0], [0.0, 1.0],
+                        [0.0, 1.0], [0.0, 1.0], [0.0, 1.0]])
+    labels = np.array([2, 2, 5, 5, 7, 5, 3, 3])
+    stretches = [np.arange(5), np.arange(5, 8)]
+    merged = _merge_by_stretch(vectors, np.ones(8), labels, stretches)
+    # 5 became 2 everywhere, its member in stretch B too; 7 (one article) takes no part.
+    assert merged.tolist() == [2, 2, 2, 2, 7, 2, 3, 3]
+    noise = _merge_by_stretch(vectors, np.ones(8), np.full(8, NOISE), stretches)
+    assert noise.tolist() == [NOISE] * 8

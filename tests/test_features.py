@@ -1,7 +1,15 @@
 import numpy as np
 import pytest
 
-from clusterer.features import FeatureConfig, _auto_dims, build_features, document, site_words, title_terms
+from clusterer.features import (
+    FeatureConfig,
+    _auto_dims,
+    _exact,
+    build_features,
+    document,
+    site_words,
+    title_terms,
+)
 
 
 def test_document_repeats_the_headline():
@@ -139,3 +147,38 @@ def test_semantic_without_its_extra_says_how_to_install_it(monkeypatch):
                                          r"pip install 'clusterer\[semantic\]'$"):
         build_features(HEADLINES, FeatureConfig(kind="semantic"))
     semantic._model.cache_clear()
+
+
+def test_each_part_gets_its_own_svd_on_one_tfidf():
+    headlines = [f"fed holds rates story {i % 6} word{i % 6} term{i % 4}" for i in range(60)]
+    pages = ["nato summit in brussels " * 20 + f"page {i}" for i in range(3)]
+    docs = headlines + pages
+    one = build_features(docs, FeatureConfig(svd_dims=10))
+    same = build_features(docs, FeatureConfig(svd_dims=10), parts=[np.arange(63)])
+    assert np.array_equal(one.vectors, same.vectors)
+    parts = [np.arange(60), np.arange(60, 63)]
+    apart = build_features(docs, FeatureConfig(svd_dims=10), parts=parts)
+    assert (apart.tfidf != one.tfidf).nnz == 0  # the TF-IDF is fitted on all documents
+    assert apart.vectors.shape == (63, 10)
+    assert np.allclose(np.linalg.norm(apart.vectors, axis=1), 1.0)
+    # The headlines' SVD is fitted on their rows alone, centred on their own mean.
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.preprocessing import normalize
+
+    own = TruncatedSVD(10, algorithm="randomized", n_iter=3,
+                       random_state=0).fit_transform(apart.tfidf[:60]).astype(np.float64)
+    assert np.allclose(apart.vectors[:60], normalize(own - own.mean(axis=0)))
+    assert not np.allclose(one.vectors[:60], apart.vectors[:60])
+    # A part of three is reduced to 2 dimensions (padded with zeros to 10).
+    assert np.array_equal(apart.vectors[60:, 2:], np.zeros((3, 8)))
+
+
+def test_parts_too_small_for_an_svd_keep_their_exact_cosines():
+    docs = [f"fed holds rates story {i % 6} word{i % 6}" for i in range(60)]
+    docs += ["ukraine crisis talks in geneva", "geneva talks on ukraine end"]
+    features = build_features(docs, parts=[np.arange(60), np.arange(60, 62)])
+    rows = features.tfidf[60:]
+    cosine = (rows @ rows.T).toarray()[0, 1]
+    assert cosine > 0.1
+    assert features.vectors[60] @ features.vectors[61] == pytest.approx(cosine)
+    assert np.allclose(_exact(rows) @ _exact(rows).T, (rows @ rows.T).toarray())
