@@ -24,7 +24,7 @@ Pipeline:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -35,12 +35,13 @@ from clusterer.alignment import common_least, common_shingles
 from clusterer.boilerplate import BoilerplateConfig, BoilerplateModel
 from clusterer.comparer import Comparer
 from clusterer.engine import Engine, LocalEngine, frozen_objects, return_free_memory
-from clusterer.fingerprint import FingerprintConfig, content_text, fingerprint
+from clusterer.fingerprint import FingerprintConfig, Fingerprints, content_text, fingerprint
 from clusterer.match import MatchConfig, merge_exact, merge_near
 from clusterer.records import Article, DuplicateGroup, Link
 from clusterer.unionfind import UnionFind
 from clusterer.validation import check_range
 from clusterer.verify import comparer_for
+from clusterer.worker_match import deduplicate_on_worker, matches_on_worker
 
 KEEP_POLICIES = ("longest", "earliest", "first")
 Progress = Callable[[str, int, "int | None"], None]  # stage, done, total (None: unknown)
@@ -175,6 +176,9 @@ def deduplicate(
         The groups, in the input order of their kept articles.
     """
     config = config or DedupConfig()
+    if engine is not None and matches_on_worker(engine):
+        groups, model = deduplicate_on_worker(articles, config, progress, engine)
+        return DedupResult(groups=groups, config=config, boilerplate=model)
     comparer, uf = match_dump(articles, config, progress, engine)
     groups = _groups(comparer, uf, config.keep)
     return DedupResult(groups=groups, config=config, boilerplate=comparer.model)
@@ -188,6 +192,14 @@ def match_dump(articles: Iterable[Article], config: DedupConfig, progress: Progr
     report = progress or (lambda stage, done, total: None)
     engine = engine or LocalEngine(config.workers)
     docs, prints, model = fingerprint(articles, config.fingerprint_config(), report, engine)
+    return match_prints(docs, prints, model, config, report, engine)
+
+
+def match_prints(docs: Sequence[Article], prints: Fingerprints, model: BoilerplateModel,
+                 config: DedupConfig, report: Progress, engine: Engine | None = None
+                 ) -> tuple[Comparer, UnionFind]:
+    """:func:`match_dump` past fingerprinting: the dump's common text learned into
+    ``model``, exact copies joined, then near copies."""
     model.common_shingles_ = common_shingles(prints.body, common_least(len(docs)))
     uf = UnionFind(len(docs))
     merge_exact(docs, prints, uf)

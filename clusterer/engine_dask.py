@@ -11,7 +11,9 @@ hashing the texts, then shingling and signing them), which are most of the work,
 on the workers, one task per chunk of ``chunk_size`` articles; each stage's shared
 state (the learned chrome model) is scattered to every worker once. Results come back
 in input order, so the output is byte-identical to the local engine's whatever the
-number of workers or chunks. Matching, grouping and storylines run on the client.
+number of workers or chunks. Dedup's matching and grouping run as one task on a worker
+(:mod:`clusterer.worker_match`; on the client with ``ship_comparisons``); storylines and
+writing the outputs run on the client.
 """
 
 from __future__ import annotations
@@ -77,6 +79,13 @@ class DaskEngine:
         self.partition_size = partition_size
         self._client: Any = None
         self._cluster: Any = None
+
+    @property
+    def matches_on_worker(self) -> bool:
+        """Whether dedup's matching and grouping run as a task on a worker
+        (:mod:`clusterer.worker_match`): with resident results, without shipped
+        comparisons. Read by :func:`clusterer.worker_match.matches_on_worker`."""
+        return bool(self.keeps_results and not self.ships_comparisons)
 
     def resident_signatures(self, chunks: Sequence[Any], sizes: Sequence[int],
                             names: Sequence[str], num_perm: int) -> dict[str, Any]:
@@ -183,11 +192,14 @@ class DaskEngine:
 
     @contextlib.contextmanager
     def mapper(self, items: int, state: Any, view: Callable[[Any], Any] | None = None,
-               keep: Callable[[Any], Any] | None = None) -> Iterator[MapFn]:
+               keep: Callable[[Any], Any] | None = None, held: list[Any] | None = None
+               ) -> Iterator[MapFn]:
         """An ordered map on the workers. With ``view``, each result stays on its
         worker and a :class:`~clusterer.engine.Resident` comes back: the future of the
         result (of ``keep(result)`` with ``keep``: the rest is let go) and
-        ``view(result)``, computed there."""
+        ``view(result)``, computed there. With ``held`` too, the future of each job
+        sent to a worker is appended to it, in order: the jobs stay there while
+        ``held`` holds them (the texts, for :mod:`clusterer.worker_match`)."""
         client = self.client()
         # hash=False: a fresh key per stage, so that cancelling one stage's copy never
         # cancels the same state scattered again by the next stage.
@@ -202,6 +214,8 @@ class DaskEngine:
             # first, the task holding only a reference to it, let go once it ran.
             if not _holds_future(job):
                 job = client.scatter([job], hash=False)[0]
+                if held is not None:
+                    held.append(job)
             future = client.submit(fn, shared, job, pure=False)
             shown = client.submit(view, future, pure=False)
             return (future if keep is None else client.submit(keep, future, pure=False)), shown

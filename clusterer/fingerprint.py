@@ -197,10 +197,12 @@ def _joined(arrays: list[np.ndarray], dtype: Any) -> np.ndarray:
 
 
 def split_articles(articles: Iterable[Article], engine: Engine, report: Progress | None = None,
-                   resident: bool = False) -> SplitDump:
+                   resident: bool = False, texts: list[Any] | None = None) -> SplitDump:
     """Pass 1: read the articles while the engine's workers cut them into units and
     hash them (what chrome learning and pass 2 read). With ``resident``, an engine that
-    keeps results keeps each chunk's word hashes on its workers, for pass 2."""
+    keeps results keeps each chunk's word hashes on its workers, for pass 2; with
+    ``texts`` too, the futures of each chunk's texts (UTF-8) sent there are appended
+    to it, and the texts stay there while it holds them."""
     report = report or (lambda stage, done, total: None)
     out = SplitDump()
     iterator = iter(articles)
@@ -233,7 +235,8 @@ def split_articles(articles: Iterable[Article], engine: Engine, report: Progress
     def stowed(mapper: Any) -> Any:
         return lambda fn, jobs: (_stowed(part, spill) for part in mapper(fn, jobs))
 
-    with _mapper(engine, len(first), None, _units_view if resident else None) as mapper:
+    with _mapper(engine, len(first), None, _units_view if resident else None,
+                 held=texts) as mapper:
         out.parts = run_stage(stowed(mapper), _units_chunk, encoded(), None,
                               "reading and splitting", None, report)
     if failed:
@@ -249,6 +252,20 @@ def prints_of(split: SplitDump, model: BoilerplateModel, config: FingerprintConf
     hashes are let go once a worker has them). With ``resident``, an engine that keeps
     results keeps the MinHash signatures on its workers (``Fingerprints.*_sig`` are
     then its :class:`clusterer.resident.ResidentSignatures`)."""
+    view = _prints_view if resident else None
+    parts = prints_parts(split, model, config, engine, report, view, _signatures)
+    prints = joined_prints(parts, config.num_perm, engine)
+    return_free_memory()  # the parts, now copied
+    return prints
+
+
+def prints_parts(split: SplitDump, model: BoilerplateModel, config: FingerprintConfig,
+                 engine: Engine, report: Progress | None = None,
+                 view: Callable[[Any], Any] | None = None,
+                 keep: Callable[[Any], Any] | None = None) -> list[Any]:
+    """Pass 2's results chunk by chunk (:func:`prints_of` without joining them); with
+    ``view``, an engine that keeps results keeps them (``keep`` of them) and gives
+    :class:`Resident` parts. ``split.parts`` is emptied."""
     report = report or (lambda stage, done, total: None)
     bounds = np.cumsum([0, *split.sizes]).tolist()
     jobs = deque((part.kept if isinstance(part, Resident) else part,
@@ -262,13 +279,9 @@ def prints_of(split: SplitDump, model: BoilerplateModel, config: FingerprintConf
             yield (part.restored() if isinstance(part, _Stowed) else part), keys, titles
 
     permutations(config.num_perm, config.seed)  # drawn once, here: forked workers inherit them
-    view = _prints_view if resident else None
-    with _mapper(engine, len(split.docs), (model, config), view, _signatures) as mapper:
-        parts = run_stage(mapper, _prints_chunk, handed_out(), split.sizes, "fingerprinting",
-                          len(split.docs), report)
-    prints = joined_prints(parts, config.num_perm, engine)
-    return_free_memory()  # the parts, now copied
-    return prints
+    with _mapper(engine, len(split.docs), (model, config), view, keep) as mapper:
+        return run_stage(mapper, _prints_chunk, handed_out(), split.sizes, "fingerprinting",
+                         len(split.docs), report)
 
 
 def content_text(article: Article, model: BoilerplateModel) -> str:
@@ -437,9 +450,10 @@ def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
 
 
 def _mapper(engine: Engine, items: int, state: Any, view: Callable[[Any], Any] | None,
-            keep: Callable[[Any], Any] | None = None) -> Any:
+            keep: Callable[[Any], Any] | None = None, held: list[Any] | None = None) -> Any:
     """``engine.mapper``, keeping results (``keep`` of them) on the engine with
-    ``view`` where it can."""
+    ``view`` where it can (and the jobs sent, in ``held``, if given)."""
     if view is not None and keeps_results(engine):
-        return engine.mapper(items, state, view=view, keep=keep)  # type: ignore[call-arg]
+        extra = {} if held is None else {"held": held}
+        return engine.mapper(items, state, view=view, keep=keep, **extra)  # type: ignore[call-arg]
     return engine.mapper(items, state)

@@ -105,10 +105,12 @@ def chrome_title(result: DedupResult) -> Callable[[Article], bool]:
 
 
 def run_storylines(deduped: DedupRun, config: StorylineConfig | None = None,
-                   progress: Progress | None = None) -> StorylinesRun:
+                   progress: Progress | None = None, engine: Engine | None = None
+                   ) -> StorylinesRun:
     """Group the kept articles of a dedup run into storylines (chrome left out of their
-    bodies, as dedup learned it)."""
+    bodies, as dedup learned it); with ``engine``, each time block is clustered as one
+    of its jobs (:func:`clusterer.storylines.build_storylines`)."""
     result = build_storylines(deduped.result.groups, config,
                               body_text=deduped.result.content_text, progress=progress,
-                              chrome_title=chrome_title(deduped.result))
+                              chrome_title=chrome_title(deduped.result), engine=engine)
     return StorylinesRun(result, deduped)

@@ -42,12 +42,14 @@ Pipeline (kept articles only; copies travel with their kept article):
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from clusterer.engine import Engine, run_stage
 from clusterer.evidence import (
     NOISE,
     cluster_centroids,
@@ -137,7 +139,8 @@ class StorylineConfig:
 def build_storylines(groups: Sequence[DuplicateGroup], config: StorylineConfig | None = None,
                      body_text: Callable[[Article], str] | None = None,
                      progress: Progress | None = None,
-                     chrome_title: Callable[[Article], bool] | None = None) -> StorylineResult:
+                     chrome_title: Callable[[Article], bool] | None = None,
+                     engine: Engine | None = None) -> StorylineResult:
     """Group duplicate groups (their kept articles) into storylines.
 
     Args:
@@ -149,6 +152,10 @@ def build_storylines(groups: Sequence[DuplicateGroup], config: StorylineConfig |
         chrome_title: Whether an article's headline is page chrome ("News Feed", as
             dedup's chrome model tells): such a headline never names a storyline while
             another member's can.
+        engine: Where the clustering of each time block (HDBSCAN, prune, merge) runs:
+            here by default, or as that engine's jobs (the Dask engine's workers); the
+            features, the joins across blocks and every later step run here. The
+            result does not depend on it.
 
     Returns:
         Storylines sorted by size (largest first, then id) and unclustered groups in
@@ -158,7 +165,7 @@ def build_storylines(groups: Sequence[DuplicateGroup], config: StorylineConfig |
     report = progress or (lambda stage, done, total: None)
     return by_language(groups, config, body_text, report,
                        lambda docs, part, _, language: _cluster_language(
-                           docs, part, language, config, report, chrome_title))
+                           docs, part, language, config, report, chrome_title, engine))
 
 
 Cluster = Callable[[list[str], list[DuplicateGroup], list[int], str],
@@ -201,7 +208,8 @@ def by_language(groups: Sequence[DuplicateGroup], config: StorylineConfig,
 
 def _cluster_language(docs: list[str], groups: list[DuplicateGroup], language: str,
                       config: StorylineConfig, report: Progress,
-                      chrome_title: Callable[[Article], bool] | None = None
+                      chrome_title: Callable[[Article], bool] | None = None,
+                      engine: Engine | None = None
                       ) -> tuple[list[Storyline], list[DuplicateGroup]]:
     """Storylines among the articles of one language (in time order)."""
     hours = np.array([time_hours(g.kept.published) for g in groups], dtype=np.float64)
@@ -212,7 +220,7 @@ def _cluster_language(docs: list[str], groups: list[DuplicateGroup], language: s
     weights = np.array([g.size for g in groups], dtype=np.float64)
     titles = title_terms([g.kept.title for g in groups], language,
                          [site_words(g.kept.source, url_host(g.kept.url)) for g in groups])
-    labels = _cluster_blocks(features, titles, weights, hours, config, report)
+    labels = _cluster_blocks(features, titles, weights, hours, config, report, engine)
     labels = _split_in_time(features.vectors, hours, labels, config)
     labels = drop_singletons(prune((features.tfidf, titles), weights, labels, config.similarity))
     labels = rescue((features.tfidf, titles), weights, hours, labels, config)
@@ -236,15 +244,18 @@ def _singletons(labels: np.ndarray) -> np.ndarray:
     return labels
 
 
-def _cluster_blocks(features: Features, titles: sp.csr_matrix, weights: np.ndarray, hours: np.ndarray,
-                    config: StorylineConfig, report: Progress) -> np.ndarray:
+def _cluster_blocks(features: Features, titles: sp.csr_matrix, weights: np.ndarray,
+                    hours: np.ndarray, config: StorylineConfig, report: Progress,
+                    engine: Engine | None = None) -> np.ndarray:
     """Cluster labels (NOISE for none), block by block (the articles are in time order).
 
-    Each block of at most ``block_size`` articles: HDBSCAN on the reduced vectors finds
-    candidate fragments; members without evidence on the sparse TF-IDF are dropped
-    from them; then fragments and lone articles merge on the sparse TF-IDF. Then
-    storylines that cross a block edge are joined by merging the clusters of each pair
-    of consecutive blocks.
+    Each block of at most ``block_size`` articles (:func:`_cluster_block`): HDBSCAN on
+    the reduced vectors finds candidate fragments; members without evidence on the
+    sparse TF-IDF are dropped from them; then fragments and lone articles merge on the
+    sparse TF-IDF. The blocks run here, or as jobs of ``engine`` (a block's vectors,
+    TF-IDF and headline rows travel, its labels come back). Then, here, storylines that
+    cross a block edge are joined by merging the clusters of each pair of consecutive
+    blocks.
     """
     vectors, tfidf = features.vectors, features.tfidf
     n = len(vectors)
@@ -252,22 +263,32 @@ def _cluster_blocks(features: Features, titles: sp.csr_matrix, weights: np.ndarr
     if n == 0:
         return labels
     blocks = time_blocks(hours, config.block_size, config.window_hours)
+    jobs = ((vectors[block], tfidf[block], titles[block], weights[block]) for block in blocks)
+    mapper: Any = (engine.mapper(n, config) if engine is not None
+                   else contextlib.nullcontext(lambda fn, items: (fn(config, job) for job in items)))
+    with mapper as run:
+        found = run_stage(run, _cluster_block, jobs, [1] * len(blocks), "clustering",
+                          len(blocks), lambda stage, done, _: report(stage, done, len(blocks)))
     next_label = 0
-    for number, block in enumerate(blocks):
-        report("clustering", number, len(blocks))
-        local = _hdbscan(vectors[block], config)
-        local = _singletons(prune((tfidf[block], titles[block]), weights[block], local,
-                                         config.similarity))
-        local = _merge(vectors[block], weights[block], local)
+    for block, local in zip(blocks, found):
         labels[block] = local + next_label
         next_label += int(local.max()) + 1
-    report("clustering", len(blocks), len(blocks))
     for first, second in zip(blocks, blocks[1:]):
         if hours[second[0]] - hours[first[-1]] > config.window_hours:
             continue  # a gap no storyline spans
         both = np.concatenate([first, second])
         labels[both] = _merge(vectors[both], weights[both], labels[both], only_multi=True)
     return drop_singletons(labels)
+
+
+def _cluster_block(config: StorylineConfig,
+                   job: tuple[np.ndarray, sp.csr_matrix, sp.csr_matrix, np.ndarray]
+                   ) -> np.ndarray:
+    """One block's labels, from 0 (none NOISE): HDBSCAN, prune, merge."""
+    vectors, tfidf, titles, weights = job
+    local = _hdbscan(vectors, config)
+    local = _singletons(prune((tfidf, titles), weights, local, config.similarity))
+    return _merge(vectors, weights, local)
 
 
 def _hdbscan(vectors: np.ndarray, config: StorylineConfig) -> np.ndarray:

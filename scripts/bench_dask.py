@@ -10,9 +10,11 @@ script (``--child``) that reads the dump, runs :func:`clusterer.pipeline.run_ded
 LocalCluster of ``workers`` single-threaded worker processes, each with that memory
 limit; ``dask``: fingerprinting on the workers, as ``--engine dask`` does, the word
 hashes and MinHash signatures kept there with LSH and the estimates computed there,
-``dask-client``: the same but every result fetched to the client (``resident=False``,
-the engine before :mod:`clusterer.resident`), ``dask-verify``: ``dask`` with the exact
-verification of candidate pairs on the workers too), and writes
+matching and grouping in one task on a worker (:mod:`clusterer.worker_match`),
+``dask-client``: every result fetched to the client (``resident=False``, the engine
+before :mod:`clusterer.resident`; matching on the client), ``dask-verify``:
+``dask`` with matching on the client and the exact verification of candidate pairs
+shipped to the workers), and writes
 the records (JSONL) and the groups document, as the CLI's dedup does, with the time
 and the client's CPU time (all its threads) at which each stage first reported progress.
 

@@ -4,8 +4,10 @@ fingerprinting run on the workers, and optionally the exact verification of cand
 pairs."""
 
 import dataclasses
+import gc
 import operator
 import sys
+import time
 
 import numpy as np
 import orjson
@@ -20,8 +22,9 @@ from clusterer.fingerprint import fingerprint
 from clusterer.lsh import lsh_pairs, lsh_pairs_of
 from clusterer.pipeline import run_dedup, run_storylines
 from clusterer.readers import read_articles
+from clusterer.storylines import StorylineConfig
 
-from conftest import SAMPLES
+from conftest import ROOT, SAMPLES
 from syndication import make_fixture
 
 pytest.importorskip("distributed")
@@ -59,15 +62,55 @@ def test_dask_gives_the_local_engines_outputs(tmp_path, dask_engine, monkeypatch
     assert len(fixture.records) >= 8 * dask_engine.chunk_size  # at least 8 partitions
     assert len(fixture.records) >= 8 * dask_engine.partition_size
     local = _documents(path, LocalEngine(1))
+    if resident and not ship:  # the client neither matches nor groups: a worker does
+        monkeypatch.setattr("clusterer.dedup.match_prints", _refused)
+        monkeypatch.setattr("clusterer.dedup.group_members", _refused)
     with get_task_stream(client=dask_engine.client()) as stream:
         assert _documents(path, dask_engine) == local
     # Fingerprinting ran on the workers, and with ship_comparisons the exact verification
     # of candidate pairs too; with resident signatures, LSH and the estimates too.
+    # Without shipped comparisons, matching and grouping ran as one task on a worker
+    # (clusterer.worker_match), which read pass 2's sets there (_prints_view).
     stages = {task["key"].rsplit("-", 5)[0] for task in stream.data}
+    on_worker = {"_size", "_match_task", "_shape"} | RESIDENT_STAGES - {"_signatures"}
     assert stages == {"_units_chunk", "_prints_chunk", *(["compare_chunk"] if ship else []),
-                      *(RESIDENT_STAGES if resident else [])}
+                      *((RESIDENT_STAGES if ship else on_worker) if resident else [])}
     groups = orjson.loads(local[1])["groups"]
     assert any(len(g["members"]) >= 3 for g in groups)  # chains of copies to cross partitions
+    # Nothing stays on the cluster after the run (the texts kept for matching included).
+    assert _keys_left(dask_engine.client()) == []
+
+
+def _keys_left(client):
+    """The keys the scheduler still holds, once the client's releases have reached it."""
+    gc.collect()
+    deadline = time.monotonic() + 10
+    while True:
+        left = client.run_on_scheduler(lambda dask_scheduler: sorted(map(str, dask_scheduler.tasks)))
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.1)
+
+
+def _refused(*args, **kwargs):
+    raise AssertionError("called on the client")
+
+
+def test_storyline_blocks_are_clustered_on_the_workers(tmp_path, dask_engine, monkeypatch):
+    # Two time blocks of uci-dev's first 1,000 articles, each clustered (HDBSCAN,
+    # prune, merge) as a task on a worker: the same storylines as clustered here.
+    lines = (ROOT / "data" / "uci-dev.jsonl").read_bytes().splitlines(keepends=True)[:1000]
+    path = tmp_path / "uci.jsonl"
+    path.write_bytes(b"".join(lines))
+    deduped = run_dedup([str(path)], config=DedupConfig(workers=1), engine=LocalEngine(1))
+    config = StorylineConfig(block_size=500)
+    local = run_storylines(deduped, config).document()
+    assert len(local["storylines"]) >= 10
+    monkeypatch.setattr("clusterer.storylines._hdbscan", _refused)  # never on the client
+    with get_task_stream(client=dask_engine.client()) as stream:
+        assert run_storylines(deduped, config, engine=dask_engine).document() == local
+    assert [task["key"].rsplit("-", 5)[0] for task in stream.data] == ["_cluster_block"] * 2
+    assert _keys_left(dask_engine.client()) == []
 
 
 def test_the_client_holds_no_signature_and_the_same_sets(dask_engine):
@@ -227,3 +270,53 @@ def test_other_errors_under_a_run_pass_through_the_engine():
         raise ValueError("ours")
     with pytest.raises(UsageError), DaskEngine(workers=1):
         raise UsageError("a usage error")
+
+
+def test_the_matching_task_run_again_after_letting_go_fails(dask_engine):
+    # The task lets go of the headers and views it copied (their dataset unpublished):
+    # run again elsewhere (its worker lost), it fails as a cluster failure.
+    from clusterer.boilerplate import BoilerplateModel
+    from clusterer.engine_dask import _from_the_cluster
+    from clusterer.worker_match import _Keys, _match_task
+
+    client = dask_engine.client()
+    client.publish_dataset(**{"clusterer-test-again": {"texts": [], "signatures": {}}})
+    keys = _Keys(dataset="clusterer-test-again", text_sizes=[], bounds=[0], num_perm=128,
+                 places=4)
+    task = client.submit(_match_task, DedupConfig(), BoilerplateModel(), keys, pure=False)
+    try:
+        with pytest.raises(Exception) as caught:
+            task.result(timeout=60)
+    finally:
+        client.unpublish_dataset("clusterer-test-again")
+    assert _from_the_cluster(caught.value)
+    assert "clusterer-test-again-read-once" in str(caught.value)
+    assert "let go by an earlier run" in str(caught.value)
+
+
+@pytest.mark.filterwarnings("ignore:Client .* desires key .* but key is unknown")
+def test_a_key_lost_with_a_worker_fails_the_matching_task(dask_engine):
+    # Scattered data lost with its worker cannot be made again: the task run again
+    # elsewhere fails as a cluster failure instead of waiting for it forever. The loss
+    # is made by cancelling the key though the published dataset still names it.
+    from clusterer.boilerplate import BoilerplateModel
+    from clusterer.engine_dask import _from_the_cluster
+    from clusterer.worker_match import _Keys, _match_task
+
+    client = dask_engine.client()
+    lost = client.scatter([[("id",) * 7]], hash=False)[0]
+    key = lost.key
+    client.publish_dataset(**{"clusterer-test-lost": {"texts": [], "signatures": {}},
+                              "clusterer-test-lost-read-once": {"headers": [lost], "views": []}})
+    client.cancel([lost], force=True)
+    del lost
+    keys = _Keys(dataset="clusterer-test-lost", text_sizes=[], bounds=[0], num_perm=128,
+                 places=4)
+    task = client.submit(_match_task, DedupConfig(), BoilerplateModel(), keys, pure=False)
+    try:
+        with pytest.raises(Exception) as caught:
+            task.result(timeout=60)
+    finally:
+        client.unpublish_dataset("clusterer-test-lost")
+        client.unpublish_dataset("clusterer-test-lost-read-once")
+    assert _from_the_cluster(caught.value) and str(key) in str(caught.value)

@@ -45,6 +45,7 @@ from clusterer.tables import article_rows, csv_bytes, parquet_bytes
 # --state runs import the state store and the incremental code when used: 30 ms of
 # every start-up otherwise (clusterer --help included).
 if TYPE_CHECKING:
+    from clusterer.engine import Engine
     from clusterer.incremental import IncrementalDedup
     from clusterer.state import State
 
@@ -128,11 +129,13 @@ def dedup(
         print_dedup_summary(run.result, top)
 
 
-def _read_and_deduplicate(common: Common) -> DedupRun:
-    """Read every input and merge copies, reporting skipped records and empty inputs."""
+def _read_and_deduplicate(common: Common, engine: Engine | None = None) -> DedupRun:
+    """Read every input and merge copies, reporting skipped records and empty inputs
+    (on ``engine``, else on one started and stopped here)."""
     report = ReadReport(keep_all=common.skip_report is not None)
-    with engine_for(common) as engine, progress_bar(common.quiet) as progress:
-        run = run_dedup(common.inputs, common.reader, common.dedup, progress, engine, report)
+    with (contextlib.nullcontext(engine) if engine is not None else engine_for(common)
+          ) as running, progress_bar(common.quiet) as progress:
+        run = run_dedup(common.inputs, common.reader, common.dedup, progress, running, report)
     print_read_report(run.read, common.inputs, common.quiet)
     return run
 
@@ -228,9 +231,13 @@ def storylines(
     outputs = OutputSet([json_path, csv_path, parquet_path, common.skip_report], common.inputs)
     with contextlib.ExitStack() as stack:
         if state is None:
-            deduped = _read_and_deduplicate(common)
-            with progress_bar(common.quiet) as progress:
-                run = run_storylines(deduped, config, progress)
+            # With --engine dask, each time block is clustered on the workers; the
+            # local engine's storylines run in this process, as before.
+            with engine_for(common) as engine:
+                deduped = _read_and_deduplicate(common, engine)
+                with progress_bar(common.quiet) as progress:
+                    run = run_storylines(deduped, config, progress,
+                                         engine if common.engine == "dask" else None)
             document = run.document
         else:
             from clusterer.state import open_state

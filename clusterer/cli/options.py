@@ -81,8 +81,9 @@ Jobs = Annotated[
     int, typer.Option("--jobs", "-j", help="Worker processes for fingerprinting; 0 = every core.")
 ]
 EngineOpt = Annotated[
-    str, typer.Option("--engine", help="Where fingerprinting runs: local (a process pool) or dask "
-                      "(a Dask cluster; pip install 'clusterer\\[dask]').")
+    str, typer.Option("--engine", help="Where the heavy stages run: local (fingerprinting in a "
+                      "process pool) or dask (a Dask cluster: dedup's stages and each storyline "
+                      "time block's clustering; pip install 'clusterer\\[dask]').")
 ]
 Scheduler = Annotated[
     Optional[str],  # noqa: UP045
