@@ -41,6 +41,7 @@ from clusterer.pipeline import DedupRun
 from clusterer.readers import ReaderConfig, ReadReport, read_articles
 from clusterer.records import Article, DuplicateGroup, Link
 from clusterer.state import State
+from clusterer.state_output import Standing
 from clusterer.state_records import StoredRow, digest
 from clusterer.validation import check_range
 
@@ -74,6 +75,9 @@ class IncrementalDedup:
         fresh: Articles matched in this run (new, updated, and stored ones whose group
             a new one touched or whose chrome changed): the rest kept their groups.
         refreshed: Stored articles fingerprinted again because their chrome changed.
+        places: With ``stream``, the place of each group's kept article in ``run``.
+        standing: With ``stream``, the stored groups that stand as stored, by id (their
+            records are not read: :func:`clusterer.state_output.stream_dedup_records`).
     """
 
     run: DedupRun
@@ -81,6 +85,8 @@ class IncrementalDedup:
     number: int
     fresh: int = 0
     refreshed: int = 0
+    places: tuple[int, ...] = ()
+    standing: tuple[Standing, ...] = ()
 
     def touched(self) -> list[DuplicateGroup]:
         """The groups holding an article this run added or updated (``--only-new``)."""
@@ -92,7 +98,7 @@ def dedup_with_state(state: State, inputs: Sequence[str], reader: ReaderConfig |
                      config: DedupConfig | None = None, progress: Progress | None = None,
                      engine: Engine | None = None, expire_after: float | None = None,
                      command: str = "dedup", report: ReadReport | None = None,
-                     only_new: bool = False) -> IncrementalDedup:
+                     only_new: bool = False, stream: bool = False) -> IncrementalDedup:
     """Read ``inputs``, add them to ``state`` and deduplicate everything it holds.
 
     The state is changed inside its open transaction (committed by the caller's
@@ -113,6 +119,8 @@ def dedup_with_state(state: State, inputs: Sequence[str], reader: ReaderConfig |
             new, updated and fingerprinted-again articles, and the stored groups they
             met): every group with an article this run added or updated is among
             them, and the stored records of the rest are not read.
+        stream: Hold in the result only the groups matched in this run, and the other
+            stored groups by id in ``standing`` (their records are not read).
     """
     if expire_after is not None:
         check_range("expire_after", expire_after, 0.0, None, low_open=True)
@@ -130,7 +138,7 @@ def dedup_with_state(state: State, inputs: Sequence[str], reader: ReaderConfig |
     gone = {seq_of[i] for i in (*intake.expired, *intake.updated)}
     # Every stored record is read for an output of everything; --only-new reads those
     # of the articles matched again only (their groups are all it writes).
-    records = {} if only_new else state.records(s.seq for s in stored if s.seq not in gone)
+    records = {} if only_new or stream else state.records(s.seq for s in stored if s.seq not in gone)
     group_rows = state.group_rows()  # read once: stored groups, and those that stand
     try:
         placed = match_on_state(state, [(places[a.id], a) for a in incoming if a.id in changed],
@@ -141,7 +149,10 @@ def dedup_with_state(state: State, inputs: Sequence[str], reader: ReaderConfig |
         raise OutOfMemory(report.reading) from None
     places.update((i, seq) for i, seq in seq_of.items() if i not in places)
     groups = placed.groups
-    if not only_new:
+    standing: list[Standing] = []
+    if stream:
+        standing = _standing(group_rows, places, placed.fresh | gone)
+    elif not only_new:
         articles = {a.id: a for a in records.values()}
         articles.update((a.id, a) for a in incoming if a.id in changed)
         groups = groups + _kept_groups(group_rows, articles, places, placed.fresh | gone)
@@ -153,7 +164,9 @@ def dedup_with_state(state: State, inputs: Sequence[str], reader: ReaderConfig |
     state.record_run(command, len(intake.new), len(intake.updated), len(intake.skipped),
                      len(intake.expired))
     return IncrementalDedup(DedupRun(result, report), intake, state.run, len(placed.fresh),
-                            placed.refreshed)
+                            placed.refreshed,
+                            tuple(places[g.kept.id] for g in groups) if stream else (),
+                            tuple(standing))
 
 
 def _stored_groups(group_rows: list[tuple[Any, ...]], seq_of: dict[str, int]
@@ -183,6 +196,19 @@ def _kept_groups(group_rows: list[tuple[Any, ...]], articles: dict[str, Article]
             kinds=tuple(r[3] for r in others if r[3] is not None),
             links=tuple(Link(r[4], r[5], r[6]) for r in others if r[4] is not None)))
     return out
+
+
+def _standing(group_rows: list[tuple[Any, ...]], places: dict[str, int], fresh: set[int]
+              ) -> list[Standing]:
+    """The stored duplicate groups that stand as they were, by id and place (the
+    groups :func:`_kept_groups` makes, without their records)."""
+    members: dict[str, list[str]] = {}
+    for row in group_rows:
+        if row[0] in places and places[row[0]] not in fresh:
+            members.setdefault(row[1], []).append(row[0])
+    return sorted((Standing(places[kept], kept, tuple(sorted(
+        (i for i in ids if i != kept), key=places.__getitem__)))
+        for kept, ids in members.items()), key=lambda s: s.seq)
 
 
 def _intake(stored: list[StoredRow], incoming: list[Article], expire_after: float | None

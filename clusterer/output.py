@@ -27,7 +27,7 @@ from typing import IO, Any
 import orjson
 
 from clusterer.errors import OutputError
-from clusterer.records import DuplicateGroup
+from clusterer.records import Article, DuplicateGroup
 
 STDOUT = "-"
 # Signals whose handlers clean up (cli.py): held back while a temporary file is being
@@ -311,10 +311,16 @@ def dedup_records(groups: Iterable[DuplicateGroup]) -> Iterator[dict[str, Any]]:
     """The ``dedup`` output: each kept article's original fields, ``duplicates`` (the
     ids of its copies) and ``normalized`` (:meth:`Article.normalized`)."""
     for group in groups:
-        record = group.kept.to_dict()
-        record["duplicates"] = [a.id for a in group.duplicates]
-        record["normalized"] = group.kept.normalized()
-        yield record
+        yield dedup_record(group.kept, [a.id for a in group.duplicates])
+
+
+def dedup_record(kept: Article, duplicates: Sequence[str]) -> dict[str, Any]:
+    """One ``dedup`` output line: ``kept``'s fields, the ids of its copies and
+    ``normalized``."""
+    record = kept.to_dict()
+    record["duplicates"] = list(duplicates)
+    record["normalized"] = kept.normalized()
+    return record
 
 
 def check_outputs(outputs: Sequence[str | None], inputs: Sequence[str]) -> None:

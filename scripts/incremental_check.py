@@ -58,6 +58,7 @@ from clusterer.output import dedup_records, write_json, write_jsonl  # noqa: E40
 from clusterer.pipeline import run_dedup, run_storylines  # noqa: E402
 from clusterer.readers import read_articles  # noqa: E402
 from clusterer.state import open_state, read_summary  # noqa: E402
+from clusterer.state_output import stream_dedup_records  # noqa: E402
 from clusterer.tracking import storylines_with_state  # noqa: E402
 
 CONFIG = DedupConfig(workers=1)
@@ -234,24 +235,29 @@ def _print_profile(profiler: cProfile.Profile) -> None:
 
 def _timed_run(state: str, path: str, tmp: str, command: str
                ) -> tuple[Any, float, float, str]:
-    """One run adding ``path`` to ``state`` and writing every stored article (``dedup``)
-    or every storyline (``storylines``): the run, its seconds and CPU seconds, and (for
-    ``storylines``) what the storylines step took."""
+    """One run adding ``path`` to ``state`` and writing every stored article (``dedup``:
+    streamed from the state, as ``dedup --state S --output OUT``) or every storyline
+    (``storylines``): the run, its seconds and CPU seconds, and (for ``storylines``)
+    what the storylines step took."""
     start, cpu = time.perf_counter(), _cpu()
     step = ""
     with open_state(state) as store:
         only_new = command == "dedup-only-new"
+        stream = command == "dedup"  # as `dedup --state S --output OUT` writes it
         run = dedup_with_state(store, [path], config=CONFIG,
-                               command="dedup" if only_new else command, only_new=only_new)
+                               command="dedup" if only_new else command, only_new=only_new,
+                               stream=stream)
         if command == "storylines":
             before = _cpu()
             tracked = storylines_with_state(store, run)
             write_json(str(Path(tmp, "out.json")), tracked.document())
             step = (f", of which the storylines step {_cpu() - before:.1f} on "
                     f"{getattr(tracked, 'clustered', '?')} groups clustered again")
+        elif stream:
+            write_jsonl(str(Path(tmp, "out.jsonl")), stream_dedup_records(
+                store, run.run.result.groups, run.places, run.standing))
         else:
-            write_jsonl(str(Path(tmp, "out.jsonl")),
-                        dedup_records(run.touched() if only_new else run.run.result.groups))
+            write_jsonl(str(Path(tmp, "out.jsonl")), dedup_records(run.touched()))
     return run, time.perf_counter() - start, _cpu() - cpu, step
 
 

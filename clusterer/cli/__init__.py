@@ -27,6 +27,7 @@ from clusterer.cli.options import (
 )
 from clusterer.cli.printing import (
     PRINT_FORMATS,
+    print_dedup_counts,
     print_dedup_summary,
     print_read_report,
     print_storylines,
@@ -106,18 +107,34 @@ def dedup(
     outputs = OutputSet([output, groups, common.skip_report], common.inputs)
     if state is not None:
         from clusterer.state import open_state
+        from clusterer.state_output import largest, stream_dedup_records, summary_counts
 
+        # Without --only-new or --groups, the stored groups that stand are streamed to
+        # --output from the state (clusterer.state_output), not held.
+        stream = not only_new and groups is None
+        counts: dict[str, int] = {}
+        shown: list[tuple[int, str, str]] = []
         with open_state(state) as store:
             incremental = _deduplicate_with_state(common, store, expire_after, "dedup",
-                                                  only_new)
+                                                  only_new, stream)
             chosen = incremental.touched() if only_new else incremental.run.result.groups
             with outputs:
-                outputs.write_jsonl(output, dedup_records(chosen))
+                if stream:
+                    outputs.write_jsonl(output, stream_dedup_records(
+                        store, chosen, incremental.places, incremental.standing))
+                else:
+                    outputs.write_jsonl(output, dedup_records(chosen))
                 if groups is not None:
                     outputs.write_json(groups, incremental.run.groups_document())
                 _write_skip_report(outputs, common, incremental.run)
+            if stream and not common.quiet:  # the headlines read before the state closes
+                counts = summary_counts(chosen, incremental.standing)
+                shown = largest(store, chosen, incremental.standing, top)
         if not common.quiet:
-            print_dedup_summary(incremental.run.result, top)
+            if stream:
+                print_dedup_counts(counts, shown)
+            else:
+                print_dedup_summary(incremental.run.result, top)
         return
     run = _read_and_deduplicate(common)
     with outputs:
@@ -147,7 +164,8 @@ def _write_skip_report(outputs: OutputSet, common: Common, run: DedupRun) -> Non
 
 
 def _deduplicate_with_state(common: Common, store: State, expire_after: float | None,
-                            command: str, only_new: bool = False) -> IncrementalDedup:
+                            command: str, only_new: bool = False, stream: bool = False
+                            ) -> IncrementalDedup:
     """Read every input into the state and merge copies over all it holds (with
     ``only_new``, the result holds the groups matched in this run only)."""
     from clusterer.incremental import dedup_with_state
@@ -156,7 +174,7 @@ def _deduplicate_with_state(common: Common, store: State, expire_after: float | 
     with engine_for(common) as engine, progress_bar(common.quiet) as progress:
         incremental = dedup_with_state(store, common.inputs, common.reader, common.dedup,
                                        progress, engine, expire_after, command, report,
-                                       only_new)
+                                       only_new, stream)
     print_read_report(incremental.run.read, common.inputs, common.quiet)
     if not common.quiet:
         counts = incremental.intake.to_dict()

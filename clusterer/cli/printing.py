@@ -161,21 +161,27 @@ def print_read_report(report: ReadReport, inputs: Sequence[str], quiet: bool) ->
 
 
 def print_dedup_summary(result: DedupResult, top: int) -> None:
-    stats = result.stats
+    largest = sorted((g for g in result.groups if g.size > 1), key=lambda g: (-g.size, g.kept.id))
+    print_dedup_counts(result.stats, [(g.size, g.kept.id, g.kept.title)
+                                      for g in largest[:max(top, 0)]])
+
+
+def print_dedup_counts(stats: dict[str, int], largest: list[tuple[int, str, str]]) -> None:
+    """The dedup summary: counts, then the largest groups as ``(size, kept id,
+    headline)``, already chosen and ordered."""
     stderr.print(
         f"Read {stats['articles']} articles: kept {stats['kept']}, "
         f"merged {stats['duplicates']} duplicates into {stats['groups']} groups.",
         highlight=False,
     )
-    largest = sorted((g for g in result.groups if g.size > 1), key=lambda g: (-g.size, g.kept.id))
-    if not largest or top <= 0:
+    if not largest:
         return
     table = Table(title="Largest duplicate groups")
     table.add_column("size", justify="right")
     table.add_column("kept id")
     table.add_column("headline", overflow="fold")
-    for group in largest[:top]:
-        table.add_row(str(group.size), group.kept.id, group.kept.title)
+    for size, kept, title in largest:
+        table.add_row(str(size), kept, title)
     stderr.print(table)
 
 
