@@ -86,11 +86,14 @@ def merge_exact(docs: Sequence[Article], prints: Fingerprints, uf: UnionFind) ->
 
 
 def merge_near(comparer: Comparer, uf: UnionFind, report: Progress,
-               fresh: np.ndarray | None = None) -> None:
+               fresh: np.ndarray | None = None, keep_lead: bool = True) -> None:
     """Join the near-duplicate pairs that LSH proposes and :meth:`Comparer.compare`
     accepts: bodies by their whole and their lead, headline-only articles by headline.
     With ``fresh`` (a mask), only pairs with a fresh article are offered: the others
-    were matched before (:mod:`clusterer.delta`)."""
+    were matched before (:mod:`clusterer.delta`). Without ``keep_lead``, the lead
+    signatures are let go once their candidate pairs are found (``prints.lead_sig``
+    becomes an empty array: nothing after needs them, and at 1M articles they are
+    0.5 GiB of the matching stage's peak)."""
     prints, config = comparer.prints, comparer.config
     num_perm = prints.body_sig.shape[1]
     n = len(prints.body)
@@ -118,15 +121,26 @@ def merge_near(comparer: Comparer, uf: UnionFind, report: Progress,
         close = Screen(prints.title_sig, floor, 1.0).estimate(
             titled_reps[by_title[:, 0]], titled_reps[by_title[:, 1]])[0]
         wanted = None if fresh is None else fresh[body_reps]
-        found = [(body_reps, lsh_pairs_of(prints.body_sig, body_reps, bands, rows, wanted)),
-                 (body_reps, lsh_pairs_of(prints.lead_sig, body_reps, bands, rows, wanted)),
-                 (titled_reps, (by_title[close], title_buckets))]
-        pairs = union_pairs([members[p] for members, (p, _) in found], n)
-        big = [members[b] for members, (_, buckets) in found for b in buckets]
         # A pair below the recheck level is rejected without a recheck (see
         # Comparer.compare), and its similarity is at most its containment.
         screen = Screen(prints.body_sig, _RECHECK * config.threshold, config.threshold,
                          prints.body)
+
+        def passing(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+            # verify_pairs offers only the pairs that pass the estimate: the others are
+            # dropped band by band, not gathered (the lead pairs grow with the square of
+            # the dump). The same pairs, in the same order, are verified.
+            return screen.estimate(body_reps[a], body_reps[b])[0]
+
+        found = [(body_reps, lsh_pairs_of(prints.body_sig, body_reps, bands, rows, wanted,
+                                          passing)),
+                 (body_reps, lsh_pairs_of(prints.lead_sig, body_reps, bands, rows, wanted,
+                                          passing)),
+                 (titled_reps, (by_title[close], title_buckets))]
+        if not keep_lead and isinstance(prints.lead_sig, np.ndarray):
+            prints.lead_sig = np.empty((0, num_perm), dtype=prints.lead_sig.dtype)
+        pairs = union_pairs([members[p] for members, (p, _) in found], n)
+        big = [members[b] for members, (_, buckets) in found for b in buckets]
         joiner = BodyJoin(comparer, uf)
         comparer.prefetch(pairs, screen)
         verify_pairs(pairs, big, None, screen, joiner, uf)
