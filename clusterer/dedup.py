@@ -208,7 +208,7 @@ def match_prints(docs: Sequence[Article], prints: Fingerprints, model: Boilerpla
     # The articles and the model live through matching: left out of the collector's
     # full passes meanwhile (a tenth of matching's CPU went to them at 100k articles).
     with frozen_objects():
-        merge_near(comparer, uf, report)
+        merge_near(comparer, uf, report, keep_lead=False)
     return comparer, uf
 
 

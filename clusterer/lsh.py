@@ -5,7 +5,7 @@ against datasketch), in bulk with numpy; and the helpers on pairs and buckets.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -13,6 +13,8 @@ import numpy as np
 
 from clusterer.engine import return_free_memory
 from clusterer.minhash import mix64
+
+PairFilter = Callable[[np.ndarray, np.ndarray], np.ndarray]  # which pairs (a[k], b[k]) to keep
 
 KNOWN_LSH_PARAMS: dict[tuple[float, int], tuple[int, int]] = {
     (0.4, 128): (32, 4),
@@ -58,7 +60,8 @@ def lsh_buckets(signatures: np.ndarray, bands: int, rows: int,
 
 
 def lsh_pairs(signatures: np.ndarray, bands: int, rows: int, wanted: np.ndarray | None = None,
-              max_bucket: int = 1024) -> tuple[np.ndarray, list[np.ndarray]]:
+              max_bucket: int = 1024, keep: PairFilter | None = None
+              ) -> tuple[np.ndarray, list[np.ndarray]]:
     """The candidate pairs of :func:`lsh_buckets`, as arrays: no Python object per pair.
 
     Buckets of more than ``max_bucket`` rows (a stock headline carried by thousands of
@@ -69,6 +72,10 @@ def lsh_pairs(signatures: np.ndarray, bands: int, rows: int, wanted: np.ndarray 
         wanted: Optional boolean mask: only pairs with a wanted row are returned (and
             only big buckets holding one).
         max_bucket: Largest bucket given as pairs.
+        keep: Optional: which pairs ``(a[k], b[k])`` of a band to keep (a boolean mask),
+            applied band by band, before the bands' pairs are gathered: pairs no later
+            step would use (a screen's rejects) never pile up (lead pairs grow about
+            with the square of the dump: 0.9M at 100,000 articles, 3.2M at 200,000).
 
     Returns:
         Unique pairs ``(i, j)`` with ``i < j`` sharing a bucket of at most ``max_bucket``
@@ -83,8 +90,11 @@ def lsh_pairs(signatures: np.ndarray, bands: int, rows: int, wanted: np.ndarray 
         first, second = _bucket_pairs(starts[small], ends[small])
         a, b = order[first], order[second]
         if wanted is not None:
-            keep = wanted[a] | wanted[b]
-            a, b = a[keep], b[keep]
+            asked = wanted[a] | wanted[b]
+            a, b = a[asked], b[asked]
+        if keep is not None and len(a):
+            chosen = keep(a, b)
+            a, b = a[chosen], b[chosen]
         keys.append(np.minimum(a, b).astype(np.int64) * n + np.maximum(a, b))
         if len(keys) > 8:  # bound memory: fold the bands seen so far
             keys = [distinct(np.concatenate(keys))]
@@ -98,14 +108,17 @@ def lsh_pairs(signatures: np.ndarray, bands: int, rows: int, wanted: np.ndarray 
 
 
 def lsh_pairs_of(signatures: Any, rows: np.ndarray, bands: int, band_rows: int,
-                 wanted: np.ndarray | None = None) -> tuple[np.ndarray, list[np.ndarray]]:
+                 wanted: np.ndarray | None = None, keep: PairFilter | None = None
+                 ) -> tuple[np.ndarray, list[np.ndarray]]:
     """``lsh_pairs(signatures[rows], ...)``, computed where the signatures are: signatures
     kept on an engine's workers (:class:`clusterer.resident.ResidentSignatures`) are
-    banded and bucketed there. ``rows`` ascending."""
+    banded and bucketed there (and ``keep`` applied here to their pairs).
+    ``rows`` ascending."""
     remote = getattr(signatures, "lsh_pairs", None)
     if remote is not None:
-        return remote(rows, bands, band_rows, wanted)
-    return lsh_pairs(signatures[rows], bands, band_rows, wanted)
+        pairs, big = remote(rows, bands, band_rows, wanted)
+        return (pairs if keep is None else pairs[keep(pairs[:, 0], pairs[:, 1])]), big
+    return lsh_pairs(signatures[rows], bands, band_rows, wanted, keep=keep)
 
 
 def keyed_pairs(band: np.ndarray, key: np.ndarray, position: np.ndarray,

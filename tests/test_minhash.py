@@ -168,6 +168,22 @@ def test_lsh_pairs_with_wanted_rows_keep_only_pairs_with_one():
     assert lsh_pairs(sigs[:1], 2, 1)[0].shape == (0, 2)
 
 
+def test_lsh_pairs_keep_gives_the_kept_pairs_of_all_in_order_and_the_same_big_buckets():
+    rng = np.random.default_rng(5)
+    sigs = rng.integers(0, 3, size=(60, 8), dtype=np.uint32)
+    every, every_big = lsh_pairs(sigs, 4, 2, max_bucket=8)
+    calls = []
+
+    def even_sum(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        calls.append(len(a))
+        return (a + b) % 2 == 0
+
+    kept, big = lsh_pairs(sigs, 4, 2, max_bucket=8, keep=even_sum)
+    assert kept.tolist() == every[every.sum(axis=1) % 2 == 0].tolist()
+    assert 0 < len(kept) < len(every) and len(calls) == 4  # once per band
+    assert [b.tolist() for b in big] == [b.tolist() for b in every_big]
+
+
 @pytest.mark.parametrize("places", [1, 3])
 @pytest.mark.parametrize("with_wanted", [False, True])
 def test_keyed_pairs_over_a_shuffle_give_the_pairs_and_big_buckets_of_lsh_pairs(places,
