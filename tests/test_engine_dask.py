@@ -275,23 +275,31 @@ def test_other_errors_under_a_run_pass_through_the_engine():
 def test_the_matching_task_run_again_after_letting_go_fails(dask_engine):
     # The task lets go of the headers and views it copied (their dataset unpublished):
     # run again elsewhere (its worker lost), it fails as a cluster failure.
-    from clusterer.boilerplate import BoilerplateModel
     from clusterer.engine_dask import _from_the_cluster
-    from clusterer.worker_match import _Keys, _match_task
 
     client = dask_engine.client()
     client.publish_dataset(**{"clusterer-test-again": {"texts": [], "signatures": {}}})
-    keys = _Keys(dataset="clusterer-test-again", text_sizes=[], bounds=[0], num_perm=128,
-                 places=4)
+    caught = _matching_failure(client, "clusterer-test-again", ["clusterer-test-again"])
+    assert _from_the_cluster(caught)
+    assert "clusterer-test-again-read-once" in str(caught)
+    assert "let go by an earlier run" in str(caught)
+
+
+def _matching_failure(client, dataset: str, published: list[str]) -> BaseException:
+    """The error of a matching task run on ``dataset`` (the datasets ``published`` are
+    unpublished after it)."""
+    from clusterer.boilerplate import BoilerplateModel
+    from clusterer.worker_match import _Keys, _match_task
+
+    keys = _Keys(dataset=dataset, text_sizes=[], bounds=[0], num_perm=128, places=4)
     task = client.submit(_match_task, DedupConfig(), BoilerplateModel(), keys, pure=False)
     try:
         with pytest.raises(Exception) as caught:
             task.result(timeout=60)
     finally:
-        client.unpublish_dataset("clusterer-test-again")
-    assert _from_the_cluster(caught.value)
-    assert "clusterer-test-again-read-once" in str(caught.value)
-    assert "let go by an earlier run" in str(caught.value)
+        for name in published:
+            client.unpublish_dataset(name)
+    return caught.value
 
 
 @pytest.mark.filterwarnings("ignore:Client .* desires key .* but key is unknown")
@@ -299,9 +307,7 @@ def test_a_key_lost_with_a_worker_fails_the_matching_task(dask_engine):
     # Scattered data lost with its worker cannot be made again: the task run again
     # elsewhere fails as a cluster failure instead of waiting for it forever. The loss
     # is made by cancelling the key though the published dataset still names it.
-    from clusterer.boilerplate import BoilerplateModel
     from clusterer.engine_dask import _from_the_cluster
-    from clusterer.worker_match import _Keys, _match_task
 
     client = dask_engine.client()
     lost = client.scatter([[("id",) * 7]], hash=False)[0]
@@ -310,13 +316,6 @@ def test_a_key_lost_with_a_worker_fails_the_matching_task(dask_engine):
                               "clusterer-test-lost-read-once": {"headers": [lost], "views": []}})
     client.cancel([lost], force=True)
     del lost
-    keys = _Keys(dataset="clusterer-test-lost", text_sizes=[], bounds=[0], num_perm=128,
-                 places=4)
-    task = client.submit(_match_task, DedupConfig(), BoilerplateModel(), keys, pure=False)
-    try:
-        with pytest.raises(Exception) as caught:
-            task.result(timeout=60)
-    finally:
-        client.unpublish_dataset("clusterer-test-lost")
-        client.unpublish_dataset("clusterer-test-lost-read-once")
-    assert _from_the_cluster(caught.value) and str(key) in str(caught.value)
+    caught = _matching_failure(client, "clusterer-test-lost",
+                               ["clusterer-test-lost", "clusterer-test-lost-read-once"])
+    assert _from_the_cluster(caught) and str(key) in str(caught)
