@@ -41,7 +41,7 @@ from clusterer.boilerplate import BoilerplateModel
 from clusterer.dedup import DedupConfig, group_members
 from clusterer.engine import Engine
 from clusterer.fingerprint import Fingerprints, prints_of, split_articles
-from clusterer.pairs import StoredComparisons, match_rows
+from clusterer.pairs import ComparedStore, StoredComparisons, match_rows
 from clusterer.records import Article, DuplicateGroup
 from clusterer.shingling import Packed
 from clusterer.staleness import (
@@ -148,7 +148,7 @@ def _joined_prints(parts: list[Fingerprints], num_perm: int) -> Fingerprints:
         body_sig=sigs("body_sig"), lead_sig=sigs("lead_sig"), title_sig=sigs("title_sig"))
 
 
-class StoreLike(Protocol):
+class StoreLike(ComparedStore, Protocol):
     """What :func:`match_on_state` reads and writes (a :class:`clusterer.state.State`)."""
 
     def meta(self, key: str) -> str | None: ...
@@ -164,10 +164,6 @@ class StoreLike(Protocol):
     def set_learned(self, key: str, value: bytes | None) -> None: ...
     def rechecked(self) -> list[tuple[int, int]]: ...
     def set_rechecked(self, fresh: set[int], pairs: Iterable[tuple[int, int]]) -> None: ...
-    def compared(self, seqs: Iterable[int]) -> list[tuple[int, int, bytes]]: ...
-    def forget_compared(self, seqs: Iterable[int], pairs: Iterable[tuple[int, int]] = ()
-                        ) -> None: ...
-    def put_compared(self, rows: Iterable[tuple[int, int, bytes]]) -> None: ...
 
 
 @dataclass
