@@ -4,7 +4,7 @@
 With no scheduler address a :class:`distributed.LocalCluster` is started on this
 machine (one single-threaded worker process per ``workers``); with one, the run uses
 that cluster, whose workers must have ``clusterer`` installed (the stage functions
-travel by reference, ``clusterer.fingerprint._prints_chunk`` …).
+travel by reference, ``clusterer.fingerprint_chunks._prints_chunk`` …).
 
 What runs where (see docs/dask.md): the two fingerprinting passes (splitting and
 hashing the texts, then shingling and signing them), which are most of the work, run

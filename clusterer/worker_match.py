@@ -37,13 +37,8 @@ import numpy as np
 
 from clusterer.boilerplate import BoilerplateModel
 from clusterer.engine import Engine, return_free_memory
-from clusterer.fingerprint import (
-    Fingerprints,
-    _prints_view,
-    learn_chrome,
-    prints_parts,
-    split_articles,
-)
+from clusterer.fingerprint import Fingerprints, learn_chrome, prints_parts, split_articles
+from clusterer.fingerprint_chunks import _prints_view
 from clusterer.prints import SIGNATURES
 from clusterer.records import Article, DuplicateGroup, Link
 from clusterer.shingling import Packed

@@ -7,12 +7,10 @@ from clusterer.boilerplate import BoilerplateConfig, BoilerplateModel
 from clusterer.engine import MIN_PARALLEL, LocalEngine
 from clusterer.fingerprint import (
     FingerprintConfig,
-    _prints_chunk,
-    _Stowed,
-    _units_chunk,
     fingerprint,
     split_articles,
 )
+from clusterer.fingerprint_chunks import _prints_chunk, _Stowed, _units_chunk
 from clusterer.lsh import distinct
 from clusterer.minhash import char_shingles, unit_hashes, word_shingles
 from clusterer.normalize import units
