@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from clusterer.lsh import in_sorted
 from clusterer.shingling import HEAD_SHINGLES, Packed
 
 _SHIFT = 2  # how far an edit may move a stretch's offset, in shingle sizes
@@ -119,15 +120,6 @@ def common_shingles(body: Packed, least: int) -> np.ndarray:
     starts = np.flatnonzero(np.concatenate(([True], shingles[1:] != shingles[:-1])))
     total = np.add.reduceat(carried, starts) if len(starts) else carried
     return shingles[starts][total >= least].astype(np.uint32)
-
-
-def in_sorted(values: np.ndarray, sorted_values: np.ndarray) -> np.ndarray:
-    """Whether each of ``values`` is in ``sorted_values`` (sorted ascending), by a binary
-    search."""
-    if not len(sorted_values):
-        return np.zeros(len(values), dtype=bool)
-    at = np.minimum(np.searchsorted(sorted_values, values), len(sorted_values) - 1)
-    return sorted_values[at] == values
 
 
 def blank_common(page: np.ndarray, common: np.ndarray, opening: np.ndarray) -> np.ndarray:

@@ -44,6 +44,7 @@ from clusterer.chrome_counts import (
     text_digests,
 )
 from clusterer.chrome_counts import run_starts as _run_starts
+from clusterer.lsh import in_sorted
 from clusterer.minhash import hash_units, unit_hashes
 from clusterer.normalize import title_segments, title_tokens
 from clusterer.validation import check_range
@@ -391,7 +392,8 @@ def _usual_before(counts: ChromeCounts, wanted: np.ndarray, short: np.ndarray,
         # joined), but not without sources.
         return {}
     source, unit, before, rows = counts.before
-    keep = _member(_pair_keys(source, unit), wanted) | _member(unit, short)
+    # A binary search in the sorted lists (not np.isin: slower here, and it imports numpy.ma).
+    keep = in_sorted(_pair_keys(source, unit), np.sort(wanted)) | in_sorted(unit, np.sort(short))
     source, unit, before, rows = source[keep], unit[keep], before[keep], rows[keep]
     if not len(source):
         return {}
@@ -406,16 +408,6 @@ def _usual_before(counts: ChromeCounts, wanted: np.ndarray, short: np.ndarray,
     bounds = [0, *np.cumsum(kept).tolist()]
     return {(s, u): frozenset(befores[bounds[k]:bounds[k + 1]])
             for k, (s, u) in enumerate(zip(source[starts].tolist(), unit[starts].tolist()))}
-
-
-def _member(values: np.ndarray, of: np.ndarray) -> np.ndarray:
-    """Whether each of ``values`` is in ``of`` (as ``np.isin``, by a binary search in
-    ``of`` sorted: faster here, and ``np.isin`` imports ``numpy.ma``)."""
-    if not len(of):
-        return np.zeros(len(values), dtype=bool)
-    of = np.sort(of)
-    at = np.minimum(np.searchsorted(of, values), len(of) - 1)
-    return of[at] == values
 
 
 def _lookup(keys: np.ndarray, values: np.ndarray, query: np.ndarray) -> np.ndarray:

@@ -16,10 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from clusterer.alignment import in_sorted
 from clusterer.fingerprint import ordered_shingles_without
 from clusterer.headlines import CUT_WORDS, feed_cut, kept_by_feed, opens
-from clusterer.lsh import distinct, shared_count
+from clusterer.lsh import distinct, in_sorted, shared_count
 from clusterer.normalize import title_tokens
 from clusterer.readers.urls import source_key
 from clusterer.shingling import Packed
