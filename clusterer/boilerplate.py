@@ -30,7 +30,7 @@ output keeps every article's original text.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -43,8 +43,7 @@ from clusterer.chrome_counts import (
     first_copies,
     text_digests,
 )
-from clusterer.chrome_counts import run_starts as _run_starts
-from clusterer.lsh import in_sorted
+from clusterer.chrome_places import grouped, lookup, most_placed, pair_keys, unit_totals, usual_before
 from clusterer.minhash import hash_units, unit_hashes
 from clusterer.normalize import title_segments, title_tokens
 from clusterer.validation import check_range
@@ -193,7 +192,7 @@ class BoilerplateModel:
         # Per (source, unit): articles of that source carrying it; per unit: all pages
         # of any source carrying it.
         source, unit, per_source = counts.carried
-        paged, pages = _unit_totals(unit, per_source)
+        paged, pages = unit_totals(unit, per_source)
         recurring = per_source >= cfg.min_docs
         source, unit, per_source = source[recurring], unit[recurring], per_source[recurring]
         # Pages carrying a unit on a source where it recurs, against all pages carrying it:
@@ -205,7 +204,7 @@ class BoilerplateModel:
         # unit or page edge; or it is on half the source's pages. A sentence a site
         # reuses across its own distinct stories recurs amid different text.
         site_pages = counts.site_pages[source]
-        placed = _lookup(*_most_placed(counts), _pair_keys(source, unit))
+        placed = lookup(*most_placed(counts), pair_keys(source, unit))
         placed = (placed >= cfg.min_docs) & (2 * placed >= per_source)
         half_site = 2 * per_source >= site_pages
         # A unit standing in place on half a source's pages (more than min_docs of them)
@@ -214,14 +213,14 @@ class BoilerplateModel:
         sitewide = placed & half_site & (per_source > cfg.min_docs)
         chrome = ((2 * within > all_pages) & (placed | half_site)) | sitewide
         self.source_chrome_ = {}
-        for number_, hashed in _grouped(source[chrome], unit[chrome]):
+        for number_, hashed in grouped(source[chrome], unit[chrome]):
             self.source_chrome_[names[number_ - 1]] = frozenset(hashed)
         spread = chrome & (all_pages > per_source)
         self.spread_chrome_ = frozenset(unit[spread].tolist())
         # Pages without a source (number 0) have no chrome of their own to place.
         self.usual_before_ = {
             (names[number_ - 1], hashed): before for (number_, hashed), before in
-            _usual_before(counts, _pair_keys(source[spread], unit[spread]), short, part).items()
+            usual_before(counts, pair_keys(source[spread], unit[spread]), short, part).items()
             if number_}
         # A headline carrying the name of a site of the dump ("… - Site H News" republished
         # elsewhere with the first publisher's name) ends in an affix, however rare.
@@ -344,82 +343,3 @@ class BoilerplateModel:
 
 _START = START
 PAGE_START = START  # what stands before a page's first unit (usual_before_)
-
-
-def _pair_keys(first: np.ndarray, second: np.ndarray) -> np.ndarray:
-    """One 64-bit key per ``(first, second)`` pair (wrapping arithmetic)."""
-    with np.errstate(over="ignore"):
-        return (first.astype(np.uint64) * np.uint64(0x100000001B3)) ^ second.astype(np.uint64)
-
-
-def _unit_totals(unit: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct units (sorted) and the sum of ``count`` over the rows of each."""
-    order = np.argsort(unit, kind="stable")
-    unit, count = unit[order], count[order]
-    starts = _run_starts(unit)
-    return unit[starts], (np.add.reduceat(count, starts) if len(starts) else count[:0])
-
-
-def _most_placed(counts: ChromeCounts) -> tuple[np.ndarray, np.ndarray]:
-    """Per unit of a source, the counted articles of that source in which it stands next
-    to its most frequent neighbour there (the same unit, or the start or end of the page,
-    before or after it).
-
-    Returns:
-        Sorted :func:`_pair_keys` of ``(source number, unit hash)``, and that count for each.
-    """
-    _, source, _, unit, count = counts.placed
-    key = _pair_keys(source, unit)
-    order = np.lexsort((-count, key))  # per key, its largest count first
-    key, count = key[order], count[order]
-    first = _run_starts(key)
-    return key[first], count[first]
-
-
-def _usual_before(counts: ChromeCounts, wanted: np.ndarray, short: np.ndarray,
-                  part: bool = False) -> dict[tuple[int, int], frozenset[int]]:
-    """For each ``wanted`` :func:`_pair_keys` of ``(source number, unit hash)``, and for
-    the ``short`` chrome units (hashes) on every source, the units usually before it on
-    that source's counted pages (``PAGE_START`` at a page start): each found before it at
-    least half as often as the most frequent one (a unit repeated in a sidebar has two
-    usual places).
-
-    Returns:
-        ``{(source number, unit hash): hashes of the units before}``.
-    """
-    if not len(wanted) and not (part and counts.names):
-        # No spread chrome: nothing asks. A bucket's may be in another bucket (see
-        # joined), but not without sources.
-        return {}
-    source, unit, before, rows = counts.before
-    # A binary search in the sorted lists (not np.isin: slower here, and it imports numpy.ma).
-    keep = in_sorted(_pair_keys(source, unit), np.sort(wanted)) | in_sorted(unit, np.sort(short))
-    source, unit, before, rows = source[keep], unit[keep], before[keep], rows[keep]
-    if not len(source):
-        return {}
-    # The table is sorted by (source, unit, before): each key's rows are one run. The
-    # units before it at least half as often as its most frequent one, in numpy (a
-    # Python loop over the rows took 0.9 s at 100,000 articles).
-    starts = _run_starts(source, unit)
-    lengths = np.diff(np.append(starts, len(source)))
-    usual = 2 * rows >= np.repeat(np.maximum.reduceat(rows, starts), lengths)
-    kept = np.add.reduceat(usual.astype(np.int64), starts).tolist()  # at least 1 per key
-    befores = before[usual].tolist()
-    bounds = [0, *np.cumsum(kept).tolist()]
-    return {(s, u): frozenset(befores[bounds[k]:bounds[k + 1]])
-            for k, (s, u) in enumerate(zip(source[starts].tolist(), unit[starts].tolist()))}
-
-
-def _lookup(keys: np.ndarray, values: np.ndarray, query: np.ndarray) -> np.ndarray:
-    """``values`` at ``query`` in the sorted, unique ``keys``; 0 where a key is missing."""
-    if not len(keys):
-        return np.zeros(len(query), dtype=values.dtype)
-    at = np.minimum(np.searchsorted(keys, query), len(keys) - 1)
-    return np.where(keys[at] == query, values[at], 0)
-
-
-def _grouped(keys: np.ndarray, values: np.ndarray) -> Iterator[tuple[int, list[int]]]:
-    """``(key, values)`` per distinct key of a sorted ``keys`` array."""
-    bounds = [*_run_starts(keys).tolist(), len(keys)]
-    for start, end in zip(bounds, bounds[1:]):
-        yield int(keys[start]), values[start:end].tolist()
