@@ -139,13 +139,7 @@ class DedupResult:
     @property
     def stats(self) -> dict[str, int]:
         """Counts: articles read, kept, duplicates merged, groups of two or more."""
-        articles = sum(g.size for g in self.groups)
-        return {
-            "articles": articles,
-            "kept": len(self.groups),
-            "duplicates": articles - len(self.groups),
-            "groups": sum(1 for g in self.groups if g.size > 1),
-        }
+        return size_counts([g.size for g in self.groups])
 
     def groups_document(self) -> dict[str, Any]:
         """The ``--groups`` JSON document: every group, singletons included."""
@@ -259,3 +253,11 @@ def _keep_key(article: Article, index: int, content_length: int, keep: str) -> t
     if keep == "longest":
         return (length, published, article.id)
     return (published, length, article.id)
+
+
+def size_counts(sizes: Sequence[int]) -> dict[str, int]:
+    """:attr:`DedupResult.stats` of groups of these sizes: articles read, kept,
+    duplicates merged, groups of two or more."""
+    articles = sum(sizes)
+    return {"articles": articles, "kept": len(sizes), "duplicates": articles - len(sizes),
+            "groups": sum(1 for n in sizes if n > 1)}

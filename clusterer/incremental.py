@@ -28,7 +28,7 @@ How a run works:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -183,12 +183,8 @@ def _stored_groups(group_rows: list[tuple[Any, ...]], seq_of: dict[str, int]
 def _kept_groups(group_rows: list[tuple[Any, ...]], articles: dict[str, Article],
                  places: dict[str, int], fresh: set[int]) -> list[DuplicateGroup]:
     """The stored duplicate groups that stand as they were (no member fresh or gone)."""
-    rows: dict[str, list[tuple[Any, ...]]] = {}
-    for row in group_rows:
-        if row[0] in articles and places[row[0]] not in fresh:
-            rows.setdefault(row[1], []).append(row)
     out = []
-    for kept, members in rows.items():
+    for kept, members in _standing_rows(group_rows, articles, places, fresh).items():
         others = sorted((r for r in members if r[0] != kept), key=lambda r: places[r[0]])
         out.append(DuplicateGroup(
             kept=articles[kept], duplicates=tuple(articles[r[0]] for r in others),
@@ -202,13 +198,21 @@ def _standing(group_rows: list[tuple[Any, ...]], places: dict[str, int], fresh: 
               ) -> list[Standing]:
     """The stored duplicate groups that stand as they were, by id and place (the
     groups :func:`_kept_groups` makes, without their records)."""
-    members: dict[str, list[str]] = {}
-    for row in group_rows:
-        if row[0] in places and places[row[0]] not in fresh:
-            members.setdefault(row[1], []).append(row[0])
     return sorted((Standing(places[kept], kept, tuple(sorted(
-        (i for i in ids if i != kept), key=places.__getitem__)))
-        for kept, ids in members.items()), key=lambda s: s.seq)
+        (r[0] for r in rows if r[0] != kept), key=places.__getitem__)))
+        for kept, rows in _standing_rows(group_rows, places, places, fresh).items()),
+        key=lambda s: s.seq)
+
+
+def _standing_rows(group_rows: list[tuple[Any, ...]], present: Container[str],
+                   places: dict[str, int], fresh: set[int]) -> dict[str, list[tuple[Any, ...]]]:
+    """The stored group rows of the groups that stand, by kept id: rows of ``present``
+    articles none of which is ``fresh`` (matched again or gone in this run)."""
+    rows: dict[str, list[tuple[Any, ...]]] = {}
+    for row in group_rows:
+        if row[0] in present and places[row[0]] not in fresh:
+            rows.setdefault(row[1], []).append(row)
+    return rows
 
 
 def _intake(stored: list[StoredRow], incoming: list[Article], expire_after: float | None

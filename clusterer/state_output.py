@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from clusterer.dedup import size_counts
 from clusterer.output import dedup_record
 from clusterer.records import Article, DuplicateGroup
 
@@ -68,10 +69,7 @@ def stream_dedup_records(state: RecordSource, groups: Sequence[DuplicateGroup],
 def summary_counts(groups: Sequence[DuplicateGroup], standing: Sequence[Standing]
                    ) -> dict[str, int]:
     """The counts :attr:`clusterer.dedup.DedupResult.stats` gives, over both."""
-    sizes = [g.size for g in groups] + [s.size for s in standing]
-    articles = sum(sizes)
-    return {"articles": articles, "kept": len(sizes), "duplicates": articles - len(sizes),
-            "groups": sum(1 for n in sizes if n > 1)}
+    return size_counts([g.size for g in groups] + [s.size for s in standing])
 
 
 def largest(state: RecordSource, groups: Sequence[DuplicateGroup],
