@@ -52,14 +52,15 @@ class WatchingComparer(Comparer):
     crossed: set[int] = field(default_factory=set)
 
     def _recheck(self, i: int, j: int, match: Match) -> Match:
-        a, b = self.seqs[i], self.seqs[j]
-        self.rechecked.add((min(a, b), max(a, b)))
+        self._note_rechecked(self.seqs[i], self.seqs[j])
         return super()._recheck(i, j, match)
 
     def _opening_inside(self, i: int, j: int, match: Match, floors: list[int]) -> Match:
-        a, b = self.seqs[i], self.seqs[j]
-        self.rechecked.add((min(a, b), max(a, b)))
+        self._note_rechecked(self.seqs[i], self.seqs[j])
         return super()._opening_inside(i, j, match, floors)
+
+    def _note_rechecked(self, a: int, b: int) -> None:
+        self.rechecked.add((min(a, b), max(a, b)))
 
     def compare(self, i: int, j: int) -> Match:
         assert self.stored is not None
@@ -68,7 +69,7 @@ class WatchingComparer(Comparer):
         if match is None:
             match = self.stored.known[key] = super().compare(i, j)
         elif key in self.stored.recorded:
-            self.rechecked.add((min(key), max(key)))
+            self._note_rechecked(*key)
         if self.fresh[i] != self.fresh[j] and (match.copy or match.veto):
             self.crossed.add(j if self.fresh[i] else i)
         return match
