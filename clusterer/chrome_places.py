@@ -49,7 +49,7 @@ def usual_before(counts: ChromeCounts, wanted: np.ndarray, short: np.ndarray,
                   part: bool = False) -> dict[tuple[int, int], frozenset[int]]:
     """For each ``wanted`` :func:`pair_keys` of ``(source number, unit hash)``, and for
     the ``short`` chrome units (hashes) on every source, the units usually before it on
-    that source's counted pages (``PAGE_START`` at a page start): each found before it at
+    that source's counted pages (``chrome_counts.START`` at a page start): each found before it at
     least half as often as the most frequent one (a unit repeated in a sidebar has two
     usual places).
 
