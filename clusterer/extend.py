@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from clusterer.evidence import NOISE, drop_singletons, prune, rescue, rescue_near, time_blocks
-from clusterer.features import build_features, title_terms
+from clusterer.features import build_features
 from clusterer.neighbours import merge_neighbours
 from clusterer.records import Article, DuplicateGroup
 from clusterer.storyline_records import Storyline, StorylineResult, assemble, time_hours
@@ -20,6 +20,7 @@ from clusterer.storylines import (
     _cluster_language,
     _merge,
     by_language,
+    headline_words,
 )
 from clusterer.unionfind import UnionFind
 
@@ -78,7 +79,7 @@ def _extend_language(docs: list[str], part: list[DuplicateGroup], seeds: np.ndar
     stretches = time_blocks(hours, len(part), config.window_hours)
     features = build_features(docs, config.features, language, stretches)
     weights = np.array([g.size for g in part], dtype=np.float64)
-    evidence = (features.tfidf, title_terms([g.kept.title for g in part], language))
+    evidence = (features.tfidf, headline_words(part, language))  # as a batch run's
     labels = np.where(seeds >= 0, seeds, NOISE)
     # The new groups are first clustered among themselves (with the stored unclustered
     # ones near them), as a batch run would cluster them; only then do whole clusters

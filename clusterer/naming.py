@@ -76,20 +76,22 @@ def representative(ranked: Sequence[DuplicateGroup], centrality: Sequence[float]
     4. reading like news (:func:`reads_like_news`);
     5. plainly written: not in capitals throughout, without a wire prefix ("UPDATE 2-");
     6. the most central, counting syndication (copies) as a small bonus.
+
+    Each member is judged by its own best headline (:func:`group_headline`), the one
+    the storyline then carries.
     """
     heads = [_words(t) for g in ranked for t in {a.title.strip() for a in (g.kept, *g.duplicates)}
              if not t.endswith(_CUT)]
     starts = {tuple(h[:k]) for h in heads for k in range(max(1, len(h) - 2), len(h))}
 
     def key(k: int) -> tuple[bool, bool, bool, bool, float, str]:
-        title = ranked[k].kept.title.strip()
+        title = group_headline(ranked[k])
         words = title.split()
         complete = bool(words) and not title.endswith(_CUT) and \
             words[-1].lower().strip(".,;") not in stop and tuple(_words(title)) not in starts
-        plain = not _WIRE.match(title) and not (title.upper() == title != title.lower())
         score = centrality[k] + _SYNDICATION_BONUS * math.log2(ranked[k].size)
         return (not complete, not 4 <= len(words) <= _LONGEST_WORDS, not reads_like_news(title),
-                not plain, -round(score, 9), ranked[k].kept.id)
+                not _plain(title), -round(score, 9), ranked[k].kept.id)
 
     order = sorted(range(len(ranked)), key=key)
     # Told lazily, best first: dedup's chrome test costs about 50 microseconds a headline.
@@ -100,6 +102,22 @@ _LONGEST_WORDS = 30  # words of the longest headline a representative may have
 # Wire prefixes: "UPDATE 2-", "GLOBAL MARKETS-", "EXCLUSIVE-" (not "NATO-Russia talks").
 _WIRE = re.compile(r"^(?:[A-Z]{2,}(?:\s+(?:[A-Z]{2,}|\d+))+|UPDATE|WRAPUP|REFILE|CORRECTED|RPT"
                    r"|EXCLUSIVE|BREAKING)\s*-")
+
+
+def group_headline(group: DuplicateGroup) -> str:
+    """The headline a duplicate group is named by: of its kept article's and its copies'
+    headlines, the first not cut off with "..." (a feed may cut the kept article's
+    where a copy holds it whole), plainly written (:func:`_plain`), reading like news;
+    on a tie the kept article's, then the copy's with the smallest id."""
+    titles = [(0, group.kept.id, group.kept.title.strip())]
+    titles += [(1, a.id, a.title.strip()) for a in group.duplicates]
+    return min(titles, key=lambda t: (t[2].endswith(_CUT), not _plain(t[2]),
+                                      not reads_like_news(t[2]), t[0], t[1]))[2]
+
+
+def _plain(title: str) -> bool:
+    """Without a wire prefix ("UPDATE 2-") and not in capitals throughout."""
+    return not _WIRE.match(title) and not (title.upper() == title != title.lower())
 
 
 def _words(title: str) -> list[str]:

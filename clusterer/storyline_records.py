@@ -15,7 +15,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from clusterer.evidence import NOISE, cluster_centroids
-from clusterer.naming import dangling_words, keywords, representative, shared_titles
+from clusterer.naming import (
+    dangling_words,
+    group_headline,
+    keywords,
+    representative,
+    shared_titles,
+)
 from clusterer.records import Article, DuplicateGroup, iso_utc
 
 if TYPE_CHECKING:
@@ -29,7 +35,8 @@ class Storyline:
 
     Attributes:
         id: Stable id derived from the member ids.
-        representative: The duplicate group whose kept article names the storyline.
+        representative: The duplicate group whose headline (its kept article's, or a
+            copy's: :attr:`headline`) names the storyline.
         keywords: Class TF-IDF keywords, most distinctive first.
         groups: Members, most central first.
     """
@@ -41,8 +48,9 @@ class Storyline:
 
     @property
     def headline(self) -> str:
-        """The representative article's headline."""
-        return self.representative.kept.title
+        """The representative's headline: its kept article's, or a copy's where that
+        one is complete and the kept one cut (:func:`~clusterer.naming.group_headline`)."""
+        return group_headline(self.representative)
 
     @property
     def size(self) -> int:

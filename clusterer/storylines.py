@@ -218,8 +218,7 @@ def _cluster_language(docs: list[str], groups: list[DuplicateGroup], language: s
                               time_blocks(hours, len(groups), config.window_hours))
     report("features", 1, 1)
     weights = np.array([g.size for g in groups], dtype=np.float64)
-    titles = title_terms([g.kept.title for g in groups], language,
-                         [site_words(g.kept.source, url_host(g.kept.url)) for g in groups])
+    titles = headline_words(groups, language)
     labels = _cluster_blocks(features, titles, weights, hours, config, report, engine)
     labels = _split_in_time(features.vectors, hours, labels, config)
     labels = drop_singletons(prune((features.tfidf, titles), weights, labels, config.similarity))
@@ -229,6 +228,14 @@ def _cluster_language(docs: list[str], groups: list[DuplicateGroup], language: s
     labels = drop_site_themes(titles, [frozenset(source_key(a) for a in (g.kept, *g.duplicates))
                                        for g in groups], labels)
     return assemble(groups, features, weights, labels, config, language, chrome_title)
+
+
+def headline_words(groups: Sequence[DuplicateGroup], language: str) -> sp.csr_matrix:
+    """The headline words of each group's kept article that are evidence
+    (:func:`~clusterer.features.title_terms`): not stop words, nor words of the
+    article's own site (its source name and URL host)."""
+    return title_terms([g.kept.title for g in groups], language,
+                       [site_words(g.kept.source, url_host(g.kept.url)) for g in groups])
 
 
 def _order_key(group: DuplicateGroup) -> tuple[float, str]:

@@ -272,3 +272,49 @@ def test_help_names_the_optional_extras_in_full(command: str, extra: str) -> Non
     result = runner.invoke(app, [command, "--help"])
     assert result.exit_code == 0
     assert f"'{extra}'" in result.output
+
+
+def _three_stories(tmp_path) -> str:
+    """A feed of three stories told in three headlines each (distinct wording)."""
+    stories = [["Fed holds interest rates steady as inflation cools",
+                "Fed keeps interest rates on hold, inflation cooling",
+                "Inflation cools and the Fed holds interest rates"],
+               ["Mt Gox bitcoin exchange files for bankruptcy in Tokyo",
+                "Bitcoin exchange Mt Gox seeks bankruptcy protection",
+                "Mt Gox bankruptcy leaves bitcoin owners waiting"],
+               ["Titanfall launches on Xbox One to strong reviews",
+                "Xbox One shooter Titanfall launches in Europe",
+                "Titanfall launch gives the Xbox One a lift"]]
+    feed = tmp_path / "three.jsonl"
+    feed.write_text("".join(json.dumps({"id": f"s{k}-{i}", "title": title,
+                                        "published": f"2024-01-01T0{i}:00:00Z"}) + "\n"
+                            for k, titles in enumerate(stories) for i, title in enumerate(titles)))
+    return str(feed)
+
+
+def test_storylines_limit_0_shows_every_storyline_and_a_negative_one_is_refused(tmp_path):
+    feed = _three_stories(tmp_path)
+    one = runner.invoke(app, ["storylines", feed, "--output-format", "tsv", "--limit", "1"])
+    every = runner.invoke(app, ["storylines", feed, "--output-format", "tsv", "--limit", "0"])
+    assert (one.exit_code, every.exit_code) == (0, 0)
+    assert one.stderr.startswith("3 storylines (1 shown); ")
+    assert every.stderr.startswith("3 storylines (3 shown); ")
+    assert [line.split("\t")[0] for line in every.stdout.splitlines()] == ["rank", "1", "2", "3"]
+    assert every.stdout.splitlines()[:2] == one.stdout.splitlines()
+    table = runner.invoke(app, ["storylines", feed, "--output-format", "table", "--limit", "0",
+                                "--json", str(tmp_path / "s.json"), "-q"])
+    ids = [s["id"] for s in json.loads((tmp_path / "s.json").read_text())["storylines"]]
+    assert len(ids) == 3 and all(i in table.stdout for i in ids)  # every id in the table
+    bad = runner.invoke(app, ["storylines", feed, "--limit", "-1"])
+    assert (bad.exit_code, bad.stderr) == (
+        1, "Error: invalid option: --limit must be 0 (all) or more, got -1\n")
+
+
+def test_storylines_quiet_json_on_stdout_leaves_stdout_the_document_and_stderr_empty(tmp_path):
+    feed = _three_stories(tmp_path)
+    quiet = runner.invoke(app, ["storylines", feed, "--json", "-", "-q"])
+    assert (quiet.exit_code, quiet.stderr) == (0, "")
+    assert len(json.loads(quiet.stdout)["storylines"]) == 3  # the document alone
+    loud = runner.invoke(app, ["storylines", feed, "--json", "-", "--output-format", "tsv"])
+    assert json.loads(loud.stdout) == json.loads(quiet.stdout)  # the table went to stderr
+    assert loud.stderr.splitlines()[0].startswith("rank\tid\t")

@@ -46,3 +46,28 @@ def test_merges_are_proposed_within_a_stretch_and_bind_all_of_a_storyline() -> N
     assert merged.tolist() == [2, 2, 2, 2, 7, 2, 3, 3]
     noise = _merge_by_stretch(vectors, np.ones(8), np.full(8, NOISE), stretches)
     assert noise.tolist() == [NOISE] * 8
+
+
+def test_a_new_article_sharing_only_its_site_s_name_in_the_headline_does_not_join() -> None:
+    # Two stored WNET committee pages (storyline 0) and a new WNET page with the same
+    # boilerplate body: the headlines share only the site's name, which is no evidence
+    # in a batch run (features.title_terms with the site's words), nor on a state.
+    from datetime import datetime, timedelta, timezone
+
+    from clusterer.extend import extend_storylines
+    from clusterer.records import DuplicateGroup
+
+    from conftest import make_article
+
+    start = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    body = ("WNET board and committee meetings are open to the public; agendas and minutes "
+            "of the audit, finance and programme committees are posted here. ") * 3
+    titles = ["WNET Audit Committee Meetings", "WNET Audit Committee Minutes",
+              "WNET Interactive Technology"]
+    groups = [DuplicateGroup(kept=make_article(f"w{i}", title, body + f" Page {i}.",
+                                               source="WNET", url=f"https://www.wnet.org/{i}",
+                                               published=start + timedelta(hours=i)))
+              for i, title in enumerate(titles)]
+    found = extend_storylines(groups, [0, 0, -1])
+    assert [sorted(g.kept.id for g in s.groups) for s in found.storylines] == [["w0", "w1"]]
+    assert [g.kept.id for g in found.unclustered] == ["w2"]

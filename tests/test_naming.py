@@ -1,7 +1,13 @@
 import pytest
 
 from clusterer.language import stop_words
-from clusterer.naming import dangling_words, reads_like_news, representative, shared_titles
+from clusterer.naming import (
+    dangling_words,
+    group_headline,
+    reads_like_news,
+    representative,
+    shared_titles,
+)
 from clusterer.records import DuplicateGroup
 
 from conftest import make_article
@@ -85,6 +91,8 @@ def test_a_headline_a_member_or_copy_continues_is_cut():
     ("Fed says the taper is done", True),
     ("GM recall probe widens as", False),
     ("GM recall probe widens and ...", False),
+    ("GM recall probe widens and \u2026", False),
+    ("GM recall probe widens after the deaths of 13 drivers\u2026", False),
     ("GM recall probe widens in", False),
 ])
 def test_only_function_words_leave_a_headline_cut(title, complete):
@@ -119,3 +127,21 @@ def test_a_headline_many_pages_of_one_site_carry_across_storylines_is_shared():
     # Three sites under one headline: one story's copies that dedup kept apart.
     spread = [article(k, "Fed holds rates", f"site {k}") for k in range(3)]
     assert shared_titles(spread, [0, 1, -1], -1) == set()
+
+
+def test_a_group_is_named_by_a_copy_s_whole_headline_where_its_kept_one_is_cut():
+    # syndication+other, seed 1: the kept article's feed cut its headline; a copy holds it.
+    cut = "Chromecast sales number in the millions according to Sundar ..."
+    whole = "Chromecast sales number in the millions according to Sundar Pichai"
+    group = _copies(0, cut, [cut, whole])
+    assert group_headline(group) == whole
+    # Plainly written first: not in capitals, without a wire prefix; then the kept one's.
+    wire = _copies(1, "UPDATE 2-US says Ukraine is on a path to NATO membership",
+                   ["US SAYS UKRAINE IS ON A PATH TO NATO MEMBERSHIP",
+                    "US says Ukraine is on a path to NATO membership"])
+    assert group_headline(wire) == "US says Ukraine is on a path to NATO membership"
+    assert group_headline(_copies(2, "Fed holds rates", ["Fed keeps rates on hold"])) == \
+        "Fed holds rates"
+    # That headline is the one the group is judged and the storyline named by.
+    ranked = [group, _group(1, "Why Chromecast sold")]
+    assert representative(ranked, [0.9, 0.1], dangling_words("en")).kept.id == "a0"

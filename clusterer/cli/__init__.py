@@ -241,6 +241,8 @@ def storylines(
     if print_format not in PRINT_FORMATS:
         raise UsageError(f"invalid option: --output-format must be one of "
                          f"{', '.join(PRINT_FORMATS)}, got {print_format!r}")
+    if limit < 0:
+        raise UsageError(f"invalid option: --limit must be 0 (all) or more, got {limit}")
     config = build_config(StorylineConfig, min_size=min_size, window_hours=window,
                           similarity=similarity,
                           features=build_config(FeatureConfig, kind=features))
