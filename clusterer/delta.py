@@ -262,15 +262,14 @@ def match_on_state(state: StoreLike, incoming: Sequence[tuple[int, Article]],
     units = [units_blob(hashes[bounds[k]:bounds[k + 1]], words[bounds[k]:bounds[k + 1]])
              for k in range(len(incoming))]
     units += [r.units for r in stored if r.seq in stale_set]  # stored in seq order, as stale
-    flags = print_flags(prints).tolist()
+    flags = print_flags(prints)
     # The stored bodies this run replaces or drops leave the common text's counts.
     replaced = sorted((gone | stale_set) & set(by_seq))
     blobs = state.print_blobs(replaced)
     minus = unpack_bodies([blobs[s] for s in replaced])
     del blobs
     state.put_prints(StoredPrint(seq, split.keys[row], segment_keys(article.title), units[row],
-                                 keys[row].tobytes(), exact[row], pack_row(prints, row),
-                                 flags[row])
+                                 exact[row], pack_row(prints, row))
                      for row, (seq, article) in enumerate(zip(seqs, split.docs)))
     state.set_meta("model", model_json(model))
     state.set_meta("dedup", settings)
@@ -336,7 +335,7 @@ def match_on_state(state: StoreLike, incoming: Sequence[tuple[int, Article]],
             break
         fresh |= touched
     groups = group_members(comparer, uf, config.keep, mask)
-    parts.append(band_part(seqs, keys, np.asarray(flags, dtype=np.int64),
+    parts.append(band_part(seqs, keys, flags,
                            sorted(gone - set(seqs)), match_config, config.num_perm))
     first = len(parts) - 1
     merge_tail(parts)  # the parts from `first` on change

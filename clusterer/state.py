@@ -11,8 +11,9 @@ created on first use. It holds what a later run cannot get back from its own inp
   member article ids (kept articles and copies), and the ids merged away or ended
   (never given again);
 - per article, what matching needs (:class:`clusterer.stored.StoredPrint`): unit hashes,
-  fingerprints, LSH band keys, exact keys; and the chrome model and dedup parameters
-  they were made with (``meta``), so that a run fingerprints only what changed
+  fingerprints, exact keys; the LSH band keys sorted in parts
+  (:mod:`clusterer.band_parts`); and the chrome model and dedup parameters they were
+  made with (``meta``), so that a run fingerprints only what changed
   (:mod:`clusterer.delta`).
 
 Safety: a run is one transaction (``BEGIN IMMEDIATE`` when the state is opened,

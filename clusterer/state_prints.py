@@ -35,7 +35,7 @@ class PrintStore:
         """What chrome learning reads of every stored article (seq, source, headline
         segments, unit hashes; the rest empty), in state order."""
         return [StoredPrint(seq, source, tuple(segments.split("\n")) if segments else (),
-                            units, b"", (None, None, None), (b"", b""))
+                            units, (None, None, None), (b"", b""))
                 for seq, source, segments, units
                 in self.db.execute("SELECT seq, source, segments, units FROM prints "
                                    "ORDER BY seq")]

@@ -1,9 +1,11 @@
 """What a state keeps per article for matching, and the index candidates are looked up in.
 
-Per article (:class:`StoredPrint`, one row of the state's ``prints`` table): its unit
-hashes (what chrome is learned from), its fingerprints packed as bytes, its LSH band keys
-and its exact keys. :class:`CandidateIndex` looks up the stored articles that matching
-could pair with new ones (:mod:`clusterer.delta` runs the matching).
+Per article (:class:`StoredPrint`, a row of the state's ``prints`` and ``shingles``
+tables): its unit hashes (what chrome is learned from), its fingerprints packed as
+bytes and its exact keys; its LSH band keys are kept sorted apart
+(:mod:`clusterer.band_parts`, :func:`band_part`). :class:`CandidateIndex` looks up the
+stored articles that matching could pair with new ones (:mod:`clusterer.delta` runs the
+matching).
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ from clusterer.weaklinks import RECHECK
 
 @dataclass(frozen=True)
 class StoredPrint:
-    """What a state keeps per article for matching (one row of its ``prints`` table).
+    """What a state keeps per article for matching (a row of its ``prints`` and
+    ``shingles`` tables).
 
     Attributes:
         seq: The article's place in the state.
@@ -38,21 +41,16 @@ class StoredPrint:
         segments: The normalised segments of a headline cut into two or more (affixes),
             else empty.
         units: Unit hashes (uint64) then words per unit (uint32), as bytes.
-        bands: LSH band keys (uint32, see :func:`band_keys`), as bytes.
         exact: Its content digest where exact content matches it (else None), URL, GUID.
         prints: Its fingerprints, and what screening reads (:func:`pack_row`).
-        flags: :data:`TITLE_ONLY`, :data:`HAS_BODY`, :data:`HAS_TITLE` (which LSH
-            indexes it is in).
     """
 
     seq: int
     source: str
     segments: tuple[str, ...]
     units: bytes
-    bands: bytes
     exact: tuple[bytes | None, str | None, str | None]
     prints: tuple[bytes, bytes]
-    flags: int = 0
 
 
 TITLE_ONLY, HAS_BODY, HAS_TITLE = 1, 2, 4
@@ -62,7 +60,8 @@ ExactLookup = Callable[[Iterable[tuple[int, "bytes | str"]]], dict[tuple[int, "b
 
 
 def print_flags(prints: Fingerprints) -> np.ndarray:
-    """:attr:`StoredPrint.flags` of every article."""
+    """Per article, :data:`TITLE_ONLY`, :data:`HAS_BODY`, :data:`HAS_TITLE` (which LSH
+    tables it is in: :func:`band_part`)."""
     return (np.asarray(prints.title_only, dtype=np.int64) * TITLE_ONLY
             + (prints.body.lengths() > 0) * HAS_BODY + (prints.title.lengths() > 0) * HAS_TITLE)
 
