@@ -37,6 +37,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from clusterer.band_parts import Part, PartIndex, merge_tail
 from clusterer.boilerplate import BoilerplateModel
 from clusterer.dedup import DedupConfig, group_members
 from clusterer.engine import Engine
@@ -57,6 +58,7 @@ from clusterer.stored import (
     CandidateIndex,
     StoredPrint,
     band_keys,
+    band_part,
     exact_keys,
     model_from_json,
     model_json,
@@ -155,6 +157,10 @@ class StoreLike(ComparedStore, Protocol):
     def set_meta(self, key: str, value: str) -> None: ...
     def print_rows(self) -> list[StoredPrint]: ...
     def print_blobs(self, seqs: Iterable[int]) -> dict[int, tuple[bytes, bytes]]: ...
+    def exact_seqs(self, keys: Iterable[tuple[int, bytes | str]]
+                   ) -> dict[tuple[int, bytes | str], list[int]]: ...
+    def band_parts(self) -> list[bytes]: ...
+    def set_band_parts(self, first: int, parts: Iterable[bytes]) -> None: ...
     def screens(self, seqs: Iterable[int]) -> dict[int, bytes]: ...
     def records(self, seqs: Iterable[int]) -> dict[int, Article]: ...
     def put_prints(self, rows: Iterable[StoredPrint]) -> None: ...
@@ -226,7 +232,8 @@ def match_on_state(state: StoreLike, incoming: Sequence[tuple[int, Article]],
     known = state.meta("model")
     pairs = state.rechecked()
     sensitive: set[int] = set()
-    if known is None or state.meta("dedup") != settings:
+    rebuilt = known is None or state.meta("dedup") != settings
+    if known is None or rebuilt:
         stale = [r.seq for r in stored]
     else:
         old = model_from_json(known, BoilerplateModel(config.boilerplate))
@@ -255,15 +262,14 @@ def match_on_state(state: StoreLike, incoming: Sequence[tuple[int, Article]],
     units = [units_blob(hashes[bounds[k]:bounds[k + 1]], words[bounds[k]:bounds[k + 1]])
              for k in range(len(incoming))]
     units += [r.units for r in stored if r.seq in stale_set]  # stored in seq order, as stale
-    flags = print_flags(prints).tolist()
+    flags = print_flags(prints)
     # The stored bodies this run replaces or drops leave the common text's counts.
     replaced = sorted((gone | stale_set) & set(by_seq))
     blobs = state.print_blobs(replaced)
     minus = unpack_bodies([blobs[s] for s in replaced])
     del blobs
     state.put_prints(StoredPrint(seq, split.keys[row], segment_keys(article.title), units[row],
-                                 keys[row].tobytes(), exact[row], pack_row(prints, row),
-                                 flags[row])
+                                 exact[row], pack_row(prints, row))
                      for row, (seq, article) in enumerate(zip(seqs, split.docs)))
     state.set_meta("model", model_json(model))
     state.set_meta("dedup", settings)
@@ -286,7 +292,10 @@ def match_on_state(state: StoreLike, incoming: Sequence[tuple[int, Article]],
             fresh.update(stored_groups.get(seq, (seq,)))
     del bodies
     fresh -= dropped
-    index = CandidateIndex(stored, match_config, config.num_perm)
+    # Looked up as stored before this run (its own part is added at the end).
+    parts = [] if rebuilt else [Part.from_blob(b) for b in state.band_parts()]
+    index = CandidateIndex(PartIndex(parts, gone), state.exact_seqs, match_config,
+                           config.num_perm)
     rounds = 0
     comparisons = StoredComparisons(state)
     comparisons.forget(stale_set | gone, moved)
@@ -326,6 +335,12 @@ def match_on_state(state: StoreLike, incoming: Sequence[tuple[int, Article]],
             break
         fresh |= touched
     groups = group_members(comparer, uf, config.keep, mask)
+    parts.append(band_part(seqs, keys, flags,
+                           sorted(gone - set(seqs)), match_config, config.num_perm))
+    first = len(parts) - 1
+    merge_tail(parts)  # the parts from `first` on change
+    first = min(first, len(parts) - 1)
+    state.set_band_parts(first, [p.to_blob() for p in parts[first:]])
     state.set_rechecked(fresh | dropped, sorted(rechecked))
     comparisons.save(rechecked)
     return Placed(model, groups, fresh, len(stale_set), rounds)

@@ -11,8 +11,9 @@ created on first use. It holds what a later run cannot get back from its own inp
   member article ids (kept articles and copies), and the ids merged away or ended
   (never given again);
 - per article, what matching needs (:class:`clusterer.stored.StoredPrint`): unit hashes,
-  fingerprints, LSH band keys, exact keys; and the chrome model and dedup parameters
-  they were made with (``meta``), so that a run fingerprints only what changed
+  fingerprints, exact keys; the LSH band keys sorted in parts
+  (:mod:`clusterer.band_parts`); and the chrome model and dedup parameters they were
+  made with (``meta``), so that a run fingerprints only what changed
   (:mod:`clusterer.delta`).
 
 Safety: a run is one transaction (``BEGIN IMMEDIATE`` when the state is opened,
@@ -48,16 +49,17 @@ from clusterer.state_records import (
     time_of,
 )
 
-SCHEMA_VERSION = 5  # 2: fingerprints stored (prints), group members' matches;
+SCHEMA_VERSION = 6  # 2: fingerprints stored (prints), group members' matches;
 # 3: storylines keep their headline, keywords and member order, articles their term
 # vectors (only what the new articles touch is clustered again);
 # 4: the counts chrome and common text are learned from (learned), kept up to date,
 # and each article's text digest (prints.text: which copy on a source counts);
-# 5: the comparisons of stored pairs (compared: not made again when their group is met)
+# 5: the comparisons of stored pairs (compared: not made again when their group is met);
+# 6: the band keys kept sorted (bandparts), fingerprints apart from the unit hashes
 WAIT_SECONDS = 5.0  # how long a second run waits for the state's lock before stopping
 _HINT_NEW = "pass another --state path to start a new state"
 _ADDED = {2: "fingerprints", 3: "term vectors", 4: "the counts chrome is learned from",
-          5: "the comparisons of stored pairs"}
+          5: "the comparisons of stored pairs", 6: "the band keys sorted for lookups"}
 # what each schema version added that an older state lacks (named when one is refused)
 
 _SCHEMA = """
@@ -69,10 +71,17 @@ CREATE TABLE articles (id TEXT PRIMARY KEY, seq INTEGER NOT NULL UNIQUE,
                        run INTEGER NOT NULL, digest TEXT NOT NULL, published TEXT,
                        seen TEXT, record BLOB NOT NULL);
 CREATE TABLE prints (seq INTEGER PRIMARY KEY, source TEXT NOT NULL, segments TEXT NOT NULL,
-                     units BLOB NOT NULL, bands BLOB NOT NULL, digest BLOB, url TEXT,
-                     guid TEXT, prints BLOB NOT NULL, screen BLOB NOT NULL,
-                     flags INTEGER NOT NULL, text BLOB NOT NULL);
+                     units BLOB NOT NULL, digest BLOB, url TEXT, guid TEXT,
+                     text BLOB NOT NULL);
 CREATE INDEX prints_text ON prints (source, text);
+CREATE INDEX prints_digest ON prints (digest);
+CREATE INDEX prints_url ON prints (url);
+CREATE INDEX prints_guid ON prints (guid);
+-- what chrome is learned from and exact keys: read for every stored article each run,
+-- so kept apart from the fingerprints (shingles), read only for the articles matched
+CREATE TABLE shingles (seq INTEGER PRIMARY KEY, prints BLOB NOT NULL, screen BLOB NOT NULL);
+CREATE TABLE bandparts (part INTEGER PRIMARY KEY, data BLOB NOT NULL);
+-- the stored LSH band keys, sorted, in parts (clusterer.band_parts)
 CREATE TABLE learned (key TEXT PRIMARY KEY, value BLOB NOT NULL);
 -- chrome: the chrome counts (clusterer.learned.counts_blob), common: body shingles'
 -- page counts (clusterer.learned.PageCounts)
@@ -280,8 +289,9 @@ class State(PrintStore):
     def delete_articles(self, ids: Iterable[str]) -> None:
         """Drop articles (expired) from the state, with their fingerprints and group rows."""
         rows = [(i,) for i in ids]
-        self.db.executemany("DELETE FROM prints WHERE seq = (SELECT seq FROM articles "
-                            "WHERE id = ?)", rows)
+        for table in ("prints", "shingles"):
+            self.db.executemany(f"DELETE FROM {table} WHERE seq = (SELECT seq FROM articles "
+                                "WHERE id = ?)", rows)
         self.db.executemany("DELETE FROM articles WHERE id = ?", rows)
         self.db.executemany("DELETE FROM groups WHERE article_id = ?", rows)
         self.db.executemany("DELETE FROM vectors WHERE article_id = ?", rows)

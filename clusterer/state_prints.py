@@ -32,22 +32,22 @@ class PrintStore:
         self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
     def print_rows(self) -> list[StoredPrint]:
-        """What matching needs of every stored article, without its fingerprints
-        (``prints`` empty), in state order."""
+        """What chrome learning reads of every stored article (seq, source, headline
+        segments, unit hashes; the rest empty), in state order."""
         return [StoredPrint(seq, source, tuple(segments.split("\n")) if segments else (),
-                            units, bands, (digest, url, guid), (b"", b""), flags)
-                for seq, source, segments, units, bands, digest, url, guid, flags
-                in self.db.execute("SELECT seq, source, segments, units, bands, digest, url, "
-                                   "guid, flags FROM prints ORDER BY seq")]
+                            units, (None, None, None), (b"", b""))
+                for seq, source, segments, units
+                in self.db.execute("SELECT seq, source, segments, units FROM prints "
+                                   "ORDER BY seq")]
 
     def print_blobs(self, seqs: Iterable[int]) -> dict[int, tuple[bytes, bytes]]:
         """The packed fingerprints of articles ``seqs``."""
         return {seq: (blob, screen) for seq, blob, screen
-                in self._by_seq("SELECT seq, prints, screen FROM prints", seqs)}
+                in self._by_seq("SELECT seq, prints, screen FROM shingles", seqs)}
 
     def screens(self, seqs: Iterable[int]) -> dict[int, bytes]:
         """What screening reads of articles ``seqs`` (body set size, signatures)."""
-        return dict(self._by_seq("SELECT seq, screen FROM prints", seqs))
+        return dict(self._by_seq("SELECT seq, screen FROM shingles", seqs))
 
     def _by_seq(self, select: str, seqs: Iterable[int]) -> list[tuple[Any, ...]]:
         wanted = sorted(set(seqs))
@@ -59,12 +59,33 @@ class PrintStore:
         return out
 
     def put_prints(self, rows: Iterable[StoredPrint]) -> None:
-        """Store (or replace) articles' fingerprints."""
-        self.db.executemany("INSERT OR REPLACE INTO prints VALUES "
-                            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            [(r.seq, r.source, "\n".join(r.segments), r.units, r.bands,
-                              *r.exact, *r.prints, r.flags, text_digest(r.units))
-                             for r in rows])
+        """Store (or replace) articles' fingerprints (their band keys: :meth:`set_parts`)."""
+        rows = list(rows)
+        self.db.executemany("INSERT OR REPLACE INTO prints VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                            [(r.seq, r.source, "\n".join(r.segments), r.units, *r.exact,
+                              text_digest(r.units)) for r in rows])
+        self.db.executemany("INSERT OR REPLACE INTO shingles VALUES (?, ?, ?)",
+                            [(r.seq, *r.prints) for r in rows])
+
+    def exact_seqs(self, keys: Iterable[tuple[int, bytes | str]]) -> dict[tuple[int, bytes | str],
+                                                                          list[int]]:
+        """Per exact key ``(kind, key)`` (kind 0: content digest, 1: URL, 2: GUID, as
+        :attr:`StoredPrint.exact`), the seqs of the stored articles holding it."""
+        columns = ("digest", "url", "guid")
+        return {(kind, key): [row[0] for row in self.db.execute(
+            f"SELECT seq FROM prints WHERE {columns[kind]} = ? ORDER BY seq", (key,))]
+            for kind, key in sorted(set(keys), key=lambda k: (k[0], str(k[1])))}
+
+    def band_parts(self) -> list[bytes]:
+        """The stored band key parts (:mod:`clusterer.band_parts`), oldest first."""
+        return [bytes(row[0]) for row in self.db.execute(
+            "SELECT data FROM bandparts ORDER BY part")]
+
+    def set_band_parts(self, first: int, parts: Iterable[bytes]) -> None:
+        """Replace the parts from number ``first`` on with ``parts``."""
+        self.db.execute("DELETE FROM bandparts WHERE part >= ?", (first,))
+        self.db.executemany("INSERT INTO bandparts VALUES (?, ?)",
+                            [(first + k, p) for k, p in enumerate(parts)])
 
     def copies(self, keys: Iterable[tuple[str, bytes]]) -> dict[tuple[str, bytes], list[int]]:
         """Per ``(source, text digest)`` (:func:`text_digest`), the seqs of the stored

@@ -1,25 +1,28 @@
 """What a state keeps per article for matching, and the index candidates are looked up in.
 
-Per article (:class:`StoredPrint`, one row of the state's ``prints`` table): its unit
-hashes (what chrome is learned from), its fingerprints packed as bytes, its LSH band keys
-and its exact keys. :class:`CandidateIndex` looks up the stored articles that matching
-could pair with new ones (:mod:`clusterer.delta` runs the matching).
+Per article (:class:`StoredPrint`, a row of the state's ``prints`` and ``shingles``
+tables): its unit hashes (what chrome is learned from), its fingerprints packed as
+bytes and its exact keys; its LSH band keys are kept sorted apart
+(:mod:`clusterer.band_parts`, :func:`band_part`). :class:`CandidateIndex` looks up the
+stored articles that matching could pair with new ones (:mod:`clusterer.delta` runs the
+matching).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from clusterer.band_parts import Keys, Part, PartIndex, check_seqs
 from clusterer.boilerplate import BoilerplateModel
 from clusterer.candidates import Screen
 from clusterer.comparer import by_content
 from clusterer.fingerprint import Fingerprints
-from clusterer.lsh import band_key, distinct, lsh_params
+from clusterer.lsh import band_key, lsh_params
 from clusterer.match import MatchConfig, headline_floor
 from clusterer.normalize import title_segments, title_tokens
 from clusterer.records import Article
@@ -29,7 +32,8 @@ from clusterer.weaklinks import RECHECK
 
 @dataclass(frozen=True)
 class StoredPrint:
-    """What a state keeps per article for matching (one row of its ``prints`` table).
+    """What a state keeps per article for matching (a row of its ``prints`` and
+    ``shingles`` tables).
 
     Attributes:
         seq: The article's place in the state.
@@ -37,28 +41,27 @@ class StoredPrint:
         segments: The normalised segments of a headline cut into two or more (affixes),
             else empty.
         units: Unit hashes (uint64) then words per unit (uint32), as bytes.
-        bands: LSH band keys (uint32, see :func:`band_keys`), as bytes.
         exact: Its content digest where exact content matches it (else None), URL, GUID.
         prints: Its fingerprints, and what screening reads (:func:`pack_row`).
-        flags: :data:`TITLE_ONLY`, :data:`HAS_BODY`, :data:`HAS_TITLE` (which LSH
-            indexes it is in).
     """
 
     seq: int
     source: str
     segments: tuple[str, ...]
     units: bytes
-    bands: bytes
     exact: tuple[bytes | None, str | None, str | None]
     prints: tuple[bytes, bytes]
-    flags: int = 0
 
 
 TITLE_ONLY, HAS_BODY, HAS_TITLE = 1, 2, 4
+ExactLookup = Callable[[Iterable[tuple[int, "bytes | str"]]], dict[tuple[int, "bytes | str"], list[int]]]
+"""Per exact key ``(kind, key)`` asked, the stored seqs holding it
+(:meth:`clusterer.state.State.exact_seqs`)."""
 
 
 def print_flags(prints: Fingerprints) -> np.ndarray:
-    """:attr:`StoredPrint.flags` of every article."""
+    """Per article, :data:`TITLE_ONLY`, :data:`HAS_BODY`, :data:`HAS_TITLE` (which LSH
+    tables it is in: :func:`band_part`)."""
     return (np.asarray(prints.title_only, dtype=np.int64) * TITLE_ONLY
             + (prints.body.lengths() > 0) * HAS_BODY + (prints.title.lengths() > 0) * HAS_TITLE)
 
@@ -206,29 +209,17 @@ class CandidateIndex:
     """The band keys and exact keys of the stored articles, to look candidates up.
 
     As matching pairs them: bodies (body, lead and headline-floor bands) with bodies;
-    headlines (headline bands) only where one side is a headline-only article.
+    headlines (headline bands) only where one side is a headline-only article. The
+    band keys are the state's sorted parts (:mod:`clusterer.band_parts`), the exact
+    keys looked up in the state (``exact``).
     """
 
-    def __init__(self, stored: list[StoredPrint], config: MatchConfig, num_perm: int) -> None:
+    def __init__(self, parts: PartIndex, exact: ExactLookup, config: MatchConfig,
+                 num_perm: int) -> None:
         self.config = config
-        bands = lsh_params(config.lsh_threshold, num_perm)[0]
-        self.title_columns = np.arange(2 * bands, 3 * bands)
-        seqs = np.asarray([r.seq for r in stored], dtype=np.int64)
-        flags = np.asarray([r.flags for r in stored], dtype=np.int64)
-        width = 3 * bands + lsh_params(headline_floor(config, num_perm), num_perm)[0]
-        self.body_columns = np.setdiff1d(np.arange(width), self.title_columns)
-        keys = np.frombuffer(b"".join(r.bands for r in stored), dtype=np.uint32).reshape(
-            len(stored), width)
-        body, heads, heads_only = _kinds(flags)
-        self.bodies = _Sorted(keys[body][:, self.body_columns], seqs[body])
-        self.headlines = _Sorted(keys[heads & ~heads_only][:, self.title_columns],
-                                 seqs[heads & ~heads_only])
-        self.headlines_only = _Sorted(keys[heads_only][:, self.title_columns], seqs[heads_only])
-        self.exact: dict[tuple[int, bytes | str], list[int]] = {}
-        for r in stored:
-            for kind, key in enumerate(r.exact):
-                if key is not None:
-                    self.exact.setdefault((kind, key), []).append(r.seq)
+        self.parts = parts
+        self.exact = exact
+        self.title_columns, self.body_columns = _columns(config, num_perm)
 
     def candidates(self, prints: Fingerprints, keys: np.ndarray,
                    exact: list[tuple[bytes | None, str | None, str | None]],
@@ -242,9 +233,10 @@ class CandidateIndex:
         ``screens``). And those of them that are likely copies (an exact key, or an
         estimate the screen finds likely)."""
         body, heads, heads_only = _kinds(print_flags(prints))
-        found = [_at(self.bodies.pairs(keys[body][:, self.body_columns]), body)]
-        headlines = [_at(self.headlines_only.pairs(keys[heads][:, self.title_columns]), heads),
-                     _at(self.headlines.pairs(keys[heads_only][:, self.title_columns]),
+        found = [_at(self.parts.pairs(BODIES, keys[body][:, self.body_columns]), body)]
+        headlines = [_at(self.parts.pairs(HEADLINES_ONLY, keys[heads][:, self.title_columns]),
+                         heads),
+                     _at(self.parts.pairs(HEADLINES, keys[heads_only][:, self.title_columns]),
                          heads_only)]
         seqs = sorted({s for _, found_seqs in found + headlines for s in found_seqs.tolist()})
         out: set[int] = set()
@@ -270,10 +262,10 @@ class CandidateIndex:
                     passes, probable = screen.estimate(rows, other)
                     out.update(pair_seqs[passes].tolist())
                     likely.update(pair_seqs[probable].tolist())
-        for keys_of in exact:
-            for kind, key in enumerate(keys_of):
-                if key is not None:
-                    likely.update(self.exact.get((kind, key), ()))
+        held = self.exact([(kind, key) for keys_of in exact
+                           for kind, key in enumerate(keys_of) if key is not None])
+        for seqs_of in held.values():
+            likely.update(s for s in seqs_of if s not in self.parts.excluded)
         return out | likely, likely
 
 
@@ -290,35 +282,28 @@ def _kinds(flags: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return ((flags & HAS_BODY) > 0) & ~only, heads, heads & only
 
 
-class _Sorted:
-    """Band keys (one column per band) sorted for lookups, each tagged with its column."""
-
-    def __init__(self, keys: np.ndarray, seqs: np.ndarray) -> None:
-        self.width = max(keys.shape[1], 1)
-        flat = _tagged(keys).ravel()
-        self.order = np.argsort(flat, kind="stable")
-        self.sorted = flat[self.order]
-        self.seqs = seqs
-
-    def pairs(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The distinct pairs ``(row of keys, seq)`` holding one value in one column."""
-        if not len(keys) or not len(self.sorted):
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        flat = _tagged(keys).ravel()
-        asked = np.argsort(flat, kind="stable")  # searched in order: 3x faster, sort included
-        ordered = flat[asked]
-        low = np.searchsorted(self.sorted, ordered, side="left")
-        high = np.searchsorted(self.sorted, ordered, side="right")
-        sizes = high - low
-        at = np.repeat(low - np.cumsum(sizes) + sizes, sizes) + np.arange(int(sizes.sum()))
-        rows = np.repeat(asked // keys.shape[1], sizes)
-        seqs = self.seqs[self.order[at] // self.width]
-        span = int(self.seqs.max()) + 1
-        both = distinct(rows * span + seqs)
-        return both // span, both % span
+BODIES, HEADLINES, HEADLINES_ONLY = range(3)  # the tables of a band part
 
 
-def _tagged(keys: np.ndarray) -> np.ndarray:
-    """Band keys with their column in the upper 32 bits."""
-    column = np.arange(keys.shape[1], dtype=np.uint64)[None, :] << np.uint64(32)
-    return keys.astype(np.uint64) | column
+def _columns(config: MatchConfig, num_perm: int) -> tuple[np.ndarray, np.ndarray]:
+    """The columns of :func:`band_keys` holding headline bands, and the others."""
+    bands = lsh_params(config.lsh_threshold, num_perm)[0]
+    width = 3 * bands + lsh_params(headline_floor(config, num_perm), num_perm)[0]
+    titles = np.arange(2 * bands, 3 * bands)
+    return titles, np.setdiff1d(np.arange(width), titles)
+
+
+def band_part(seqs: Sequence[int], keys: np.ndarray, flags: np.ndarray, dropped: Sequence[int],
+              config: MatchConfig, num_perm: int) -> Part:
+    """The band part (:mod:`clusterer.band_parts`) of the articles ``seqs`` written in a
+    run (``keys`` from :func:`band_keys`, ``flags`` from :func:`print_flags`), and of the
+    stored ones it ``dropped``."""
+    titles, bodies = _columns(config, num_perm)
+    at = np.asarray(seqs, dtype=np.int64)
+    body, heads, heads_only = _kinds(np.asarray(flags, dtype=np.int64))
+    covered = np.union1d(at, np.asarray(dropped, dtype=np.int64))
+    check_seqs(covered)
+    return Part(covered, (Keys.of(keys[body][:, bodies], at[body]),
+                          Keys.of(keys[heads & ~heads_only][:, titles],
+                                  at[heads & ~heads_only]),
+                          Keys.of(keys[heads_only][:, titles], at[heads_only])))

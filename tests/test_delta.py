@@ -94,7 +94,7 @@ def test_a_model_is_stored_and_read_back_and_its_changes_found():
 
 
 def test_unit_hashes_are_read_where_the_chrome_changed_or_for_recorded_pairs():
-    rows = [StoredPrint(seq, source, (), b"", b"", (None, None, None), (b"", b""))
+    rows = [StoredPrint(seq, source, (), b"", (None, None, None), (b"", b""))
             for seq, source in enumerate(["a", "b", "c", "b"])]
     units = np.zeros(0, dtype=np.uint64)
     on_b = ChromeChange(units, frozenset(), frozenset({("b", 5)}), {}, frozenset())

@@ -108,7 +108,7 @@ def _state_of_schema(tmp_path: Path, version: int) -> str:
 def test_another_schema_version_is_refused_in_one_line(tmp_path):
     path = _state_of_schema(tmp_path, 99)
     with pytest.raises(StateError, match=r"state written with schema version 99 \(clusterer "
-                       r".*\); this clusterer \(.*\) reads schema version 5; use that version "
+                       r".*\); this clusterer \(.*\) reads schema version 6; use that version "
                        r"or pass another --state path to start a new state"), open_state(path):
         pass
 
@@ -119,8 +119,9 @@ def test_an_older_state_is_refused_naming_what_it_lacks(tmp_path):
         pass
     assert str(error.value) == (
         f"{path}: state written with schema version 3 (clusterer {__version__}); this "
-        f"clusterer ({__version__}) reads schema version 5 (it keeps the counts chrome is "
-        "learned from, the comparisons of stored pairs, which that state lacks); use that "
+        f"clusterer ({__version__}) reads schema version 6 (it keeps the counts chrome is "
+        "learned from, the comparisons of stored pairs, the band keys sorted for lookups, "
+        "which that state lacks); use that "
         "version or pass another --state path to start a new state")
 
 
@@ -153,7 +154,7 @@ def test_state_command_prints_what_it_holds(tmp_path):
     result = CliRunner().invoke(app, ["state", path])
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[0].startswith(f"state        {path} (schema version 5, ")
+    assert lines[0].startswith(f"state        {path} (schema version 6, ")
     assert lines[1:] == ["runs         1",
                          "articles     3 (1 undated)",
                          "groups       1 of two or more (1 duplicates)",
@@ -195,7 +196,7 @@ def test_dedup_on_a_state_of_another_version_is_one_line_and_exit_1(tmp_path):
     result = CliRunner().invoke(app, ["dedup", str(feed), "--state", path, "-q"])
     assert result.exit_code == 1
     assert result.stderr == (f"Error: {path}: state written with schema version 99 (clusterer "
-                             f"9.9); this clusterer ({__version__}) reads schema version 5; use "
+                             f"9.9); this clusterer ({__version__}) reads schema version 6; use "
                              "that version or pass another --state path to start a new state\n")
 
 
