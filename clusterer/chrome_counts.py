@@ -304,9 +304,13 @@ def _counted(*columns: tuple[np.ndarray, int], values: np.ndarray,
     """Distinct rows of the columns (ranks, each with its span: :func:`_key`), sorted
     (first column first), and how often each occurs; the ``hashed`` columns are unit
     ranks, given back as their ``values``."""
-    keys, inverse = np.unique(_key(*columns), return_inverse=True)
-    counts = np.bincount(inverse, minlength=len(keys)).astype(np.int64)
-    row = _any_row(inverse, len(keys))
+    # Sorted once (np.unique with its inverse, then counting and placing the rows
+    # through it, took twice as long): equal keys in runs, each run's length its count.
+    key = _key(*columns)
+    order = np.argsort(key)
+    starts = run_starts(key[order])
+    counts = np.diff(np.append(starts, len(key))).astype(np.int64)
+    row = order[starts]
     return (*(values[c[row]] if k in hashed else c[row] for k, (c, _) in enumerate(columns)),
             counts)
 

@@ -39,10 +39,12 @@ def most_placed(counts: ChromeCounts) -> tuple[np.ndarray, np.ndarray]:
     """
     _, source, _, unit, count = counts.placed
     key = pair_keys(source, unit)
-    order = np.lexsort((-count, key))  # per key, its largest count first
+    # The rows of each key together (any order within a key), then its largest count:
+    # one sort of the keys, a third of the time of sorting by (key, -count).
+    order = np.argsort(key)
     key, count = key[order], count[order]
     first = _run_starts(key)
-    return key[first], count[first]
+    return key[first], (np.maximum.reduceat(count, first) if len(first) else count[:0])
 
 
 def usual_before(counts: ChromeCounts, wanted: np.ndarray, short: np.ndarray,

@@ -23,8 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-import plotly.graph_objects as go
-from plotly.colors import qualitative
 
 from clusterer.errors import InputError
 from clusterer.output import check_outputs, write_text
@@ -35,7 +33,9 @@ OTHER = "other storylines"
 _HINT = "pass a file written by `clusterer storylines --json`"
 # A day has 24 hourly bars; past a week of hours the bars get too thin to read.
 _HOURLY_UP_TO = timedelta(days=7)
-_COLOURS = tuple(qualitative.Dark24)
+# plotly's Dark24 colours: as many storylines as the chart tells apart (tested). plotly is
+# imported where the chart is drawn, not by every command (its import is a tenth of start-up).
+_COLOURS_COUNT = 24
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ class ReportConfig:
 
     def __post_init__(self) -> None:
         check_range("page_size", self.page_size, 1, 1000)
-        check_range("chart_storylines", self.chart_storylines, 1, len(_COLOURS))
+        check_range("chart_storylines", self.chart_storylines, 1, _COLOURS_COUNT)
 
 
 @dataclass(frozen=True)
@@ -260,6 +260,9 @@ def timeline(document: dict[str, Any], top: int = 15) -> Timeline:
 
 def chart_html(chart: Timeline) -> str:
     """The timeline as a plotly stacked bar chart, plotly.js inlined (no network)."""
+    import plotly.graph_objects as go
+    from plotly.colors import qualitative
+
     fmt = "%Y-%m-%d %H:%M" if chart.unit == "hour" else "%Y-%m-%d"
     x = [b.strftime(fmt) for b in chart.bins]
     tallest = max(map(sum, zip(*(counts for _, _, counts in chart.series))), default=0)
@@ -281,7 +284,8 @@ def chart_html(chart: Timeline) -> str:
         xaxis_title=f"{chart.unit} (UTC)", yaxis_title="articles",
         # Counts are whole: below 10 a bin, plotly would also mark halves.
         yaxis_dtick=1 if tallest <= 10 else None,
-        legend={"font": {"size": 11}, "traceorder": "normal"}, bargap=0.05, colorway=_COLOURS,
+        legend={"font": {"size": 11}, "traceorder": "normal"}, bargap=0.05,
+        colorway=tuple(qualitative.Dark24),
     )
     return figure.to_html(full_html=False, include_plotlyjs=True, div_id=CHART_ID,
                           config={"displaylogo": False, "responsive": True})

@@ -223,11 +223,13 @@ def test_progress_counts_bytes_for_reading_and_nothing_for_one_step(stage, done,
 
 def test_help_and_a_small_dedup_import_only_what_they_use(tmp_path):
     # Start-up: scipy (datasketch imports scipy.integrate to choose LSH bands),
-    # scikit-learn, trafilatura and feedparser are imported only by what needs them.
+    # scikit-learn, trafilatura and feedparser are imported only by what needs them; lxml
+    # (HTML), charset_normalizer (non-UTF-8 input) and plotly (the report's chart) too.
     import subprocess
     import sys
 
-    heavy = ("datasketch", "scipy", "sklearn", "trafilatura", "feedparser", "hdbscan")
+    heavy = ("datasketch", "scipy", "sklearn", "trafilatura", "feedparser", "hdbscan", "lxml",
+             "charset_normalizer", "plotly")
     script = (
         "import sys\n"
         "from clusterer.cli import app\n"

@@ -202,6 +202,15 @@ def test_report_config_checks_its_ranges():
         ReportConfig(page_size=0)
     with pytest.raises(ValueError, match="chart_storylines"):
         ReportConfig(chart_storylines=25)
+    ReportConfig(chart_storylines=24)
+
+
+def test_chart_colours_are_plotlys_palette():
+    from plotly.colors import qualitative
+
+    from clusterer import report
+
+    assert len(qualitative.Dark24) == report._COLOURS_COUNT
 
 
 # ---------------------------------------------------------------- CLI

@@ -32,7 +32,6 @@ from clusterer.cli.printing import (
     stdout,
 )
 from clusterer.evaluate import check_same_ids, gold_labels, load_prediction, score
-from clusterer.explain import explain as explain_pair
 from clusterer.output import STDOUT
 from clusterer.readers import read_articles
 from clusterer.report import ReportConfig, load_storylines, write_report
@@ -74,6 +73,8 @@ def explain(
 
     Example: clusterer explain feeds/ 0012 0345
     """
+    from clusterer.explain import explain as explain_pair  # here: no other command needs it
+
     with engine_for(common) as engine, progress_bar(common.quiet) as progress:
         run = explain_pair(read_articles(common.inputs, common.reader), id_a, id_b, common.dedup,
                            progress, engine)

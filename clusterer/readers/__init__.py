@@ -38,10 +38,8 @@ from typing import IO
 from clusterer.errors import InputError
 from clusterer.readers.config import FORMATS, ReaderConfig, ReadReport
 from clusterer.readers.encodings import text_encoding
-from clusterer.readers.feeds import read_feed
 from clusterer.readers.fields import Draft, canonical_url, disambiguated_id
 from clusterer.readers.formats import detect
-from clusterer.readers.html import read_html
 from clusterer.readers.records import read_csv, read_json, read_jsonfeed, read_jsonl
 from clusterer.readers.sources import (
     READING,
@@ -173,9 +171,15 @@ def _read_source(source: Source, config: ReaderConfig,
         fmt = detect(source, head, config, encoding)
         if encoding is not None and encoding != config.encoding:
             config = replace(config, encoding=encoding)
+        # The feed and HTML readers (feedparser, lxml, trafilatura) are imported when a
+        # source needs them, not by every run.
         if fmt in ("rss", "atom"):
+            from clusterer.readers.feeds import read_feed
+
             yield from read_feed(stream, source.name, config)
         elif fmt == "html":
+            from clusterer.readers.html import read_html
+
             yield from read_html(stream, source.name, config)
         elif fmt == "txt":
             yield from read_txt(utf8_stream(stream, head, source.name, config), source.name,

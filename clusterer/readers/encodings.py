@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import codecs
 
-import charset_normalizer
-
 from clusterer.errors import InputError
 from clusterer.readers.config import ReaderConfig
 
@@ -82,6 +80,8 @@ def text_encoding(name: str, head: bytes, config: ReaderConfig) -> str | None:
     layout = layout_encoding(head)
     if layout and given is None:
         return layout
+    import charset_normalizer  # only here: most inputs are UTF-8 text (a tenth of start-up)
+
     guess = charset_normalizer.from_bytes(head).best()
     if guess is not None:
         if is_wide(guess.encoding) and given is None:

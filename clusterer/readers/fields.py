@@ -12,11 +12,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-import lxml.etree
-import lxml.html
 import orjson
 
 from clusterer.errors import InputError
@@ -24,6 +21,12 @@ from clusterer.readers.config import ReaderConfig
 from clusterer.readers.titles import has_separator, site_words, strip_site_affix
 from clusterer.readers.urls import canonical_url, url_host
 from clusterer.records import Article
+
+if TYPE_CHECKING:
+    import lxml.html
+
+# lxml and email.utils are imported where used (HTML fragments, RFC 2822 dates): a dump of
+# JSON records with ISO dates never needs them, and every run would pay for their import.
 
 TIME_HINT = "use ISO 8601, e.g. 2024-10-16T22:00:00Z"
 _DEFAULTS = ReaderConfig()
@@ -222,6 +225,8 @@ def parse_time(value: Any, origin: str, name: str) -> datetime | None | InputErr
         parsed = datetime.fromisoformat(text[:-1] + "+00:00" if text[-1:] in "zZ" else text)
     except ValueError:
         try:
+            from email.utils import parsedate_to_datetime
+
             parsed = parsedate_to_datetime(text)  # RSS-style dates in record fields
             year = _RFC2822_YEAR.search(text)
             if year is not None and len(year.group(1)) > 2:
@@ -261,6 +266,9 @@ def html_to_text(markup: str) -> str:
     """
     if "<" not in markup and "&" not in markup:
         return markup.strip()
+    import lxml.etree
+    import lxml.html
+
     parser = lxml.html.HTMLParser()
     try:
         root = lxml.html.fragment_fromstring(markup, create_parent="div", parser=parser)
