@@ -36,6 +36,7 @@ import collections
 import functools
 import io
 import os
+import sys
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -243,7 +244,8 @@ class WorkerInput:
         def jobs() -> Iterator[Any]:
             for texts, docs in self._read():
                 out.docs.extend(docs)
-                out.keys.extend(source_key(a) for a in docs)
+                # A few hundred sources: one string each, not one per article.
+                out.keys.extend(sys.intern(source_key(a)) for a in docs)
                 out.titles.extend(a.title for a in docs)
                 out.sizes.append(len(docs))
                 held.append(texts)
