@@ -36,7 +36,7 @@ from clusterer.resident import ResidentSignatures  # noqa: E402
 
 @pytest.fixture(scope="module")
 def dask_engine():
-    with DaskEngine(workers=2, chunk_size=8, partition_size=8, block_bytes=8192) as engine:
+    with DaskEngine(workers=2, chunk_size=8, partition_size=8, block_bytes=16384) as engine:
         yield engine
 
 
@@ -62,6 +62,7 @@ def test_dask_gives_the_local_engines_outputs(tmp_path, dask_engine, monkeypatch
     path = tmp_path / "fixture.jsonl"
     path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in fixture.records))
     assert len(fixture.records) >= 8 * dask_engine.chunk_size  # at least 8 partitions
+    assert path.stat().st_size >= 8 * dask_engine.block_bytes  # and 8 ranges read there
     assert len(fixture.records) >= 8 * dask_engine.partition_size
     local = _documents(path, LocalEngine(1))
     if resident and not ship:  # the client neither matches nor groups: a worker does
