@@ -251,6 +251,9 @@ class WorkerInput:
                 held.append(texts)
                 yield texts
 
+        # Reading first, as the local reader reports it (a progress display shows the
+        # stages in the order they first report).
+        self.progress(READING, 0, self._total())
         with self.engine.mapper(0, None, view=_units_view) as mapper:
             out.parts = run_stage(mapper, _units_chunk, jobs(), None, "reading and splitting",
                                   None, report)
@@ -295,10 +298,9 @@ class WorkerInput:
         """Per range holding articles: the future of their texts and the articles."""
         report = self.report
         seen: dict[str, str] = {}
-        total = sum(b.length for blocks in self.files for b in blocks)
+        total = self._total()
         done, current = 0, -1
         rows = 0
-        self.progress(READING, 0, total)
         for index, block, texts, items in self._parsed(self._counted()):
             if index != current:
                 current = index
@@ -337,6 +339,9 @@ class WorkerInput:
             rows += len(docs)
             yield texts, docs
         self.progress(READING, total, total)
+
+    def _total(self) -> int:
+        return sum(b.length for blocks in self.files for b in blocks)
 
     def _bad(self, error: InputError) -> None:
         if not self.config.skip_bad:
