@@ -27,6 +27,7 @@ from typing import Any
 
 from clusterer.engine import CHUNK_SIZE, MapFn, Resident, Stage, worker_count
 from clusterer.errors import ClusterError, UsageError
+from clusterer.partitions import BLOCK_BYTES
 
 EXTRA_HINT = "install them with pip install 'clusterer[dask]'"
 # Messages each of Dask's batched streams keeps for debugging (default 1,000, each up to
@@ -60,6 +61,10 @@ class DaskEngine:
         memory_limit: Memory of each worker of a started local cluster (``"4GiB"``,
             bytes, or ``"auto"``: the machine's memory shared out); a worker past it is
             restarted by its nanny. Ignored with ``scheduler``.
+        read_inputs: With matching on a worker, have the workers read plain JSONL
+            inputs by byte ranges and write the dedup output from them
+            (:mod:`clusterer.partitions`); other inputs are read here.
+        block_bytes: Bytes per byte range of a JSONL input.
 
     Use as a context manager, or call :meth:`close`: a started cluster is stopped.
     """
@@ -67,7 +72,8 @@ class DaskEngine:
     def __init__(self, workers: int = 0, scheduler: str | None = None,
                  chunk_size: int = CHUNK_SIZE, in_flight: int = 64, timeout: float = 10,
                  memory_limit: str | int = "auto", ship_comparisons: bool = False,
-                 resident: bool = True, partition_size: int = PARTITION_SIZE) -> None:
+                 resident: bool = True, partition_size: int = PARTITION_SIZE,
+                 read_inputs: bool = True, block_bytes: int = BLOCK_BYTES) -> None:
         self.workers = workers
         self.scheduler = scheduler
         self.chunk_size = chunk_size
@@ -77,6 +83,8 @@ class DaskEngine:
         self.ships_comparisons = ship_comparisons  # read by clusterer.verify.comparer_for
         self.keeps_results = resident  # read by clusterer.engine.keeps_results
         self.partition_size = partition_size
+        self.block_bytes = block_bytes
+        self.read_inputs = read_inputs
         self._client: Any = None
         self._cluster: Any = None
 
@@ -86,6 +94,13 @@ class DaskEngine:
         (:mod:`clusterer.worker_match`): with resident results, without shipped
         comparisons. Read by :func:`clusterer.worker_match.matches_on_worker`."""
         return bool(self.keeps_results and not self.ships_comparisons)
+
+    @property
+    def reads_inputs(self) -> bool:
+        """Whether the workers read plain JSONL inputs by byte ranges and write the dedup
+        output from them (:mod:`clusterer.partitions`): with matching on a worker. Read
+        by :func:`clusterer.partitions.reads_inputs`."""
+        return bool(self.read_inputs and self.matches_on_worker)
 
     def resident_signatures(self, chunks: Sequence[Any], sizes: Sequence[int],
                             names: Sequence[str], num_perm: int) -> dict[str, Any]:

@@ -228,6 +228,12 @@ class OutputSet:
                 count += 1
         return count
 
+    def write_lines(self, given: str, lines: Iterable[bytes]) -> None:
+        """Write JSONL already made (bytes of whole lines, in order)."""
+        with self.open(given) as handle:
+            for blob in lines:
+                handle.write(blob)
+
     def write_json(self, given: str, document: Any) -> None:
         """Write one JSON document, indented."""
         with self.open(given) as handle:

@@ -24,12 +24,14 @@ from typing import Any
 from clusterer.dedup import DedupConfig, DedupResult, deduplicate
 from clusterer.engine import Engine
 from clusterer.errors import OutOfMemory
-from clusterer.output import dedup_records
+from clusterer.output import dedup_records, dumps_record
+from clusterer.partitions import WorkerInput, worker_input
 from clusterer.readers import ReaderConfig, ReadReport, read_articles
 from clusterer.readers.urls import source_key
 from clusterer.records import Article
 from clusterer.spill import ArticleSpill
 from clusterer.storylines import StorylineConfig, StorylineResult, build_storylines
+from clusterer.worker_match import deduplicate_on_worker
 
 Progress = Callable[[str, int, "int | None"], None]  # stage, done, total (None: unknown)
 
@@ -45,11 +47,22 @@ class DedupRun:
 
     result: DedupResult
     read: ReadReport = field(default_factory=ReadReport)
+    inputs: WorkerInput | None = None
 
     def records(self) -> Iterator[dict[str, Any]]:
         """One output record per kept article: its original fields plus
         ``"duplicates"``, the ids of the copies merged into it (the JSONL output)."""
         return dedup_records(self.result.groups)
+
+    def record_lines(self) -> Iterator[bytes]:
+        """:meth:`records` as JSONL bytes; written on the workers, range by range, when
+        the inputs were read there (:mod:`clusterer.partitions`: use the run before its
+        engine is closed)."""
+        if self.inputs is not None:
+            yield from self.inputs.record_lines(self.result.groups)
+            return
+        for record in self.records():
+            yield dumps_record(record) + b"\n"
 
     def groups_document(self) -> dict[str, Any]:
         """The ``--groups`` JSON document: every group, singletons included."""
@@ -89,6 +102,15 @@ def run_dedup(inputs: Sequence[str], reader: ReaderConfig | None = None,
         OutOfMemory: The process could not get memory (says what was being read).
     """
     report = report if report is not None else ReadReport()
+    on_workers = worker_input(inputs, reader, report, engine, progress)
+    if on_workers is not None and engine is not None:  # read on the engine's workers
+        config = config or DedupConfig()
+        try:
+            groups, model = deduplicate_on_worker(on_workers, config, progress, engine)
+        except MemoryError:
+            raise OutOfMemory(report.reading) from None
+        return DedupRun(DedupResult(groups=groups, config=config, boilerplate=model), report,
+                        on_workers)
     # Only a few fields of each article stay in memory (see clusterer.spill).
     articles = ArticleSpill().spilled(read_articles(inputs, reader, report, progress))
     try:

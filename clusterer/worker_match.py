@@ -39,6 +39,7 @@ from clusterer.boilerplate import BoilerplateModel
 from clusterer.engine import Engine, return_free_memory
 from clusterer.fingerprint import Fingerprints, learn_chrome, prints_parts, split_articles
 from clusterer.fingerprint_chunks import _prints_view
+from clusterer.partitions import WorkerInput
 from clusterer.prints import SIGNATURES
 from clusterer.records import Article, DuplicateGroup, Link
 from clusterer.shingling import Packed
@@ -85,17 +86,21 @@ class _Group:
     links: tuple[tuple[int, str, float | None], ...]
 
 
-def deduplicate_on_worker(articles: Iterable[Article], config: DedupConfig,
+def deduplicate_on_worker(articles: Iterable[Article] | WorkerInput, config: DedupConfig,
                           progress: Progress | None, engine: Engine
                           ) -> tuple[list[DuplicateGroup], BoilerplateModel]:
     """:func:`clusterer.dedup.deduplicate` on a Dask engine: fingerprinting on the
     workers, then matching and grouping in one task on a worker. Returns the groups and
-    the chrome model (with the dump's common text, as learned by the task)."""
+    the chrome model (with the dump's common text, as learned by the task).
+    ``articles`` may be inputs read on the workers (:mod:`clusterer.partitions`)."""
     report = progress or (lambda stage, done, total: None)
+    from distributed import wait
+
     client = engine.client()  # type: ignore[attr-defined]
     fconfig = config.fingerprint_config()
     texts: list[Any] = []  # futures of the chunks' texts, kept on the workers
-    split = split_articles(articles, engine, report, resident=True, texts=texts)
+    split = (articles.split(report, texts) if isinstance(articles, WorkerInput)
+             else split_articles(articles, engine, report, resident=True, texts=texts))
     model = learn_chrome(split, fconfig.boilerplate, engine)
     docs, sizes = split.docs, list(split.sizes)
     parts = prints_parts(split, model, fconfig, engine, report, _size, None)
@@ -104,6 +109,8 @@ def deduplicate_on_worker(articles: Iterable[Article], config: DedupConfig,
     signatures = engine.resident_signatures(  # type: ignore[attr-defined]
         kept, sizes, SIGNATURES, fconfig.num_perm)
     views = [client.submit(_prints_view, part, pure=False) for part in kept]
+    # Made before the task looks for them (it fails on a key no worker holds).
+    wait(views)
     del kept  # the signatures are stacked; the views hold the rest until the task runs
     headers = [client.scatter([[tuple(getattr(doc, name) for name in _HEADER)
                                 for doc in docs[start:start + HEADERS_PER_JOB]]], hash=False)[0]

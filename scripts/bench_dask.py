@@ -2,21 +2,25 @@
 
 Usage: python scripts/bench_dask.py [--size 100000] [--workers 2] [--memory-limit 4GiB]
        [--engines local,dask,dask-client,dask-verify] [--seed 0] [--work-dir build/bench]
+       [--dump DUMP.jsonl]
 
 The dump comes from ``scripts/make_corpus.py`` (cached under ``build/bench/`` with the
-name ``scripts/bench.py`` gives it). Each engine runs once, in a child process of this
-script (``--child``) that reads the dump, runs :func:`clusterer.pipeline.run_dedup` with
-``LocalEngine(workers)`` (``local``) or ``DaskEngine(workers, memory_limit=…)`` (a
-LocalCluster of ``workers`` single-threaded worker processes, each with that memory
-limit; ``dask``: fingerprinting on the workers, as ``--engine dask`` does, the word
-hashes and MinHash signatures kept there with LSH and the estimates computed there,
-matching and grouping in one task on a worker (:mod:`clusterer.worker_match`),
-``dask-client``: every result fetched to the client (``resident=False``, the engine
-before :mod:`clusterer.resident`; matching on the client), ``dask-verify``:
-``dask`` with matching on the client and the exact verification of candidate pairs
-shipped to the workers), and writes
-the records (JSONL) and the groups document, as the CLI's dedup does, with the time
-and the client's CPU time (all its threads) at which each stage first reported progress.
+name ``scripts/bench.py`` gives it), or is ``--dump`` (its lines counted as the size).
+Each engine runs once, in a child process of this script (``--child``) that reads the
+dump, runs :func:`clusterer.pipeline.run_dedup` with ``LocalEngine(workers)``
+(``local``) or ``DaskEngine(workers, memory_limit=…)`` (a LocalCluster of ``workers``
+single-threaded worker processes, each with that memory limit; ``dask``: fingerprinting
+on the workers, as ``--engine dask`` does, the word hashes and MinHash signatures kept
+there with LSH and the estimates computed there, matching and grouping in one task on a
+worker (:mod:`clusterer.worker_match`), ``dask-client``: every result fetched to the
+client (``resident=False``, the engine before :mod:`clusterer.resident`; matching on the
+client), ``dask-verify``: ``dask`` with matching on the client and the exact
+verification of candidate pairs shipped to the workers; ``dask-reads-here``: ``dask``
+with the dump read by the client and the output written there, as before
+:mod:`clusterer.partitions`; ``dask`` reads the dump on the workers by byte ranges and
+writes the output from them), and writes the records (JSONL) and the groups document, as
+the CLI's dedup does, with the time and the client's CPU time (all its threads) at which
+each stage first reported progress.
 
 Memory: every process of the child's tree is sampled from ``/proc`` every 0.2 s for its
 ``VmHWM`` (the kernel's own peak RSS of that process, so a short peak between two
@@ -38,6 +42,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -70,24 +75,34 @@ def _child(engine_name: str, dump: Path, out: Path, workers: int, memory_limit: 
     if engine_name == "local":
         run = run_dedup([str(dump)], config=config, progress=progress,
                         engine=LocalEngine(workers, chunk_size))
+        _write(run, out, started, stages, cpu)
+        stages["written"] = round(time.perf_counter() - started, 1)
     else:
         from clusterer.engine_dask import DaskEngine
 
         with DaskEngine(workers, chunk_size=chunk_size, memory_limit=memory_limit,
                         ship_comparisons=engine_name == "dask-verify",
-                        resident=engine_name != "dask-client") as engine:
+                        resident=engine_name != "dask-client",
+                        read_inputs=engine_name != "dask-reads-here") as engine:
             engine.client()  # the cluster's start-up is not a stage
             stages["cluster started"] = round(time.perf_counter() - started, 1)
             run = run_dedup([str(dump)], config=config, progress=progress, engine=engine)
+            _write(run, out, started, stages, cpu)
+            stages["written"] = round(time.perf_counter() - started, 1)
+    (out / "stages.json").write_bytes(orjson.dumps(stages))
+    (out / "cpu.json").write_bytes(orjson.dumps(cpu))
+
+
+def _write(run: Any, out: Path, started: float, stages: dict[str, float],
+           cpu: dict[str, float]) -> None:
+    """The records (JSONL, as the CLI writes them: on the Dask workers when they read
+    the dump) and the groups document, while the engine is up."""
     stages["matched and grouped"] = round(time.perf_counter() - started, 1)
     cpu["matched and grouped"] = round(time.process_time(), 1)
     with (out / "dedup.jsonl").open("wb") as fh:
-        for record in run.records():
-            fh.write(orjson.dumps(record) + b"\n")
+        for lines in run.record_lines():
+            fh.write(lines)
     (out / "groups.json").write_bytes(orjson.dumps(run.groups_document()))
-    stages["written"] = round(time.perf_counter() - started, 1)
-    (out / "stages.json").write_bytes(orjson.dumps(stages))
-    (out / "cpu.json").write_bytes(orjson.dumps(cpu))
 
 
 def _status(pid: int) -> tuple[int, str, int]:
@@ -172,10 +187,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--memory-limit", default="4GiB", help="per Dask worker (default 4GiB)")
     parser.add_argument("--chunk-size", type=int, default=256, help="articles per task (default 256)")
     parser.add_argument("--engines", default="local,dask,dask-verify",
-                        help="engines, in order: local, dask, dask-client, dask-verify "
+                        help="engines, in order: local, dask, dask-reads-here, dask-client, "
+                             "dask-verify "
                              "(default local,dask,dask-verify)")
     parser.add_argument("--seed", type=int, default=0, help="corpus seed (default 0)")
     parser.add_argument("--work-dir", type=Path, default=ROOT / "build" / "bench")
+    parser.add_argument("--dump", type=Path, default=None,
+                        help="an existing JSONL dump to run on (instead of make_corpus.py's)")
     parser.add_argument("--child", nargs=3, metavar=("ENGINE", "DUMP", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -183,8 +201,10 @@ def main(argv: list[str] | None = None) -> None:
         _child(engine, Path(dump), Path(out), args.workers, args.memory_limit, args.chunk_size)
         return
     args.work_dir.mkdir(parents=True, exist_ok=True)
-    dump = corpus_path(args.work_dir, args.size, args.seed)
-    if not dump.exists():
+    dump = args.dump or corpus_path(args.work_dir, args.size, args.seed)
+    if args.dump is not None:
+        args.size = sum(1 for _ in dump.open("rb"))
+    elif not dump.exists():
         started = time.perf_counter()
         write_corpus(args.size, dump, args.seed)
         print(f"generated {dump} in {time.perf_counter() - started:.0f} s", file=sys.stderr)

@@ -1,18 +1,20 @@
 """Whether the Dask engine gives the local engine's outputs, byte for byte, on given dumps.
 
 Usage: python scripts/check_dask_identity.py DUMP... [--chunk-size 8] [--partition-size 16]
-       [--workers 2] [--block-size 4000]
+       [--workers 2] [--block-size 4000] [--block-bytes 4096]
 
 For each dump (``A.jsonl+B.jsonl``: both files as one input): dedup records (JSONL), the
 groups document and the storylines document, hashed together (sha256), with
 ``LocalEngine(workers)`` and with a LocalCluster of ``workers`` Dask workers,
 verification on the client and shipped to the workers
 (``DaskEngine(ship_comparisons=True)``), every engine cutting the input into chunks of
-``--chunk-size`` articles; the Dask engine keeps the MinHash signatures on its workers
-in partitions of ``--partition-size`` articles (:mod:`clusterer.resident`) and clusters
-each storyline time block of ``--block-size`` articles on a worker (the local engine's
-storylines run in this process, as the CLI's). Prints one line per dump; exits 1 if any
-differs.
+``--chunk-size`` articles (the Dask engine without shipped verification reads a JSONL
+input on its workers in byte ranges of ``--block-bytes``, which are its chunks, and
+writes the dedup output from them: :mod:`clusterer.partitions`); the Dask engine keeps
+the MinHash signatures on its workers in partitions of ``--partition-size`` articles
+(:mod:`clusterer.resident`) and clusters each storyline time block of ``--block-size``
+articles on a worker (the local engine's storylines run in this process, as the CLI's).
+Prints one line per dump; exits 1 if any differs.
 """
 
 from __future__ import annotations
@@ -30,16 +32,17 @@ from clusterer.storylines import StorylineConfig
 
 
 def digest(path: str, engine: Engine, workers: int, block_size: int
-           ) -> tuple[str, dict[str, int]]:
+           ) -> tuple[str, dict[str, int], int]:
+    """The outputs' sha256, the dedup stats, and the input ranges read on the workers."""
     run = run_dedup(path.split("+"), config=DedupConfig(workers=workers), engine=engine)
     out = hashlib.sha256()
-    for record in run.records():
-        out.update(orjson.dumps(record) + b"\n")
+    for lines in run.record_lines():  # with the Dask engine, written on its workers
+        out.update(lines)
     out.update(orjson.dumps(run.groups_document()))
     blocks = None if isinstance(engine, LocalEngine) else engine
     config = StorylineConfig(block_size=block_size)
     out.update(orjson.dumps(run_storylines(run, config, engine=blocks).document()))
-    return out.hexdigest()[:16], run.result.stats
+    return out.hexdigest()[:16], run.result.stats, len(run.inputs.blocks) if run.inputs else 0
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -51,22 +54,26 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--partition-size", type=int, default=16,
                         help="articles per partition of the signatures on the workers (default 16)")
     parser.add_argument("--workers", type=int, default=2, help="workers (default 2)")
+    parser.add_argument("--block-bytes", type=int, default=4096,
+                        help="bytes per range of a JSONL input read on a worker (default 4096)")
     parser.add_argument("--block-size", type=int, default=StorylineConfig.block_size,
                         help="articles per storyline time block (default 4000)")
     args = parser.parse_args(argv)
     same = True
     for path in args.dumps:
-        local, stats = digest(path, LocalEngine(args.workers, args.chunk_size), args.workers,
+        local, stats, _ = digest(path, LocalEngine(args.workers, args.chunk_size), args.workers,
                                args.block_size)
         cells = [f"{path}: {stats['articles']:,} articles, "
                  f"{-(-stats['articles'] // args.chunk_size):,} chunks, "
                  f"about {stats['articles'] // args.partition_size:,} partitions, local {local}"]
         for ship in (False, True):
             with DaskEngine(args.workers, chunk_size=args.chunk_size,
-                            ship_comparisons=ship, partition_size=args.partition_size) as engine:
-                got = digest(path, engine, args.workers, args.block_size)[0]
+                            ship_comparisons=ship, partition_size=args.partition_size,
+                            block_bytes=args.block_bytes) as engine:
+                got, _, ranges = digest(path, engine, args.workers, args.block_size)
             same &= got == local
-            cells.append(f"dask{' (shipped verification)' if ship else ''} {got}")
+            read = f" ({ranges} input ranges read on the workers)" if ranges else ""
+            cells.append(f"dask{' (shipped verification)' if ship else ''} {got}{read}")
         print("; ".join(cells), flush=True)
     sys.exit(0 if same else 1)
 

@@ -36,13 +36,15 @@ from clusterer.resident import ResidentSignatures  # noqa: E402
 
 @pytest.fixture(scope="module")
 def dask_engine():
-    with DaskEngine(workers=2, chunk_size=8, partition_size=8) as engine:
+    with DaskEngine(workers=2, chunk_size=8, partition_size=8, block_bytes=16384) as engine:
         yield engine
 
 
 def _documents(path, engine):
     deduped = run_dedup([str(path)], config=DedupConfig(workers=1), engine=engine)
     records = b"".join(orjson.dumps(r) + b"\n" for r in deduped.records())
+    # The output as the CLI writes it: on the workers, when they read the input.
+    assert b"".join(deduped.record_lines()) == records
     return records, orjson.dumps(deduped.groups_document()), run_storylines(deduped).document()
 
 
@@ -60,6 +62,7 @@ def test_dask_gives_the_local_engines_outputs(tmp_path, dask_engine, monkeypatch
     path = tmp_path / "fixture.jsonl"
     path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in fixture.records))
     assert len(fixture.records) >= 8 * dask_engine.chunk_size  # at least 8 partitions
+    assert path.stat().st_size >= 8 * dask_engine.block_bytes  # and 8 ranges read there
     assert len(fixture.records) >= 8 * dask_engine.partition_size
     local = _documents(path, LocalEngine(1))
     if resident and not ship:  # the client neither matches nor groups: a worker does
@@ -73,8 +76,12 @@ def test_dask_gives_the_local_engines_outputs(tmp_path, dask_engine, monkeypatch
     # (clusterer.worker_match), which read pass 2's sets there (_prints_view).
     stages = {task["key"].rsplit("-", 5)[0] for task in stream.data}
     on_worker = {"_size", "_match_task", "_shape"} | RESIDENT_STAGES - {"_signatures"}
+    # Without shipped comparisons, the workers read the input by byte ranges (counting
+    # their lines first), and write the output from them (clusterer.partitions); the
+    # client's storylines read the kept bodies from them.
+    reading = {"_count_lines", "_parse_block", "_texts_of", "_items_of", "_render", "_contents"}
     assert stages == {"_units_chunk", "_prints_chunk", *(["compare_chunk"] if ship else []),
-                      *((RESIDENT_STAGES if ship else on_worker) if resident else [])}
+                      *((RESIDENT_STAGES if ship else on_worker | reading) if resident else [])}
     groups = orjson.loads(local[1])["groups"]
     assert any(len(g["members"]) >= 3 for g in groups)  # chains of copies to cross partitions
     # Nothing stays on the cluster after the run (the texts kept for matching included).

@@ -94,15 +94,16 @@ def test_check_outputs(tmp_path):
 SLOW_RUN = textwrap.dedent("""
     import sys, time
     import clusterer.cli as cli
+    import clusterer.pipeline as pipeline
 
-    records = cli.dedup_records
+    records = pipeline.dedup_records
 
     def slow(groups):
         for record in records(groups):
             time.sleep(0.02)
             yield record
 
-    cli.dedup_records = slow
+    pipeline.dedup_records = slow  # what DedupRun.record_lines writes from
     sys.argv = ["clusterer", *sys.argv[1:]]
     cli.app()
 """)

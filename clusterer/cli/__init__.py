@@ -136,12 +136,15 @@ def dedup(
             else:
                 print_dedup_summary(incremental.run.result, top)
         return
-    run = _read_and_deduplicate(common)
-    with outputs:
-        outputs.write_jsonl(output, dedup_records(run.result.groups))
-        if groups is not None:
-            outputs.write_json(groups, run.groups_document())
-        _write_skip_report(outputs, common, run)
+    # The engine stays up while the output is written: with --engine dask it is
+    # written on the workers from the inputs they read (clusterer.partitions).
+    with engine_for(common) as engine:
+        run = _read_and_deduplicate(common, engine)
+        with outputs:
+            outputs.write_lines(output, run.record_lines())
+            if groups is not None:
+                outputs.write_json(groups, run.groups_document())
+            _write_skip_report(outputs, common, run)
     if not common.quiet:
         print_dedup_summary(run.result, top)
 

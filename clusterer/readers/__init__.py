@@ -192,15 +192,27 @@ def _read_source(source: Source, config: ReaderConfig,
 
 def _unique(draft: Draft, seen: dict[str, str]) -> Article | InputError:
     article = draft.article
-    first = seen.get(article.id)
+    checked = unique_id(article.id, article.origin, draft.derived, seen,
+                        lambda: disambiguated_id(article, seen))
+    if isinstance(checked, InputError):
+        return checked
+    return article if checked == article.id else replace(article, id=checked)
+
+
+def unique_id(given: str, origin: str, derived: bool, seen: dict[str, str],
+              disambiguated: Callable[[], str]) -> str | InputError:
+    """The id an article read at ``origin`` with id ``given`` gets, recorded in ``seen``
+    (id -> where it was first read): ``given``, or for a derived id that is taken,
+    ``disambiguated()``; a duplicate input id is an error."""
+    first = seen.get(given)
+    article_id = given
     if first is not None:
-        if not draft.derived:
-            return InputError(article.origin, f'duplicate id "{article.id}" (first at {first})',
+        if not derived:
+            return InputError(origin, f'duplicate id "{given}" (first at {first})',
                               _DUPLICATE_HINT)
-        article = replace(article, id=disambiguated_id(article, seen))
-    seen[article.id] = f"{article.origin}, where it was derived" if draft.derived else (
-        article.origin)
-    return article
+        article_id = disambiguated()
+    seen[article_id] = f"{origin}, where it was derived" if derived else origin
+    return article_id
 
 
 def _rest_skipped(error: InputError) -> InputError:

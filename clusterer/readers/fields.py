@@ -197,11 +197,20 @@ def disambiguated_id(article: Article, taken: Mapping[str, object]) -> str:
     The suffix depends on the record, not on its position; only records whose
     fields are identical too get a counter (``-2``, ``-3``, …) after it.
     """
+    return free_id(id_base(article), taken)
+
+
+def id_base(article: Article) -> str:
+    """The id a taken derived id becomes: the id plus a hash of the record's fields."""
     try:
         dump = orjson.dumps(article.fields, option=orjson.OPT_SORT_KEYS, default=str)
     except (TypeError, orjson.JSONEncodeError):
         dump = repr(sorted(article.fields.items(), key=repr)).encode("utf-8", "surrogatepass")
-    base = f"{article.id}-{hashlib.blake2b(dump, digest_size=4).hexdigest()}"
+    return f"{article.id}-{hashlib.blake2b(dump, digest_size=4).hexdigest()}"
+
+
+def free_id(base: str, taken: Mapping[str, object]) -> str:
+    """``base``, or ``base-2``, ``base-3`` … : the first not ``taken``."""
     candidate, n = base, 1
     while candidate in taken:
         n += 1

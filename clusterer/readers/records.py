@@ -43,9 +43,12 @@ _STRING_STOP = re.compile(r'["\\]')
 _STRUCTURE_STOP = re.compile(r'["\[\]{}]')
 
 
-def read_jsonl(stream: IO[bytes], name: str, config: ReaderConfig) -> Iterator[Item]:
-    """One article per line; blank lines are skipped."""
-    for lineno, raw in enumerate(bounded_lines(stream, config.max_record_bytes), start=1):
+def read_jsonl(stream: IO[bytes], name: str, config: ReaderConfig,
+               first_line: int = 1) -> Iterator[Item]:
+    """One article per line; blank lines are skipped. ``first_line``: the number of the
+    stream's first line in its file (a byte range of it, read on a Dask worker)."""
+    for lineno, raw in enumerate(bounded_lines(stream, config.max_record_bytes),
+                                 start=first_line):
         origin = f"{name}:{lineno}"
         if raw is None:
             yield oversized(origin, config)
