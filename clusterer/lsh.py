@@ -73,7 +73,7 @@ def lsh_pairs(signatures: np.ndarray, bands: int, rows: int, wanted: np.ndarray 
             only big buckets holding one).
         max_bucket: Largest bucket given as pairs.
         keep: Optional: which pairs ``(a[k], b[k])`` of a band to keep (a boolean mask),
-            applied band by band, before the bands' pairs are gathered: pairs no later
+            applied piece by piece, before the bands' pairs are gathered: pairs no later
             step would use (a screen's rejects) never pile up (lead pairs grow about
             with the square of the dump: 0.9M at 100,000 articles, 3.2M at 200,000).
 
@@ -83,21 +83,33 @@ def lsh_pairs(signatures: np.ndarray, bands: int, rows: int, wanted: np.ndarray 
     """
     n = len(signatures)
     keys: list[np.ndarray] = []
+    held = folded = 0  # pair keys in ``keys``; in its first array, distinct, at the last fold
     big: list[np.ndarray] = []
     for order, starts, ends in _band_buckets(signatures, bands, rows, wanted):
         small = ends - starts <= max_bucket
         big.extend(np.sort(order[s:e]) for s, e in zip(starts[~small], ends[~small]))
-        first, second = _bucket_pairs(starts[small], ends[small])
-        a, b = order[first], order[second]
-        if wanted is not None:
-            asked = wanted[a] | wanted[b]
-            a, b = a[asked], b[asked]
-        if keep is not None and len(a):
-            chosen = keep(a, b)
-            a, b = a[chosen], b[chosen]
-        keys.append(np.minimum(a, b).astype(np.int64) * n + np.maximum(a, b))
-        if len(keys) > 8:  # bound memory: fold the bands seen so far
-            keys = [distinct(np.concatenate(keys))]
+        # A band's pairs are made piece by piece, each a run of buckets holding about
+        # PIECE_PAIRS pairs: a band's pairs grow with the square of its buckets (the
+        # headline bands of a 100,000-article dump: 0.85M pairs in one band; 100 times
+        # that at 1M), and each pair costs several arrays' worth until it is screened.
+        for piece_starts, piece_ends in _pieces(starts[small], ends[small], PIECE_PAIRS):
+            first, second = _bucket_pairs(piece_starts, piece_ends)
+            a, b = order[first], order[second]
+            del first, second
+            if wanted is not None:
+                asked = wanted[a] | wanted[b]
+                a, b = a[asked], b[asked]
+            if keep is not None and len(a):
+                chosen = keep(a, b)
+                a, b = a[chosen], b[chosen]
+            keys.append(np.minimum(a, b).astype(np.int64) * n + np.maximum(a, b))
+            held += len(keys[-1])
+            del a, b
+            # Bound memory: fold what is held (a pair of copies recurs in every band)
+            # once what came since the last fold outgrows it.
+            if held - folded > max(folded, PIECE_PAIRS):
+                keys = [distinct(np.concatenate(keys))]
+                held = folded = len(keys[0])
     pairs = _pairs(distinct(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.int64), n)
     del keys
     # The bands' arrays (tens of MiB each at 100,000 articles) sit below glibc's mmap
@@ -194,6 +206,24 @@ def in_sorted(values: np.ndarray, sorted_values: np.ndarray) -> np.ndarray:
         return np.zeros(len(values), dtype=bool)
     at = np.minimum(np.searchsorted(sorted_values, values), len(sorted_values) - 1)
     return sorted_values[at] == values
+
+
+# Pairs made at once by lsh_pairs (with their positions, rows and screen: ~100 MiB).
+PIECE_PAIRS = 1 << 21
+
+
+def _pieces(starts: np.ndarray, ends: np.ndarray, budget: int
+            ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """The ranges ``[start, end)`` in runs of consecutive ranges holding about ``budget``
+    pairs each (a range alone past it is a run of its own): all of them, in order."""
+    sizes = ends - starts
+    within = np.cumsum(sizes * (sizes - 1) // 2)
+    begin = 0
+    while begin < len(starts):
+        done = int(within[begin - 1]) if begin else 0
+        stop = max(int(np.searchsorted(within, done + budget, side="right")), begin + 1)
+        yield starts[begin:stop], ends[begin:stop]
+        begin = stop
 
 
 def _bucket_pairs(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
