@@ -318,3 +318,14 @@ def test_lsh_pairs_made_in_small_pieces_are_the_same_pairs(monkeypatch: pytest.M
     # Many pieces, each of about 5 pairs at most (or one bucket of more).
     assert len(calls) > 8 and all(pairs <= 5 or buckets == 1 for buckets, pairs in calls)
     assert any(buckets > 1 for buckets, _ in calls)
+
+
+def test_lsh_pairs_of_a_subset_are_those_of_its_rows_copied():
+    rng = np.random.default_rng(11)
+    sigs = rng.integers(0, 3, size=(90, 8), dtype=np.uint32)
+    rows = np.flatnonzero(rng.random(90) < 0.5)
+    wanted = rng.random(len(rows)) < 0.5
+    pairs, big = lsh_pairs(sigs, 4, 2, wanted, max_bucket=10, subset=rows)
+    copied, copied_big = lsh_pairs(sigs[rows], 4, 2, wanted, max_bucket=10)
+    assert pairs.tolist() == copied.tolist() and len(pairs) and pairs.max() < len(rows)
+    assert [b.tolist() for b in big] == [b.tolist() for b in copied_big] and big
