@@ -72,18 +72,22 @@ def merge_exact(docs: Sequence[Article], prints: Fingerprints, uf: UnionFind) ->
     with one headline may each be an exact copy, by URL, of a different article).
     Only those with no headline word to match ("!") are matched here, by their raw form.
     """
-    first: dict[tuple[str, str | bytes], int] = {}
+    # The first article of each value, one table per signal: no (signal, value) tuple
+    # per article (traced peak at 100k make_corpus 28 -> 11 MiB).
+    exact: dict[str | bytes, int] = {}
+    urls: dict[str | bytes, int] = {}
+    guids: dict[str | bytes, int] = {}
     for i, article in enumerate(docs):
-        signals: list[tuple[str, str | bytes]] = (
-            [("exact", prints.digest[i])] if by_content(prints, i) else [])
+        signals: list[tuple[str, dict[str | bytes, int], str | bytes]] = (
+            [("exact", exact, prints.digest[i])] if by_content(prints, i) else [])
         if article.url:
-            signals.append(("url", article.url))
+            signals.append(("url", urls, article.url))
         if article.guid:
-            signals.append(("guid", article.guid))
-        for signal in signals:
-            j = first.setdefault(signal, i)
+            signals.append(("guid", guids, article.guid))
+        for kind, first, value in signals:
+            j = first.setdefault(value, i)
             if j != i:
-                uf.union(j, i, signal[0], 1.0 if signal[0] == "exact" else None)
+                uf.union(j, i, kind, 1.0 if kind == "exact" else None)
 
 
 def merge_near(comparer: Comparer, uf: UnionFind, report: Progress,
