@@ -306,11 +306,14 @@ def test_lsh_pairs_made_in_small_pieces_are_the_same_pairs(monkeypatch: pytest.M
         return (a * 7 + b) % 7 != 0
 
     whole = [lsh_pairs(sigs, 4, 2, w, max_bucket=12, keep=not_seventh) for w in (None, wanted)]
-    calls = []
+    calls: list[tuple[int, int]] = []
+
+    def counted(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        calls.append((len(starts), int(((ends - starts) * (ends - starts - 1)).sum()) // 2))
+        return _bucket_pairs(starts, ends)
+
     monkeypatch.setattr(lsh, "PIECE_PAIRS", 5)  # pieces of about 5 pairs: folded often
-    monkeypatch.setattr(lsh, "_bucket_pairs",
-                        lambda s, e: calls.append((len(s), int(((e - s) * (e - s - 1)).sum()) // 2))
-                        or _bucket_pairs(s, e))
+    monkeypatch.setattr(lsh, "_bucket_pairs", counted)
     for w, (pairs, big) in zip((None, wanted), whole):
         pieces, pieces_big = lsh_pairs(sigs, 4, 2, w, max_bucket=12, keep=not_seventh)
         assert pieces.tolist() == pairs.tolist() and len(pairs)
