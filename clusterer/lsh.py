@@ -60,8 +60,8 @@ def lsh_buckets(signatures: np.ndarray, bands: int, rows: int,
 
 
 def lsh_pairs(signatures: np.ndarray, bands: int, rows: int, wanted: np.ndarray | None = None,
-              max_bucket: int = 1024, keep: PairFilter | None = None
-              ) -> tuple[np.ndarray, list[np.ndarray]]:
+              max_bucket: int = 1024, keep: PairFilter | None = None,
+              subset: np.ndarray | None = None) -> tuple[np.ndarray, list[np.ndarray]]:
     """The candidate pairs of :func:`lsh_buckets`, as arrays: no Python object per pair.
 
     Buckets of more than ``max_bucket`` rows (a stock headline carried by thousands of
@@ -73,32 +73,47 @@ def lsh_pairs(signatures: np.ndarray, bands: int, rows: int, wanted: np.ndarray 
             only big buckets holding one).
         max_bucket: Largest bucket given as pairs.
         keep: Optional: which pairs ``(a[k], b[k])`` of a band to keep (a boolean mask),
-            applied band by band, before the bands' pairs are gathered: pairs no later
+            applied piece by piece, before the bands' pairs are gathered: pairs no later
             step would use (a screen's rejects) never pile up (lead pairs grow about
             with the square of the dump: 0.9M at 100,000 articles, 3.2M at 200,000).
+        subset: Optional row indices: ``lsh_pairs(signatures[subset], ...)`` (pairs of
+            positions in ``subset``), banded one band at a time, without the copy of
+            ``signatures[subset]`` (0.5 GiB at 1M articles).
 
     Returns:
         Unique pairs ``(i, j)`` with ``i < j`` sharing a bucket of at most ``max_bucket``
         rows, shape (k, 2), sorted; and the larger buckets, as by :func:`lsh_buckets`.
     """
-    n = len(signatures)
+    n = len(signatures) if subset is None else len(subset)
     keys: list[np.ndarray] = []
+    held = folded = 0  # pair keys in ``keys``; in its first array, distinct, at the last fold
     big: list[np.ndarray] = []
-    for order, starts, ends in _band_buckets(signatures, bands, rows, wanted):
+    for order, starts, ends in _band_buckets(signatures, bands, rows, wanted, subset):
         small = ends - starts <= max_bucket
         big.extend(np.sort(order[s:e]) for s, e in zip(starts[~small], ends[~small]))
-        first, second = _bucket_pairs(starts[small], ends[small])
-        a, b = order[first], order[second]
-        if wanted is not None:
-            asked = wanted[a] | wanted[b]
-            a, b = a[asked], b[asked]
-        if keep is not None and len(a):
-            chosen = keep(a, b)
-            a, b = a[chosen], b[chosen]
-        keys.append(np.minimum(a, b).astype(np.int64) * n + np.maximum(a, b))
-        if len(keys) > 8:  # bound memory: fold the bands seen so far
-            keys = [distinct(np.concatenate(keys))]
-    pairs = _pairs(distinct(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.int64), n)
+        # A band's pairs are made piece by piece, each a run of buckets holding about
+        # PIECE_PAIRS pairs: a band's pairs grow with the square of its buckets (the
+        # headline bands of a 100,000-article dump: 0.85M pairs in one band; 100 times
+        # that at 1M), and each pair costs several arrays' worth until it is screened.
+        for piece_starts, piece_ends in _pieces(starts[small], ends[small], PIECE_PAIRS):
+            first, second = _bucket_pairs(piece_starts, piece_ends)
+            a, b = order[first], order[second]
+            del first, second
+            if wanted is not None:
+                asked = wanted[a] | wanted[b]
+                a, b = a[asked], b[asked]
+            if keep is not None and len(a):
+                chosen = keep(a, b)
+                a, b = a[chosen], b[chosen]
+            keys.append(np.minimum(a, b).astype(np.int64) * n + np.maximum(a, b))
+            held += len(keys[-1])
+            del a, b
+            # Bound memory: fold what is held (a pair of copies recurs in every band)
+            # once what came since the last fold outgrows it.
+            if held - folded > max(folded, PIECE_PAIRS):
+                keys = [_distinct_of(keys)]
+                held = folded = len(keys[0])
+    pairs = _pairs(_distinct_of(keys), n)
     del keys
     # The bands' arrays (tens of MiB each at 100,000 articles) sit below glibc's mmap
     # threshold once large arrays have been freed: handed back, the matching stage's
@@ -118,7 +133,7 @@ def lsh_pairs_of(signatures: Any, rows: np.ndarray, bands: int, band_rows: int,
     if remote is not None:
         pairs, big = remote(rows, bands, band_rows, wanted)
         return (pairs if keep is None else pairs[keep(pairs[:, 0], pairs[:, 1])]), big
-    return lsh_pairs(signatures[rows], bands, band_rows, wanted, keep=keep)
+    return lsh_pairs(signatures, bands, band_rows, wanted, keep=keep, subset=rows)
 
 
 def keyed_pairs(band: np.ndarray, key: np.ndarray, position: np.ndarray,
@@ -170,6 +185,14 @@ def _pairs(keys: np.ndarray, n: int) -> np.ndarray:
     return np.stack((keys // max(n, 1), keys % max(n, 1)), axis=1)
 
 
+def _distinct_of(parts: list[np.ndarray]) -> np.ndarray:
+    """:func:`distinct` of the parts joined, sorted in place (one copy less)."""
+    values = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+    parts.clear()
+    values.sort()
+    return values[np.concatenate(([True], values[1:] != values[:-1]))] if len(values) else values
+
+
 def distinct(values: np.ndarray) -> np.ndarray:
     """Sorted distinct values, as ``np.unique`` (whose hash table is several times slower
     than a sort on these arrays: 26 against 4 microseconds for 500 shingles)."""
@@ -194,6 +217,24 @@ def in_sorted(values: np.ndarray, sorted_values: np.ndarray) -> np.ndarray:
         return np.zeros(len(values), dtype=bool)
     at = np.minimum(np.searchsorted(sorted_values, values), len(sorted_values) - 1)
     return sorted_values[at] == values
+
+
+# Pairs made at once by lsh_pairs (with their positions, rows and screen: ~100 MiB).
+PIECE_PAIRS = 1 << 21
+
+
+def _pieces(starts: np.ndarray, ends: np.ndarray, budget: int
+            ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """The ranges ``[start, end)`` in runs of consecutive ranges holding about ``budget``
+    pairs each (a range alone past it is a run of its own): all of them, in order."""
+    sizes = ends - starts
+    within = np.cumsum(sizes * (sizes - 1) // 2)
+    begin = 0
+    while begin < len(starts):
+        done = int(within[begin - 1]) if begin else 0
+        stop = max(int(np.searchsorted(within, done + budget, side="right")), begin + 1)
+        yield starts[begin:stop], ends[begin:stop]
+        begin = stop
 
 
 def _bucket_pairs(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -229,15 +270,18 @@ def band_key(block: np.ndarray) -> np.ndarray:
     return key
 
 
-def _band_buckets(signatures: np.ndarray, bands: int, rows: int, wanted: np.ndarray | None
+def _band_buckets(signatures: np.ndarray, bands: int, rows: int, wanted: np.ndarray | None,
+                  subset: np.ndarray | None = None
                   ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Per band: the row order sorted by band value, and the ``[start, end)`` ranges
-    of that order that share a value (two or more rows, one of them wanted)."""
-    n = len(signatures)
+    of that order that share a value (two or more rows, one of them wanted); of the
+    rows ``subset`` only, if given (positions in it)."""
+    n = len(signatures) if subset is None else len(subset)
     if n < 2:
         return
     for band in range(bands):
-        key = band_key(signatures[:, band * rows:(band + 1) * rows])
+        columns = slice(band * rows, (band + 1) * rows)
+        key = band_key(signatures[:, columns] if subset is None else signatures[subset, columns])
         order = np.argsort(key, kind="stable")
         ordered = key[order]
         starts = np.concatenate(([0], np.flatnonzero(ordered[1:] != ordered[:-1]) + 1))

@@ -6,8 +6,10 @@ from datasketch import MinHash
 from hypothesis import given
 from hypothesis import strategies as st
 
+from clusterer import lsh
 from clusterer.lsh import (
     KNOWN_LSH_PARAMS,
+    _bucket_pairs,
     band_key,
     distinct,
     keyed_pairs,
@@ -293,3 +295,40 @@ def test_hash_unit_text_of_a_text_longer_than_a_piece_gives_the_same_values(monk
     for name in ("tokens", "unit_tokens", "unit_hashes", "unit_chars"):
         assert getattr(pieces, name).dtype == getattr(whole, name).dtype
         assert getattr(pieces, name).tolist() == getattr(whole, name).tolist(), name
+
+
+def test_lsh_pairs_made_in_small_pieces_are_the_same_pairs(monkeypatch: pytest.MonkeyPatch):
+    rng = np.random.default_rng(7)
+    sigs = rng.integers(0, 4, size=(80, 8), dtype=np.uint32)
+    wanted = rng.random(80) < 0.4
+
+    def not_seventh(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return (a * 7 + b) % 7 != 0
+
+    whole = [lsh_pairs(sigs, 4, 2, w, max_bucket=12, keep=not_seventh) for w in (None, wanted)]
+    calls: list[tuple[int, int]] = []
+
+    def counted(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        calls.append((len(starts), int(((ends - starts) * (ends - starts - 1)).sum()) // 2))
+        return _bucket_pairs(starts, ends)
+
+    monkeypatch.setattr(lsh, "PIECE_PAIRS", 5)  # pieces of about 5 pairs: folded often
+    monkeypatch.setattr(lsh, "_bucket_pairs", counted)
+    for w, (pairs, big) in zip((None, wanted), whole):
+        pieces, pieces_big = lsh_pairs(sigs, 4, 2, w, max_bucket=12, keep=not_seventh)
+        assert pieces.tolist() == pairs.tolist() and len(pairs)
+        assert [b.tolist() for b in pieces_big] == [b.tolist() for b in big]
+    # Many pieces, each of about 5 pairs at most (or one bucket of more).
+    assert len(calls) > 8 and all(pairs <= 5 or buckets == 1 for buckets, pairs in calls)
+    assert any(buckets > 1 for buckets, _ in calls)
+
+
+def test_lsh_pairs_of_a_subset_are_those_of_its_rows_copied():
+    rng = np.random.default_rng(11)
+    sigs = rng.integers(0, 3, size=(90, 8), dtype=np.uint32)
+    rows = np.flatnonzero(rng.random(90) < 0.5)
+    wanted = rng.random(len(rows)) < 0.5
+    pairs, big = lsh_pairs(sigs, 4, 2, wanted, max_bucket=10, subset=rows)
+    copied, copied_big = lsh_pairs(sigs[rows], 4, 2, wanted, max_bucket=10)
+    assert pairs.tolist() == copied.tolist() and len(pairs) and pairs.max() < len(rows)
+    assert [b.tolist() for b in big] == [b.tolist() for b in copied_big] and big
