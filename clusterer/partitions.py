@@ -84,8 +84,10 @@ class Block:
 
 
 @dataclass(frozen=True)
-class _Header:
-    """The fields of an article the client keeps (a :class:`StoredArticle`'s)."""
+class Header:
+    """The fields of an article the client keeps (a :class:`StoredArticle`'s), as a
+    worker sends them back: read here from byte ranges, and in
+    :mod:`clusterer.worker_match` from the chunks' headers."""
 
     id: str
     title: str
@@ -316,7 +318,7 @@ class WorkerInput:
                     self._bad(InputError(*item[1:]))
                     continue
                 drafts += 1
-                header, derived, base = _Header(*item[1]), item[2], item[3]
+                header, derived, base = Header(*item[1]), item[2], item[3]
                 checked = unique_id(header.id, header.origin, derived, seen,
                                     functools.partial(free_id, base, seen))
                 if isinstance(checked, InputError):  # a duplicate input id

@@ -30,7 +30,7 @@ from __future__ import annotations
 import collections
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -39,7 +39,7 @@ from clusterer.boilerplate import BoilerplateModel
 from clusterer.engine import Engine, return_free_memory
 from clusterer.fingerprint import Fingerprints, learn_chrome, prints_parts, split_articles
 from clusterer.fingerprint_chunks import _prints_view
-from clusterer.partitions import WorkerInput
+from clusterer.partitions import Header, WorkerInput
 from clusterer.prints import SIGNATURES
 from clusterer.records import Article, DuplicateGroup, Link
 from clusterer.shingling import Packed
@@ -53,7 +53,7 @@ HEADERS_PER_JOB = 8192  # article headers per piece sent to the workers
 _READ_ONCE = "-read-once"  # the dataset of what the task copies, then lets go
 _CACHED_CHUNKS = 64  # chunks of texts kept by the task (about 1 MB each at make_corpus sizes)
 # An article's header: what StoredArticle keeps in memory.
-_HEADER = ("id", "title", "url", "source", "published", "guid", "origin")
+_HEADER = tuple(f.name for f in fields(Header))
 
 
 def matches_on_worker(engine: Engine | None) -> bool:
@@ -203,7 +203,7 @@ def _documents(client: Any, headers: list[Any], texts: _Texts) -> list[StoredArt
     """The articles of the headers' pieces, in order, gathered piece by piece."""
     docs: list[StoredArticle] = []
     for piece in headers:
-        docs.extend([StoredArticle.of(_Header(*row), texts, index)  # type: ignore[arg-type]
+        docs.extend([StoredArticle.of(Header(*row), texts, index)  # type: ignore[arg-type]
                      for index, row in enumerate(client.gather(piece), start=len(docs))])
     return docs
 
@@ -246,19 +246,6 @@ def _shape(view: dict[str, Any]) -> tuple[int, dict[str, tuple[int, str]]]:
     """A view's rows, and each shingle set's values and their dtype."""
     return len(view["title_only"]), {name: (len(view[name].values), view[name].values.dtype.str)
                                      for name in _PACKED}
-
-
-@dataclass(frozen=True)
-class _Header:
-    """The fields of an article a :class:`StoredArticle` keeps."""
-
-    id: str
-    title: str
-    url: str | None
-    source: str | None
-    published: Any
-    guid: str | None
-    origin: str
 
 
 class _Texts:
