@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from clusterer.fingerprint import ordered_shingles_without
-from clusterer.headlines import CUT_WORDS, feed_cut, kept_by_feed
+from clusterer.headlines import CUT_WORDS, feed_cut, kept_by_feed, opens
 from clusterer.lsh import distinct, in_sorted, shared_count
 from clusterer.normalize import title_tokens
 from clusterer.readers.urls import source_key
@@ -330,19 +330,18 @@ def feed_cut_pairs(comparer: Comparer, reps: np.ndarray) -> np.ndarray:
     # its own first words of those lengths only. Comparing each kept headline with every
     # headline of its opening grew with the square of the dump (many share one: "Apple
     # releases iOS 7 ..." opens 1,323 of a 100,000-article make_corpus dump).
-    by_start: dict[tuple[str, ...], list[tuple[int, str]]] = {}
+    by_start: dict[tuple[str, ...], list[tuple[int, list[str]]]] = {}
     lengths: dict[tuple[str, ...], set[int]] = {}
     for i, words in kept.items():
-        by_start.setdefault(tuple(words[:-1]), []).append((i, words[-1]))
+        by_start.setdefault(tuple(words[:-1]), []).append((i, words))
         lengths.setdefault(tuple(words[:CUT_WORDS - 1]), set()).add(len(words))
     pairs: set[tuple[int, int]] = set()
     for j in reps.tolist():
         words = title_tokens(docs[j].title)
         for size in lengths.get(tuple(words[:CUT_WORDS - 1]), ()):
-            # opens(kept, words): the kept words but the last open it, and it goes on.
             if len(words) > size:
-                pairs.update((min(i, j), max(i, j)) for i, last in by_start.get(
-                    tuple(words[:size - 1]), ()) if i != j and words[size - 1].startswith(last))
+                pairs.update((min(i, j), max(i, j)) for i, cut in by_start.get(
+                    tuple(words[:size - 1]), ()) if i != j and opens(cut, words))
     return np.asarray(sorted(pairs), dtype=np.int64).reshape(-1, 2)
 
 

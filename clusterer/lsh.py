@@ -190,13 +190,17 @@ def _distinct_of(parts: list[np.ndarray]) -> np.ndarray:
     values = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
     parts.clear()
     values.sort()
-    return values[np.concatenate(([True], values[1:] != values[:-1]))] if len(values) else values
+    return _first_of_runs(values)
 
 
 def distinct(values: np.ndarray) -> np.ndarray:
     """Sorted distinct values, as ``np.unique`` (whose hash table is several times slower
     than a sort on these arrays: 26 against 4 microseconds for 500 shingles)."""
-    values = np.sort(values)
+    return _first_of_runs(np.sort(values))
+
+
+def _first_of_runs(values: np.ndarray) -> np.ndarray:
+    """The distinct values of sorted ``values``: the first of each run of equal ones."""
     return values[np.concatenate(([True], values[1:] != values[:-1]))] if len(values) else values
 
 
