@@ -27,6 +27,7 @@ from clusterer.alignment import (
     blank_common,
     coverage,
     inside_floor,
+    misread_coverage,
     opening_inside,
     shingles_before,
 )
@@ -34,6 +35,7 @@ from clusterer.boilerplate import BoilerplateModel
 from clusterer.fingerprint import Fingerprints, ordered_shingles_without
 from clusterer.headlines import articles_numbers_differ
 from clusterer.lsh import distinct, shared_count
+from clusterer.normalize import units
 from clusterer.readers.urls import source_key
 from clusterer.records import Article, Match
 from clusterer.shingling import HEAD_SHINGLES
@@ -77,7 +79,11 @@ class Comparer:
         Exact content, then canonical URL, then feed GUID decide first. Otherwise a
         headline-only article (on either side) is compared by headline, and two bodies
         by body similarity. Two bodies that fall short but come near (see
-        :meth:`_recheck`) are compared again.
+        :meth:`_recheck`) are compared again, and so are two whose shared text starts
+        both (containment applies) under nearly the same headline, however little of
+        it is shared: a scan misreads a word in six to ten, and each misread word
+        costs containment the shingles around it (an abridged scan with a few word
+        edits keeps under half of them), so its word coverage decides.
         """
         prints, config = self.prints, self.config
         if prints.digest[i] == prints.digest[j] and by_content(prints, i):
@@ -94,7 +100,8 @@ class Comparer:
                 match = replace(match, copy=False, veto=_NUMBERS_VETO)
         else:
             match = self._measure(i, j, prints.body[i], prints.body[j])
-            if not match.copy and _near(match, config):
+            if not match.copy and (_near(match, config) or match.kind == "containment"
+                                   and self._same_headline(i, j)):
                 match = self._recheck(i, j, match)
             if not match.copy:
                 match = self._inside(i, j, match)
@@ -262,7 +269,8 @@ class Comparer:
         inside the other but for a few words (and aligned), by its word coverage
         (:func:`coverage`): containment counts an edited or misread word once per
         shingle it is in, so that a short copy with three such words falls short of the
-        threshold however much of its text is the other's. Not for longer texts: two
+        threshold however much of its text is the other's; a word misread by a scan
+        (:func:`misread_coverage`) counts as the same word. Not for longer texts: two
         pages of sites seen once in the dump (whose chrome cannot be learned) share
         their template's words, scattered through it, and coverage counts each scattered
         shingle four times over (on the hard fixture it merged such pages).
@@ -273,10 +281,10 @@ class Comparer:
             # Where a sidebar run stands is judged on the page as its own site shows it
             # (own chrome first) or once the other site's is gone (the same order for
             # both): either view may leave the story whole, so the better one counts.
-            again = max((self._again(i, j, ordered) for ordered in (
-                self._without_both(i, j),
-                [ordered_shingles_without(docs[k], self.model, sources, config.shingle_size)
-                 for k in (i, j)])), key=lambda m: (m.copy, m.similarity))
+            keys = [source_key(docs[i]), source_key(docs[j])]
+            again = max((self._again(i, j, view) for view in (
+                [[keys[0], keys[1]], [keys[1], keys[0]]], [sources, sources])),
+                key=lambda m: (m.copy, m.similarity))
         else:  # one site's chrome: the texts as fingerprinted, measured already
             again = self._again(i, j, None, match)
         # A pair that only came near by the share of the smaller set, not by similarity,
@@ -286,13 +294,21 @@ class Comparer:
         return again if again.copy or better and match.similarity >= _RECHECK * config.threshold \
             else match
 
-    def _again(self, i: int, j: int, ordered: list[np.ndarray] | None,
+    def _again(self, i: int, j: int, view: list[list[str]] | None,
                match: Match | None = None) -> Match:
-        """:meth:`_recheck` of one view of the pair: its two texts in order (``None``: as
+        """:meth:`_recheck` of one view of the pair: its two texts in order, each without
+        the chrome of the sources ``view`` lists for it, in that order (``None``: as
         fingerprinted, measured already as ``match``), by containment or Jaccard, then,
-        for a short or same-headline text, by its word coverage where that is higher."""
+        for a short or same-headline text, by its word coverage where that is higher
+        (:func:`misread_coverage`: a misread word counts, where the word count alone
+        falls short)."""
         docs, config = self.docs, self.config
-        if ordered is not None:
+        pair = (i, j)
+        views = view or [[source_key(docs[k])] for k in pair]
+        ordered: list[np.ndarray] | None = None
+        if view is not None:
+            ordered = [ordered_shingles_without(docs[k], self.model, v, config.shingle_size)
+                       for k, v in zip(pair, view)]
             sizes = [len(distinct(o)) for o in ordered]
             again = self._measure(i, j, distinct(ordered[0]), distinct(ordered[1]),
                                   rechecked=True,
@@ -306,10 +322,23 @@ class Comparer:
                 sizes[small] <= HEAD_SHINGLES or self._same_headline(i, j)):
             texts = ordered or [self._ordered(i), self._ordered(j)]
             covered = coverage(texts[small], texts[1 - small], config.shingle_size)
+            if covered < config.threshold:
+                words = [self._words(k, v) for k, v in zip(pair, views)]
+                covered = max(covered, misread_coverage(
+                    texts[small], texts[1 - small], words[small], words[1 - small],
+                    config.shingle_size))
             if covered > again.similarity:
                 again = replace(again, kind="coverage", similarity=covered,
                                 copy=covered >= config.threshold)
         return again
+
+    def _words(self, k: int, sources: Sequence[str]) -> list[str]:
+        """Article ``k``'s body words in text order without the chrome of ``sources`` (in
+        that order): the words of :func:`ordered_shingles_without`'s shingles."""
+        content = units(self.docs[k].text)
+        for source in sources:
+            content = self.model.content_units(source, content)
+        return "\n".join(content).split()
 
     def _measure(self, i: int, j: int, a: np.ndarray, b: np.ndarray, headline: bool = False,
                  rechecked: bool = False,

@@ -219,8 +219,9 @@ def _rule(match: Match) -> str:
     reached = match.similarity >= match.threshold
     sign = "≥" if reached else "<"
     measure = {"containment": "containment (the smaller text inside the other)",
-               "coverage": "coverage (the share of the smaller text's words in shingles "
-                           "the other holds)",
+               "coverage": "coverage (the share of the smaller text's words in one "
+                           "stretch of the other, copied in order, a scan's misread words "
+                           "counted)",
                "lead": "the share of the headline-only article's few words of body that "
                        "begin the other's body",
                "inside": "the share of one text's opening found in one stretch of the other "

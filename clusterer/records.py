@@ -158,7 +158,8 @@ class Match:
         kind: The rule that decided: ``exact`` (the same normalised content), ``url``
             (the same canonical URL), ``guid`` (the same feed GUID), ``containment``
             (an abridged copy inside the other), ``coverage`` (the same, word by word:
-            the share of the smaller text's words in shingles the other holds),
+            the share of the smaller text's words in one stretch of the other, copied in
+            order, a scan's misread words counted),
             ``jaccard`` (shingle-set overlap),
             ``headline`` (a headline-only article, by headline character shingles) or
             ``lead`` (a headline-only article whose few words of body begin the other's

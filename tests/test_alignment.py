@@ -13,9 +13,12 @@ from clusterer.alignment import (
     common_shingles,
     coverage,
     inside_floor,
+    misread,
+    misread_coverage,
     opening_inside,
     shingles_before,
 )
+from clusterer.minhash import hash_units, shingles
 from clusterer.shingling import Packed
 
 
@@ -32,6 +35,39 @@ def test_coverage_counts_an_edited_word_once_in_one_stretch() -> None:
     assert coverage(ordered, moved.astype(np.uint32), 4) == pytest.approx(11 / 23)
     assert coverage(ordered, edited[:0], 4) == 0.0
     assert coverage(ordered[:0], edited, 4) == 0.0
+
+
+def test_misread_allows_a_scan_s_character_errors_but_not_other_words_or_numbers() -> None:
+    assert misread("against", "agalnst") and misread("has", "hos") and misread("of", "0f")
+    assert misread("jumps", "jurnps")  # "rn" read for "m": two edits in a longer word
+    assert misread("same", "same")
+    assert not misread("has", "hoss")  # two edits in a short word
+    assert not misread("however", "against") and not misread("members", "readers")
+    assert not misread("12", "13")  # another number: an edit of the story
+
+
+def _text(tokens: list[str]) -> tuple[np.ndarray, list[str]]:
+    return shingles(hash_units(" ".join(tokens)).tokens, 4), tokens
+
+
+def test_misread_coverage_counts_misread_words_in_runs_of_the_same_words() -> None:
+    story = [f"word{i}" for i in range(100)]
+    scan = list(story[:40])
+    misread_at = (4, 6, 8, 20, 22, 24)  # misread three at a time, two words apart
+    for k in misread_at:
+        scan[k] = scan[k].replace("o", "0")
+    (ordered, mine), (other, theirs) = _text(scan), _text(story)
+    assert coverage(ordered, other, 4) == pytest.approx(30 / 40)  # 5 words lost a cluster
+    assert misread_coverage(ordered, other, mine, theirs, 4) == 1.0
+    # The words edited instead: only the runs of the same words count.
+    edited = [f"edit{k}" if k in misread_at else w for k, w in enumerate(scan)]
+    (ordered, mine) = _text(edited)
+    assert misread_coverage(ordered, other, mine, theirs, 4) == pytest.approx(30 / 40)
+    # Words two texts share here and there ("the", a name) make no run of 4.
+    scattered = [w if k % 3 == 0 else f"new{k}" for k, w in enumerate(story[:41])]
+    (ordered, mine) = _text(scattered + story[50:60])
+    assert misread_coverage(ordered, other, mine, theirs, 4) == pytest.approx(10 / 51)
+    assert misread_coverage(ordered[:0], other, [], theirs, 4) == 0.0
 
 
 def test_shingles_before_counts_the_head_before_the_first_shared_shingle() -> None:

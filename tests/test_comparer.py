@@ -94,6 +94,40 @@ def test_compare_covers_a_short_copy_with_a_few_edited_words() -> None:
     assert longer.similarity == pytest.approx(65 / 97)
 
 
+def _misread(text: str, at: tuple[int, ...]) -> str:
+    out = text.split()
+    for k in at:
+        out[k] = out[k].replace("o", "0", 1)  # "story8" read as "st0ry8"
+    return " ".join(out)
+
+
+def test_a_scan_under_the_same_headline_is_a_copy_by_its_misread_words() -> None:
+    story = words("story", 200)
+    # 12 of 50 words misread, three at a time two words apart: every shingle around
+    # them lost (15 of 47 left: containment 0.32, below the recheck level), and the
+    # words between them too (coverage 0.6).
+    misread = (4, 6, 8, 16, 18, 20, 28, 30, 32, 40, 42, 44)
+    scan = _misread(words("story", 50), misread)
+    edited = _substituted(words("story", 50), misread)  # the same words edited, not misread
+    docs = [make_article("full", "Fruit giants merge", story, source="a"),
+            make_article("scan", "Fruit giants merge", scan, source="b"),
+            make_article("other", "Banana prices fall", scan, source="c"),
+            make_article("edited", "Fruit giants merge", edited, source="d")]
+    comparer = _comparer(docs)
+    match = comparer.compare(0, 1)
+    assert (match.kind, match.copy, match.shared, match.sizes) == ("coverage", True, 15, (197, 47))
+    assert match.similarity == 1.0 and match.rechecked
+    # Under another headline the pair is not compared again: containment decides.
+    other = comparer.compare(0, 2)
+    assert (other.kind, other.copy, other.rechecked) == ("containment", False, False)
+    assert other.similarity == pytest.approx(15 / 47)
+    # Words edited, not misread, cost what they cost (coverage 0.6): no copy, and the
+    # first answer stands.
+    edit = comparer.compare(0, 3)
+    assert (edit.kind, edit.copy) == ("containment", False)
+    assert edit.similarity == pytest.approx(15 / 47)
+
+
 def test_a_headline_only_article_matches_by_the_lead_its_few_words_begin() -> None:
     story = words("story", 120)
     headline = "Bitcoin exchange files for bankruptcy in US court"
