@@ -361,10 +361,25 @@ class Comparer:
             head_i, head_j = heads or (self.prints.head[i], self.prints.head[j])
             before = (shingles_before(head_i, b), shingles_before(head_j, a))
             if (aligned_counts(before[0], len(head_i), shared)
-                    and aligned_counts(before[1], len(head_j), shared)):
+                    and aligned_counts(before[1], len(head_j), shared)
+                    and not self._own_furniture(i, j, before)):
                 kind, value = "containment", shared / smaller
         return Match(kind, value, threshold, value >= threshold, shared, sizes, before,
                      rechecked)
+
+    def _own_furniture(self, i: int, j: int, before: tuple[int, int]) -> bool:
+        """Whether the text two pages of one source share, after text of their own (more
+        than one edited word's shingles before it in either), under headlines that are
+        not nearly the same, is the site's furniture, not a story: a "Latest news"
+        sidebar of other stories' leads, which its chrome learning cannot tell where the
+        site has few pages (its units are those stories' text, carried by other sites),
+        and which, longer than twice a short story, passes :func:`aligned`. A site's two
+        versions of one story share its opening, or its headline."""
+        size = self.config.shingle_size
+        if max(before) < size:
+            return False
+        return (source_key(self.docs[i]) == source_key(self.docs[j])
+                and not self._same_headline(i, j))
 
 
 def headlines_close(a: np.ndarray, b: np.ndarray, level: float) -> bool:

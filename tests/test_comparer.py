@@ -128,6 +128,32 @@ def test_a_scan_under_the_same_headline_is_a_copy_by_its_misread_words() -> None
     assert edit.similarity == pytest.approx(15 / 47)
 
 
+def test_two_pages_of_one_site_sharing_its_sidebar_past_their_own_text_are_no_copies() -> None:
+    # A "Latest news" box of four leads, each the opening of a story three other sites
+    # carry: not learned as the site's chrome, and 157 shingles shared after 50 of each
+    # page's own (aligned: at most half as many before as shared).
+    leads = [words(f"lead{k}x", 40) for k in range(4)]
+
+    def page(id: str, title: str, own: str) -> object:
+        return make_article(id, title, f"{own}\n\nLatest news\n\n" + "\n\n".join(leads),
+                            source="site-c")
+
+    stories = [make_article(f"s{k}-{n}", f"Story {k}", f"{leads[k]}\n\n{words(f'more{k}', 60)}",
+                            source=f"site-{k}{n}") for k in range(4) for n in range(3)]
+    first = page("p1", "Fruit giants merge", words("one", 50))
+    comparer = _comparer([first, page("p2", "Bitcoin exchange files for bankruptcy",
+                                      words("two", 50)), *stories])
+    sidebar = comparer.compare(0, 1)  # containment 157 / 207 = 0.76 without the rule
+    assert (sidebar.kind, sidebar.copy, sidebar.shared, sidebar.before) == (
+        "jaccard", False, 157, (50, 50))
+    # Under nearly the same headline the site's two pages may be versions of one story.
+    comparer = _comparer([first, page("p3", "Fruit giants merge", words("three", 50)),
+                          *stories])
+    version = comparer.compare(0, 1)
+    assert (version.kind, version.copy) == ("containment", True)
+    assert version.similarity == pytest.approx(157 / 207)
+
+
 def test_a_headline_only_article_matches_by_the_lead_its_few_words_begin() -> None:
     story = words("story", 120)
     headline = "Bitcoin exchange files for bankruptcy in US court"
