@@ -349,7 +349,7 @@ def match_on_state(state: StoreLike, incoming: Sequence[tuple[int, Article]],
         _log.debug("matching round %d: %d fresh articles, %d stored candidates", rounds,
                    len(fresh), len(candidates))
         docs, subset = pool.subset(order)
-        comparisons.load(s for s in order if s not in pool.made)
+        comparisons.load((s for s in order if s not in pool.made), set(order))
         mask = np.asarray([s in fresh for s in order], dtype=bool)
         comparer, uf, crossed = match_rows(docs, subset, model, config, mask, report, order,
                                            comparisons, rechecked)
