@@ -333,7 +333,7 @@ def match_on_state(state: StoreLike, incoming: Sequence[tuple[int, Article]],
             docs, subset = pool.subset(asked)
             more, sure_more = index.candidates(subset, band_keys(subset, match_config),
                                                exact_keys(docs, subset),
-                                               [bool(d.text) for d in docs], pool)
+                                               [bool(d.text) for d in docs], pool, fresh)
             found |= more
             likely |= sure_more
             looked.update(asked)

@@ -11,7 +11,7 @@ matching).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -224,13 +224,15 @@ class CandidateIndex:
 
     def candidates(self, prints: Fingerprints, keys: np.ndarray,
                    exact: list[tuple[bytes | None, str | None, str | None]],
-                   worded: Sequence[bool], stored: StoredReads) -> tuple[set[int], set[int]]:
+                   worded: Sequence[bool], stored: StoredReads, matched: Container[int] = ()
+                   ) -> tuple[set[int], set[int]]:
         """Seqs of the stored articles that matching could compare with one of these
         articles (``keys`` from :func:`band_keys`; ``worded``: whether each has any
-        text): sharing an exact key; or a band key where matching pairs them (bodies
-        with bodies, headlines where one side is headline-only) and passing the checks
-        :mod:`clusterer.match` asks of such a pair before comparing it. And those of them
-        that are likely copies (an exact key, or an estimate the screen finds likely).
+        text), other than those ``matched`` anyway (not looked at): sharing an exact
+        key; or a band key where matching pairs them (bodies with bodies, headlines where
+        one side is headline-only) and passing the checks :mod:`clusterer.match` asks of
+        such a pair before comparing it. And those of them that are likely copies (an
+        exact key, or an estimate the screen finds likely).
 
         The checks, from what the state keeps (``stored``): bodies pass the MinHash
         estimate of :class:`clusterer.candidates.Screen` and either its exact count of
@@ -240,11 +242,11 @@ class CandidateIndex:
         screen, or its recheck level where a headline-only side has a few words of body
         (a ``lead`` match). The other stored articles could only be screened out."""
         body, heads, heads_only = _kinds(print_flags(prints))
-        found = _at(self.parts.pairs(BODIES, keys[body][:, self.body_columns]), body)
+        found = _at(self.parts.pairs(BODIES, keys[body][:, self.body_columns]), body, matched)
         headlines = [_at(self.parts.pairs(HEADLINES_ONLY, keys[heads][:, self.title_columns]),
-                         heads),
+                         heads, matched),
                      _at(self.parts.pairs(HEADLINES, keys[heads_only][:, self.title_columns]),
-                         heads_only)]
+                         heads_only, matched)]
         seqs = sorted({s for _, found_seqs in [found, *headlines] for s in found_seqs.tolist()})
         out: set[int] = set()
         likely: set[int] = set()
@@ -252,20 +254,24 @@ class CandidateIndex:
             screens = stored.screens(seqs)
             sizes, body_sig, _, title_sig = screen_rows([screens[s] for s in seqs],
                                                         prints.body_sig.shape[1])
-            where = {s: len(prints.body) + k for k, s in enumerate(seqs)}
+            listed = np.asarray(seqs, dtype=np.int64)
+
+            def where(found_seqs: np.ndarray) -> np.ndarray:  # rows after these articles'
+                return np.searchsorted(listed, found_seqs) + len(prints.body)
+
             titles = np.concatenate([prints.title_sig, title_sig])
             screen = Screen(np.concatenate([prints.body_sig, body_sig]),
                             RECHECK * self.config.threshold, self.config.threshold,
                             sizes=np.concatenate([prints.body.lengths(), sizes]))
             rows, pair_seqs = found
-            other = np.asarray([where[s] for s in pair_seqs.tolist()], dtype=np.int64)
+            other = where(pair_seqs)
             kept, probable = self._bodies(rows, other, screen, titles, prints.body,
                                           stored, seqs)
             out.update(pair_seqs[kept].tolist())
             likely.update(pair_seqs[probable].tolist())
             heads_too = np.asarray(worded, dtype=bool) & np.asarray(prints.title_only, dtype=bool)
             for (rows, pair_seqs), table in zip(headlines, (HEADLINES_ONLY, HEADLINES)):
-                other = np.asarray([where[s] for s in pair_seqs.tolist()], dtype=np.int64)
+                other = where(pair_seqs)
                 kept, probable = self._headlines(rows, pair_seqs, other, titles, heads_too,
                                                  stored if table == HEADLINES_ONLY else None)
                 out.update(pair_seqs[kept].tolist())
@@ -273,7 +279,8 @@ class CandidateIndex:
         held = self.exact([(kind, key) for keys_of in exact
                            for kind, key in enumerate(keys_of) if key is not None])
         for seqs_of in held.values():
-            likely.update(s for s in seqs_of if s not in self.parts.excluded)
+            likely.update(s for s in seqs_of if s not in self.parts.excluded
+                          and s not in matched)
         return out | likely, likely
 
     def _bodies(self, rows: np.ndarray, other: np.ndarray, screen: Screen, titles: np.ndarray,
@@ -346,10 +353,14 @@ def _shared(rows: np.ndarray, other: np.ndarray, own: Packed, stored: StoredRead
     return shared
 
 
-def _at(pairs: tuple[np.ndarray, np.ndarray], mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs found for the rows of ``mask``, numbered among all rows."""
+def _at(pairs: tuple[np.ndarray, np.ndarray], mask: np.ndarray, matched: Container[int]
+        ) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs found for the rows of ``mask``, numbered among all rows, but those with a
+    stored article of ``matched``."""
     rows, seqs = pairs
-    return np.flatnonzero(mask)[rows], seqs
+    listed = seqs.tolist()
+    keep = np.fromiter((s not in matched for s in listed), dtype=bool, count=len(listed))
+    return np.flatnonzero(mask)[rows[keep]], seqs[keep]
 
 
 def _kinds(flags: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
