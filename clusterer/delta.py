@@ -85,14 +85,36 @@ class _Pool:
     articles: dict[int, Article]
     made: dict[int, tuple[Article, Fingerprints, int]] = field(default_factory=dict)
     loaded: dict[int, tuple[Article, Fingerprints, int]] = field(default_factory=dict)
+    blobs: dict[int, tuple[bytes, bytes]] = field(default_factory=dict)
+    read: dict[int, Article] = field(default_factory=dict)
+
+    def screens(self, seqs: list[int]) -> dict[int, bytes]:
+        """What screening reads of stored articles ``seqs``."""
+        return self.state.screens(seqs)
+
+    def bodies(self, seqs: list[int]) -> dict[int, np.ndarray]:
+        """The body shingle sets of stored articles ``seqs`` (their packed fingerprints
+        kept for :meth:`load`)."""
+        self.blobs.update(self.state.print_blobs([s for s in seqs if s not in self.blobs]))
+        return dict(zip(seqs, unpack_bodies([self.blobs[s] for s in seqs])))
+
+    def worded(self, seqs: list[int]) -> dict[int, bool]:
+        """Whether stored articles ``seqs`` have any text (their records kept for
+        :meth:`load`)."""
+        self.read.update(self.state.records([s for s in seqs if s not in self.articles
+                                             and s not in self.read]))
+        return {s: bool((self.articles.get(s) or self.read[s]).text) for s in seqs}
 
     def load(self, seqs: Sequence[int]) -> None:
         wanted = [s for s in seqs if s not in self.made and s not in self.loaded]
         if not wanted:
             return
-        records = self.state.records([s for s in wanted if s not in self.articles])
+        records = self.state.records([s for s in wanted if s not in self.articles
+                                      and s not in self.read])
         records.update((s, self.articles[s]) for s in wanted if s in self.articles)
-        blobs = self.state.print_blobs(wanted)
+        records.update((s, self.read[s]) for s in wanted if s in self.read)
+        blobs = self.state.print_blobs([s for s in wanted if s not in self.blobs])
+        blobs.update((s, self.blobs[s]) for s in wanted if s in self.blobs)
         prints = unpack_rows([blobs[s] for s in wanted], self.num_perm)
         for row, seq in enumerate(wanted):
             self.loaded[seq] = (records[seq], prints, row)
@@ -310,7 +332,8 @@ def match_on_state(state: StoreLike, incoming: Sequence[tuple[int, Article]],
         if asked:
             docs, subset = pool.subset(asked)
             more, sure_more = index.candidates(subset, band_keys(subset, match_config),
-                                               exact_keys(docs, subset), state.screens)
+                                               exact_keys(docs, subset),
+                                               [bool(d.text) for d in docs], pool, fresh)
             found |= more
             likely |= sure_more
             looked.update(asked)
@@ -326,7 +349,7 @@ def match_on_state(state: StoreLike, incoming: Sequence[tuple[int, Article]],
         _log.debug("matching round %d: %d fresh articles, %d stored candidates", rounds,
                    len(fresh), len(candidates))
         docs, subset = pool.subset(order)
-        comparisons.load(s for s in order if s not in pool.made)
+        comparisons.load((s for s in order if s not in pool.made), set(order))
         mask = np.asarray([s in fresh for s in order], dtype=bool)
         comparer, uf, crossed = match_rows(docs, subset, model, config, mask, report, order,
                                            comparisons, rechecked)

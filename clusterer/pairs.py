@@ -18,7 +18,7 @@ as rechecked, as comparing it would.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -126,12 +126,13 @@ class StoredComparisons:
         changed (before any is read)."""
         self.state.forget_compared(seqs, pairs)
 
-    def load(self, seqs: Iterable[int]) -> None:
-        """Read back the stored comparisons of stored articles ``seqs``."""
+    def load(self, seqs: Iterable[int], held: Container[int]) -> None:
+        """Read back the stored comparisons of stored articles ``seqs`` with the
+        articles matching ``held`` (it compares no other)."""
         wanted = set(seqs) - self._asked
         self._asked |= wanted
         for a, b, blob in self.state.compared(wanted):
-            if (a, b) not in self.known:
+            if a in held and b in held and (a, b) not in self.known:
                 self.known[a, b], recorded = match_of(blob)
                 self._stored.add((a, b))
                 if recorded:

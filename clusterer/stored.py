@@ -11,15 +11,16 @@ matching).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
+from clusterer.alignment import inside_floor
 from clusterer.band_parts import Keys, Part, PartIndex, check_seqs
 from clusterer.boilerplate import BoilerplateModel
-from clusterer.candidates import Screen
+from clusterer.candidates import Screen, shared_counts
 from clusterer.comparer import by_content
 from clusterer.fingerprint import Fingerprints
 from clusterer.lsh import band_key, lsh_params
@@ -223,56 +224,143 @@ class CandidateIndex:
 
     def candidates(self, prints: Fingerprints, keys: np.ndarray,
                    exact: list[tuple[bytes | None, str | None, str | None]],
-                   screens: Callable[[list[int]], dict[int, bytes]]
+                   worded: Sequence[bool], stored: StoredReads, matched: Container[int] = ()
                    ) -> tuple[set[int], set[int]]:
-        """Seqs of the stored articles that matching could pair with one of these
-        articles (``keys`` from :func:`band_keys`): sharing an exact key; or a band key
-        where matching pairs them (bodies with bodies, headlines where one side is
-        headline-only) and passing the screen a pair must pass before it is compared
-        (the MinHash estimate of :class:`clusterer.candidates.Screen`, from the stored
-        ``screens``). And those of them that are likely copies (an exact key, or an
-        estimate the screen finds likely)."""
+        """Seqs of the stored articles that matching could compare with one of these
+        articles (``keys`` from :func:`band_keys`; ``worded``: whether each has any
+        text), other than those ``matched`` anyway (not looked at): sharing an exact
+        key; or a band key where matching pairs them (bodies with bodies, headlines where
+        one side is headline-only) and passing the checks :mod:`clusterer.match` asks of
+        such a pair before comparing it. And those of them that are likely copies (an
+        exact key, or an estimate the screen finds likely).
+
+        The checks, from what the state keeps (``stored``): bodies pass the MinHash
+        estimate of :class:`clusterer.candidates.Screen` and either its exact count of
+        shared shingles (:func:`clusterer.candidates.verify_pairs`) or, under headlines
+        close enough to be paired by them, the shingles of a story inside a page
+        (:func:`clusterer.candidates.verify_screened_out`); headlines pass the headline
+        screen, or its recheck level where a headline-only side has a few words of body
+        (a ``lead`` match). The other stored articles could only be screened out."""
         body, heads, heads_only = _kinds(print_flags(prints))
-        found = [_at(self.parts.pairs(BODIES, keys[body][:, self.body_columns]), body)]
+        found = _at(self.parts.pairs(BODIES, keys[body][:, self.body_columns]), body, matched)
         headlines = [_at(self.parts.pairs(HEADLINES_ONLY, keys[heads][:, self.title_columns]),
-                         heads),
+                         heads, matched),
                      _at(self.parts.pairs(HEADLINES, keys[heads_only][:, self.title_columns]),
-                         heads_only)]
-        seqs = sorted({s for _, found_seqs in found + headlines for s in found_seqs.tolist()})
+                         heads_only, matched)]
+        seqs = sorted({s for _, found_seqs in [found, *headlines] for s in found_seqs.tolist()})
         out: set[int] = set()
         likely: set[int] = set()
         if seqs:
-            stored = screens(seqs)
-            sizes, body_sig, _, title_sig = screen_rows([stored[s] for s in seqs],
+            screens = stored.screens(seqs)
+            sizes, body_sig, _, title_sig = screen_rows([screens[s] for s in seqs],
                                                         prints.body_sig.shape[1])
-            where = {s: len(prints.body) + k for k, s in enumerate(seqs)}
-            config = self.config
-            num_perm = prints.body_sig.shape[1]
-            tests = [(found, Screen(np.concatenate([prints.body_sig, body_sig]),
-                                    RECHECK * config.threshold, config.threshold,
-                                    sizes=np.concatenate([prints.body.lengths(), sizes]))),
-                     # The recheck level: a headline-only article with a few words
-                     # of body is compared from there (a "lead" match, match.merge_near).
-                     (headlines, Screen(np.concatenate([prints.title_sig, title_sig]),
-                                        headline_floor(config, num_perm, RECHECK),
-                                        config.headline_threshold))]
-            for pairs, screen in tests:
-                for rows, pair_seqs in pairs:
-                    other = np.asarray([where[s] for s in pair_seqs.tolist()], dtype=np.int64)
-                    passes, probable = screen.estimate(rows, other)
-                    out.update(pair_seqs[passes].tolist())
-                    likely.update(pair_seqs[probable].tolist())
+            listed = np.asarray(seqs, dtype=np.int64)
+
+            def where(found_seqs: np.ndarray) -> np.ndarray:  # rows after these articles'
+                return np.searchsorted(listed, found_seqs) + len(prints.body)
+
+            titles = np.concatenate([prints.title_sig, title_sig])
+            screen = Screen(np.concatenate([prints.body_sig, body_sig]),
+                            RECHECK * self.config.threshold, self.config.threshold,
+                            sizes=np.concatenate([prints.body.lengths(), sizes]))
+            rows, pair_seqs = found
+            other = where(pair_seqs)
+            kept, probable = self._bodies(rows, other, screen, titles, prints.body,
+                                          stored, seqs)
+            out.update(pair_seqs[kept].tolist())
+            likely.update(pair_seqs[probable].tolist())
+            heads_too = np.asarray(worded, dtype=bool) & np.asarray(prints.title_only, dtype=bool)
+            for (rows, pair_seqs), table in zip(headlines, (HEADLINES_ONLY, HEADLINES)):
+                other = where(pair_seqs)
+                kept, probable = self._headlines(rows, pair_seqs, other, titles, heads_too,
+                                                 stored if table == HEADLINES_ONLY else None)
+                out.update(pair_seqs[kept].tolist())
+                likely.update(pair_seqs[probable].tolist())
         held = self.exact([(kind, key) for keys_of in exact
                            for kind, key in enumerate(keys_of) if key is not None])
         for seqs_of in held.values():
-            likely.update(s for s in seqs_of if s not in self.parts.excluded)
+            likely.update(s for s in seqs_of if s not in self.parts.excluded
+                          and s not in matched)
         return out | likely, likely
 
+    def _bodies(self, rows: np.ndarray, other: np.ndarray, screen: Screen, titles: np.ndarray,
+                own: Packed, stored: StoredReads, seqs: list[int]
+                ) -> tuple[np.ndarray, np.ndarray]:
+        """Which body pairs matching could compare, and which are likely copies."""
+        passes, probable = screen.estimate(rows, other)
+        floor = headline_floor(self.config, titles.shape[1])
+        close = Screen(titles, floor, 1.0).estimate(rows, other)[0]
+        kept = probable.copy()
+        asked = np.flatnonzero(passes & ~probable)
+        shared = _shared(rows[asked], other[asked], own, stored, seqs)
+        assert screen.sizes is not None
+        smaller = np.minimum(screen.sizes[rows[asked]], screen.sizes[other[asked]])
+        kept[asked] = (shared >= screen.least * smaller) | close[asked] & (
+            shared >= inside_floor(True, self.config.min_containment_shingles))
+        return kept, probable
 
-def _at(pairs: tuple[np.ndarray, np.ndarray], mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs found for the rows of ``mask``, numbered among all rows."""
+    def _headlines(self, rows: np.ndarray, pair_seqs: np.ndarray, other: np.ndarray,
+                   titles: np.ndarray, worded: np.ndarray, stored: StoredReads | None
+                   ) -> tuple[np.ndarray, np.ndarray]:
+        """Which headline pairs matching could compare (``stored`` where the stored
+        side is headline-only), and which are likely copies."""
+        num_perm = titles.shape[1]
+        config = self.config
+        passes, probable = Screen(titles, headline_floor(config, num_perm, RECHECK),
+                                  config.headline_threshold).estimate(rows, other)
+        kept = passes & Screen(titles, headline_floor(config, num_perm),
+                               config.headline_threshold).estimate(rows, other)[0]
+        # Below the headline screen, a pair is compared where a headline-only side has
+        # a few words of body (match.merge_near's `near` pairs).
+        low = np.flatnonzero(passes & ~kept)
+        kept[low] = worded[rows[low]]
+        asked = low[~kept[low]]
+        if stored is not None and len(asked):
+            texts = stored.worded(sorted(set(pair_seqs[asked].tolist())))
+            kept[asked] = [texts[s] for s in pair_seqs[asked].tolist()]
+        return kept, probable
+
+
+class StoredReads(Protocol):
+    """What :meth:`CandidateIndex.candidates` reads of stored articles, by seq."""
+
+    def screens(self, seqs: list[int]) -> dict[int, bytes]:
+        """:func:`pack_row`'s second part (body set size, signatures)."""
+        ...
+
+    def bodies(self, seqs: list[int]) -> dict[int, np.ndarray]:
+        """Body shingle sets."""
+        ...
+
+    def worded(self, seqs: list[int]) -> dict[int, bool]:
+        """Whether each has any text."""
+        ...
+
+
+def _shared(rows: np.ndarray, other: np.ndarray, own: Packed, stored: StoredReads,
+            seqs: list[int]) -> np.ndarray:
+    """Shingles shared by the body sets of the pairs ``(rows[k], other[k])``: rows of
+    ``own`` with stored articles (row ``len(own) + k`` for ``seqs[k]``)."""
+    if not len(rows):
+        return np.zeros(0, dtype=np.int64)
+    wanted = np.unique(other)
+    read = stored.bodies([seqs[k - len(own)] for k in wanted.tolist()])
+    sets = Packed.joined([own, Packed.of([read[seqs[k - len(own)]] for k in wanted.tolist()])])
+    at = np.searchsorted(wanted, other) + len(own)  # the stored rows, renumbered
+    order = np.argsort(rows, kind="stable")
+    shared = np.empty(len(rows), dtype=np.int64)
+    shared[order] = shared_counts(rows[order], at[order], sets)
+    return shared
+
+
+def _at(pairs: tuple[np.ndarray, np.ndarray], mask: np.ndarray, matched: Container[int]
+        ) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs found for the rows of ``mask``, numbered among all rows, but those with a
+    stored article of ``matched``."""
     rows, seqs = pairs
-    return np.flatnonzero(mask)[rows], seqs
+    listed = seqs.tolist()
+    keep = np.fromiter((s not in matched for s in listed), dtype=bool, count=len(listed))
+    return np.flatnonzero(mask)[rows[keep]], seqs[keep]
 
 
 def _kinds(flags: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -6,7 +6,7 @@ Usage:
     python scripts/incremental_check.py identity DUMP.jsonl [--runs 3]
     python scripts/incremental_check.py add BASE.jsonl NEW.jsonl [--only-new]
     python scripts/incremental_check.py timing DUMP.jsonl [--runs 10] [--command dedup]
-        [--profile]
+        [--profile] [--stages]
 
 ``uci``: ``data/uci-dev.jsonl`` sorted by time (then id), split in two halves; run 1 on
 the first, run 2 on the rest, one state. Prints whether every id is in run 2's output
@@ -30,13 +30,16 @@ records not read).
 ``timing``: DUMP split into ``--runs`` consecutive parts fed one by one into one state
 (``dedup`` or ``storylines``, one worker): seconds per run, state size on disk.
 ``--profile``: the last run under cProfile, then its costliest functions of clusterer
-(cumulative CPU seconds; the profiler adds its own overhead).
+(cumulative CPU seconds; the profiler adds its own overhead). ``--stages``: per run, the
+CPU seconds of each stage of a ``dedup`` run on a state (:data:`STAGES`, timed without a
+profiler; a stage's time includes the stages it calls).
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import functools
 import io
 import json
 import os
@@ -193,10 +196,60 @@ def _cpu() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def timing(dump: str, runs: int, command: str, profile: bool = False) -> None:
+# What --stages times: (module, function or Class.method, label).
+STAGES = [
+    ("clusterer.state", "State.article_rows", "intake: stored ids"),
+    ("clusterer.state", "State.group_rows", "stored group rows"),
+    ("clusterer.incremental", "match_on_state", "dedup on the state (all below)"),
+    ("clusterer.delta", "split_articles", "  split the new into units"),
+    ("clusterer.state", "State.print_rows", "  stored print rows"),
+    ("clusterer.delta", "learn_chrome", "  chrome from the kept counts"),
+    ("clusterer.delta", "stale_prints", "  stale check"),
+    ("clusterer.delta", "prints_of", "  fingerprint"),
+    ("clusterer.state", "State.put_prints", "  store prints"),
+    ("clusterer.delta", "learn_common", "  common text"),
+    ("clusterer.stored", "CandidateIndex.candidates", "  candidate lookups"),
+    ("clusterer.delta", "_Pool.subset", "  load the matched set"),
+    ("clusterer.pairs", "StoredComparisons.load", "  stored comparisons read"),
+    ("clusterer.delta", "match_rows", "  matching"),
+    ("clusterer.pairs", "StoredComparisons.save", "  comparisons stored"),
+    ("clusterer.incremental", "_standing", "standing groups"),
+    ("clusterer.state", "State.put_articles", "store the new records"),
+    ("clusterer.state", "State.set_groups", "store the groups"),
+    (__name__, "write_jsonl", "write --output (every stored article)"),
+]
+
+
+def _timed_stages() -> dict[str, float]:
+    """Wrap the :data:`STAGES` to add their CPU seconds to the returned table."""
+    import importlib
+
+    seconds: dict[str, float] = {}
+    for module_name, name, label in STAGES:
+        owner: Any = sys.modules[__name__] if module_name == __name__ else \
+            importlib.import_module(module_name)
+        *classes, attribute = name.split(".")
+        for cls in classes:
+            owner = getattr(owner, cls)
+        function = getattr(owner, attribute)
+
+        def timed(*args: Any, _f: Any = function, _label: str = label, **kwargs: Any) -> Any:
+            start = time.process_time()
+            try:
+                return _f(*args, **kwargs)
+            finally:
+                seconds[_label] = seconds.get(_label, 0.0) + time.process_time() - start
+
+        setattr(owner, attribute, functools.wraps(function)(timed))
+    return seconds
+
+
+def timing(dump: str, runs: int, command: str, profile: bool = False,
+           stages: bool = False) -> None:
     with open(dump, "rb") as handle:
         total = sum(1 for _ in handle)
     size = total // runs
+    stage_seconds = _timed_stages() if stages else {}
     with tempfile.TemporaryDirectory() as tmp:
         state = str(Path(tmp, "s.db"))
         # The parts are written first, so that the process holds no copy of the dump.
@@ -223,6 +276,10 @@ def timing(dump: str, runs: int, command: str, profile: bool = False) -> None:
                   f"(pid {os.getpid()})", flush=True)
             if profiler is not None:
                 _print_profile(profiler)
+            if stages:
+                print("  " + "; ".join(f"{label.strip()} {stage_seconds.get(label, 0.0):.2f}"
+                                       for _, _, label in STAGES), flush=True)
+                stage_seconds.clear()
 
 
 def _print_profile(profiler: cProfile.Profile) -> None:
@@ -322,6 +379,8 @@ def main() -> None:
     t.add_argument("--command", choices=("dedup", "storylines"), default="dedup")
     t.add_argument("--profile", action="store_true",
                    help="Profile the last run and print where its time went.")
+    t.add_argument("--stages", action="store_true",
+                   help="Print each run's CPU seconds per stage (dedup).")
     i = sub.add_parser("identity")
     i.add_argument("dump")
     i.add_argument("--runs", type=int, default=3)
@@ -340,7 +399,7 @@ def main() -> None:
     elif args.what == "identity":
         identity(args.dump, args.runs)
     else:
-        timing(args.dump, args.runs, args.command, args.profile)
+        timing(args.dump, args.runs, args.command, args.profile, args.stages)
 
 
 if __name__ == "__main__":

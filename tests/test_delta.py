@@ -17,6 +17,7 @@ from clusterer.readers import read_articles
 from clusterer.staleness import ChromeChange, changed_chrome, unit_rows
 from clusterer.state import open_state
 from clusterer.stored import (
+    CandidateIndex,
     StoredPrint,
     model_from_json,
     model_json,
@@ -171,3 +172,29 @@ def test_text_that_becomes_common_splits_a_stored_inside_copy_as_a_batch_run_doe
     last = [g.to_dict() for g in runs[1].run.result.groups]
     assert len(last) == 62 and all(len(g["members"]) == 1 for g in last)
     assert last == _batch(tmp_path, pages + others)
+
+
+def test_stored_candidates_are_those_matching_could_compare(tmp_path, monkeypatch):
+    # A stored headline-only article whose headline comes near a new article's (between
+    # the recheck level and the headline screen) is compared by matching only where it
+    # has a few words of body (a "lead" match): only then is it a candidate.
+    found: list[set[int]] = []
+    candidates = CandidateIndex.candidates
+
+    def watched(self, *args):
+        out = candidates(self, *args)
+        found.append(out[0])
+        return out
+
+    monkeypatch.setattr(CandidateIndex, "candidates", watched)
+    title = "Markets rally as oil prices ease in Asian trading"
+    for text, expected in (("", set()), ("Oil prices eased.", {0})):
+        found.clear()
+        first = [{"id": "h1", "title": title, "text": text, "source": "Wire"}]
+        second = [{"id": "b1", "title": title + " after a long holiday weekend",
+                   "text": STORY, "source": "Example"}]
+        where = tmp_path / ("worded" if text else "bare")
+        where.mkdir()
+        runs = _runs(where, [first, second])
+        assert found[-1] == expected
+        assert [g.to_dict() for g in runs[-1].run.result.groups] == _batch(where, first + second)
