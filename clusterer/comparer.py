@@ -45,6 +45,12 @@ if TYPE_CHECKING:
     from clusterer.candidates import Screen
     from clusterer.match import MatchConfig
 
+# The version of the rules that decide a pair. A state keeps every comparison a run made
+# (:mod:`clusterer.pairs`) and the settings they were made under; a run with other rules
+# fingerprints and compares everything stored again, as with other settings, so that its
+# groups stay a batch run's. Raise it when a change decides some pair otherwise.
+RULES = 2  # 2: misread words, the same-headline recheck, one source's furniture
+
 _NUMBERS_VETO = ("the headlines differ in a number or date (each has one the other lacks, or "
                  "the one with a body lacks the other's): items of a series, not copies")
 

@@ -39,6 +39,7 @@ import numpy as np
 
 from clusterer.band_parts import Part, PartIndex, merge_tail
 from clusterer.boilerplate import BoilerplateModel
+from clusterer.comparer import RULES
 from clusterer.dedup import DedupConfig, group_members
 from clusterer.engine import Engine
 from clusterer.fingerprint import Fingerprints, prints_of, split_articles
@@ -250,7 +251,7 @@ def match_on_state(state: StoreLike, incoming: Sequence[tuple[int, Article]],
         gone, by_seq, config.boilerplate)
     report("learning chrome", 1, 1)
 
-    settings = json.dumps(config.to_dict(), sort_keys=True)
+    settings = json.dumps({**config.to_dict(), "rules": RULES}, sort_keys=True)
     known = state.meta("model")
     pairs = state.rechecked()
     sensitive: set[int] = set()

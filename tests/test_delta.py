@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from clusterer import delta
 from clusterer.boilerplate import BoilerplateModel
 from clusterer.dedup import DedupConfig, deduplicate
 from clusterer.engine import LocalEngine
@@ -149,6 +150,21 @@ def test_changed_dedup_parameters_fingerprint_everything_again(tmp_path):
     batch = deduplicate(read_articles([_write(tmp_path / "all.jsonl", rows)]), other)
     assert [g.to_dict() for g in run.run.result.groups] == [g.to_dict() for g in batch.groups]
 
+
+
+def test_other_copy_rules_fingerprint_and_compare_everything_again(tmp_path, monkeypatch):
+    rows = _uci(40)
+    state = str(tmp_path / "s.db")
+    monkeypatch.setattr(delta, "RULES", delta.RULES - 1)  # a state of the rules before
+    with open_state(state) as store:
+        dedup_with_state(store, [_write(tmp_path / "a.jsonl", rows[:30])], config=CONFIG)
+    monkeypatch.undo()
+    with open_state(state) as store:
+        run = dedup_with_state(store, [_write(tmp_path / "b.jsonl", rows[30:])], config=CONFIG)
+        assert run.refreshed == 30
+    with open_state(state) as store:  # the same rules again: nothing stored is redone
+        run = dedup_with_state(store, [_write(tmp_path / "c.jsonl", rows[:1])], config=CONFIG)
+        assert run.refreshed == 0
 
 
 def test_text_that_becomes_common_splits_a_stored_inside_copy_as_a_batch_run_does(tmp_path):
