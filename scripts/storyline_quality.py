@@ -20,7 +20,10 @@ Sets (files from ``--data``, default the repository's ``data/``):
   sample article's own;
 - ``syndication+other``: several languages side by side: ``syndication``'s (English)
   articles and the pages of ``pages-dev.jsonl`` in other languages (German, Arabic,
-  Spanish, Thai), each its own story.
+  Spanish, Thai), each its own story;
+- ``pages-titles``: ``pages-dev.jsonl`` with the bodies removed: a headline-only dump
+  of unrelated news (every headline its own story);
+- ``uci+pages-titles``: uci-dev's headlines and those.
 
 Every article's label is its storyline id, or its own id when unclustered. For each
 seed the input lines are shuffled (storylines must not depend on their order) and the
@@ -52,10 +55,12 @@ from clusterer.storylines import StorylineConfig, build_storylines  # noqa: E402
 TOPICS = "topics (full text from uci-dev)"
 FIXTURE = "syndication fixture"
 OTHER = "pages-dev pages not in English"
+TITLES = "pages-dev headlines alone"
 FILES = {"uci": ["uci-dev.jsonl"], "pages": ["pages-dev.jsonl"],
          "uci+pages": ["uci-dev.jsonl", "pages-dev.jsonl"],
          "topics": [TOPICS], "topics+pages": [TOPICS, "pages-dev.jsonl"],
-         "syndication": [FIXTURE], "syndication+other": [FIXTURE, OTHER]}
+         "syndication": [FIXTURE], "syndication+other": [FIXTURE, OTHER],
+         "pages-titles": [TITLES], "uci+pages-titles": ["uci-dev.jsonl", TITLES]}
 
 
 def _data_dir(given: str | None) -> Path:
@@ -126,6 +131,9 @@ def load(folder: Path, name: str, seed: int = 0) -> tuple[list[bytes], dict[str,
             raw = fixture_articles(seed)
         elif file == OTHER:
             raw = other_languages(folder)
+        elif file == TITLES:
+            raw = [orjson.dumps({**orjson.loads(line), "text": ""})
+                   for line in (folder / "pages-dev.jsonl").read_bytes().splitlines()]
         else:
             raw = (folder / file).read_bytes().splitlines()
         for line in raw:

@@ -78,6 +78,15 @@ def test_title_terms_are_binary_without_stop_words_or_day_names():
     assert matrix.toarray().tolist() == [[1, 1, 1], [1, 0, 1], [0, 0, 0]]
 
 
+def test_numbers_in_headlines_are_no_evidence_names_with_digits_are():
+    titles = ["Best of 2014: 15 ideas", "What airlines did well in 2014", "MH370 search",
+              "MH370 found, 15 say"]
+    shared = (title_terms(titles) @ title_terms(titles).T).toarray()
+    assert shared[0, 1] == 0  # only "2014" in common
+    assert shared[0, 3] == 0  # only "15"
+    assert shared[2, 3] == 1  # "mh370"
+
+
 def test_seed_changes_only_the_randomised_svd():
     docs = [f"story {i % 7} words w{i % 7} v{i % 5} and u{i % 3}" for i in range(80)]
     a = build_features(docs, FeatureConfig(seed=0, svd_dims=50))

@@ -503,6 +503,17 @@ def test_stored_groups_near_in_time_are_screened_by_their_term_vectors():
              *groups[3:]]
     assert working_set(apart, stored, fresh, 72.0, load, 0.15)[0].tolist() == \
         [True, True, False, False, False, True]
+    # Nor when the one headline word they share names both articles' site (as a batch
+    # run's headline words: storylines.headline_words).
+    site = [*groups[:2], replace(groups[2], kept=replace(groups[2].kept, title="gazette u",
+                                                         source="Gazette")),
+            *groups[3:5], replace(groups[5], kept=replace(groups[5].kept, title="gazette n",
+                                                          source="Gazette"))]
+    assert working_set(site, stored, fresh, 72.0, load, 0.15)[0].tolist() == \
+        [True, True, False, False, False, True]
+    other_sites = [replace(g, kept=replace(g.kept, source="Post")) for g in site]
+    assert working_set(other_sites, stored, fresh, 72.0, load, 0.15)[0].tolist() == \
+        [True, True, True, False, False, True]
     # Without a stored vector, a near group counts as related; without a screen, all do.
     without_v = working_set(groups, stored, fresh, 72.0,
                             lambda ids: {i: b for i, b in load(ids).items() if i != "v"}, 0.15)

@@ -372,3 +372,24 @@ def test_a_one_site_storyline_needs_a_word_beyond_the_site_s_vocabulary():
                             labels).tolist() == [0, 0, NOISE, 1, 1]
     assert drop_site_themes(titles, [frozenset({""})] * 3 + sites[3:],
                             labels).tolist() == [0, 0, NOISE, 1, 1]
+
+
+def test_articles_still_alone_are_judged_again_against_storylines_merged_on_neighbours():
+    from sklearn.preprocessing import normalize
+
+    from clusterer.evidence import attach
+    from clusterer.storylines import join_and_merge
+
+    # Storylines 0 and 1 (word 0 and a word of each article's own) merge on mutual
+    # neighbours. The last article holds words 1 and 3 at 0.515 beside one of its own:
+    # a cosine of 0.170 with each storyline's centroid (below 0.15 x 1.25 for a
+    # storyline of two) and 0.186 with the merged one (above 0.15 x 1.125).
+    eye = np.eye(6)
+    dense = [eye[k] + eye[0] for k in range(1, 5)] + [eye[5] + 0.515 * (eye[1] + eye[3])]
+    evidence = (normalize(sp.csr_matrix(np.array(dense))), sp.csr_matrix(np.ones((5, 1))))
+    labels = np.array([0, 0, 1, 1, NOISE])
+    hours = np.zeros(5)
+    assert attach(evidence, np.ones(5), hours, labels, StorylineConfig()).tolist() == \
+        labels.tolist()
+    assert join_and_merge(evidence, np.ones(5), hours, labels, StorylineConfig()).tolist() == \
+        [0, 0, 0, 0, 0]
