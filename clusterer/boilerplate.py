@@ -44,7 +44,7 @@ from clusterer.chrome_counts import (
     text_digests,
 )
 from clusterer.chrome_places import grouped, lookup, most_placed, pair_keys, unit_totals, usual_before
-from clusterer.minhash import hash_units, unit_hashes
+from clusterer.hashing import hash_units, unit_hashes
 from clusterer.normalize import title_segments, title_tokens
 from clusterer.validation import check_range
 
@@ -98,7 +98,7 @@ class BoilerplateModel:
 
     Attributes (after :meth:`fit`):
         source_chrome_: Per source key, the hashes of its chrome units (units are
-            normalised, then hashed by :func:`clusterer.minhash.unit_hashes`).
+            normalised, then hashed by :func:`clusterer.hashing.unit_hashes`).
         short_chrome_: Hashes of short units that are chrome everywhere.
         spread_chrome_: Hashes of source chrome also seen on other sources' pages: text
             of a story shown in a sidebar. It counts as content where it leads into content
@@ -146,7 +146,7 @@ class BoilerplateModel:
     def fit_hashed(self, sources: Sequence[str], unit_counts: np.ndarray, hashes: np.ndarray,
                    words: np.ndarray, titles: Sequence[str],
                    affixes: Sequence[Sequence[str]] | None = None) -> BoilerplateModel:
-        """:meth:`fit` from units already hashed (:func:`clusterer.minhash.hash_units`),
+        """:meth:`fit` from units already hashed (:func:`clusterer.hashing.hash_units`),
         counted in numpy.
 
         Args:
@@ -256,7 +256,7 @@ class BoilerplateModel:
         return [u for u, keep in zip(doc_units, mask) if keep]
 
     def content_mask(self, source: str, hashes: Sequence[int]) -> list[bool]:
-        """Which units of one article (by :func:`clusterer.minhash.hash_units` hash) are
+        """Which units of one article (by :func:`clusterer.hashing.hash_units` hash) are
         not chrome.
 
         A site's "Latest news" sidebar may show the lead of a story the site also

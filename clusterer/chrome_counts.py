@@ -23,8 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from clusterer.hashing import mix64
 from clusterer.lsh import distinct
-from clusterer.minhash import mix64
 from clusterer.validation import check_range
 
 START, END = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F)  # page edges
@@ -172,7 +172,7 @@ def count_chunk(sources: Sequence[str], unit_counts: np.ndarray, hashes: np.ndar
     Args:
         sources: Source key of each article.
         unit_counts: Units of each article.
-        hashes: Hash of every unit (:func:`clusterer.minhash.hash_units`), the articles'
+        hashes: Hash of every unit (:func:`clusterer.hashing.hash_units`), the articles'
             units one after another.
         words: Words of every unit, same order.
         affixes: Each headline's affix candidates.

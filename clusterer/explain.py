@@ -17,7 +17,7 @@ from clusterer.comparer import Comparer
 from clusterer.dedup import DedupConfig, Progress, match_dump
 from clusterer.engine import Engine
 from clusterer.errors import UsageError
-from clusterer.minhash import unit_hashes
+from clusterer.hashing import unit_hashes
 from clusterer.normalize import units
 from clusterer.readers.urls import source_key
 from clusterer.records import Article, Match

@@ -5,7 +5,7 @@ would not help), with the chrome learned in between from the whole dump
 (:mod:`clusterer.boilerplate`):
 
 1. *splitting*: each body is cut into units (:func:`clusterer.normalize.units`) and
-   every unit and word is hashed (:func:`clusterer.minhash.hash_units`); only the
+   every unit and word is hashed (:func:`clusterer.hashing.hash_units`); only the
    hashes come back, so the parent holds numbers, not a string per unit or word;
 2. *fingerprinting*: the chrome units are left out and the remaining words shingled,
    deduplicated and signed.
@@ -48,12 +48,9 @@ from clusterer.fingerprint_chunks import (
     _units_chunk,
     _units_view,
 )
+from clusterer.hashing import hash_units, shingles
 from clusterer.lsh import distinct
-from clusterer.minhash import (
-    hash_units,
-    permutations,
-    shingles,
-)
+from clusterer.minhash import permutations
 from clusterer.normalize import units
 from clusterer.prints import Fingerprints as Fingerprints  # where the other modules import it
 from clusterer.prints import joined_prints

@@ -20,7 +20,8 @@ import numpy as np
 
 from clusterer.boilerplate import BoilerplateConfig, BoilerplateModel
 from clusterer.chrome_counts import ChromeCounts, count_chunk, text_digests
-from clusterer.minhash import HashedUnits, Signer, hash_unit_bytes
+from clusterer.hashing import HashedUnits, hash_unit_bytes
+from clusterer.minhash import Signer
 from clusterer.normalize import unit_bytes
 from clusterer.prints import SIGNATURES
 from clusterer.shingling import Packed, article_prints, regular_shingles, title_sets

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from clusterer.engine import return_free_memory
-from clusterer.minhash import mix64
+from clusterer.hashing import mix64
 
 PairFilter = Callable[[np.ndarray, np.ndarray], np.ndarray]  # which pairs (a[k], b[k]) to keep
 

@@ -156,14 +156,14 @@ def units(text: str) -> list[str]:
 def unit_text(text: str) -> str:
     """The units of ``text`` before spaces are folded: pieces separated by newlines,
     words by one or more spaces, empty pieces kept. :func:`units` folds it in Python;
-    :func:`clusterer.minhash.hash_unit_text` hashes it as folded, in numpy."""
+    :func:`clusterer.hashing.hash_unit_text` hashes it as folded, in numpy."""
     joined = _unit_pieces(text)
     return (joined.casefold().translate(_ASCII_NON_WORD) if joined.isascii()
             else _NON_WORD.sub(" ", joined.casefold()))
 
 
 def unit_bytes(text: str) -> bytes:
-    """:func:`unit_text` in UTF-8 (tested), as :func:`clusterer.minhash.hash_unit_bytes`
+    """:func:`unit_text` in UTF-8 (tested), as :func:`clusterer.hashing.hash_unit_bytes`
     takes it. An ASCII text is case-folded and its non-word characters blanked in one
     ``bytes.translate`` (3x faster than ``casefold`` and ``str.translate``)."""
     joined = _unit_pieces(text)

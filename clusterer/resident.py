@@ -31,8 +31,8 @@ from typing import Any
 
 import numpy as np
 
+from clusterer.hashing import mix64
 from clusterer.lsh import band_key, distinct, keyed_pairs, pairs_of_keys
-from clusterer.minhash import mix64
 
 _CACHED = 4  # partitions of single rows kept on the client
 BLOCK = 1 << 16  # pairs per task of equal_counts

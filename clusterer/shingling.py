@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any, overload
 import numpy as np
 
 from clusterer.boilerplate import unit_key
+from clusterer.hashing import char_shingles, shingles
 from clusterer.lsh import distinct
-from clusterer.minhash import char_shingles, shingles
 
 if TYPE_CHECKING:
     from clusterer.fingerprint import FingerprintConfig

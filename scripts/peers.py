@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import orjson
 
-from clusterer.minhash import hash_units
+from clusterer.hashing import hash_units
 
 WORD = re.compile(r"\w+")
 RENSA_SHINGLE, RENSA_PERM, RENSA_BANDS, RENSA_THRESHOLD = 3, 128, 32, 0.5

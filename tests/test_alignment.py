@@ -18,7 +18,7 @@ from clusterer.alignment import (
     opening_inside,
     shingles_before,
 )
-from clusterer.minhash import hash_units, shingles
+from clusterer.hashing import hash_units, shingles
 from clusterer.shingling import Packed
 
 

@@ -1,7 +1,7 @@
 import pytest
 
 from clusterer.boilerplate import BoilerplateConfig, BoilerplateModel
-from clusterer.minhash import unit_hashes
+from clusterer.hashing import unit_hashes
 
 STORY = [f"story {n} sentence with several distinct words number {n}" for n in range(6)]
 CHROME = "please donate to keep our independent newsroom going today"

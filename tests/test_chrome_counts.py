@@ -11,7 +11,7 @@ from clusterer.chrome_counts import (
     first_copies,
     text_digests,
 )
-from clusterer.minhash import hash_units
+from clusterer.hashing import hash_units
 from clusterer.stored import model_json
 
 # Few units, sources and headline ends, so that units recur within and across sources,

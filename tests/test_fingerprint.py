@@ -11,8 +11,8 @@ from clusterer.fingerprint import (
     split_articles,
 )
 from clusterer.fingerprint_chunks import _prints_chunk, _Stowed, _units_chunk
+from clusterer.hashing import char_shingles, unit_hashes, word_shingles
 from clusterer.lsh import distinct
-from clusterer.minhash import char_shingles, unit_hashes, word_shingles
 from clusterer.normalize import units
 from clusterer.prints import _Filling
 from clusterer.shingling import HEAD_SHINGLES, TITLE_SHINGLE, Packed, article_prints

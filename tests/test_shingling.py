@@ -3,8 +3,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from clusterer.hashing import char_shingles
 from clusterer.lsh import distinct
-from clusterer.minhash import char_shingles
 from clusterer.shingling import TITLE_SHINGLE, Packed, title_sets
 
 
