@@ -79,7 +79,7 @@ def test_dask_gives_the_local_engines_outputs(tmp_path, dask_engine, monkeypatch
     # Without shipped comparisons, the workers read the input by byte ranges (counting
     # their lines first), and write the output from them (clusterer.partitions); the
     # client's storylines read the kept bodies from them.
-    reading = {"_count_lines", "_parse_block", "_texts_of", "_items_of", "_render", "_contents"}
+    reading = {"_count_lines", "_parse_block", "_texts_of", "_items_of", "_render", "_contents"}  # _render: partition_output
     assert stages == {"_units_chunk", "_prints_chunk", *(["compare_chunk"] if ship else []),
                       *((RESIDENT_STAGES if ship else on_worker | reading) if resident else [])}
     groups = orjson.loads(local[1])["groups"]
