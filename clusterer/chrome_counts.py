@@ -100,28 +100,30 @@ class ChromeCounts:
                              part("placed", b), part("before", b), self.affixes)
                 for b in range(count)]
 
-    def merge(self, other: ChromeCounts) -> ChromeCounts:
-        """The counts of both sets of counted articles (which must not share a counted
-        article: see :func:`first_copies`)."""
-        if (self.short_unit_words, self.affix_words) != (other.short_unit_words,
-                                                         other.affix_words):
+    def merge(self, *others: ChromeCounts) -> ChromeCounts:
+        """The counts of these sets of counted articles (which must not share a counted
+        article: see :func:`first_copies`). Several merge at once: each table is sorted
+        once, where merging them two by two sorts each row once per level."""
+        if any((self.short_unit_words, self.affix_words) != (other.short_unit_words,
+                                                             other.affix_words)
+               for other in others):
             raise ValueError("chrome counts taken with different short_unit_words or "
                              "affix_words cannot be merged; count both with one config")
-        names, ours, theirs, site_pages = joined_sources(self, other)
-        affixes = Counter(dict(self.affixes))
-        affixes.update(dict(other.affixes))
+        every = (self, *others)
+        names, numbers, site_pages = sources_of(*every)
+        affixes: Counter[str] = Counter()
+        for counts in every:
+            affixes.update(dict(counts.affixes))
 
-        def renumbered(table: tuple[np.ndarray, ...], at: int, to: np.ndarray
-                       ) -> tuple[np.ndarray, ...]:
-            return tuple(to[c] if k == at else c for k, c in enumerate(table))
+        def summed(name: str, at: int | None) -> tuple[np.ndarray, ...]:
+            return _summed(*(tuple(to[c] if k == at else c
+                                   for k, c in enumerate(getattr(counts, name)))
+                             for counts, to in zip(every, numbers)))
 
         return ChromeCounts(
             self.short_unit_words, self.affix_words, names, site_pages,
-            _summed(self.short, other.short),
-            _summed(renumbered(self.carried, 0, ours), renumbered(other.carried, 0, theirs)),
-            _summed(renumbered(self.placed, 1, ours), renumbered(other.placed, 1, theirs)),
-            _summed(renumbered(self.before, 0, ours), renumbered(other.before, 0, theirs)),
-            tuple(sorted(affixes.items())))
+            summed("short", None), summed("carried", 0), summed("placed", 1),
+            summed("before", 0), tuple(sorted(affixes.items())))
 
 
 def joined_sources(a: ChromeCounts, b: ChromeCounts
@@ -129,14 +131,24 @@ def joined_sources(a: ChromeCounts, b: ChromeCounts
     """The sources of two sets of counts as one: their names (sorted), the new number of
     each of ``a``'s and ``b``'s source numbers (0, no source, stays 0) and the pages
     counted per new number."""
-    names = tuple(sorted(set(a.names) | set(b.names)))
-    number = {name: k for k, name in enumerate(names, start=1)}
-    ours = np.asarray([0, *(number[n] for n in a.names)], dtype=np.int64)
-    theirs = np.asarray([0, *(number[n] for n in b.names)], dtype=np.int64)
-    site_pages = np.zeros(len(names) + 1, dtype=np.int64)
-    np.add.at(site_pages, ours, a.site_pages)
-    np.add.at(site_pages, theirs, b.site_pages)
+    names, (ours, theirs), site_pages = sources_of(a, b)
     return names, ours, theirs, site_pages
+
+
+def sources_of(*counts: ChromeCounts
+               ) -> tuple[tuple[str, ...], list[np.ndarray], np.ndarray]:
+    """The sources of several sets of counts as one: their names (sorted), the new
+    number of each set's source numbers (0, no source, stays 0), one array per set, and
+    the pages counted per new number."""
+    names = tuple(sorted(set().union(*(c.names for c in counts))))
+    number = {name: k for k, name in enumerate(names, start=1)}
+    site_pages = np.zeros(len(names) + 1, dtype=np.int64)
+    numbers = []
+    for c in counts:
+        to = np.asarray([0, *(number[n] for n in c.names)], dtype=np.int64)
+        np.add.at(site_pages, to, c.site_pages)
+        numbers.append(to)
+    return names, numbers, site_pages
 
 
 def bucket_of(units: np.ndarray, buckets: int) -> np.ndarray:
@@ -315,10 +327,9 @@ def _counted(*columns: tuple[np.ndarray, int], values: np.ndarray,
             counts)
 
 
-def _summed(first: tuple[np.ndarray, ...], second: tuple[np.ndarray, ...]
-            ) -> tuple[np.ndarray, ...]:
-    """Two count tables (key columns, then a count) as one, counts of equal keys added."""
-    columns = [np.concatenate((a, b)) for a, b in zip(first, second)]
+def _summed(*tables: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
+    """Count tables (key columns, then a count) as one, counts of equal keys added."""
+    columns = [np.concatenate(parts) for parts in zip(*tables)]
     keys, count = columns[:-1], columns[-1]
     order = np.lexsort(keys[::-1])
     keys, count = [k[order] for k in keys], count[order]

@@ -36,6 +36,7 @@ EXTRA_HINT = "install them with pip install 'clusterer[dask]'"
 # 2.8 GiB at 100,000 articles).
 LOG_LENGTH = 16
 PARTITION_SIZE = 8192  # articles per partition of the signatures kept on the workers
+MERGED_AT_ONCE = 16  # results merged by one task of DaskEngine.reduce
 
 
 class DaskEngine:
@@ -133,28 +134,27 @@ class DaskEngine:
         """Places of a shuffle on this cluster: twice its workers, at least 4."""
         return max(4, 2 * len(self.client().scheduler_info().get("workers", ())))
 
-    def reduce(self, merge: Callable[[Any, Any], Any], kept: Sequence[Any], pieces: int,
+    def reduce(self, merge: Callable[..., Any], kept: Sequence[Any], pieces: int,
                finish: Callable[..., Any], *args: Any) -> list[Any]:
         """Per piece ``p < pieces``: ``finish(merged, *args)``, computed on the workers,
         where ``merged`` is piece ``p`` of each of the results kept there (``kept``: their
-        futures, at least one; each result a list of ``pieces`` items) merged pairwise by
-        ``merge`` in a tree on the workers. Only ``finish``'s results come here, in
-        piece order. ``merge`` must be associative (neighbours are merged, in order)."""
+        futures, at least one; each result a list of ``pieces`` items) merged by
+        ``merge`` (``merge(a, b, …)``: up to :data:`MERGED_AT_ONCE` at a time) in a tree
+        on the workers. Only ``finish``'s results come here, in piece order. ``merge``
+        must be associative (neighbours are merged, in order). Every piece's tree is
+        submitted before the first result is awaited."""
         client = self.client()
-        results = []
-        # One piece at a time: its tree's intermediate merges are held (futures passed
-        # on are held until done) only until its result is here.
+        finished = []
         for piece in range(pieces):
             level = [client.submit(operator.getitem, k, piece, pure=False) for k in kept]
-            held = list(level)
             while len(level) > 1:
-                merged = [client.submit(merge, a, b, pure=False)
-                          for a, b in zip(level[::2], level[1::2])]
-                held += merged
-                level = merged + level[len(merged) * 2:]
-            results.append(client.submit(finish, level[0], *args, pure=False).result())
-            del held, level
-        return results
+                level = [client.submit(merge, *level[at:at + MERGED_AT_ONCE], pure=False)
+                         if len(level[at:at + MERGED_AT_ONCE]) > 1 else level[at]
+                         for at in range(0, len(level), MERGED_AT_ONCE)]
+            finished.append(client.submit(finish, level[0], *args, pure=False))
+            # Only the last level is held here: Dask keeps a merge's inputs until it ran.
+            del level
+        return [future.result() for future in finished]
 
     def __enter__(self) -> DaskEngine:
         return self

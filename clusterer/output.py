@@ -234,10 +234,18 @@ class OutputSet:
             for blob in lines:
                 handle.write(blob)
 
-    def write_json(self, given: str, document: Any) -> None:
-        """Write one JSON document, indented."""
+    def write_json(self, given: str, document: Any,
+                   items: tuple[str, Iterable[Any]] | None = None) -> None:
+        """Write one JSON document, indented. With ``items`` (a key and its items), the
+        document ends with that key, a list written item by item: the same bytes as
+        with the list in ``document`` (:func:`dumps_with_list`)."""
         with self.open(given) as handle:
-            handle.write(orjson.dumps(document, default=_default, option=orjson.OPT_INDENT_2))
+            if items is None:
+                handle.write(orjson.dumps(document, default=_default,
+                                          option=orjson.OPT_INDENT_2))
+            else:
+                for blob in dumps_with_list(document, *items, indent=True):
+                    handle.write(blob)
             handle.write(b"\n")
 
     def _stream(self, name: str) -> None:
@@ -269,6 +277,26 @@ class OutputSet:
                 _temporaries.discard(name)
             self._pending.clear()
 
+
+
+def dumps_with_list(head: dict[str, Any], key: str, items: Iterable[Any],
+                    indent: bool = False) -> Iterator[bytes]:
+    """The bytes of ``orjson.dumps({**head, key: list(items)})`` (``key`` not in ``head``;
+    indented by 2 with ``indent``), made one item at a time."""
+    if key in head:
+        raise ValueError(f"key {key!r} is already in the document")
+    option = orjson.OPT_INDENT_2 if indent else None
+    empty = orjson.dumps({**head, key: []}, default=_default, option=option)
+    end = b"]\n}" if indent else b"]}"
+    yield empty[:-len(end)]  # up to the list's "["
+    first = True
+    for item in items:
+        blob = orjson.dumps(item, default=_default, option=option)
+        if indent:  # the list's items stand two levels in: each line 4 spaces further
+            blob = b"\n    " + blob.replace(b"\n", b"\n    ")
+        yield blob if first else b"," + blob
+        first = False
+    yield end if first or not indent else b"\n  " + end
 
 
 @contextlib.contextmanager

@@ -1,4 +1,4 @@
-"""Input partitions read on the Dask workers, and the dedup output written from them.
+"""Input partitions read on the Dask workers (plain JSONL inputs, by byte ranges).
 
 With the Dask engine, when every input is a plain JSONL file in UTF-8 (what
 ``auto`` or ``--format jsonl`` reads as JSONL, neither gzipped nor re-encoded), the
@@ -20,10 +20,7 @@ order. An article's text and original record, when the client needs them (storyl
 bodies, :meth:`DedupRun.records`), are read again from its range on a worker
 (:meth:`WorkerInput.load`).
 
-The dedup output (:meth:`WorkerInput.record_lines`): each range's kept articles are
-read again and written as JSONL on a worker, given their final ids and their copies'
-ids; the client appends the ranges' bytes in input order (a few ranges in flight), so
-it never holds more than those.
+The dedup output is written from the same ranges (:mod:`clusterer.partition_output`).
 
 Any other input (gzip, another format or encoding, stdin, a file past
 ``--max-input-bytes``) is read by the client, as with the local engine.
@@ -46,7 +43,6 @@ from clusterer.engine import Engine, run_stage
 from clusterer.errors import InputError, UsageError
 from clusterer.fingerprint import SplitDump
 from clusterer.fingerprint_chunks import _units_chunk, _units_view
-from clusterer.output import dedup_record, dumps_record
 from clusterer.readers import READING, ReaderConfig, ReadReport, unique_id
 from clusterer.readers.encodings import text_encoding
 from clusterer.readers.fields import Draft, free_id, id_base
@@ -58,7 +54,6 @@ from clusterer.records import Article
 from clusterer.spill import StoredArticle
 
 BLOCK_BYTES = 1 << 20  # bytes per range of a JSONL input (about 250 make_corpus articles)
-_RENDERED_AHEAD = 8  # output ranges in flight
 _LOADED_BLOCKS = 4  # ranges of whole articles kept by the client's loader
 _HEADER = ("id", "title", "url", "source", "published", "guid", "origin")
 
@@ -200,20 +195,6 @@ def _articles(config: ReaderConfig, block: Block, positions: list[int] | None) -
 def _contents(config: ReaderConfig, block: Block, positions: list[int] | None
               ) -> list[tuple[str, Any]]:
     return [(a.text, a.fields) for a in _articles(config, block, positions)]
-
-
-def _render(config: ReaderConfig, block: Block, positions: list[int] | None,
-            kept: list[tuple[int, str, list[str]]]) -> bytes:
-    """The output lines of the range's kept articles: (row in the range, final id,
-    the copies' ids) each."""
-    articles = _articles(config, block, positions)
-    lines = []
-    for row, article_id, duplicates in kept:
-        article = articles[row]
-        if article.id != article_id:
-            article = replace(article, id=article_id)
-        lines.append(dumps_record(dedup_record(article, duplicates)) + b"\n")
-    return b"".join(lines)
 
 
 # ---------------------------------------------------------------- on the client
@@ -371,36 +352,6 @@ class WorkerInput:
             raise UsageError("the articles of this run were read on the Dask workers: use the "
                              "run before its engine is closed")
         return self.client
-
-    def record_lines(self, groups: Sequence[Any]) -> Iterator[bytes]:
-        """The dedup output of ``groups`` (in the input order of their kept articles,
-        as :func:`clusterer.dedup.deduplicate` gives them), written range by range on
-        the workers."""
-        client = self._live()
-        pending: collections.deque[Any] = collections.deque()
-        at = -1  # the range of the groups met, and its kept articles
-        kept: list[tuple[int, str, list[str]]] = []
-
-        def submit() -> None:
-            if kept:
-                pending.append(client.submit(_render, self.config, self.blocks[at],
-                                             self.positions[at], list(kept), pure=False))
-
-        for group in groups:
-            row = group.kept._index
-            block = bisect.bisect_right(self.starts, row) - 1
-            if block < at:
-                raise ValueError("groups out of input order")
-            if block != at:
-                submit()
-                at, kept = block, []
-                while len(pending) > _RENDERED_AHEAD:
-                    yield pending.popleft().result()
-            kept.append((row - self.starts[at], group.kept.id, [d.id for d in group.duplicates]))
-        submit()
-        while pending:
-            yield pending.popleft().result()
-
 
 def _fetched(entry: tuple[int, Block | None, Any, Any]) -> tuple[int, Block | None, Any, Any]:
     index, block, texts, items = entry

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from clusterer import partition_output
 from clusterer.dedup import DedupConfig, DedupResult, deduplicate
 from clusterer.engine import Engine
 from clusterer.errors import OutOfMemory
@@ -56,10 +57,10 @@ class DedupRun:
 
     def record_lines(self) -> Iterator[bytes]:
         """:meth:`records` as JSONL bytes; written on the workers, range by range, when
-        the inputs were read there (:mod:`clusterer.partitions`: use the run before its
+        the inputs were read there (:mod:`clusterer.partition_output`: use the run before its
         engine is closed)."""
         if self.inputs is not None:
-            yield from self.inputs.record_lines(self.result.groups)
+            yield from partition_output.record_lines(self.inputs, self.result.groups)
             return
         for record in self.records():
             yield dumps_record(record) + b"\n"

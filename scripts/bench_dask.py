@@ -97,12 +97,17 @@ def _write(run: Any, out: Path, started: float, stages: dict[str, float],
            cpu: dict[str, float]) -> None:
     """The records (JSONL, as the CLI writes them: on the Dask workers when they read
     the dump) and the groups document, while the engine is up."""
+    from clusterer.output import dumps_with_list
+
     stages["matched and grouped"] = round(time.perf_counter() - started, 1)
     cpu["matched and grouped"] = round(time.process_time(), 1)
     with (out / "dedup.jsonl").open("wb") as fh:
         for lines in run.record_lines():
             fh.write(lines)
-    (out / "groups.json").write_bytes(orjson.dumps(run.groups_document()))
+    head, groups = run.result.groups_document_parts()  # written group by group, as the CLI does
+    with (out / "groups.json").open("wb") as fh:
+        for blob in dumps_with_list(head, "groups", groups):
+            fh.write(blob)
 
 
 def _status(pid: int) -> tuple[int, str, int]:

@@ -27,6 +27,7 @@ import orjson
 
 from clusterer.dedup import DedupConfig
 from clusterer.engine import Engine, LocalEngine
+from clusterer.output import dumps_with_list
 from clusterer.pipeline import run_dedup, run_storylines
 from clusterer.storylines import StorylineConfig
 
@@ -38,7 +39,9 @@ def digest(path: str, engine: Engine, workers: int, block_size: int
     out = hashlib.sha256()
     for lines in run.record_lines():  # with the Dask engine, written on its workers
         out.update(lines)
-    out.update(orjson.dumps(run.groups_document()))
+    head, groups = run.result.groups_document_parts()
+    for blob in dumps_with_list(head, "groups", groups):  # orjson.dumps(groups_document())
+        out.update(blob)
     blocks = None if isinstance(engine, LocalEngine) else engine
     config = StorylineConfig(block_size=block_size)
     out.update(orjson.dumps(run_storylines(run, config, engine=blocks).document()))

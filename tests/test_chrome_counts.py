@@ -88,6 +88,8 @@ def test_merge_is_order_independent_and_associative(docs, cut, cut2):
                _counts_of(docs, [list(range(hi, len(docs)))], config))
     assert _tables(a.merge(b).merge(c)) == _tables(c.merge(a.merge(b))) \
         == _tables(b.merge(c).merge(a))
+    # Several at once (DaskEngine.reduce's fan-in) is the same as two by two.
+    assert _tables(a.merge(b, c)) == _tables(a.merge(b).merge(c)) == _tables(c.merge(b, a))
 
 
 def _tables(counts: ChromeCounts):

@@ -78,7 +78,7 @@ def test_dask_gives_the_local_engines_outputs(tmp_path, dask_engine, monkeypatch
     on_worker = {"_size", "_match_task", "_shape"} | RESIDENT_STAGES - {"_signatures"}
     # Without shipped comparisons, the workers read the input by byte ranges (counting
     # their lines first), and write the output from them (clusterer.partitions); the
-    # client's storylines read the kept bodies from them.
+    # client's storylines read the kept bodies from them (_render: partition_output).
     reading = {"_count_lines", "_parse_block", "_texts_of", "_items_of", "_render", "_contents"}
     assert stages == {"_units_chunk", "_prints_chunk", *(["compare_chunk"] if ship else []),
                       *((RESIDENT_STAGES if ship else on_worker | reading) if resident else [])}
@@ -326,3 +326,49 @@ def test_a_key_lost_with_a_worker_fails_the_matching_task(dask_engine):
     caught = _matching_failure(client, "clusterer-test-lost",
                                ["clusterer-test-lost", "clusterer-test-lost-read-once"])
     assert _from_the_cluster(caught) and str(key) in str(caught)
+
+
+def _joined_lists(*parts):
+    return [item for part in parts for item in part]
+
+
+def _tagged(merged, tag):
+    return (tag, merged)
+
+
+def test_reduce_merges_each_piece_in_order_on_the_workers(dask_engine, monkeypatch):
+    # Joining lists is associative but not commutative: the tree (fan-in 3 here, so
+    # that 20 results take three levels, one merge of a single leftover) keeps order.
+    monkeypatch.setattr("clusterer.engine_dask.MERGED_AT_ONCE", 3)
+    client = dask_engine.client()
+    kept = client.scatter([[[k], [100 + k]] for k in range(20)], hash=False)
+    out = dask_engine.reduce(_joined_lists, kept, 2, _tagged, "t")
+    assert out == [("t", list(range(20))), ("t", [100 + k for k in range(20)])]
+    assert dask_engine.reduce(_joined_lists, kept[:1], 1, _tagged, "one") == [("one", [0])]
+
+
+class _Gathers:
+    """A client whose futures are their values, counting gathers."""
+
+    def __init__(self):
+        self.gathered = []
+
+    def gather(self, chunk):
+        self.gathered.append(chunk[0])
+        return chunk[1]
+
+
+def test_the_matching_tasks_texts_keep_the_chunks_read_last_within_their_bytes():
+    from clusterer.records import Article
+    from clusterer.worker_match import _Texts
+
+    client = _Gathers()
+    chunks = [(k, [f"{k}:{j}".encode() * 10 for j in range(3)]) for k in range(4)]
+    texts = _Texts(client, chunks, [3] * 4, cached_bytes=2 * 3 * 30)  # two chunks
+    header = Article("x", "t", "")
+    read = [texts.load(index, header).text for index in (0, 4, 1, 7, 5, 2, 10, 3)]
+    assert read == [f"{i // 3}:{i % 3}" * 10 for i in (0, 4, 1, 7, 5, 2, 10, 3)]
+    # Chunk 0 read again before chunk 2 came in, so chunk 1 went first (least recent),
+    # then 0 for 1, 2 for 0, 1 for 3, 0 for 1.
+    assert client.gathered == [0, 1, 2, 1, 0, 3, 1]
+    assert texts.held <= 2 * 3 * 30 and list(texts.cache) == [3, 1]

@@ -17,9 +17,18 @@ from typing import Any
 
 import orjson
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from clusterer.errors import OutputError
-from clusterer.output import OutputSet, atomic_writer, check_outputs, write_json, write_jsonl
+from clusterer.output import (
+    OutputSet,
+    atomic_writer,
+    check_outputs,
+    dumps_with_list,
+    write_json,
+    write_jsonl,
+)
 
 from conftest import SAMPLES
 
@@ -202,10 +211,10 @@ SLOW_SECOND_OUTPUT = textwrap.dedent("""
 
     write_json = OutputSet.write_json
 
-    def slow(self, given, document):
+    def slow(self, given, document, *items):
         pathlib.Path("second-write-started").touch()
         time.sleep(30)
-        write_json(self, given, document)
+        write_json(self, given, document, *items)
 
     OutputSet.write_json = slow
     sys.argv = ["clusterer", *sys.argv[1:]]
@@ -370,3 +379,29 @@ def test_interrupted_run_streaming_to_stdout_says_stdout_may_be_incomplete(tmp_p
     _, err = process.communicate(timeout=30)
     assert (process.returncode, err.decode()) == (
         130, "Interrupted; stdout may be incomplete; no file was replaced.\n")
+
+
+_JSON = st.recursive(st.none() | st.booleans() | st.integers(-10, 10) | st.floats(allow_nan=False)
+                     | st.text(max_size=5),
+                     lambda inner: st.lists(inner, max_size=3)
+                     | st.dictionaries(st.text(max_size=3), inner, max_size=3), max_leaves=8)
+
+
+@pytest.mark.fuzz
+@given(head=st.dictionaries(st.text(max_size=4).filter(lambda k: k != "items"), _JSON,
+                            max_size=3),
+       items=st.lists(_JSON, max_size=4), indent=st.booleans())
+def test_a_list_written_item_by_item_is_the_whole_documents_bytes(head, items, indent):
+    option = orjson.OPT_INDENT_2 if indent else None
+    assert b"".join(dumps_with_list(head, "items", iter(items), indent=indent)) \
+        == orjson.dumps({**head, "items": items}, option=option)
+
+
+def test_write_json_with_items_writes_the_documents_bytes(tmp_path):
+    items = [{"id": "a", "members": [{"id": "a", "kept": True}, {"id": "b\nc"}]}, {}, []]
+    with OutputSet([str(tmp_path / "a.json"), str(tmp_path / "b.json")]) as outputs:
+        outputs.write_json(str(tmp_path / "a.json"), {"v": 1, "items": items})
+        outputs.write_json(str(tmp_path / "b.json"), {"v": 1}, ("items", iter(items)))
+    assert (tmp_path / "a.json").read_bytes() == (tmp_path / "b.json").read_bytes()
+    with pytest.raises(ValueError, match="already in the document"):
+        list(dumps_with_list({"items": 1}, "items", []))

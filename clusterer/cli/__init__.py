@@ -143,7 +143,8 @@ def dedup(
         with outputs:
             outputs.write_lines(output, run.record_lines())
             if groups is not None:
-                outputs.write_json(groups, run.groups_document())
+                head, items = run.result.groups_document_parts()
+                outputs.write_json(groups, head, ("groups", items))
             _write_skip_report(outputs, common, run)
     if not common.quiet:
         print_dedup_summary(run.result, top)
