@@ -28,6 +28,17 @@ if TYPE_CHECKING:
     from clusterer.unionfind import UnionFind
 
 Join = Callable[[int, int], bool]  # verify a candidate pair; whether it was joined
+# The pairs (shape (k, 2)) a walk may verify next, and a screen: which of them pass its
+# exact check (Comparer.prefetch: those may be compared ahead, in bulk).
+Ahead = Callable[[np.ndarray, "Screen | None"], np.ndarray]
+
+
+def _nothing_ahead(pairs: np.ndarray, screen: Screen | None = None) -> np.ndarray:
+    """No comparisons made ahead (each pair is compared when the walk asks): only the
+    pairs that pass ``screen``'s exact check."""
+    if screen is None:
+        return np.ones(len(pairs), dtype=bool)
+    return screen.exact(pairs[:, 0], pairs[:, 1])
 
 
 def screen_floor(threshold: Any, num_perm: int) -> Any:
@@ -155,7 +166,8 @@ def shared_counts(first: np.ndarray, second: np.ndarray, sets: Sequence[np.ndarr
 
 
 def verify_pairs(pairs: np.ndarray, big: Iterable[np.ndarray], asking: np.ndarray | None,
-                  screen: Screen, join: Join, uf: UnionFind) -> None:
+                  screen: Screen, join: Join, uf: UnionFind, ahead: Ahead | None = None
+                  ) -> None:
     """Offer ``join`` the candidate pairs that pass the screen, until they are joined.
 
     The result is that of verifying every pair (the connected components of verified
@@ -164,18 +176,24 @@ def verify_pairs(pairs: np.ndarray, big: Iterable[np.ndarray], asking: np.ndarra
     ``big`` buckets (from :func:`lsh_pairs`) are walked component by component, so that a
     bucket of thousands of copies costs about one verification per copy, not per pair.
     Only pairs with an ``asking`` member count (all pairs when ``asking`` is None).
+    ``ahead`` is told, before each of the two walks over ``pairs``, which pairs it may
+    compare, and screens the second walk's
+    (:meth:`clusterer.comparer.Comparer.prefetch`).
     """
+    ahead = ahead or _nothing_ahead
     # Likely copies first: they connect most components, so that far fewer of the
     # other pairs need their shared shingles counted, let alone a verification.
     passes, likely = screen.estimate(pairs[:, 0], pairs[:, 1])
+    ahead(pairs[likely], None)
     for i, j in pairs[likely].tolist():
         if uf.find(i) != uf.find(j):
             join(i, j)
     rest = pairs[passes & ~likely]
     roots = uf.roots()
     rest = rest[roots[rest[:, 0]] != roots[rest[:, 1]]]
+    rest = rest[ahead(rest, screen)]
     find = uf.find
-    for i, j in rest[screen.exact(rest[:, 0], rest[:, 1])].tolist():
+    for i, j in rest.tolist():
         if find(i) != find(j):
             join(i, j)
     # Pairs (i < j) already rejected, as i << 32 | j: one int each, not a tuple of two
@@ -198,7 +216,7 @@ def verify_pairs(pairs: np.ndarray, big: Iterable[np.ndarray], asking: np.ndarra
 
 
 def verify_screened_out(pairs: np.ndarray, screen: Screen, join: Join, uf: UnionFind,
-                        least_shared: int) -> None:
+                        least_shared: int, ahead: Ahead | None = None) -> None:
     """Offer ``join`` the pairs (shape (k, 2)) that ``screen`` drops but that share at
     least ``least_shared`` shingles, until they are joined: pairs with another reason to
     be compared (nearly the same headline) whose shared text is a minority of both."""
@@ -209,8 +227,10 @@ def verify_screened_out(pairs: np.ndarray, screen: Screen, join: Join, uf: Union
     pairs = pairs[~screen.passes(pairs[:, 0], pairs[:, 1])]
     pairs = pairs[np.argsort(pairs[:, 0], kind="stable")]
     shared = shared_counts(pairs[:, 0], pairs[:, 1], screen.sets)
+    pairs = pairs[shared >= least_shared]
+    (ahead or _nothing_ahead)(pairs, None)
     find = uf.find
-    for i, j in pairs[shared >= least_shared].tolist():
+    for i, j in pairs.tolist():
         if find(i) != find(j):
             join(i, j)
 

@@ -110,10 +110,15 @@ class Comparer:
         doc = self.docs[i]
         return self.model.generic_title(doc.title, source_key(doc))
 
-    def prefetch(self, pairs: np.ndarray, screen: Screen | None = None) -> None:
-        """The pairs (shape (k, 2)) matching may compare next, those passing ``screen``:
-        a comparer on an engine off this machine compares them there in bulk
-        (:mod:`clusterer.verify`); this one compares pair by pair when asked."""
+    def prefetch(self, pairs: np.ndarray, screen: Screen | None = None) -> np.ndarray:
+        """The pairs (shape (k, 2)) matching may compare next: which of them pass
+        ``screen``'s exact check (:meth:`~clusterer.candidates.Screen.exact`; every pair
+        without one). A comparer with a pool of processes screens them and compares
+        those that pass there, in bulk (:mod:`clusterer.verify`); this one only screens
+        them, and compares pair by pair when asked."""
+        if screen is None:
+            return np.ones(len(pairs), dtype=bool)
+        return screen.exact(pairs[:, 0], pairs[:, 1])
 
     def stretch(self, i: int, j: int, enough: float = 1.0) -> float:
         """The :func:`coverage` of article ``i``'s body by one stretch of ``j``'s (each

@@ -153,13 +153,13 @@ def merge_near(comparer: Comparer, uf: UnionFind, report: Progress,
         big = [members[b] for members, (_, buckets) in found for b in buckets]
         del found  # each index's pairs: let go at their last use, as the pooled ones below
         joiner = BodyJoin(comparer, uf)
-        comparer.prefetch(pairs, screen)
-        verify_pairs(pairs, big, None, screen, joiner, uf)
+        verify_pairs(pairs, big, None, screen, joiner, uf, comparer.prefetch)
         del pairs, big
         # A story inside a page of long chrome is a minority of the page: the screen drops
         # the pair, and its shared text alone decides (Comparer._inside).
         verify_screened_out(headed, screen, joiner, uf,
-                            inside_floor(True, config.min_containment_shingles))
+                            inside_floor(True, config.min_containment_shingles),
+                            comparer.prefetch)
         # Nor, where the page's headline was cut short, does the headline LSH propose it.
         inside = opening_in_page(comparer, body_reps)
         if fresh is not None:
@@ -198,8 +198,8 @@ def merge_near(comparer: Comparer, uf: UnionFind, report: Progress,
         # A headline pair is verified by the Jaccard of the very sets signed.
         headlines = HeadlineJoin(comparer, uf)
         screen = Screen(signatures, headline_floor(config, num_perm), config.headline_threshold)
-        comparer.prefetch(pairs, screen)
-        verify_pairs(pairs, [titled[b] for b in buckets], asking, screen, headlines, uf)
+        verify_pairs(pairs, [titled[b] for b in buckets], asking, screen, headlines, uf,
+                     comparer.prefetch)
         # A headline-only article with a few words of body may match by them (a "lead"
         # match, see Comparer._lead) where its headline only comes near: such pairs are
         # screened for the recheck level of the headline threshold.
@@ -211,8 +211,7 @@ def merge_near(comparer: Comparer, uf: UnionFind, report: Progress,
         del pairs
         near = near[~screen.estimate(near[:, 0], near[:, 1])[0]]
         if len(near):
-            comparer.prefetch(near, low)
-            verify_pairs(near, [], asking, low, headlines, uf)
+            verify_pairs(near, [], asking, low, headlines, uf, comparer.prefetch)
         opening = same_opening(comparer, np.flatnonzero(worded), reps)
         if fresh is not None:
             opening = opening[fresh[opening[:, 0]] | fresh[opening[:, 1]]]
