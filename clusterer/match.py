@@ -25,7 +25,7 @@ from clusterer.candidates import (
     verify_screened_out,
 )
 from clusterer.comparer import Comparer, by_content
-from clusterer.engine import return_free_memory
+from clusterer.engine import LocalEngine, return_free_memory
 from clusterer.fingerprint import Fingerprints
 from clusterer.lsh import lsh_pairs_of, lsh_params, union_pairs
 from clusterer.records import Article
@@ -91,14 +91,17 @@ def merge_exact(docs: Sequence[Article], prints: Fingerprints, uf: UnionFind) ->
 
 
 def merge_near(comparer: Comparer, uf: UnionFind, report: Progress,
-               fresh: np.ndarray | None = None, keep_lead: bool = True) -> None:
+               fresh: np.ndarray | None = None, keep_lead: bool = True,
+               pool: LocalEngine | None = None) -> None:
     """Join the near-duplicate pairs that LSH proposes and :meth:`Comparer.compare`
     accepts: bodies by their whole and their lead, headline-only articles by headline.
     With ``fresh`` (a mask), only pairs with a fresh article are offered: the others
     were matched before (:mod:`clusterer.delta`). Without ``keep_lead``, the lead
     signatures are let go once their candidate pairs are found (``prints.lead_sig``
     becomes an empty array: nothing after needs them, and at 1M articles they are
-    0.5 GiB of the matching stage's peak)."""
+    0.5 GiB of the matching stage's peak). With ``pool`` (a local engine whose workers
+    are forked), the LSH bands are banded and screened in its workers
+    (:func:`clusterer.lsh.lsh_pairs`)."""
     prints, config = comparer.prints, comparer.config
     num_perm = prints.body_sig.shape[1]
     n = len(prints.body)
@@ -122,7 +125,8 @@ def merge_near(comparer: Comparer, uf: UnionFind, report: Progress,
         floor = headline_floor(config, num_perm)
         by_title, title_buckets = lsh_pairs_of(prints.title_sig, titled_reps,
                                                *lsh_params(floor, num_perm),
-                                               None if fresh is None else fresh[titled_reps])
+                                               None if fresh is None else fresh[titled_reps],
+                                               pool=pool)
         close = Screen(prints.title_sig, floor, 1.0).estimate(
             titled_reps[by_title[:, 0]], titled_reps[by_title[:, 1]])[0]
         wanted = None if fresh is None else fresh[body_reps]
@@ -143,9 +147,9 @@ def merge_near(comparer: Comparer, uf: UnionFind, report: Progress,
             return screen.estimate(body_reps[a], body_reps[b])[0]
 
         found = [(body_reps, lsh_pairs_of(prints.body_sig, body_reps, bands, rows, wanted,
-                                          passing)),
+                                          passing, pool)),
                  (body_reps, lsh_pairs_of(prints.lead_sig, body_reps, bands, rows, wanted,
-                                          passing)),
+                                          passing, pool)),
                  (titled_reps, (by_title[close], title_buckets))]
         if not keep_lead and isinstance(prints.lead_sig, np.ndarray):
             prints.lead_sig = np.empty((0, num_perm), dtype=prints.lead_sig.dtype)
@@ -190,7 +194,7 @@ def merge_near(comparer: Comparer, uf: UnionFind, report: Progress,
             return low.estimate(titled[a], titled[b])[0]
 
         pairs, buckets = lsh_pairs_of(signatures, titled, bands, rows, asking[titled],
-                                      near_enough)
+                                      near_enough, pool)
         # As article pairs, held once (the pairs grow with the square of the dump).
         pairs = titled[pairs]
         if fresh is not None:
