@@ -28,17 +28,16 @@ if TYPE_CHECKING:
     from clusterer.unionfind import UnionFind
 
 Join = Callable[[int, int], bool]  # verify a candidate pair; whether it was joined
-# The pairs (shape (k, 2)) a walk may verify next, and a screen: which of them pass its
-# exact check (Comparer.prefetch: those may be compared ahead, in bulk).
-Ahead = Callable[[np.ndarray, "Screen | None"], np.ndarray]
+Pick = Callable[[np.ndarray], np.ndarray]  # which pairs (rows of a (k, 2) array) to verify
+# The pairs a walk may verify next, and which of them it verifies: the mask ``pick`` gives
+# (Comparer.prefetch: the picked ones may be compared ahead, in bulk, where they are picked).
+Ahead = Callable[[np.ndarray, "Pick | None"], np.ndarray]
 
 
-def _nothing_ahead(pairs: np.ndarray, screen: Screen | None = None) -> np.ndarray:
-    """No comparisons made ahead (each pair is compared when the walk asks): only the
-    pairs that pass ``screen``'s exact check."""
-    if screen is None:
-        return np.ones(len(pairs), dtype=bool)
-    return screen.exact(pairs[:, 0], pairs[:, 1])
+def _nothing_ahead(pairs: np.ndarray, pick: Pick | None = None) -> np.ndarray:
+    """No comparisons made ahead (each pair is compared when the walk asks): the pairs
+    ``pick`` picks (all without it)."""
+    return np.ones(len(pairs), dtype=bool) if pick is None else pick(pairs)
 
 
 def screen_floor(threshold: Any, num_perm: int) -> Any:
@@ -132,6 +131,10 @@ class Screen:
         out[kept] = self.exact(first[kept], second[kept])
         return out
 
+    def exact_of(self, pairs: np.ndarray) -> np.ndarray:
+        """:meth:`exact` of the rows of ``pairs`` (shape (k, 2))."""
+        return self.exact(pairs[:, 0], pairs[:, 1])
+
     def pair_passes(self, i: int, j: int) -> bool:
         """:meth:`passes` for one pair, without setting up arrays: a big bucket is walked
         pair by pair, hundreds of thousands of pairs on a large dump."""
@@ -191,7 +194,7 @@ def verify_pairs(pairs: np.ndarray, big: Iterable[np.ndarray], asking: np.ndarra
     rest = pairs[passes & ~likely]
     roots = uf.roots()
     rest = rest[roots[rest[:, 0]] != roots[rest[:, 1]]]
-    rest = rest[ahead(rest, screen)]
+    rest = rest[ahead(rest, screen.exact_of)]
     find = uf.find
     for i, j in rest.tolist():
         if find(i) != find(j):
@@ -224,11 +227,16 @@ def verify_screened_out(pairs: np.ndarray, screen: Screen, join: Join, uf: Union
         return
     roots = uf.roots()
     pairs = pairs[roots[pairs[:, 0]] != roots[pairs[:, 1]]]
-    pairs = pairs[~screen.passes(pairs[:, 0], pairs[:, 1])]
     pairs = pairs[np.argsort(pairs[:, 0], kind="stable")]
-    shared = shared_counts(pairs[:, 0], pairs[:, 1], screen.sets)
-    pairs = pairs[shared >= least_shared]
-    (ahead or _nothing_ahead)(pairs, None)
+    sets = screen.sets
+
+    def pick(part: np.ndarray) -> np.ndarray:  # ``part``: rows of pairs, first ascending
+        out = ~screen.passes(part[:, 0], part[:, 1])
+        kept = np.flatnonzero(out)
+        out[kept] = shared_counts(part[kept, 0], part[kept, 1], sets) >= least_shared
+        return out
+
+    pairs = pairs[(ahead or _nothing_ahead)(pairs, pick)]
     find = uf.find
     for i, j in pairs.tolist():
         if find(i) != find(j):

@@ -21,9 +21,9 @@ joined through another pair).
 On this machine's pool (:class:`ForkedComparer`, a :class:`~clusterer.engine.LocalEngine`
 of two or more workers where ``fork`` exists) the workers are forked from this process
 and share the articles, fingerprints and model as they are in memory, so a job is only
-the pairs' numbers: each worker screens its pairs (the exact containment check of
-:meth:`clusterer.candidates.Screen.exact`) and compares those that pass, while the
-parent's matching waits; answers come back as tuples (:func:`_row`), which unpickle
+the pairs' numbers: each worker picks its pairs (the walk's exact screen, such as the
+containment check of :meth:`clusterer.candidates.Screen.exact`) and compares those
+picked, while the parent's matching waits; answers come back as tuples (:func:`_row`), which unpickle
 far faster than :class:`~clusterer.records.Match` objects. The spilled articles' texts
 are read in the workers from the shared file (:mod:`clusterer.spill` flushes it before
 every fork).
@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 
 from clusterer.boilerplate import BoilerplateModel
-from clusterer.candidates import Screen
+from clusterer.candidates import Pick
 from clusterer.comparer import Comparer
 from clusterer.engine import Engine, LocalEngine, Stage, return_free_memory
 from clusterer.fingerprint import Fingerprints
@@ -108,13 +108,12 @@ class ShippedComparer(Comparer):
     known: dict[int, Row] = field(default_factory=dict)
     fetched: int = 0
 
-    def prefetch(self, pairs: np.ndarray, screen: Screen | None = None) -> np.ndarray:
-        """Compare on the engine every pair of ``pairs`` (shape (k, 2)) that passes
-        ``screen``'s exact check (screened here): those a walk
-        (:func:`~clusterer.candidates.verify_pairs`) may compare next. Returns which
-        pass."""
+    def prefetch(self, pairs: np.ndarray, pick: Pick | None = None) -> np.ndarray:
+        """Compare on the engine every pair of ``pairs`` (shape (k, 2)) that ``pick``
+        picks (picked here): those a walk (:func:`~clusterer.candidates.verify_pairs`)
+        may compare next. Returns the mask of those picked."""
         self.known.clear()  # answers of an earlier walk are right, but no longer asked
-        passing = super().prefetch(pairs, screen)
+        passing = super().prefetch(pairs, pick)
         pairs = pairs[passing]
         if self.engine is None or not len(pairs):
             return passing
@@ -152,20 +151,20 @@ class ForkedComparer(ShippedComparer):
     memory (copy-on-write), so a job is the pairs' numbers only, each compared in the
     worker by a plain :class:`Comparer` over everything."""
 
-    def prefetch(self, pairs: np.ndarray, screen: Screen | None = None) -> np.ndarray:
-        """Screen (``screen``'s exact check) and compare in the pool every pair of
-        ``pairs`` (shape (k, 2)); returns which pass the screen."""
+    def prefetch(self, pairs: np.ndarray, pick: Pick | None = None) -> np.ndarray:
+        """Pick (``pick``, a mask) and compare in the pool the pairs of ``pairs`` (shape
+        (k, 2)), :data:`PAIRS_PER_JOB` a job; returns the mask of those picked."""
         self.known.clear()
         if self.engine is None or not len(pairs):
-            return Comparer.prefetch(self, pairs, screen)
+            return Comparer.prefetch(self, pairs, pick)
         passing = np.ones(len(pairs), dtype=bool)
-        state = (Comparer(self.docs, self.prints, self.model, self.config), screen)
+        state = (Comparer(self.docs, self.prints, self.model, self.config), pick)
         keys = (pairs[:, 0] << 32 | pairs[:, 1]).tolist()
         with self.engine.mapper(len(pairs), state) as mapper:
             jobs = (pairs[start:start + PAIRS_PER_JOB] for start in range(0, len(pairs),
                                                                           PAIRS_PER_JOB))
             for start, (passed, rows) in zip(range(0, len(keys), PAIRS_PER_JOB),
-                                             mapper(screen_and_compare, jobs)):
+                                             mapper(pick_and_compare, jobs)):
                 passing[start:start + len(passed)] = passed
                 self.known.update(zip(itertools.compress(keys[start:start + len(passed)],
                                                          passed.tolist()), rows))
@@ -174,12 +173,12 @@ class ForkedComparer(ShippedComparer):
         return passing
 
 
-def screen_and_compare(state: tuple[Comparer, Screen | None], pairs: np.ndarray
-                       ) -> tuple[np.ndarray, list[Row]]:
-    """The stage of :class:`ForkedComparer`: which pairs (rows of ``pairs``) pass the
-    screen's exact check, and ``comparer.compare`` of each that does, in order, as rows."""
-    comparer, screen = state
-    passed = Comparer.prefetch(comparer, pairs, screen)
+def pick_and_compare(state: tuple[Comparer, Pick | None], pairs: np.ndarray
+                     ) -> tuple[np.ndarray, list[Row]]:
+    """The stage of :class:`ForkedComparer`: which pairs (rows of ``pairs``) the pick
+    picks, and ``comparer.compare`` of each picked, in order, as rows."""
+    comparer, pick = state
+    passed = Comparer.prefetch(comparer, pairs, pick)
     return passed, [_row(comparer.compare(i, j)) for i, j in pairs[passed].tolist()]
 
 
