@@ -42,7 +42,7 @@ from clusterer.shingling import HEAD_SHINGLES
 from clusterer.weaklinks import RECHECK as _RECHECK
 
 if TYPE_CHECKING:
-    from clusterer.candidates import Screen
+    from clusterer.candidates import Pick
     from clusterer.match import MatchConfig
 
 # The version of the rules that decide a pair. A state keeps every comparison a run made
@@ -123,10 +123,12 @@ class Comparer:
         doc = self.docs[i]
         return self.model.generic_title(doc.title, source_key(doc))
 
-    def prefetch(self, pairs: np.ndarray, screen: Screen | None = None) -> None:
-        """The pairs (shape (k, 2)) matching may compare next, those passing ``screen``:
-        a comparer on an engine off this machine compares them there in bulk
-        (:mod:`clusterer.verify`); this one compares pair by pair when asked."""
+    def prefetch(self, pairs: np.ndarray, pick: Pick | None = None) -> np.ndarray:
+        """The pairs (shape (k, 2)) matching may compare next: which of them ``pick``
+        picks (a mask; every pair without it). A comparer with a pool of processes
+        picks and compares the picked ones there, in bulk (:mod:`clusterer.verify`);
+        this one only picks, and compares pair by pair when asked."""
+        return np.ones(len(pairs), dtype=bool) if pick is None else pick(pairs)
 
     def stretch(self, i: int, j: int, enough: float = 1.0) -> float:
         """The :func:`coverage` of article ``i``'s body by one stretch of ``j``'s (each

@@ -203,10 +203,12 @@ def match_prints(docs: Sequence[Article], prints: Fingerprints, model: Boilerpla
     merge_exact(docs, prints, uf)
     return_free_memory()  # what fingerprinting and these steps let go (0.1-0.2 GiB at 100k)
     comparer = comparer_for(engine, docs, prints, model, config.match_config())
+    # The local pool's workers are forked: LSH bands are banded there too.
+    pool = engine if isinstance(engine, LocalEngine) and engine.forks() else None
     # The articles and the model live through matching: left out of the collector's
     # full passes meanwhile (a tenth of matching's CPU went to them at 100k articles).
     with frozen_objects():
-        merge_near(comparer, uf, report, keep_lead=False)
+        merge_near(comparer, uf, report, keep_lead=False, pool=pool)
     return comparer, uf
 
 

@@ -80,6 +80,11 @@ class LocalEngine:
         self.workers = workers
         self.chunk_size = chunk_size
 
+    def forks(self) -> bool:
+        """Whether its workers are forked from this process (so a stage's state reaches
+        them as it is in memory, not pickled): more than one, where ``fork`` exists."""
+        return worker_count(self.workers) > 1 and "fork" in multiprocessing.get_all_start_methods()
+
     def mapper(self, items: int, state: Any) -> AbstractContextManager[MapFn]:
         return _local_mapper(worker_count(self.workers), items, state)
 

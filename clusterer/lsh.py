@@ -5,13 +5,13 @@ against datasketch), in bulk with numpy; and the helpers on pairs and buckets.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
-from clusterer.engine import return_free_memory
+from clusterer.engine import LocalEngine, return_free_memory
 from clusterer.hashing import mix64
 
 PairFilter = Callable[[np.ndarray, np.ndarray], np.ndarray]  # which pairs (a[k], b[k]) to keep
@@ -61,7 +61,8 @@ def lsh_buckets(signatures: np.ndarray, bands: int, rows: int,
 
 def lsh_pairs(signatures: np.ndarray, bands: int, rows: int, wanted: np.ndarray | None = None,
               max_bucket: int = 1024, keep: PairFilter | None = None,
-              subset: np.ndarray | None = None) -> tuple[np.ndarray, list[np.ndarray]]:
+              subset: np.ndarray | None = None, pool: LocalEngine | None = None
+              ) -> tuple[np.ndarray, list[np.ndarray]]:
     """The candidate pairs of :func:`lsh_buckets`, as arrays: no Python object per pair.
 
     Buckets of more than ``max_bucket`` rows (a stock headline carried by thousands of
@@ -79,14 +80,56 @@ def lsh_pairs(signatures: np.ndarray, bands: int, rows: int, wanted: np.ndarray 
         subset: Optional row indices: ``lsh_pairs(signatures[subset], ...)`` (pairs of
             positions in ``subset``), banded one band at a time, without the copy of
             ``signatures[subset]`` (0.5 GiB at 1M articles).
+        pool: Optional local engine whose workers are forked (:meth:`LocalEngine.forks`):
+            the bands are banded and screened there, a band a job (the arguments, ``keep``
+            included, reach the workers as they are in memory).
 
     Returns:
         Unique pairs ``(i, j)`` with ``i < j`` sharing a bucket of at most ``max_bucket``
         rows, shape (k, 2), sorted; and the larger buckets, as by :func:`lsh_buckets`.
     """
     n = len(signatures) if subset is None else len(subset)
+    state = (signatures, rows, wanted, max_bucket, keep, subset)
+    jobs = [range(band, band + 1) for band in range(bands)]
+    if pool is None:
+        parts: Iterator[tuple[np.ndarray, list[np.ndarray]]] = (
+            _bands_pairs(state, job) for job in jobs)
+        return _joined(parts, n)
+    with pool.mapper(n, state) as mapper:
+        return _joined(mapper(_bands_pairs, jobs), n)
+
+
+def _joined(parts: Iterable[tuple[np.ndarray, list[np.ndarray]]], n: int
+            ) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The distinct pairs and the big buckets of the bands' parts, in band order."""
     keys: list[np.ndarray] = []
     held = folded = 0  # pair keys in ``keys``; in its first array, distinct, at the last fold
+    big: list[np.ndarray] = []
+    for part, buckets in parts:
+        keys.append(part)
+        big.extend(buckets)
+        held += len(part)
+        # Bound memory: fold what is held (a pair of copies recurs in every band)
+        # once what came since the last fold outgrows it.
+        if held - folded > max(folded, PIECE_PAIRS):
+            keys = [_distinct_of(keys)]
+            held = folded = len(keys[0])
+    pairs = _pairs(_distinct_of(keys), n)
+    del keys
+    # The bands' arrays (tens of MiB each at 100,000 articles) sit below glibc's mmap
+    # threshold once large arrays have been freed: handed back, the matching stage's
+    # peak RSS falls by about 0.2 GiB.
+    return_free_memory()
+    return pairs, big
+
+
+def _bands_pairs(state: tuple[Any, ...], bands: range) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The stage of :func:`lsh_pairs` (``state`` its arguments): the distinct pair keys
+    ``i * n + j`` of the ``bands``, and their big buckets, in band order."""
+    signatures, rows, wanted, max_bucket, keep, subset = state
+    n = len(signatures) if subset is None else len(subset)
+    keys: list[np.ndarray] = []
+    held = folded = 0
     big: list[np.ndarray] = []
     for order, starts, ends in _band_buckets(signatures, bands, rows, wanted, subset):
         small = ends - starts <= max_bucket
@@ -108,23 +151,15 @@ def lsh_pairs(signatures: np.ndarray, bands: int, rows: int, wanted: np.ndarray 
             keys.append(np.minimum(a, b).astype(np.int64) * n + np.maximum(a, b))
             held += len(keys[-1])
             del a, b
-            # Bound memory: fold what is held (a pair of copies recurs in every band)
-            # once what came since the last fold outgrows it.
             if held - folded > max(folded, PIECE_PAIRS):
                 keys = [_distinct_of(keys)]
                 held = folded = len(keys[0])
-    pairs = _pairs(_distinct_of(keys), n)
-    del keys
-    # The bands' arrays (tens of MiB each at 100,000 articles) sit below glibc's mmap
-    # threshold once large arrays have been freed: handed back, the matching stage's
-    # peak RSS falls by about 0.2 GiB.
-    return_free_memory()
-    return pairs, big
+    return _distinct_of(keys), big
 
 
 def lsh_pairs_of(signatures: Any, rows: np.ndarray, bands: int, band_rows: int,
-                 wanted: np.ndarray | None = None, keep: PairFilter | None = None
-                 ) -> tuple[np.ndarray, list[np.ndarray]]:
+                 wanted: np.ndarray | None = None, keep: PairFilter | None = None,
+                 pool: LocalEngine | None = None) -> tuple[np.ndarray, list[np.ndarray]]:
     """``lsh_pairs(signatures[rows], ...)``, computed where the signatures are: signatures
     kept on an engine's workers (:class:`clusterer.resident.ResidentSignatures`) are
     banded and bucketed there (and ``keep`` applied here to their pairs).
@@ -133,7 +168,7 @@ def lsh_pairs_of(signatures: Any, rows: np.ndarray, bands: int, band_rows: int,
     if remote is not None:
         pairs, big = remote(rows, bands, band_rows, wanted)
         return (pairs if keep is None else pairs[keep(pairs[:, 0], pairs[:, 1])]), big
-    return lsh_pairs(signatures, bands, band_rows, wanted, keep=keep, subset=rows)
+    return lsh_pairs(signatures, bands, band_rows, wanted, keep=keep, subset=rows, pool=pool)
 
 
 def keyed_pairs(band: np.ndarray, key: np.ndarray, position: np.ndarray,
@@ -274,16 +309,16 @@ def band_key(block: np.ndarray) -> np.ndarray:
     return key
 
 
-def _band_buckets(signatures: np.ndarray, bands: int, rows: int, wanted: np.ndarray | None,
-                  subset: np.ndarray | None = None
+def _band_buckets(signatures: np.ndarray, bands: int | range, rows: int,
+                  wanted: np.ndarray | None, subset: np.ndarray | None = None
                   ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Per band: the row order sorted by band value, and the ``[start, end)`` ranges
     of that order that share a value (two or more rows, one of them wanted); of the
-    rows ``subset`` only, if given (positions in it)."""
+    rows ``subset`` only, if given (positions in it). ``bands``: how many, or which."""
     n = len(signatures) if subset is None else len(subset)
     if n < 2:
         return
-    for band in range(bands):
+    for band in range(bands) if isinstance(bands, int) else bands:
         columns = slice(band * rows, (band + 1) * rows)
         key = band_key(signatures[:, columns] if subset is None else signatures[subset, columns])
         order = np.argsort(key, kind="stable")

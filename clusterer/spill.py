@@ -30,6 +30,7 @@ import pickle
 import sys
 import tempfile
 import threading
+import weakref
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -62,6 +63,7 @@ class ArticleSpill:
         self._latest: dict[int, Article] = {}
         self._loaded: collections.OrderedDict[int, Article] = collections.OrderedDict()
         self._lock = threading.Lock()
+        _OPEN.add(self)
 
     def __len__(self) -> int:
         return len(self._offsets) - 1
@@ -110,6 +112,18 @@ class ArticleSpill:
                 self._loaded.popitem(last=False)
         return article
 
+    def _before_fork(self) -> None:
+        """Hold the lock and have every article on disk, so that a forked process reads
+        articles with ``pread`` on the shared file and never writes (its copy of the
+        file's buffer would be written a second time)."""
+        self._lock.acquire()
+        if self._file is not None and self._written < self._offsets[-1]:
+            try:
+                self._file.flush()
+            except OSError:
+                return  # the parent's next write or load reports it
+            self._written = self._offsets[-1]
+
     def close(self) -> None:
         """Remove the file (the articles can no longer be loaded)."""
         with self._lock:
@@ -123,6 +137,24 @@ class ArticleSpill:
             return tempfile.TemporaryFile(prefix="clusterer-spill-", dir=self.directory)
         except OSError as exc:
             raise _spill_error(self.directory, exc) from None
+
+
+_OPEN: weakref.WeakSet[ArticleSpill] = weakref.WeakSet()
+
+
+def _before_fork() -> None:
+    for spill in list(_OPEN):
+        spill._before_fork()
+
+
+def _after_fork() -> None:
+    for spill in list(_OPEN):
+        if spill._lock.locked():
+            spill._lock.release()
+
+
+os.register_at_fork(before=_before_fork, after_in_parent=_after_fork,
+                    after_in_child=_after_fork)
 
 
 class ArraySpill:

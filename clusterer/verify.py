@@ -1,4 +1,5 @@
-"""Exact verification of candidate pairs as an engine stage, for engines off this machine.
+"""Exact verification of candidate pairs as an engine stage: on the local pool's forked
+workers, or on engines off this machine.
 
 The matching loop (:func:`clusterer.candidates.verify_pairs`) asks for one comparison at
 a time and decides from each answer which pair to ask next, so it stays on the client.
@@ -16,20 +17,32 @@ component, a weak link weighed against another) is compared here, by the same co
 Answers do not depend on where they were computed, so the groups are byte-identical to
 the local engine's; the price is comparing pairs the walk would have skipped (already
 joined through another pair).
+
+On this machine's pool (:class:`ForkedComparer`, a :class:`~clusterer.engine.LocalEngine`
+of two or more workers where ``fork`` exists) the workers are forked from this process
+and share the articles, fingerprints and model as they are in memory, so a job is only
+the pairs' numbers: each worker picks its pairs (the walk's exact screen, such as the
+containment check of :meth:`clusterer.candidates.Screen.exact`) and compares those
+picked, while the parent's matching waits; answers come back as tuples (:func:`_row`), which unpickle
+far faster than :class:`~clusterer.records.Match` objects. The spilled articles' texts
+are read in the workers from the shared file (:mod:`clusterer.spill` flushes it before
+every fork).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from clusterer.boilerplate import BoilerplateModel
-from clusterer.candidates import Screen
+from clusterer.candidates import Pick
 from clusterer.comparer import Comparer
-from clusterer.engine import Engine, return_free_memory
+from clusterer.engine import Engine, LocalEngine, Stage, return_free_memory
 from clusterer.fingerprint import Fingerprints
 from clusterer.match import MatchConfig
 from clusterer.records import Article, Match
@@ -47,11 +60,21 @@ class _Job:
     pairs: list[tuple[int, int]]
 
 
-def compare_chunk(state: tuple[BoilerplateModel, MatchConfig], job: _Job) -> list[Match]:
-    """The stage: :meth:`Comparer.compare` of every pair of the job, in order."""
+Row = tuple[Any, ...]  # a Match's fields in order: what comes back from a worker
+
+
+def compare_chunk(state: tuple[BoilerplateModel, MatchConfig], job: _Job) -> list[Row]:
+    """The stage: :meth:`Comparer.compare` of every pair of the job, in order, as rows."""
     model, config = state
     comparer = Comparer(job.docs, job.prints, model, config)
-    return [comparer.compare(i, j) for i, j in job.pairs]
+    return [_row(comparer.compare(i, j)) for i, j in job.pairs]
+
+
+def _row(match: Match) -> Row:
+    """``match`` as a tuple of its fields (``Match(*row)`` makes it again): a tenth of
+    the time to unpickle, and the parent unpickles every answer of the pool."""
+    return (match.kind, match.similarity, match.threshold, match.copy, match.shared,
+            match.sizes, match.before, match.rechecked, match.veto)
 
 
 def rows_of(prints: Fingerprints, rows: np.ndarray) -> Fingerprints:
@@ -77,39 +100,38 @@ class ShippedComparer(Comparer):
 
     Attributes:
         engine: Where :func:`compare_chunk` runs.
-        known: Answers fetched and not yet read, by ordered pair.
+        known: Answers fetched and not yet read (as rows), by ordered pair ``i << 32 | j``.
         fetched: Pairs compared on the engine, in all (for figures).
     """
 
     engine: Engine | None = None
-    known: dict[tuple[int, int], Match] = field(default_factory=dict)
+    known: dict[int, Row] = field(default_factory=dict)
     fetched: int = 0
 
-    def prefetch(self, pairs: np.ndarray, screen: Screen | None = None) -> None:
-        """Compare on the engine every pair of ``pairs`` (shape (k, 2)) that
-        :func:`~clusterer.candidates.verify_pairs` may compare with ``screen`` (every
-        pair without one)."""
+    def prefetch(self, pairs: np.ndarray, pick: Pick | None = None) -> np.ndarray:
+        """Compare on the engine every pair of ``pairs`` (shape (k, 2)) that ``pick``
+        picks (picked here): those a walk (:func:`~clusterer.candidates.verify_pairs`)
+        may compare next. Returns the mask of those picked."""
         self.known.clear()  # answers of an earlier walk are right, but no longer asked
+        passing = super().prefetch(pairs, pick)
+        pairs = pairs[passing]
         if self.engine is None or not len(pairs):
-            return
-        if screen is not None:
-            # What verify_pairs compares: the likely copies, and the others that pass
-            # the exact screen too.
-            passes, likely = screen.estimate(pairs[:, 0], pairs[:, 1])
-            rest = np.flatnonzero(passes & ~likely)
-            likely[rest[screen.exact(pairs[rest, 0], pairs[rest, 1])]] = True
-            pairs = pairs[likely]
-        listed = pairs.tolist()
-        self.fetched += len(listed)
-        state = (self.model, self.config)
-        with self.engine.mapper(len(listed), state) as mapper:
-            for start, matches in zip(range(0, len(listed), PAIRS_PER_JOB),
-                                      mapper(compare_chunk, self._jobs(pairs))):
-                for pair, match in zip(listed[start:start + PAIRS_PER_JOB], matches):
-                    self.known[(pair[0], pair[1])] = match
+            return passing
+        self.fetched += len(pairs)
+        stage, state = self._stage()
+        with self.engine.mapper(len(pairs), state) as mapper:
+            keys = (pairs[:, 0] << 32 | pairs[:, 1]).tolist()
+            for start, rows in zip(range(0, len(keys), PAIRS_PER_JOB),
+                                   mapper(stage, self._jobs(pairs))):
+                self.known.update(zip(keys[start:start + PAIRS_PER_JOB], rows))
         return_free_memory()
+        return passing
 
-    def _jobs(self, pairs: np.ndarray) -> Iterator[_Job]:
+    def _stage(self) -> tuple[Stage, Any]:
+        """The stage that compares a job's pairs, and its shared state."""
+        return compare_chunk, (self.model, self.config)
+
+    def _jobs(self, pairs: np.ndarray) -> Iterator[Any]:
         for start in range(0, len(pairs), PAIRS_PER_JOB):
             batch = pairs[start:start + PAIRS_PER_JOB]
             rows, inverse = np.unique(batch, return_inverse=True)
@@ -118,8 +140,46 @@ class ShippedComparer(Comparer):
                        list(zip(local[:, 0].tolist(), local[:, 1].tolist())))
 
     def compare(self, i: int, j: int) -> Match:
-        known = self.known.pop((i, j), None)
-        return known if known is not None else super().compare(i, j)
+        known = self.known.pop(i << 32 | j, None)
+        return Match(*known) if known is not None else super().compare(i, j)
+
+
+@dataclass
+class ForkedComparer(ShippedComparer):
+    """A :class:`ShippedComparer` on this machine's process pool, forked from this
+    process: the workers share the articles, fingerprints and model as they are in
+    memory (copy-on-write), so a job is the pairs' numbers only, each compared in the
+    worker by a plain :class:`Comparer` over everything."""
+
+    def prefetch(self, pairs: np.ndarray, pick: Pick | None = None) -> np.ndarray:
+        """Pick (``pick``, a mask) and compare in the pool the pairs of ``pairs`` (shape
+        (k, 2)), :data:`PAIRS_PER_JOB` a job; returns the mask of those picked."""
+        self.known.clear()
+        if self.engine is None or not len(pairs):
+            return Comparer.prefetch(self, pairs, pick)
+        passing = np.ones(len(pairs), dtype=bool)
+        state = (Comparer(self.docs, self.prints, self.model, self.config), pick)
+        keys = (pairs[:, 0] << 32 | pairs[:, 1]).tolist()
+        with self.engine.mapper(len(pairs), state) as mapper:
+            jobs = (pairs[start:start + PAIRS_PER_JOB] for start in range(0, len(pairs),
+                                                                          PAIRS_PER_JOB))
+            for start, (passed, rows) in zip(range(0, len(keys), PAIRS_PER_JOB),
+                                             mapper(pick_and_compare, jobs)):
+                passing[start:start + len(passed)] = passed
+                self.known.update(zip(itertools.compress(keys[start:start + len(passed)],
+                                                         passed.tolist()), rows))
+                self.fetched += len(rows)
+        return_free_memory()
+        return passing
+
+
+def pick_and_compare(state: tuple[Comparer, Pick | None], pairs: np.ndarray
+                     ) -> tuple[np.ndarray, list[Row]]:
+    """The stage of :class:`ForkedComparer`: which pairs (rows of ``pairs``) the pick
+    picks, and ``comparer.compare`` of each picked, in order, as rows."""
+    comparer, pick = state
+    passed = Comparer.prefetch(comparer, pairs, pick)
+    return passed, [_row(comparer.compare(i, j)) for i, j in pairs[passed].tolist()]
 
 
 def _bare(docs: Sequence[Article], rows: np.ndarray) -> list[Article]:
@@ -140,4 +200,6 @@ def comparer_for(engine: Engine | None, docs: Sequence[Article], prints: Fingerp
     skips pairs already joined)."""
     if shipped(engine):
         return ShippedComparer(docs, prints, model, config, engine=engine)
+    if isinstance(engine, LocalEngine) and engine.forks():
+        return ForkedComparer(docs, prints, model, config, engine=engine)
     return Comparer(docs, prints, model, config)

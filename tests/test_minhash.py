@@ -1,9 +1,9 @@
-
 import numpy as np
 import pytest
 from datasketch import MinHash
 
 from clusterer import lsh
+from clusterer.engine import MIN_PARALLEL, LocalEngine
 from clusterer.hashing import (
     char_shingles,
     word_shingles,
@@ -159,6 +159,27 @@ def test_lsh_pairs_keep_gives_the_kept_pairs_of_all_in_order_and_the_same_big_bu
     assert kept.tolist() == every[every.sum(axis=1) % 2 == 0].tolist()
     assert 0 < len(kept) < len(every) and len(calls) == 4  # once per band
     assert [b.tolist() for b in big] == [b.tolist() for b in every_big]
+
+
+def test_lsh_pairs_banded_in_forked_workers_are_those_banded_here():
+    # Bands are a job each in the pool's workers; pairs, big buckets and their order
+    # are the same. ``keep`` is a closure: it reaches the workers forked, not pickled.
+    rng = np.random.default_rng(7)
+    sigs = rng.integers(0, 6, size=(MIN_PARALLEL + 500, 8), dtype=np.uint32)
+    subset = np.flatnonzero(rng.random(len(sigs)) < 0.9)  # enough rows to fork
+    wanted = rng.random(len(subset)) < 0.5
+    parity = int(rng.integers(0, 2))
+
+    def keep(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return (a + b) % 2 == parity
+
+    here = lsh_pairs(sigs, 4, 2, wanted, max_bucket=40, keep=keep, subset=subset)
+    pool = LocalEngine(2)
+    assert pool.forks() and len(subset) >= MIN_PARALLEL
+    forked = lsh_pairs(sigs, 4, 2, wanted, max_bucket=40, keep=keep, subset=subset, pool=pool)
+    assert len(here[0]) > 1000 and here[1]
+    assert forked[0].tolist() == here[0].tolist()
+    assert [b.tolist() for b in forked[1]] == [b.tolist() for b in here[1]]
 
 
 @pytest.mark.parametrize("places", [1, 3])

@@ -83,3 +83,29 @@ def test_an_array_spill_that_cannot_be_written_is_one_line(tmp_path):
     with pytest.raises(OutputError, match=r"missing: cannot write the temporary copy of the "
                                           r"input: .*; set TMPDIR to a directory"):
         spill.add(np.arange(3))
+
+
+def test_a_forked_process_reads_articles_written_but_not_yet_flushed():
+    # Articles still in the file's buffer at a fork are flushed first (os.register_at_fork):
+    # the child, sharing the spill as it is in memory (not pickled), reads them with
+    # pread, and never writes the buffer a second time.
+    import multiprocessing
+
+    originals = _articles(8)
+    spill = ArticleSpill(recent=0)
+    stored = list(spill.spilled(originals[:4]))
+    assert spill._written == 0  # all four in the buffer
+    context = multiprocessing.get_context("fork")
+    reader, writer = context.Pipe(duplex=False)
+    child = context.Process(target=_send_texts, args=(stored, writer))
+    child.start()
+    assert reader.recv() == [a.text for a in originals[:4]]
+    child.join()
+    assert child.exitcode == 0
+    stored += list(spill.spilled(originals[4:]))  # the parent writes on after the fork
+    assert [a.text for a in stored] == [a.text for a in originals]
+    assert [a.fields for a in stored] == [a.fields for a in originals]
+
+
+def _send_texts(stored, pipe):
+    pipe.send([article.text for article in stored])

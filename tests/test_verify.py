@@ -5,10 +5,12 @@ import orjson
 
 from clusterer.comparer import Comparer
 from clusterer.dedup import DedupConfig
-from clusterer.engine import LocalEngine
+from clusterer.engine import MIN_PARALLEL, LocalEngine
 from clusterer.fingerprint import fingerprint
 from clusterer.readers import ReaderConfig, read_articles
-from clusterer.verify import PAIRS_PER_JOB, ShippedComparer, comparer_for
+from clusterer.records import Match
+from clusterer.spill import ArticleSpill
+from clusterer.verify import PAIRS_PER_JOB, ForkedComparer, ShippedComparer, comparer_for
 
 from conftest import make_article
 from syndication import make_fixture
@@ -71,7 +73,8 @@ def test_shipped_comparisons_equal_the_local_ones_pair_for_pair(tmp_path):
     assert shipped.fetched == len(pairs) == len(shipped.known)
     assert engine.jobs == -(-len(pairs) // PAIRS_PER_JOB) > 8  # many jobs, renumbered rows
     expected = {(i, j): local.compare(i, j) for i, j in pairs.tolist()}
-    assert shipped.known == expected
+    assert {(key >> 32, key & 0xFFFFFFFF): Match(*row)
+            for key, row in shipped.known.items()} == expected
     kinds = {m.kind for m in expected.values() if m.copy}
     assert {"exact", "containment", "jaccard", "headline"} <= kinds
     # Pairs from two sources in the recheck band are shingled again from their texts
@@ -81,7 +84,7 @@ def test_shipped_comparisons_equal_the_local_ones_pair_for_pair(tmp_path):
             and docs[i].source != docs[j].source]
     assert band
     i, j = pairs[0].tolist()
-    assert shipped.compare(i, j) == expected[(i, j)] and (i, j) not in shipped.known  # read once
+    assert shipped.compare(i, j) == expected[(i, j)] and i << 32 | j not in shipped.known  # once
     assert shipped.compare(i, j) == expected[(i, j)]  # then compared here
 
 
@@ -90,3 +93,24 @@ def test_the_local_engine_compares_pair_by_pair(tmp_path):
     comparer = comparer_for(LocalEngine(1), docs, prints, model, config)
     assert type(comparer) is Comparer
     comparer.prefetch(np.asarray([(0, 1)], dtype=np.int64))  # nothing to do
+
+
+def test_a_forked_pool_compares_ahead_what_this_process_would(tmp_path):
+    # The workers are forked from this process: the articles (spilled to disk, texts
+    # read back by the workers for the pairs compared again), fingerprints and model
+    # are theirs as they are here; only the pairs' numbers travel.
+    docs, prints, model, config = _dump(tmp_path)
+    spilled = list(ArticleSpill(recent=0).spilled(docs))
+    local = Comparer(docs, prints, model, config)
+    forked = comparer_for(LocalEngine(2), spilled, prints, model, config)
+    assert isinstance(forked, ForkedComparer)
+    n = len(docs)
+    pairs = np.asarray([(i, j) for i in range(n) for j in range(i + 1, n)], dtype=np.int64)
+    assert len(pairs) >= MIN_PARALLEL  # enough to start the pool
+    forked.prefetch(pairs)
+    expected = {(i, j): local.compare(i, j) for i, j in pairs.tolist()}
+    assert {(key >> 32, key & 0xFFFFFFFF): Match(*row)
+            for key, row in forked.known.items()} == expected
+    assert forked.ordered_bodies == {}  # the texts were read back in the workers
+    assert all(forked.compare(i, j) == expected[(i, j)] for i, j in pairs[:50].tolist())
+    assert comparer_for(LocalEngine(1), docs, prints, model, config).__class__ is Comparer
