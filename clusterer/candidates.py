@@ -32,7 +32,6 @@ Pick = Callable[[np.ndarray], np.ndarray]  # which pairs (rows of a (k, 2) array
 # The pairs a walk may verify next, and which of them it verifies: the mask ``pick`` gives
 # (Comparer.prefetch: the picked ones may be compared ahead, in bulk, where they are picked).
 Ahead = Callable[[np.ndarray, "Pick | None"], np.ndarray]
-WALK_AHEAD = 1 << 18  # pairs of a walk told ahead at once (answers held: ~60 MiB)
 
 
 def _nothing_ahead(pairs: np.ndarray, pick: Pick | None = None) -> np.ndarray:
@@ -180,16 +179,26 @@ def verify_pairs(pairs: np.ndarray, big: Iterable[np.ndarray], asking: np.ndarra
     ``big`` buckets (from :func:`lsh_pairs`) are walked component by component, so that a
     bucket of thousands of copies costs about one verification per copy, not per pair.
     Only pairs with an ``asking`` member count (all pairs when ``asking`` is None).
-    ``ahead`` is told, window by window of each of the two walks over ``pairs``
-    (:func:`_walk`), which pairs it may compare, and screens the second walk's
+    ``ahead`` is told, before each of the two walks over ``pairs``, which pairs it may
+    compare, and screens the second walk's
     (:meth:`clusterer.comparer.Comparer.prefetch`).
     """
     ahead = ahead or _nothing_ahead
     # Likely copies first: they connect most components, so that far fewer of the
     # other pairs need their shared shingles counted, let alone a verification.
     passes, likely = screen.estimate(pairs[:, 0], pairs[:, 1])
-    _walk(pairs[likely], None, ahead, join, uf)
-    _walk(pairs[passes & ~likely], screen.exact_of, ahead, join, uf)
+    ahead(pairs[likely], None)
+    for i, j in pairs[likely].tolist():
+        if uf.find(i) != uf.find(j):
+            join(i, j)
+    rest = pairs[passes & ~likely]
+    roots = uf.roots()
+    rest = rest[roots[rest[:, 0]] != roots[rest[:, 1]]]
+    rest = rest[ahead(rest, screen.exact_of)]
+    find = uf.find
+    for i, j in rest.tolist():
+        if find(i) != find(j):
+            join(i, j)
     # Pairs (i < j) already rejected, as i << 32 | j: one int each, not a tuple of two
     # (a big bucket's walk rejects pairs by the hundred thousand: 0.38M at 200,000
     # articles, and it grows with the square of the bucket).
@@ -207,24 +216,6 @@ def verify_pairs(pairs: np.ndarray, big: Iterable[np.ndarray], asking: np.ndarra
                 if b == a or (asks[b] and b < a) or uf.find(first[0]) == uf.find(second[0]):
                     continue
                 _join_components(first, second, asking, screen, join, rejected)
-
-
-def _walk(pairs: np.ndarray, pick: Pick | None, ahead: Ahead, join: Join, uf: UnionFind
-          ) -> None:
-    """Offer ``join`` the pairs ``pick`` picks, in order, until they are joined: told
-    ``ahead`` :data:`WALK_AHEAD` pairs at a time, those not yet connected, so that the
-    answers compared ahead and held are bounded (millions of pairs at 1M articles),
-    and pairs joined by an earlier window are neither picked nor compared ahead. The
-    joins are those of one walk over all of them: a pair connected before its window
-    is skipped either way."""
-    find = uf.find
-    for start in range(0, len(pairs), WALK_AHEAD):
-        part = pairs[start:start + WALK_AHEAD]
-        roots = uf.roots()
-        part = part[roots[part[:, 0]] != roots[part[:, 1]]]
-        for i, j in part[ahead(part, pick)].tolist():
-            if find(i) != find(j):
-                join(i, j)
 
 
 def verify_screened_out(pairs: np.ndarray, screen: Screen, join: Join, uf: UnionFind,

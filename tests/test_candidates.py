@@ -139,37 +139,3 @@ def test_a_copy_cut_under_a_headline_a_feed_cut_joins_its_story() -> None:
     groups = deduplicate(docs, DedupConfig(workers=1)).groups
     of = {d.id: g.kept.id for g in groups for d in (g.kept, *g.duplicates)}
     assert of["001-1"] == of["001-0"]
-
-
-@pytest.mark.parametrize("window", [1, 2, 5])
-def test_a_walk_told_ahead_in_windows_joins_as_one_walk_and_holds_a_window_at_most(
-        monkeypatch, window):
-    from clusterer import candidates
-    from clusterer.unionfind import UnionFind
-
-    rng = np.random.default_rng(3)
-    pairs = rng.integers(0, 12, size=(40, 2))
-    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
-
-    def pick(part):  # a screen: drops the pairs whose sum is a multiple of 5
-        return (part.sum(axis=1) % 5) != 0
-
-    def walk(size):
-        monkeypatch.setattr(candidates, "WALK_AHEAD", size)
-        uf, asked, told = UnionFind(12), [], []
-
-        def join(i, j):  # accepts pairs whose sum is odd
-            asked.append((i, j))
-            return uf.union(i, j) if (i + j) % 2 else False
-
-        def ahead(part, chosen):
-            roots = uf.roots()
-            told.append((len(part), bool((roots[part[:, 0]] == roots[part[:, 1]]).any())))
-            return candidates._nothing_ahead(part, chosen)
-
-        candidates._walk(pairs, pick, ahead, join, uf)
-        return asked, uf.roots().tolist(), told
-
-    asked, roots, told = walk(window)
-    assert (asked, roots) == walk(1 << 18)[:2]
-    assert all(n <= window and not connected for n, connected in told)
