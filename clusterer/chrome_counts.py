@@ -126,15 +126,6 @@ class ChromeCounts:
             summed("before", 0), tuple(sorted(affixes.items())))
 
 
-def joined_sources(a: ChromeCounts, b: ChromeCounts
-                   ) -> tuple[tuple[str, ...], np.ndarray, np.ndarray, np.ndarray]:
-    """The sources of two sets of counts as one: their names (sorted), the new number of
-    each of ``a``'s and ``b``'s source numbers (0, no source, stays 0) and the pages
-    counted per new number."""
-    names, (ours, theirs), site_pages = sources_of(a, b)
-    return names, ours, theirs, site_pages
-
-
 def sources_of(*counts: ChromeCounts
                ) -> tuple[tuple[str, ...], list[np.ndarray], np.ndarray]:
     """The sources of several sets of counts as one: their names (sorted), the new

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from clusterer.chrome_counts import ChromeCounts, joined_sources, run_starts
+from clusterer.chrome_counts import ChromeCounts, run_starts, sources_of
 
 _TABLES = ("short", "carried", "placed", "before")
 
@@ -90,7 +90,7 @@ def _merged(total: ChromeCounts, delta: ChromeCounts) -> ChromeCounts:
     if (total.short_unit_words, total.affix_words) != (delta.short_unit_words,
                                                        delta.affix_words):
         return total.merge(delta)  # raises
-    names, ours, theirs, site_pages = joined_sources(total, delta)
+    names, (ours, theirs), site_pages = sources_of(total, delta)
     affixes = dict(total.affixes)
     for affix, n in delta.affixes:
         affixes[affix] = affixes.get(affix, 0) + n
