@@ -118,11 +118,8 @@ class Screen:
         """Which pairs pass the exact containment check (all of them without ``sets``)."""
         if self.sets is None or self.sizes is None:
             return np.ones(len(first), dtype=bool)
-        order = np.argsort(first, kind="stable")
         smaller = np.minimum(self.sizes[first], self.sizes[second])
-        shared = np.empty(len(first), dtype=np.int64)
-        shared[order] = shared_counts(first[order], second[order], self.sets)
-        return shared >= self.least * smaller
+        return shared_counts_of(first, second, self.sets) >= self.least * smaller
 
     def passes(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
         """Which pairs pass both checks."""
@@ -146,6 +143,15 @@ class Screen:
             return False
         shared = shared_count(self.sets[i], self.sets[j])
         return bool(shared >= self.least * min(size_i, size_j))
+
+
+def shared_counts_of(first: np.ndarray, second: np.ndarray, sets: Sequence[np.ndarray]
+                     ) -> np.ndarray:
+    """:func:`shared_counts` of pairs in any order (``first`` need not be ascending)."""
+    order = np.argsort(first, kind="stable")
+    shared = np.empty(len(first), dtype=np.int64)
+    shared[order] = shared_counts(first[order], second[order], sets)
+    return shared
 
 
 def shared_counts(first: np.ndarray, second: np.ndarray, sets: Sequence[np.ndarray]

@@ -20,7 +20,7 @@ import numpy as np
 from clusterer.alignment import inside_floor
 from clusterer.band_parts import Keys, Part, PartIndex, check_seqs
 from clusterer.boilerplate import BoilerplateModel
-from clusterer.candidates import Screen, shared_counts
+from clusterer.candidates import Screen, shared_counts_of
 from clusterer.comparer import by_content
 from clusterer.fingerprint import Fingerprints
 from clusterer.lsh import band_key, lsh_params
@@ -347,10 +347,7 @@ def _shared(rows: np.ndarray, other: np.ndarray, own: Packed, stored: StoredRead
     read = stored.bodies([seqs[k - len(own)] for k in wanted.tolist()])
     sets = Packed.joined([own, Packed.of([read[seqs[k - len(own)]] for k in wanted.tolist()])])
     at = np.searchsorted(wanted, other) + len(own)  # the stored rows, renumbered
-    order = np.argsort(rows, kind="stable")
-    shared = np.empty(len(rows), dtype=np.int64)
-    shared[order] = shared_counts(rows[order], at[order], sets)
-    return shared
+    return shared_counts_of(rows, at, sets)
 
 
 def _at(pairs: tuple[np.ndarray, np.ndarray], mask: np.ndarray, matched: Container[int]
