@@ -102,19 +102,12 @@ def lsh_pairs(signatures: np.ndarray, bands: int, rows: int, wanted: np.ndarray 
 def _joined(parts: Iterable[tuple[np.ndarray, list[np.ndarray]]], n: int
             ) -> tuple[np.ndarray, list[np.ndarray]]:
     """The distinct pairs and the big buckets of the bands' parts, in band order."""
-    keys: list[np.ndarray] = []
-    held = folded = 0  # pair keys in ``keys``; in its first array, distinct, at the last fold
+    keys = _Keys()
     big: list[np.ndarray] = []
     for part, buckets in parts:
-        keys.append(part)
+        keys.add(part)
         big.extend(buckets)
-        held += len(part)
-        # Bound memory: fold what is held (a pair of copies recurs in every band)
-        # once what came since the last fold outgrows it.
-        if held - folded > max(folded, PIECE_PAIRS):
-            keys = [_distinct_of(keys)]
-            held = folded = len(keys[0])
-    pairs = _pairs(_distinct_of(keys), n)
+    pairs = _pairs(keys.distinct(), n)
     del keys
     # The bands' arrays (tens of MiB each at 100,000 articles) sit below glibc's mmap
     # threshold once large arrays have been freed: handed back, the matching stage's
@@ -128,8 +121,7 @@ def _bands_pairs(state: tuple[Any, ...], bands: range) -> tuple[np.ndarray, list
     ``i * n + j`` of the ``bands``, and their big buckets, in band order."""
     signatures, rows, wanted, max_bucket, keep, subset = state
     n = len(signatures) if subset is None else len(subset)
-    keys: list[np.ndarray] = []
-    held = folded = 0
+    keys = _Keys()
     big: list[np.ndarray] = []
     for order, starts, ends in _band_buckets(signatures, bands, rows, wanted, subset):
         small = ends - starts <= max_bucket
@@ -148,13 +140,30 @@ def _bands_pairs(state: tuple[Any, ...], bands: range) -> tuple[np.ndarray, list
             if keep is not None and len(a):
                 chosen = keep(a, b)
                 a, b = a[chosen], b[chosen]
-            keys.append(np.minimum(a, b).astype(np.int64) * n + np.maximum(a, b))
-            held += len(keys[-1])
+            keys.add(np.minimum(a, b).astype(np.int64) * n + np.maximum(a, b))
             del a, b
-            if held - folded > max(folded, PIECE_PAIRS):
-                keys = [_distinct_of(keys)]
-                held = folded = len(keys[0])
-    return _distinct_of(keys), big
+    return keys.distinct(), big
+
+
+class _Keys:
+    """Pair keys gathered part by part, their distinct values in the end. Memory is
+    bounded: what is held is folded to its distinct values (a pair of copies recurs in
+    every band) once what came since the last fold outgrows it."""
+
+    def __init__(self) -> None:
+        self.parts: list[np.ndarray] = []
+        self.held = self.folded = 0  # keys in ``parts``; in its first, distinct, at the last fold
+
+    def add(self, part: np.ndarray) -> None:
+        self.parts.append(part)
+        self.held += len(part)
+        if self.held - self.folded > max(self.folded, PIECE_PAIRS):
+            self.parts = [_distinct_of(self.parts)]
+            self.held = self.folded = len(self.parts[0])
+
+    def distinct(self) -> np.ndarray:
+        """The distinct keys, sorted (the parts are let go)."""
+        return _distinct_of(self.parts)
 
 
 def lsh_pairs_of(signatures: Any, rows: np.ndarray, bands: int, band_rows: int,
