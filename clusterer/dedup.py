@@ -34,7 +34,13 @@ import numpy as np
 from clusterer.alignment import common_least, common_shingles
 from clusterer.boilerplate import BoilerplateConfig, BoilerplateModel
 from clusterer.comparer import Comparer
-from clusterer.engine import Engine, LocalEngine, frozen_objects, return_free_memory
+from clusterer.engine import (
+    Engine,
+    LocalEngine,
+    forked_pool,
+    frozen_objects,
+    return_free_memory,
+)
 from clusterer.fingerprint import FingerprintConfig, Fingerprints, content_text, fingerprint
 from clusterer.match import MatchConfig, merge_exact, merge_near
 from clusterer.records import Article, DuplicateGroup, Link
@@ -204,7 +210,7 @@ def match_prints(docs: Sequence[Article], prints: Fingerprints, model: Boilerpla
     return_free_memory()  # what fingerprinting and these steps let go (0.1-0.2 GiB at 100k)
     comparer = comparer_for(engine, docs, prints, model, config.match_config())
     # The local pool's workers are forked: LSH bands are banded there too.
-    pool = engine if isinstance(engine, LocalEngine) and engine.forks() else None
+    pool = forked_pool(engine)
     # The articles and the model live through matching: left out of the collector's
     # full passes meanwhile (a tenth of matching's CPU went to them at 100k articles).
     with frozen_objects():

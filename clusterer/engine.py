@@ -278,3 +278,9 @@ def _work(tasks: Any, results: Any, state: Any) -> None:
             results.put((index, True, fn(state, job)))
         except Exception as error:
             results.put((index, False, error))
+
+
+def forked_pool(engine: object) -> LocalEngine | None:
+    """``engine`` if it is a local pool whose workers are forked from this process
+    (:meth:`LocalEngine.forks`), else None."""
+    return engine if isinstance(engine, LocalEngine) and engine.forks() else None

@@ -42,7 +42,7 @@ import numpy as np
 from clusterer.boilerplate import BoilerplateModel
 from clusterer.candidates import Pick
 from clusterer.comparer import Comparer
-from clusterer.engine import Engine, LocalEngine, Stage, return_free_memory
+from clusterer.engine import Engine, Stage, forked_pool, return_free_memory
 from clusterer.fingerprint import Fingerprints
 from clusterer.match import MatchConfig
 from clusterer.records import Article, Match
@@ -200,6 +200,7 @@ def comparer_for(engine: Engine | None, docs: Sequence[Article], prints: Fingerp
     skips pairs already joined)."""
     if shipped(engine):
         return ShippedComparer(docs, prints, model, config, engine=engine)
-    if isinstance(engine, LocalEngine) and engine.forks():
-        return ForkedComparer(docs, prints, model, config, engine=engine)
+    pool = forked_pool(engine)
+    if pool is not None:
+        return ForkedComparer(docs, prints, model, config, engine=pool)
     return Comparer(docs, prints, model, config)
