@@ -81,10 +81,11 @@ _DATELINE = re.compile(
 _DATELINE_START = re.compile(r"\n(?=[A-Z][A-Z.'-])")
 # The most times entities are decoded: a text escaped this many times over is rare.
 _UNESCAPES = 4
-# Wire headline prefixes: "UPDATE 2-", "BREAKING:", "EXCLUSIVE-" …
+# Wire headline prefixes: "UPDATE 2-", "BREAKING:", "EXCLUSIVE-" …, however many (a copy
+# of a copy may get the prefix again: "UPDATE 2-UPDATE 2-News Feed").
 _TITLE_PREFIX = re.compile(
-    r"^(?:update|updated|breaking(?: news)?|exclusive|wrapup|corrected|correction|refile|rpt"
-    r"|analysis|factbox|live|watch|video)\s*\d*\s*[-:|]+\s*",
+    r"^(?:(?:update|updated|breaking(?: news)?|exclusive|wrapup|corrected|correction|refile"
+    r"|rpt|analysis|factbox|live|watch|video)\s*\d*\s*[-:|]+\s*)+",
     re.IGNORECASE,
 )
 
@@ -104,6 +105,12 @@ def clean(text: str) -> str:
         text = _TAG.sub(" ", _BLOCK_TAG.sub("\n", text))
     if not text.isascii():
         text = _plain_punctuation(text)
+    if "`" in text:
+        # The one ASCII character of _PUNCT, replaced whatever else the text holds:
+        # _plain_punctuation leaves it in a text that is ASCII once its spaces are
+        # plain, and a sentence opening with it ("`Cosmos' is back") was split off
+        # on some pages of a site and not on others (their sidebar then not chrome).
+        text = text.replace("`", "'")
     if text.isascii() and not any(space in text for space in _ASCII_ODD_SPACES):
         # Only spaces and newlines (most texts): a line is folded only if it needs to be,
         # twice as fast as splitting every line into words (same result, tested).

@@ -75,6 +75,21 @@ def test_title_tokens_drop_wire_prefixes():
     assert title_tokens("BREAKING: Fed holds rates") == ["fed", "holds", "rates"]
 
 
+def test_title_tokens_drop_every_stacked_wire_prefix():
+    # A copy of a copy got the prefix again.
+    assert title_tokens("UPDATE 2-UPDATE 2-News Feed") == ["news", "feed"]
+    assert title_tokens("UPDATE 2-BREAKING: Fed holds") == ["fed", "holds"]
+    assert title_tokens("Update on the update - Fed") == ["update", "on", "the", "update", "fed"]
+
+
+def test_a_backtick_quote_splits_units_whatever_else_the_text_holds():
+    text = "Did Cosmos pick the wrong hero?. `Cosmos' is back with a new host."
+    split = ["did cosmos pick the wrong hero", "cosmos is back with a new host"]
+    assert units(text) == split  # all ASCII
+    assert units(text.replace("new host", "new\u00a0host")) == split  # ASCII once spaces are plain
+    assert units(text + " \u201cQuoted\u201d.") == [*split, "quoted"]  # curly quotes
+
+
 def test_title_segments_split_site_suffixes():
     assert title_segments("Ukraine urges NATO | Reuters") == ["Ukraine urges NATO", "Reuters"]
     assert title_segments("Fed - Plosser speaks - WSJ") == ["Fed", "Plosser speaks", "WSJ"]
