@@ -217,10 +217,12 @@ class BoilerplateModel:
             self.source_chrome_[names[number_ - 1]] = frozenset(hashed)
         spread = chrome & (all_pages > per_source)
         self.spread_chrome_ = frozenset(unit[spread].tolist())
-        # Pages without a source (number 0) have no chrome of their own to place.
+        # Pages without a source (number 0) have no chrome of their own to place. Every
+        # chrome unit's usual places: a story's lead that only its own site's sidebar
+        # shows (not spread) is told by its place too (content_mask).
         self.usual_before_ = {
             (names[number_ - 1], hashed): before for (number_, hashed), before in
-            usual_before(counts, pair_keys(source[spread], unit[spread]), short, part).items()
+            usual_before(counts, pair_keys(source[chrome], unit[chrome]), short, part).items()
             if number_}
         # A headline carrying the name of a site of the dump ("… - Site H News" republished
         # elsewhere with the first publisher's name) ends in an affix, however rare.
@@ -245,8 +247,8 @@ class BoilerplateModel:
         self.source_chrome_ = {s: frozenset(chrome[s]) for s in sorted(chrome)}
         self.short_chrome_ = frozenset().union(*(m.short_chrome_ for m in parts))
         self.spread_chrome_ = frozenset().union(*(m.spread_chrome_ for m in parts))
-        # Without spread chrome anywhere, nothing asks for usual places (as fit_hashed).
-        self.usual_before_ = dict(sorted(before.items())) if self.spread_chrome_ else {}
+        # Without chrome anywhere, nothing asks for usual places (as fit_hashed).
+        self.usual_before_ = dict(sorted(before.items())) if chrome else {}
         self.affixes_ = parts[0].affixes_ if parts else frozenset()  # the same in each
         return self
 
@@ -295,7 +297,7 @@ class BoilerplateModel:
                 continue
             moved = moved or before not in usual.get((source, int(unit)), ())
             mask[at] = moved
-        return mask
+        return _lead_in(mask, hashes, source, chrome, short, usual)
 
     def title_tokens(self, title: str, source: str = "") -> list[str]:
         """Headline tokens without wire prefixes, learned affixes (site names) and an
@@ -339,6 +341,40 @@ class BoilerplateModel:
             if 0 < len(words) <= self.config.affix_words:
                 out.append(" ".join(words))
         return out
+
+
+def _lead_in(mask: list[bool], hashes: Sequence[int], source: str, chrome: frozenset[int],
+             short: frozenset[int], usual: dict[tuple[str, int], frozenset[int]]
+             ) -> list[bool]:
+    """``mask`` with the chrome that leads into a page's content out of its usual place
+    kept: a site's "Latest news" sidebar may show the lead of a story the site carries,
+    which no other site carries word for word (every copy edited it), so it is chrome
+    of that site alone (not spread, which :meth:`BoilerplateModel.content_mask` keeps
+    where content follows). On the story's own page the lead stands after the page's
+    header, not after the sidebar item before it, and the story follows it. So in each
+    stretch of dropped units that ends at a kept one, the units from the last one that
+    stands out of its usual place (not after a unit usually before it on the source's
+    pages) to the end of the stretch are kept, short units still left out; and a
+    stretch that continues kept chrome (the part of the lead other sites carry too,
+    kept by ``content_mask``) from its usual place after it. Chrome in its usual place
+    after the page's own chrome, a header and pitch above every story, stays out."""
+    start = 0  # where the current stretch of dropped units begins
+    for at, keep in enumerate(mask):
+        if not keep:
+            continue
+        moved = -1
+        for k in range(start, at):
+            unit = int(hashes[k])
+            if (unit in chrome or unit in short) and (
+                    int(hashes[k - 1]) if k else int(_START)) not in usual.get((source, unit), ()):
+                moved = k
+        if moved < 0 and start < at and start and int(hashes[start - 1]) in chrome:
+            moved = start  # in its usual place after kept chrome: the run goes on
+        if moved >= 0:
+            for k in range(moved, at):
+                mask[k] = int(hashes[k]) not in short
+        start = at + 1
+    return mask
 
 
 _START = START

@@ -188,6 +188,61 @@ def test_a_short_unit_inside_a_moved_sidebar_run_does_not_end_it():
     assert model.content_units("small", abridged) == [STORY[0], STORY[1]]
 
 
+def _own_sidebar_site(n_pages: int):
+    """A site whose "Latest news" box shows the headline and lead of a story of its own
+    that no other site carries word for word (each copy edited its lead): the lead is
+    that site's chrome only (not spread), placed after the headline in the box."""
+    pitch = ["top of the small site page", "please give to our newsroom today"]
+    sidebar = ["latest news", "the headline of the boxed story", *STORY[:2]]
+    pages = [("small", [*pitch, *[f"page {d} of the small site sentence number {w} here"
+                                  for w in range(4)], *sidebar,
+                        "copyright small site all rights reserved"], f"p{d}")
+             for d in range(n_pages)]
+    own = ("small", [*pitch, *STORY, *sidebar, "copyright small site all rights reserved"],
+           "the boxed story")
+    edited = [("elsewhere", [f"{STORY[0]} also", f"{STORY[1]} now", *STORY[2:]], "copy")]
+    return [*pages, own, *edited], own[1]
+
+
+def test_a_lead_only_its_own_sites_sidebar_shows_is_kept_on_its_own_page():
+    docs, own = _own_sidebar_site(4)
+    model = BoilerplateModel().fit(docs)
+    assert set(unit_hashes(STORY[:2])) <= model.source_chrome_["small"]
+    assert set(unit_hashes(STORY[:2])).isdisjoint(model.spread_chrome_)
+    # After the page's pitch, not after the box's headline: the story's own lead.
+    assert model.content_units("small", own) == STORY
+    page = docs[0][1]
+    assert model.content_units("small", page) == page[2:6]  # the box stays chrome
+
+
+def test_chrome_in_its_usual_place_before_content_stays_out():
+    docs, _ = _own_sidebar_site(4)
+    model = BoilerplateModel().fit(docs)
+    # The pitch before a new story stands where it always does: still chrome.
+    fresh = [f"a new story sentence with its own words number {n}" for n in range(3)]
+    assert model.content_units("small", ["top of the small site page",
+                                         "please give to our newsroom today", *fresh]) == fresh
+
+
+def test_a_lead_run_goes_on_through_chrome_in_its_usual_place():
+    # The lead's first units are spread (other sites carry them word for word), the
+    # third is this site's chrome only: kept after them, in its usual place.
+    lead = STORY[:3]
+    docs = [(f"site-{s}", [*lead[:2], f"{lead[2]} edited", *STORY[3:], f"end {s}"], f"t{s}")
+            for s in range(6)]
+    for d in range(4):
+        own = [f"page {d} of the small site sentence number {w} here" for w in range(4)]
+        docs.append(("small", ["top of the small site page", *own, "latest news",
+                               "the headline of the boxed story", *lead,
+                               "copyright small site all rights reserved"], f"p{d}"))
+    model = BoilerplateModel().fit(docs)
+    assert set(unit_hashes(lead[:2])) <= model.spread_chrome_
+    assert unit_hashes([lead[2]])[0] not in model.spread_chrome_
+    page = ["top of the small site page", *STORY, "latest news",
+            "the headline of the boxed story", *lead, "copyright small site all rights reserved"]
+    assert model.content_units("small", page) == STORY
+
+
 def test_short_units_of_pages_without_a_source_are_placed_on_no_source():
     lead = [STORY[0], "mt", STORY[1]]
     docs = [(f"site-{s}", [*lead, *STORY[2:], f"ending of site {s}"], f"t{s}") for s in range(6)]
