@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -117,11 +118,26 @@ def _headline_stories(rng: random.Random, n_events: int, per_paragraph: int = 2)
         rng.shuffle(titles)
         for half in (0, 1):  # two different articles about the same event
             pool = titles[half::2]
+            if half and _one_wire_story(pool[0], titles[0]):
+                # Not two versions of one wire story ("… -- 2nd Update", "… -- 3rd
+                # Update"): those are one article, and a headline-only copy of each
+                # says nothing else (the truth would be unknowable).
+                pool.insert(0, pool.pop(next((k for k, t in enumerate(pool)
+                                              if not _one_wire_story(t, titles[0])), 0)))
             body = pool[1:]
             paragraphs = tuple(" ".join(s.rstrip(".") + "." for s in body[i:i + per_paragraph])
                                for i in range(0, min(len(body), 24), per_paragraph))
             stories.append(Story(f"{event}-{half}", pool[0], paragraphs))
     return stories
+
+
+_VERSION = re.compile(r"^(?:update\s*\d*\s*[-:]\s*)+|\s*-+\s*\d+(?:st|nd|rd|th)\s+update\s*$")
+
+
+def _one_wire_story(first: str, second: str) -> bool:
+    """Whether two headlines are one wire story's versions: the same but for a version
+    mark ("UPDATE 2-", "-- 2nd Update")."""
+    return _VERSION.sub("", first.casefold()) == _VERSION.sub("", second.casefold())
 
 
 def _site_chrome(rng: random.Random, name: str, others: list[Story],

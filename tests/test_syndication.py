@@ -4,7 +4,16 @@ and a cut headline is cut as a feed's length limit cuts it."""
 import dataclasses
 import random
 
-from syndication import FEED_LIMIT, _edited, _sample_stories, _story_end, _uci, feed_cut
+from syndication import (
+    FEED_LIMIT,
+    _edited,
+    _headline_stories,
+    _one_wire_story,
+    _sample_stories,
+    _story_end,
+    _uci,
+    feed_cut,
+)
 
 
 def _sample(number: str):
@@ -112,3 +121,15 @@ def test_the_feed_cut_draws_as_the_last_word_cut_did() -> None:
             else:
                 assert (title, used) == (title_old, used_old)
     assert changed > 20 and unchanged > 10
+
+
+def test_the_two_articles_of_one_event_are_not_versions_of_one_wire_story() -> None:
+    assert _one_wire_story("Chiquita, Fyffes Agree to Deal -- 2nd Update",
+                           "Chiquita, Fyffes Agree to Deal -- 3rd Update")
+    assert _one_wire_story("UPDATE 2-Chiquita agrees", "Chiquita agrees")
+    assert not _one_wire_story("Chiquita agrees", "Fyffes agrees")
+    # Seed 342 drew "… -- 2nd Update" and "… -- 3rd Update" for one event's two articles:
+    # a headline-only copy of each is the other's, whatever the truth said.
+    stories = _headline_stories(random.Random(342), 12, 3)
+    for first, second in zip(stories[::2], stories[1::2]):
+        assert not _one_wire_story(first.title, second.title)
