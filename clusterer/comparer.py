@@ -51,7 +51,7 @@ if TYPE_CHECKING:
 # groups stay a batch run's. Raise it when a change decides some pair otherwise.
 RULES = 3  # 2: misread words, the same-headline recheck, one source's furniture; 3: a
 # lead only its own site's sidebar shows (boilerplate._lead_in), stacked wire prefixes,
-# backticks as quotes in every text
+# backticks as quotes in every text, a page's group checked before it joins by inside
 
 _NUMBERS_VETO = ("the headlines differ in a number or date (each has one the other lacks, or "
                  "the one with a body lacks the other's): items of a series, not copies")

@@ -128,10 +128,27 @@ class _Attach:
             if not all(tied) or kind != "inside" and not any(
                     self._groups_agree(largest[uf.find(weak)], full) for full in fullest):
                 continue
+            if kind == "inside" and not self._page_group_agrees(
+                    weak, members[uf.find(weak)], fullest, sizes):
+                continue
             join(weak, anchor, kind, best_similarity)
             for offer, ok in zip(ranked[1:], agree):
                 if ok:
                     join(offer[3], offer[4], offer[5], offer[0])
+
+    def _page_group_agrees(self, page: int, group: list[int], fullest: list[int],
+                           sizes: np.ndarray) -> bool:
+        """Whether the group of a page offering a story inside it (``inside``) may join
+        the story's group, whose fullest versions are ``fullest``: where the page is not
+        alone, one of its group's other longest members does not clearly differ from one
+        of them. The page may hold the story in its "Latest news" box, or a sentence of it
+        amid its own text (two articles on one event whose headlines come near); its own
+        story's other copies, joined to it already, then clearly differ from the story."""
+        rank = self.rank
+        others = sorted((a for a in group if a != page),
+                        key=lambda a: (-sizes[a], rank[a]))[:_MAX_FULLEST]
+        return not others or any(self._groups_agree(other, full)
+                                 for other in others for full in fullest)
 
     def _weigh(self, targets: dict[int, tuple[float, int, int, int, int, str]]
                ) -> dict[int, tuple[float, int, int, int, int, str]]:

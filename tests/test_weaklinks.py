@@ -101,3 +101,39 @@ def test_a_short_copy_joins_a_group_whose_longest_version_is_a_noisy_scan() -> N
             make_article("cut", "Storm hits the coast overnight", words("story", 45),
                          source="c")]
     assert _groups(docs) == [["cut", "scan", "story"]]
+
+
+def _fixture_groups(seed: int, tmp_path) -> dict[str, set[str]]:
+    """The hard syndication fixture of ``seed`` matched: each id's group, as true labels."""
+    import sys
+    from pathlib import Path
+
+    import orjson
+
+    from clusterer.dedup import match_dump
+    from clusterer.readers import read_articles
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from syndication import make_fixture
+
+    fixture = make_fixture(seed, hard=True)
+    path = tmp_path / "feed.jsonl"
+    path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in fixture.records))
+    articles = list(read_articles([str(path)]))
+    _, uf = match_dump(articles, DedupConfig(workers=1))
+    labels: dict[int, set[str]] = {}
+    for k, article in enumerate(articles):
+        labels.setdefault(uf.find(k), set()).add(fixture.truth[article.id])
+    return {a.id: labels[uf.find(k)] for k, a in enumerate(articles)}
+
+
+def test_a_page_whose_group_clearly_differs_from_a_story_does_not_join_it_by_inside(
+        tmp_path) -> None:
+    # Seed 641: an OCR scan of story 026 (a site seen once: its text is a "page") holds a
+    # sentence of story 025 (the same event in other words) under a headline that comes
+    # near, 33 shingles in; it is joined to 026's original already. Seed 615: a page of a
+    # site seen once holds 026 and, in its "Latest news" box, 025's lead. Each page's
+    # group holds 026's copies, which clearly differ from 025.
+    for seed in (641, 615):
+        groups = _fixture_groups(seed, tmp_path)
+        assert all(len(labels) == 1 for labels in groups.values()), seed
