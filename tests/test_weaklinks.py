@@ -103,6 +103,22 @@ def test_a_short_copy_joins_a_group_whose_longest_version_is_a_noisy_scan() -> N
     assert _groups(docs) == [["cut", "scan", "story"]]
 
 
+def test_headline_only_copies_of_two_stories_join_their_own_not_each_other() -> None:
+    # Two stories whose headlines come near (one inside the other); a headline-only copy
+    # of each matches its own story's headline exactly and the other's at ~0.86.
+    docs = [make_article("gas", "German reliance on Russian gas threatens Europe",
+                         words("gas", 120), source="a"),
+            make_article("poland", "Poland: German reliance on Russian gas threatens Europe",
+                         words("poland", 120), source="b"),
+            make_article("gas-item", "German reliance on Russian gas threatens Europe", "",
+                         source="c"),
+            make_article("poland-item", "Poland: German reliance on Russian gas threatens Europe",
+                         "", source="d")]
+    assert _groups(docs) == [["gas", "gas-item"], ["poland", "poland-item"]]
+    # Without the stories, the two items are as near as anything they match: joined.
+    assert _groups(docs[2:]) == [["gas-item", "poland-item"]]
+
+
 def _fixture_groups(seed: int, tmp_path) -> dict[str, set[str]]:
     """The hard syndication fixture of ``seed`` matched: each id's group, as true labels."""
     import sys
