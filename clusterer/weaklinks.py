@@ -18,9 +18,10 @@ import numpy as np
 from clusterer.fingerprint import shingles_without
 from clusterer.headlines import articles_numbers_differ
 from clusterer.lsh import shared_count
+from clusterer.normalize import title_tokens
 from clusterer.readers.urls import source_key
 from clusterer.records import Match
-from clusterer.shingling import HEAD_SHINGLES
+from clusterer.shingling import HEAD_SHINGLES, title_sets
 
 if TYPE_CHECKING:
     from clusterer.comparer import Comparer
@@ -314,6 +315,7 @@ class HeadlineJoin(_Attach):
         self._vetoed: dict[int, list[int]] = {}  # headline matches the numbers vetoed
         # Matches between groups that are not anchored, joined by attach (best first).
         self._among: list[tuple[float, int, int, str]] = []
+        self._wholes: dict[int, np.ndarray] = {}  # headlines with their affixes (_whole)
 
     def _weigh(self, targets: dict[int, tuple[float, int, int, int, int, str]]
                ) -> dict[int, tuple[float, int, int, int, int, str]]:
@@ -358,6 +360,25 @@ class HeadlineJoin(_Attach):
                 members.pop(roots[1], None)
                 members[uf.find(i)] = first + second
         super().attach()
+
+    def _weight(self, offer: tuple[float, int, int, int, int, str]) -> tuple[float, ...]:
+        """By similarity, then, among offers equally similar, those whose whole headlines
+        (learned affixes kept) come near (Jaccard at the recheck level of the headline
+        threshold) first: an end segment that recurs because one story was syndicated
+        ("Titanfall review – Call Of Duty with robots" on five sites) is learned as an
+        affix, and without it the headline is another story's ("Titanfall Review").
+        Where both come near, or neither, the offers stay tied."""
+        level = RECHECK * self.comparer.config.headline_threshold
+        return (-offer[0], float(_jaccard(self._whole(offer[3]), self._whole(offer[4])) < level))
+
+    def _whole(self, article: int) -> np.ndarray:
+        """The character shingles of an article's headline with its affixes (wire
+        prefixes left out), made once."""
+        known = self._wholes.get(article)
+        if known is None:
+            title = " ".join(title_tokens(self.comparer.docs[article].title))
+            known = self._wholes[article] = title_sets([title])[0]
+        return known
 
     def _may_join(self, first: list[int], second: list[int]) -> bool:
         """Headline matches never chain items of a series: two groups where a member's

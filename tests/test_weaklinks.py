@@ -119,6 +119,17 @@ def test_headline_only_copies_of_two_stories_join_their_own_not_each_other() -> 
     assert _groups(docs[2:]) == [["gas-item", "poland-item"]]
 
 
+def test_a_headline_tail_learned_as_an_affix_still_tells_a_headline_only_copy_apart() -> None:
+    # "Call Of Duty with robots" ends the headline of three copies of one story: learned
+    # as an affix, so that both stories' headlines are "titanfall review" without it.
+    long = "Titanfall review - Call Of Duty with robots"
+    docs = [*(make_article(f"cod{k}", long, words("cod", 120), source=f"s{k}") for k in range(3)),
+            *(make_article(f"review{k}", "Titanfall Review", words("review", 120),
+                           source=f"t{k}") for k in range(2)),
+            make_article("item", f"{long} - Site H News", "", source="Site H News")]
+    assert _groups(docs) == [["cod0", "cod1", "cod2", "item"], ["review0", "review1"]]
+
+
 def _fixture_groups(seed: int, tmp_path) -> dict[str, set[str]]:
     """The hard syndication fixture of ``seed`` matched: each id's group, as true labels."""
     import sys
