@@ -34,8 +34,8 @@ RECHECK = 0.7
 # Body groups tied for a headline-only article's best match that are compared with each
 # other (a headline shared by more groups than this is too common to say anything).
 _MAX_TIED = 8
-# The longest members of a target group that a weak link's group is checked against
-# (it joins where its text does not clearly differ from one of them).
+# The longest members of a weak link's group and of its target group checked against
+# each other (it joins where one of each does not clearly differ from the other).
 _MAX_FULLEST = 3
 # Members of each group whose headlines are checked for a number or date that differs.
 _MAX_CHECKED = 32
@@ -91,13 +91,6 @@ class _Attach:
         offers = {group: weighed for group, targets in offers.items()
                   if (weighed := self._weigh(targets))}
         sizes = self.comparer.prints.body.lengths()
-        largest: dict[int, int] = {}  # a group's longest body (the fullest version of it)
-        for article, root in enumerate(roots.tolist()):
-            longest = largest.get(root)
-            if longest is None or (sizes[article], -rank[article]) > (sizes[longest],
-                                                                      -rank[longest]):
-                largest[root] = article
-
         members: dict[int, list[int]] = {}
         for article, root in enumerate(roots.tolist()):
             members.setdefault(root, []).append(article)
@@ -106,9 +99,7 @@ class _Attach:
             roots = [uf.find(weak), uf.find(target)]
             if roots[0] == roots[1] or not self._may_join(members[roots[0]], members[roots[1]]):
                 return
-            ends = [largest[roots[0]], largest[roots[1]]]
             uf.union(weak, target, kind, similarity)
-            largest[uf.find(weak)] = max(ends, key=lambda a: (sizes[a], -rank[a]))
             members[uf.find(weak)] = members.pop(roots[0]) + members.pop(roots[1])
 
         for group in sorted(offers, key=lambda g: first[g]):
@@ -123,11 +114,16 @@ class _Attach:
             # anchor under nearly the same headline; the group's longest version may be
             # another page with other chrome, which shares the story and little else.
             # The target group's fullest versions: its longest may be an OCR scan, whose
-            # misread words add shingles it shares with no other copy.
+            # misread words add shingles it shares with no other copy. And the weak
+            # group's: its longest may be a page of a site seen once, whose chrome is not
+            # learned, beside another such page in the target group (two pages holding
+            # one story clearly differ as wholes; the copies they hold do not).
             fullest = sorted(members[uf.find(anchor)],
                              key=lambda a: (-sizes[a], rank[a]))[:_MAX_FULLEST]
+            own = sorted(members[uf.find(weak)],
+                         key=lambda a: (-sizes[a], rank[a]))[:_MAX_FULLEST]
             if not all(tied) or kind != "inside" and not any(
-                    self._groups_agree(largest[uf.find(weak)], full) for full in fullest):
+                    self._groups_agree(mine, full) for mine in own for full in fullest):
                 continue
             if kind == "inside" and not self._page_group_agrees(
                     weak, members[uf.find(weak)], fullest, sizes):
@@ -166,7 +162,8 @@ class _Attach:
         return True
 
     def _groups_agree(self, first: int, second: int) -> bool:
-        """Whether two groups, by their longest bodies, do not clearly differ: a short
+        """Whether two groups, by their members ``first`` and ``second`` (one of their
+        longest bodies), do not clearly differ: a short
         text inside a long one says little when the two groups' full versions share
         nothing (sentences a site reuses in several stories). A group without a body
         (headlines only) has nothing to disagree with."""
