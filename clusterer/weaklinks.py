@@ -335,8 +335,8 @@ class HeadlineJoin(_Attach):
     def attach(self) -> None:
         """Join the matches between groups that are not anchored, best first (then by
         id ranks: whatever the input order), unless the two groups hold two items of a
-        series (:meth:`_may_join`) or either article's headline matches an anchored
-        article's better (its offer says more: "German reliance on Russian gas threatens
+        series (:meth:`_may_join`) or each article's headline matches an anchored
+        article's better (their offers say more: "German reliance on Russian gas threatens
         Europe" and "Poland: German reliance …", two stories' headline-only copies, come
         near each other, but each is its own story's headline exactly; joined first, the
         two offer to both stories alike and join neither); then resolve the offers."""
@@ -348,7 +348,7 @@ class HeadlineJoin(_Attach):
         for similarity, i, j, kind in sorted(
                 self._among, key=lambda m: (-m[0], *sorted((int(rank[m[1]]), int(rank[m[2]]))))):
             roots = uf.find(i), uf.find(j)
-            if roots[0] == roots[1] or similarity < max(best.get(i, 0.0), best.get(j, 0.0)):
+            if roots[0] == roots[1] or similarity < min(best.get(i, 0.0), best.get(j, 0.0)):
                 continue
             first, second = (members.get(root, [k]) for root, k in zip(roots, (i, j)))
             if self._may_join(first, second):
