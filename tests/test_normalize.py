@@ -111,6 +111,24 @@ def test_unit_boundaries_give_the_same_units_as_first_written(text: str) -> None
     assert words(_UNIT_BOUNDARY) != [] or not re.search(r"\w", text)
 
 
+_ABBREVIATION_FRAGMENTS = ["Mr.", "Mrs.", "Capt.", "Prof.", "Gen.", "St.", "Sgt.", "xMr.", "r", "s",
+                           ".", "!", " ", " A", " 9", "\n", "Bc", "'", ")"]
+
+
+@pytest.mark.fuzz
+@examples(300)
+@given(st.lists(st.sampled_from(_ABBREVIATION_FRAGMENTS), max_size=25).map("".join))
+def test_sentence_boundaries_skip_abbreviations_as_one_lookbehind_each(text: str) -> None:
+    # The lookbehinds are grouped by length; the same boundaries as one per abbreviation.
+    from clusterer.normalize import _ABBREVIATIONS, _SENTENCE_BOUNDARY
+
+    one_each = "".join(rf"(?<!\b{a}\.)" for a in _ABBREVIATIONS)
+    as_written = re.compile(
+        r"[.!?](?:" + one_each + r"[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])"
+        r"|(?<=[a-z][.!?])" + one_each + r"(?=[A-Z][a-z]))")
+    assert _SENTENCE_BOUNDARY.sub("\n", text) == as_written.sub("\n", text)
+
+
 def test_the_ascii_odd_spaces_are_every_ascii_space_but_space_and_newline():
     from clusterer.normalize import _ASCII_ODD_SPACES
 
