@@ -91,6 +91,17 @@ def test_units_are_the_word_tokens_of_each_piece(text: str) -> None:
     assert unit_bytes(text) == unit_text(text).encode("utf-8")
 
 
+@pytest.mark.fuzz
+@examples(300)
+@given(st.text(alphabet=st.sampled_from(list(
+    "aZ9_ .!?\n'\u00e9\u0301\u0e01\u0e48\u0e32\u0627\u064e\u0644\u00b2\u2153\u0130\u00df"
+    "\u2014\u060c\u3002\u4e2d\uff01\U0001f600\U00020000")), max_size=40))
+def test_unit_bytes_of_any_script_are_unit_text_in_utf8(text: str) -> None:
+    # Non-ASCII texts: a table lookup per code point below 2**16 (combining marks, Thai
+    # tone marks and Arabic vowels are no word characters), the regex beyond.
+    assert unit_bytes(text) == unit_text(text).encode("utf-8")
+
+
 # The unit boundary as first written: three alternatives tried at every position.
 _BOUNDARY_AS_WRITTEN = re.compile(
     r"\n|[.!?](?:[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])|(?<=[a-z][.!?])(?=[A-Z][a-z]))")
