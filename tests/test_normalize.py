@@ -147,8 +147,15 @@ def test_the_ascii_odd_spaces_are_every_ascii_space_but_space_and_newline():
                                          if c.isspace() and c not in " \n"]
 
 
+def test_every_space_but_space_is_unprintable():
+    # clean folds a non-ASCII text line by line where it has no other space: where,
+    # newlines aside, it is printable.
+    assert [c for c in map(chr, range(0x110000)) if c.isspace() and c.isprintable()] == [" "]
+
+
 @pytest.mark.fuzz
-@given(st.text(alphabet=st.sampled_from(list("ab .\n \n\t\r\x0b\x0c\x1c\x1f\u00a0\u2028é")),
+@given(st.text(alphabet=st.sampled_from(list("ab .\n \n\t\r\x0b\x0c\x1c\x1f\u00a0\u2028é"
+                                              "\u2029\u1680\u0e01")),
                max_size=40))
 def test_clean_folds_spaces_line_by_line_whatever_the_path(text: str) -> None:
     # Lines with only spaces and newlines take a shortcut: the same lines as folding
