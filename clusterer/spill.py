@@ -36,10 +36,14 @@ from typing import Any
 
 import numpy as np
 
+from clusterer.engine import CHUNK_SIZE, MIN_PARALLEL
 from clusterer.errors import OutputError
 from clusterer.records import Article
 
-RECENT = 4096  # articles added last that stay whole in memory (> fingerprint's first batch)
+# Articles added last that stay whole in memory: fingerprinting's first batch (read
+# before any text is encoded) and one chunk beyond it, read then encoded at once. 4,096
+# held 2,800 more articles' texts and records than that for the whole run.
+RECENT = MIN_PARALLEL + CHUNK_SIZE
 LOADED = 8  # articles loaded last that stay in memory
 _HEADER = ("id", "title", "url", "source", "published", "guid", "origin")
 _SPACE_HINT = "set TMPDIR to a directory with more free space (the run spills the input there)"

@@ -106,6 +106,17 @@ def test_units_are_the_word_tokens_of_each_piece(text: str) -> None:
     assert unit_bytes(text) == unit_text(text).encode("utf-8")
 
 
+@pytest.mark.fuzz
+@examples(300)
+@given(st.text(alphabet=st.sampled_from(list(
+    "aZ9_ .!?\n'\u00e9\u0301\u0e01\u0e48\u0e32\u0627\u064e\u0644\u00b2\u2153\u0130\u00df"
+    "\u2014\u060c\u3002\u4e2d\uff01\U0001f600\U00020000")), max_size=40))
+def test_unit_bytes_of_any_script_are_unit_text_in_utf8(text: str) -> None:
+    # Non-ASCII texts: a table lookup per code point below 2**16 (combining marks, Thai
+    # tone marks and Arabic vowels are no word characters), the regex beyond.
+    assert unit_bytes(text) == unit_text(text).encode("utf-8")
+
+
 # The unit boundary as first written: three alternatives tried at every position.
 _BOUNDARY_AS_WRITTEN = re.compile(
     r"\n|[.!?](?:[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])|(?<=[a-z][.!?])(?=[A-Z][a-z]))")
@@ -126,6 +137,24 @@ def test_unit_boundaries_give_the_same_units_as_first_written(text: str) -> None
     assert words(_UNIT_BOUNDARY) != [] or not re.search(r"\w", text)
 
 
+_ABBREVIATION_FRAGMENTS = ["Mr.", "Mrs.", "Capt.", "Prof.", "Gen.", "St.", "Sgt.", "xMr.", "r", "s",
+                           ".", "!", " ", " A", " 9", "\n", "Bc", "'", ")"]
+
+
+@pytest.mark.fuzz
+@examples(300)
+@given(st.lists(st.sampled_from(_ABBREVIATION_FRAGMENTS), max_size=25).map("".join))
+def test_sentence_boundaries_skip_abbreviations_as_one_lookbehind_each(text: str) -> None:
+    # The lookbehinds are grouped by length; the same boundaries as one per abbreviation.
+    from clusterer.normalize import _ABBREVIATIONS, _SENTENCE_BOUNDARY
+
+    one_each = "".join(rf"(?<!\b{a}\.)" for a in _ABBREVIATIONS)
+    as_written = re.compile(
+        r"[.!?](?:" + one_each + r"[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])"
+        r"|(?<=[a-z][.!?])" + one_each + r"(?=[A-Z][a-z]))")
+    assert _SENTENCE_BOUNDARY.sub("\n", text) == as_written.sub("\n", text)
+
+
 def test_the_ascii_odd_spaces_are_every_ascii_space_but_space_and_newline():
     from clusterer.normalize import _ASCII_ODD_SPACES
 
@@ -133,8 +162,15 @@ def test_the_ascii_odd_spaces_are_every_ascii_space_but_space_and_newline():
                                          if c.isspace() and c not in " \n"]
 
 
+def test_every_space_but_space_is_unprintable():
+    # clean folds a non-ASCII text line by line where it has no other space: where,
+    # newlines aside, it is printable.
+    assert [c for c in map(chr, range(0x110000)) if c.isspace() and c.isprintable()] == [" "]
+
+
 @pytest.mark.fuzz
-@given(st.text(alphabet=st.sampled_from(list("ab .\n \n\t\r\x0b\x0c\x1c\x1f\u00a0\u2028é")),
+@given(st.text(alphabet=st.sampled_from(list("ab .\n \n\t\r\x0b\x0c\x1c\x1f\u00a0\u2028é"
+                                              "\u2029\u1680\u0e01")),
                max_size=40))
 def test_clean_folds_spaces_line_by_line_whatever_the_path(text: str) -> None:
     # Lines with only spaces and newlines take a shortcut: the same lines as folding

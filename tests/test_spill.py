@@ -109,3 +109,24 @@ def test_a_forked_process_reads_articles_written_but_not_yet_flushed():
 
 def _send_texts(stored, pipe):
     pipe.send([article.text for article in stored])
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_splitting_reads_every_text_from_memory(monkeypatch, workers):
+    # The recent articles cover fingerprinting's first batch and the chunk after it:
+    # pass 1 never reads a text back from the file (fewer than RECENT fails).
+    from clusterer import spill as spill_module
+    from clusterer.engine import CHUNK_SIZE, MIN_PARALLEL, LocalEngine
+    from clusterer.fingerprint import split_articles
+
+    reads = []
+    real_pread = spill_module.os.pread
+    monkeypatch.setattr(spill_module.os, "pread", lambda *a: reads.append(a) or real_pread(*a))
+    n = MIN_PARALLEL + 3 * CHUNK_SIZE + 7
+    articles = [Article(f"id-{i}", f"Headline {i}", f"Body of story {i}. Second line {i}.")
+                for i in range(n)]
+    spill = ArticleSpill()
+    split = split_articles(spill.spilled(articles), LocalEngine(workers))
+    assert sum(split.sizes) == n
+    assert reads == []
+    assert spill.recent == spill_module.RECENT
