@@ -18,11 +18,14 @@ from __future__ import annotations
 
 import array
 import dataclasses
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol, overload
 
-from clusterer.records import Article
+import numpy as np
+
+from clusterer.records import Article, DuplicateGroup, Link
 from clusterer.spill import _compared
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -218,3 +221,136 @@ class TableArticle(Article):
 
     def __hash__(self) -> int:
         return hash(_compared(self))
+
+
+@dataclass(frozen=True)
+class GroupColumns:
+    """Duplicate groups as rows of the dump's articles, in arrays (what the matching
+    task sends back: a few numbers per article, not a tuple of Python objects each).
+
+    Attributes:
+        names: The distinct kinds of match, which ``kinds`` and ``link_kinds`` number.
+        kept: Per group, its kept article's row.
+        ends: Per group, where its members end in the arrays below (it starts where the
+            group before it ends).
+        marked: Per group, 1 if it has ``kinds`` + 2 if it has ``links``.
+        duplicates: The other members' rows, group after group.
+        similarities: Their similarities to the kept article.
+        kinds: Their kinds of match (numbers into ``names``).
+        via: The row of the member each was joined with.
+        link_kinds: The kind of that join.
+        link_similarities: Its similarity (NaN where ``link_none``).
+        link_none: 1 where that similarity is None.
+    """
+
+    names: tuple[str, ...]
+    kept: np.ndarray
+    ends: np.ndarray
+    marked: np.ndarray
+    duplicates: np.ndarray
+    similarities: np.ndarray
+    kinds: np.ndarray
+    via: np.ndarray
+    link_kinds: np.ndarray
+    link_similarities: np.ndarray
+    link_none: np.ndarray
+
+    @classmethod
+    def of(cls, groups: Iterable[DuplicateGroup], row: Mapping[str, int]) -> GroupColumns:
+        """The columns of ``groups``, whose articles are numbered by id in ``row``."""
+        codes: dict[str, int] = {}
+        kept: list[int] = []
+        ends: list[int] = []
+        marked: list[int] = []
+        duplicates: list[int] = []
+        similarities: list[float] = []
+        kinds: list[int] = []
+        via: list[int] = []
+        link_kinds: list[int] = []
+        link_sims: list[float | None] = []
+        for g in groups:
+            n = len(g.duplicates)
+            if (len(g.similarities) != n or (g.kinds and len(g.kinds) != n)
+                    or (g.links and len(g.links) != n)):
+                raise ValueError("a group's similarities, kinds and links must be one per "
+                                 "duplicate")
+            kept.append(row[g.kept.id])
+            duplicates.extend(row[d.id] for d in g.duplicates)
+            ends.append(len(duplicates))
+            marked.append(bool(g.kinds) + 2 * bool(g.links))
+            similarities.extend(g.similarities)
+            kinds.extend(codes.setdefault(k, len(codes)) for k in g.kinds or ("",) * n)
+            for link in g.links or ():
+                via.append(row[link.via])
+                link_kinds.append(codes.setdefault(link.kind, len(codes)))
+                link_sims.append(link.similarity)
+            if not g.links:
+                via.extend([0] * n)
+                link_kinds.extend([codes.setdefault("", len(codes))] * n)
+                link_sims.extend([None] * n)
+        none = np.array([s is None for s in link_sims], dtype=bool)
+        return cls(tuple(codes), np.array(kept, dtype=np.int64), np.array(ends, dtype=np.int64),
+                   np.array(marked, dtype=np.int8), np.array(duplicates, dtype=np.int64),
+                   np.array(similarities, dtype=np.float64), np.array(kinds, dtype=np.int16),
+                   np.array(via, dtype=np.int64), np.array(link_kinds, dtype=np.int16),
+                   np.array([np.nan if s is None else s for s in link_sims], dtype=np.float64),
+                   none)
+
+    def nbytes(self) -> int:
+        """Bytes of the arrays."""
+        return sum(getattr(self, f.name).nbytes for f in dataclasses.fields(self)
+                   if f.name != "names")
+
+
+class GroupTable(Sequence[DuplicateGroup]):
+    """Duplicate groups kept as :class:`GroupColumns`; ``table[i]`` is group ``i`` as a
+    :class:`~clusterer.records.DuplicateGroup` of ``docs``' articles, made when asked
+    (the same group each time, a new object).
+
+    Args:
+        docs: The dump's articles, by row (a :class:`HeaderTable`).
+        columns: The groups.
+    """
+
+    def __init__(self, docs: Sequence[Article], columns: GroupColumns) -> None:
+        self.docs = docs
+        self.columns = columns
+
+    def __len__(self) -> int:
+        return len(self.columns.kept)
+
+    @overload
+    def __getitem__(self, index: int) -> DuplicateGroup: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[DuplicateGroup]: ...
+
+    def __getitem__(self, index: int | slice) -> DuplicateGroup | list[DuplicateGroup]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError("group table index out of range")
+        return self._group(index)
+
+    def __iter__(self) -> Iterator[DuplicateGroup]:
+        return (self._group(i) for i in range(len(self)))
+
+    def _group(self, index: int) -> DuplicateGroup:
+        c, docs = self.columns, self.docs
+        start, end = (int(c.ends[index - 1]) if index else 0), int(c.ends[index])
+        names, marked = c.names, int(c.marked[index])
+        links: tuple[Link, ...] = ()
+        if marked & 2:
+            links = tuple(
+                Link(docs[via].id, names[kind], None if none else similarity)
+                for via, kind, similarity, none in zip(
+                    c.via[start:end].tolist(), c.link_kinds[start:end].tolist(),
+                    c.link_similarities[start:end].tolist(), c.link_none[start:end].tolist()))
+        return DuplicateGroup(
+            kept=docs[int(c.kept[index])],
+            duplicates=tuple(docs[j] for j in c.duplicates[start:end].tolist()),
+            similarities=tuple(c.similarities[start:end].tolist()),
+            kinds=tuple(names[k] for k in c.kinds[start:end].tolist()) if marked & 1 else (),
+            links=links)

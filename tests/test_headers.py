@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from clusterer.headers import HeaderTable, TableArticle
-from clusterer.records import Article
+from clusterer.headers import GroupColumns, GroupTable, HeaderTable, TableArticle
+from clusterer.records import Article, DuplicateGroup, Link
 
 UTC = timezone.utc
 
@@ -97,3 +97,37 @@ def test_any_header_round_trips(rows):
                   ("text", "fields")) for a in table] == [
         tuple(getattr(a, f.name) for f in dataclasses.fields(Article) if f.name not in
               ("text", "fields")) for a in articles]
+
+
+def _groups(docs):
+    a, b, c, d = docs
+    return [
+        DuplicateGroup(kept=a),
+        DuplicateGroup(kept=c, duplicates=(b, d), similarities=(0.875, 1.0),
+                       kinds=("jaccard", "url"),
+                       links=(Link("c", "jaccard", 0.875), Link("a", "url", None))),
+        DuplicateGroup(kept=b, duplicates=(a,), similarities=(0.5,)),  # no kinds nor links
+    ]
+
+
+def test_groups_read_back_from_their_columns_as_given():
+    table = _table(ARTICLES)
+    groups = _groups(list(table))
+    columns = GroupColumns.of(groups, {"a": 0, "": 1, "c": 2, "d": 3})
+    assert columns.names == ("", "jaccard", "url")
+    assert columns.kept.tolist() == [0, 2, 1] and columns.ends.tolist() == [0, 2, 3]
+    assert columns.duplicates.tolist() == [1, 3, 0] and columns.via.tolist() == [2, 0, 0]
+    assert columns.link_none.tolist() == [False, True, True]
+    read = GroupTable(table, columns)
+    assert len(read) == 3 and list(read) == groups and read[-1] == groups[2]
+    assert read[1:] == groups[1:]
+    assert [g.to_dict() for g in read] == [g.to_dict() for g in groups]
+    assert read[1].links[1].similarity is None and read[2].kinds == () == read[2].links
+
+
+def test_a_group_whose_kinds_miss_a_duplicate_is_refused():
+    table = _table(ARTICLES[:3])
+    group = DuplicateGroup(kept=table[0], duplicates=(table[1], table[2]),
+                           similarities=(1.0, 1.0), kinds=("url",))
+    with pytest.raises(ValueError, match="one per duplicate"):
+        GroupColumns.of([group], {"a": 0, "": 1, "c": 2})
