@@ -144,6 +144,10 @@ class HeaderTable(Sequence[Article]):
     def __iter__(self) -> Iterator[Article]:
         return (TableArticle.of(self, i) for i in range(len(self)))
 
+    def column(self, name: str) -> _Column:
+        """Field ``name`` of every article, read when asked (``[start:end]`` a list)."""
+        return _Column(self, name)
+
     def field(self, name: str, index: int) -> Any:
         """Field ``name`` of article ``index``."""
         if name == "source":
@@ -161,6 +165,27 @@ class HeaderTable(Sequence[Article]):
         """Bytes the columns hold (not the distinct sources' and files' strings)."""
         return (sum(c.nbytes() for c in self._strings.values()) + self._place.nbytes()
                 + 2 * self._source.rows.itemsize * len(self) + 8 * len(self._published))
+
+
+class _Column(Sequence[Any]):
+    """One field of a :class:`HeaderTable`'s articles, decoded when read."""
+
+    def __init__(self, table: HeaderTable, name: str) -> None:
+        self.table, self.name = table, name
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+    @overload
+    def __getitem__(self, index: int) -> Any: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Any]: ...
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return [self.table.field(self.name, i) for i in range(*index.indices(len(self)))]
+        return self.table.field(self.name, range(len(self))[index])
 
 
 def _field(name: str) -> property:

@@ -131,3 +131,12 @@ def test_a_group_whose_kinds_miss_a_duplicate_is_refused():
                            similarities=(1.0, 1.0), kinds=("url",))
     with pytest.raises(ValueError, match="one per duplicate"):
         GroupColumns.of([group], {"a": 0, "": 1, "c": 2})
+
+
+def test_a_column_reads_one_field_of_every_row():
+    table = _table(ARTICLES)
+    titles = table.column("title")
+    assert len(titles) == 4 and titles[1:3] == ["", "Three"] and titles[-1] == "Four"
+    assert table.column("published")[:] == [a.published for a in ARTICLES]
+    with pytest.raises(IndexError):
+        titles[4]
