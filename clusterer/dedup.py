@@ -134,7 +134,7 @@ class DedupResult:
         boilerplate: The chrome model learned from the dump (storylines reuse it).
     """
 
-    groups: list[DuplicateGroup]
+    groups: Sequence[DuplicateGroup]
     config: DedupConfig
     boilerplate: BoilerplateModel
 
@@ -181,8 +181,8 @@ def deduplicate(
     """
     config = config or DedupConfig()
     if engine is not None and matches_on_worker(engine):
-        groups, model = deduplicate_on_worker(articles, config, progress, engine)
-        return DedupResult(groups=groups, config=config, boilerplate=model)
+        table, model = deduplicate_on_worker(articles, config, progress, engine)
+        return DedupResult(groups=table, config=config, boilerplate=model)
     comparer, uf = match_dump(articles, config, progress, engine)
     groups = _groups(comparer, uf, config.keep)
     return DedupResult(groups=groups, config=config, boilerplate=comparer.model)

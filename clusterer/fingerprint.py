@@ -185,8 +185,9 @@ def learn_chrome(split: SplitDump, config: BoilerplateConfig, engine: Engine) ->
                                 split.unit_words(), split.titles)
     counted = first_copies(split.keys, split.digests())
     bounds = np.cumsum([0, *split.sizes]).tolist()
-    jobs = [(part, split.keys[start:end], split.titles[start:end], counted[start:end])
-            for part, start, end in zip(kept, bounds, bounds[1:])]
+    # Sliced as sent: the headlines may be read from columns (clusterer.headers).
+    jobs = ((part, split.keys[start:end], split.titles[start:end], counted[start:end])
+            for part, start, end in zip(kept, bounds, bounds[1:]))
     # Cut by unit hash into buckets, merged and learned apart: no worker holds the
     # dump's whole counts (they are larger than its unit hashes).
     buckets = engine.places()  # type: ignore[attr-defined]
@@ -273,15 +274,16 @@ def prints_parts(split: SplitDump, model: BoilerplateModel, config: FingerprintC
     :class:`Resident` parts. ``split.parts`` is emptied."""
     report = report or (lambda stage, done, total: None)
     bounds = np.cumsum([0, *split.sizes]).tolist()
-    jobs = deque((part.kept if isinstance(part, Resident) else part,
-                  split.keys[start:end], split.titles[start:end])
+    jobs = deque((part.kept if isinstance(part, Resident) else part, start, end)
                  for part, start, end in zip(split.parts, bounds, bounds[1:]))
     split.parts = []
 
     def handed_out() -> Iterator[tuple[_Split, list[str], list[str]]]:
+        # Sliced as sent: the headlines may be read from columns (clusterer.headers).
         while jobs:
-            part, keys, titles = jobs.popleft()
-            yield (part.restored() if isinstance(part, _Stowed) else part), keys, titles
+            part, start, end = jobs.popleft()
+            yield ((part.restored() if isinstance(part, _Stowed) else part),
+                   split.keys[start:end], split.titles[start:end])
 
     permutations(config.num_perm, config.seed)  # drawn once, here: forked workers inherit them
     with _mapper(engine, len(split.docs), (model, config), view, keep) as mapper:

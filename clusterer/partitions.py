@@ -43,6 +43,7 @@ from clusterer.engine import Engine, run_stage
 from clusterer.errors import InputError, UsageError
 from clusterer.fingerprint import SplitDump
 from clusterer.fingerprint_chunks import _units_chunk, _units_view
+from clusterer.headers import HeaderTable
 from clusterer.readers import READING, ReaderConfig, ReadReport, unique_id
 from clusterer.readers.encodings import text_encoding
 from clusterer.readers.fields import Draft, free_id, id_base
@@ -51,7 +52,6 @@ from clusterer.readers.records import read_jsonl
 from clusterer.readers.sources import HEAD_SIZE, Source, check_paths, expand
 from clusterer.readers.urls import source_key
 from clusterer.records import Article
-from clusterer.spill import StoredArticle
 
 BLOCK_BYTES = 1 << 20  # bytes per range of a JSONL input (about 250 make_corpus articles)
 _LOADED_BLOCKS = 4  # ranges of whole articles kept by the client's loader
@@ -80,7 +80,7 @@ class Block:
 
 @dataclass(frozen=True)
 class Header:
-    """The fields of an article the client keeps (a :class:`StoredArticle`'s), as a
+    """The fields of an article the client keeps (a :class:`HeaderTable`'s row), as a
     worker sends them back: read here from byte ranges, and in
     :mod:`clusterer.worker_match` from the chunks' headers."""
 
@@ -200,7 +200,7 @@ def _contents(config: ReaderConfig, block: Block, positions: list[int] | None
 # ---------------------------------------------------------------- on the client
 class WorkerInput:
     """The inputs, read by ranges on a Dask engine's workers (see the module
-    docstring); the loader of the client's :class:`StoredArticle` s."""
+    docstring); the loader of the articles of its :attr:`table`."""
 
     def __init__(self, engine: Any, config: ReaderConfig, blocks: list[list[Block]],
                  report: ReadReport, progress: Any) -> None:
@@ -215,6 +215,7 @@ class WorkerInput:
         self.blocks: list[Block] = []
         self.starts: list[int] = []
         self.positions: list[list[int] | None] = []
+        self.table = HeaderTable(self)  # every article's header, as columns
         self._cache: collections.OrderedDict[int, list[tuple[str, Any]]] = (
             collections.OrderedDict())
         self._lock = threading.Lock()
@@ -223,14 +224,16 @@ class WorkerInput:
         """Pass 1 over the ranges (what :func:`clusterer.fingerprint.split_articles`
         gives): the futures of each range's texts appended to ``held``."""
         out = SplitDump()
+        # Filled as the ranges are read; the headlines read from it when a chunk's are
+        # sent (a string per article held until pass 2: about 0.1 KB an article).
+        out.docs = self.table  # type: ignore[assignment]
+        out.titles = self.table.column("title")  # type: ignore[assignment]
 
         def jobs() -> Iterator[Any]:
-            for texts, docs in self._read():
-                out.docs.extend(docs)
+            for texts, headers in self._read():
                 # A few hundred sources: one string each, not one per article.
-                out.keys.extend(sys.intern(source_key(a)) for a in docs)
-                out.titles.extend(a.title for a in docs)
-                out.sizes.append(len(docs))
+                out.keys.extend(sys.intern(source_key(h)) for h in headers)  # type: ignore[arg-type]
+                out.sizes.append(len(headers))
                 held.append(texts)
                 yield texts
 
@@ -277,8 +280,9 @@ class WorkerInput:
         while pending:
             yield _fetched(pending.popleft())
 
-    def _read(self) -> Iterator[tuple[Any, list[StoredArticle]]]:
-        """Per range holding articles: the future of their texts and the articles."""
+    def _read(self) -> Iterator[tuple[Any, list[Header]]]:
+        """Per range holding articles: the future of their texts and their headers
+        (added to :attr:`table`)."""
         report = self.report
         seen: dict[str, str] = {}
         total = self._total()
@@ -291,7 +295,7 @@ class WorkerInput:
                 report.reading = self.files[index][0].name if self.files[index] else ""
             if block is None:
                 continue
-            docs: list[StoredArticle] = []
+            docs: list[Header] = []
             kept: list[int] = []  # which of the range's articles are read (not refused)
             drafts = 0
             for item in items:
@@ -309,7 +313,8 @@ class WorkerInput:
                     header = replace(header, id=checked)
                 kept.append(drafts - 1)
                 report.articles += 1
-                docs.append(StoredArticle.of(header, self, rows + len(docs)))  # type: ignore[arg-type]
+                docs.append(header)
+                self.table.append(header)
             done += block.length
             self.progress(READING, done, total)
             if not docs:

@@ -113,7 +113,7 @@ def storylines_with_state(state: State, dedup: IncrementalDedup,
     kept_back = {sid: {i for k in at for i in groups[k].ids} for sid, at in anchored.items()}
     recent = {sid: replace(s, members=s.members - kept_back.get(sid, set()))
               for sid, s in stored.items()}
-    part = [groups[k] for k in np.flatnonzero(work)]
+    part = [groups[k] for k in np.flatnonzero(work).tolist()]
     found = extend_storylines(part, _seeds(part, recent, set(dedup.intake.updated)), config,
                               body_text=dedup.run.result.content_text, progress=progress,
                               merge_seeded=merge_stored, fresh=fresh[work].tolist(),

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import logging
 import subprocess
 import sys
 import threading
@@ -61,6 +62,9 @@ def _child(engine_name: str, dump: Path, out: Path, workers: int, memory_limit: 
     from clusterer.engine import LocalEngine
     from clusterer.pipeline import run_dedup
 
+    # The matching task's reads of texts (clusterer.worker_match), into stderr.log.
+    logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
+    logging.getLogger("clusterer.worker_match").setLevel(logging.INFO)
     started = time.perf_counter()
     stages: dict[str, float] = {}
 
@@ -179,7 +183,10 @@ def measure(engine: str, dump: Path, out: Path, args: argparse.Namespace) -> dic
     workers = sorted((hwm / 1024 for hwm, cmdline in sampler.peaks.values()
                       if "resource_tracker" not in cmdline and hwm > 60 * 1024), reverse=True)
     stages = orjson.loads((out / "stages.json").read_bytes())
-    return {"engine": engine, "wall_s": wall, "client_mib": client, "workers_mib": workers,
+    reads = [line for line in (out / "stderr.log").read_text(errors="replace").splitlines()
+             if "matching task's texts" in line]
+    return {"texts_read": reads[-1].split(": ", 1)[-1] if reads else None,
+            "engine": engine, "wall_s": wall, "client_mib": client, "workers_mib": workers,
             "records_sha": _sha(out / "dedup.jsonl"), "groups_sha": _sha(out / "groups.json"),
             "stages": stages, "client_cpu_s": orjson.loads((out / "cpu.json").read_bytes()),
             "client_mib_by_stage": sampler.client_at(stages)}
@@ -230,7 +237,8 @@ def main(argv: list[str] | None = None) -> None:
     for r in results:
         print(f"- {r['engine']} stages (s from start, first progress report): {r['stages']}; "
               f"client's CPU s so far: {r['client_cpu_s']}; "
-              f"client's largest RSS in each (MiB): {r['client_mib_by_stage']}")
+              f"client's largest RSS in each (MiB): {r['client_mib_by_stage']}"
+              + (f"; {r['texts_read']}" if r["texts_read"] else ""))
 
 
 if __name__ == "__main__":

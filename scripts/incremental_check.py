@@ -48,6 +48,7 @@ import resource
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -183,7 +184,7 @@ def syndication(seeds: int, hard: bool = False) -> None:
               f"recall incremental {found[0]:.4f}, batch {found[1]:.4f}")
 
 
-def _group_labels(groups: list, ids: list[str]) -> list[str]:
+def _group_labels(groups: Sequence[Any], ids: list[str]) -> list[str]:
     labels = {i: g.kept.id for g in groups for i in g.ids}
     return [labels[i] for i in ids]
 

@@ -372,3 +372,27 @@ def test_the_matching_tasks_texts_keep_the_chunks_read_last_within_their_bytes()
     # then 0 for 1, 2 for 0, 1 for 3, 0 for 1.
     assert client.gathered == [0, 1, 2, 1, 0, 3, 1]
     assert texts.held <= 2 * 3 * 30 and list(texts.cache) == [3, 1]
+
+
+class _Keyed(tuple):
+    """A chunk's future as the test's client sees it: (number, texts), with a key."""
+
+    @property
+    def key(self):
+        return f"texts-{self[0]}"
+
+
+def test_the_matching_tasks_texts_on_its_own_worker_are_read_there():
+    from clusterer.records import Article
+    from clusterer.worker_match import _Texts
+
+    client = _Gathers()
+    chunks = [_Keyed((k, [f"{k}:{j}".encode() for j in range(3)])) for k in range(4)]
+    local = {"texts-1": chunks[1][1], "texts-3": chunks[3][1]}  # what this worker holds
+    texts = _Texts(client, chunks, [3] * 4, cached_bytes=1, local=local)
+    header = Article("x", "t", "")
+    read = [texts.load(index, header).text for index in (0, 4, 3, 10, 2, 5, 7)]
+    assert read == [f"{i // 3}:{i % 3}" for i in (0, 4, 3, 10, 2, 5, 7)]
+    assert client.gathered == [0, 2]  # chunk 0 stayed cached for row 2 (the last one read)
+    assert list(texts.cache) == [2] and texts.reads["texts"] == 7
+    assert texts.reads["local"] == 4 and texts.reads["gathered"] == 2
