@@ -270,8 +270,10 @@ def timing(dump: str, runs: int, command: str, profile: bool = False,
             if profiler is not None:
                 profiler.disable()
             summary = read_summary(state)
+            # The records name the part they came from: its directory is left out.
             digest = hashlib.sha256(Path(tmp, "out.jsonl" if command.startswith("dedup")
-                                         else "out.json").read_bytes()).hexdigest()[:16]
+                                         else "out.json").read_bytes().replace(
+                tmp.encode(), b"TMP")).hexdigest()[:16]
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             print(f"run {number + 1}: +{size} articles, state {summary.articles} articles, "
                   f"{seconds:.1f} s (CPU {cpu:.1f} s{step}), state on disk "
