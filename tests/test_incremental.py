@@ -126,7 +126,7 @@ def test_only_new_reads_back_only_what_it_matches_and_finds_the_same_groups(tmp_
         return records(self, wanted)
 
     monkeypatch.setattr(State, "records", counting)
-    whole: list[str] = []  # no stored table is read whole: rows looked up by id and seq
+    whole = []  # no stored table is read whole: rows looked up by id and seq
     rows, groups = State.article_rows, State.group_rows
     monkeypatch.setattr(State, "article_rows", lambda self, ids=None: (
         whole.append("articles") if ids is None else None) or rows(self, ids))
