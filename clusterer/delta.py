@@ -347,14 +347,7 @@ def match_on_state(state: StoreLike, incoming: Sequence[tuple[int, Article]],
                                                exact_keys(docs, subset),
                                                [bool(d.text) for d in docs], pool, fresh)
             found |= more
-            # Those of every candidate of the articles first fresh (new, updated,
-            # fingerprinted again, in a group that lost one) too: one more matching
-            # round for the few a candidate meets cost more than matching them all
-            # in the first (100k make_corpus, 10,000 added to 60,000: one round of
-            # 15,228 articles against two of 13,847, matching 3.0 against 4.4 CPU s).
-            # Not those of the stored articles made fresh: that would chain through
-            # the state.
-            likely |= sure_more if looked else more
+            likely |= sure_more
             looked.update(asked)
         # The stored groups of likely copies are made fresh at once: they would most
         # likely be met, and each matching round costs more than a lookup.
