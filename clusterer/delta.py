@@ -173,6 +173,15 @@ def _joined_prints(parts: list[Fingerprints], num_perm: int) -> Fingerprints:
         body_sig=sigs("body_sig"), lead_sig=sigs("lead_sig"), title_sig=sigs("title_sig"))
 
 
+class GroupsOf(Protocol):
+    """Per stored seq, the seqs of its stored duplicate group (None or ``default``
+    when it has none); ``ask`` says which seqs will be asked next (looked up
+    together where the groups are looked up in the state)."""
+
+    def get(self, seq: int, default: Any = None) -> Any: ...
+    def ask(self, seqs: Iterable[int]) -> None: ...
+
+
 class StoreLike(ComparedStore, Protocol):
     """What :func:`match_on_state` reads and writes (a :class:`clusterer.state.State`)."""
 
@@ -215,7 +224,7 @@ class Placed:
 
 
 def match_on_state(state: StoreLike, incoming: Sequence[tuple[int, Article]],
-                   gone: set[int], stored_groups: dict[int, list[int]],
+                   gone: set[int], stored_groups: GroupsOf,
                    config: DedupConfig, engine: Engine, report: Progress,
                    articles: dict[int, Article] | None = None) -> Placed:
     """Fingerprint and match what changed in the state (the module docstring says how).
@@ -301,6 +310,7 @@ def match_on_state(state: StoreLike, incoming: Sequence[tuple[int, Article]],
 
     # Stored groups touched: those of stale, replaced and expired articles.
     fresh = {seq for seq, _ in incoming}
+    stored_groups.ask([*stale, *gone])
     for seq in [*stale, *gone]:
         fresh.update(stored_groups.get(seq, ()))
     # Pairs compared again with both sources' chrome left out depend on the model, and
@@ -310,6 +320,7 @@ def match_on_state(state: StoreLike, incoming: Sequence[tuple[int, Article]],
                        dict(zip(seqs, prints.body))) if len(changed_common) else {}
     moved = [pair for pair in pairs
              if sensitive.intersection(pair) or meets(pair, bodies, changed_common)]
+    stored_groups.ask(seq for pair in moved for seq in pair)
     for pair in moved:
         for seq in pair:
             fresh.update(stored_groups.get(seq, (seq,)))
@@ -340,6 +351,7 @@ def match_on_state(state: StoreLike, incoming: Sequence[tuple[int, Article]],
             looked.update(asked)
         # The stored groups of likely copies are made fresh at once: they would most
         # likely be met, and each matching round costs more than a lookup.
+        stored_groups.ask(likely - fresh)
         sure = {s for c in likely - fresh for s in stored_groups.get(c, [c])} - dropped
         if sure - fresh:
             fresh |= sure
@@ -354,6 +366,7 @@ def match_on_state(state: StoreLike, incoming: Sequence[tuple[int, Article]],
         mask = np.asarray([s in fresh for s in order], dtype=bool)
         comparer, uf, crossed = match_rows(docs, subset, model, config, mask, report, order,
                                            comparisons, rechecked)
+        stored_groups.ask(order[k] for k in crossed)
         touched = {s for k in crossed for s in stored_groups.get(order[k], [order[k]])} - dropped
         if not touched - fresh:
             break

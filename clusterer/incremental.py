@@ -34,7 +34,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from clusterer.dedup import DedupConfig, DedupResult
-from clusterer.delta import match_on_state
+from clusterer.delta import GroupsOf, match_on_state
 from clusterer.engine import Engine, LocalEngine
 from clusterer.errors import OutOfMemory
 from clusterer.pipeline import DedupRun
@@ -127,9 +127,14 @@ def dedup_with_state(state: State, inputs: Sequence[str], reader: ReaderConfig |
     report = report if report is not None else ReadReport()
     config = config or DedupConfig()
     incoming = list(read_articles(inputs, reader, report, progress))
-    stored = state.article_rows()
+    # Every stored article's row is read to expire them, or for an output holding every
+    # stored record; else only the rows of the input's ids (and the newest time kept).
+    whole = expire_after is not None or not (only_new or stream)
+    stored = state.article_rows(None if whole else (a.id for a in incoming))
     intake = _intake(stored, incoming, expire_after)
-    newest = _newest(stored, incoming)
+    newest = _newest(stored, incoming) if whole else max(
+        [t for t in (state.newest_published(), *(a.published for a in incoming))
+         if t is not None], default=None)
     seq_of = {s.id: s.seq for s in stored}
     changed = set(intake.new) | set(intake.updated)
     next_seq = state.next_seq()
@@ -139,14 +144,21 @@ def dedup_with_state(state: State, inputs: Sequence[str], reader: ReaderConfig |
     # Every stored record is read for an output of everything; --only-new reads those
     # of the articles matched again only (their groups are all it writes).
     records = {} if only_new or stream else state.records(s.seq for s in stored if s.seq not in gone)
-    group_rows = state.group_rows()  # read once: stored groups, and those that stand
+    # Every stored group row is read for an output of everything (the groups that
+    # stand); --only-new looks up only the groups of the articles it matches.
+    group_rows = [] if only_new else state.group_rows()
+    if stream and not whole:
+        seq_of = state.seqs_of()
+    stored_groups: GroupsOf = _Lookup(state) if only_new else _stored_groups(group_rows, seq_of)
     try:
         placed = match_on_state(state, [(places[a.id], a) for a in incoming if a.id in changed],
-                                gone, _stored_groups(group_rows, seq_of), config,
+                                gone, stored_groups, config,
                                 engine or LocalEngine(config.workers),
                                 progress or (lambda stage, done, total: None), records)
     except MemoryError:
         raise OutOfMemory(report.reading) from None
+    if only_new:
+        seq_of = state.seqs_of(g.kept.id for g in placed.groups if g.kept.id not in places)
     places.update((i, seq) for i, seq in seq_of.items() if i not in places)
     groups = placed.groups
     standing: list[Standing] = []
@@ -169,15 +181,41 @@ def dedup_with_state(state: State, inputs: Sequence[str], reader: ReaderConfig |
                             tuple(standing))
 
 
-def _stored_groups(group_rows: list[tuple[Any, ...]], seq_of: dict[str, int]
-                   ) -> dict[int, list[int]]:
+class _Lookup:
+    """Per stored seq, the seqs of its stored duplicate group, looked up in the state
+    when asked (:meth:`State.group_seqs`), as :func:`_stored_groups` gives them."""
+
+    def __init__(self, state: State) -> None:
+        self.state = state
+        self.known: dict[int, list[int] | None] = {}
+
+    def get(self, seq: int, default: Any = None) -> Any:
+        if seq not in self.known:
+            self.known[seq] = self.state.group_seqs([seq]).get(seq)
+        found = self.known[seq]
+        return default if found is None else found
+
+    def ask(self, seqs: Iterable[int]) -> None:
+        wanted = [s for s in seqs if s not in self.known]
+        found = self.state.group_seqs(wanted)
+        self.known.update((s, found.get(s)) for s in wanted)
+
+
+class _Held(dict[int, list[int]]):
+    """Per stored seq, the seqs of its stored duplicate group, all held."""
+
+    def ask(self, seqs: Iterable[int]) -> None:
+        """Nothing to look up."""
+
+
+def _stored_groups(group_rows: list[tuple[Any, ...]], seq_of: dict[str, int]) -> _Held:
     """Per stored seq, the seqs of its stored duplicate group (from the stored group
     rows, :meth:`State.group_rows`)."""
     members: dict[str, list[int]] = {}
     for row in group_rows:
         if row[0] in seq_of:
             members.setdefault(row[1], []).append(seq_of[row[0]])
-    return {seq: group for group in members.values() for seq in group}
+    return _Held((seq, group) for group in members.values() for seq in group)
 
 
 def _kept_groups(group_rows: list[tuple[Any, ...]], articles: dict[str, Article],

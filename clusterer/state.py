@@ -94,6 +94,8 @@ CREATE INDEX compared_b ON compared (b);
 -- clusterer.comparer.Comparer.compare(a, b) of the others (clusterer.pairs)
 CREATE TABLE groups (article_id TEXT PRIMARY KEY, kept_id TEXT NOT NULL, similarity REAL,
                      kind TEXT, via TEXT, via_kind TEXT, via_similarity REAL);
+CREATE INDEX IF NOT EXISTS groups_kept ON groups (kept_id);
+-- (created on opening a state of this version made before it: State.prepare)
 CREATE TABLE storylines (id TEXT PRIMARY KEY, created INTEGER NOT NULL,
                          updated INTEGER NOT NULL, first_seen TEXT, last_seen TEXT,
                          size INTEGER NOT NULL, representative TEXT NOT NULL,
@@ -233,6 +235,8 @@ class State(PrintStore):
             self.db.executemany("INSERT INTO meta VALUES (?, ?)",
                                 [("schema_version", str(SCHEMA_VERSION)),
                                  ("clusterer", __version__)])
+        else:  # the index a group is looked up by, in states made before it
+            self.db.execute("CREATE INDEX IF NOT EXISTS groups_kept ON groups (kept_id)")
         last = self.db.execute("SELECT MAX(run) FROM runs").fetchone()[0]
         self.run = (last or 0) + 1
 
@@ -249,11 +253,48 @@ class State(PrintStore):
         return [StoredArticle(article_of(zlib.decompress(record)), seq, run, dig, time_of(seen))
                 for seq, run, dig, seen, record in rows]
 
-    def article_rows(self) -> list[StoredRow]:
-        """Every stored article without its record, in the order they were first stored."""
-        return [StoredRow(i, seq, dig, time_of(published), time_of(seen)) for i, seq, dig, published, seen
-                in self.db.execute("SELECT id, seq, digest, published, seen FROM articles "
-                                   "ORDER BY seq")]
+    def article_rows(self, ids: Iterable[str] | None = None) -> list[StoredRow]:
+        """Every stored article without its record (or those of ``ids`` the state holds,
+        looked up by id), in the order they were first stored."""
+        select = "SELECT id, seq, digest, published, seen FROM articles"
+        if ids is None:
+            rows = self.db.execute(f"{select} ORDER BY seq").fetchall()
+        else:
+            wanted = sorted(set(ids))
+            rows = []
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start:start + 500]
+                rows += self.db.execute(f"{select} WHERE id IN ({','.join('?' * len(chunk))})",
+                                        chunk).fetchall()
+            rows.sort(key=lambda row: row[1])
+        return [StoredRow(i, seq, dig, time_of(published), time_of(seen))
+                for i, seq, dig, published, seen in rows]
+
+    def seqs_of(self, ids: Iterable[str] | None = None) -> dict[str, int]:
+        """The seq of every stored article (or of those of ``ids`` it holds), by id."""
+        if ids is None:
+            return dict(self.db.execute("SELECT id, seq FROM articles"))
+        wanted = sorted(set(ids))
+        out: dict[str, int] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            out.update(self.db.execute(f"SELECT id, seq FROM articles WHERE id IN "
+                                       f"({','.join('?' * len(chunk))})", chunk))
+        return out
+
+    def newest_published(self) -> datetime | None:
+        """The newest publication time of the stored articles: kept in ``meta`` (the
+        stored times are not read each run), counted again from every stored article
+        when it is not (a new state; or a run replaced or dropped articles, which may
+        have held it)."""
+        kept = self.meta("newest")
+        if kept is None:
+            times = [time_of(row[0]) for row in self.db.execute(
+                "SELECT published FROM articles WHERE published IS NOT NULL")]
+            newest = max((t for t in times if t is not None), default=None)
+            self.set_meta("newest", iso_utc(newest) or "")
+            return newest
+        return time_of(kept) if kept else None
 
     def put_articles(self, articles: Iterable[Article], seen: datetime | None,
                      places: dict[str, int] | None = None) -> None:
@@ -262,8 +303,8 @@ class State(PrintStore):
         articles = list(articles)
         places = places or {}
         if not all(a.id in places for a in articles):  # else the stored ones are not read
-            rows = self.db.execute("SELECT id, seq FROM articles").fetchall()
-            places = {**dict(rows), **places}
+            places = {**self.seqs_of(), **places}
+        self._newest_after(articles)
         next_seq = max(places.values(), default=-1) + 1
         for article in articles:
             seq = places.get(article.id)
@@ -273,6 +314,19 @@ class State(PrintStore):
                             (article.id, seq, self.run, digest(article),
                              iso_utc(article.published), iso_utc(seen),
                              zlib.compress(record_blob(article), 1)))
+
+    def _newest_after(self, articles: list[Article]) -> None:
+        """Keep :meth:`newest_published` for ``articles`` about to be stored: the newer
+        of it and theirs, or (one replacing a stored one, which may have held it)
+        counted again when next asked."""
+        if self.meta("newest") is None:
+            return
+        if self.seqs_of(a.id for a in articles):
+            self.db.execute("DELETE FROM meta WHERE key = 'newest'")
+            return
+        newest = max([t for t in (self.newest_published(), *(a.published for a in articles))
+                      if t is not None], default=None)
+        self.set_meta("newest", iso_utc(newest) or "")
 
     def added_since(self, step: str) -> set[str]:
         """Ids of the articles stored or updated since the last earlier run that went
@@ -289,6 +343,8 @@ class State(PrintStore):
     def delete_articles(self, ids: Iterable[str]) -> None:
         """Drop articles (expired) from the state, with their fingerprints and group rows."""
         rows = [(i,) for i in ids]
+        if rows:  # the newest may go: counted again when next asked
+            self.db.execute("DELETE FROM meta WHERE key = 'newest'")
         for table in ("prints", "shingles"):
             self.db.executemany(f"DELETE FROM {table} WHERE seq = (SELECT seq FROM articles "
                                 "WHERE id = ?)", rows)
@@ -316,6 +372,22 @@ class State(PrintStore):
         """Every stored group member: ``(article id, kept id, similarity, kind, via,
         via kind, via similarity)``."""
         return self.db.execute("SELECT * FROM groups").fetchall()
+
+    def group_seqs(self, seqs: Iterable[int]) -> dict[int, list[int]]:
+        """Per stored article of ``seqs`` with a group row, the seqs of its stored
+        duplicate group (looked up by the ``groups_kept`` index, not read whole)."""
+        out: dict[int, list[int]] = {}
+        wanted = sorted(set(seqs))
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            for seq, member in self.db.execute(
+                    "SELECT a1.seq, a2.seq FROM articles a1 "
+                    "JOIN groups g1 ON g1.article_id = a1.id "
+                    "JOIN groups g2 ON g2.kept_id = g1.kept_id "
+                    "JOIN articles a2 ON a2.id = g2.article_id "
+                    f"WHERE a1.seq IN ({','.join('?' * len(chunk))})", chunk):
+                out.setdefault(seq, []).append(member)
+        return out
 
     def records(self, seqs: Iterable[int]) -> dict[int, Article]:
         """The stored articles ``seqs`` by seq."""

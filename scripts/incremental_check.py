@@ -6,7 +6,7 @@ Usage:
     python scripts/incremental_check.py identity DUMP.jsonl [--runs 3]
     python scripts/incremental_check.py add BASE.jsonl NEW.jsonl [--only-new]
     python scripts/incremental_check.py timing DUMP.jsonl [--runs 10] [--command dedup]
-        [--profile] [--stages]
+        [--only-new] [--profile] [--stages]
 
 ``uci``: ``data/uci-dev.jsonl`` sorted by time (then id), split in two halves; run 1 on
 the first, run 2 on the rest, one state. Prints whether every id is in run 2's output
@@ -28,7 +28,9 @@ seconds (less noisy on a loaded machine) and peak RSS; ``--only-new`` as ``dedup
 records not read).
 
 ``timing``: DUMP split into ``--runs`` consecutive parts fed one by one into one state
-(``dedup`` or ``storylines``, one worker): seconds per run, state size on disk.
+(``dedup`` or ``storylines``, one worker): seconds per run, state size on disk, and
+the sha256 of what the run wrote (to compare two versions' series byte for byte).
+``--only-new``: ``dedup --only-new`` (only the groups holding a new article written).
 ``--profile``: the last run under cProfile, then its costliest functions of clusterer
 (cumulative CPU seconds; the profiler adds its own overhead). ``--stages``: per run, the
 CPU seconds of each stage of a ``dedup`` run on a state (:data:`STAGES`, timed without a
@@ -40,6 +42,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import functools
+import hashlib
 import io
 import json
 import os
@@ -268,13 +271,17 @@ def timing(dump: str, runs: int, command: str, profile: bool = False,
             if profiler is not None:
                 profiler.disable()
             summary = read_summary(state)
+            # The records name the part they came from: its directory is left out.
+            digest = hashlib.sha256(Path(tmp, "out.jsonl" if command.startswith("dedup")
+                                         else "out.json").read_bytes().replace(
+                tmp.encode(), b"TMP")).hexdigest()[:16]
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             print(f"run {number + 1}: +{size} articles, state {summary.articles} articles, "
                   f"{seconds:.1f} s (CPU {cpu:.1f} s{step}), state on disk "
                   f"{summary.bytes / 1e6:.1f} MB, matched "
                   f"{getattr(run, 'fresh', '?')}, fingerprinted again "
                   f"{getattr(run, 'refreshed', '?')}, peak RSS so far {peak:.0f} MB "
-                  f"(pid {os.getpid()})", flush=True)
+                  f"(pid {os.getpid()}), output sha256 {digest}", flush=True)
             if profiler is not None:
                 _print_profile(profiler)
             if stages:
@@ -378,6 +385,8 @@ def main() -> None:
     t.add_argument("dump")
     t.add_argument("--runs", type=int, default=10)
     t.add_argument("--command", choices=("dedup", "storylines"), default="dedup")
+    t.add_argument("--only-new", action="store_true",
+                   help="dedup --only-new: write only the groups holding a new article.")
     t.add_argument("--profile", action="store_true",
                    help="Profile the last run and print where its time went.")
     t.add_argument("--stages", action="store_true",
@@ -400,7 +409,9 @@ def main() -> None:
     elif args.what == "identity":
         identity(args.dump, args.runs)
     else:
-        timing(args.dump, args.runs, args.command, args.profile, args.stages)
+        command = "dedup-only-new" if args.only_new and args.command == "dedup" \
+            else args.command
+        timing(args.dump, args.runs, command, args.profile, args.stages)
 
 
 if __name__ == "__main__":

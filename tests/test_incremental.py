@@ -126,8 +126,14 @@ def test_only_new_reads_back_only_what_it_matches_and_finds_the_same_groups(tmp_
         return records(self, wanted)
 
     monkeypatch.setattr(State, "records", counting)
+    whole = []  # no stored table is read whole: rows looked up by id and seq
+    rows, groups = State.article_rows, State.group_rows
+    monkeypatch.setattr(State, "article_rows", lambda self, ids=None: (
+        whole.append("articles") if ids is None else None) or rows(self, ids))
+    monkeypatch.setattr(State, "group_rows", lambda self: whole.append("groups") or groups(self))
     with open_state(copy) as store:
         only = dedup_with_state(store, [two], config=CONFIG, only_new=True)
+    assert whole == []
     assert [g.to_dict() for g in only.touched()] == [g.to_dict() for g in full.touched()]
     everything = [g.to_dict() for g in full.run.result.groups]
     assert all(g.to_dict() in everything for g in only.run.result.groups)

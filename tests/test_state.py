@@ -214,3 +214,48 @@ def test_skip_report_with_a_state_lists_every_skipped_record(tmp_path):
     lines = (tmp_path / "skip.jsonl").read_text().splitlines()
     assert len(lines) == 30  # every one, not the few the summary lists
     assert (tmp_path / "o.jsonl").read_text().count("\n") == 1
+
+
+def test_newest_time_is_kept_and_counted_again_after_an_update_or_a_drop(tmp_path):
+    path = str(tmp_path / "s.db")
+    later = WHEN.replace(day=9)
+    with open_state(path) as state:
+        assert state.newest_published() is None
+        state.put_articles([_article(1), _article(2, published=later)], WHEN)
+        assert state.newest_published() == later  # kept as articles are added
+        assert state.meta("newest") == "2024-05-09T12:00:00Z"
+    with open_state(path) as state:
+        state.put_articles([_article(2, published=WHEN)], WHEN)  # the newest replaced
+        assert state.meta("newest") is None
+        assert state.newest_published() == WHEN  # counted again from what is stored
+        state.put_articles([_article(3, published=later.replace(microsecond=5))], WHEN)
+        state.put_articles([_article(4, published=later)], WHEN)
+        assert state.newest_published() == later.replace(microsecond=5)
+        state.delete_articles(["a3"])
+        assert state.newest_published() == later
+
+
+def test_rows_and_groups_are_looked_up_without_reading_every_row(tmp_path):
+    path = str(tmp_path / "s.db")
+    with open_state(path) as state:
+        state.put_articles([_article(k) for k in range(1, 6)], WHEN)
+        state.set_groups([DuplicateGroup(kept=_article(2), duplicates=(_article(4), _article(1))),
+                          DuplicateGroup(kept=_article(3))])
+        assert [r.id for r in state.article_rows(["a5", "a9", "a2"])] == ["a2", "a5"]
+        assert state.article_rows(["a2"]) == [r for r in state.article_rows() if r.id == "a2"]
+        assert state.seqs_of(["a4", "a9"]) == {"a4": 3}
+        assert {s: sorted(g) for s, g in state.group_seqs([0, 2, 4, 7]).items()} == {
+            0: [0, 1, 3], 2: [2]}  # a5 (seq 4) has no group row, seq 7 no article
+
+
+def test_a_state_made_before_the_group_index_gets_it_on_opening(tmp_path):
+    path = str(tmp_path / "s.db")
+    with open_state(path) as state:
+        state.put_articles([_article(1)], WHEN)
+    with sqlite3.connect(path) as db:
+        db.execute("DROP INDEX groups_kept")
+    with open_state(path):
+        pass
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT name FROM sqlite_master WHERE name = 'groups_kept'"
+                          ).fetchone() == ("groups_kept",)
