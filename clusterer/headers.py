@@ -26,7 +26,7 @@ from typing import Any, Protocol, overload
 import numpy as np
 
 from clusterer.records import Article, DuplicateGroup, Link
-from clusterer.spill import _compared
+from clusterer.spill import ReadWhenAsked
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _MICROSECOND = timedelta(microseconds=1)
@@ -193,7 +193,7 @@ def _field(name: str) -> property:
                     doc=f"The article's {name}, read from its table.")
 
 
-class TableArticle(Article):
+class TableArticle(ReadWhenAsked):
     """An :class:`Article` whose fields are read from a :class:`HeaderTable` when used,
     and whose ``text`` and ``fields`` from the table's loader. Made by the table only:
     like a :class:`~clusterer.spill.StoredArticle`, equal to the article it stands for,
@@ -211,11 +211,6 @@ class TableArticle(Article):
     guid = _field("guid")
     origin = _field("origin")
 
-    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
-        # dataclasses.replace and copies build a new one from every field: a plain
-        # Article, with the text and fields loaded.
-        return Article(*args, **kwargs)
-
     @classmethod
     def of(cls, table: HeaderTable, index: int) -> TableArticle:
         article: TableArticle = object.__new__(cls)
@@ -223,29 +218,9 @@ class TableArticle(Article):
         object.__setattr__(article, "_index", index)
         return article
 
-    @property
-    def text(self) -> str:
-        return self.loaded().text
-
-    @property
-    def fields(self) -> Mapping[str, Any]:
-        return self.loaded().fields
-
     def loaded(self) -> Article:
         """The whole article, read by the table's loader."""
         return self._table.loader.load(self._index, self)
-
-    def __reduce_ex__(self, protocol: Any) -> Any:
-        article = self.loaded()
-        return Article, tuple(getattr(article, f.name) for f in dataclasses.fields(Article))
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Article):
-            return NotImplemented
-        return _compared(self) == _compared(other)
-
-    def __hash__(self) -> int:
-        return hash(_compared(self))
 
 
 @dataclass(frozen=True)

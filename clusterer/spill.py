@@ -239,7 +239,45 @@ def _spill_error(directory: str | None, exc: OSError) -> OutputError:
                        f"{exc.strerror or exc}; {_SPACE_HINT}")
 
 
-class StoredArticle(Article):
+class ReadWhenAsked(Article):
+    """An :class:`Article` whose ``text`` and ``fields`` are read when asked
+    (:meth:`loaded`): equal to the article it stands for, pickled as that article, and a
+    :func:`dataclasses.replace` of it is a plain one. :class:`StoredArticle` (texts in a
+    spill) and :class:`clusterer.headers.TableArticle` (headers in a table) are ones."""
+
+    __slots__ = ()
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        # dataclasses.replace and copies build a new one from every field: a plain
+        # Article, with the text and fields loaded.
+        return Article(*args, **kwargs)
+
+    @property
+    def text(self) -> str:
+        return self.loaded().text
+
+    @property
+    def fields(self) -> Mapping[str, Any]:
+        return self.loaded().fields
+
+    def loaded(self) -> Article:
+        """The whole article, read back."""
+        raise NotImplementedError
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        article = self.loaded()
+        return Article, tuple(getattr(article, f.name) for f in dataclasses.fields(Article))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Article):
+            return NotImplemented
+        return _compared(self) == _compared(other)
+
+    def __hash__(self) -> int:
+        return hash(_compared(self))
+
+
+class StoredArticle(ReadWhenAsked):
     """An :class:`Article` whose ``text`` and ``fields`` stay in an
     :class:`ArticleSpill` until read. Made by :meth:`ArticleSpill.add` only."""
 
@@ -249,11 +287,6 @@ class StoredArticle(Article):
                  "_index")
     _spill: ArticleSpill
     _index: int
-
-    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
-        # dataclasses.replace and copies build a new one from every field: a plain
-        # Article, with the text and fields loaded.
-        return Article(*args, **kwargs)
 
     @classmethod
     def of(cls, article: Article, spill: ArticleSpill, index: int) -> StoredArticle:
@@ -267,29 +300,9 @@ class StoredArticle(Article):
         put(stored, "_index", index)
         return stored
 
-    @property
-    def text(self) -> str:
-        return self.loaded().text
-
-    @property
-    def fields(self) -> Mapping[str, Any]:
-        return self.loaded().fields
-
     def loaded(self) -> Article:
         """The whole article, read back."""
         return self._spill.load(self._index, self)
-
-    def __reduce_ex__(self, protocol: Any) -> Any:
-        article = self.loaded()
-        return Article, tuple(getattr(article, f.name) for f in dataclasses.fields(Article))
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Article):
-            return NotImplemented
-        return _compared(self) == _compared(other)
-
-    def __hash__(self) -> int:
-        return hash(_compared(self))
 
 
 def _compared(article: Article) -> tuple[Any, ...]:
