@@ -21,7 +21,7 @@ import dataclasses
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, Protocol, overload
+from typing import Any, Protocol, TypeVar, overload
 
 import numpy as np
 
@@ -87,7 +87,37 @@ class _Coded:
         return self.values[self.rows[index]]
 
 
-class HeaderTable(Sequence[Article]):
+_T = TypeVar("_T")
+
+
+class _MadeWhenAsked(Sequence[_T]):
+    """A sequence whose item ``i`` is made from columns when asked (:meth:`_item`)."""
+
+    _WHAT = "table"  # named in the IndexError
+
+    def _item(self, index: int) -> _T:
+        raise NotImplementedError
+
+    @overload
+    def __getitem__(self, index: int) -> _T: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[_T]: ...
+
+    def __getitem__(self, index: int | slice) -> _T | list[_T]:
+        if isinstance(index, slice):
+            return [self._item(i) for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(f"{self._WHAT} index out of range")
+        return self._item(index)
+
+    def __iter__(self) -> Iterator[_T]:
+        return (self._item(i) for i in range(len(self)))
+
+
+class HeaderTable(_MadeWhenAsked[Article]):
     """The headers of a dump's articles, in input order, as columns (see the module
     docstring).
 
@@ -95,6 +125,8 @@ class HeaderTable(Sequence[Article]):
         loader: Reads article ``i`` whole (``loader.load(i, header)``), when its text or
             original record is asked for.
     """
+
+    _WHAT = "header table"
 
     def __init__(self, loader: Loader) -> None:
         self.loader = loader
@@ -126,23 +158,8 @@ class HeaderTable(Sequence[Article]):
     def __len__(self) -> int:
         return len(self._published)
 
-    @overload
-    def __getitem__(self, index: int) -> Article: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[Article]: ...
-
-    def __getitem__(self, index: int | slice) -> Article | list[Article]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        if index < 0:
-            index += len(self)
-        if not 0 <= index < len(self):
-            raise IndexError("header table index out of range")
+    def _item(self, index: int) -> Article:
         return TableArticle.of(self, index)
-
-    def __iter__(self) -> Iterator[Article]:
-        return (TableArticle.of(self, i) for i in range(len(self)))
 
     def column(self, name: str) -> _Column:
         """Field ``name`` of every article, read when asked (``[start:end]`` a list)."""
@@ -302,7 +319,7 @@ class GroupColumns:
                    if f.name != "names")
 
 
-class GroupTable(Sequence[DuplicateGroup]):
+class GroupTable(_MadeWhenAsked[DuplicateGroup]):
     """Duplicate groups kept as :class:`GroupColumns`; ``table[i]`` is group ``i`` as a
     :class:`~clusterer.records.DuplicateGroup` of ``docs``' articles, made when asked
     (the same group each time, a new object).
@@ -312,6 +329,8 @@ class GroupTable(Sequence[DuplicateGroup]):
         columns: The groups.
     """
 
+    _WHAT = "group table"
+
     def __init__(self, docs: Sequence[Article], columns: GroupColumns) -> None:
         self.docs = docs
         self.columns = columns
@@ -319,25 +338,7 @@ class GroupTable(Sequence[DuplicateGroup]):
     def __len__(self) -> int:
         return len(self.columns.kept)
 
-    @overload
-    def __getitem__(self, index: int) -> DuplicateGroup: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[DuplicateGroup]: ...
-
-    def __getitem__(self, index: int | slice) -> DuplicateGroup | list[DuplicateGroup]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        if index < 0:
-            index += len(self)
-        if not 0 <= index < len(self):
-            raise IndexError("group table index out of range")
-        return self._group(index)
-
-    def __iter__(self) -> Iterator[DuplicateGroup]:
-        return (self._group(i) for i in range(len(self)))
-
-    def _group(self, index: int) -> DuplicateGroup:
+    def _item(self, index: int) -> DuplicateGroup:
         c, docs = self.columns, self.docs
         start, end = (int(c.ends[index - 1]) if index else 0), int(c.ends[index])
         names, marked = c.names, int(c.marked[index])
