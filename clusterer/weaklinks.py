@@ -118,10 +118,8 @@ class _Attach:
             # group's: its longest may be a page of a site seen once, whose chrome is not
             # learned, beside another such page in the target group (two pages holding
             # one story clearly differ as wholes; the copies they hold do not).
-            fullest = sorted(members[uf.find(anchor)],
-                             key=lambda a: (-sizes[a], rank[a]))[:_MAX_FULLEST]
-            own = sorted(members[uf.find(weak)],
-                         key=lambda a: (-sizes[a], rank[a]))[:_MAX_FULLEST]
+            fullest = self._fullest(members[uf.find(anchor)], sizes)
+            own = self._fullest(members[uf.find(weak)], sizes)
             if not all(tied) or kind != "inside" and not any(
                     self._groups_agree(mine, full) for mine in own for full in fullest):
                 continue
@@ -141,11 +139,15 @@ class _Attach:
         of them. The page may hold the story in its "Latest news" box, or a sentence of it
         amid its own text (two articles on one event whose headlines come near); its own
         story's other copies, joined to it already, then clearly differ from the story."""
-        rank = self.rank
-        others = sorted((a for a in group if a != page),
-                        key=lambda a: (-sizes[a], rank[a]))[:_MAX_FULLEST]
+        others = self._fullest([a for a in group if a != page], sizes)
         return not others or any(self._groups_agree(other, full)
                                  for other in others for full in fullest)
+
+    def _fullest(self, group: list[int], sizes: np.ndarray) -> list[int]:
+        """The longest members of ``group`` (its fullest versions), at most
+        :data:`_MAX_FULLEST`, longest first, then by id rank."""
+        rank = self.rank
+        return sorted(group, key=lambda a: (-sizes[a], rank[a]))[:_MAX_FULLEST]
 
     def _weigh(self, targets: dict[int, tuple[float, int, int, int, int, str]]
                ) -> dict[int, tuple[float, int, int, int, int, str]]:
